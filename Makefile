@@ -1,0 +1,32 @@
+# Portico: the README's two commands are `make run` and `make test`.
+GO      ?= go
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: run test build deps fmt generate bench
+
+## run: serve the seeded demo on http://127.0.0.1:8080 (local PostgreSQL unless DATABASE_URL is set)
+run: deps build
+	./bin/portico dev
+
+## test: everything CI checks: formatting, vet, templ files current, tests with the race detector
+test: deps
+	./scripts/check-format.sh
+	$(GO) vet ./...
+	./scripts/check-generated.sh
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/portico ./cmd/portico
+
+deps:
+	@./scripts/deps.sh
+
+generate:
+	$(GO) tool templ generate -path views
+
+fmt:
+	gofmt -w $$(git ls-files --cached --others --exclude-standard '*.go')
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

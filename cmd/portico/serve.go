@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/internal/config"
+	"github.com/portico/portico/internal/store"
+)
+
+// shutdownGrace is how long in-flight requests may take to finish after
+// SIGTERM before the server closes their connections.
+const shutdownGrace = 20 * time.Second
+
+func cmdServe(ctx context.Context, e env, args []string) error {
+	cfg, err := command{name: "serve", summary: "Migrate the database, then serve the portal and the gateway until SIGTERM or SIGINT.", needDB: true, needHTTP: true}.parse(e, args, nil)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := migrate(ctx, e, db); err != nil {
+		return err
+	}
+	return serve(ctx, e, cfg, db)
+}
+
+// serve checks the schema, wires the HTTP handlers and serves on cfg.Addr
+// until ctx is cancelled.
+func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB) error {
+	start := time.Now()
+	if err := store.CheckSchema(ctx, db); err != nil {
+		return err
+	}
+	app := handlers.New(handlers.Config{
+		Version:       version,
+		SecureCookies: cfg.SecureCookies(),
+	}, e.log, db)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return usageError{fmt.Sprintf("PORTICO_ADDR: cannot listen on %s: %v", cfg.Addr, err)}
+	}
+	e.log.Info("portico ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version, "startup_ms", time.Since(start).Milliseconds())
+	return serveOn(ctx, e.log, ln, app)
+}
+
+// serveOn serves h on ln until ctx is cancelled, then stops accepting, lets
+// in-flight requests finish within shutdownGrace, and returns.
+func serveOn(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "grace", shutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,164 @@
+// Package config holds Portico's settings: read from the environment, with
+// command-line flags overriding, checked once at start-up so a bad setting
+// stops the process with one line that names it.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// MinSecretLen is the shortest PORTICO_SECRET accepted, in bytes.
+const MinSecretLen = 32
+
+// Config is every setting of a Portico process.
+type Config struct {
+	// DatabaseURL is the PostgreSQL connection URL (DATABASE_URL).
+	DatabaseURL string
+	// Addr is the listen address (PORTICO_ADDR).
+	Addr string
+	// BaseURL is the address users reach the portal at (PORTICO_BASE_URL);
+	// https here makes cookies Secure and __Host- prefixed.
+	BaseURL *url.URL
+	// Secret keys sessions and token HMACs (PORTICO_SECRET).
+	Secret []byte
+	// DataDir holds local state: the development secret and database
+	// (PORTICO_DATA).
+	DataDir string
+	// Production refuses development conveniences such as a generated secret
+	// (PORTICO_ENV=production).
+	Production bool
+
+	baseURL string
+}
+
+// Error is a bad or missing setting.
+type Error struct {
+	Setting string
+	Problem string
+}
+
+func (e *Error) Error() string { return e.Setting + ": " + e.Problem }
+
+// FromEnv reads the settings from the environment and registers flags on fs
+// that override them. Call Finish after fs.Parse.
+func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
+	c := &Config{
+		DatabaseURL: getenv("DATABASE_URL"),
+		Addr:        or(getenv("PORTICO_ADDR"), "127.0.0.1:8080"),
+		DataDir:     or(getenv("PORTICO_DATA"), ".data"),
+		baseURL:     getenv("PORTICO_BASE_URL"),
+		Production:  getenv("PORTICO_ENV") == "production",
+	}
+	if s := getenv("PORTICO_SECRET"); s != "" {
+		c.Secret = []byte(s)
+	}
+	if fs != nil {
+		fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL connection URL (env DATABASE_URL)")
+		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PORTICO_ADDR)")
+		fs.StringVar(&c.baseURL, "base-url", c.baseURL, "public URL of the portal (env PORTICO_BASE_URL; default http://ADDR)")
+		fs.StringVar(&c.DataDir, "data", c.DataDir, "folder for local state (env PORTICO_DATA)")
+	}
+	return c
+}
+
+// Finish checks the settings a command needs and fills in derived ones.
+// needDB and needHTTP say which groups the command uses.
+func (c *Config) Finish(needDB, needHTTP bool) error {
+	if c.DataDir == "" {
+		return &Error{"PORTICO_DATA", "must not be empty"}
+	}
+	if needDB {
+		if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+			return err
+		}
+	}
+	if !needHTTP {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || port == "" {
+		return &Error{"PORTICO_ADDR", fmt.Sprintf("%q is not a host:port address (example: 127.0.0.1:8080)", c.Addr)}
+	}
+	if c.baseURL == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		c.baseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(c.baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return &Error{"PORTICO_BASE_URL", fmt.Sprintf("%q is not an absolute http(s) URL such as https://portal.example.com", c.baseURL)}
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	c.BaseURL = u
+	return c.loadSecret()
+}
+
+func checkDatabaseURL(s string) error {
+	if s == "" {
+		return &Error{"DATABASE_URL", "not set; give a PostgreSQL URL such as postgres://user:pass@host/db (or use `make run`, which starts a local PostgreSQL)"}
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		// Never echo the value: it may hold a password.
+		return &Error{"DATABASE_URL", "not a postgres:// URL"}
+	}
+	return nil
+}
+
+// loadSecret checks PORTICO_SECRET, or outside production generates one
+// into the data folder on first start and reuses it afterwards.
+func (c *Config) loadSecret() error {
+	if len(c.Secret) > 0 {
+		if len(c.Secret) < MinSecretLen {
+			return &Error{"PORTICO_SECRET", fmt.Sprintf("too short: %d bytes, at least %d needed (generate one with `openssl rand -base64 48`)", len(c.Secret), MinSecretLen)}
+		}
+		return nil
+	}
+	if c.Production {
+		return &Error{"PORTICO_SECRET", fmt.Sprintf("not set; in production give at least %d random bytes (generate with `openssl rand -base64 48`)", MinSecretLen)}
+	}
+	path := filepath.Join(c.DataDir, "secret")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		s := strings.TrimSpace(string(b))
+		if len(s) < MinSecretLen {
+			return &Error{"PORTICO_SECRET", fmt.Sprintf("the development secret in %s is too short; delete the file to generate a new one", path)}
+		}
+		c.Secret = []byte(s)
+		return nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return &Error{"PORTICO_DATA", fmt.Sprintf("cannot read %s: %v", path, err)}
+	}
+	raw := make([]byte, 48)
+	_, _ = rand.Read(raw)
+	s := base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+		return &Error{"PORTICO_DATA", fmt.Sprintf("cannot create %s: %v", c.DataDir, err)}
+	}
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return &Error{"PORTICO_DATA", fmt.Sprintf("cannot write %s: %v", path, err)}
+	}
+	c.Secret = []byte(s)
+	return nil
+}
+
+// SecureCookies reports whether the portal is served over https.
+func (c *Config) SecureCookies() bool { return c.BaseURL != nil && c.BaseURL.Scheme == "https" }
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

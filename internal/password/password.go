@@ -1,0 +1,88 @@
+// Package password hashes and checks passwords with argon2id. The parameters
+// live here and only here; a hash records the ones it was made with, so they
+// can be raised later without breaking existing passwords.
+package password
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Parameters of new hashes: OWASP's argon2id minimum (19 MiB, t=2, p=1).
+const (
+	memoryKiB = 19 * 1024
+	time      = 2
+	threads   = 1
+	keyLen    = 32
+	saltLen   = 16
+)
+
+// Length limits of a password, in characters.
+const (
+	MinLen = 8
+	MaxLen = 128
+)
+
+// ErrMismatch is returned by Verify when the password is wrong.
+var ErrMismatch = errors.New("password does not match")
+
+// Validate says what is wrong with a new password, in words for the user.
+func Validate(pw string) error {
+	n := utf8.RuneCountInString(pw)
+	switch {
+	case n < MinLen:
+		return fmt.Errorf("the password must have at least %d characters", MinLen)
+	case n > MaxLen:
+		return fmt.Errorf("the password must have at most %d characters", MaxLen)
+	}
+	return nil
+}
+
+// Hash returns the PHC-format argon2id hash of pw.
+func Hash(pw string) (string, error) {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("password salt: %w", err)
+	}
+	key := argon2.IDKey([]byte(pw), salt, time, memoryKiB, threads, keyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memoryKiB, time, threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+}
+
+// Verify checks pw against a hash made by Hash, in constant time.
+func Verify(hash, pw string) error {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return errors.New("password hash: unknown format")
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return errors.New("password hash: unknown version")
+	}
+	var m uint32
+	var t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return errors.New("password hash: bad parameters")
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil {
+		return errors.New("password hash: bad salt")
+	}
+	want, err := base64.RawStdEncoding.DecodeString(parts[5])
+	if err != nil || len(want) == 0 {
+		return errors.New("password hash: bad key")
+	}
+	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		return ErrMismatch
+	}
+	return nil
+}

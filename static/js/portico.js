@@ -1,0 +1,37 @@
+// Portico's small progressive enhancements. Every form works without this
+// file; it only adds conveniences. No inline script anywhere: the CSP forbids it.
+(function () {
+  "use strict";
+
+  // Ask before destructive actions: <form data-confirm="Remove Ada?">.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    var msg = form.getAttribute && form.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+    }
+  }, true);
+
+  // Dismiss flash messages: <button data-dismiss> inside .flash.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest("[data-dismiss]");
+    if (btn) {
+      var box = btn.closest(".flash");
+      if (box) box.remove();
+    }
+  });
+
+  // Copy buttons: <button data-copy="#element-id">.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest("[data-copy]");
+    if (!btn) return;
+    var el = document.querySelector(btn.getAttribute("data-copy"));
+    if (!el || !navigator.clipboard) return;
+    navigator.clipboard.writeText(el.value || el.textContent.trim()).then(function () {
+      var old = btn.textContent;
+      btn.textContent = "Copied";
+      setTimeout(function () { btn.textContent = old; }, 1500);
+    });
+  });
+})();
