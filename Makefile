@@ -23,7 +23,7 @@ deps:
 	@./scripts/deps.sh
 
 generate:
-	$(GO) tool templ generate -path views
+	$(GO) tool templ generate
 
 fmt:
 	gofmt -w $$(git ls-files --cached --others --exclude-standard '*.go')

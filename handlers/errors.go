@@ -147,4 +147,3 @@ func or(s, def string) string {
 	}
 	return s
 }
-

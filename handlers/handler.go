@@ -86,4 +86,3 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 func ctxTimeout(c echo.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.Request().Context(), d)
 }
-

@@ -64,9 +64,14 @@ func SchemaVersion(ctx context.Context, db *sqlx.DB) (current, known int64, err 
 	for _, src := range p.ListSources() {
 		known = max(known, src.Version)
 	}
-	err = db.GetContext(ctx, &current, `
-		SELECT CASE WHEN to_regclass('goose_db_version') IS NULL THEN 0
-		       ELSE (SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied) END`)
+	var exists bool
+	if err := db.GetContext(ctx, &exists, `SELECT to_regclass('goose_db_version') IS NOT NULL`); err != nil {
+		return 0, 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if !exists {
+		return 0, known, nil
+	}
+	err = db.GetContext(ctx, &current, `SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read schema version: %w", err)
 	}
