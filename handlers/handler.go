@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
@@ -24,6 +25,10 @@ type Config struct {
 	Version string
 	// SecureCookies is true when the portal is served over https.
 	SecureCookies bool
+	// Secret keys the session ids.
+	Secret []byte
+	// Demo shows the demo accounts on the sign-in page (`portico dev`).
+	Demo bool
 }
 
 // Handler holds the dependencies of every handler.
@@ -32,20 +37,22 @@ type Handler struct {
 	log   *slog.Logger
 	db    *sqlx.DB
 	store *store.Store
-	// ready reports whether the database answers and the schema is current;
-	// a field so tests of the handlers can use it as it is.
+	// sessions keeps portal sessions in PostgreSQL.
+	sessions *session.Store
+	// readyTimeout bounds the /readyz checks.
 	readyTimeout time.Duration
 }
 
 // New builds the portal's echo instance: middleware, every route and the
 // error handler.
 func New(cfg Config, log *slog.Logger, db *sqlx.DB) *echo.Echo {
-	h := &Handler{cfg: cfg, log: log, db: db, store: store.New(db), readyTimeout: 2 * time.Second}
+	st := store.New(db)
+	h := &Handler{cfg: cfg, log: log, db: db, store: st, sessions: session.New(st, cfg.Secret, cfg.SecureCookies), readyTimeout: 2 * time.Second}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = h.handleError
-	e.Use(h.requestID, h.accessLog, h.recoverPanic, h.secureHeaders, h.crossOriginProtection())
+	e.Use(h.requestID, h.accessLog, h.recoverPanic, h.secureHeaders, h.crossOriginProtection(), h.withSession)
 	h.routes(e)
 	return e
 }
@@ -60,20 +67,30 @@ func (h *Handler) render(c echo.Context, status int, comp templ.Component) error
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// page builds the frame's model for the current request.
+// page builds the frame's model for the current request, taking any
+// queued flash messages.
 func (h *Handler) page(c echo.Context, title string) views.Page {
-	return views.Page{
+	p := views.Page{
 		Title:     title,
 		Nav:       h.nav(c),
+		Flashes:   h.takeFlashes(c),
 		Version:   h.cfg.Version,
 		RequestID: requestID(c),
 	}
+	if u := currentUser(c); u != nil {
+		p.Viewer = &views.Viewer{Name: u.Name, Email: u.Email, RoleLabel: RoleLabel(u.Role)}
+		if partner := currentPartner(c); partner != nil {
+			p.Viewer.PartnerName = partner.Name
+		}
+	}
+	return p
 }
 
 // nav lists the main navigation for the viewer, marking the current page.
 func (h *Handler) nav(c echo.Context) []views.NavItem {
-	items := []views.NavItem{
-		{Label: "Home", Href: "/"},
+	items := []views.NavItem{{Label: "Home", Href: "/"}}
+	if currentUser(c) == nil {
+		items = append(items, views.NavItem{Label: "Sign in", Href: "/sign-in"})
 	}
 	path := c.Request().URL.Path
 	for i := range items {

@@ -50,7 +50,7 @@ func newApp(t *testing.T, db *sqlx.DB) (*echo.Echo, *syncBuffer) {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	return handlers.New(handlers.Config{Version: "1.2.3-test"}, log, db), logs
+	return handlers.New(handlers.Config{Version: "1.2.3-test", Secret: []byte("test-secret-test-secret-test-secret!")}, log, db), logs
 }
 
 func get(t *testing.T, h http.Handler, path string, header map[string]string) *httptest.ResponseRecorder {

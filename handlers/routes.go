@@ -12,4 +12,7 @@ func (h *Handler) routes(e *echo.Echo) {
 
 	// Pages.
 	e.GET("/", h.home)
+	e.GET("/sign-in", h.signInForm)
+	e.POST("/sign-in", h.signIn)
+	e.POST("/sign-out", h.signOut)
 }

@@ -57,6 +57,17 @@ type ErrorPage struct {
 // HomePage is the model of the landing page.
 type HomePage struct {
 	Page
-	// DemoAccounts lists demo sign-ins to show; empty outside development.
+	// SignInHref is the sign-in link shown to signed-out visitors.
 	SignInHref string
+	// Account summarises the signed-in user; nil when signed out.
+	Account *AccountSummary
+}
+
+// AccountSummary is what the home page shows a signed-in user about themselves.
+type AccountSummary struct {
+	Name         string
+	Email        string
+	RoleLabel    string
+	Organisation string
+	RoleHelp     string
 }

@@ -58,7 +58,7 @@ func cmdDev(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "\nPortico is serving on %s (Ctrl-C to stop)\n\n", cfg.BaseURL)
-	return serve(ctx, e, cfg, db)
+	return serve(ctx, e, cfg, db, true)
 }
 
 // ensureDatabase creates the named database on the cluster if it is missing.

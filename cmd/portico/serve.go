@@ -33,12 +33,13 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err := migrate(ctx, e, db); err != nil {
 		return err
 	}
-	return serve(ctx, e, cfg, db)
+	return serve(ctx, e, cfg, db, false)
 }
 
 // serve checks the schema, wires the HTTP handlers and serves on cfg.Addr
 // until ctx is cancelled.
-func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB) error {
+// demo shows the demo accounts on the sign-in page.
+func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo bool) error {
 	start := time.Now()
 	if err := store.CheckSchema(ctx, db); err != nil {
 		return err
@@ -46,6 +47,8 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB) error {
 	app := handlers.New(handlers.Config{
 		Version:       version,
 		SecureCookies: cfg.SecureCookies(),
+		Secret:        cfg.Secret,
+		Demo:          demo,
 	}, e.log, db)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -1,0 +1,298 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/internal/demo"
+	"github.com/portico/portico/internal/pgtest"
+	"github.com/portico/portico/internal/store"
+)
+
+// portal is a running portal over a seeded database.
+type portal struct {
+	srv   *httptest.Server
+	store *store.Store
+}
+
+func newPortal(t *testing.T, secure bool) *portal {
+	t.Helper()
+	db := pgtest.DB(t)
+	st := store.New(db)
+	if _, err := demo.Seed(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	app := handlers.New(handlers.Config{Version: "test", Secret: []byte("test-secret-test-secret-test-secret!"), SecureCookies: secure},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), db)
+	srv := httptest.NewServer(app)
+	t.Cleanup(srv.Close)
+	return &portal{srv: srv, store: st}
+}
+
+// browser is a client with its own cookie jar that does not follow redirects.
+type browser struct {
+	t      *testing.T
+	client *http.Client
+	base   string
+}
+
+func (p *portal) browser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: p.srv.URL, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type page struct {
+	status int
+	header http.Header
+	doc    *goquery.Document
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	doc, err := goquery.NewDocumentFromReader(resp.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return page{status: resp.StatusCode, header: resp.Header, doc: doc}
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.base+path, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values) page {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+func (b *browser) signIn(email, pw string) page {
+	b.t.Helper()
+	return b.post("/sign-in", url.Values{"email": {email}, "password": {pw}})
+}
+
+func (b *browser) cookie(name string) *http.Cookie {
+	u, _ := url.Parse(b.base)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func text(p page, sel string) string { return strings.TrimSpace(p.doc.Find(sel).Text()) }
+
+func TestSignInAndOut(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	b := p.browser(t)
+
+	res := b.signIn("DEV@harbor.test", demo.Password)
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/" {
+		t.Fatalf("sign-in = %d to %q, want 303 to /", res.status, res.header.Get("Location"))
+	}
+	set := res.header.Get("Set-Cookie")
+	for _, want := range []string{"portico=", "HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(set, want) {
+			t.Errorf("Set-Cookie %q lacks %q", set, want)
+		}
+	}
+	home := b.get("/")
+	if got := text(home, "[data-testid=viewer]"); !strings.Contains(got, "Dev Harbor") || !strings.Contains(got, "Harbor Logistics") {
+		t.Errorf("viewer in header = %q, want name and partner", got)
+	}
+	if got := text(home, "[data-testid=flash]"); got != "Welcome, Dev Harbor.×" {
+		t.Errorf("flash = %q, want the welcome message", got)
+	}
+	if got := text(home, "[data-testid=account-role]"); got != "Developer" {
+		t.Errorf("role on home = %q, want Developer", got)
+	}
+	if again := b.get("/"); again.doc.Find("[data-testid=flash]").Length() != 0 {
+		t.Error("the flash is shown twice")
+	}
+	if res := b.get("/sign-in"); res.status != http.StatusSeeOther {
+		t.Errorf("signed in, GET /sign-in = %d, want 303 home", res.status)
+	}
+
+	stolen := *b.cookie("portico")
+	res = b.post("/sign-out", nil)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("sign-out = %d, want 303", res.status)
+	}
+	home = b.get("/")
+	if home.doc.Find("[data-testid=viewer]").Length() != 0 {
+		t.Error("still signed in after sign-out")
+	}
+	if got := text(home, "[data-testid=flash]"); !strings.Contains(got, "You have signed out.") {
+		t.Errorf("flash after sign-out = %q", got)
+	}
+	// The old cookie is worthless: the session row is gone.
+	replay := p.browser(t)
+	u, _ := url.Parse(b.base)
+	replay.client.Jar.SetCookies(u, []*http.Cookie{{Name: stolen.Name, Value: stolen.Value}})
+	if replay.get("/").doc.Find("[data-testid=viewer]").Length() != 0 {
+		t.Error("the cookie of a signed-out session still signs in")
+	}
+}
+
+func TestSignInRefusals(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	for _, tc := range []struct {
+		name, email, pw string
+		status          int
+		msg             string
+	}{
+		{"wrong password", "dev@harbor.test", "wrong-password", 422, "The email or the password is incorrect."},
+		{"unknown email", "nobody@harbor.test", "wrong-password", 422, "The email or the password is incorrect."},
+		{"empty", "", "", 422, "Enter your email address and your password."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := p.browser(t).signIn(tc.email, tc.pw)
+			if res.status != tc.status || text(res, "[data-testid=form-error]") != tc.msg {
+				t.Errorf("= %d %q, want %d %q", res.status, text(res, "[data-testid=form-error]"), tc.status, tc.msg)
+			}
+			if got, _ := res.doc.Find("input[name=email]").Attr("value"); got != tc.email {
+				t.Errorf("email field = %q, want it kept as %q", got, tc.email)
+			}
+		})
+	}
+}
+
+func TestSignInThrottled(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	for _, email := range []string{"dev@crane.test", "ghost@crane.test"} {
+		b := p.browser(t)
+		for i := 0; i < 5; i++ {
+			if res := b.signIn(email, "wrong-password"); res.status != 422 {
+				t.Fatalf("%s: failure %d = %d, want 422", email, i+1, res.status)
+			}
+		}
+		// The sixth attempt is refused even with the right password, and the
+		// answer is the same whether the account exists or not.
+		res := b.signIn(email, demo.Password)
+		if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") == "" {
+			t.Fatalf("%s: after 5 failures = %d (Retry-After %q), want 429 with Retry-After", email, res.status, res.header.Get("Retry-After"))
+		}
+		if got := text(res, "[data-testid=form-error]"); !strings.HasPrefix(got, "Too many failed sign-in attempts. Please wait 30 seconds") {
+			t.Errorf("%s: message = %q", email, got)
+		}
+	}
+	// Another account is not affected.
+	if res := p.browser(t).signIn("admin@crane.test", demo.Password); res.status != http.StatusSeeOther {
+		t.Errorf("another account = %d, want 303", res.status)
+	}
+}
+
+func TestSuspendedPartner(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	b := p.browser(t)
+	if res := b.signIn("admin@harbor.test", demo.Password); res.status != http.StatusSeeOther {
+		t.Fatalf("sign-in = %d", res.status)
+	}
+	if _, err := p.store.DB().Exec(`UPDATE partners SET status = 'suspended' WHERE slug = 'harbor-logistics'`); err != nil {
+		t.Fatal(err)
+	}
+	if b.get("/").doc.Find("[data-testid=viewer]").Length() != 0 {
+		t.Error("a suspended partner's user is still signed in")
+	}
+	res := p.browser(t).signIn("admin@harbor.test", demo.Password)
+	if res.status != http.StatusForbidden || !strings.Contains(text(res, "[data-testid=form-error]"), "suspended") {
+		t.Errorf("sign-in of a suspended partner's user = %d %q", res.status, text(res, "[data-testid=form-error]"))
+	}
+}
+
+func TestEndEverySessionOfAUser(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	laptop, phone := p.browser(t), p.browser(t)
+	for _, b := range []*browser{laptop, phone} {
+		if res := b.signIn("dev@harbor.test", demo.Password); res.status != http.StatusSeeOther {
+			t.Fatalf("sign-in = %d", res.status)
+		}
+	}
+	u, err := p.store.UserByEmail(context.Background(), "dev@harbor.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.store.DeleteUserSessions(context.Background(), u.ID); err != nil || n != 2 {
+		t.Fatalf("DeleteUserSessions = %d, %v; want 2 sessions ended", n, err)
+	}
+	for _, b := range []*browser{laptop, phone} {
+		if b.get("/").doc.Find("[data-testid=viewer]").Length() != 0 {
+			t.Error("a session survived DeleteUserSessions")
+		}
+	}
+}
+
+func TestSessionCookieOverHTTPS(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, true)
+	set := p.browser(t).signIn("dev@harbor.test", demo.Password).header.Get("Set-Cookie")
+	for _, want := range []string{"__Host-portico=", "Secure", "HttpOnly", "Path=/", "SameSite=Lax"} {
+		if !strings.Contains(set, want) {
+			t.Errorf("Set-Cookie over https = %q, lacks %q", set, want)
+		}
+	}
+	if strings.Contains(strings.ToLower(set), "domain=") {
+		t.Errorf("Set-Cookie %q has a Domain: __Host- cookies must not", set)
+	}
+}
+
+func TestSignInRenewsSessionID(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	b := p.browser(t)
+	// Signing out while signed out still leaves a session (for its flash
+	// message): an id planted before sign-in.
+	b.post("/sign-out", nil)
+	before := b.cookie("portico")
+	if before == nil {
+		t.Fatal("no session cookie before sign-in")
+	}
+	b.signIn("dev@harbor.test", demo.Password)
+	after := b.cookie("portico")
+	if after == nil || after.Value == before.Value {
+		t.Fatalf("session id after sign-in = %v, want a new one (before: %s)", after, before.Value)
+	}
+	fixated := p.browser(t)
+	u, _ := url.Parse(b.base)
+	fixated.client.Jar.SetCookies(u, []*http.Cookie{{Name: "portico", Value: before.Value}})
+	if fixated.get("/").doc.Find("[data-testid=viewer]").Length() != 0 {
+		t.Error("the pre-sign-in session id is signed in")
+	}
+}
+
+func TestSignInNextStaysOnSite(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	for next, want := range map[string]string{"/sign-in?x=1": "/sign-in?x=1", "//evil.example/": "/", "https://evil.example/": "/", "/\\evil.example": "/"} {
+		res := p.browser(t).post("/sign-in", url.Values{"email": {"dev@harbor.test"}, "password": {demo.Password}, "next": {next}})
+		if got := res.header.Get("Location"); got != want {
+			t.Errorf("next=%q: redirect to %q, want %q", next, got, want)
+		}
+	}
+}
