@@ -15,6 +15,7 @@ import (
 
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/demo"
+	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pgtest"
 	"github.com/portico/portico/internal/store"
 )
@@ -32,8 +33,9 @@ func newPortal(t *testing.T, secure bool) *portal {
 	if _, err := demo.Seed(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
-	app := handlers.New(handlers.Config{Version: "test", Secret: []byte("test-secret-test-secret-test-secret!"), SecureCookies: secure},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), db)
+	cfg := testConfig()
+	cfg.SecureCookies = secure
+	app := handlers.New(cfg, handlers.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Outbox: mail.NewOutbox(st), Mailer: noKick{}})
 	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)
 	return &portal{srv: srv, store: st}

@@ -118,9 +118,9 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	r := c.Request()
 	rid := requestID(c)
 	if e.Status >= 500 {
-		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", e.Status, "request_id", rid, "err", err)
+		h.log.Error("request failed", "method", r.Method, "path", logPath(r.URL.Path), "status", e.Status, "request_id", rid, "err", err)
 	} else if e.Err != nil {
-		h.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", e.Status, "request_id", rid, "err", e.Err)
+		h.log.Info("request refused", "method", r.Method, "path", logPath(r.URL.Path), "status", e.Status, "request_id", rid, "err", e.Err)
 	}
 	if c.Response().Committed {
 		return

@@ -14,8 +14,12 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
 	"github.com/portico/portico/views"
 )
 
@@ -29,6 +33,21 @@ type Config struct {
 	Secret []byte
 	// Demo shows the demo accounts on the sign-in page (`portico dev`).
 	Demo bool
+	// BaseURL is the portal's public URL, for links in mails.
+	BaseURL string
+	// MailTransport describes where mails go, for the Outbox page.
+	MailTransport string
+}
+
+// Kicker wakes the mail sender so a queued mail goes out at once.
+type Kicker interface{ Kick() }
+
+// Deps are the handlers' dependencies, built in main.
+type Deps struct {
+	Log    *slog.Logger
+	DB     *sqlx.DB
+	Outbox *mail.Outbox
+	Mailer Kicker
 }
 
 // Handler holds the dependencies of every handler.
@@ -39,15 +58,26 @@ type Handler struct {
 	store *store.Store
 	// sessions keeps portal sessions in PostgreSQL.
 	sessions *session.Store
+	people   *people.Service
+	mailer   Kicker
 	// readyTimeout bounds the /readyz checks.
 	readyTimeout time.Duration
 }
 
 // New builds the portal's echo instance: middleware, every route and the
 // error handler.
-func New(cfg Config, log *slog.Logger, db *sqlx.DB) *echo.Echo {
-	st := store.New(db)
-	h := &Handler{cfg: cfg, log: log, db: db, store: st, sessions: session.New(st, cfg.Secret, cfg.SecureCookies), readyTimeout: 2 * time.Second}
+func New(cfg Config, d Deps) *echo.Echo {
+	st := store.New(d.DB)
+	h := &Handler{
+		cfg:          cfg,
+		log:          d.Log,
+		db:           d.DB,
+		store:        st,
+		sessions:     session.New(st, cfg.Secret, cfg.SecureCookies),
+		people:       people.New(st, token.NewHasher(cfg.Secret), d.Outbox, cfg.BaseURL),
+		mailer:       d.Mailer,
+		readyTimeout: 2 * time.Second,
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -89,8 +119,20 @@ func (h *Handler) page(c echo.Context, title string) views.Page {
 // nav lists the main navigation for the viewer, marking the current page.
 func (h *Handler) nav(c echo.Context) []views.NavItem {
 	items := []views.NavItem{{Label: "Home", Href: "/"}}
-	if currentUser(c) == nil {
+	u := currentUser(c)
+	if u == nil {
 		items = append(items, views.NavItem{Label: "Sign in", Href: "/sign-in"})
+	} else {
+		a := actorOf(u)
+		if access.Can(a, access.ListPartners, 0) == access.Allow {
+			items = append(items, views.NavItem{Label: "Partners", Href: "/partners"})
+		}
+		if a.PartnerID != 0 && access.Can(a, access.ViewMembers, a.PartnerID) == access.Allow {
+			items = append(items, views.NavItem{Label: "Members", Href: "/members"})
+		}
+		if access.Can(a, access.ViewOutbox, 0) == access.Allow {
+			items = append(items, views.NavItem{Label: "Outbox", Href: "/outbox"})
+		}
 	}
 	path := c.Request().URL.Path
 	for i := range items {

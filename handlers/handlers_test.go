@@ -19,10 +19,21 @@ import (
 
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/apitest"
+	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pgtest"
+	"github.com/portico/portico/internal/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// noKick stands in for the mail sender: tests read the outbox table.
+type noKick struct{}
+
+func (noKick) Kick() {}
+
+func testConfig() handlers.Config {
+	return handlers.Config{Version: "1.2.3-test", Secret: []byte("test-secret-test-secret-test-secret!"), BaseURL: "http://portal.test", MailTransport: "test"}
+}
 
 // syncBuffer is a log sink safe for concurrent writes.
 type syncBuffer struct {
@@ -50,7 +61,7 @@ func newApp(t *testing.T, db *sqlx.DB) (*echo.Echo, *syncBuffer) {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	return handlers.New(handlers.Config{Version: "1.2.3-test", Secret: []byte("test-secret-test-secret-test-secret!")}, log, db), logs
+	return handlers.New(testConfig(), handlers.Deps{Log: log, DB: db, Outbox: mail.NewOutbox(store.New(db)), Mailer: noKick{}}), logs
 }
 
 func get(t *testing.T, h http.Handler, path string, header map[string]string) *httptest.ResponseRecorder {
@@ -308,5 +319,27 @@ func TestReadyzOnEmptyDatabase(t *testing.T) {
 	rec := apitest.Do(t, apitest.Portal(t), app, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "behind") {
 		t.Errorf("/readyz on an unmigrated database = %d %s; want 503 saying migrations are behind", rec.Code, rec.Body)
+	}
+}
+
+func TestTokensInPathsAreNotLogged(t *testing.T) {
+	t.Parallel()
+	app, logs := newApp(t, nil)
+	secret := "ptc_inv_4x9SecretBodyThatMustNotBeLogged0abcDE"
+	for _, path := range []string{"/invitations/" + secret, "/invitations/" + secret + "/extra"} {
+		rec := get(t, app, path, nil)
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404 for an unknown invitation", path, rec.Code)
+		}
+		if strings.Contains(rec.Body.String(), "SecretBody") {
+			t.Errorf("GET %s: the page echoes the token", path)
+		}
+	}
+	out := logs.String()
+	if strings.Contains(out, "SecretBody") {
+		t.Errorf("log contains the token:\n%s", out)
+	}
+	if !strings.Contains(out, "path=/invitations/ptc_inv_[redacted]") {
+		t.Errorf("log does not show the redacted path:\n%s", out)
 	}
 }

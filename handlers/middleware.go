@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -62,7 +63,7 @@ func (h *Handler) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		h.log.Info("request",
 			"method", r.Method,
-			"path", r.URL.Path,
+			"path", logPath(r.URL.Path),
 			"status", c.Response().Status,
 			"latency_ms", float64(time.Since(start).Microseconds())/1000,
 			"bytes", c.Response().Size,
@@ -124,4 +125,22 @@ func (h *Handler) crossOriginProtection() echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// logPath is the path as logged: a credential in it (an invitation link's
+// token, say) is cut to its kind, so logs never hold a usable secret.
+func logPath(p string) string {
+	i := strings.Index(p, "ptc_")
+	if i < 0 {
+		return p
+	}
+	end := len(p)
+	if j := strings.IndexByte(p[i:], '/'); j >= 0 {
+		end = i + j
+	}
+	kind := "ptc_"
+	if j := strings.IndexByte(p[i+4:end], '_'); j >= 0 {
+		kind = p[i : i+4+j+1]
+	}
+	return p[:i] + kind + "[redacted]" + logPath(p[end:])
 }

@@ -15,4 +15,23 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/sign-in", h.signInForm)
 	e.POST("/sign-in", h.signIn)
 	e.POST("/sign-out", h.signOut)
+	e.GET("/invitations/:token", h.acceptInvitationForm)
+	e.POST("/invitations/:token", h.acceptInvitation)
+
+	// Partner admin pages: the partner is always the signed-in user's.
+	m := e.Group("/members", h.signedIn)
+	m.GET("", h.members)
+	m.POST("/invitations", h.invite)
+	m.POST("/invitations/:id/resend", h.resendInvitation)
+	m.POST("/invitations/:id/cancel", h.cancelInvitation)
+	m.POST("/:id/role", h.changeRole)
+	m.GET("/:id/remove", h.confirmRemoveMember)
+	m.POST("/:id/remove", h.removeMember)
+
+	// Staff pages.
+	p := e.Group("/partners", h.signedIn)
+	p.GET("", h.partners)
+	p.POST("", h.createPartner)
+	p.POST("/:id/status", h.setPartnerStatus)
+	e.GET("/outbox", h.outbox, h.signedIn)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/config"
+	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -44,16 +45,30 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	if err := store.CheckSchema(ctx, db); err != nil {
 		return err
 	}
+	st := store.New(db)
+	transport, err := mail.NewTransport(cfg.SMTPURL, cfg.MailFrom, e.log)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	sender := mail.NewSender(st, transport, e.log, mail.SenderConfig{})
 	app := handlers.New(handlers.Config{
 		Version:       version,
 		SecureCookies: cfg.SecureCookies(),
 		Secret:        cfg.Secret,
 		Demo:          demo,
-	}, e.log, db)
+		BaseURL:       cfg.BaseURL.String(),
+		MailTransport: fmt.Sprint(transport),
+	}, handlers.Deps{Log: e.log, DB: db, Outbox: mail.NewOutbox(st), Mailer: sender})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return usageError{fmt.Sprintf("PORTICO_ADDR: cannot listen on %s: %v", cfg.Addr, err)}
 	}
+	// The sender outlives the HTTP server by a moment, so mails queued by
+	// the last requests are still handed over before the process exits.
+	senderCtx, stopSender := context.WithCancel(context.Background())
+	senderDone := make(chan struct{})
+	go func() { defer close(senderDone); sender.Run(senderCtx) }()
+	defer func() { stopSender(); <-senderDone }()
 	e.log.Info("portico ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version, "startup_ms", time.Since(start).Milliseconds())
 	return serveOn(ctx, e.log, ln, app)
 }

@@ -36,6 +36,11 @@ type Config struct {
 	// Production refuses development conveniences such as a generated secret
 	// (PORTICO_ENV=production).
 	Production bool
+	// SMTPURL is the mail relay (SMTP_URL: smtp://user:pass@host:587 or
+	// smtps://…:465); unset, mails are only shown on the staff Outbox page.
+	SMTPURL string
+	// MailFrom is the sender address of the portal's mails (PORTICO_MAIL_FROM).
+	MailFrom string
 
 	baseURL string
 }
@@ -57,6 +62,8 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 		DataDir:     or(getenv("PORTICO_DATA"), ".data"),
 		baseURL:     getenv("PORTICO_BASE_URL"),
 		Production:  getenv("PORTICO_ENV") == "production",
+		SMTPURL:     getenv("SMTP_URL"),
+		MailFrom:    or(getenv("PORTICO_MAIL_FROM"), "portico@localhost"),
 	}
 	if s := getenv("PORTICO_SECRET"); s != "" {
 		c.Secret = []byte(s)

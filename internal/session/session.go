@@ -132,7 +132,8 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 		return nil
 	}
 	now := time.Now()
-	if sess.ID == "" {
+	isNew := sess.ID == ""
+	if isNew {
 		var b [32]byte
 		if _, err := rand.Read(b[:]); err != nil {
 			return fmt.Errorf("session id: %w", err)
@@ -149,8 +150,19 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	if uid, ok := sess.Values[UserKey].(int64); ok {
 		row.UserID = &uid
 	}
-	if err := s.db.SaveSession(ctx, row); err != nil {
-		return err
+	if isNew {
+		if err := s.db.CreateSession(ctx, row); err != nil {
+			return err
+		}
+	} else {
+		ok, err := s.db.UpdateSession(ctx, row)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			// Ended elsewhere while this request ran: stay ended.
+			return nil
+		}
 	}
 	// A browser-session cookie: closing the browser ends it on this device.
 	http.SetCookie(w, sessions.NewCookie(sess.Name(), sess.ID, s.options()))

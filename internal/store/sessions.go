@@ -29,16 +29,28 @@ func (s *Store) SessionByID(ctx context.Context, id []byte) (*SessionRow, error)
 	return &r, nil
 }
 
-// SaveSession inserts or updates a session, refreshing last_seen_at.
-func (s *Store) SaveSession(ctx context.Context, r *SessionRow) error {
+// CreateSession inserts a new session.
+func (s *Store) CreateSession(ctx context.Context, r *SessionRow) error {
 	_, err := s.q.ExecContext(ctx, `
-		INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, data = EXCLUDED.data,
-			expires_at = EXCLUDED.expires_at, last_seen_at = now()`, r.ID, r.UserID, r.Data, r.ExpiresAt)
+		INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4)`, r.ID, r.UserID, r.Data, r.ExpiresAt)
 	if err != nil {
-		return fmt.Errorf("save session: %w", err)
+		return fmt.Errorf("create session: %w", err)
 	}
 	return nil
+}
+
+// UpdateSession writes an existing session's data. It never recreates a
+// session that was ended meanwhile (sign-out elsewhere, removal): it
+// reports false instead.
+func (s *Store) UpdateSession(ctx context.Context, r *SessionRow) (bool, error) {
+	res, err := s.q.ExecContext(ctx, `
+		UPDATE sessions SET user_id = $2, data = $3, expires_at = $4, last_seen_at = now()
+		WHERE id = $1`, r.ID, r.UserID, r.Data, r.ExpiresAt)
+	if err != nil {
+		return false, fmt.Errorf("update session: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // TouchSession records activity on a session and moves its idle expiry,

@@ -1,0 +1,144 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/views"
+)
+
+func formatTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
+
+// members lists the signed-in partner admin's members and invitations.
+func (h *Handler) members(c echo.Context) error {
+	return h.renderMembers(c, http.StatusOK, views.InviteForm{})
+}
+
+func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteForm) error {
+	partnerID := ownPartnerID(c)
+	if err := h.authorize(c, access.ViewMembers, partnerID); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	ms, err := h.store.PartnerMembers(ctx, partnerID)
+	if err != nil {
+		return err
+	}
+	invs, err := h.store.OpenInvitations(ctx, partnerID)
+	if err != nil {
+		return err
+	}
+	m := views.MembersPage{
+		Page:      h.page(c, "Members"),
+		Partner:   currentPartner(c).Name,
+		CanManage: access.Can(actorOf(currentUser(c)), access.ManageMembers, partnerID) == access.Allow,
+		Invite:    form,
+	}
+	self := currentUser(c).ID
+	for _, r := range ms {
+		row := views.MemberRow{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoleLabel: RoleLabel(r.Role), Teams: r.Teams, LastSignIn: "Never", IsSelf: r.ID == self}
+		if r.LastSignInAt != nil {
+			row.LastSignIn = formatTime(*r.LastSignInAt)
+		}
+		m.Members = append(m.Members, row)
+	}
+	now := time.Now()
+	for _, inv := range invs {
+		row := views.InvitationRow{ID: inv.ID, Email: inv.Email, RoleLabel: RoleLabel(inv.Role), InvitedBy: "Portal team",
+			Sent: formatTime(inv.SentAt), Expires: formatTime(inv.ExpiresAt), Expired: inv.Expired(now)}
+		if inv.InvitedByName != nil {
+			row.InvitedBy = *inv.InvitedByName
+		}
+		m.Invitations = append(m.Invitations, row)
+	}
+	return h.render(c, status, views.Members(m))
+}
+
+// invite sends an invitation to join the signed-in admin's partner.
+func (h *Handler) invite(c echo.Context) error {
+	partnerID := ownPartnerID(c)
+	if err := h.authorize(c, access.ManageMembers, partnerID); err != nil {
+		return err
+	}
+	email, role := c.FormValue("email"), c.FormValue("role")
+	inv, err := h.people.Invite(c.Request().Context(), actorOf(currentUser(c)), partnerID, email, role)
+	var in *people.InputError
+	if errors.As(err, &in) {
+		form := views.InviteForm{Email: email, Role: role}
+		if in.Field == "role" {
+			form.RoleError = in.Message
+		} else {
+			form.EmailError = in.Message
+		}
+		return h.renderMembers(c, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return err
+	}
+	h.mailer.Kick()
+	return h.redirectWithFlash(c, "/members", "success", "Invitation sent to "+inv.Email+". The link works for 7 days.")
+}
+
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, NotFound("This page")
+	}
+	return id, nil
+}
+
+// resendInvitation mails an open invitation again with a fresh link.
+func (h *Handler) resendInvitation(c echo.Context) error {
+	partnerID := ownPartnerID(c)
+	if err := h.authorize(c, access.ManageMembers, partnerID); err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	inv, err := h.people.Resend(c.Request().Context(), actorOf(currentUser(c)), partnerID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return NotFound("This invitation")
+	}
+	if err != nil {
+		return err
+	}
+	h.mailer.Kick()
+	return h.redirectWithFlash(c, "/members", "success", "Invitation sent again to "+inv.Email+" with a new link; the old link no longer works.")
+}
+
+// cancelInvitation cancels an open invitation.
+func (h *Handler) cancelInvitation(c echo.Context) error {
+	partnerID := ownPartnerID(c)
+	if err := h.authorize(c, access.ManageMembers, partnerID); err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	inv, err := h.people.Cancel(c.Request().Context(), partnerID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return NotFound("This invitation")
+	}
+	if err != nil {
+		return err
+	}
+	return h.redirectWithFlash(c, "/members", "success", "Invitation to "+inv.Email+" cancelled; its link no longer works.")
+}
+
+// redirectWithFlash queues a message and sends the browser to path.
+func (h *Handler) redirectWithFlash(c echo.Context, path, kind, msg string) error {
+	if err := h.flash(c, kind, msg); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, path)
+}

@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/views"
+)
+
+// partnersPerPage is the page size of the partner directory.
+const partnersPerPage = 25
+
+// partners lists partners for staff, with search, a status filter and pages.
+func (h *Handler) partners(c echo.Context) error {
+	return h.renderPartners(c, http.StatusOK, views.CreatePartnerForm{})
+}
+
+func (h *Handler) renderPartners(c echo.Context, status int, form views.CreatePartnerForm) error {
+	if err := h.authorize(c, access.ListPartners, 0); err != nil {
+		return err
+	}
+	q, st := c.QueryParam("q"), c.QueryParam("status")
+	if st != store.PartnerActive && st != store.PartnerSuspended {
+		st = ""
+	}
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = max(page, 1)
+	rows, total, err := h.store.ListPartners(c.Request().Context(), store.PartnerFilter{
+		Query: q, Status: st, Limit: partnersPerPage, Offset: (page - 1) * partnersPerPage,
+	})
+	if err != nil {
+		return err
+	}
+	m := views.PartnersPage{
+		Page: h.page(c, "Partners"), Query: q, Status: st, Create: form,
+		CanManage: access.Can(actorOf(currentUser(c)), access.ManagePartners, 0) == access.Allow,
+	}
+	for _, r := range rows {
+		m.Partners = append(m.Partners, views.PartnerRow{ID: r.ID, Name: r.Name, Slug: r.Slug, Status: r.Status,
+			Members: r.Members, Invitations: r.Invitations, Teams: r.Teams, Created: r.CreatedAt.UTC().Format("2 Jan 2006")})
+	}
+	m.Pager = pagerFor("/partners", url.Values{"q": {q}, "status": {st}}, page, partnersPerPage, len(rows), total)
+	return h.render(c, status, views.Partners(m))
+}
+
+// pagerFor builds the pager of page (1-based) showing n of total rows.
+func pagerFor(path string, params url.Values, page, per, n, total int) views.Pager {
+	p := views.Pager{Total: total}
+	if n > 0 {
+		p.From = (page-1)*per + 1
+		p.To = p.From + n - 1
+	}
+	link := func(to int) string {
+		v := url.Values{}
+		for k, vs := range params {
+			if len(vs) > 0 && vs[0] != "" {
+				v.Set(k, vs[0])
+			}
+		}
+		v.Set("page", strconv.Itoa(to))
+		return path + "?" + v.Encode()
+	}
+	if page > 1 {
+		p.PrevHref = link(page - 1)
+	}
+	if page*per < total {
+		p.NextHref = link(page + 1)
+	}
+	return p
+}
+
+// createPartner creates a partner and invites its first admin.
+func (h *Handler) createPartner(c echo.Context) error {
+	if err := h.authorize(c, access.ManagePartners, 0); err != nil {
+		return err
+	}
+	name, email := c.FormValue("name"), c.FormValue("admin_email")
+	p, inv, err := h.people.CreatePartner(c.Request().Context(), actorOf(currentUser(c)), name, email)
+	var in *people.InputError
+	if errors.As(err, &in) {
+		form := views.CreatePartnerForm{Name: name, AdminEmail: email}
+		if in.Field == "name" {
+			form.NameError = in.Message
+		} else {
+			form.AdminEmailError = in.Message
+		}
+		return h.renderPartners(c, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return err
+	}
+	h.mailer.Kick()
+	return h.redirectWithFlash(c, "/partners", "success", p.Name+" created; "+inv.Email+" was invited as its admin.")
+}
+
+// setPartnerStatus suspends or reactivates a partner.
+func (h *Handler) setPartnerStatus(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.authorize(c, access.ManagePartners, id); err != nil {
+		return err
+	}
+	p, err := h.people.SetPartnerStatus(c.Request().Context(), id, c.FormValue("status"))
+	var in *people.InputError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return NotFound("This partner")
+	case errors.As(err, &in):
+		return BadRequest(in.Message)
+	case err != nil:
+		return err
+	}
+	msg := p.Name + " is active again: its people can sign in."
+	if p.Status == store.PartnerSuspended {
+		msg = p.Name + " is suspended: its people were signed out and cannot sign in."
+	}
+	return h.redirectWithFlash(c, "/partners", "success", msg)
+}

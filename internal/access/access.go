@@ -1,0 +1,93 @@
+// Package access is Portico's one permission policy: who may do what to
+// which partner's resources. Every handler asks it; none decides itself.
+// It is a pure function of the actor, the action and the resource's
+// partner, so it is tested as a table over every role and action.
+package access
+
+// Roles, as stored on users.
+const (
+	RoleAdmin          = "admin"
+	RoleAccountManager = "account_manager"
+	RolePartnerAdmin   = "partner_admin"
+	RoleDeveloper      = "developer"
+)
+
+// Actor is who is asking: a signed-in user (later also a token's owner).
+type Actor struct {
+	UserID int64
+	Role   string
+	// PartnerID is the actor's partner; 0 for provider staff.
+	PartnerID int64
+}
+
+// Staff reports whether the actor works for the provider.
+func (a Actor) Staff() bool { return a.Role == RoleAdmin || a.Role == RoleAccountManager }
+
+// Action is something an actor may want to do.
+type Action string
+
+// The actions of the portal.
+const (
+	// ListPartners and ManagePartners concern the partner directory
+	// (create, suspend, reactivate): provider staff.
+	ListPartners   Action = "partners.list"
+	ManagePartners Action = "partners.manage"
+	// ListAccountManagers is the staff directory: platform admins only.
+	ListAccountManagers Action = "account_managers.list"
+	// ViewOutbox shows the development outbox of mails: platform admins.
+	ViewOutbox Action = "outbox.view"
+	// ViewMembers lists a partner's people and invitations.
+	ViewMembers Action = "members.view"
+	// ManageMembers invites, resends, cancels, changes roles and removes.
+	ManageMembers Action = "members.manage"
+	// ViewTeams and ManageTeams concern a partner's teams.
+	ViewTeams   Action = "teams.view"
+	ManageTeams Action = "teams.manage"
+)
+
+// Decision is the policy's answer. Hidden means the resource belongs to a
+// partner the actor may not see at all: the handler answers 404, exactly as
+// for a resource that does not exist, so ids of other tenants do not leak.
+type Decision int
+
+// The decisions.
+const (
+	Deny Decision = iota
+	Allow
+	Hidden
+)
+
+// Can decides whether actor may perform action on a resource of the given
+// partner (0 for portal-wide actions).
+func Can(a Actor, act Action, partnerID int64) Decision {
+	if a.UserID == 0 || a.Role == "" {
+		return Deny
+	}
+	if !a.Staff() {
+		if a.PartnerID == 0 {
+			return Deny
+		}
+		if partnerID != 0 && partnerID != a.PartnerID {
+			return Hidden
+		}
+	}
+	switch act {
+	case ListPartners, ManagePartners:
+		return allowIf(a.Staff())
+	case ListAccountManagers, ViewOutbox:
+		return allowIf(a.Role == RoleAdmin)
+	case ViewMembers, ViewTeams:
+		// Staff see every partner's people; a partner admin their own.
+		return allowIf(partnerID != 0 && (a.Staff() || a.Role == RolePartnerAdmin))
+	case ManageMembers, ManageTeams:
+		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
+	}
+	return Deny
+}
+
+func allowIf(ok bool) Decision {
+	if ok {
+		return Allow
+	}
+	return Deny
+}

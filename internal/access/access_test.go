@@ -1,0 +1,80 @@
+package access
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestCan(t *testing.T) {
+	t.Parallel()
+	const own, other = 7, 9
+	admin := Actor{UserID: 1, Role: RoleAdmin}
+	am := Actor{UserID: 2, Role: RoleAccountManager}
+	padmin := Actor{UserID: 3, Role: RolePartnerAdmin, PartnerID: own}
+	dev := Actor{UserID: 4, Role: RoleDeveloper, PartnerID: own}
+	nobody := Actor{}
+	orphan := Actor{UserID: 5, Role: RoleDeveloper} // a partner role without a partner
+
+	A, D, H := Allow, Deny, Hidden
+	// For each action: the decision for admin, account manager, partner
+	// admin, developer on their own partner's resource, then the partner
+	// roles on another partner's resource.
+	table := []struct {
+		act                    Action
+		partner                int64
+		admin, am, padmin, dev Decision
+		padminOther, devOther  Decision
+	}{
+		{ListPartners, 0, A, A, D, D, D, D},
+		{ManagePartners, 0, A, A, D, D, D, D},
+		{ManagePartners, own, A, A, D, D, H, H},
+		{ListAccountManagers, 0, A, D, D, D, D, D},
+		{ViewOutbox, 0, A, D, D, D, D, D},
+		{ViewMembers, own, A, A, A, D, H, H},
+		{ManageMembers, own, D, D, A, D, H, H},
+		{ViewTeams, own, A, A, A, D, H, H},
+		{ManageTeams, own, D, D, A, D, H, H},
+		{ViewMembers, 0, D, D, D, D, D, D},
+		{ManageMembers, 0, D, D, D, D, D, D},
+	}
+	for _, row := range table {
+		cases := []struct {
+			who     string
+			a       Actor
+			partner int64
+			want    Decision
+		}{
+			{"admin", admin, row.partner, row.admin},
+			{"account manager", am, row.partner, row.am},
+			{"partner admin", padmin, row.partner, row.padmin},
+			{"developer", dev, row.partner, row.dev},
+			{"nobody", nobody, row.partner, D},
+			{"partner role without partner", orphan, row.partner, D},
+		}
+		if row.partner != 0 {
+			cases = append(cases,
+				struct {
+					who     string
+					a       Actor
+					partner int64
+					want    Decision
+				}{"partner admin, other partner", padmin, other, row.padminOther},
+				struct {
+					who     string
+					a       Actor
+					partner int64
+					want    Decision
+				}{"developer, other partner", dev, other, row.devOther})
+		}
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%s/%s/partner=%d", row.act, tc.who, tc.partner), func(t *testing.T) {
+				if got := Can(tc.a, row.act, tc.partner); got != tc.want {
+					t.Errorf("Can(%s, %s, %d) = %v, want %v", tc.who, row.act, tc.partner, got, tc.want)
+				}
+			})
+		}
+	}
+	if got := Can(admin, Action("no.such.action"), 0); got != Deny {
+		t.Errorf("unknown action = %v, want Deny", got)
+	}
+}

@@ -1,0 +1,358 @@
+// Package people is how a partner's people change: invitations, accepting
+// them, role changes and removal. Each action is one transaction, and the
+// mail it causes is queued in that same transaction.
+package people
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/portico/portico/internal/access"
+	pmail "github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/password"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
+)
+
+// InvitationTTL is how long an invitation link works.
+const InvitationTTL = 7 * 24 * time.Hour
+
+// Errors the handlers turn into messages.
+var (
+	ErrLastAdmin           = errors.New("a partner must keep at least one admin")
+	ErrInvitationExpired   = errors.New("invitation expired")
+	ErrInvitationUsed      = errors.New("invitation already used")
+	ErrInvitationCancelled = errors.New("invitation cancelled")
+)
+
+// InputError is a problem with what the user typed, tied to a form field.
+type InputError struct {
+	Field   string
+	Message string
+}
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Message }
+
+// Service carries out the actions.
+type Service struct {
+	store   *store.Store
+	hasher  *token.Hasher
+	outbox  *pmail.Outbox
+	baseURL string
+	now     func() time.Time
+}
+
+// New returns the service; baseURL is the portal's public URL, for links in
+// mails.
+func New(st *store.Store, hasher *token.Hasher, outbox *pmail.Outbox, baseURL string) *Service {
+	return &Service{store: st, hasher: hasher, outbox: outbox, baseURL: strings.TrimSuffix(baseURL, "/"), now: time.Now}
+}
+
+// ValidRole reports whether role is a partner role.
+func ValidRole(role string) bool {
+	return role == access.RolePartnerAdmin || role == access.RoleDeveloper
+}
+
+// checkEmail returns the normalised address or an InputError.
+func checkEmail(raw string) (string, error) {
+	email := store.NormalizeEmail(raw)
+	addr, err := mail.ParseAddress(email)
+	if email == "" || err != nil || addr.Address != email || len(email) > 254 {
+		return "", &InputError{Field: "email", Message: "Enter a valid email address, like name@example.com."}
+	}
+	return email, nil
+}
+
+// Invite invites email to the partner with role and queues the mail.
+func (s *Service) Invite(ctx context.Context, actor access.Actor, partnerID int64, rawEmail, role string) (*store.Invitation, error) {
+	email, err := checkEmail(rawEmail)
+	if err != nil {
+		return nil, err
+	}
+	if !ValidRole(role) {
+		return nil, &InputError{Field: "role", Message: "Choose a role: admin or developer."}
+	}
+	var inv *store.Invitation
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		inv, err = s.invite(ctx, tx, actor, partnerID, email, role)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// invite does the work of Invite inside the caller's transaction.
+func (s *Service) invite(ctx context.Context, tx *store.Store, actor access.Actor, partnerID int64, email, role string) (*store.Invitation, error) {
+	partner, err := tx.PartnerByID(ctx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	if err := refuseExisting(ctx, tx, email, partnerID); err != nil {
+		return nil, err
+	}
+	plain, hash, err := s.newToken()
+	if err != nil {
+		return nil, err
+	}
+	inv, err := tx.CreateInvitation(ctx, partnerID, email, role, hash, actorID(actor), s.now().Add(InvitationTTL))
+	if errors.Is(err, store.ErrInvitationOpen) {
+		return nil, &InputError{Field: "email", Message: fmt.Sprintf("%s already has an open invitation: resend it from the list below instead.", email)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	msg, err := s.invitationMail(ctx, inv, partner, inviterName(ctx, tx, actor), plain)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.outbox.Enqueue(ctx, tx, msg); err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// refuseExisting refuses to invite an email that already has an account.
+func refuseExisting(ctx context.Context, tx *store.Store, email string, partnerID int64) error {
+	u, err := tx.UserByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case u.IsStaff():
+		return &InputError{Field: "email", Message: "That address belongs to the portal provider's staff; staff cannot be invited as partner members."}
+	case u.PartnerID != nil && *u.PartnerID == partnerID:
+		return &InputError{Field: "email", Message: fmt.Sprintf("%s is already a member of your organisation.", email)}
+	default:
+		return &InputError{Field: "email", Message: "That address already has an account with another organisation on this portal; it cannot be invited."}
+	}
+}
+
+func (s *Service) newToken() (plain string, hash []byte, err error) {
+	plain, err = token.New(token.KindInvite)
+	if err != nil {
+		return "", nil, fmt.Errorf("invitation token: %w", err)
+	}
+	return plain, s.hasher.Hash(plain), nil
+}
+
+func actorID(a access.Actor) *int64 {
+	if a.UserID == 0 {
+		return nil
+	}
+	id := a.UserID
+	return &id
+}
+
+func inviterName(ctx context.Context, tx *store.Store, a access.Actor) string {
+	if a.UserID == 0 {
+		return "The portal team"
+	}
+	u, err := tx.UserByID(ctx, a.UserID)
+	if err != nil {
+		return "The portal team"
+	}
+	return u.Name
+}
+
+// Resend gives an open invitation a fresh link and expiry and mails it again.
+func (s *Service) Resend(ctx context.Context, actor access.Actor, partnerID, invitationID int64) (*store.Invitation, error) {
+	var inv *store.Invitation
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		inv, err = tx.PartnerInvitation(ctx, partnerID, invitationID)
+		if err != nil {
+			return err
+		}
+		if inv.AcceptedAt != nil || inv.CancelledAt != nil {
+			return store.ErrNotFound
+		}
+		partner, err := tx.PartnerByID(ctx, partnerID)
+		if err != nil {
+			return err
+		}
+		plain, hash, err := s.newToken()
+		if err != nil {
+			return err
+		}
+		inv.ExpiresAt = s.now().Add(InvitationTTL)
+		if err := tx.RenewInvitation(ctx, inv.ID, hash, inv.ExpiresAt); err != nil {
+			return err
+		}
+		msg, err := s.invitationMail(ctx, inv, partner, inviterName(ctx, tx, actor), plain)
+		if err != nil {
+			return err
+		}
+		return s.outbox.Enqueue(ctx, tx, msg)
+	})
+	return inv, err
+}
+
+// Cancel cancels an open invitation of the partner.
+func (s *Service) Cancel(ctx context.Context, partnerID, invitationID int64) (*store.Invitation, error) {
+	var inv *store.Invitation
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		inv, err = tx.PartnerInvitation(ctx, partnerID, invitationID)
+		if err != nil {
+			return err
+		}
+		return tx.CancelInvitation(ctx, inv.ID)
+	})
+	return inv, err
+}
+
+// ChangeRole sets a member's role, refusing to demote the last admin.
+func (s *Service) ChangeRole(ctx context.Context, partnerID, userID int64, role string) (*store.User, error) {
+	if !ValidRole(role) {
+		return nil, &InputError{Field: "role", Message: "Choose a role: admin or developer."}
+	}
+	var u *store.User
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		u, err = tx.PartnerMember(ctx, partnerID, userID)
+		if err != nil {
+			return err
+		}
+		if u.Role == role {
+			return nil
+		}
+		if u.Role == access.RolePartnerAdmin {
+			n, err := tx.CountPartnerAdmins(ctx, partnerID)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return ErrLastAdmin
+			}
+		}
+		u.Role = role
+		return tx.SetUserRole(ctx, u.ID, role)
+	})
+	return u, err
+}
+
+// Remove removes a member: their sessions end in the same transaction, their
+// row stays (named in the audit trail), and the last admin is kept.
+func (s *Service) Remove(ctx context.Context, partnerID, userID int64) (*store.User, error) {
+	var u *store.User
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		u, err = tx.PartnerMember(ctx, partnerID, userID)
+		if err != nil {
+			return err
+		}
+		if u.Role == access.RolePartnerAdmin {
+			n, err := tx.CountPartnerAdmins(ctx, partnerID)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return ErrLastAdmin
+			}
+		}
+		if err := tx.RemoveUser(ctx, u.ID); err != nil {
+			return err
+		}
+		_, err = tx.DeleteUserSessions(ctx, u.ID)
+		return err
+	})
+	return u, err
+}
+
+// Lookup finds the invitation behind a link and says whether it can still
+// be accepted. The partner is returned for the page to name.
+func (s *Service) Lookup(ctx context.Context, plain string) (*store.Invitation, *store.Partner, error) {
+	if p, err := token.Parse(plain); err != nil || p.Kind != token.KindInvite {
+		return nil, nil, store.ErrNotFound
+	}
+	var inv *store.Invitation
+	var partner *store.Partner
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		inv, err = tx.InvitationByTokenHash(ctx, s.hasher.Hash(plain))
+		if err != nil {
+			return err
+		}
+		partner, err = tx.PartnerByID(ctx, inv.PartnerID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return inv, partner, invitationState(inv, s.now())
+}
+
+func invitationState(inv *store.Invitation, now time.Time) error {
+	switch {
+	case inv.AcceptedAt != nil:
+		return ErrInvitationUsed
+	case inv.CancelledAt != nil:
+		return ErrInvitationCancelled
+	case inv.Expired(now):
+		return ErrInvitationExpired
+	}
+	return nil
+}
+
+// Accept creates the invited user with name and password and closes the
+// invitation, in one transaction.
+func (s *Service) Accept(ctx context.Context, plain, name, pw string) (*store.User, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		return nil, &InputError{Field: "name", Message: "Enter your name (up to 200 characters)."}
+	}
+	if err := password.Validate(pw); err != nil {
+		return nil, &InputError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
+	}
+	if p, err := token.Parse(plain); err != nil || p.Kind != token.KindInvite {
+		return nil, store.ErrNotFound
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return nil, err
+	}
+	var u *store.User
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		inv, err := tx.InvitationByTokenHash(ctx, s.hasher.Hash(plain))
+		if err != nil {
+			return err
+		}
+		if err := invitationState(inv, s.now()); err != nil {
+			return err
+		}
+		partner, err := tx.PartnerByID(ctx, inv.PartnerID)
+		if err != nil {
+			return err
+		}
+		if partner.Status != store.PartnerActive {
+			return ErrInvitationCancelled
+		}
+		pid := inv.PartnerID
+		u, err = tx.CreateUser(ctx, store.NewUser{Email: inv.Email, Name: name, Role: inv.Role, PartnerID: &pid, PasswordHash: hash})
+		if errors.Is(err, store.ErrEmailTaken) {
+			return &InputError{Field: "email", Message: "An account with this email exists already: sign in instead."}
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.MarkInvitationAccepted(ctx, inv.ID, u.ID); err != nil {
+			return err
+		}
+		return tx.RecordSignIn(ctx, u.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
