@@ -11,7 +11,6 @@ import (
 
 	"github.com/portico/portico/internal/auth"
 	"github.com/portico/portico/internal/demo"
-	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/views"
 )
 
@@ -62,13 +61,7 @@ func (h *Handler) signIn(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	sess := currentSession(c)
-	if err := h.sessions.Renew(c.Request().Context(), sess); err != nil {
-		return err
-	}
-	sess.Values[session.UserKey] = u.ID
-	sess.AddFlash("success\x1fWelcome, " + u.Name + ".")
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
+	if err := h.startSession(c, u, "Welcome, "+u.Name+"."); err != nil {
 		return err
 	}
 	h.log.Info("signed in", "user_id", u.ID, "request_id", requestID(c))

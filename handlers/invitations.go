@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/people"
-	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
@@ -90,13 +89,7 @@ func (h *Handler) acceptInvitation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sess := currentSession(c)
-	if err := h.sessions.Renew(c.Request().Context(), sess); err != nil {
-		return err
-	}
-	sess.Values[session.UserKey] = u.ID
-	sess.AddFlash("success\x1fWelcome, " + u.Name + ": your account is ready.")
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
+	if err := h.startSession(c, u, "Welcome, "+u.Name+": your account is ready."); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/")

@@ -22,6 +22,9 @@ func (h *Handler) changeRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !recentlyAuthenticated(c) {
+		return h.requireSudo(c, "/members", "Changing a role needs your password: confirm it, then change the role again.")
+	}
 	u, err := h.people.ChangeRole(c.Request().Context(), partnerID, id, c.FormValue("role"))
 	var in *people.InputError
 	switch {

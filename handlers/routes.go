@@ -17,6 +17,19 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST("/sign-out", h.signOut)
 	e.GET("/invitations/:token", h.acceptInvitationForm)
 	e.POST("/invitations/:token", h.acceptInvitation)
+	e.GET("/forgot-password", h.forgotPasswordForm)
+	e.POST("/forgot-password", h.forgotPassword)
+	e.GET("/reset-password/:token", h.resetPasswordForm)
+	e.POST("/reset-password/:token", h.resetPassword)
+
+	// The signed-in user's own account.
+	e.GET("/confirm-password", h.confirmPasswordForm, h.signedIn)
+	e.POST("/confirm-password", h.confirmPassword, h.signedIn)
+	a := e.Group("/account", h.signedIn)
+	a.GET("", h.account)
+	a.POST("/name", h.changeName)
+	a.POST("/email", h.changeEmail)
+	a.POST("/password", h.changePassword)
 
 	// Partner admin pages: the partner is always the signed-in user's.
 	m := e.Group("/members", h.signedIn)
@@ -27,6 +40,17 @@ func (h *Handler) routes(e *echo.Echo) {
 	m.POST("/:id/role", h.changeRole)
 	m.GET("/:id/remove", h.confirmRemoveMember)
 	m.POST("/:id/remove", h.removeMember)
+
+	// Teams: partner admins.
+	t := e.Group("/teams", h.signedIn)
+	t.GET("", h.teams)
+	t.POST("", h.createTeam)
+	t.GET("/:id", h.team)
+	t.POST("/:id/rename", h.renameTeam)
+	t.GET("/:id/delete", h.confirmDeleteTeam)
+	t.POST("/:id/delete", h.deleteTeam)
+	t.POST("/:id/members", h.addTeamMember)
+	t.POST("/:id/members/:user/remove", h.removeTeamMember)
 
 	// Staff pages.
 	p := e.Group("/partners", h.signedIn)

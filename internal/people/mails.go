@@ -40,3 +40,13 @@ func (s *Service) invitationMail(ctx context.Context, inv *store.Invitation, par
 		HTML:    html.String(),
 	}, nil
 }
+
+// simpleHTML renders a notice's HTML part; a render failure (which cannot
+// happen with these string arguments) leaves the mail text-only.
+func simpleHTML(greeting, body, link, linkLabel, closing string) string {
+	var b bytes.Buffer
+	if err := noticeHTML(greeting, body, link, linkLabel, closing).Render(context.Background(), &b); err != nil {
+		return ""
+	}
+	return b.String()
+}

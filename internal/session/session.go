@@ -25,6 +25,9 @@ import (
 const (
 	// UserKey holds the signed-in user's id (int64).
 	UserKey = "user_id"
+	// AuthAtKey holds when the user last entered their password (unix
+	// seconds, int64), for recent-authentication ("sudo") checks.
+	AuthAtKey = "auth_at"
 	// absoluteKey holds the absolute expiry (unix seconds, int64).
 	absoluteKey = "_abs"
 )

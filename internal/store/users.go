@@ -93,3 +93,33 @@ func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 	}
 	return &u, nil
 }
+
+// SetPassword replaces a user's password hash.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
+	if _, err := s.q.ExecContext(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, userID, hash); err != nil {
+		return fmt.Errorf("set password of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// SetName changes a user's display name.
+func (s *Store) SetName(ctx context.Context, userID int64, name string) error {
+	if _, err := s.q.ExecContext(ctx, `UPDATE users SET name = $2, updated_at = now() WHERE id = $1`, userID, strings.TrimSpace(name)); err != nil {
+		return fmt.Errorf("set name of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// SetEmail changes a user's email; ErrEmailTaken when another active user
+// has it.
+func (s *Store) SetEmail(ctx context.Context, userID int64, email string) error {
+	_, err := s.q.ExecContext(ctx, `UPDATE users SET email = $2, updated_at = now() WHERE id = $1`, userID, NormalizeEmail(email))
+	if err != nil {
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+			return ErrEmailTaken
+		}
+		return fmt.Errorf("set email of user %d: %w", userID, err)
+	}
+	return nil
+}

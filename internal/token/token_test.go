@@ -16,7 +16,7 @@ import (
 	"testing"
 )
 
-var allKinds = []Kind{KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite}
+var allKinds = []Kind{KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite, KindPasswordReset}
 
 // mustNew mints a token or fails the test.
 func mustNew(t testing.TB, k Kind) string {
@@ -55,11 +55,12 @@ func decodeBase62(t testing.TB, s string) *big.Int {
 func TestNewParseRoundTrip(t *testing.T) {
 	t.Parallel()
 	wantLen := map[Kind]int{
-		KindSandbox:      57,
-		KindLive:         58,
-		KindClientSecret: 56,
-		KindAccessToken:  56,
-		KindInvite:       57,
+		KindSandbox:       57,
+		KindLive:          58,
+		KindClientSecret:  56,
+		KindAccessToken:   56,
+		KindInvite:        57,
+		KindPasswordReset: 57,
 	}
 	for _, k := range allKinds {
 		t.Run(string(k), func(t *testing.T) {
@@ -145,6 +146,17 @@ func TestEncodeBodyMatchesBigInt(t *testing.T) {
 	}
 	if got, want := decodeBase62(t, maxBody), new(big.Int).SetBytes(ones[:]); got.Cmp(want) != 0 {
 		t.Errorf("maxBody decodes to %v, want 2^256-1", got)
+	}
+}
+
+func TestCRCStringMatchesStdlib(t *testing.T) {
+	t.Parallel()
+	data := make([]byte, 300)
+	rand.Read(data)
+	for n := range len(data) + 1 {
+		if got, want := crcString(string(data[:n])), crc32.ChecksumIEEE(data[:n]); got != want {
+			t.Errorf("crcString of %d bytes = %08x, want %08x", n, got, want)
+		}
 	}
 }
 

@@ -1,0 +1,88 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/views"
+)
+
+// accountModel is the account page for the signed-in user.
+func (h *Handler) accountModel(c echo.Context) views.AccountPage {
+	u := currentUser(c)
+	m := views.AccountPage{Page: h.page(c, "Your account"), Name: u.Name, Email: u.Email, RoleLabel: RoleLabel(u.Role),
+		Organisation: "Portal provider (staff)", NameValue: u.Name, EmailValue: u.Email}
+	if p := currentPartner(c); p != nil {
+		m.Organisation = p.Name
+	}
+	return m
+}
+
+// account shows the signed-in user's settings.
+func (h *Handler) account(c echo.Context) error {
+	return h.render(c, http.StatusOK, views.Account(h.accountModel(c)))
+}
+
+// changeName sets the user's display name.
+func (h *Handler) changeName(c echo.Context) error {
+	name := c.FormValue("name")
+	err := h.people.ChangeName(c.Request().Context(), currentUser(c).ID, name)
+	var in *people.InputError
+	if errors.As(err, &in) {
+		m := h.accountModel(c)
+		m.NameValue, m.NameError = name, in.Message
+		return h.render(c, http.StatusUnprocessableEntity, views.Account(m))
+	}
+	if err != nil {
+		return err
+	}
+	return h.redirectWithFlash(c, "/account", "success", "Your name was saved.")
+}
+
+// changeEmail moves the user to a new sign-in email, after recent
+// authentication.
+func (h *Handler) changeEmail(c echo.Context) error {
+	if !recentlyAuthenticated(c) {
+		return h.requireSudo(c, "/account", "Changing your email needs your password: confirm it, then change the email again.")
+	}
+	email := c.FormValue("email")
+	err := h.people.ChangeEmail(c.Request().Context(), currentUser(c).ID, email)
+	var in *people.InputError
+	if errors.As(err, &in) {
+		m := h.accountModel(c)
+		m.EmailValue, m.EmailError = email, in.Message
+		return h.render(c, http.StatusUnprocessableEntity, views.Account(m))
+	}
+	if err != nil {
+		return err
+	}
+	return h.redirectWithFlash(c, "/account", "success", "Your sign-in email is now "+store.NormalizeEmail(email)+"; your old address was told.")
+}
+
+// changePassword checks the current password, sets the new one, ends every
+// session and starts a fresh one here.
+func (h *Handler) changePassword(c echo.Context) error {
+	u := currentUser(c)
+	err := h.people.ChangePassword(c.Request().Context(), u.ID, c.FormValue("current_password"), c.FormValue("new_password"))
+	var in *people.InputError
+	if errors.As(err, &in) {
+		m := h.accountModel(c)
+		if in.Field == "current_password" {
+			m.CurrentError = in.Message
+		} else {
+			m.NewError = in.Message
+		}
+		return h.render(c, http.StatusUnprocessableEntity, views.Account(m))
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.startSession(c, u, "Your password was changed; every other session was signed out."); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/account")
+}

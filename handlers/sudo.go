@@ -1,0 +1,93 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/password"
+	"github.com/portico/portico/internal/session"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/views"
+)
+
+// SudoWindow is how long after entering their password a user may do
+// sensitive things (change roles or email, create live credentials)
+// without entering it again.
+const SudoWindow = 10 * time.Minute
+
+// startSession signs u in on a fresh session id, stamping the time the
+// password was entered.
+func (h *Handler) startSession(c echo.Context, u *store.User, welcome string) error {
+	sess := currentSession(c)
+	if err := h.sessions.Renew(c.Request().Context(), sess); err != nil {
+		return err
+	}
+	sess.Values[session.UserKey] = u.ID
+	sess.Values[session.AuthAtKey] = time.Now().Unix()
+	if welcome != "" {
+		sess.AddFlash("success\x1f" + welcome)
+	}
+	return sess.Save(c.Request(), c.Response())
+}
+
+// recentlyAuthenticated reports whether the password was entered within
+// SudoWindow in this session.
+func recentlyAuthenticated(c echo.Context) bool {
+	sess := currentSession(c)
+	if sess == nil {
+		return false
+	}
+	at, _ := sess.Values[session.AuthAtKey].(int64)
+	return time.Since(time.Unix(at, 0)) < SudoWindow
+}
+
+// requireSudo sends the user to confirm their password before a sensitive
+// action, then back to back (a page, since a POST cannot be replayed).
+func (h *Handler) requireSudo(c echo.Context, back, why string) error {
+	if err := h.flash(c, "info", why); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/confirm-password?next="+url.QueryEscape(back))
+}
+
+// confirmPasswordForm asks for the password again.
+func (h *Handler) confirmPasswordForm(c echo.Context) error {
+	return h.render(c, http.StatusOK, views.ConfirmPassword(views.ConfirmPasswordPage{
+		Page: h.page(c, "Confirm your password"), Next: safeNext(c.QueryParam("next")),
+	}))
+}
+
+// confirmPassword checks the password and opens the sudo window.
+func (h *Handler) confirmPassword(c echo.Context) error {
+	u := currentUser(c)
+	next := safeNext(c.FormValue("next"))
+	ctx := c.Request().Context()
+	byEmail, _, err := h.store.SignInFailures(ctx, u.Email, c.RealIP(), time.Now().Add(-15*time.Minute))
+	if err != nil {
+		return err
+	}
+	if byEmail.Count >= 5 {
+		// Too many wrong passwords: end the session rather than allow guessing.
+		if err := h.sessions.Renew(ctx, currentSession(c)); err != nil {
+			return err
+		}
+		return h.redirectWithFlash(c, "/sign-in", "error", "Too many wrong passwords: you were signed out. Sign in again in a few minutes.")
+	}
+	if u.PasswordHash == nil || password.Verify(*u.PasswordHash, c.FormValue("password")) != nil {
+		if err := h.store.RecordSignInFailure(ctx, u.Email, c.RealIP()); err != nil {
+			return err
+		}
+		return h.render(c, http.StatusUnprocessableEntity, views.ConfirmPassword(views.ConfirmPasswordPage{
+			Page: h.page(c, "Confirm your password"), Next: next, Error: "That password is not right.",
+		}))
+	}
+	sess := currentSession(c)
+	sess.Values[session.AuthAtKey] = time.Now().Unix()
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}

@@ -1,0 +1,212 @@
+package people
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	pmail "github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/password"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
+)
+
+// Password reset policy.
+const (
+	// ResetTTL is how long a reset link works.
+	ResetTTL = time.Hour
+	// maxResetsPerHour bounds reset mails per account, against mail bombing.
+	maxResetsPerHour = 3
+)
+
+// Errors of reset links.
+var (
+	ErrResetExpired = errors.New("password reset link expired")
+	ErrResetUsed    = errors.New("password reset link already used")
+)
+
+// RequestPasswordReset mails a one-time reset link when email belongs to an
+// active account. It answers the same whether or not it does, so the form
+// does not tell which emails have accounts.
+func (s *Service) RequestPasswordReset(ctx context.Context, rawEmail string) error {
+	email, err := checkEmail(rawEmail)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx *store.Store) error {
+		u, err := tx.UserByEmail(ctx, email)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		n, err := tx.RecentPasswordResets(ctx, u.ID, s.now().Add(-time.Hour))
+		if err != nil || n >= maxResetsPerHour {
+			return err
+		}
+		plain, err := token.New(token.KindPasswordReset)
+		if err != nil {
+			return fmt.Errorf("reset token: %w", err)
+		}
+		if err := tx.CreatePasswordReset(ctx, u.ID, s.hasher.Hash(plain), s.now().Add(ResetTTL)); err != nil {
+			return err
+		}
+		link := s.baseURL + "/reset-password/" + plain
+		return s.outbox.Enqueue(ctx, tx, pmail.Message{
+			ToEmail: u.Email, ToName: u.Name,
+			Subject: "Reset your Portico password",
+			Text: fmt.Sprintf("Hello %s,\n\nSomeone (hopefully you) asked to reset the password of your Portico account.\n\n"+
+				"Choose a new password here:\n%s\n\nThe link works once, for one hour. If you did not ask for it, ignore this mail: your password stays as it is.\n", u.Name, link),
+			HTML: simpleHTML("Hello "+u.Name+",", "Someone (hopefully you) asked to reset the password of your Portico account.",
+				link, "Choose a new password", "The link works once, for one hour. If you did not ask for it, ignore this mail: your password stays as it is."),
+		})
+	})
+}
+
+// CheckReset says whether a reset link can still be used.
+func (s *Service) CheckReset(ctx context.Context, plain string) error {
+	if p, err := token.Parse(plain); err != nil || p.Kind != token.KindPasswordReset {
+		return store.ErrNotFound
+	}
+	return s.store.InTx(ctx, func(tx *store.Store) error {
+		r, err := tx.PasswordResetByTokenHash(ctx, s.hasher.Hash(plain))
+		if err != nil {
+			return err
+		}
+		return resetState(r, s.now())
+	})
+}
+
+func resetState(r *store.PasswordReset, now time.Time) error {
+	switch {
+	case r.UsedAt != nil:
+		return ErrResetUsed
+	case !now.Before(r.ExpiresAt):
+		return ErrResetExpired
+	}
+	return nil
+}
+
+// ResetPassword sets a new password through a reset link, voids the user's
+// other links and ends every session of the user.
+func (s *Service) ResetPassword(ctx context.Context, plain, newPassword string) (*store.User, error) {
+	if err := password.Validate(newPassword); err != nil {
+		return nil, &InputError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
+	}
+	if p, err := token.Parse(plain); err != nil || p.Kind != token.KindPasswordReset {
+		return nil, store.ErrNotFound
+	}
+	hash, err := password.Hash(newPassword)
+	if err != nil {
+		return nil, err
+	}
+	var u *store.User
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		r, err := tx.PasswordResetByTokenHash(ctx, s.hasher.Hash(plain))
+		if err != nil {
+			return err
+		}
+		if err := resetState(r, s.now()); err != nil {
+			return err
+		}
+		if u, err = tx.UserByID(ctx, r.UserID); err != nil {
+			return err
+		}
+		if u.Status != "active" {
+			return store.ErrNotFound
+		}
+		return s.setPassword(ctx, tx, u, hash)
+	})
+	return u, err
+}
+
+// setPassword stores the hash, voids reset links, ends every session and
+// tells the user by mail.
+func (s *Service) setPassword(ctx context.Context, tx *store.Store, u *store.User, hash string) error {
+	if err := tx.SetPassword(ctx, u.ID, hash); err != nil {
+		return err
+	}
+	if err := tx.UsePasswordResets(ctx, u.ID); err != nil {
+		return err
+	}
+	if _, err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+		return err
+	}
+	if err := tx.ClearSignInFailures(ctx, u.Email); err != nil {
+		return err
+	}
+	return s.outbox.Enqueue(ctx, tx, pmail.Message{
+		ToEmail: u.Email, ToName: u.Name,
+		Subject: "Your Portico password was changed",
+		Text: fmt.Sprintf("Hello %s,\n\nThe password of your Portico account was changed, and every session was signed out.\n\n"+
+			"If this was not you, reset your password at once:\n%s/forgot-password\nand tell your organisation's portal admin.\n", u.Name, s.baseURL),
+		HTML: simpleHTML("Hello "+u.Name+",", "The password of your Portico account was changed, and every session was signed out.",
+			s.baseURL+"/forgot-password", "Reset your password", "If this was not you, reset your password at once and tell your organisation's portal admin."),
+	})
+}
+
+// ChangePassword changes the signed-in user's password after checking the
+// current one. Every session ends, the caller's too: it starts a new one.
+func (s *Service) ChangePassword(ctx context.Context, userID int64, current, newPassword string) error {
+	if err := password.Validate(newPassword); err != nil {
+		return &InputError{Field: "new_password", Message: "Choose a new password: " + err.Error() + "."}
+	}
+	hash, err := password.Hash(newPassword)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx *store.Store) error {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if u.PasswordHash == nil || password.Verify(*u.PasswordHash, current) != nil {
+			return &InputError{Field: "current_password", Message: "The current password is not right."}
+		}
+		return s.setPassword(ctx, tx, u, hash)
+	})
+}
+
+// ChangeName sets the user's display name.
+func (s *Service) ChangeName(ctx context.Context, userID int64, name string) error {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		return &InputError{Field: "name", Message: "Enter your name (up to 200 characters)."}
+	}
+	return s.store.SetName(ctx, userID, name)
+}
+
+// ChangeEmail moves the user to a new email and tells the old address.
+// The caller has checked recent authentication.
+func (s *Service) ChangeEmail(ctx context.Context, userID int64, rawEmail string) error {
+	email, err := checkEmail(rawEmail)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx *store.Store) error {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if u.Email == email {
+			return nil
+		}
+		if err := tx.SetEmail(ctx, userID, email); errors.Is(err, store.ErrEmailTaken) {
+			return &InputError{Field: "email", Message: "That address is already used by another account."}
+		} else if err != nil {
+			return err
+		}
+		return s.outbox.Enqueue(ctx, tx, pmail.Message{
+			ToEmail: u.Email, ToName: u.Name,
+			Subject: "Your Portico sign-in email was changed",
+			Text: fmt.Sprintf("Hello %s,\n\nThe sign-in email of your Portico account was changed from %s to %s.\n\n"+
+				"If this was not you, tell your organisation's portal admin at once.\n", u.Name, u.Email, email),
+			HTML: simpleHTML("Hello "+u.Name+",", "The sign-in email of your Portico account was changed from "+u.Email+" to "+email+".",
+				"", "", "If this was not you, tell your organisation's portal admin at once."),
+		})
+	})
+}
