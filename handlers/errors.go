@@ -66,6 +66,15 @@ var statusCodes = map[int]struct{ code, heading, message string }{
 	http.StatusServiceUnavailable:    {"unavailable", "Temporarily unavailable", "The service is temporarily unavailable. Please try again shortly."},
 }
 
+// publicError is an error of another HTTP package (the management API's)
+// that carries its own status, code and user-safe message.
+type publicError interface {
+	error
+	HTTPStatus() int
+	ErrorCode() string
+	PublicMessage() string
+}
+
 // classify turns any error a handler returned into the Error to answer with.
 func classify(err error) *Error {
 	var e *Error
@@ -77,6 +86,10 @@ func classify(err error) *Error {
 			out.Message = or(out.Message, d.message)
 		}
 		return &out
+	}
+	var pe publicError
+	if errors.As(err, &pe) {
+		return &Error{Status: pe.HTTPStatus(), Code: pe.ErrorCode(), Message: pe.PublicMessage(), Err: errors.Unwrap(err)}
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

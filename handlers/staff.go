@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/views"
+)
+
+// staff lists the provider's staff for platform admins.
+func (h *Handler) staff(c echo.Context) error {
+	return h.renderStaff(c, http.StatusOK, views.CreateStaffForm{})
+}
+
+func (h *Handler) renderStaff(c echo.Context, status int, form views.CreateStaffForm) error {
+	if err := h.authorize(c, access.ListAccountManagers, 0); err != nil {
+		return err
+	}
+	us, err := h.store.ListStaff(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	m := views.StaffPage{Page: h.page(c, "Account managers"), Create: form}
+	self := currentUser(c).ID
+	for _, u := range us {
+		row := views.StaffRow{Name: u.Name, Email: u.Email, RoleLabel: RoleLabel(u.Role), LastSignIn: "Never", IsSelf: u.ID == self}
+		if u.LastSignInAt != nil {
+			row.LastSignIn = formatTime(*u.LastSignInAt)
+		}
+		m.Staff = append(m.Staff, row)
+	}
+	return h.render(c, status, views.Staff(m))
+}
+
+// createStaff adds an account manager (or platform admin) and mails them
+// a link to choose their password.
+func (h *Handler) createStaff(c echo.Context) error {
+	if err := h.authorize(c, access.ListAccountManagers, 0); err != nil {
+		return err
+	}
+	form := views.CreateStaffForm{Name: c.FormValue("name"), Email: c.FormValue("email"), Role: c.FormValue("role")}
+	u, err := h.people.CreateStaff(c.Request().Context(), actorOf(currentUser(c)), form.Name, form.Email, form.Role)
+	var in *people.InputError
+	if errors.As(err, &in) {
+		switch in.Field {
+		case "name":
+			form.NameError = in.Message
+		case "role":
+			form.RoleError = in.Message
+		default:
+			form.EmailError = in.Message
+		}
+		return h.renderStaff(c, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return err
+	}
+	h.mailer.Kick()
+	return h.redirectWithFlash(c, "/staff", "success", u.Name+" was added as "+RoleLabel(u.Role)+"; a link to choose a password was mailed to "+u.Email+".")
+}
