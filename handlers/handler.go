@@ -130,6 +130,12 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 		if a.PartnerID != 0 && access.Can(a, access.ViewMembers, a.PartnerID) == access.Allow {
 			items = append(items, views.NavItem{Label: "Members", Href: "/members"})
 		}
+		if a.PartnerID != 0 && access.Can(a, access.ViewTeams, a.PartnerID) == access.Allow {
+			items = append(items, views.NavItem{Label: "Teams", Href: "/teams"})
+		}
+		if access.Can(a, access.ListAccountManagers, 0) == access.Allow {
+			items = append(items, views.NavItem{Label: "Account managers", Href: "/staff"})
+		}
 		if access.Can(a, access.ViewOutbox, 0) == access.Allow {
 			items = append(items, views.NavItem{Label: "Outbox", Href: "/outbox"})
 		}

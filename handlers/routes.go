@@ -58,4 +58,6 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.POST("", h.createPartner)
 	p.POST("/:id/status", h.setPartnerStatus)
 	e.GET("/outbox", h.outbox, h.signedIn)
+	e.GET("/staff", h.staff, h.signedIn)
+	e.POST("/staff", h.createStaff, h.signedIn)
 }

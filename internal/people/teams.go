@@ -1,0 +1,161 @@
+package people
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/portico/portico/internal/store"
+)
+
+// MaxTeamName is the longest team name, in characters.
+const MaxTeamName = 100
+
+// Errors of team membership the handlers turn into messages. ErrNoSuchMember
+// is also a store.ErrNotFound: the user is not an active member of the
+// partner (or of another partner, which must look the same).
+var (
+	ErrNoSuchMember  = fmt.Errorf("not an active member of the partner: %w", store.ErrNotFound)
+	ErrAlreadyInTeam = errors.New("already in the team")
+	ErrNotInTeam     = errors.New("not in the team")
+)
+
+// checkTeamName returns the trimmed name or an InputError.
+func checkTeamName(raw string) (string, error) {
+	name := strings.TrimSpace(raw)
+	if name == "" || utf8.RuneCountInString(name) > MaxTeamName {
+		return "", &InputError{Field: "name", Message: fmt.Sprintf("Enter a team name (up to %d characters).", MaxTeamName)}
+	}
+	return name, nil
+}
+
+func teamNameTaken(name string) error {
+	return &InputError{Field: "name", Message: fmt.Sprintf("A team named %s exists already.", name)}
+}
+
+// CreateTeam creates a team of the partner.
+func (s *Service) CreateTeam(ctx context.Context, partnerID int64, rawName string) (*store.Team, error) {
+	name, err := checkTeamName(rawName)
+	if err != nil {
+		return nil, err
+	}
+	var t *store.Team
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		t, err = tx.CreateTeam(ctx, partnerID, name)
+		if errors.Is(err, store.ErrTeamNameTaken) {
+			return teamNameTaken(name)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// RenameTeam renames a team of the partner; the name stays unique within
+// the partner, whatever its case.
+func (s *Service) RenameTeam(ctx context.Context, partnerID, teamID int64, rawName string) (*store.Team, error) {
+	name, err := checkTeamName(rawName)
+	if err != nil {
+		return nil, err
+	}
+	var t *store.Team
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if t, err = tx.LockPartnerTeam(ctx, partnerID, teamID); err != nil {
+			return err
+		}
+		if t.Name == name {
+			return nil
+		}
+		if err := tx.RenameTeam(ctx, t.ID, name); errors.Is(err, store.ErrTeamNameTaken) {
+			return teamNameTaken(name)
+		} else if err != nil {
+			return err
+		}
+		t.Name = name
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// DeleteTeam deletes a team of the partner and returns it with how many
+// members it had; they stay members of the partner.
+func (s *Service) DeleteTeam(ctx context.Context, partnerID, teamID int64) (*store.Team, int, error) {
+	var t *store.Team
+	var n int
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if t, err = tx.LockPartnerTeam(ctx, partnerID, teamID); err != nil {
+			return err
+		}
+		ms, err := tx.TeamMembers(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		n = len(ms)
+		return tx.DeleteTeam(ctx, t.ID)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return t, n, nil
+}
+
+// AddTeamMember puts an active member of the partner in one of its teams.
+// A user of another partner, removed or unknown is ErrNoSuchMember; someone
+// in the team already is ErrAlreadyInTeam, and nothing changes.
+func (s *Service) AddTeamMember(ctx context.Context, partnerID, teamID, userID int64) (*store.Team, *store.User, error) {
+	return s.changeTeamMember(ctx, partnerID, teamID, userID, func(tx *store.Store, t *store.Team, u *store.User) error {
+		added, err := tx.AddTeamMember(ctx, t.ID, u.ID)
+		if err == nil && !added {
+			return ErrAlreadyInTeam
+		}
+		return err
+	})
+}
+
+// RemoveTeamMember takes a member out of one of the partner's teams; they
+// stay a member of the partner. Someone not in the team is ErrNotInTeam.
+func (s *Service) RemoveTeamMember(ctx context.Context, partnerID, teamID, userID int64) (*store.Team, *store.User, error) {
+	return s.changeTeamMember(ctx, partnerID, teamID, userID, func(tx *store.Store, t *store.Team, u *store.User) error {
+		removed, err := tx.RemoveTeamMember(ctx, t.ID, u.ID)
+		if err == nil && !removed {
+			return ErrNotInTeam
+		}
+		return err
+	})
+}
+
+// changeTeamMember locks the partner's team and member, then runs change
+// on them, in one transaction. The team and user are returned with
+// ErrAlreadyInTeam and ErrNotInTeam too, for the message that names them.
+func (s *Service) changeTeamMember(ctx context.Context, partnerID, teamID, userID int64, change func(tx *store.Store, t *store.Team, u *store.User) error) (*store.Team, *store.User, error) {
+	if userID <= 0 {
+		return nil, nil, &InputError{Field: "user_id", Message: "Choose the member to add to the team."}
+	}
+	var t *store.Team
+	var u *store.User
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if t, err = tx.LockPartnerTeam(ctx, partnerID, teamID); err != nil {
+			return err
+		}
+		u, err = tx.LockPartnerMember(ctx, partnerID, userID)
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrNoSuchMember
+		}
+		if err != nil {
+			return err
+		}
+		return change(tx, t, u)
+	})
+	return t, u, err
+}
