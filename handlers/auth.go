@@ -68,13 +68,20 @@ func (h *Handler) signIn(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, m.Next)
 }
 
-// signOut ends the session.
+// signOut ends every session of the user, on every device: a shared or
+// lost computer is signed out by signing out anywhere.
 func (h *Handler) signOut(c echo.Context) error {
+	ctx := c.Request().Context()
+	if u := currentUser(c); u != nil {
+		if _, err := h.store.DeleteUserSessions(ctx, u.ID); err != nil {
+			return err
+		}
+	}
 	sess := currentSession(c)
-	if err := h.sessions.Renew(c.Request().Context(), sess); err != nil {
+	if err := h.sessions.Renew(ctx, sess); err != nil {
 		return err
 	}
-	if err := h.flash(c, "info", "You have signed out."); err != nil {
+	if err := h.flash(c, "info", "You have signed out on every device."); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/")
