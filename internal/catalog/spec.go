@@ -47,7 +47,9 @@ type SpecError struct{ Message string }
 
 func (e *SpecError) Error() string { return e.Message }
 
-func refuse(format string, args ...any) error { return &SpecError{Message: fmt.Sprintf(format, args...)} }
+func refuse(format string, args ...any) error {
+	return &SpecError{Message: fmt.Sprintf(format, args...)}
+}
 
 // Parse parses and checks an OpenAPI 3.0/3.1 document: it must be valid,
 // self-contained (no external $ref), within MaxSpecSize, and every
