@@ -1,6 +1,10 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/handlers/api"
+)
 
 // routes is the whole URL map of the portal.
 func (h *Handler) routes(e *echo.Echo) {
@@ -9,6 +13,14 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/readyz", h.readyz)
 	e.GET("/openapi/portal.yaml", h.portalSpec)
 	e.GET("/static/*", h.asset)
+
+	// The management API: JSON over the same domain functions as the pages,
+	// authenticated by the portal session until personal access tokens land.
+	auth := &api.SessionAuth{Store: h.store, Sessions: h.sessions, Window: SudoWindow}
+	mgmt := api.New(h.store, h.people, auth.Actor)
+	mgmt.RecentAuth = auth.RecentAuth
+	mgmt.Mailer = h.mailer
+	api.Register(e.Group("/api/v1"), mgmt)
 
 	// Pages.
 	e.GET("/", h.home)

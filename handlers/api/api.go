@@ -1,0 +1,410 @@
+// Package api is the portal's management API, mounted at /api/v1: JSON over
+// the same domain functions the portal's pages use (internal/people and the
+// store's partner-scoped reads), asking the same policy (internal/access).
+//
+// The caller mounts it and says who is asking through API.Actor: today the
+// portal's cookie session (SessionAuth), later personal access tokens. The
+// partner is always the actor's own: it is never read from a URL or a body,
+// and ids of another partner's resources answer 404 like ids that do not
+// exist. Errors are *Error, which the portal's error handler turns into the
+// one JSON error shape {"error": {"code", "message", "request_id"}}.
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/session"
+	"github.com/portico/portico/internal/store"
+)
+
+// Kicker wakes the mail sender so a mail an action queued goes out at once.
+type Kicker interface{ Kick() }
+
+// API holds the management API's dependencies.
+type API struct {
+	Store  *store.Store
+	People *people.Service
+	// Actor says who is asking; ok is false when the request carries no
+	// valid credential (the API answers 401).
+	Actor func(c echo.Context) (actor access.Actor, ok bool)
+	// RecentAuth, when set, says whether the caller confirmed their
+	// password recently ("sudo"); changing a role requires it, as on the
+	// members page. Nil means the credential needs no such check.
+	RecentAuth func(c echo.Context) bool
+	// Mailer, when set, is woken after an action queued a mail.
+	Mailer Kicker
+}
+
+// New returns the API over the store and the people service, with actor
+// saying who is asking.
+func New(st *store.Store, svc *people.Service, actor func(echo.Context) (access.Actor, bool)) *API {
+	return &API{Store: st, People: svc, Actor: actor}
+}
+
+// Register adds every route of the API to g, which the caller mounts at
+// /api/v1.
+func Register(g *echo.Group, a *API) {
+	auth := a.authenticate
+
+	g.GET("/members", a.listMembers, auth)
+	g.GET("/members/:id", a.getMember, auth)
+	g.PATCH("/members/:id", a.changeMember, auth)
+	g.DELETE("/members/:id", a.removeMember, auth)
+
+	g.GET("/invitations", a.listInvitations, auth)
+	g.POST("/invitations", a.createInvitation, auth)
+	g.POST("/invitations/:id/resend", a.resendInvitation, auth)
+	g.DELETE("/invitations/:id", a.cancelInvitation, auth)
+
+	g.GET("/teams", a.listTeams, auth)
+	g.POST("/teams", a.createTeam, auth)
+	g.GET("/teams/:id", a.getTeam, auth)
+	g.PATCH("/teams/:id", a.renameTeam, auth)
+	g.DELETE("/teams/:id", a.deleteTeam, auth)
+	g.PUT("/teams/:id/members/:user_id", a.addTeamMember, auth)
+	g.DELETE("/teams/:id/members/:user_id", a.removeTeamMember, auth)
+}
+
+// Error is an error a handler returns to answer with a status, a stable
+// machine-readable code and a message safe to show. Err, when set, is the
+// internal cause: logged, never sent. The portal's error handler reads it
+// through HTTPStatus, ErrorCode and PublicMessage.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	Err     error
+}
+
+// HTTPStatus is the response's status.
+func (e *Error) HTTPStatus() int { return e.Status }
+
+// ErrorCode is the machine-readable code, e.g. not_found.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// PublicMessage is the message sent to the client.
+func (e *Error) PublicMessage() string { return e.Message }
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func notFound(what string) *Error {
+	return &Error{Status: http.StatusNotFound, Code: "not_found", Message: what + " was not found."}
+}
+
+func badRequest(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: msg}
+}
+
+func invalidInput(field, msg string) *Error {
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Message: field + ": " + msg}
+}
+
+// domainError turns the people service's errors into API errors; what names
+// the resource a store.ErrNotFound is about.
+func domainError(err error, what string) error {
+	var in *people.InputError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &in):
+		return invalidInput(in.Field, in.Message)
+	case errors.Is(err, people.ErrLastAdmin):
+		return &Error{Status: http.StatusConflict, Code: "last_admin", Err: err,
+			Message: "A partner must keep at least one admin: make another member an admin first."}
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: what + " was not found.", Err: err}
+	}
+	return err
+}
+
+const actorKey = "api.actor"
+
+// authenticate resolves the actor of every API request: none is a 401 with
+// the challenge of RFC 6750. API responses are never cached.
+func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		var actor access.Actor
+		ok := false
+		if a.Actor != nil {
+			actor, ok = a.Actor(c)
+		}
+		if !ok || actor.UserID == 0 {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="portico"`)
+			return &Error{Status: http.StatusUnauthorized, Code: "unauthorized",
+				Message: "Authentication required: sign in to the portal (personal access tokens are coming)."}
+		}
+		c.Set(actorKey, actor)
+		return next(c)
+	}
+}
+
+// authorize asks the policy whether the actor may perform act on their own
+// partner's resources, and returns the actor and that partner.
+func (a *API) authorize(c echo.Context, act access.Action) (access.Actor, int64, error) {
+	actor, _ := c.Get(actorKey).(access.Actor)
+	switch access.Can(actor, act, actor.PartnerID) {
+	case access.Allow:
+		return actor, actor.PartnerID, nil
+	case access.Hidden:
+		return actor, 0, notFound("This resource")
+	default:
+		return actor, 0, &Error{Status: http.StatusForbidden, Code: "forbidden",
+			Message: "Your role does not allow this. Ask your organisation's portal admin."}
+	}
+}
+
+// pathID reads a positive id from the path; anything else names nothing,
+// so it is a 404 like an id that does not exist.
+func pathID(c echo.Context, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, notFound(what)
+	}
+	return id, nil
+}
+
+// MaxBody is the largest request body the API reads.
+const MaxBody = 64 << 10
+
+// decode reads the JSON object of the request body into v, refusing other
+// content types, bodies over MaxBody, unknown fields and trailing data.
+func decode(c echo.Context, v any) error {
+	r := c.Request()
+	mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEApplicationJSON {
+		return &Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+			Message: "Send the request body as JSON, with Content-Type: application/json."}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), r.Body, MaxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return bodyError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return bodyError(err)
+		}
+		return badRequest("The request body must hold one JSON object and nothing after it.")
+	}
+	return nil
+}
+
+func bodyError(err error) error {
+	var (
+		tooLarge *http.MaxBytesError
+		syntax   *json.SyntaxError
+		typ      *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+			Message: fmt.Sprintf("The request body is larger than %d KiB.", MaxBody>>10)}
+	case errors.Is(err, io.EOF):
+		return badRequest("The request body is empty: send a JSON object.")
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("The request body is not valid JSON.")
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return badRequest("The request body must be a JSON object.")
+		}
+		return invalidInput(typ.Field, "must be a JSON "+jsonKind(typ.Type)+".")
+	}
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return badRequest("Unknown field " + field + " in the request body.")
+	}
+	return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "The request body could not be read.", Err: err}
+}
+
+// jsonKind names the JSON type a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return "object"
+}
+
+// DefaultLimit and MaxLimit bound the page size of lists.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// list is the shape of every list: a page of items and the cursor of the
+// next page, null on the last.
+type list[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// paginate cuts one page out of items, in their order, by the request's
+// limit and cursor. The cursor is opaque to clients; it holds the position
+// and the id of the last item served, so a page continues after that item
+// even when earlier ones were added or removed meanwhile.
+func paginate[T any](c echo.Context, items []T, id func(T) int64) (list[T], error) {
+	limit := DefaultLimit
+	if raw := c.QueryParam("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > MaxLimit {
+			return list[T]{}, badRequest(fmt.Sprintf("limit must be a whole number from 1 to %d.", MaxLimit))
+		}
+		limit = n
+	}
+	start := 0
+	if raw := c.QueryParam("cursor"); raw != "" {
+		offset, lastID, ok := parseCursor(raw)
+		if !ok {
+			return list[T]{}, badRequest("cursor is not one this API gave out: pass next_cursor of the previous page as it is.")
+		}
+		start = min(offset, len(items))
+		for i, it := range items {
+			if id(it) == lastID {
+				start = i + 1
+				break
+			}
+		}
+	}
+	end := min(start+limit, len(items))
+	out := list[T]{Items: append(make([]T, 0, end-start), items[start:end]...)}
+	if end < len(items) {
+		next := makeCursor(end, id(items[end-1]))
+		out.NextCursor = &next
+	}
+	return out, nil
+}
+
+func makeCursor(offset int, lastID int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + strconv.Itoa(offset) + ":" + strconv.FormatInt(lastID, 10)))
+}
+
+func parseCursor(raw string) (offset int, lastID int64, ok bool) {
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return 0, 0, false
+	}
+	rest, ok := strings.CutPrefix(string(b), "v1:")
+	if !ok {
+		return 0, 0, false
+	}
+	o, l, ok := strings.Cut(rest, ":")
+	if !ok {
+		return 0, 0, false
+	}
+	offset, err1 := strconv.Atoi(o)
+	lastID, err2 := strconv.ParseInt(l, 10, 64)
+	if err1 != nil || err2 != nil || offset < 0 || lastID <= 0 {
+		return 0, 0, false
+	}
+	return offset, lastID, true
+}
+
+// utc is a time as the API sends it: RFC 3339 in UTC.
+func utc(t time.Time) time.Time { return t.UTC() }
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func (a *API) kick() {
+	if a.Mailer != nil {
+		a.Mailer.Kick()
+	}
+}
+
+// SessionAuth authenticates API requests by the portal's cookie session,
+// as the pages do: the session's user must be active and, for a partner
+// user, their partner active too.
+type SessionAuth struct {
+	Store    *store.Store
+	Sessions *session.Store
+	// Window is how long after entering their password a session counts
+	// as recently authenticated (the portal's sudo window).
+	Window time.Duration
+}
+
+const sessionKey = "api.session"
+
+// Actor is API.Actor for cookie sessions.
+func (s *SessionAuth) Actor(c echo.Context) (access.Actor, bool) {
+	sess := s.session(c)
+	if sess == nil {
+		return access.Actor{}, false
+	}
+	uid, ok := sess.Values[session.UserKey].(int64)
+	if !ok {
+		return access.Actor{}, false
+	}
+	ctx := c.Request().Context()
+	u, err := s.Store.UserByID(ctx, uid)
+	if err != nil || u.Status != "active" {
+		return access.Actor{}, false
+	}
+	a := access.Actor{UserID: u.ID, Role: u.Role}
+	if u.PartnerID != nil {
+		p, err := s.Store.PartnerByID(ctx, *u.PartnerID)
+		if err != nil || p.Status != store.PartnerActive {
+			return access.Actor{}, false
+		}
+		a.PartnerID = p.ID
+	}
+	return a, true
+}
+
+// RecentAuth is API.RecentAuth for cookie sessions.
+func (s *SessionAuth) RecentAuth(c echo.Context) bool {
+	sess := s.session(c)
+	if sess == nil {
+		return false
+	}
+	at, _ := sess.Values[session.AuthAtKey].(int64)
+	return time.Since(time.Unix(at, 0)) < s.Window
+}
+
+// session loads the request's session once.
+func (s *SessionAuth) session(c echo.Context) *sessions.Session {
+	if sess, ok := c.Get(sessionKey).(*sessions.Session); ok {
+		return sess
+	}
+	sess, err := s.Sessions.Get(c.Request(), s.Sessions.CookieName)
+	if err != nil || sess.IsNew {
+		return nil
+	}
+	c.Set(sessionKey, sess)
+	return sess
+}
