@@ -1,0 +1,44 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lib/pq"
+)
+
+// EffectiveGrant is one (API, access group) pair a user reaches now through
+// a grant to them or to one of their teams, with the scopes it gives.
+type EffectiveGrant struct {
+	APIID         int64          `db:"api_id"`
+	APISlug       string         `db:"api_slug"`
+	APIStatus     string         `db:"api_status"`
+	AccessGroupID int64          `db:"access_group_id"`
+	GroupName     string         `db:"group_name"`
+	RatePerMinute int            `db:"rate_limit_per_minute"`
+	MonthlyQuota  *int64         `db:"monthly_quota"`
+	Scopes        pq.StringArray `db:"scopes"`
+}
+
+// EffectiveGrants returns what a user is granted at this moment: open
+// grants to the user or to a team they belong to, of their own partner,
+// while both the user and the partner are active, on APIs not retired.
+func (s *Store) EffectiveGrants(ctx context.Context, userID int64) ([]EffectiveGrant, error) {
+	var gs []EffectiveGrant
+	err := s.q.SelectContext(ctx, &gs, `
+		SELECT DISTINCT a.id AS api_id, a.slug AS api_slug, a.status AS api_status,
+		       ag.id AS access_group_id, ag.name AS group_name, ag.rate_limit_per_minute, ag.monthly_quota, aga.scopes
+		FROM users u
+		JOIN partners p ON p.id = u.partner_id AND p.status = 'active'
+		JOIN grants g ON g.partner_id = u.partner_id AND g.revoked_at IS NULL
+		     AND (g.user_id = u.id OR g.team_id IN (SELECT tm.team_id FROM team_memberships tm WHERE tm.user_id = u.id))
+		JOIN access_groups ag ON ag.id = g.access_group_id
+		JOIN access_group_apis aga ON aga.access_group_id = ag.id
+		JOIN apis a ON a.id = aga.api_id AND a.status <> 'retired'
+		WHERE u.id = $1 AND u.status = 'active'
+		ORDER BY a.slug, ag.id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("effective grants of user %d: %w", userID, err)
+	}
+	return gs, nil
+}
