@@ -43,6 +43,17 @@ const (
 	// ViewTeams and ManageTeams concern a partner's teams.
 	ViewTeams   Action = "teams.view"
 	ManageTeams Action = "teams.manage"
+	// ViewCatalog lists APIs and reads their documentation: everyone signed
+	// in (partner users see only the APIs they are granted; the handler
+	// filters with the effective-access function).
+	ViewCatalog Action = "catalog.view"
+	// ManageCatalog imports APIs and revisions and changes their status.
+	ManageCatalog Action = "catalog.manage"
+	// ManageAccessGroups creates and edits access groups and grants them
+	// to a partner's teams or developers.
+	ManageAccessGroups Action = "access_groups.manage"
+	// ViewGrants shows what a partner was granted and to whom.
+	ViewGrants Action = "grants.view"
 )
 
 // Decision is the policy's answer. Hidden means the resource belongs to a
@@ -81,6 +92,14 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(partnerID != 0 && (a.Staff() || a.Role == RolePartnerAdmin))
 	case ManageMembers, ManageTeams:
 		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
+	case ViewCatalog:
+		return Allow
+	case ManageCatalog:
+		return allowIf(a.Staff())
+	case ManageAccessGroups:
+		return allowIf(a.Staff())
+	case ViewGrants:
+		return allowIf(partnerID != 0 && (a.Staff() || a.Role == RolePartnerAdmin))
 	}
 	return Deny
 }

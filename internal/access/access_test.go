@@ -35,6 +35,13 @@ func TestCan(t *testing.T) {
 		{ViewTeams, own, A, A, A, D, H, H},
 		{ManageTeams, own, D, D, A, D, H, H},
 		{ViewMembers, 0, D, D, D, D, D, D},
+		{ViewCatalog, 0, A, A, A, A, D, D},
+		{ViewCatalog, own, A, A, A, A, H, H},
+		{ManageCatalog, 0, A, A, D, D, D, D},
+		{ManageAccessGroups, 0, A, A, D, D, D, D},
+		{ManageAccessGroups, own, A, A, D, D, H, H},
+		{ViewGrants, own, A, A, A, D, H, H},
+		{ViewGrants, 0, D, D, D, D, D, D},
 		{ManageMembers, 0, D, D, D, D, D, D},
 	}
 	for _, row := range table {

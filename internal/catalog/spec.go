@@ -202,3 +202,5 @@ func Diff(old, new []Operation) (added, removed []string) {
 	}
 	return added, removed
 }
+
+func sortStrings(xs []string) { sort.Strings(xs) }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // API statuses.
@@ -88,4 +90,108 @@ func (s *Store) SetAPIStatus(ctx context.Context, id int64, status string, sunse
 		return fmt.Errorf("set status of API %d: %w", id, ErrNotFound)
 	}
 	return nil
+}
+
+// Revision is one imported document of an API.
+type Revision struct {
+	APIID        int64          `db:"api_id"`
+	Revision     int            `db:"revision"`
+	Version      string         `db:"version"`
+	Spec         []byte         `db:"spec"`
+	Operations   []byte         `db:"operations"`
+	Scopes       pq.StringArray `db:"scopes"`
+	Added        pq.StringArray `db:"added"`
+	Removed      pq.StringArray `db:"removed"`
+	ImportedBy   *int64         `db:"imported_by"`
+	ImporterName *string        `db:"importer_name"`
+	ImportedAt   time.Time      `db:"imported_at"`
+}
+
+const revisionColumns = `r.api_id, r.revision, r.version, r.spec, r.operations, r.scopes, r.added, r.removed,
+	r.imported_by, u.name AS importer_name, r.imported_at`
+
+// CurrentRevision returns the API's current document.
+func (s *Store) CurrentRevision(ctx context.Context, apiID int64) (*Revision, error) {
+	var r Revision
+	err := s.q.GetContext(ctx, &r, `SELECT `+revisionColumns+`
+		FROM apis a JOIN api_revisions r ON r.api_id = a.id AND r.revision = a.current_revision
+		LEFT JOIN users u ON u.id = r.imported_by WHERE a.id = $1`, apiID)
+	if err != nil {
+		return nil, fmt.Errorf("current revision of API %d: %w", apiID, notFound(err))
+	}
+	return &r, nil
+}
+
+// Revisions lists an API's revisions, newest first, without their documents.
+func (s *Store) Revisions(ctx context.Context, apiID int64) ([]Revision, error) {
+	var rs []Revision
+	err := s.q.SelectContext(ctx, &rs, `SELECT r.api_id, r.revision, r.version, ''::bytea AS spec, '[]'::bytea AS operations,
+		r.scopes, r.added, r.removed, r.imported_by, u.name AS importer_name, r.imported_at
+		FROM api_revisions r LEFT JOIN users u ON u.id = r.imported_by
+		WHERE r.api_id = $1 ORDER BY r.revision DESC`, apiID)
+	if err != nil {
+		return nil, fmt.Errorf("revisions of API %d: %w", apiID, err)
+	}
+	return rs, nil
+}
+
+// AddRevision stores a new current revision of an API, locking the API row
+// so two imports get consecutive numbers.
+func (s *Store) AddRevision(ctx context.Context, apiID int64, rev NewRevision) (int, error) {
+	var n int
+	err := s.q.GetContext(ctx, &n, `SELECT current_revision + 1 FROM apis WHERE id = $1 FOR UPDATE`, apiID)
+	if err != nil {
+		return 0, fmt.Errorf("add revision to API %d: %w", apiID, notFound(err))
+	}
+	if err := s.insertRevision(ctx, apiID, n, rev); err != nil {
+		return 0, err
+	}
+	if _, err := s.q.ExecContext(ctx, `UPDATE apis SET current_revision = $2, updated_at = now() WHERE id = $1`, apiID, n); err != nil {
+		return 0, fmt.Errorf("add revision to API %d: %w", apiID, err)
+	}
+	return n, nil
+}
+
+// ListAPIs returns every API, by name.
+func (s *Store) ListAPIs(ctx context.Context) ([]API, error) {
+	var as []API
+	if err := s.q.SelectContext(ctx, &as, `SELECT `+apiColumns+` FROM apis ORDER BY lower(name), id`); err != nil {
+		return nil, fmt.Errorf("list APIs: %w", err)
+	}
+	return as, nil
+}
+
+// GroupsIncludingAPI names the access groups that include an API, so a
+// deletion can be refused with the list.
+func (s *Store) GroupsIncludingAPI(ctx context.Context, apiID int64) ([]string, error) {
+	var names []string
+	err := s.q.SelectContext(ctx, &names, `
+		SELECT g.name FROM access_group_apis aga JOIN access_groups g ON g.id = aga.access_group_id
+		WHERE aga.api_id = $1 ORDER BY lower(g.name)`, apiID)
+	if err != nil {
+		return nil, fmt.Errorf("groups including API %d: %w", apiID, err)
+	}
+	return names, nil
+}
+
+// DeleteAPI removes an API and its revisions. Callers check
+// GroupsIncludingAPI first; the foreign key refuses otherwise.
+func (s *Store) DeleteAPI(ctx context.Context, apiID int64) error {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM apis WHERE id = $1`, apiID)
+	if err != nil {
+		return fmt.Errorf("delete API %d: %w", apiID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("delete API %d: %w", apiID, ErrNotFound)
+	}
+	return nil
+}
+
+// APIByID returns the API with the id.
+func (s *Store) APIByID(ctx context.Context, id int64) (*API, error) {
+	var a API
+	if err := s.q.GetContext(ctx, &a, `SELECT `+apiColumns+` FROM apis WHERE id = $1`, id); err != nil {
+		return nil, fmt.Errorf("API %d: %w", id, notFound(err))
+	}
+	return &a, nil
 }

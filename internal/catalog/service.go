@@ -1,0 +1,171 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/store"
+)
+
+// InputError is a problem with a form field other than the document.
+type InputError struct {
+	Field   string
+	Message string
+}
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Message }
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
+
+// Service imports APIs and serves their parsed documents.
+type Service struct {
+	store *store.Store
+
+	mu     sync.Mutex
+	parsed map[revKey]*Spec
+}
+
+type revKey struct {
+	api int64
+	rev int
+}
+
+// NewService returns the catalog service.
+func NewService(st *store.Store) *Service {
+	return &Service{store: st, parsed: map[revKey]*Spec{}}
+}
+
+// Imported is the outcome of an import.
+type Imported struct {
+	API      *store.API
+	Revision int
+	Added    []string
+	Removed  []string
+}
+
+func actorRef(a access.Actor) *int64 {
+	if a.UserID == 0 {
+		return nil
+	}
+	id := a.UserID
+	return &id
+}
+
+// Create imports a new API from its document. Nothing is stored when the
+// document, the slug or the name is refused.
+func (s *Service) Create(ctx context.Context, actor access.Actor, slug, name string, data []byte) (*Imported, error) {
+	slug = strings.TrimSpace(slug)
+	name = strings.TrimSpace(name)
+	if !slugPattern.MatchString(slug) {
+		return nil, &InputError{Field: "slug", Message: "Use 1 to 64 lower-case letters, digits and dashes, starting and ending with a letter or digit (it appears in URLs: /sandbox/SLUG/…)."}
+	}
+	spec, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = spec.Title
+	}
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		return nil, &InputError{Field: "name", Message: "Enter a display name (up to 200 characters)."}
+	}
+	ops, _ := Diff(nil, spec.Operations)
+	var api *store.API
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		api, err = tx.CreateAPI(ctx, slug, name, s.revision(actor, spec, data, ops, nil))
+		if errors.Is(err, store.ErrSlugTaken) {
+			return &InputError{Field: "slug", Message: fmt.Sprintf("An API with the slug %q exists already. To update it, import a new revision from its page.", slug)}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Imported{API: api, Revision: 1, Added: ops}, nil
+}
+
+// AddRevision imports a new revision of an existing API, recording which
+// operations it adds and removes.
+func (s *Service) AddRevision(ctx context.Context, actor access.Actor, apiID int64, data []byte) (*Imported, error) {
+	spec, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	out := &Imported{}
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		cur, err := tx.CurrentRevision(ctx, apiID)
+		if err != nil {
+			return err
+		}
+		var old []Operation
+		if err := json.Unmarshal(cur.Operations, &old); err != nil {
+			return fmt.Errorf("decode operations of API %d: %w", apiID, err)
+		}
+		out.Added, out.Removed = Diff(old, spec.Operations)
+		out.Revision, err = tx.AddRevision(ctx, apiID, s.revision(actor, spec, data, out.Added, out.Removed))
+		if err != nil {
+			return err
+		}
+		out.API, err = tx.APIByID(ctx, apiID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Service) revision(actor access.Actor, spec *Spec, data []byte, added, removed []string) store.NewRevision {
+	scopes := make([]string, 0, len(spec.Scopes))
+	for sc := range spec.Scopes {
+		scopes = append(scopes, sc)
+	}
+	sortStrings(scopes)
+	return store.NewRevision{Version: spec.Version, Spec: data, Operations: spec.Operations, Scopes: scopes,
+		Added: added, Removed: removed, ImportedBy: actorRef(actor)}
+}
+
+// Current returns the API's current document, parsed (cached per revision:
+// revisions never change once stored).
+func (s *Service) Current(ctx context.Context, apiID int64) (*Spec, *store.Revision, error) {
+	rev, err := s.store.CurrentRevision(ctx, apiID)
+	if err != nil {
+		return nil, nil, err
+	}
+	k := revKey{apiID, rev.Revision}
+	s.mu.Lock()
+	spec := s.parsed[k]
+	s.mu.Unlock()
+	if spec != nil {
+		return spec, rev, nil
+	}
+	spec, err = Parse(rev.Spec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse stored revision %d of API %d: %w", rev.Revision, apiID, err)
+	}
+	s.mu.Lock()
+	s.parsed[k] = spec
+	s.mu.Unlock()
+	return spec, rev, nil
+}
+
+// Delete removes an API, refused while access groups include it.
+func (s *Service) Delete(ctx context.Context, apiID int64) error {
+	return s.store.InTx(ctx, func(tx *store.Store) error {
+		groups, err := tx.GroupsIncludingAPI(ctx, apiID)
+		if err != nil {
+			return err
+		}
+		if len(groups) > 0 {
+			return &InputError{Field: "api", Message: "Access groups still include this API: " + strings.Join(groups, ", ") + ". Remove it from them first."}
+		}
+		return tx.DeleteAPI(ctx, apiID)
+	})
+}
