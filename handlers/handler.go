@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/session"
@@ -59,6 +60,7 @@ type Handler struct {
 	// sessions keeps portal sessions in PostgreSQL.
 	sessions *session.Store
 	people   *people.Service
+	catalog  *catalog.Service
 	mailer   Kicker
 	// readyTimeout bounds the /readyz checks.
 	readyTimeout time.Duration
@@ -75,6 +77,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 		store:        st,
 		sessions:     session.New(st, cfg.Secret, cfg.SecureCookies),
 		people:       people.New(st, token.NewHasher(cfg.Secret), d.Outbox, cfg.BaseURL),
+		catalog:      catalog.NewService(st),
 		mailer:       d.Mailer,
 		readyTimeout: 2 * time.Second,
 	}

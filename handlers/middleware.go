@@ -144,3 +144,15 @@ func logPath(p string) string {
 	}
 	return p[:i] + kind + "[redacted]" + logPath(p[end:])
 }
+
+// bodyLimit caps a route's request body at n bytes; reading past it fails
+// with *http.MaxBytesError, which the handler turns into a clear message.
+func bodyLimit(n int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, n)
+			return next(c)
+		}
+	}
+}

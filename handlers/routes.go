@@ -70,6 +70,16 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.POST("", h.createPartner)
 	p.POST("/:id/status", h.setPartnerStatus)
 	e.GET("/outbox", h.outbox, h.signedIn)
+
+	// Catalog management: staff import APIs and revisions, change status.
+	cm := e.Group("/catalog", h.signedIn)
+	cm.GET("/import", h.importForm)
+	cm.POST("/import", h.importAPI, bodyLimit(3<<20))
+	cm.GET("/:slug/revisions", h.revisions)
+	cm.POST("/:slug/revisions", h.addRevision, bodyLimit(3<<20))
+	cm.POST("/:slug/status", h.setAPIStatus)
+	cm.GET("/:slug/delete", h.confirmDeleteAPI)
+	cm.POST("/:slug/delete", h.deleteAPI)
 	e.GET("/staff", h.staff, h.signedIn)
 	e.POST("/staff", h.createStaff, h.signedIn)
 }

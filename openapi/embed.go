@@ -1,5 +1,5 @@
 // Package openapi embeds the OpenAPI documents: portal.yaml, the management
-// API of the portal itself, and (later) the sample partner APIs.
+// API of the portal itself. The sample partner APIs are in openapi/samples.
 package openapi
 
 import _ "embed"

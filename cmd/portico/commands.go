@@ -114,8 +114,12 @@ func cmdSeed(ctx context.Context, e env, args []string) error {
 }
 
 func seed(ctx context.Context, e env, db *sqlx.DB) error {
-	accounts, err := demo.Seed(ctx, store.New(db))
+	st := store.New(db)
+	accounts, err := demo.Seed(ctx, st)
 	if err != nil {
+		return err
+	}
+	if err := demo.SeedCatalog(ctx, st); err != nil {
 		return err
 	}
 	created := 0
@@ -124,7 +128,7 @@ func seed(ctx context.Context, e env, db *sqlx.DB) error {
 			created++
 		}
 	}
-	fmt.Fprintf(e.stdout, "demo data ready (%d accounts created, %d already there). Sign in with password %q as:\n", created, len(accounts)-created, demo.Password)
+	fmt.Fprintf(e.stdout, "demo data ready (%d accounts created, %d already there; sample APIs fleet, telemetry and maintenance). Sign in with password %q as:\n", created, len(accounts)-created, demo.Password)
 	for _, a := range accounts {
 		who := roleLabel(a.Role)
 		if a.Partner != "" {

@@ -86,3 +86,12 @@ func (s *Store) RevokeGrant(ctx context.Context, grantID int64, by *int64) error
 	}
 	return nil
 }
+
+// CountAccessGroups counts every access group.
+func (s *Store) CountAccessGroups(ctx context.Context) (int, error) {
+	var n int
+	if err := s.q.GetContext(ctx, &n, `SELECT count(*) FROM access_groups`); err != nil {
+		return 0, fmt.Errorf("count access groups: %w", err)
+	}
+	return n, nil
+}
