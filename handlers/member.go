@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -14,11 +13,7 @@ import (
 
 // changeRole sets a member's role; the last admin cannot be demoted.
 func (h *Handler) changeRole(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageMembers, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.memberTarget(c)
 	if err != nil {
 		return err
 	}
@@ -42,11 +37,7 @@ func (h *Handler) changeRole(c echo.Context) error {
 
 // confirmRemoveMember asks before removing a member.
 func (h *Handler) confirmRemoveMember(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageMembers, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.memberTarget(c)
 	if err != nil {
 		return err
 	}
@@ -63,11 +54,7 @@ func (h *Handler) confirmRemoveMember(c echo.Context) error {
 
 // removeMember removes a member and ends their sessions at once.
 func (h *Handler) removeMember(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageMembers, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.memberTarget(c)
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,17 @@ func (h *Handler) invite(c echo.Context) error {
 	return h.redirectWithFlash(c, "/members", "success", "Invitation sent to "+inv.Email+". The link works for 7 days.")
 }
 
+// memberTarget authorises managing the signed-in admin's partner's people
+// and returns that partner and the id in the URL.
+func (h *Handler) memberTarget(c echo.Context) (partnerID, id int64, err error) {
+	partnerID = ownPartnerID(c)
+	if err := h.authorize(c, access.ManageMembers, partnerID); err != nil {
+		return 0, 0, err
+	}
+	id, err = pathID(c, "id")
+	return partnerID, id, err
+}
+
 func pathID(c echo.Context, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
@@ -96,11 +107,7 @@ func pathID(c echo.Context, name string) (int64, error) {
 
 // resendInvitation mails an open invitation again with a fresh link.
 func (h *Handler) resendInvitation(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageMembers, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.memberTarget(c)
 	if err != nil {
 		return err
 	}
@@ -117,11 +124,7 @@ func (h *Handler) resendInvitation(c echo.Context) error {
 
 // cancelInvitation cancels an open invitation.
 func (h *Handler) cancelInvitation(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageMembers, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.memberTarget(c)
 	if err != nil {
 		return err
 	}

@@ -227,19 +227,30 @@ func (s *Service) ChangeRole(ctx context.Context, partnerID, userID int64, role 
 		if u.Role == role {
 			return nil
 		}
-		if u.Role == access.RolePartnerAdmin {
-			n, err := tx.CountPartnerAdmins(ctx, partnerID)
-			if err != nil {
-				return err
-			}
-			if n <= 1 {
-				return ErrLastAdmin
-			}
+		if err := keepAnAdmin(ctx, tx, partnerID, u); err != nil {
+			return err
 		}
 		u.Role = role
 		return tx.SetUserRole(ctx, u.ID, role)
 	})
 	return u, err
+}
+
+// keepAnAdmin refuses to take u's admin role away (by demotion or removal)
+// when u is the partner's last admin. The count locks the admin rows, so two
+// admins demoting each other at once cannot both succeed.
+func keepAnAdmin(ctx context.Context, tx *store.Store, partnerID int64, u *store.User) error {
+	if u.Role != access.RolePartnerAdmin {
+		return nil
+	}
+	n, err := tx.CountPartnerAdmins(ctx, partnerID)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return ErrLastAdmin
+	}
+	return nil
 }
 
 // Remove removes a member: their sessions end in the same transaction, their
@@ -252,14 +263,8 @@ func (s *Service) Remove(ctx context.Context, partnerID, userID int64) (*store.U
 		if err != nil {
 			return err
 		}
-		if u.Role == access.RolePartnerAdmin {
-			n, err := tx.CountPartnerAdmins(ctx, partnerID)
-			if err != nil {
-				return err
-			}
-			if n <= 1 {
-				return ErrLastAdmin
-			}
+		if err := keepAnAdmin(ctx, tx, partnerID, u); err != nil {
+			return err
 		}
 		if err := tx.RemoveUser(ctx, u.ID); err != nil {
 			return err
