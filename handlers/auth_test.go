@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -295,5 +296,40 @@ func TestSignInNextStaysOnSite(t *testing.T) {
 		if got := res.header.Get("Location"); got != want {
 			t.Errorf("next=%q: redirect to %q, want %q", next, got, want)
 		}
+	}
+}
+
+func TestSignInThrottledPerIP(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	b := p.browser(t)
+	// 20 failures spread over many accounts from one address (httptest
+	// clients all come from 127.0.0.1): the address is slowed down.
+	for i := 0; i < 20; i++ {
+		if res := b.signIn("guess"+strconv.Itoa(i)+"@harbor.test", "wrong-password"); res.status != 422 {
+			t.Fatalf("failure %d = %d, want 422", i+1, res.status)
+		}
+	}
+	if res := b.signIn("admin@portico.test", demo.Password); res.status != http.StatusTooManyRequests {
+		t.Errorf("right password after 20 failures from the same IP = %d, want 429", res.status)
+	}
+}
+
+func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	for _, tc := range []struct{ name, sql string }{
+		{"idle expiry passed", `UPDATE sessions SET expires_at = now() - interval '1 second'`},
+		{"row deleted", `DELETE FROM sessions`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := signedInAs(t, p, "dev@crane.test")
+			if _, err := p.store.DB().Exec(tc.sql); err != nil {
+				t.Fatal(err)
+			}
+			if b.get("/").doc.Find("[data-testid=viewer]").Length() != 0 {
+				t.Error("still signed in")
+			}
+		})
 	}
 }

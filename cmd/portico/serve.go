@@ -69,6 +69,7 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	senderDone := make(chan struct{})
 	go func() { defer close(senderDone); sender.Run(senderCtx) }()
 	defer func() { stopSender(); <-senderDone }()
+	go sweepSessions(senderCtx, st, e.log)
 	e.log.Info("portico ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version, "startup_ms", time.Since(start).Milliseconds())
 	return serveOn(ctx, e.log, ln, app)
 }
@@ -103,4 +104,23 @@ func serveOn(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Hand
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// sweepSessions deletes expired sessions every ten minutes, so the table
+// holds only live ones (expired rows are never loaded, whatever their age).
+func sweepSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := st.DeleteExpiredSessions(ctx); err != nil {
+				log.Warn("sweep expired sessions", "err", err)
+			} else if n > 0 {
+				log.Info("swept expired sessions", "count", n)
+			}
+		}
+	}
 }
