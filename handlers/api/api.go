@@ -27,6 +27,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/internal/store"
@@ -48,6 +49,9 @@ type API struct {
 	RecentAuth func(c echo.Context) bool
 	// Mailer, when set, is woken after an action queued a mail.
 	Mailer Kicker
+	// Catalog imports APIs and serves their parsed documents; Register
+	// makes one over Store when it is nil.
+	Catalog *catalog.Service
 }
 
 // New returns the API over the store and the people service, with actor
@@ -78,6 +82,16 @@ func Register(g *echo.Group, a *API) {
 	g.DELETE("/teams/:id", a.deleteTeam, auth)
 	g.PUT("/teams/:id/members/:user_id", a.addTeamMember, auth)
 	g.DELETE("/teams/:id/members/:user_id", a.removeTeamMember, auth)
+
+	if a.Catalog == nil {
+		a.Catalog = catalog.NewService(a.Store)
+	}
+	g.GET("/apis", a.listAPIs, auth)
+	g.POST("/apis", a.createAPI, auth)
+	g.GET("/apis/:slug", a.getAPI, auth)
+	g.GET("/apis/:slug/openapi", a.getAPIDocument, auth)
+	g.GET("/apis/:slug/revisions", a.listRevisions, auth)
+	g.POST("/apis/:slug/revisions", a.addAPIRevision, auth)
 }
 
 // Error is an error a handler returns to answer with a status, a stable

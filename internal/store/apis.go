@@ -195,3 +195,26 @@ func (s *Store) APIByID(ctx context.Context, id int64) (*API, error) {
 	}
 	return &a, nil
 }
+
+// APIListing is an API with what a catalog list shows of its current
+// revision, without the document itself.
+type APIListing struct {
+	API
+	Version        string `db:"version"`
+	OperationCount int    `db:"operation_count"`
+}
+
+// ListAPIListings returns every API with its current version and number of
+// operations, by name, in one query.
+func (s *Store) ListAPIListings(ctx context.Context) ([]APIListing, error) {
+	var ls []APIListing
+	err := s.q.SelectContext(ctx, &ls, `
+		SELECT a.id, a.slug, a.name, a.status, a.sunset_at, a.upstream_url, a.current_revision, a.created_at, a.updated_at,
+		       r.version, jsonb_array_length(r.operations) AS operation_count
+		FROM apis a JOIN api_revisions r ON r.api_id = a.id AND r.revision = a.current_revision
+		ORDER BY lower(a.name), a.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list APIs: %w", err)
+	}
+	return ls, nil
+}
