@@ -61,6 +61,7 @@ type Handler struct {
 	sessions *session.Store
 	people   *people.Service
 	catalog  *catalog.Service
+	groups   *catalog.Groups
 	mailer   Kicker
 	// readyTimeout bounds the /readyz checks.
 	readyTimeout time.Duration
@@ -78,6 +79,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 		sessions:     session.New(st, cfg.Secret, cfg.SecureCookies),
 		people:       people.New(st, token.NewHasher(cfg.Secret), d.Outbox, cfg.BaseURL),
 		catalog:      catalog.NewService(st),
+		groups:       catalog.NewGroups(st),
 		mailer:       d.Mailer,
 		readyTimeout: 2 * time.Second,
 	}
@@ -135,6 +137,12 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 		}
 		if a.PartnerID != 0 && access.Can(a, access.ViewTeams, a.PartnerID) == access.Allow {
 			items = append(items, views.NavItem{Label: "Teams", Href: "/teams"})
+		}
+		if access.Can(a, access.ManageAccessGroups, 0) == access.Allow {
+			items = append(items, views.NavItem{Label: "Access groups", Href: "/access-groups"})
+		}
+		if a.PartnerID != 0 && access.Can(a, access.ViewGrants, a.PartnerID) == access.Allow {
+			items = append(items, views.NavItem{Label: "Access", Href: "/access"})
 		}
 		if access.Can(a, access.ListAccountManagers, 0) == access.Allow {
 			items = append(items, views.NavItem{Label: "Account managers", Href: "/staff"})

@@ -20,6 +20,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	mgmt := api.New(h.store, h.people, auth.Actor)
 	mgmt.RecentAuth = auth.RecentAuth
 	mgmt.Mailer = h.mailer
+	mgmt.Catalog = h.catalog
 	api.Register(e.Group("/api/v1"), mgmt)
 
 	// Pages.
@@ -80,6 +81,22 @@ func (h *Handler) routes(e *echo.Echo) {
 	cm.POST("/:slug/status", h.setAPIStatus)
 	cm.GET("/:slug/delete", h.confirmDeleteAPI)
 	cm.POST("/:slug/delete", h.deleteAPI)
+
+	// Access groups: account managers.
+	ag := e.Group("/access-groups", h.signedIn)
+	ag.GET("", h.accessGroups)
+	ag.POST("", h.createAccessGroup)
+	ag.GET("/:id", h.accessGroup)
+	ag.POST("/:id", h.updateAccessGroup)
+	ag.POST("/:id/apis", h.includeAPI)
+	ag.POST("/:id/apis/:api/remove", h.removeGroupAPI)
+	ag.POST("/:id/grants", h.grantAccessGroup)
+	ag.POST("/:id/grants/:grant/revoke", h.revokeGrant)
+	ag.GET("/:id/delete", h.confirmDeleteAccessGroup)
+	ag.POST("/:id/delete", h.deleteAccessGroup)
+	// What a partner admin's partner was granted, and who reaches what.
+	e.GET("/access", h.partnerAccess, h.signedIn)
+
 	e.GET("/staff", h.staff, h.signedIn)
 	e.POST("/staff", h.createStaff, h.signedIn)
 }

@@ -1,0 +1,125 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/catalog"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/views"
+)
+
+// grantView is a grant as the pages show it.
+func grantView(r store.GrantRow) views.GrantView {
+	v := views.GrantView{ID: r.ID, Partner: r.PartnerName, Granted: formatTime(r.GrantedAt), GrantedBy: "the portal"}
+	switch {
+	case r.TeamID != nil:
+		v.Kind, v.Grantee = "Team", derefName(r.TeamName)
+	default:
+		v.Kind, v.Grantee = "Person", derefName(r.UserName)
+		if r.UserStatus != nil && *r.UserStatus != "active" {
+			v.Inactive = "Removed from " + r.PartnerName + ": this grant reaches nobody."
+		}
+	}
+	if r.GrantedByName != nil {
+		v.GrantedBy = *r.GrantedByName
+	}
+	if r.RevokedAt != nil {
+		v.Revoked, v.RevokedBy = formatTime(*r.RevokedAt), "the portal"
+		if r.RevokedByName != nil {
+			v.RevokedBy = *r.RevokedByName
+		}
+	}
+	return v
+}
+
+func derefName(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// granteeChoices groups the grant form's choices by partner; the value
+// names the kind and id only: the partner is derived from it on grant.
+func granteeChoices(gs []store.Grantee) []views.GranteeChoices {
+	var out []views.GranteeChoices
+	for _, g := range gs {
+		if len(out) == 0 || out[len(out)-1].Partner != g.PartnerName {
+			out = append(out, views.GranteeChoices{Partner: g.PartnerName})
+		}
+		o := views.GranteeOption{}
+		if g.TeamID != nil {
+			o.Value, o.Label = "team:"+strconv.FormatInt(*g.TeamID, 10), g.PartnerName+" — team "+g.Name
+		} else {
+			o.Value, o.Label = "user:"+strconv.FormatInt(*g.UserID, 10), g.PartnerName+" — person "+g.Name
+			if g.Role != nil {
+				o.Label += " (" + RoleLabel(*g.Role) + ")"
+			}
+		}
+		cur := &out[len(out)-1]
+		cur.Options = append(cur.Options, o)
+	}
+	return out
+}
+
+// grantAccessGroup grants a group to a team or a person of a partner. The
+// form names the grantee only; an optional partner_id is checked against
+// the grantee's partner, never stored in its place.
+func (h *Handler) grantAccessGroup(c echo.Context) error {
+	id, err := h.accessGroupForStaff(c)
+	if err != nil {
+		return err
+	}
+	choice := c.FormValue("grantee")
+	to := catalog.ParseGrantee(choice)
+	if v := c.FormValue("partner_id"); v != "" {
+		to.PartnerID, _ = strconv.ParseInt(v, 10, 64)
+		if to.PartnerID <= 0 {
+			return BadRequest("The partner is not a valid id.")
+		}
+	}
+	gr, err := h.groups.Grant(c.Request().Context(), actorOf(currentUser(c)), id, to)
+	var in *catalog.InputError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return NotFound("This access group")
+	case errors.As(err, &in):
+		return h.renderAccessGroup(c, http.StatusUnprocessableEntity, id, groupPageState{grantee: choice, grantError: in.Message})
+	case err != nil:
+		return err
+	}
+	h.log.Info("access group granted", "group_id", gr.Group.ID, "grant_id", gr.ID, "partner_id", gr.Grantee.PartnerID,
+		"by", currentUser(c).ID, "request_id", requestID(c))
+	return h.redirectWithFlash(c, accessGroupURL(gr.Group.ID, ""), "success",
+		gr.Group.Name+" granted to "+catalog.GranteeLabel(gr.Grantee)+" of "+gr.Grantee.PartnerName+". It applies at once.")
+}
+
+// revokeGrant takes a grant of the group back; the row stays, greyed, for
+// the audit trail.
+func (h *Handler) revokeGrant(c echo.Context) error {
+	id, err := h.accessGroupForStaff(c)
+	if err != nil {
+		return err
+	}
+	grantID, err := pathID(c, "grant")
+	if err != nil {
+		return err
+	}
+	gr, err := h.groups.Revoke(c.Request().Context(), actorOf(currentUser(c)), id, grantID)
+	switch {
+	case errors.Is(err, catalog.ErrAlreadyRevoked):
+		return h.redirectWithFlash(c, accessGroupURL(id, ""), "info", "That grant was revoked already.")
+	case errors.Is(err, store.ErrNotFound):
+		return NotFound("This grant")
+	case err != nil:
+		return err
+	}
+	h.log.Info("grant revoked", "group_id", id, "grant_id", gr.ID, "partner_id", gr.PartnerID, "by", currentUser(c).ID, "request_id", requestID(c))
+	v := grantView(*gr)
+	return h.redirectWithFlash(c, accessGroupURL(id, ""), "success",
+		gr.GroupName+" revoked from "+v.Grantee+" ("+gr.PartnerName+"). Their access narrowed at once.")
+}
