@@ -73,7 +73,7 @@ func (h *Handler) signIn(c echo.Context) error {
 func (h *Handler) signOut(c echo.Context) error {
 	ctx := c.Request().Context()
 	if u := currentUser(c); u != nil {
-		if _, err := h.store.DeleteUserSessions(ctx, u.ID); err != nil {
+		if err := auth.SignOut(ctx, h.store, u); err != nil {
 			return err
 		}
 	}

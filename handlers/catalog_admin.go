@@ -180,7 +180,12 @@ func (h *Handler) setAPIStatus(c echo.Context) error {
 	default:
 		return h.renderRevisions(c, http.StatusUnprocessableEntity, api, views.RevisionsPage{StatusError: "Choose active, deprecated or retired."})
 	}
-	if err := h.store.SetAPIStatus(c.Request().Context(), api.ID, status, sunset); err != nil {
+	_, err = h.catalog.SetStatus(c.Request().Context(), api.ID, status, sunset)
+	var in *catalog.InputError
+	if errors.As(err, &in) {
+		return h.renderRevisions(c, http.StatusUnprocessableEntity, api, views.RevisionsPage{StatusError: in.Message})
+	}
+	if err != nil {
 		return err
 	}
 	return h.redirectWithFlash(c, "/catalog/"+api.Slug+"/revisions", "success", api.Name+" is now "+status+".")

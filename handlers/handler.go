@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/a-h/templ"
@@ -16,7 +17,9 @@ import (
 
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/catalog"
+	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/internal/store"
@@ -38,6 +41,9 @@ type Config struct {
 	BaseURL string
 	// MailTransport describes where mails go, for the Outbox page.
 	MailTransport string
+	// TrustedProxies may set X-Forwarded-For; nobody else can say which
+	// address a request comes from.
+	TrustedProxies []*net.IPNet
 }
 
 // Kicker wakes the mail sender so a queued mail goes out at once.
@@ -49,6 +55,9 @@ type Deps struct {
 	DB     *sqlx.DB
 	Outbox *mail.Outbox
 	Mailer Kicker
+	// Verifier checks bearer tokens; main runs its listener and flusher.
+	// Nil (in tests) means one that caches nothing.
+	Verifier *credential.Verifier
 }
 
 // Handler holds the dependencies of every handler.
@@ -62,6 +71,8 @@ type Handler struct {
 	people   *people.Service
 	catalog  *catalog.Service
 	groups   *catalog.Groups
+	pats     *pat.Service
+	verifier *credential.Verifier
 	mailer   Kicker
 	// readyTimeout bounds the /readyz checks.
 	readyTimeout time.Duration
@@ -71,13 +82,21 @@ type Handler struct {
 // error handler.
 func New(cfg Config, d Deps) *echo.Echo {
 	st := store.New(d.DB)
+	hasher := token.NewHasher(cfg.Secret)
+	verifier := d.Verifier
+	if verifier == nil {
+		verifier = credential.NewVerifier(st, hasher)
+		verifier.TTL = 0
+	}
 	h := &Handler{
 		cfg:          cfg,
 		log:          d.Log,
 		db:           d.DB,
 		store:        st,
 		sessions:     session.New(st, cfg.Secret, cfg.SecureCookies),
-		people:       people.New(st, token.NewHasher(cfg.Secret), d.Outbox, cfg.BaseURL),
+		people:       people.New(st, hasher, d.Outbox, cfg.BaseURL),
+		pats:         pat.New(st, hasher, d.Outbox, cfg.BaseURL),
+		verifier:     verifier,
 		catalog:      catalog.NewService(st),
 		groups:       catalog.NewGroups(st),
 		mailer:       d.Mailer,
@@ -87,7 +106,15 @@ func New(cfg Config, d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = h.handleError
-	e.Use(h.requestID, h.accessLog, h.recoverPanic, h.secureHeaders, h.crossOriginProtection(), h.withSession)
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
+	e.Use(h.requestID, h.accessLog, h.recoverPanic, h.secureHeaders, h.crossOriginProtection(), h.withSession, h.auditSource)
 	h.routes(e)
 	return e
 }
@@ -129,6 +156,9 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 		items = append(items, views.NavItem{Label: "Sign in", Href: "/sign-in"})
 	} else {
 		a := actorOf(u)
+		if access.Can(a, access.ViewCatalog, 0) == access.Allow {
+			items = append(items, views.NavItem{Label: "APIs", Href: "/apis"})
+		}
 		if access.Can(a, access.ListPartners, 0) == access.Allow {
 			items = append(items, views.NavItem{Label: "Partners", Href: "/partners"})
 		}

@@ -21,6 +21,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	mgmt.RecentAuth = auth.RecentAuth
 	mgmt.Mailer = h.mailer
 	mgmt.Catalog = h.catalog
+	mgmt.Verifier = h.verifier
+	mgmt.Tokens = h.pats
 	api.Register(e.Group("/api/v1"), mgmt)
 
 	// Pages.
@@ -71,6 +73,11 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.POST("", h.createPartner)
 	p.POST("/:id/status", h.setPartnerStatus)
 	e.GET("/outbox", h.outbox, h.signedIn)
+
+	// The API catalog and documentation: everyone signed in; partner users
+	// see only the APIs they are granted now.
+	e.GET("/apis", h.apiCatalog, h.signedIn)
+	e.GET("/apis/:slug", h.apiDocs, h.signedIn)
 
 	// Catalog management: staff import APIs and revisions, change status.
 	cm := e.Group("/catalog", h.signedIn)

@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -149,4 +150,18 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// auditSource tells the audit trail who acts in this request and from
+// where; the management API adds its actor once it has authenticated.
+func (h *Handler) auditSource(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		src := audit.Source{IP: c.RealIP(), RequestID: requestID(c)}
+		if u := currentUser(c); u != nil {
+			src.ActorID = u.ID
+		}
+		r := c.Request()
+		c.SetRequest(r.WithContext(audit.WithSource(r.Context(), src)))
+		return next(c)
+	}
 }

@@ -13,8 +13,11 @@ import (
 
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/config"
+	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
 )
 
 // shutdownGrace is how long in-flight requests may take to finish after
@@ -51,14 +54,17 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		return usageError{err.Error()}
 	}
 	sender := mail.NewSender(st, transport, e.log, mail.SenderConfig{})
+	hasher := token.NewHasher(cfg.Secret)
+	verifier := credential.NewVerifier(st, hasher)
 	app := handlers.New(handlers.Config{
-		Version:       version,
-		SecureCookies: cfg.SecureCookies(),
-		Secret:        cfg.Secret,
-		Demo:          demo,
-		BaseURL:       cfg.BaseURL.String(),
-		MailTransport: fmt.Sprint(transport),
-	}, handlers.Deps{Log: e.log, DB: db, Outbox: mail.NewOutbox(st), Mailer: sender})
+		Version:        version,
+		SecureCookies:  cfg.SecureCookies(),
+		Secret:         cfg.Secret,
+		Demo:           demo,
+		BaseURL:        cfg.BaseURL.String(),
+		MailTransport:  fmt.Sprint(transport),
+		TrustedProxies: cfg.TrustedProxies,
+	}, handlers.Deps{Log: e.log, DB: db, Outbox: mail.NewOutbox(st), Mailer: sender, Verifier: verifier})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return usageError{fmt.Sprintf("PORTICO_ADDR: cannot listen on %s: %v", cfg.Addr, err)}
@@ -70,6 +76,16 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	go func() { defer close(senderDone); sender.Run(senderCtx) }()
 	defer func() { stopSender(); <-senderDone }()
 	go sweepSessions(senderCtx, st, e.log)
+	// The credential cache follows the database's notifications; token
+	// uses are written in batches, the last batch after the server stops.
+	listening := make(chan struct{})
+	go func() {
+		if err := verifier.Listen(senderCtx, cfg.DatabaseURL, e.log, listening); err != nil {
+			e.log.Error("credential cache listener", "err", err)
+		}
+	}()
+	go verifier.Run(senderCtx, 10*time.Second, e.log)
+	go noticeExpiringTokens(senderCtx, pat.New(st, hasher, mail.NewOutbox(st), cfg.BaseURL.String()), sender, e.log)
 	e.log.Info("portico ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version, "startup_ms", time.Since(start).Milliseconds())
 	return serveOn(ctx, e.log, ln, app)
 }
@@ -104,6 +120,26 @@ func serveOn(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Hand
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// noticeExpiringTokens mails owners of tokens that expire within seven
+// days and within one, hourly (and once at start).
+func noticeExpiringTokens(ctx context.Context, svc *pat.Service, mailer *mail.Sender, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := svc.SendExpiryNotices(ctx); err != nil {
+			log.Warn("token expiry notices", "err", err)
+		} else if n > 0 {
+			log.Info("queued token expiry notices", "count", n)
+			mailer.Kick()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // sweepSessions deletes expired sessions every ten minutes, so the table

@@ -23,13 +23,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/catalog"
+	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/people"
-	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -52,6 +52,10 @@ type API struct {
 	// Catalog imports APIs and serves their parsed documents; Register
 	// makes one over Store when it is nil.
 	Catalog *catalog.Service
+	// Verifier checks personal access tokens; nil accepts none.
+	Verifier *credential.Verifier
+	// Tokens manages personal access tokens.
+	Tokens *pat.Service
 }
 
 // New returns the API over the store and the people service, with actor
@@ -92,6 +96,17 @@ func Register(g *echo.Group, a *API) {
 	g.GET("/apis/:slug/openapi", a.getAPIDocument, auth)
 	g.GET("/apis/:slug/revisions", a.listRevisions, auth)
 	g.POST("/apis/:slug/revisions", a.addAPIRevision, auth)
+
+	if a.Tokens != nil {
+		g.GET("/tokens", a.listTokens, auth)
+		g.POST("/tokens", a.createToken, auth)
+		g.GET("/tokens/:id", a.getToken, auth)
+		g.PATCH("/tokens/:id", a.renameToken, auth)
+		g.DELETE("/tokens/:id", a.revokeToken, auth)
+		g.POST("/tokens/:id/regenerate", a.regenerateToken, auth)
+		g.POST("/tokens/:id/approve", a.approveToken, auth)
+		g.GET("/partner/tokens", a.listPartnerTokens, auth)
+	}
 }
 
 // Error is an error a handler returns to answer with a status, a stable
@@ -151,43 +166,6 @@ func domainError(err error, what string) error {
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: what + " was not found.", Err: err}
 	}
 	return err
-}
-
-const actorKey = "api.actor"
-
-// authenticate resolves the actor of every API request: none is a 401 with
-// the challenge of RFC 6750. API responses are never cached.
-func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		c.Response().Header().Set("Cache-Control", "no-store")
-		var actor access.Actor
-		ok := false
-		if a.Actor != nil {
-			actor, ok = a.Actor(c)
-		}
-		if !ok || actor.UserID == 0 {
-			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="portico"`)
-			return &Error{Status: http.StatusUnauthorized, Code: "unauthorized",
-				Message: "Authentication required: sign in to the portal (personal access tokens are coming)."}
-		}
-		c.Set(actorKey, actor)
-		return next(c)
-	}
-}
-
-// authorize asks the policy whether the actor may perform act on their own
-// partner's resources, and returns the actor and that partner.
-func (a *API) authorize(c echo.Context, act access.Action) (access.Actor, int64, error) {
-	actor, _ := c.Get(actorKey).(access.Actor)
-	switch access.Can(actor, act, actor.PartnerID) {
-	case access.Allow:
-		return actor, actor.PartnerID, nil
-	case access.Hidden:
-		return actor, 0, notFound("This resource")
-	default:
-		return actor, 0, &Error{Status: http.StatusForbidden, Code: "forbidden",
-			Message: "Your role does not allow this. Ask your organisation's portal admin."}
-	}
 }
 
 // pathID reads a positive id from the path; anything else names nothing,
@@ -359,66 +337,4 @@ func (a *API) kick() {
 	if a.Mailer != nil {
 		a.Mailer.Kick()
 	}
-}
-
-// SessionAuth authenticates API requests by the portal's cookie session,
-// as the pages do: the session's user must be active and, for a partner
-// user, their partner active too.
-type SessionAuth struct {
-	Store    *store.Store
-	Sessions *session.Store
-	// Window is how long after entering their password a session counts
-	// as recently authenticated (the portal's sudo window).
-	Window time.Duration
-}
-
-const sessionKey = "api.session"
-
-// Actor is API.Actor for cookie sessions.
-func (s *SessionAuth) Actor(c echo.Context) (access.Actor, bool) {
-	sess := s.session(c)
-	if sess == nil {
-		return access.Actor{}, false
-	}
-	uid, ok := sess.Values[session.UserKey].(int64)
-	if !ok {
-		return access.Actor{}, false
-	}
-	ctx := c.Request().Context()
-	u, err := s.Store.UserByID(ctx, uid)
-	if err != nil || u.Status != "active" {
-		return access.Actor{}, false
-	}
-	a := access.Actor{UserID: u.ID, Role: u.Role}
-	if u.PartnerID != nil {
-		p, err := s.Store.PartnerByID(ctx, *u.PartnerID)
-		if err != nil || p.Status != store.PartnerActive {
-			return access.Actor{}, false
-		}
-		a.PartnerID = p.ID
-	}
-	return a, true
-}
-
-// RecentAuth is API.RecentAuth for cookie sessions.
-func (s *SessionAuth) RecentAuth(c echo.Context) bool {
-	sess := s.session(c)
-	if sess == nil {
-		return false
-	}
-	at, _ := sess.Values[session.AuthAtKey].(int64)
-	return time.Since(time.Unix(at, 0)) < s.Window
-}
-
-// session loads the request's session once.
-func (s *SessionAuth) session(c echo.Context) *sessions.Session {
-	if sess, ok := c.Get(sessionKey).(*sessions.Session); ok {
-		return sess
-	}
-	sess, err := s.Sessions.Get(c.Request(), s.Sessions.CookieName)
-	if err != nil || sess.IsNew {
-		return nil
-	}
-	c.Set(sessionKey, sess)
-	return sess
 }

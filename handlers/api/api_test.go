@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,6 +57,26 @@ type env struct {
 	store  *store.Store
 	spec   *apispec.Checker
 	router routers.Router
+	// logs holds everything the portal logged.
+	logs *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func newEnv(t *testing.T) *env {
@@ -66,7 +87,8 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	cfg := testConfig()
-	app := handlers.New(cfg, handlers.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Outbox: mail.NewOutbox(st), Mailer: noKick{}})
+	logs := &syncBuffer{}
+	app := handlers.New(cfg, handlers.Deps{Log: slog.New(slog.NewTextHandler(logs, nil)), DB: db, Outbox: mail.NewOutbox(st), Mailer: noKick{}})
 	mountIfMissing(app, st, cfg)
 	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)
@@ -75,7 +97,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, app: app, srv: srv, store: st, spec: spec, router: router}
+	return &env{t: t, app: app, srv: srv, store: st, spec: spec, router: router, logs: logs}
 }
 
 // mountIfMissing mounts the API as the portal will (session actor, sudo

@@ -104,7 +104,7 @@ func (a *API) changeMember(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	if a.RecentAuth != nil && !a.RecentAuth(c) {
+	if !a.recentAuth(c) {
 		return &Error{Status: http.StatusForbidden, Code: "reauthentication_required",
 			Message: "Changing a role needs your password: confirm it in the portal at /confirm-password, then try again."}
 	}

@@ -54,6 +54,17 @@ const (
 	ManageAccessGroups Action = "access_groups.manage"
 	// ViewGrants shows what a partner was granted and to whom.
 	ViewGrants Action = "grants.view"
+	// CreateToken creates a personal access token for oneself: partner
+	// users only (a token belongs to a partner).
+	CreateToken Action = "tokens.create"
+	// ViewPartnerTokens lists every token of a partner.
+	ViewPartnerTokens Action = "tokens.view_partner"
+	// ManagePartnerSettings changes a partner's own settings (approval of
+	// live tokens).
+	ManagePartnerSettings Action = "partner_settings.manage"
+	// ManagePortalSettings changes portal-wide settings (the longest token
+	// lifetime): platform admins.
+	ManagePortalSettings Action = "portal_settings.manage"
 )
 
 // Decision is the policy's answer. Hidden means the resource belongs to a
@@ -98,8 +109,14 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(a.Staff())
 	case ManageAccessGroups:
 		return allowIf(a.Staff())
-	case ViewGrants:
+	case ViewGrants, ViewPartnerTokens:
 		return allowIf(partnerID != 0 && (a.Staff() || a.Role == RolePartnerAdmin))
+	case CreateToken:
+		return allowIf(partnerID != 0 && !a.Staff())
+	case ManagePartnerSettings:
+		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
+	case ManagePortalSettings:
+		return allowIf(a.Role == RoleAdmin)
 	}
 	return Deny
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/password"
 	"github.com/portico/portico/internal/store"
 )
@@ -76,10 +77,10 @@ func SignIn(ctx context.Context, s *store.Store, email, pw, ip string) (*store.U
 		// which emails have accounts.
 		dummyOnce.Do(func() { dummyHash, _ = password.Hash("portico-dummy-password") })
 		_ = password.Verify(dummyHash, pw)
-		return nil, fail(ctx, s, email, ip)
+		return nil, fail(ctx, s, email, ip, nil)
 	}
 	if err := password.Verify(*u.PasswordHash, pw); err != nil {
-		return nil, fail(ctx, s, email, ip)
+		return nil, fail(ctx, s, email, ip, u)
 	}
 	if u.PartnerID != nil {
 		p, err := s.PartnerByID(ctx, *u.PartnerID)
@@ -87,21 +88,69 @@ func SignIn(ctx context.Context, s *store.Store, email, pw, ip string) (*store.U
 			return nil, err
 		}
 		if p.Status != store.PartnerActive {
+			err := s.InTx(ctx, func(tx *store.Store) error {
+				return audit.Record(ctx, tx, userEvent("user.sign_in_failed", u, true, map[string]any{"reason": "partner_suspended"}))
+			})
+			if err != nil {
+				return nil, err
+			}
 			return nil, ErrPartnerSuspended
 		}
 	}
-	if err := s.ClearSignInFailures(ctx, email); err != nil {
-		return nil, err
-	}
-	if err := s.RecordSignIn(ctx, u.ID); err != nil {
+	err = s.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.ClearSignInFailures(ctx, email); err != nil {
+			return err
+		}
+		if err := tx.RecordSignIn(ctx, u.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, userEvent("user.sign_in", u, true, nil))
+	})
+	if err != nil {
 		return nil, err
 	}
 	return u, nil
 }
 
-func fail(ctx context.Context, s *store.Store, email, ip string) error {
-	if err := s.RecordSignInFailure(ctx, email, ip); err != nil {
+// userEvent is the audit event of a sign-in attempt on u's account. No
+// session exists yet: when the password was right, the event names u as
+// the actor; a wrong one could have been typed by anybody.
+func userEvent(action string, u *store.User, verified bool, details map[string]any) audit.Event {
+	e := audit.Event{Action: action, TargetType: "user", TargetID: u.ID, Target: u.Email, Details: details}
+	if verified {
+		e.ActorID = u.ID
+	}
+	if u.PartnerID != nil {
+		e.PartnerID = *u.PartnerID
+	}
+	return e
+}
+
+// fail counts a failed attempt. One on an existing account u is also
+// audited; an unknown email is not (what was typed may be a password).
+func fail(ctx context.Context, s *store.Store, email, ip string, u *store.User) error {
+	err := s.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.RecordSignInFailure(ctx, email, ip); err != nil {
+			return err
+		}
+		if u == nil {
+			return nil
+		}
+		return audit.Record(ctx, tx, userEvent("user.sign_in_failed", u, false, map[string]any{"reason": "wrong_password"}))
+	})
+	if err != nil {
 		return err
 	}
 	return ErrBadCredentials
+}
+
+// SignOut ends every session of u, on every device, and records it.
+func SignOut(ctx context.Context, s *store.Store, u *store.User) error {
+	return s.InTx(ctx, func(tx *store.Store) error {
+		n, err := tx.DeleteUserSessions(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, userEvent("user.sign_out", u, true, map[string]any{"sessions_ended": n}))
+	})
 }

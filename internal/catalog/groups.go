@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -113,6 +113,17 @@ func (f GroupFields) check() (GroupFields, error) {
 	return f, nil
 }
 
+// groupEvent is the audit event of a change to access group g. Groups are
+// the provider's: the event concerns no partner (grants do).
+func groupEvent(action string, g *store.AccessGroup, details map[string]any) audit.Event {
+	return audit.Event{Action: action, TargetType: "access_group", TargetID: g.ID, Target: g.Name, Details: details}
+}
+
+// limits are a group's fields as an audit event shows them.
+func (f GroupFields) limits() map[string]any {
+	return map[string]any{"rate_limit_per_minute": f.RatePerMinute, "monthly_quota": f.MonthlyQuota}
+}
+
 func groupNameTaken(name string) error {
 	return &InputError{Field: "name", Message: fmt.Sprintf("An access group named %s exists already (names are compared ignoring case).", name)}
 }
@@ -130,7 +141,10 @@ func (g *Groups) Create(ctx context.Context, f GroupFields) (*store.AccessGroup,
 		if errors.Is(err, store.ErrSlugTaken) {
 			return groupNameTaken(f.Name)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, groupEvent("access_group.create", out, f.limits()))
 	})
 	if err != nil {
 		return nil, err
@@ -158,13 +172,33 @@ func (g *Groups) Update(ctx context.Context, groupID int64, f GroupFields) (*sto
 		if err != nil {
 			return err
 		}
+		changes := groupChanges(out, f)
 		out.Name, out.Description, out.RateLimitPerMinute, out.MonthlyQuota = f.Name, f.Description, f.RatePerMinute, f.MonthlyQuota
-		return nil
+		if len(changes) == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, groupEvent("access_group.update", out, changes))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// groupChanges lists the fields f changes in g, each as {from, to}.
+func groupChanges(g *store.AccessGroup, f GroupFields) map[string]any {
+	out := map[string]any{}
+	change := func(field string, from, to any, same bool) {
+		if !same {
+			out[field] = map[string]any{"from": from, "to": to}
+		}
+	}
+	change("name", g.Name, f.Name, g.Name == f.Name)
+	change("description", g.Description, f.Description, g.Description == f.Description)
+	change("rate_limit_per_minute", g.RateLimitPerMinute, f.RatePerMinute, g.RateLimitPerMinute == f.RatePerMinute)
+	sameQuota := (g.MonthlyQuota == nil) == (f.MonthlyQuota == nil) && (g.MonthlyQuota == nil || *g.MonthlyQuota == *f.MonthlyQuota)
+	change("monthly_quota", g.MonthlyQuota, f.MonthlyQuota, sameQuota)
+	return out
 }
 
 // IncludeAPI includes an API in a group with the chosen scopes, or
@@ -193,7 +227,10 @@ func (g *Groups) IncludeAPI(ctx context.Context, groupID, apiID int64, scopes []
 		if err != nil {
 			return err
 		}
-		return tx.SetGroupAPI(ctx, grp.ID, api.ID, chosen)
+		if err := tx.SetGroupAPI(ctx, grp.ID, api.ID, chosen); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, groupEvent("access_group.api_include", grp, map[string]any{"api": api.Slug, "api_id": api.ID, "scopes": chosen}))
 	})
 	if err != nil {
 		return nil, nil, err
@@ -253,7 +290,10 @@ func (g *Groups) RemoveAPI(ctx context.Context, groupID, apiID int64) (*store.Ac
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrNotIncluded
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, groupEvent("access_group.api_remove", grp, map[string]any{"api": api.Slug, "api_id": api.ID}))
 	})
 	return grp, api, err
 }
@@ -276,7 +316,10 @@ func (g *Groups) Delete(ctx context.Context, groupID int64) (*store.AccessGroup,
 		if len(partners) > 0 {
 			return DeleteRefusal(grp.Name, partners)
 		}
-		return tx.DeleteAccessGroup(ctx, grp.ID)
+		if err := tx.DeleteAccessGroup(ctx, grp.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, groupEvent("access_group.delete", grp, nil))
 	})
 	if err != nil {
 		return nil, err
@@ -289,149 +332,6 @@ func (g *Groups) Delete(ctx context.Context, groupID int64) (*store.AccessGroup,
 func DeleteRefusal(group string, partners []string) *InputError {
 	return &InputError{Field: "group", Message: group + " is still granted to " + strings.Join(partners, ", ") +
 		". Revoke those grants first: deleting the group would take access away from them without a trace."}
-}
-
-// GrantTo says whom to grant a group to: exactly one of a team and a user.
-// PartnerID, when set, is the partner the grantee must belong to; the
-// grant's partner is always the grantee's own, never taken from a form.
-type GrantTo struct {
-	TeamID    int64
-	UserID    int64
-	PartnerID int64
-}
-
-// ParseGrantee reads a grant form's choice: "team:ID" or "user:ID".
-// Anything else is the empty choice, which Grant refuses.
-func ParseGrantee(v string) GrantTo {
-	kind, id, _ := strings.Cut(strings.TrimSpace(v), ":")
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || n <= 0 {
-		return GrantTo{}
-	}
-	switch kind {
-	case "team":
-		return GrantTo{TeamID: n}
-	case "user":
-		return GrantTo{UserID: n}
-	}
-	return GrantTo{}
-}
-
-// Granted is the outcome of a grant.
-type Granted struct {
-	ID      int64
-	Group   *store.AccessGroup
-	Grantee *store.Grantee
-}
-
-// Grant gives a group to a team or a person of an active partner, recording
-// who granted it. Refused with an InputError, nothing stored: no or an
-// unknown grantee, a staff member, a removed person, a suspended partner,
-// a grantee of another partner than to.PartnerID, and a grantee that holds
-// the group already. An unknown group is store.ErrNotFound.
-func (g *Groups) Grant(ctx context.Context, actor access.Actor, groupID int64, to GrantTo) (*Granted, error) {
-	if (to.TeamID > 0) == (to.UserID > 0) {
-		return nil, &InputError{Field: "grantee", Message: "Choose a team or a person of a partner to grant the group to."}
-	}
-	out := &Granted{}
-	err := g.store.InTx(ctx, func(tx *store.Store) error {
-		var err error
-		if out.Group, err = tx.LockAccessGroup(ctx, groupID, false); err != nil {
-			return err
-		}
-		var teamID, userID *int64
-		if to.TeamID > 0 {
-			teamID = &to.TeamID
-			out.Grantee, err = tx.LockGranteeTeam(ctx, to.TeamID)
-			if errors.Is(err, store.ErrNotFound) {
-				return &InputError{Field: "grantee", Message: "That team does not exist (any more). Choose another."}
-			}
-		} else {
-			userID = &to.UserID
-			out.Grantee, err = tx.LockGranteeUser(ctx, to.UserID)
-			if errors.Is(err, store.ErrNotFound) {
-				return &InputError{Field: "grantee", Message: "Access groups are granted to the people of partners; that person is not a member of any partner."}
-			}
-		}
-		if err != nil {
-			return err
-		}
-		gt := out.Grantee
-		if err := checkGrantee(ctx, tx, gt, to.PartnerID); err != nil {
-			return err
-		}
-		held, err := tx.HasOpenGrant(ctx, out.Group.ID, teamID, userID)
-		if err != nil {
-			return err
-		}
-		if held {
-			return alreadyHolds(gt, out.Group.Name)
-		}
-		out.ID, err = tx.Grant(ctx, out.Group.ID, gt.PartnerID, teamID, userID, actorRef(actor))
-		if errors.Is(err, store.ErrAlreadyGranted) {
-			return alreadyHolds(gt, out.Group.Name)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// checkGrantee refuses grantees that cannot hold access now.
-func checkGrantee(ctx context.Context, tx *store.Store, gt *store.Grantee, partnerID int64) error {
-	if partnerID != 0 && gt.PartnerID != partnerID {
-		p, err := tx.PartnerByID(ctx, partnerID)
-		if errors.Is(err, store.ErrNotFound) {
-			return &InputError{Field: "grantee", Message: "That partner does not exist."}
-		}
-		if err != nil {
-			return err
-		}
-		return &InputError{Field: "grantee", Message: fmt.Sprintf("%s is not part of %s but of %s: a grant goes to a team or person of the partner it is for.",
-			GranteeLabel(gt), p.Name, gt.PartnerName)}
-	}
-	if gt.PartnerStatus != store.PartnerActive {
-		return &InputError{Field: "grantee", Message: gt.PartnerName + " is suspended. Reactivate the partner before granting it access."}
-	}
-	if gt.UserStatus != nil && *gt.UserStatus != "active" {
-		return &InputError{Field: "grantee", Message: gt.Name + " was removed from " + gt.PartnerName + " and cannot be granted access."}
-	}
-	return nil
-}
-
-func alreadyHolds(gt *store.Grantee, group string) error {
-	return &InputError{Field: "grantee", Message: fmt.Sprintf("%s of %s holds %s already.", GranteeLabel(gt), gt.PartnerName, group)}
-}
-
-// GranteeLabel names a grantee: "team Integrations" or "Dev Harbor".
-func GranteeLabel(gt *store.Grantee) string {
-	if gt.TeamID != nil {
-		return "team " + gt.Name
-	}
-	return gt.Name
-}
-
-// Revoke takes a grant of the group back, recording who did; the row stays
-// for the audit trail. A grant of another group is store.ErrNotFound; one
-// revoked already is ErrAlreadyRevoked, returned with the grant.
-func (g *Groups) Revoke(ctx context.Context, actor access.Actor, groupID, grantID int64) (*store.GrantRow, error) {
-	var gr *store.GrantRow
-	err := g.store.InTx(ctx, func(tx *store.Store) error {
-		if _, err := tx.LockAccessGroup(ctx, groupID, false); err != nil {
-			return err
-		}
-		var err error
-		if gr, err = tx.LockGroupGrant(ctx, groupID, grantID); err != nil {
-			return err
-		}
-		if gr.RevokedAt != nil {
-			return ErrAlreadyRevoked
-		}
-		return tx.RevokeGrant(ctx, gr.ID, actorRef(actor))
-	})
-	return gr, err
 }
 
 // MembersAccess is EffectiveAccess for every active member of a partner,

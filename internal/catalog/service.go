@@ -8,9 +8,11 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -30,6 +32,8 @@ type Service struct {
 
 	mu     sync.Mutex
 	parsed map[revKey]*Spec
+	// docs caches the documentation pages built by Docs.
+	docs docCache
 }
 
 type revKey struct {
@@ -83,7 +87,10 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, slug, name str
 		if errors.Is(err, store.ErrSlugTaken) {
 			return &InputError{Field: "slug", Message: fmt.Sprintf("An API with the slug %q exists already. To update it, import a new revision from its page.", slug)}
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, apiEvent("api.import", api, map[string]any{"slug": slug, "version": spec.Version, "revision": 1, "operations": len(ops)}))
 	})
 	if err != nil {
 		return nil, err
@@ -113,13 +120,22 @@ func (s *Service) AddRevision(ctx context.Context, actor access.Actor, apiID int
 		if err != nil {
 			return err
 		}
-		out.API, err = tx.APIByID(ctx, apiID)
-		return err
+		if out.API, err = tx.APIByID(ctx, apiID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, apiEvent("api.revision", out.API, map[string]any{"revision": out.Revision, "version": spec.Version,
+			"added": len(out.Added), "removed": len(out.Removed)}))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// apiEvent is the audit event of a change to an API: the provider's own
+// business, so it concerns no partner.
+func apiEvent(action string, api *store.API, details map[string]any) audit.Event {
+	return audit.Event{Action: action, TargetType: "api", TargetID: api.ID, Target: api.Name, Details: details}
 }
 
 func (s *Service) revision(actor access.Actor, spec *Spec, data []byte, added, removed []string) store.NewRevision {
@@ -159,6 +175,10 @@ func (s *Service) Current(ctx context.Context, apiID int64) (*Spec, *store.Revis
 // Delete removes an API, refused while access groups include it.
 func (s *Service) Delete(ctx context.Context, apiID int64) error {
 	return s.store.InTx(ctx, func(tx *store.Store) error {
+		api, err := tx.APIByID(ctx, apiID)
+		if err != nil {
+			return err
+		}
 		groups, err := tx.GroupsIncludingAPI(ctx, apiID)
 		if err != nil {
 			return err
@@ -166,6 +186,54 @@ func (s *Service) Delete(ctx context.Context, apiID int64) error {
 		if len(groups) > 0 {
 			return &InputError{Field: "api", Message: "Access groups still include this API: " + strings.Join(groups, ", ") + ". Remove it from them first."}
 		}
-		return tx.DeleteAPI(ctx, apiID)
+		if err := tx.DeleteAPI(ctx, apiID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, apiEvent("api.delete", api, map[string]any{"slug": api.Slug}))
 	})
+}
+
+// SetStatus activates, deprecates (sunset required) or retires an API.
+// Setting the status it has already (with the same sunset) records nothing.
+func (s *Service) SetStatus(ctx context.Context, apiID int64, status string, sunset *time.Time) (*store.API, error) {
+	switch {
+	case status == store.APIDeprecated && sunset == nil:
+		return nil, &InputError{Field: "sunset", Message: "A deprecated API needs a sunset date: the day it will be switched off."}
+	case status == store.APIDeprecated:
+	case status == store.APIActive, status == store.APIRetired:
+		sunset = nil
+	default:
+		return nil, &InputError{Field: "status", Message: "Choose active, deprecated or retired."}
+	}
+	var api *store.API
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if api, err = tx.APIByID(ctx, apiID); err != nil {
+			return err
+		}
+		if err := tx.SetAPIStatus(ctx, apiID, status, sunset); err != nil {
+			return err
+		}
+		from, fromSunset := api.Status, api.SunsetAt
+		api.Status, api.SunsetAt = status, sunset
+		if from == status && sameDay(fromSunset, sunset) {
+			return nil
+		}
+		details := map[string]any{"from": from, "to": status}
+		if sunset != nil {
+			details["sunset"] = sunset.UTC().Format(time.DateOnly)
+		}
+		return audit.Record(ctx, tx, apiEvent("api.status", api, details))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return api, nil
+}
+
+func sameDay(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.UTC().Format(time.DateOnly) == b.UTC().Format(time.DateOnly)
 }

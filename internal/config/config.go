@@ -41,6 +41,13 @@ type Config struct {
 	SMTPURL string
 	// MailFrom is the sender address of the portal's mails (PORTICO_MAIL_FROM).
 	MailFrom string
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For is believed (PORTICO_TRUSTED_PROXIES, comma-separated
+	// CIDRs). Empty, the client address is the TCP peer's: a header cannot
+	// dodge the per-IP sign-in throttle or forge the audit trail.
+	TrustedProxies []*net.IPNet
+
+	trustedProxies string
 
 	baseURL string
 }
@@ -64,6 +71,8 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 		Production:  getenv("PORTICO_ENV") == "production",
 		SMTPURL:     getenv("SMTP_URL"),
 		MailFrom:    or(getenv("PORTICO_MAIL_FROM"), "portico@localhost"),
+
+		trustedProxies: getenv("PORTICO_TRUSTED_PROXIES"),
 	}
 	if s := getenv("PORTICO_SECRET"); s != "" {
 		c.Secret = []byte(s)
@@ -107,6 +116,17 @@ func (c *Config) Finish(needDB, needHTTP bool) error {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	c.BaseURL = u
+	c.TrustedProxies = nil
+	for _, f := range strings.Split(c.trustedProxies, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return &Error{"PORTICO_TRUSTED_PROXIES", fmt.Sprintf("%q is not a CIDR network such as 10.0.0.0/8", f)}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
 	return c.loadSecret()
 }
 

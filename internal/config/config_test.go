@@ -1,9 +1,13 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestDevelopmentSecretIsGeneratedOnceAndReused(t *testing.T) {
@@ -50,5 +54,46 @@ func TestDefaults(t *testing.T) {
 	}
 	if !h.SecureCookies() || h.BaseURL.String() != "https://portal.example.com" {
 		t.Errorf("https base: %q secure %v", h.BaseURL, h.SecureCookies())
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	t.Parallel()
+	finish := func(v string) (*Config, error) {
+		env := map[string]string{"PORTICO_DATA": t.TempDir(), "PORTICO_TRUSTED_PROXIES": v}
+		c := FromEnv(func(k string) string { return env[k] }, nil)
+		return c, c.Finish(false, true)
+	}
+	for _, tc := range []struct {
+		value string
+		want  []string
+	}{
+		{"", nil},
+		{"10.0.0.0/8", []string{"10.0.0.0/8"}},
+		{" 10.0.0.0/8 , 192.168.1.7/32,2001:db8::/32 ,", []string{"10.0.0.0/8", "192.168.1.7/32", "2001:db8::/32"}},
+		{"172.16.5.4/12", []string{"172.16.0.0/12"}},
+	} {
+		t.Run("good "+tc.value, func(t *testing.T) {
+			c, err := finish(tc.value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, n := range c.TrustedProxies {
+				got = append(got, n.String())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("networks (-want +got):\n%s", diff)
+			}
+		})
+	}
+	for _, bad := range []string{"10.0.0.0/33", "proxy.example.com", "10.0.0.0/8,nonsense", "10.1.2.3"} {
+		t.Run("bad "+bad, func(t *testing.T) {
+			_, err := finish(bad)
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Setting != "PORTICO_TRUSTED_PROXIES" || !strings.Contains(err.Error(), "CIDR") {
+				t.Errorf("Finish with %q = %v, want an error naming PORTICO_TRUSTED_PROXIES", bad, err)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -64,6 +65,11 @@ func (s *Service) CreatePartner(ctx context.Context, actor access.Actor, name, a
 		if err != nil {
 			return err
 		}
+		err = audit.Record(ctx, tx, audit.Event{Action: "partner.create", PartnerID: partner.ID, TargetType: "partner", TargetID: partner.ID,
+			Target: partner.Name, Details: map[string]any{"slug": partner.Slug, "admin_email": email}})
+		if err != nil {
+			return err
+		}
 		inv, err = s.invite(ctx, tx, actor, partner.ID, email, access.RolePartnerAdmin)
 		var in *InputError
 		if errors.As(err, &in) {
@@ -85,14 +91,27 @@ func (s *Service) SetPartnerStatus(ctx context.Context, partnerID int64, status 
 	}
 	var p *store.Partner
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		var err error
+		old, err := tx.LockPartner(ctx, partnerID)
+		if err != nil {
+			return err
+		}
 		if p, err = tx.SetPartnerStatus(ctx, partnerID, status); err != nil {
 			return err
 		}
 		if status == store.PartnerSuspended {
-			return tx.DeletePartnerSessions(ctx, partnerID)
+			if err := tx.DeletePartnerSessions(ctx, partnerID); err != nil {
+				return err
+			}
 		}
-		return nil
+		if old.Status == status {
+			return nil // nothing changed, nothing to record
+		}
+		action := "partner.reactivate"
+		if status == store.PartnerSuspended {
+			action = "partner.suspend"
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: action, PartnerID: p.ID, TargetType: "partner", TargetID: p.ID, Target: p.Name,
+			Details: map[string]any{"from": old.Status, "to": status}})
 	})
 	return p, err
 }

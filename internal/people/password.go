@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/portico/portico/internal/audit"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/password"
 	"github.com/portico/portico/internal/store"
@@ -53,6 +54,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, rawEmail string) err
 			return fmt.Errorf("reset token: %w", err)
 		}
 		if err := tx.CreatePasswordReset(ctx, u.ID, s.hasher.Hash(plain), s.now().Add(ResetTTL)); err != nil {
+			return err
+		}
+		// Whoever asked is not signed in (and may not be u): the event names
+		// the account, never the link; the page answers the same either way.
+		if err := audit.Record(ctx, tx, memberEvent("user.password_reset_request", u, nil)); err != nil {
 			return err
 		}
 		link := s.baseURL + "/reset-password/" + plain
@@ -119,7 +125,13 @@ func (s *Service) ResetPassword(ctx context.Context, plain, newPassword string) 
 		if u.Status != "active" {
 			return store.ErrNotFound
 		}
-		return s.setPassword(ctx, tx, u, hash)
+		if err := s.setPassword(ctx, tx, u, hash); err != nil {
+			return err
+		}
+		// The link stands for the user: they act as themselves.
+		e := memberEvent("user.password_reset", u, nil)
+		e.ActorID = u.ID
+		return audit.Record(ctx, tx, e)
 	})
 	return u, err
 }
@@ -167,7 +179,10 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, new
 		if u.PasswordHash == nil || password.Verify(*u.PasswordHash, current) != nil {
 			return &InputError{Field: "current_password", Message: "The current password is not right."}
 		}
-		return s.setPassword(ctx, tx, u, hash)
+		if err := s.setPassword(ctx, tx, u, hash); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, memberEvent("user.password_change", u, nil))
 	})
 }
 
@@ -177,7 +192,19 @@ func (s *Service) ChangeName(ctx context.Context, userID int64, name string) err
 	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return &InputError{Field: "name", Message: "Enter your name (up to 200 characters)."}
 	}
-	return s.store.SetName(ctx, userID, name)
+	return s.store.InTx(ctx, func(tx *store.Store) error {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if u.Name == name {
+			return nil
+		}
+		if err := tx.SetName(ctx, userID, name); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, memberEvent("user.name_change", u, map[string]any{"from": u.Name, "to": name}))
+	})
 }
 
 // ChangeEmail moves the user to a new email and tells the old address.
@@ -194,6 +221,12 @@ func (s *Service) ChangeEmail(ctx context.Context, userID int64, rawEmail string
 		}
 		if u.Email == email {
 			return nil
+		}
+		// Recorded first, so the actor is named by the address they had.
+		changed := *u
+		changed.Email = email
+		if err := audit.Record(ctx, tx, memberEvent("user.email_change", &changed, map[string]any{"from": u.Email, "to": email})); err != nil {
+			return err
 		}
 		if err := tx.SetEmail(ctx, userID, email); errors.Is(err, store.ErrEmailTaken) {
 			return &InputError{Field: "email", Message: "That address is already used by another account."}

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/password"
 	"github.com/portico/portico/internal/store"
@@ -116,7 +117,26 @@ func (s *Service) invite(ctx context.Context, tx *store.Store, actor access.Acto
 	if err := s.outbox.Enqueue(ctx, tx, msg); err != nil {
 		return nil, err
 	}
+	if err := audit.Record(ctx, tx, invitationEvent("invitation.create", inv)); err != nil {
+		return nil, err
+	}
 	return inv, nil
+}
+
+// invitationEvent is the audit event of an invitation change: the invitee's
+// email and role, never the link.
+func invitationEvent(action string, inv *store.Invitation) audit.Event {
+	return audit.Event{Action: action, PartnerID: inv.PartnerID, TargetType: "invitation", TargetID: inv.ID, Target: inv.Email,
+		Details: map[string]any{"role": inv.Role}}
+}
+
+// memberEvent is the audit event of a change to a member of a partner.
+func memberEvent(action string, u *store.User, details map[string]any) audit.Event {
+	e := audit.Event{Action: action, TargetType: "user", TargetID: u.ID, Target: u.Email, Details: details}
+	if u.PartnerID != nil {
+		e.PartnerID = *u.PartnerID
+	}
+	return e
 }
 
 // refuseExisting refuses to invite an email that already has an account.
@@ -193,7 +213,10 @@ func (s *Service) Resend(ctx context.Context, actor access.Actor, partnerID, inv
 		if err != nil {
 			return err
 		}
-		return s.outbox.Enqueue(ctx, tx, msg)
+		if err := s.outbox.Enqueue(ctx, tx, msg); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, invitationEvent("invitation.resend", inv))
 	})
 	return inv, err
 }
@@ -207,7 +230,10 @@ func (s *Service) Cancel(ctx context.Context, partnerID, invitationID int64) (*s
 		if err != nil {
 			return err
 		}
-		return tx.CancelInvitation(ctx, inv.ID)
+		if err := tx.CancelInvitation(ctx, inv.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, invitationEvent("invitation.cancel", inv))
 	})
 	return inv, err
 }
@@ -230,8 +256,12 @@ func (s *Service) ChangeRole(ctx context.Context, partnerID, userID int64, role 
 		if err := keepAnAdmin(ctx, tx, partnerID, u); err != nil {
 			return err
 		}
+		from := u.Role
 		u.Role = role
-		return tx.SetUserRole(ctx, u.ID, role)
+		if err := tx.SetUserRole(ctx, u.ID, role); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, memberEvent("member.role_change", u, map[string]any{"from": from, "to": role}))
 	})
 	return u, err
 }
@@ -269,8 +299,19 @@ func (s *Service) Remove(ctx context.Context, partnerID, userID int64) (*store.U
 		if err := tx.RemoveUser(ctx, u.ID); err != nil {
 			return err
 		}
-		_, err = tx.DeleteUserSessions(ctx, u.ID)
-		return err
+		if _, err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+			return err
+		}
+		// Their tokens end with them, in this same transaction.
+		var by *int64
+		if id := audit.SourceFrom(ctx).ActorID; id != 0 {
+			by = &id
+		}
+		tokens, err := tx.RevokeUserTokens(ctx, u.ID, by, "owner removed from the partner")
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, memberEvent("member.remove", u, map[string]any{"role": u.Role, "tokens_revoked": tokens}))
 	})
 	return u, err
 }
@@ -354,7 +395,13 @@ func (s *Service) Accept(ctx context.Context, plain, name, pw string) (*store.Us
 		if err := tx.MarkInvitationAccepted(ctx, inv.ID, u.ID); err != nil {
 			return err
 		}
-		return tx.RecordSignIn(ctx, u.ID)
+		if err := tx.RecordSignIn(ctx, u.ID); err != nil {
+			return err
+		}
+		// Nobody is signed in yet: the new member accepts as themselves.
+		e := invitationEvent("invitation.accept", inv)
+		e.ActorID, e.Details["user_id"] = u.ID, u.ID
+		return audit.Record(ctx, tx, e)
 	})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
@@ -46,6 +47,11 @@ func (s *Service) CreateStaff(ctx context.Context, actor access.Actor, name, raw
 			return fmt.Errorf("welcome token: %w", err)
 		}
 		if err := tx.CreatePasswordReset(ctx, u.ID, s.hasher.Hash(plain), s.now().Add(StaffWelcomeTTL)); err != nil {
+			return err
+		}
+		err = audit.Record(ctx, tx, audit.Event{Action: "staff.create", TargetType: "user", TargetID: u.ID, Target: u.Email,
+			Details: map[string]any{"name": u.Name, "role": role}})
+		if err != nil {
 			return err
 		}
 		inviter := inviterName(ctx, tx, actor)

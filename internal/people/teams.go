@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -31,6 +32,11 @@ func checkTeamName(raw string) (string, error) {
 	return name, nil
 }
 
+// teamEvent is the audit event of a change to team t.
+func teamEvent(action string, t *store.Team, details map[string]any) audit.Event {
+	return audit.Event{Action: action, PartnerID: t.PartnerID, TargetType: "team", TargetID: t.ID, Target: t.Name, Details: details}
+}
+
 func teamNameTaken(name string) error {
 	return &InputError{Field: "name", Message: fmt.Sprintf("A team named %s exists already.", name)}
 }
@@ -48,7 +54,10 @@ func (s *Service) CreateTeam(ctx context.Context, partnerID int64, rawName strin
 		if errors.Is(err, store.ErrTeamNameTaken) {
 			return teamNameTaken(name)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, teamEvent("team.create", t, nil))
 	})
 	if err != nil {
 		return nil, err
@@ -77,8 +86,9 @@ func (s *Service) RenameTeam(ctx context.Context, partnerID, teamID int64, rawNa
 		} else if err != nil {
 			return err
 		}
+		from := t.Name
 		t.Name = name
-		return nil
+		return audit.Record(ctx, tx, teamEvent("team.rename", t, map[string]any{"from": from, "to": name}))
 	})
 	if err != nil {
 		return nil, err
@@ -101,7 +111,10 @@ func (s *Service) DeleteTeam(ctx context.Context, partnerID, teamID int64) (*sto
 			return err
 		}
 		n = len(ms)
-		return tx.DeleteTeam(ctx, t.ID)
+		if err := tx.DeleteTeam(ctx, t.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, teamEvent("team.delete", t, map[string]any{"members": n}))
 	})
 	if err != nil {
 		return nil, 0, err
@@ -118,7 +131,10 @@ func (s *Service) AddTeamMember(ctx context.Context, partnerID, teamID, userID i
 		if err == nil && !added {
 			return ErrAlreadyInTeam
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, teamEvent("team.member_add", t, map[string]any{"member": u.Email, "member_id": u.ID}))
 	})
 }
 
@@ -130,7 +146,10 @@ func (s *Service) RemoveTeamMember(ctx context.Context, partnerID, teamID, userI
 		if err == nil && !removed {
 			return ErrNotInTeam
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, teamEvent("team.member_remove", t, map[string]any{"member": u.Email, "member_id": u.ID}))
 	})
 }
 

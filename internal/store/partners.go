@@ -57,6 +57,18 @@ func (s *Store) PartnerByID(ctx context.Context, id int64) (*Partner, error) {
 	return &p, nil
 }
 
+// LockPartner is PartnerByID that also locks the partner's row until the
+// transaction ends, so a change can compare against what it replaces.
+func (s *Store) LockPartner(ctx context.Context, id int64) (*Partner, error) {
+	var p Partner
+	err := s.q.GetContext(ctx, &p, `
+		SELECT id, name, slug, status, created_at, updated_at FROM partners WHERE id = $1 FOR UPDATE`, id)
+	if err != nil {
+		return nil, fmt.Errorf("lock partner %d: %w", id, notFound(err))
+	}
+	return &p, nil
+}
+
 // PartnerSummary is a partner with the counts the partners list shows.
 type PartnerSummary struct {
 	Partner

@@ -315,10 +315,12 @@ type Hasher struct {
 	pool sync.Pool // of *hashState
 }
 
-// hashState is one reusable HMAC plus scratch space for the plaintext.
+// hashState is one reusable HMAC plus scratch space for the plaintext
+// and the sum.
 type hashState struct {
 	mac hash.Hash
 	buf []byte
+	sum []byte
 }
 
 // NewHasher returns a Hasher keyed by the server secret key. The key is used
@@ -337,7 +339,7 @@ func NewHasher(key []byte) *Hasher {
 	h.pool.New = func() any {
 		// crypto/hmac saves the state after the padded key blocks, so
 		// Reset on a pooled HMAC skips re-hashing them.
-		return &hashState{mac: hmac.New(sha256.New, derived), buf: make([]byte, 0, 64)}
+		return &hashState{mac: hmac.New(sha256.New, derived), buf: make([]byte, 0, 64), sum: make([]byte, 0, sha256.Size)}
 	}
 	return h
 }
@@ -362,4 +364,21 @@ func (h *Hasher) Hash(plaintext string) []byte {
 	}
 	h.pool.Put(st)
 	return sum
+}
+
+// Sum is Hash into an array, without allocating: the verifier's cache key
+// on the hot path.
+func (h *Hasher) Sum(plaintext string) (out [sha256.Size]byte) {
+	st := h.pool.Get().(*hashState)
+	st.mac.Reset()
+	st.buf = append(st.buf[:0], plaintext...)
+	st.mac.Write(st.buf)
+	st.sum = st.mac.Sum(st.sum[:0])
+	copy(out[:], st.sum)
+	clear(st.buf)
+	if cap(st.buf) > maxPooledBuf {
+		st.buf = make([]byte, 0, 64)
+	}
+	h.pool.Put(st)
+	return out
 }

@@ -622,3 +622,23 @@ func BenchmarkNew(b *testing.B) {
 		sinkString, sinkErr = New(KindSandbox)
 	}
 }
+
+func TestSumEqualsHash(t *testing.T) {
+	t.Parallel()
+	h := NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	for _, s := range []string{"", "x", mustNew(t, KindSandbox), mustNew(t, KindLive), strings.Repeat("y", 1000)} {
+		sum := h.Sum(s)
+		if !bytes.Equal(sum[:], h.Hash(s)) {
+			t.Errorf("Sum(%d bytes) differs from Hash", len(s))
+		}
+	}
+}
+
+func BenchmarkSum(b *testing.B) {
+	h := NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	s := mustNew(b, KindSandbox)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Sum(s)
+	}
+}

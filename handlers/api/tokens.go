@@ -1,0 +1,258 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/pat"
+	"github.com/portico/portico/internal/store"
+)
+
+// tokenJSON is a personal access token, never its secret (schema Token).
+type tokenJSON struct {
+	ID          int64      `json:"id"`
+	Name        string     `json:"name"`
+	Hint        string     `json:"hint"`
+	Environment string     `json:"environment"`
+	Scopes      []string   `json:"scopes"`
+	Status      string     `json:"status"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+	LastUsedIP  *string    `json:"last_used_ip"`
+	Owner       tokenOwner `json:"owner"`
+}
+
+type tokenOwner struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// tokenSecret is a token with its plaintext, answered once (schema
+// TokenWithSecret).
+type tokenSecret struct {
+	tokenJSON
+	Token string `json:"token"`
+}
+
+type tokenCreate struct {
+	Name        string   `json:"name"`
+	Environment string   `json:"environment"`
+	ExpiresIn   int      `json:"expires_in_days"`
+	Scopes      []string `json:"scopes"`
+}
+
+type tokenRename struct {
+	Name string `json:"name"`
+}
+
+type tokenRegenerate struct {
+	GraceSeconds int `json:"grace_seconds"`
+}
+
+func tokenOf(t *store.Token) tokenJSON {
+	return tokenJSON{ID: t.ID, Name: t.Name, Hint: t.Hint, Environment: t.Environment, Scopes: append([]string{}, t.Scopes...),
+		Status: t.Status(time.Now()), CreatedAt: utc(t.CreatedAt), ExpiresAt: utc(t.ExpiresAt),
+		LastUsedAt: utcPtr(t.LastUsedAt), LastUsedIP: t.LastUsedIP,
+		Owner: tokenOwner{ID: t.UserID, Name: t.OwnerName, Email: t.OwnerEmail}}
+}
+
+// tokenError maps the token service's errors.
+func tokenDomainError(err error) error {
+	var in *pat.InputError
+	switch {
+	case errors.As(err, &in):
+		return invalidInput(in.Field, in.Message)
+	case errors.Is(err, pat.ErrNotFound):
+		return notFound("This token")
+	case errors.Is(err, pat.ErrForbidden):
+		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "Your role does not allow this on that token."}
+	case errors.Is(err, pat.ErrClosed):
+		return &Error{Status: http.StatusConflict, Code: "token_closed", Message: "That token is revoked or expired, or no longer waits for approval."}
+	}
+	return err
+}
+
+// tokenID reads the token id and checks the token's scope for act.
+func (a *API) tokenID(c echo.Context, act access.Action) (access.Actor, int64, error) {
+	actor, _ := c.Get(actorKey).(access.Actor)
+	if err := requireScope(c, act); err != nil {
+		return actor, 0, err
+	}
+	id, err := pathID(c, "id", "This token")
+	return actor, id, err
+}
+
+// listTokens lists the caller's own tokens, open ones first.
+func (a *API) listTokens(c echo.Context) error {
+	actor, _ := c.Get(actorKey).(access.Actor)
+	if err := requireScope(c, access.ViewToken); err != nil {
+		return err
+	}
+	return a.tokenPage(c, func(limit, offset int) (*pat.Page, error) {
+		return a.Tokens.ListOwn(c.Request().Context(), actor, limit, offset)
+	})
+}
+
+// listPartnerTokens lists every token of the caller's partner: partner
+// admins.
+func (a *API) listPartnerTokens(c echo.Context) error {
+	actor, partnerID, err := a.authorize(c, access.ViewPartnerTokens)
+	if err != nil {
+		return err
+	}
+	return a.tokenPage(c, func(limit, offset int) (*pat.Page, error) {
+		return a.Tokens.ListPartner(c.Request().Context(), actor, partnerID, limit, offset)
+	})
+}
+
+// tokenPage serves one page of a token list by limit and cursor.
+func (a *API) tokenPage(c echo.Context, load func(limit, offset int) (*pat.Page, error)) error {
+	limit := DefaultLimit
+	if raw := c.QueryParam("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > MaxLimit {
+			return badRequest("limit must be a whole number from 1 to " + strconv.Itoa(MaxLimit) + ".")
+		}
+		limit = n
+	}
+	offset := 0
+	if raw := c.QueryParam("cursor"); raw != "" {
+		o, _, ok := parseCursor(raw)
+		if !ok {
+			return badRequest("cursor is not one this API gave out: pass next_cursor of the previous page as it is.")
+		}
+		offset = o
+	}
+	page, err := load(limit, offset)
+	if err != nil {
+		return tokenDomainError(err)
+	}
+	out := list[tokenJSON]{Items: make([]tokenJSON, 0, len(page.Tokens))}
+	for i := range page.Tokens {
+		out.Items = append(out.Items, tokenOf(&page.Tokens[i]))
+	}
+	if end := offset + len(page.Tokens); end < page.Total && len(page.Tokens) > 0 {
+		next := makeCursor(end, page.Tokens[len(page.Tokens)-1].ID)
+		out.NextCursor = &next
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// createToken creates a token for the caller and answers its secret, once.
+// Live tokens are created in the portal, or through the API by a session
+// that confirmed its password: never by another token.
+func (a *API) createToken(c echo.Context) error {
+	actor, _ := c.Get(actorKey).(access.Actor)
+	if err := requireScope(c, access.CreateToken); err != nil {
+		return err
+	}
+	var in tokenCreate
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if in.Environment == store.EnvLive {
+		if principal(c) != nil {
+			return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "Live tokens are created in the portal, not by another token."}
+		}
+		if !a.recentAuth(c) {
+			return &Error{Status: http.StatusForbidden, Code: "reauthentication_required",
+				Message: "Creating a live token needs your password: confirm it in the portal at /confirm-password, then try again."}
+		}
+	}
+	created, err := a.Tokens.Create(c.Request().Context(), actor, pat.Input{Name: in.Name, Environment: in.Environment, Days: in.ExpiresIn, Scopes: in.Scopes})
+	if err != nil {
+		return tokenDomainError(err)
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/tokens/"+strconv.FormatInt(created.Token.ID, 10))
+	return c.JSON(http.StatusCreated, tokenSecret{tokenJSON: tokenOf(created.Token), Token: created.Plaintext})
+}
+
+// getToken returns a token the caller may see.
+func (a *API) getToken(c echo.Context) error {
+	actor, id, err := a.tokenID(c, access.ViewToken)
+	if err != nil {
+		return err
+	}
+	t, err := a.Tokens.Get(c.Request().Context(), actor, id)
+	if err != nil {
+		return tokenDomainError(err)
+	}
+	return c.JSON(http.StatusOK, tokenOf(t))
+}
+
+// renameToken renames the caller's own token.
+func (a *API) renameToken(c echo.Context) error {
+	actor, id, err := a.tokenID(c, access.RenameToken)
+	if err != nil {
+		return err
+	}
+	var in tokenRename
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	t, err := a.Tokens.Rename(c.Request().Context(), actor, id, in.Name)
+	if err != nil {
+		return tokenDomainError(err)
+	}
+	return c.JSON(http.StatusOK, tokenOf(t))
+}
+
+// regenerateToken gives the caller's token a new secret, answered once.
+func (a *API) regenerateToken(c echo.Context) error {
+	actor, id, err := a.tokenID(c, access.RegenerateToken)
+	if err != nil {
+		return err
+	}
+	var in tokenRegenerate
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	t, err := a.Tokens.Get(ctx, actor, id)
+	if err != nil {
+		return tokenDomainError(err)
+	}
+	if t.Environment == store.EnvLive && principal(c) == nil && !a.recentAuth(c) {
+		return &Error{Status: http.StatusForbidden, Code: "reauthentication_required",
+			Message: "Regenerating a live token needs your password: confirm it in the portal at /confirm-password, then try again."}
+	}
+	created, err := a.Tokens.Regenerate(ctx, actor, id, time.Duration(in.GraceSeconds)*time.Second)
+	if err != nil {
+		return tokenDomainError(err)
+	}
+	return c.JSON(http.StatusOK, tokenSecret{tokenJSON: tokenOf(created.Token), Token: created.Plaintext})
+}
+
+// revokeToken revokes a token at once.
+func (a *API) revokeToken(c echo.Context) error {
+	actor, id, err := a.tokenID(c, access.RevokeToken)
+	if err != nil {
+		return err
+	}
+	if _, err := a.Tokens.Revoke(c.Request().Context(), actor, id); err != nil && !errors.Is(err, pat.ErrClosed) {
+		return tokenDomainError(err)
+	}
+	a.kick()
+	return c.NoContent(http.StatusNoContent)
+}
+
+// approveToken lets a pending live token work: partner admins.
+func (a *API) approveToken(c echo.Context) error {
+	actor, id, err := a.tokenID(c, access.ApproveToken)
+	if err != nil {
+		return err
+	}
+	t, err := a.Tokens.Approve(c.Request().Context(), actor, id)
+	if err != nil {
+		return tokenDomainError(err)
+	}
+	a.kick()
+	return c.JSON(http.StatusOK, tokenOf(t))
+}

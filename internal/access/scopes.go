@@ -1,0 +1,82 @@
+package access
+
+// Portal scopes let a personal access token use the management API
+// (/api/v1). A token holds them on top of its catalog API scopes; the
+// actor's role still decides every action, so a scope never lifts a
+// developer to a partner admin.
+const (
+	ScopeMembersRead  = "portal:members:read"
+	ScopeMembersWrite = "portal:members:write"
+	ScopeTeamsRead    = "portal:teams:read"
+	ScopeTeamsWrite   = "portal:teams:write"
+	ScopeCatalogRead  = "portal:catalog:read"
+	ScopeAccessRead   = "portal:access:read"
+	ScopeTokensRead   = "portal:tokens:read"
+	ScopeTokensWrite  = "portal:tokens:write"
+)
+
+// PortalScope describes a portal scope for the token form.
+type PortalScope struct {
+	Name        string
+	Description string
+	// AdminOnly scopes are offered to partner admins only: a developer's
+	// role allows none of their actions.
+	AdminOnly bool
+}
+
+// PortalScopes are every portal scope, in the order the form shows them.
+var PortalScopes = []PortalScope{
+	{ScopeCatalogRead, "Read the API catalog and documents you are granted", false},
+	{ScopeTokensRead, "List your tokens", false},
+	{ScopeTokensWrite, "Create, regenerate and revoke your tokens", false},
+	{ScopeMembersRead, "List members and invitations", true},
+	{ScopeMembersWrite, "Invite, change roles and remove members", true},
+	{ScopeTeamsRead, "List teams", true},
+	{ScopeTeamsWrite, "Create, rename and delete teams and change their members", true},
+	{ScopeAccessRead, "See what your organisation was granted", true},
+}
+
+// PortalScopesFor returns the portal scopes a role may put on a token.
+func PortalScopesFor(role string) []PortalScope {
+	var out []PortalScope
+	for _, s := range PortalScopes {
+		if !s.AdminOnly || role == RolePartnerAdmin {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// IsPortalScope reports whether s is a portal scope a role may hold.
+func IsPortalScope(role, s string) bool {
+	for _, p := range PortalScopesFor(role) {
+		if p.Name == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ScopeFor is the portal scope a token needs for an action through the
+// management API; "" for actions no token may perform.
+func ScopeFor(act Action) string {
+	switch act {
+	case ViewMembers:
+		return ScopeMembersRead
+	case ManageMembers:
+		return ScopeMembersWrite
+	case ViewTeams:
+		return ScopeTeamsRead
+	case ManageTeams:
+		return ScopeTeamsWrite
+	case ViewCatalog:
+		return ScopeCatalogRead
+	case ViewGrants:
+		return ScopeAccessRead
+	case ViewToken, ViewPartnerTokens:
+		return ScopeTokensRead
+	case CreateToken, RevokeToken, RegenerateToken, RenameToken, ApproveToken:
+		return ScopeTokensWrite
+	}
+	return ""
+}

@@ -1,0 +1,39 @@
+package access
+
+// Actions on one personal access token, decided by CanToken.
+const (
+	ViewToken       Action = "token.view"
+	RevokeToken     Action = "token.revoke"
+	RegenerateToken Action = "token.regenerate"
+	RenameToken     Action = "token.rename"
+	ApproveToken    Action = "token.approve"
+)
+
+// CanToken decides whether a may act on the token of ownerID in partnerID.
+// The owner manages their token; a partner admin sees, revokes and
+// approves every token of their partner; staff see and revoke any. Only
+// the owner regenerates (it reveals a new secret) or renames. Somebody
+// else's token in another partner, or a colleague's for a developer, is
+// Hidden: it answers like one that does not exist.
+func CanToken(a Actor, act Action, ownerID, partnerID int64) Decision {
+	if a.UserID == 0 || a.Role == "" || partnerID == 0 {
+		return Deny
+	}
+	owner := a.UserID == ownerID && a.PartnerID == partnerID
+	admin := a.Role == RolePartnerAdmin && a.PartnerID == partnerID
+	switch {
+	case owner:
+		switch act {
+		case ViewToken, RevokeToken, RegenerateToken, RenameToken:
+			return Allow
+		case ApproveToken:
+			return allowIf(admin)
+		}
+		return Deny
+	case admin:
+		return allowIf(act == ViewToken || act == RevokeToken || act == ApproveToken)
+	case a.Staff():
+		return allowIf(act == ViewToken || act == RevokeToken)
+	}
+	return Hidden
+}

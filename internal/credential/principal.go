@@ -1,0 +1,56 @@
+package credential
+
+import (
+	"slices"
+	"time"
+
+	"github.com/portico/portico/internal/catalog"
+)
+
+// Principal is who a verified credential speaks for and what it may do at
+// this moment: the token's scopes intersected with its owner's grants.
+type Principal struct {
+	TokenID   int64
+	UserID    int64
+	PartnerID int64
+	Role      string
+	// Environment is "sandbox" or "live".
+	Environment string
+	// Hint is the display form of the credential (ptc_sbx_…abcd).
+	Hint      string
+	ExpiresAt time.Time
+	// apis maps an API slug to the effective scopes on it, sorted.
+	apis map[string]*APIGrant
+	// portal are the effective portal scopes, sorted.
+	portal []string
+}
+
+// APIGrant is what a principal may do with one API, and through which
+// access groups (whose limits apply).
+type APIGrant struct {
+	Scopes []string
+	Groups []catalog.GroupLimit
+}
+
+// Allows reports whether the principal holds scope on api.
+func (p *Principal) Allows(api, scope string) bool {
+	g := p.apis[api]
+	if g == nil {
+		return false
+	}
+	_, ok := slices.BinarySearch(g.Scopes, scope)
+	return ok
+}
+
+// API returns what the principal may do with api, or nil.
+func (p *Principal) API(api string) *APIGrant { return p.apis[api] }
+
+// HasPortalScope reports whether the principal holds a management API
+// scope.
+func (p *Principal) HasPortalScope(scope string) bool {
+	_, ok := slices.BinarySearch(p.portal, scope)
+	return ok
+}
+
+// PortalScopes returns the effective portal scopes.
+func (p *Principal) PortalScopes() []string { return slices.Clone(p.portal) }

@@ -1,0 +1,217 @@
+// Package credential verifies the bearer credentials machines present:
+// one function, Verifier.Verify, for every surface (the management API,
+// the sandbox and live gateway). It parses and checks the checksum without
+// I/O, so garbage never reaches the database; then it looks the HMAC up in
+// a cache in front of PostgreSQL. The cache is invalidated through
+// LISTEN/NOTIFY on every change that matters (a token revoked, regenerated
+// or approved, a grant or group changed, a member removed, a partner
+// suspended), so every node stops honouring a revoked token within moments.
+package credential
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/catalog"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
+)
+
+// Errors of Verify. Unknown, revoked, malformed and wrong-checksum tokens
+// all get ErrInvalid, so the answer never tells which strings were ever
+// tokens; the others concern a token its caller owns.
+var (
+	ErrInvalid     = errors.New("the access token is invalid or revoked")
+	ErrExpired     = errors.New("the access token expired")
+	ErrPending     = errors.New("the access token waits for a partner admin's approval")
+	ErrEnvironment = errors.New("the access token is for another environment")
+)
+
+// DefaultTTL bounds how long a cached verification is trusted without a
+// notification, in case the listener connection is down.
+const DefaultTTL = time.Minute
+
+// Verifier verifies credentials. It is safe for concurrent use.
+type Verifier struct {
+	store  *store.Store
+	hasher *token.Hasher
+	// TTL is how long a cache entry lives (DefaultTTL).
+	TTL time.Duration
+	now func() time.Time
+
+	mu      sync.RWMutex
+	entries map[[32]byte]*entry
+	// gen counts flushes: a lookup that began before a flush does not
+	// cache what it read, which may already be stale.
+	gen atomic.Uint64
+
+	usesMu sync.Mutex
+	uses   map[int64]store.TokenUse
+}
+
+type entry struct {
+	id      int64
+	p       *Principal
+	err     error // ErrPending: cached so a pending token costs no lookups
+	until   time.Time
+	fetched time.Time
+}
+
+// NewVerifier returns a verifier over st whose hashes are keyed by hasher.
+func NewVerifier(st *store.Store, hasher *token.Hasher) *Verifier {
+	return &Verifier{store: st, hasher: hasher, TTL: DefaultTTL, now: time.Now,
+		entries: map[[32]byte]*entry{}, uses: map[int64]store.TokenUse{}}
+}
+
+// Verify checks a bearer credential presented from ip for environment env
+// ("sandbox", "live", or "" for any, as on the management API) and returns
+// its principal.
+func (v *Verifier) Verify(ctx context.Context, plaintext, env, ip string) (*Principal, error) {
+	parsed, err := token.Parse(plaintext)
+	if err != nil {
+		return nil, ErrInvalid
+	}
+	switch parsed.Kind {
+	case token.KindSandbox, token.KindLive:
+	default:
+		// OAuth access tokens join here with their own lookup.
+		return nil, ErrInvalid
+	}
+	key := v.hasher.Sum(plaintext)
+	now := v.now()
+	v.mu.RLock()
+	e := v.entries[key]
+	v.mu.RUnlock()
+	if e == nil || now.Sub(e.fetched) > v.TTL {
+		if e, err = v.fetch(ctx, key, now); err != nil {
+			return nil, err
+		}
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	if !now.Before(e.until) {
+		if e.until.Before(e.p.ExpiresAt) {
+			return nil, ErrInvalid // the grace period of a replaced secret is over
+		}
+		return nil, ErrExpired
+	}
+	if env != "" && e.p.Environment != env {
+		return nil, ErrEnvironment
+	}
+	v.recordUse(e.p.TokenID, now, ip)
+	return e.p, nil
+}
+
+// fetch reads a token and its owner's grants and caches the result.
+func (v *Verifier) fetch(ctx context.Context, key [32]byte, now time.Time) (*entry, error) {
+	gen := v.gen.Load()
+	a, err := v.store.TokenAuthByHash(ctx, key[:])
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrInvalid
+	}
+	if err != nil {
+		return nil, fmt.Errorf("verify credential: %w", err)
+	}
+	if a.Revoked || !a.UserActive || !a.PartnerActive {
+		// Not cached: a revoked token costs the same lookup as an unknown
+		// one, so timing does not tell them apart either.
+		return nil, ErrInvalid
+	}
+	e := &entry{id: a.ID, fetched: now, until: a.ExpiresAt}
+	if a.Previous && a.PreviousUntil != nil && a.PreviousUntil.Before(e.until) {
+		e.until = *a.PreviousUntil
+	}
+	if a.Pending {
+		e.err = ErrPending
+	} else {
+		granted, err := catalog.EffectiveAccess(ctx, v.store, a.UserID)
+		if err != nil {
+			return nil, fmt.Errorf("verify credential: %w", err)
+		}
+		e.p = principal(a, granted)
+	}
+	v.mu.Lock()
+	if v.gen.Load() == gen {
+		v.entries[key] = e
+	}
+	v.mu.Unlock()
+	return e, nil
+}
+
+// principal intersects the token's scopes with what its owner holds now.
+func principal(a *store.TokenAuth, granted *catalog.Access) *Principal {
+	p := &Principal{TokenID: a.ID, UserID: a.UserID, PartnerID: a.PartnerID, Role: a.Role,
+		Environment: a.Environment, ExpiresAt: a.ExpiresAt, apis: map[string]*APIGrant{}}
+	for _, sc := range a.Scopes {
+		api, scope, ok := strings.Cut(sc, "/")
+		if !ok {
+			if access.IsPortalScope(a.Role, sc) {
+				p.portal = append(p.portal, sc)
+			}
+			continue
+		}
+		if !granted.Allows(api, scope) {
+			continue
+		}
+		g := p.apis[api]
+		if g == nil {
+			g = &APIGrant{Groups: granted.APIs[api].Groups}
+			p.apis[api] = g
+		}
+		g.Scopes = append(g.Scopes, scope)
+	}
+	for _, g := range p.apis {
+		slices.Sort(g.Scopes)
+	}
+	slices.Sort(p.portal)
+	return p
+}
+
+// Forget drops a token's cached verification (all of them when tokenID is
+// 0). The listener calls it; tests and single-node set-ups may too.
+func (v *Verifier) Forget(tokenID int64) {
+	v.gen.Add(1)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if tokenID == 0 {
+		clear(v.entries)
+		return
+	}
+	for k, e := range v.entries {
+		if e.id == tokenID {
+			delete(v.entries, k)
+		}
+	}
+}
+
+// recordUse notes the last use of a token; Flush writes them in one
+// statement, so verifying never writes to the database.
+func (v *Verifier) recordUse(id int64, at time.Time, ip string) {
+	v.usesMu.Lock()
+	v.uses[id] = store.TokenUse{ID: id, At: at, IP: ip}
+	v.usesMu.Unlock()
+}
+
+// Flush writes the uses recorded since the last flush.
+func (v *Verifier) Flush(ctx context.Context) error {
+	v.usesMu.Lock()
+	if len(v.uses) == 0 {
+		v.usesMu.Unlock()
+		return nil
+	}
+	batch := make([]store.TokenUse, 0, len(v.uses))
+	for _, u := range v.uses {
+		batch = append(batch, u)
+	}
+	clear(v.uses)
+	v.usesMu.Unlock()
+	return v.store.RecordTokenUses(ctx, batch)
+}

@@ -1,0 +1,251 @@
+package pat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
+	pmail "github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
+)
+
+// Revoke ends a token at once. When someone other than the owner revokes
+// it, the owner is told by mail.
+func (s *Service) Revoke(ctx context.Context, actor access.Actor, id int64) (*store.Token, error) {
+	t, err := s.load(ctx, actor, access.RevokeToken, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.RevokedAt != nil {
+		return t, ErrClosed
+	}
+	reason := "revoked by its owner"
+	if actor.UserID != t.UserID {
+		reason = "revoked by a partner admin"
+		if actor.Staff() {
+			reason = "revoked by the API provider"
+		}
+	}
+	by := actor.UserID
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.RevokeToken(ctx, id, &by, reason); err != nil {
+			return err
+		}
+		if actor.UserID != t.UserID {
+			owner, err := tx.UserByID(ctx, t.UserID)
+			if err != nil {
+				return err
+			}
+			m := pmail.Notice{
+				ToEmail: owner.Email, ToName: owner.Name,
+				Subject:  fmt.Sprintf("Your token “%s” was revoked", t.Name),
+				Greeting: "Hello " + owner.Name + ",",
+				Lines: []string{
+					fmt.Sprintf("Your %s token “%s” (%s) was %s on %s. Calls with it are refused from now on.",
+						t.Environment, t.Name, t.Hint, reason, s.now().UTC().Format("2 January 2006, 15:04 UTC")),
+					"If you still need access, create a new token; ask your partner admin if you do not know why this happened.",
+				},
+				Link: s.baseURL + "/tokens", LinkLabel: "Your tokens",
+				Closing: "— Portico",
+			}.Message()
+			if err := s.outbox.Enqueue(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.Event{
+			Action: "token.revoke", PartnerID: t.PartnerID, TargetType: "token", TargetID: id, Target: t.Name,
+			Details: map[string]any{"hint": t.Hint, "owner": t.OwnerEmail, "reason": reason},
+		})
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return t, ErrClosed // revoked by someone else meanwhile
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.store.TokenByID(ctx, id)
+}
+
+// Regenerate gives the owner's token a new secret with the same settings.
+// With a grace period (at most a day) the old secret keeps working until
+// it ends, so a deployment can switch over; without one it stops at once.
+func (s *Service) Regenerate(ctx context.Context, actor access.Actor, id int64, grace time.Duration) (*Created, error) {
+	t, err := s.load(ctx, actor, access.RegenerateToken, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.Status(s.now()) == "revoked" || t.Status(s.now()) == "expired" {
+		return nil, ErrClosed
+	}
+	if grace < 0 || grace > MaxGrace {
+		return nil, &InputError{"grace", "The old secret may keep working for at most 24 hours."}
+	}
+	kind := token.KindSandbox
+	if t.Environment == store.EnvLive {
+		kind = token.KindLive
+	}
+	plain, err := token.New(kind)
+	if err != nil {
+		return nil, fmt.Errorf("regenerate token %d: %w", id, err)
+	}
+	// The new secret gets the lifetime the token was created with, within
+	// today's maximum: regenerating is how a token is renewed.
+	settings, err := s.store.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	life := min(t.ExpiresAt.Sub(t.CreatedAt), time.Duration(settings.TokenMaxDays)*24*time.Hour)
+	expires := s.now().Add(life)
+	var until *time.Time
+	if grace > 0 {
+		u := s.now().Add(grace)
+		until = &u
+	}
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.RegenerateToken(ctx, id, s.hasher.Hash(plain), token.Hint(plain), expires, until); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{
+			Action: "token.regenerate", PartnerID: t.PartnerID, TargetType: "token", TargetID: id, Target: t.Name,
+			Details: map[string]any{"old_hint": t.Hint, "hint": token.Hint(plain), "grace_seconds": int(grace / time.Second)},
+		})
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrClosed
+	}
+	if err != nil {
+		return nil, err
+	}
+	nt, err := s.store.TokenByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &Created{Token: nt, Plaintext: plain}, nil
+}
+
+// Rename changes the name of the owner's token.
+func (s *Service) Rename(ctx context.Context, actor access.Actor, id int64, raw string) (*store.Token, error) {
+	t, err := s.load(ctx, actor, access.RenameToken, id)
+	if err != nil {
+		return nil, err
+	}
+	name, err := checkName(raw)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.RenameToken(ctx, id, name); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{
+			Action: "token.rename", PartnerID: t.PartnerID, TargetType: "token", TargetID: id, Target: name,
+			Details: map[string]any{"from": t.Name, "to": name, "hint": t.Hint},
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.Name = name
+	return t, nil
+}
+
+// Approve lets a pending live token work.
+func (s *Service) Approve(ctx context.Context, actor access.Actor, id int64) (*store.Token, error) {
+	t, err := s.load(ctx, actor, access.ApproveToken, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.Status(s.now()) != "pending" {
+		return t, ErrClosed
+	}
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.ApproveToken(ctx, id, actor.UserID); err != nil {
+			return err
+		}
+		m := pmail.Notice{
+			ToEmail: t.OwnerEmail, ToName: t.OwnerName,
+			Subject:  fmt.Sprintf("Your live token “%s” was approved", t.Name),
+			Greeting: "Hello " + t.OwnerName + ",",
+			Lines:    []string{fmt.Sprintf("Your live token “%s” (%s) was approved and works from now on.", t.Name, t.Hint)},
+			Link:     s.baseURL + "/tokens", LinkLabel: "Your tokens",
+			Closing: "— Portico",
+		}.Message()
+		if err := s.outbox.Enqueue(ctx, tx, m); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{
+			Action: "token.approve", PartnerID: t.PartnerID, TargetType: "token", TargetID: id, Target: t.Name,
+			Details: map[string]any{"hint": t.Hint, "owner": t.OwnerEmail},
+		})
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return t, ErrClosed
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.store.TokenByID(ctx, id)
+}
+
+// mailApprovers tells the partner's admins a live token waits for them.
+func (s *Service) mailApprovers(ctx context.Context, tx *store.Store, t *store.Token) error {
+	admins, err := tx.PartnerAdmins(ctx, t.PartnerID)
+	if err != nil {
+		return err
+	}
+	for _, a := range admins {
+		m := pmail.Notice{
+			ToEmail: a.Email, ToName: a.Name,
+			Subject:  fmt.Sprintf("%s asks for a live token", t.OwnerName),
+			Greeting: "Hello " + a.Name + ",",
+			Lines: []string{
+				fmt.Sprintf("%s (%s) created the live token “%s” (%s). It works once a partner admin approves it.", t.OwnerName, t.OwnerEmail, t.Name, t.Hint),
+			},
+			Link: s.baseURL + "/tokens/partner", LinkLabel: "Review tokens",
+			Closing: "— Portico",
+		}.Message()
+		if err := s.outbox.Enqueue(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SendExpiryNotices queues the mails of tokens expiring within seven days
+// and within one day, each once, and returns how many.
+func (s *Service) SendExpiryNotices(ctx context.Context) (int, error) {
+	n := 0
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		due, err := tx.ClaimExpiryNotices(ctx, s.now())
+		if err != nil {
+			return err
+		}
+		for _, t := range due {
+			when := "in 7 days"
+			if t.Days == 1 {
+				when = "within a day"
+			}
+			m := pmail.Notice{
+				ToEmail: t.OwnerEmail, ToName: t.OwnerName,
+				Subject:  fmt.Sprintf("Your token “%s” expires %s", t.Name, when),
+				Greeting: "Hello " + t.OwnerName + ",",
+				Lines: []string{
+					fmt.Sprintf("Your %s token “%s” (%s) expires on %s.", t.Environment, t.Name, t.Hint, t.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")),
+					"Regenerate it or create a new one before then so your integration keeps working.",
+				},
+				Link: s.baseURL + "/tokens", LinkLabel: "Your tokens",
+				Closing: "— Portico",
+			}.Message()
+			if err := s.outbox.Enqueue(ctx, tx, m); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,103 @@
+package pat
+
+import (
+	"context"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/catalog"
+	"github.com/portico/portico/internal/store"
+)
+
+// APIChoice is one API whose scopes the token form offers.
+type APIChoice struct {
+	Slug, Name, Status string
+	// Scopes are those the user is granted now.
+	Scopes []string
+	// Groups are the access groups that grant them.
+	Groups []string
+}
+
+// Choices is everything the token form offers a user.
+type Choices struct {
+	APIs   []APIChoice
+	Portal []access.PortalScope
+	// Expiry are the lifetimes in days; DefaultDays is preselected.
+	Expiry      []int
+	DefaultDays int
+	MaxDays     int
+	// ApprovalRequired says live tokens wait for a partner admin.
+	ApprovalRequired bool
+}
+
+// Choices returns what the actor may put on a new token now.
+func (s *Service) Choices(ctx context.Context, actor access.Actor) (*Choices, error) {
+	if access.Can(actor, access.CreateToken, actor.PartnerID) != access.Allow {
+		return nil, ErrForbidden
+	}
+	settings, err := s.store.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	granted, err := catalog.EffectiveAccess(ctx, s.store, actor.UserID)
+	if err != nil {
+		return nil, err
+	}
+	apis, err := s.store.ListAPIListings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	approval, err := s.store.RequiresLiveApproval(ctx, actor.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	c := &Choices{
+		Portal:           access.PortalScopesFor(actor.Role),
+		Expiry:           ExpiryChoices(settings.TokenMaxDays),
+		DefaultDays:      DefaultExpiry(settings.TokenMaxDays),
+		MaxDays:          settings.TokenMaxDays,
+		ApprovalRequired: approval && actor.Role != access.RolePartnerAdmin,
+	}
+	for _, a := range apis {
+		g := granted.APIs[a.Slug]
+		if g == nil || len(g.Scopes) == 0 {
+			continue
+		}
+		ch := APIChoice{Slug: a.Slug, Name: a.Name, Status: a.Status, Scopes: g.Scopes}
+		for _, gr := range g.Groups {
+			ch.Groups = append(ch.Groups, gr.Name)
+		}
+		c.APIs = append(c.APIs, ch)
+	}
+	return c, nil
+}
+
+// Page is one page of a token list.
+type Page struct {
+	Tokens []store.Token
+	Total  int
+}
+
+// ListOwn returns the actor's own tokens, open ones first.
+func (s *Service) ListOwn(ctx context.Context, actor access.Actor, limit, offset int) (*Page, error) {
+	ts, n, err := s.store.ListTokens(ctx, store.TokenFilter{UserID: actor.UserID, Limit: limit, Offset: offset})
+	if err != nil {
+		return nil, err
+	}
+	return &Page{Tokens: ts, Total: n}, nil
+}
+
+// ListPartner returns every token of a partner, for its admins and staff.
+func (s *Service) ListPartner(ctx context.Context, actor access.Actor, partnerID int64, limit, offset int) (*Page, error) {
+	switch access.Can(actor, access.ViewPartnerTokens, partnerID) {
+	case access.Allow:
+	case access.Hidden:
+		return nil, ErrNotFound
+	default:
+		return nil, ErrForbidden
+	}
+	ts, n, err := s.store.ListTokens(ctx, store.TokenFilter{PartnerID: partnerID, Limit: limit, Offset: offset})
+	if err != nil {
+		return nil, err
+	}
+	return &Page{Tokens: ts, Total: n}, nil
+}

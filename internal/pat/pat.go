@@ -1,0 +1,232 @@
+// Package pat is the life of personal access tokens: creating them with
+// scopes the owner is granted now, listing, renaming, regenerating with an
+// optional grace period, approving and revoking. Each action is one
+// transaction with its audit event and the mail it causes. The plaintext
+// of a token leaves this package exactly once, in the value Create or
+// Regenerate returns; only its HMAC is stored.
+package pat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
+	"github.com/portico/portico/internal/catalog"
+	pmail "github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
+)
+
+// Limits of the token form.
+const (
+	DefaultDays = 90
+	MaxGrace    = 24 * time.Hour
+	maxName     = 100
+)
+
+// Errors the handlers turn into messages.
+var (
+	// ErrNotFound is a token that does not exist or that the actor may not
+	// see: the two are indistinguishable.
+	ErrNotFound = errors.New("token not found")
+	// ErrForbidden is an action the actor's role does not allow on a token
+	// they may see.
+	ErrForbidden = errors.New("not allowed on this token")
+	// ErrClosed is an action on a revoked or expired token.
+	ErrClosed = errors.New("token revoked or expired")
+)
+
+// InputError is a problem with what the user entered, tied to a field.
+type InputError struct {
+	Field   string
+	Message string
+}
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Message }
+
+// Service carries out the actions.
+type Service struct {
+	store   *store.Store
+	hasher  *token.Hasher
+	outbox  *pmail.Outbox
+	baseURL string
+	now     func() time.Time
+}
+
+// New returns the service; baseURL is the portal's public URL, for links
+// in mails.
+func New(st *store.Store, hasher *token.Hasher, outbox *pmail.Outbox, baseURL string) *Service {
+	return &Service{store: st, hasher: hasher, outbox: outbox, baseURL: strings.TrimSuffix(baseURL, "/"), now: time.Now}
+}
+
+// Input is what the token form sends.
+type Input struct {
+	Name        string
+	Environment string
+	// Days is the lifetime, up to the portal's maximum.
+	Days int
+	// Scopes are "SLUG/SCOPE" for catalog APIs and portal scopes by name.
+	Scopes []string
+}
+
+// Created is a token with its plaintext, to be shown once.
+type Created struct {
+	Token     *store.Token
+	Plaintext string
+}
+
+// ExpiryChoices are the lifetimes the form offers, in days, up to max
+// (which is always offered).
+func ExpiryChoices(max int) []int {
+	var out []int
+	for _, d := range []int{7, 30, 60, 90, 180, 365} {
+		if d < max {
+			out = append(out, d)
+		}
+	}
+	return append(out, max)
+}
+
+// DefaultExpiry is the preselected lifetime: 90 days, or the maximum when
+// that is shorter.
+func DefaultExpiry(max int) int { return min(DefaultDays, max) }
+
+func checkName(raw string) (string, error) {
+	name := strings.Join(strings.Fields(raw), " ")
+	if name == "" {
+		return "", &InputError{"name", "Give the token a name, such as “CI deploy” or “Laptop”."}
+	}
+	if utf8.RuneCountInString(name) > maxName {
+		return "", &InputError{"name", fmt.Sprintf("Keep the name under %d characters.", maxName)}
+	}
+	return name, nil
+}
+
+// Create makes a token for the actor. Its scopes must be granted to them
+// now; a live token of a partner that requires approval is created
+// pending unless a partner admin creates it.
+func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (*Created, error) {
+	if access.Can(actor, access.CreateToken, actor.PartnerID) != access.Allow {
+		return nil, ErrForbidden
+	}
+	name, err := checkName(in.Name)
+	if err != nil {
+		return nil, err
+	}
+	kind := token.KindSandbox
+	switch in.Environment {
+	case store.EnvSandbox:
+	case store.EnvLive:
+		kind = token.KindLive
+	default:
+		return nil, &InputError{"environment", "Choose sandbox or live."}
+	}
+	settings, err := s.store.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.Days < 1 || in.Days > settings.TokenMaxDays {
+		return nil, &InputError{"expiry", fmt.Sprintf("Choose a lifetime between 1 and %d days (the portal's maximum).", settings.TokenMaxDays)}
+	}
+	scopes, err := s.checkScopes(ctx, actor, in.Environment, in.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := token.New(kind)
+	if err != nil {
+		return nil, fmt.Errorf("create token: %w", err)
+	}
+	var created *store.Token
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		pending := false
+		if kind == token.KindLive && actor.Role != access.RolePartnerAdmin {
+			if pending, err = tx.RequiresLiveApproval(ctx, actor.PartnerID); err != nil {
+				return err
+			}
+		}
+		id, err := tx.InsertToken(ctx, store.NewToken{
+			UserID: actor.UserID, PartnerID: actor.PartnerID, Name: name, Environment: in.Environment,
+			Hash: s.hasher.Hash(plain), Hint: token.Hint(plain), Scopes: scopes,
+			ExpiresAt: s.now().Add(time.Duration(in.Days) * 24 * time.Hour), Pending: pending,
+		})
+		if err != nil {
+			return err
+		}
+		if created, err = tx.TokenByID(ctx, id); err != nil {
+			return err
+		}
+		if pending {
+			if err := s.mailApprovers(ctx, tx, created); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.Event{
+			Action: "token.create", PartnerID: actor.PartnerID, TargetType: "token", TargetID: id, Target: name,
+			Details: map[string]any{"hint": created.Hint, "environment": in.Environment, "scopes": scopes, "expires_at": created.ExpiresAt, "pending": pending},
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Created{Token: created, Plaintext: plain}, nil
+}
+
+// checkScopes returns the requested scopes, sorted and without duplicates,
+// or an InputError naming the first one the actor may not have.
+// Portal scopes change real data, so only live tokens (created after
+// entering the password again) may carry them.
+func (s *Service) checkScopes(ctx context.Context, actor access.Actor, env string, want []string) ([]string, error) {
+	if len(want) == 0 {
+		return nil, &InputError{"scopes", "Choose at least one scope."}
+	}
+	granted, err := catalog.EffectiveAccess(ctx, s.store, actor.UserID)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(want)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	for _, sc := range out {
+		if api, scope, ok := strings.Cut(sc, "/"); ok {
+			if granted.Allows(api, scope) {
+				continue
+			}
+		} else if access.IsPortalScope(actor.Role, sc) {
+			if env != store.EnvLive {
+				return nil, &InputError{"scopes", fmt.Sprintf("%q works on the management API, which only live tokens may use.", sc)}
+			}
+			continue
+		}
+		return nil, &InputError{"scopes", fmt.Sprintf("You are not granted %q (any more): reload the form and choose again.", sc)}
+	}
+	return out, nil
+}
+
+// load returns a token the actor may act on with act.
+func (s *Service) load(ctx context.Context, actor access.Actor, act access.Action, id int64) (*store.Token, error) {
+	t, err := s.store.TokenByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch access.CanToken(actor, act, t.UserID, t.PartnerID) {
+	case access.Allow:
+		return t, nil
+	case access.Hidden:
+		return nil, ErrNotFound
+	}
+	return nil, ErrForbidden
+}
+
+// Get returns a token the actor may see.
+func (s *Service) Get(ctx context.Context, actor access.Actor, id int64) (*store.Token, error) {
+	return s.load(ctx, actor, access.ViewToken, id)
+}
