@@ -125,6 +125,12 @@ func (h *Handler) renderRevisions(c echo.Context, status int, api *store.API, m 
 		return err
 	}
 	m.Page, m.APIName, m.Slug, m.Status = h.page(c, api.Name), api.Name, api.Slug, api.Status
+	if api.UpstreamURL != nil {
+		m.Upstream = *api.UpstreamURL
+		if m.UpstreamError == "" {
+			m.UpstreamInput = m.Upstream
+		}
+	}
 	if api.SunsetAt != nil {
 		m.Sunset = api.SunsetAt.UTC().Format("2 January 2006")
 	}
@@ -189,6 +195,28 @@ func (h *Handler) setAPIStatus(c echo.Context) error {
 		return err
 	}
 	return h.redirectWithFlash(c, "/catalog/"+api.Slug+"/revisions", "success", api.Name+" is now "+status+".")
+}
+
+// setAPIUpstream sets or clears the URL live calls are proxied to.
+func (h *Handler) setAPIUpstream(c echo.Context) error {
+	api, err := h.apiForStaff(c)
+	if err != nil {
+		return err
+	}
+	raw := c.FormValue("upstream")
+	_, err = h.catalog.SetUpstream(c.Request().Context(), api.ID, raw)
+	var in *catalog.InputError
+	if errors.As(err, &in) {
+		return h.renderRevisions(c, http.StatusUnprocessableEntity, api, views.RevisionsPage{UpstreamError: in.Message, UpstreamInput: raw})
+	}
+	if err != nil {
+		return err
+	}
+	msg := "Live calls to " + api.Name + " now go to " + strings.TrimSpace(raw) + "."
+	if strings.TrimSpace(raw) == "" {
+		msg = api.Name + " has no live upstream: live calls answer 503."
+	}
+	return h.redirectWithFlash(c, "/catalog/"+api.Slug+"/revisions", "success", msg)
 }
 
 // confirmDeleteAPI asks before deleting, or says which groups prevent it.

@@ -174,11 +174,17 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 		if a.PartnerID != 0 && access.Can(a, access.ViewGrants, a.PartnerID) == access.Allow {
 			items = append(items, views.NavItem{Label: "Access", Href: "/access"})
 		}
+		if a.PartnerID != 0 && access.Can(a, access.CreateToken, a.PartnerID) == access.Allow {
+			items = append(items, views.NavItem{Label: "Tokens", Href: "/tokens"})
+		}
 		if access.Can(a, access.ListAccountManagers, 0) == access.Allow {
 			items = append(items, views.NavItem{Label: "Account managers", Href: "/staff"})
 		}
 		if access.Can(a, access.ViewOutbox, 0) == access.Allow {
 			items = append(items, views.NavItem{Label: "Outbox", Href: "/outbox"})
+		}
+		if access.Can(a, access.ManagePortalSettings, 0) == access.Allow {
+			items = append(items, views.NavItem{Label: "Settings", Href: "/settings"})
 		}
 	}
 	path := c.Request().URL.Path

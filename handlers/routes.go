@@ -72,6 +72,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.GET("", h.partners)
 	p.POST("", h.createPartner)
 	p.POST("/:id/status", h.setPartnerStatus)
+	p.GET("/:id/tokens", h.staffPartnerTokens)
+	p.GET("/:id/tokens/:token/revoke", h.confirmRevokeToken)
+	p.POST("/:id/tokens/:token/revoke", h.revokeToken)
 	e.GET("/outbox", h.outbox, h.signedIn)
 
 	// The API catalog and documentation: everyone signed in; partner users
@@ -86,6 +89,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	cm.GET("/:slug/revisions", h.revisions)
 	cm.POST("/:slug/revisions", h.addRevision, bodyLimit(3<<20))
 	cm.POST("/:slug/status", h.setAPIStatus)
+	cm.POST("/:slug/upstream", h.setAPIUpstream)
 	cm.GET("/:slug/delete", h.confirmDeleteAPI)
 	cm.POST("/:slug/delete", h.deleteAPI)
 
@@ -106,4 +110,23 @@ func (h *Handler) routes(e *echo.Echo) {
 
 	e.GET("/staff", h.staff, h.signedIn)
 	e.POST("/staff", h.createStaff, h.signedIn)
+
+	// Personal access tokens: partner users' own; partner admins see and
+	// approve every token of their partner (staff through /partners/:id/tokens).
+	tk := e.Group("/tokens", h.signedIn)
+	tk.GET("", h.tokens)
+	tk.GET("/new", h.newToken)
+	tk.POST("", h.createToken)
+	tk.GET("/partner", h.partnerTokens)
+	tk.POST("/partner/settings", h.setLiveApproval)
+	tk.GET("/:id/revoke", h.confirmRevokeToken)
+	tk.POST("/:id/revoke", h.revokeToken)
+	tk.GET("/:id/regenerate", h.regenerateTokenForm)
+	tk.POST("/:id/regenerate", h.regenerateToken)
+	tk.POST("/:id/rename", h.renameToken)
+	tk.POST("/:id/approve", h.approveToken)
+
+	// Portal-wide settings: platform admins.
+	e.GET("/settings", h.portalSettings, h.signedIn)
+	e.POST("/settings", h.savePortalSettings, h.signedIn)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -224,6 +225,49 @@ func (s *Service) SetStatus(ctx context.Context, apiID int64, status string, sun
 			details["sunset"] = sunset.UTC().Format(time.DateOnly)
 		}
 		return audit.Record(ctx, tx, apiEvent("api.status", api, details))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return api, nil
+}
+
+// SetUpstream sets the URL live calls of an API are proxied to; empty
+// clears it. Only absolute http(s) URLs without credentials, query or
+// fragment are taken.
+func (s *Service) SetUpstream(ctx context.Context, apiID int64, raw string) (*store.API, error) {
+	raw = strings.TrimSpace(raw)
+	var upstream *string
+	if raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || len(raw) > 2000 {
+			return nil, &InputError{Field: "upstream", Message: "Enter an absolute http or https URL without credentials, query or fragment, such as https://api.internal.example.com/fleet."}
+		}
+		clean := strings.TrimSuffix(u.String(), "/")
+		upstream = &clean
+	}
+	var api *store.API
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if api, err = tx.APIByID(ctx, apiID); err != nil {
+			return err
+		}
+		if err := tx.SetAPIUpstream(ctx, apiID, upstream); err != nil {
+			return err
+		}
+		from := ""
+		if api.UpstreamURL != nil {
+			from = *api.UpstreamURL
+		}
+		api.UpstreamURL = upstream
+		to := ""
+		if upstream != nil {
+			to = *upstream
+		}
+		if from == to {
+			return nil
+		}
+		return audit.Record(ctx, tx, apiEvent("api.upstream", api, map[string]any{"from": from, "to": to}))
 	})
 	if err != nil {
 		return nil, err

@@ -30,6 +30,23 @@ type Principal struct {
 type APIGrant struct {
 	Scopes []string
 	Groups []catalog.GroupLimit
+	// Limit is the group whose limits the gateway applies: of several
+	// groups that include the API, the most generous one. Its keys are
+	// computed once here, not per request.
+	Limit Limit
+	// ScopeHeader is Scopes joined by spaces, for X-Portico-Scopes.
+	ScopeHeader string
+}
+
+// Limit is an access group's limits for one partner, with the keys the
+// rate limiter and the quota counter use.
+type Limit struct {
+	GroupID      int64
+	Policy       string // the group's name, for RateLimit-Policy
+	PerMinute    int
+	RateKey      string // "rl:PARTNER:GROUP": the limit is per partner per group
+	MonthlyQuota int64  // 0: none
+	QuotaKey     string // "q:PARTNER:GROUP"
 }
 
 // Allows reports whether the principal holds scope on api.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,6 +55,18 @@ type Verifier struct {
 
 	usesMu sync.Mutex
 	uses   map[int64]store.TokenUse
+
+	hooksMu sync.Mutex
+	hooks   []func()
+}
+
+// OnAccessChange registers fn to run whenever everything is forgotten (an
+// access change, a reconnect), so other caches keyed on the catalog (the
+// gateway's routes) follow the same notifications.
+func (v *Verifier) OnAccessChange(fn func()) {
+	v.hooksMu.Lock()
+	v.hooks = append(v.hooks, fn)
+	v.hooksMu.Unlock()
 }
 
 type entry struct {
@@ -170,21 +183,52 @@ func principal(a *store.TokenAuth, granted *catalog.Access) *Principal {
 	}
 	for _, g := range p.apis {
 		slices.Sort(g.Scopes)
+		g.ScopeHeader = strings.Join(g.Scopes, " ")
+		g.Limit = limitOf(a.PartnerID, g.Groups)
 	}
 	slices.Sort(p.portal)
 	return p
+}
+
+// limitOf picks the most generous of the groups through which a partner
+// reaches an API: being granted an API twice never makes a caller slower.
+func limitOf(partnerID int64, groups []catalog.GroupLimit) Limit {
+	var best *catalog.GroupLimit
+	for i := range groups {
+		if best == nil || groups[i].RatePerMinute > best.RatePerMinute {
+			best = &groups[i]
+		}
+	}
+	if best == nil {
+		return Limit{}
+	}
+	l := Limit{GroupID: best.ID, Policy: best.Name, PerMinute: best.RatePerMinute,
+		RateKey:  "rl:" + strconv.FormatInt(partnerID, 10) + ":" + strconv.FormatInt(best.ID, 10),
+		QuotaKey: "q:" + strconv.FormatInt(partnerID, 10) + ":" + strconv.FormatInt(best.ID, 10)}
+	if best.MonthlyQuota != nil {
+		l.MonthlyQuota = *best.MonthlyQuota
+	}
+	return l
 }
 
 // Forget drops a token's cached verification (all of them when tokenID is
 // 0). The listener calls it; tests and single-node set-ups may too.
 func (v *Verifier) Forget(tokenID int64) {
 	v.gen.Add(1)
-	v.mu.Lock()
-	defer v.mu.Unlock()
 	if tokenID == 0 {
+		v.mu.Lock()
 		clear(v.entries)
+		v.mu.Unlock()
+		v.hooksMu.Lock()
+		hooks := slices.Clone(v.hooks)
+		v.hooksMu.Unlock()
+		for _, fn := range hooks {
+			fn()
+		}
 		return
 	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	for k, e := range v.entries {
 		if e.id == tokenID {
 			delete(v.entries, k)

@@ -92,6 +92,18 @@ func (s *Store) SetAPIStatus(ctx context.Context, id int64, status string, sunse
 	return nil
 }
 
+// SetAPIUpstream sets (or, with nil, clears) an API's live upstream URL.
+func (s *Store) SetAPIUpstream(ctx context.Context, id int64, upstream *string) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE apis SET upstream_url = $2, updated_at = now() WHERE id = $1`, id, upstream)
+	if err != nil {
+		return fmt.Errorf("set upstream of API %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set upstream of API %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
 // Revision is one imported document of an API.
 type Revision struct {
 	APIID        int64          `db:"api_id"`

@@ -1,0 +1,184 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/pat"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/views"
+)
+
+// tokensPerPage is the page size of the token lists.
+const tokensPerPage = 25
+
+// tokens lists the signed-in partner user's own tokens; staff, who have
+// none, are pointed to the partners' lists.
+func (h *Handler) tokens(c echo.Context) error {
+	a := actorOf(currentUser(c))
+	if a.Staff() {
+		return h.render(c, http.StatusOK, views.StaffTokens(views.StaffTokensPage{Page: h.page(c, "Tokens")}))
+	}
+	if err := h.authorize(c, access.CreateToken, a.PartnerID); err != nil {
+		return err
+	}
+	page := pageParam(c)
+	ctx := c.Request().Context()
+	list, err := h.pats.ListOwn(ctx, a, tokensPerPage, (page-1)*tokensPerPage)
+	if err != nil {
+		return err
+	}
+	rows, err := h.tokenRows(c, a, list.Tokens, tokenList{own: true})
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, views.Tokens(views.TokensPage{
+		Page: h.page(c, "Your tokens"), Tokens: rows,
+		Pager:        pagerFor("/tokens", url.Values{}, page, tokensPerPage, len(rows), list.Total),
+		PartnerAdmin: access.Can(a, access.ViewPartnerTokens, a.PartnerID) == access.Allow,
+	}))
+}
+
+func pageParam(c echo.Context) int {
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	return max(page, 1)
+}
+
+// newToken shows the form; its fields may come prefilled from the query
+// (the way back from the password prompt keeps what was entered).
+func (h *Handler) newToken(c echo.Context) error {
+	if actorOf(currentUser(c)).Staff() {
+		return h.render(c, http.StatusOK, views.StaffTokens(views.StaffTokensPage{Page: h.page(c, "Tokens")}))
+	}
+	q := c.QueryParams()
+	in := pat.Input{Name: q.Get("name"), Environment: q.Get("environment"), Scopes: q["scope"]}
+	in.Days, _ = strconv.Atoi(q.Get("days"))
+	return h.renderNewToken(c, http.StatusOK, in, nil)
+}
+
+// renderNewToken renders the form with the user's input and, on a
+// refusal, its message at the field.
+func (h *Handler) renderNewToken(c echo.Context, status int, in pat.Input, fail *pat.InputError) error {
+	a := actorOf(currentUser(c))
+	ch, err := h.pats.Choices(c.Request().Context(), a)
+	if err != nil {
+		return tokenError(err)
+	}
+	checked := map[string]bool{}
+	for _, s := range in.Scopes {
+		checked[s] = true
+	}
+	m := views.NewTokenPage{
+		Page: h.page(c, "New token"), MaxDays: ch.MaxDays, ApprovalRequired: ch.ApprovalRequired,
+		PartnerAdmin: a.Role == access.RolePartnerAdmin,
+		Form:         views.TokenForm{Name: in.Name, Environment: in.Environment},
+	}
+	days := in.Days
+	if !slices.Contains(ch.Expiry, days) {
+		days = ch.DefaultDays
+	}
+	for _, d := range ch.Expiry {
+		m.Expiry = append(m.Expiry, views.ExpiryChoice{Days: d, Selected: d == days})
+	}
+	for _, api := range ch.APIs {
+		ac := views.TokenAPIChoice{Slug: api.Slug, Name: api.Name, Status: api.Status, Groups: api.Groups}
+		for _, s := range api.Scopes {
+			v := api.Slug + "/" + s
+			ac.Scopes = append(ac.Scopes, views.TokenScopeChoice{Value: v, Label: s, Checked: checked[v]})
+		}
+		m.APIs = append(m.APIs, ac)
+	}
+	for _, p := range ch.Portal {
+		m.Portal = append(m.Portal, views.TokenScopeChoice{Value: p.Name, Label: p.Name, Description: p.Description, Checked: checked[p.Name]})
+	}
+	if fail != nil {
+		switch fail.Field {
+		case "name":
+			m.Form.NameError = fail.Message
+		case "environment":
+			m.Form.EnvironmentError = fail.Message
+		case "expiry":
+			m.Form.ExpiryError = fail.Message
+		default:
+			m.Form.ScopesError = fail.Message
+		}
+	}
+	return h.render(c, status, views.NewToken(m))
+}
+
+// createToken creates a token and shows its secret in this response: it
+// is never stored in the session, a flash or a redirect. A live token
+// needs the password entered recently.
+func (h *Handler) createToken(c echo.Context) error {
+	a := actorOf(currentUser(c))
+	if err := h.authorize(c, access.CreateToken, a.PartnerID); err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return BadRequest("The form could not be read.")
+	}
+	in := pat.Input{Name: form.Get("name"), Environment: form.Get("environment"), Scopes: form["scope"]}
+	in.Days, _ = strconv.Atoi(form.Get("days"))
+	if in.Environment == store.EnvLive && !recentlyAuthenticated(c) {
+		back := url.Values{"name": {in.Name}, "environment": {in.Environment}, "days": {form.Get("days")}, "scope": in.Scopes}
+		return h.requireSudo(c, "/tokens/new?"+back.Encode(), "Creating a live token needs your password: confirm it, then create the token again.")
+	}
+	created, err := h.pats.Create(c.Request().Context(), a, in)
+	var fail *pat.InputError
+	if errors.As(err, &fail) {
+		return h.renderNewToken(c, http.StatusUnprocessableEntity, in, fail)
+	}
+	if err != nil {
+		return tokenError(err)
+	}
+	if created.Token.Pending {
+		h.mailer.Kick()
+	}
+	return h.renderSecret(c, created, false)
+}
+
+// renderSecret shows a token's plaintext, the one time it is shown, on a
+// page no cache may keep.
+func (h *Handler) renderSecret(c echo.Context, created *pat.Created, regenerated bool) error {
+	t := created.Token
+	groups, err := h.scopeGroups(c, t.Scopes)
+	if err != nil {
+		return err
+	}
+	title := "Your new token"
+	if regenerated {
+		title = "Your regenerated token"
+	}
+	m := views.TokenCreatedPage{
+		Page: h.page(c, title), Regenerated: regenerated, Plaintext: created.Plaintext,
+		Name: t.Name, Hint: t.Hint, Environment: t.Environment, Expires: formatTime(t.ExpiresAt),
+		Scopes: groups, Pending: t.Pending,
+	}
+	if t.PreviousUntil != nil && t.PreviousUntil.After(time.Now()) {
+		m.GraceUntil = formatTime(*t.PreviousUntil)
+	}
+	m.Curl, m.DocsHref = h.curlExample(c.Request().Context(), t)
+	hd := c.Response().Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Pragma", "no-cache")
+	return h.render(c, http.StatusOK, views.TokenCreated(m))
+}
+
+// tokenError turns the token service's refusals into responses.
+func tokenError(err error) error {
+	switch {
+	case errors.Is(err, pat.ErrNotFound):
+		return NotFound("This token")
+	case errors.Is(err, pat.ErrForbidden):
+		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "Your role does not allow this on this token."}
+	}
+	return err
+}

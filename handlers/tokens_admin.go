@@ -1,0 +1,208 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/views"
+)
+
+// Bounds of the portal's longest token lifetime (the column's CHECK).
+const (
+	minTokenDays = 1
+	maxTokenDays = 3650
+)
+
+// partnerTokens lists every token of the signed-in partner admin's partner.
+func (h *Handler) partnerTokens(c echo.Context) error {
+	return h.renderPartnerTokens(c, ownPartnerID(c), "/tokens/partner")
+}
+
+// staffPartnerTokens lists every token of the partner in the URL, for staff.
+func (h *Handler) staffPartnerTokens(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	return h.renderPartnerTokens(c, id, partnerTokensPath(id))
+}
+
+func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path string) error {
+	if err := h.authorize(c, access.ViewPartnerTokens, partnerID); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	partner, err := h.store.PartnerByID(ctx, partnerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return NotFound("This partner")
+	}
+	if err != nil {
+		return err
+	}
+	a := actorOf(currentUser(c))
+	pendingOnly := c.QueryParam("status") == "pending"
+	page := pageParam(c)
+	pending, err := h.pendingTokens(ctx, partnerID)
+	if err != nil {
+		return err
+	}
+	var ts []store.Token
+	total := len(pending)
+	if pendingOnly {
+		from := min((page-1)*tokensPerPage, len(pending))
+		ts = pending[from:min(from+tokensPerPage, len(pending))]
+	} else {
+		list, err := h.pats.ListPartner(ctx, a, partnerID, tokensPerPage, (page-1)*tokensPerPage)
+		if err != nil {
+			return tokenError(err)
+		}
+		ts, total = list.Tokens, list.Total
+	}
+	staff := a.Staff()
+	rows, err := h.tokenRows(c, a, ts, tokenList{revokePath: func(t *store.Token) string {
+		if staff {
+			return partnerTokensPath(partnerID) + "/" + strconv.FormatInt(t.ID, 10) + "/revoke"
+		}
+		return tokenPath(t.ID, "revoke") + "?from=partner"
+	}})
+	if err != nil {
+		return err
+	}
+	approval, err := h.store.RequiresLiveApproval(ctx, partnerID)
+	if err != nil {
+		return err
+	}
+	params := url.Values{}
+	if pendingOnly {
+		params.Set("status", "pending")
+	}
+	return h.render(c, http.StatusOK, views.PartnerTokens(views.PartnerTokensPage{
+		Page: h.page(c, "Tokens of "+partner.Name), Partner: partner.Name, ListPath: path,
+		Tokens: rows, Pager: pagerFor(path, params, page, tokensPerPage, len(rows), total),
+		PendingOnly: pendingOnly, PendingCount: len(pending), Staff: staff, RequireApproval: approval,
+		CanSettings: access.Can(a, access.ManagePartnerSettings, partnerID) == access.Allow,
+	}))
+}
+
+// pendingTokens returns a partner's tokens that wait for approval. They
+// are among its open tokens, which it reads page by page.
+func (h *Handler) pendingTokens(ctx context.Context, partnerID int64) ([]store.Token, error) {
+	const batch = 200
+	now := time.Now()
+	var out []store.Token
+	for offset := 0; ; offset += batch {
+		ts, total, err := h.store.ListTokens(ctx, store.TokenFilter{PartnerID: partnerID, Live: true, Limit: batch, Offset: offset})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			if t.Status(now) == "pending" {
+				out = append(out, t)
+			}
+		}
+		if len(ts) < batch || offset+batch >= total {
+			return out, nil
+		}
+	}
+}
+
+// setLiveApproval turns the partner's approval of live tokens on or off.
+func (h *Handler) setLiveApproval(c echo.Context) error {
+	partnerID := ownPartnerID(c)
+	if err := h.authorize(c, access.ManagePartnerSettings, partnerID); err != nil {
+		return err
+	}
+	on := c.FormValue("require_live_approval") == "on"
+	ctx := c.Request().Context()
+	err := h.store.InTx(ctx, func(tx *store.Store) error {
+		was, err := tx.RequiresLiveApproval(ctx, partnerID)
+		if err != nil || was == on {
+			return err
+		}
+		if err := tx.SetRequireLiveApproval(ctx, partnerID, on); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{
+			Action: "partner.live_approval", PartnerID: partnerID, TargetType: "partner", TargetID: partnerID,
+			Target: currentPartner(c).Name, Details: map[string]any{"from": was, "to": on},
+		})
+	})
+	if err != nil {
+		return err
+	}
+	msg := "Live tokens now work as soon as they are created."
+	if on {
+		msg = "Developers' live tokens now wait for a partner admin's approval."
+	}
+	return h.redirectWithFlash(c, "/tokens/partner", "success", msg)
+}
+
+// portalSettings shows the portal-wide settings (platform admins).
+func (h *Handler) portalSettings(c echo.Context) error {
+	if err := h.authorize(c, access.ManagePortalSettings, 0); err != nil {
+		return err
+	}
+	return h.renderPortalSettings(c, http.StatusOK, "", "")
+}
+
+func (h *Handler) renderPortalSettings(c echo.Context, status int, value, msg string) error {
+	ctx := c.Request().Context()
+	s, err := h.store.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	m := views.PortalSettingsPage{Page: h.page(c, "Portal settings"), MaxDays: value, MaxDaysError: msg}
+	if msg == "" {
+		m.MaxDays = strconv.Itoa(s.TokenMaxDays)
+	}
+	if s.UpdatedBy != nil {
+		m.Updated = formatTime(s.UpdatedAt)
+		if u, err := h.store.UserByID(ctx, *s.UpdatedBy); err == nil {
+			m.Updated += " by " + u.Name
+		}
+	}
+	return h.render(c, status, views.PortalSettings(m))
+}
+
+// savePortalSettings changes the longest token lifetime, audited.
+func (h *Handler) savePortalSettings(c echo.Context) error {
+	if err := h.authorize(c, access.ManagePortalSettings, 0); err != nil {
+		return err
+	}
+	raw := strings.TrimSpace(c.FormValue("token_max_days"))
+	days, err := strconv.Atoi(raw)
+	if err != nil || days < minTokenDays || days > maxTokenDays {
+		return h.renderPortalSettings(c, http.StatusUnprocessableEntity, raw,
+			"Enter a whole number of days from 1 to 3650 (ten years).")
+	}
+	ctx := c.Request().Context()
+	by := currentUser(c).ID
+	err = h.store.InTx(ctx, func(tx *store.Store) error {
+		s, err := tx.Settings(ctx)
+		if err != nil || s.TokenMaxDays == days {
+			return err
+		}
+		if err := tx.SetTokenMaxDays(ctx, days, by); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{
+			Action: "settings.token_max_days", TargetType: "portal_settings", Target: "Longest token lifetime",
+			Details: map[string]any{"from": s.TokenMaxDays, "to": days},
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return h.redirectWithFlash(c, "/settings", "success",
+		"New tokens now live at most "+strconv.Itoa(days)+" days; existing tokens keep their expiry.")
+}
