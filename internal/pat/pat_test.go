@@ -275,3 +275,45 @@ func TestRemovingAMemberRevokesTheirTokens(t *testing.T) {
 		t.Errorf("another partner's token: %s, want active", o.Status(time.Now()))
 	}
 }
+
+func TestExpiryNoticesGoOutOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	dev := f.actor(t, "dev@harbor.test")
+	soon := f.create(t, dev, pat.Input{Name: "soon", Environment: "sandbox", Days: 7, Scopes: []string{"fleet/fleet:read"}})
+	f.create(t, dev, pat.Input{Name: "later", Environment: "sandbox", Days: 90, Scopes: []string{"fleet/fleet:read"}})
+	count := func() int {
+		t.Helper()
+		ms, _, err := f.st.ListMails(ctx, 50, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, m := range ms {
+			if strings.Contains(m.Subject, "expires") {
+				n++
+			}
+		}
+		return n
+	}
+	for i, want := range []int{1, 1} { // the 7-day notice, once
+		if _, err := f.svc.SendExpiryNotices(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := count(); got != want {
+			t.Fatalf("run %d: %d expiry mails, want %d", i, got, want)
+		}
+	}
+	if _, err := f.st.DB().Exec(`UPDATE tokens SET expires_at = now() + interval '12 hours' WHERE id = $1`, soon.Token.ID); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the 1-day notice, once
+		if _, err := f.svc.SendExpiryNotices(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := count(); got != 2 {
+		t.Errorf("after the last day began: %d expiry mails, want 2", got)
+	}
+}
