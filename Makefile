@@ -28,5 +28,7 @@ generate:
 fmt:
 	gofmt -w $$(git ls-files --cached --others --exclude-standard '*.go')
 
+## bench: Go benchmarks, then wrk through the gateway against a direct upstream
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	./scripts/bench.sh

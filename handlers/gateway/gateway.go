@@ -1,0 +1,227 @@
+// Package gateway is the machine surface: /sandbox/{api}/... served by the
+// built-in backends and /live/{api}/... proxied to the API's upstream. It
+// is the hot path of the product, written against net/http rather than the
+// portal's echo middleware: one bearer verification (cached), one
+// operation match, the scope check, the partner's rate limit and quota,
+// request validation, the backend, and one queued audit record; no
+// database write per request.
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/portico/portico/internal/calls"
+	"github.com/portico/portico/internal/catalog"
+	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/ratelimit"
+	"github.com/portico/portico/internal/store"
+)
+
+// SandboxRequest is one sandbox call, authenticated, matched and validated.
+type SandboxRequest struct {
+	PartnerID  int64
+	API        string
+	Spec       *openapi3.T
+	Route      *routers.Route
+	PathParams map[string]string
+}
+
+// Sandbox serves the built-in backends.
+type Sandbox interface {
+	Serve(w http.ResponseWriter, r *http.Request, req SandboxRequest)
+}
+
+// Recorder queues the audit record of a call. Admit reserves room for one
+// before the call is served: when the queue is full the gateway answers
+// 503 instead of serving a call it could not audit. An admitted call is
+// then recorded with RecordAdmitted, so calls answered equal audit rows.
+type Recorder interface {
+	Admit() bool
+	RecordAdmitted(c calls.Call)
+}
+
+// Quota counts a partner's calls against a monthly quota.
+type Quota interface {
+	Use(ctx context.Context, key string, limit int64, now time.Time) (used int64, ok bool, err error)
+}
+
+// Deps are the gateway's collaborators; Limiter, Quota and Recorder may
+// be nil (no limits, no quota, no audit: tests of other parts).
+type Deps struct {
+	Store    *store.Store
+	Catalog  *catalog.Service
+	Verifier *credential.Verifier
+	Sandbox  Sandbox
+	Limiter  ratelimit.Limiter
+	Quota    Quota
+	Recorder Recorder
+	Log      *slog.Logger
+}
+
+// Gateway serves /sandbox/ and /live/.
+type Gateway struct {
+	d    Deps
+	apis *apis
+	now  func() time.Time
+
+	// UpstreamTimeout bounds a live call from dial to the response headers.
+	UpstreamTimeout time.Duration
+
+	idPrefix string
+	idSeq    atomic.Uint64
+	pool     sync.Pool // of *exchange
+	// loud limits the "limiter down" log to once per interval.
+	loud atomic.Int64
+}
+
+// New returns a gateway. Its route cache follows the verifier's access
+// change notifications.
+func New(d Deps) *Gateway {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	g := &Gateway{d: d, now: time.Now, UpstreamTimeout: 30 * time.Second, idPrefix: hex.EncodeToString(b[:]) + "-"}
+	g.apis = &apis{store: d.Store, catalog: d.Catalog, entries: map[string]*apiEntry{}, proxy: g.newProxy}
+	g.pool.New = func() any { return &exchange{} }
+	if d.Verifier != nil {
+		d.Verifier.OnAccessChange(g.apis.forget)
+	}
+	return g
+}
+
+// exchange is the state of one call, pooled.
+type exchange struct {
+	w        http.ResponseWriter
+	status   int
+	bytes    int64
+	call     calls.Call
+	admitted bool
+}
+
+func (x *exchange) Header() http.Header { return x.w.Header() }
+
+func (x *exchange) WriteHeader(code int) {
+	if x.status == 0 {
+		x.status = code
+	}
+	x.w.WriteHeader(code)
+}
+
+func (x *exchange) Write(b []byte) (int, error) {
+	if x.status == 0 {
+		x.status = http.StatusOK
+	}
+	n, err := x.w.Write(b)
+	x.bytes += int64(n)
+	return n, err
+}
+
+// Flush lets streamed upstream responses through.
+func (x *exchange) Flush() {
+	if f, ok := x.w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// ServeHTTP serves a call, taking the client address from the connection.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	g.Serve(w, r, ip)
+}
+
+// Serve serves a call from clientIP (as the portal's trusted-proxy rules
+// determined it).
+func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string) {
+	x := g.pool.Get().(*exchange)
+	*x = exchange{w: w}
+	start := g.now()
+	rid := r.Header.Get("X-Request-Id")
+	if !plainID(rid) {
+		rid = g.idPrefix + strconv.FormatUint(g.idSeq.Add(1), 36)
+	}
+	w.Header().Set("X-Request-Id", rid)
+	x.call = calls.Call{At: start, Method: r.Method, Path: r.URL.Path, ClientIP: clientIP,
+		UserAgent: r.UserAgent(), RequestID: rid, BytesIn: max(r.ContentLength, 0)}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			g.d.Log.Error("gateway panic", "request_id", rid, "panic", p)
+			if x.status == 0 {
+				writeError(x, http.StatusInternalServerError, codeInternal, "The gateway failed to handle this call. Quote the request id to support.", rid)
+			}
+		}
+		g.finish(x, start)
+		x.w = nil
+		g.pool.Put(x)
+	}()
+	if g.d.Recorder != nil {
+		if !g.d.Recorder.Admit() {
+			x.Header().Set("Retry-After", "5")
+			writeError(x, http.StatusServiceUnavailable, codeUnavailable, "The gateway cannot record calls right now; try again in a few seconds.", rid)
+			return
+		}
+		x.admitted = true
+	}
+	g.serve(x, r, rid, clientIP)
+}
+
+// finish audits the call, refused ones included (a bad token's call is
+// recorded without a partner).
+func (g *Gateway) finish(x *exchange, start time.Time) {
+	if !x.admitted {
+		return
+	}
+	x.call.Status = x.status
+	x.call.Latency = g.now().Sub(start)
+	x.call.BytesOut = x.bytes
+	g.d.Recorder.RecordAdmitted(x.call)
+}
+
+// plainID accepts a caller's request id that is short and plain.
+func plainID(s string) bool {
+	if len(s) < 8 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// split cuts "/sandbox/fleet/spreaders/7" into sandbox, fleet, /spreaders/7.
+func split(path string) (env, slug, rest string, ok bool) {
+	p := strings.TrimPrefix(path, "/")
+	env, p, ok = strings.Cut(p, "/")
+	if !ok || (env != store.EnvSandbox && env != store.EnvLive) {
+		return "", "", "", false
+	}
+	slug, rest, _ = strings.Cut(p, "/")
+	return env, slug, "/" + rest, slug != ""
+}
+
+var errLimiterDown = errors.New("rate limiter unavailable")
+
+// Forget drops the cached routes of every API, as an access change
+// notification does.
+func (g *Gateway) Forget() { g.apis.forget() }

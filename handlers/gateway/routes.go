@@ -1,0 +1,189 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/portico/portico/internal/catalog"
+	"github.com/portico/portico/internal/store"
+)
+
+// apiEntry is what the gateway knows of one API: its row, its document and
+// its operations compiled for matching, and the proxy to its upstream.
+type apiEntry struct {
+	api    *store.API
+	spec   *openapi3.T
+	ops    []*operation
+	proxy  *httputil.ReverseProxy // nil without an upstream URL
+	loaded time.Time
+	// deprecation and sunset are the header values of a deprecated API.
+	deprecation, sunset string
+}
+
+// operation is one operation of an API, matched by method and path.
+type operation struct {
+	method   string
+	segments []segment
+	route    *routers.Route
+	id       string
+	scopes   []string
+	params   int // number of path parameters
+}
+
+// segment is one path segment: a literal, or a parameter by name.
+type segment struct {
+	literal string
+	param   string
+}
+
+// apis caches apiEntries by slug. Entries are dropped on every access
+// change the database notifies (API status, revision) and otherwise live
+// for entryTTL, which bounds how long an upstream URL change takes.
+type apis struct {
+	store   *store.Store
+	catalog *catalog.Service
+	proxy   func(upstream *url.URL) *httputil.ReverseProxy
+
+	mu      sync.RWMutex
+	entries map[string]*apiEntry
+}
+
+const entryTTL = 30 * time.Second
+
+var errNoAPI = errors.New("no such API")
+
+func (a *apis) forget() {
+	a.mu.Lock()
+	clear(a.entries)
+	a.mu.Unlock()
+}
+
+// get returns the entry of slug, loading it when missing or stale.
+func (a *apis) get(ctx context.Context, slug string, now time.Time) (*apiEntry, error) {
+	a.mu.RLock()
+	e := a.entries[slug]
+	a.mu.RUnlock()
+	if e != nil && now.Sub(e.loaded) < entryTTL {
+		return e, nil
+	}
+	api, err := a.store.APIBySlug(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoAPI
+	}
+	if err != nil {
+		return nil, err
+	}
+	spec, _, err := a.catalog.Current(ctx, api.ID)
+	if err != nil {
+		return nil, err
+	}
+	e = &apiEntry{api: api, spec: spec.Doc, loaded: now}
+	for _, o := range spec.Operations {
+		e.ops = append(e.ops, compile(spec.Doc, o))
+	}
+	if api.UpstreamURL != nil && *api.UpstreamURL != "" {
+		u, err := url.Parse(*api.UpstreamURL)
+		if err != nil {
+			return nil, fmt.Errorf("upstream of API %s: %w", slug, err)
+		}
+		e.proxy = a.proxy(u)
+	}
+	if api.Status == "deprecated" {
+		since := api.UpdatedAt
+		e.deprecation = fmt.Sprintf("@%d", since.Unix())
+		if api.SunsetAt != nil {
+			e.sunset = api.SunsetAt.UTC().Format(httpDate)
+		}
+	}
+	a.mu.Lock()
+	a.entries[slug] = e
+	a.mu.Unlock()
+	return e, nil
+}
+
+const httpDate = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// compile prepares an operation for matching and validation.
+func compile(doc *openapi3.T, o catalog.Operation) *operation {
+	item := doc.Paths.Find(o.Path)
+	op := &operation{method: o.Method, id: o.OperationID, scopes: o.Scopes,
+		route: &routers.Route{Spec: doc, Path: o.Path, PathItem: item, Method: o.Method}}
+	if item != nil {
+		op.route.Operation = item.GetOperation(o.Method)
+	}
+	for _, s := range strings.Split(strings.Trim(o.Path, "/"), "/") {
+		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+			op.segments = append(op.segments, segment{param: s[1 : len(s)-1]})
+			op.params++
+		} else {
+			op.segments = append(op.segments, segment{literal: s})
+		}
+	}
+	return op
+}
+
+// match finds the operation of method and path (relative to the API, with
+// a leading slash). methodOK reports whether the path matched some
+// operation with another method (a 405 rather than a 404).
+func (e *apiEntry) match(method, path string) (op *operation, methodOK bool) {
+	pathSeen := false
+	for _, o := range e.ops {
+		if !o.matches(path) {
+			continue
+		}
+		pathSeen = true
+		if o.method == method {
+			return o, true
+		}
+	}
+	return nil, !pathSeen
+}
+
+// matches compares path segment by segment, without allocating.
+func (o *operation) matches(path string) bool {
+	rest := strings.TrimPrefix(path, "/")
+	for i, seg := range o.segments {
+		var part string
+		part, rest, _ = strings.Cut(rest, "/")
+		if seg.param == "" {
+			if part != seg.literal {
+				return false
+			}
+		} else if part == "" {
+			return false
+		}
+		if i == len(o.segments)-1 {
+			return rest == ""
+		}
+	}
+	return len(o.segments) == 0 && rest == ""
+}
+
+// pathParams returns the values of the path parameters of a matched path.
+func (o *operation) pathParams(path string) map[string]string {
+	if o.params == 0 {
+		return nil
+	}
+	m := make(map[string]string, o.params)
+	rest := strings.TrimPrefix(path, "/")
+	for _, seg := range o.segments {
+		var part string
+		part, rest, _ = strings.Cut(rest, "/")
+		if seg.param != "" {
+			if v, err := url.PathUnescape(part); err == nil {
+				part = v
+			}
+			m[seg.param] = part
+		}
+	}
+	return m
+}

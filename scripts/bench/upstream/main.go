@@ -1,0 +1,20 @@
+// Command upstream is the trivial API the gateway benchmark proxies to: it
+// answers every request with the same small JSON document.
+package main
+
+import (
+	"flag"
+	"log"
+	"net/http"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	flag.Parse()
+	body := []byte(`{"items":[{"id":"SPR-0042","name":"STS-07 twin-lift"}],"next_cursor":null}` + "\n")
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	})
+	log.Fatal(http.ListenAndServe(*addr, h))
+}
