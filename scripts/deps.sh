@@ -9,6 +9,9 @@ have_postgres() {
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1
 }
 have_postgres || need+=(postgresql)
+# The browser tests (internal/e2e) drive Debian's Chromium headless.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0

@@ -90,7 +90,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{st: st, cat: cat, pats: pat.New(st, h, pmail.NewOutbox(st), "http://portal.test"), gw: gw, srv: srv}
 }
 
-func (f *fixture) token(t *testing.T, email, env string, scopes ...string) *pat.Created {
+func (f *fixture) token(t testing.TB, email, env string, scopes ...string) *pat.Created {
 	t.Helper()
 	u, err := f.st.UserByEmail(context.Background(), email)
 	if err != nil {

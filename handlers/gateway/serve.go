@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/ratelimit"
 )
 
 // serve runs the chain of one call; every refusal is a JSON error.
@@ -196,7 +197,7 @@ func (g *Gateway) limit(x *exchange, r *http.Request, grant *credential.APIGrant
 			writeError(x, http.StatusServiceUnavailable, codeUnavailable, "Rate limits cannot be checked right now; try again shortly.", rid)
 			return false
 		}
-		setRateHeaders(x.Header(), l.Policy, d)
+		ratelimit.SetHeaders(x.Header(), l.Policy, d)
 		if !d.Allowed {
 			writeError(x, http.StatusTooManyRequests, codeRateLimited,
 				fmt.Sprintf("Your organisation's limit for this API is %d requests per minute (access group %q). Retry after %d s.", l.PerMinute, l.Policy, retrySeconds(d.RetryAfter)), rid)

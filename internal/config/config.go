@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -46,8 +47,17 @@ type Config struct {
 	// CIDRs). Empty, the client address is the TCP peer's: a header cannot
 	// dodge the per-IP sign-in throttle or forge the audit trail.
 	TrustedProxies []*net.IPNet
+	// RedisURL is the Redis that shares rate limits and quotas between
+	// nodes (REDIS_URL: redis://[:password@]host:port[/db], rediss:// for
+	// TLS, or unix:///path); empty, limits are kept in process.
+	RedisURL string
+	// RateLimitFailClosed refuses calls with 503 when the rate-limit backend
+	// (Redis) cannot be reached (PORTICO_RATELIMIT_FAILURE=closed); the
+	// default, open, allows them unchecked and logs the outage.
+	RateLimitFailClosed bool
 
-	trustedProxies string
+	trustedProxies   string
+	rateLimitFailure string
 
 	baseURL string
 }
@@ -71,8 +81,10 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 		Production:  getenv("PORTICO_ENV") == "production",
 		SMTPURL:     getenv("SMTP_URL"),
 		MailFrom:    or(getenv("PORTICO_MAIL_FROM"), "portico@localhost"),
+		RedisURL:    getenv("REDIS_URL"),
 
-		trustedProxies: getenv("PORTICO_TRUSTED_PROXIES"),
+		trustedProxies:   getenv("PORTICO_TRUSTED_PROXIES"),
+		rateLimitFailure: getenv("PORTICO_RATELIMIT_FAILURE"),
 	}
 	if s := getenv("PORTICO_SECRET"); s != "" {
 		c.Secret = []byte(s)
@@ -127,6 +139,9 @@ func (c *Config) Finish(needDB, needHTTP bool) error {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
+	if err := c.checkRateLimit(); err != nil {
+		return err
+	}
 	return c.loadSecret()
 }
 
@@ -138,6 +153,45 @@ func checkDatabaseURL(s string) error {
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		// Never echo the value: it may hold a password.
 		return &Error{"DATABASE_URL", "not a postgres:// URL"}
+	}
+	return nil
+}
+
+// checkRateLimit checks REDIS_URL and PORTICO_RATELIMIT_FAILURE.
+func (c *Config) checkRateLimit() error {
+	switch strings.ToLower(strings.TrimSpace(c.rateLimitFailure)) {
+	case "", "open":
+		c.RateLimitFailClosed = false
+	case "closed":
+		c.RateLimitFailClosed = true
+	default:
+		return &Error{"PORTICO_RATELIMIT_FAILURE", fmt.Sprintf("%q is neither open (allow calls when Redis is down, the default) nor closed (refuse them with 503)", c.rateLimitFailure)}
+	}
+	if c.RedisURL == "" {
+		return nil
+	}
+	// Never echo the value: it may hold a password.
+	const example = "redis://:password@redis.internal:6379/0"
+	u, err := url.Parse(c.RedisURL)
+	if err != nil {
+		return &Error{"REDIS_URL", "not a valid URL; give one such as " + example}
+	}
+	switch u.Scheme {
+	case "redis", "rediss":
+		if u.Host == "" || u.Opaque != "" {
+			return &Error{"REDIS_URL", "has no host; give one such as " + example}
+		}
+		if db := strings.Trim(u.Path, "/"); db != "" {
+			if n, err := strconv.Atoi(db); err != nil || n < 0 {
+				return &Error{"REDIS_URL", "the path must be a database number such as /0"}
+			}
+		}
+	case "unix":
+		if u.Path == "" {
+			return &Error{"REDIS_URL", "a unix:// URL needs a socket path, such as unix:///run/redis/redis.sock"}
+		}
+	default:
+		return &Error{"REDIS_URL", "not a redis://, rediss:// or unix:// URL; give one such as " + example}
 	}
 	return nil
 }

@@ -97,3 +97,65 @@ func TestTrustedProxies(t *testing.T) {
 		})
 	}
 }
+
+func TestRateLimitSettings(t *testing.T) {
+	t.Parallel()
+	finish := func(redisURL, failure string) (*Config, error) {
+		env := map[string]string{"PORTICO_DATA": t.TempDir(), "REDIS_URL": redisURL, "PORTICO_RATELIMIT_FAILURE": failure}
+		c := FromEnv(func(k string) string { return env[k] }, nil)
+		return c, c.Finish(false, true)
+	}
+	type settings struct {
+		RedisURL   string
+		FailClosed bool
+	}
+	for _, tc := range []struct {
+		redisURL, failure string
+		want              settings
+	}{
+		{"", "", settings{}},
+		{"", "open", settings{}},
+		{"", "closed", settings{FailClosed: true}},
+		{"", " Closed ", settings{FailClosed: true}},
+		{"redis://127.0.0.1:6379", "", settings{RedisURL: "redis://127.0.0.1:6379"}},
+		{"redis://:s3cret@redis.internal:6379/2", "open", settings{RedisURL: "redis://:s3cret@redis.internal:6379/2"}},
+		{"rediss://user:pw@redis.example.com", "closed", settings{RedisURL: "rediss://user:pw@redis.example.com", FailClosed: true}},
+		{"unix:///run/redis/redis.sock", "", settings{RedisURL: "unix:///run/redis/redis.sock"}},
+	} {
+		t.Run("good "+tc.redisURL+" "+tc.failure, func(t *testing.T) {
+			c, err := finish(tc.redisURL, tc.failure)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, settings{c.RedisURL, c.RateLimitFailClosed}); diff != "" {
+				t.Errorf("settings (-want +got):\n%s", diff)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		redisURL, failure string
+		setting           string
+	}{
+		{"", "fail", "PORTICO_RATELIMIT_FAILURE"},
+		{"", "true", "PORTICO_RATELIMIT_FAILURE"},
+		{"redis://h:6379", "deny", "PORTICO_RATELIMIT_FAILURE"},
+		{"localhost:6379", "", "REDIS_URL"},
+		{"http://:s3cret@redis.internal:6379", "", "REDIS_URL"},
+		{"redis://:s3cret@", "", "REDIS_URL"},
+		{"redis://:s3cret@redis.internal:6379/zero", "", "REDIS_URL"},
+		{"redis://:s3cret@redis.internal:6379/0/1", "", "REDIS_URL"},
+		{"redis://:s3cret@redis.internal:port", "", "REDIS_URL"},
+		{"unix://", "", "REDIS_URL"},
+	} {
+		t.Run("bad "+tc.redisURL+" "+tc.failure, func(t *testing.T) {
+			_, err := finish(tc.redisURL, tc.failure)
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Setting != tc.setting {
+				t.Fatalf("Finish = %v, want an error naming %s", err, tc.setting)
+			}
+			if msg := err.Error(); strings.Contains(msg, "s3cret") || strings.Contains(msg, "\n") {
+				t.Errorf("error %q repeats the password or spans lines", msg)
+			}
+		})
+	}
+}

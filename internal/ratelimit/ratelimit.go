@@ -2,6 +2,32 @@
 // requests per minute per partner per access group (and optionally per
 // token), and a monthly quota per partner. Limits are enforced in process
 // by default, or shared by every node through Redis when REDIS_URL is set.
+//
+// Wiring, as the gateway is expected to do it:
+//
+//	var lim ratelimit.Limiter = ratelimit.NewMemory()
+//	var quota ratelimit.Quota = ratelimit.NewMemoryQuota()
+//	if cfg.RedisURL != "" {
+//		rdb, err := ratelimit.NewRedisClient(cfg.RedisURL)
+//		...
+//		lim = ratelimit.NewRedis(rdb, 0)       // 0: DefaultTimeout, 50 ms
+//		quota = ratelimit.NewRedisQuota(rdb, 0)
+//	}
+//	mode := ratelimit.FailOpen
+//	if cfg.RateLimitFailClosed {
+//		mode = ratelimit.FailClosed
+//	}
+//	lim = ratelimit.WithFailMode(lim, mode, logger)
+//	quota = ratelimit.QuotaWithFailMode(quota, mode, logger)
+//
+// and per call:
+//
+//	d, err := lim.Allow(ctx, partnerID+"/"+groupID, group.PerMinute)
+//	ratelimit.SetHeaders(w.Header(), "partner", d)
+//	switch {
+//	case err != nil:  // errors.Is(err, ratelimit.ErrUnavailable): 503
+//	case !d.Allowed:  // 429
+//	}
 package ratelimit
 
 import (

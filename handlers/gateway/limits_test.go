@@ -1,0 +1,237 @@
+package gateway_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/portico/portico/handlers/gateway"
+	"github.com/portico/portico/internal/calls"
+	"github.com/portico/portico/internal/catalog"
+	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/demo"
+	pmail "github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/pat"
+	"github.com/portico/portico/internal/pgtest"
+	"github.com/portico/portico/internal/ratelimit"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
+)
+
+// trivial is the smallest backend: the baseline of the benchmarks and a
+// stand-in for the sandbox where a test is about the chain, not the data.
+type trivial struct{}
+
+var trivialBody = []byte(`{"items":[]}` + "\n")
+
+func (trivial) Serve(w http.ResponseWriter, _ *http.Request, _ gateway.SandboxRequest) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(trivialBody)
+}
+
+// limited is a gateway with the in-process limiter and quota and the real
+// audit writer, over a database whose demo groups have the given limits.
+type limited struct {
+	*fixture
+	writer *calls.Writer
+	stop   func() // stops the writer, flushing its queue
+}
+
+func newLimited(t testing.TB, perMinute int, quota *int64) *limited {
+	t.Helper()
+	db := pgtest.DB(t)
+	st := store.New(db)
+	ctx := context.Background()
+	if _, err := demo.Seed(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.SeedCatalog(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE access_groups SET rate_limit_per_minute = $1, monthly_quota = $2`, perMinute, quota); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h := token.NewHasher(secret)
+	v := credential.NewVerifier(st, h)
+	w := calls.NewWriter(st, db, calls.WriterConfig{TokenUseInterval: -1}, log)
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Run(runCtx) }()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	cat := catalog.NewService(st)
+	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Sandbox: trivial{},
+		Limiter: ratelimit.NewMemory(), Quota: ratelimit.NewMemoryQuota(), Recorder: w, Log: log})
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	f := &fixture{st: st, cat: cat, pats: pat.New(st, h, pmail.NewOutbox(st), "http://portal.test"), gw: gw, srv: srv}
+	return &limited{fixture: f, writer: w, stop: stop}
+}
+
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	l := newLimited(t, 3, nil)
+	sbx := l.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext
+	for i := 1; i <= 3; i++ {
+		resp, _ := l.call(t, "GET", "/sandbox/fleet/spreaders", sbx, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("call %d = %d", i, resp.StatusCode)
+		}
+		if got, want := resp.Header.Get("RateLimit-Policy"), `"Port operations";q=3;w=60`; got != want {
+			t.Errorf("RateLimit-Policy = %q, want %q", got, want)
+		}
+		if !strings.Contains(resp.Header.Get("RateLimit"), ";r="+string(rune('0'+3-i))+";") {
+			t.Errorf("call %d: RateLimit = %q", i, resp.Header.Get("RateLimit"))
+		}
+	}
+	resp, e := l.call(t, "GET", "/sandbox/fleet/spreaders", sbx, nil)
+	if resp.StatusCode != http.StatusTooManyRequests || e.Error.Code != "rate_limited" || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("4th call = %d %s Retry-After %q", resp.StatusCode, e.Error.Code, resp.Header.Get("Retry-After"))
+	}
+	// The limit is the partner's: another token of the same partner is
+	// refused too; another partner is not.
+	other := l.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext
+	if resp, _ := l.call(t, "GET", "/sandbox/fleet/spreaders", other, nil); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("same partner, second token = %d, want 429", resp.StatusCode)
+	}
+	crane := l.token(t, "dev@crane.test", "sandbox", "fleet/fleet:read").Plaintext
+	if resp, _ := l.call(t, "GET", "/sandbox/fleet/spreaders", crane, nil); resp.StatusCode != 200 {
+		t.Errorf("another partner = %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestMonthlyQuota(t *testing.T) {
+	t.Parallel()
+	quota := int64(2)
+	l := newLimited(t, 1000, &quota)
+	sbx := l.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext
+	for i := 0; i < 2; i++ {
+		if resp, _ := l.call(t, "GET", "/sandbox/fleet/spreaders", sbx, nil); resp.StatusCode != 200 {
+			t.Fatalf("call %d = %d", i, resp.StatusCode)
+		}
+	}
+	resp, e := l.call(t, "GET", "/sandbox/fleet/spreaders", sbx, nil)
+	if resp.StatusCode != http.StatusTooManyRequests || e.Error.Code != "quota_exceeded" || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("over quota = %d %s", resp.StatusCode, e.Error.Code)
+	}
+}
+
+// Every call answered is audited, under concurrent load, once the writer
+// has flushed at shutdown.
+func TestEveryCallIsAudited(t *testing.T) {
+	t.Parallel()
+	l := newLimited(t, 1_000_000, nil)
+	sbx := l.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext
+	bad, _ := token.New(token.KindSandbox)
+	const workers, each = 8, 60
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	answered := map[int]int{}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				tok := sbx
+				if i%10 == 0 {
+					tok = bad
+				}
+				req, _ := http.NewRequest("GET", l.srv.URL+"/sandbox/fleet/spreaders", nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				answered[resp.StatusCode]++
+				mu.Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	l.stop()
+	var rows []struct {
+		Status int `db:"status"`
+		N      int `db:"n"`
+	}
+	if err := l.st.DB().Select(&rows, `SELECT status, count(*) AS n FROM api_calls GROUP BY status`); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int]int{}
+	for _, r := range rows {
+		got[r.Status] = r.N
+	}
+	if len(got) != len(answered) || got[200] != answered[200] || got[401] != answered[401] {
+		t.Errorf("audit rows by status %v, calls answered %v", got, answered)
+	}
+	var withPartner int
+	if err := l.st.DB().Get(&withPartner, `SELECT count(*) FROM api_calls WHERE status = 200 AND partner_id IS NOT NULL AND token_id IS NOT NULL AND operation = 'listSpreaders'`); err != nil {
+		t.Fatal(err)
+	}
+	if withPartner != answered[200] {
+		t.Errorf("%d of %d audited calls name partner, token and operation", withPartner, answered[200])
+	}
+}
+
+// BenchmarkChain is the gateway's whole in-process chain (token
+// verification from the cache, operation match, scope, rate limit,
+// request validation, audit record) around a trivial backend;
+// BenchmarkBare is that backend alone. The difference is the overhead.
+func BenchmarkChain(b *testing.B) {
+	l := newLimited(b, 1<<30, nil)
+	sbx := l.token(b, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext
+	req := httptest.NewRequest("GET", "/sandbox/fleet/spreaders", nil)
+	req.Header.Set("Authorization", "Bearer "+sbx)
+	req.RemoteAddr = "192.0.2.1:1234"
+	w := &discard{h: http.Header{}}
+	l.gw.ServeHTTP(w, req)
+	if w.status != 200 {
+		b.Fatalf("warm-up call = %d", w.status)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		clear(w.h)
+		w.status = 0
+		l.gw.ServeHTTP(w, req)
+	}
+	b.StopTimer()
+	if w.status != 200 {
+		b.Fatalf("last call = %d", w.status)
+	}
+}
+
+func BenchmarkBare(b *testing.B) {
+	req := httptest.NewRequest("GET", "/sandbox/fleet/spreaders", nil)
+	w := &discard{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		trivial{}.Serve(w, req, gateway.SandboxRequest{})
+	}
+}
+
+// discard is a ResponseWriter that keeps only the status.
+type discard struct {
+	h      http.Header
+	status int
+}
+
+func (d *discard) Header() http.Header { return d.h }
+func (d *discard) Write(b []byte) (int, error) {
+	if d.status == 0 {
+		d.status = 200
+	}
+	return len(b), nil
+}
+func (d *discard) WriteHeader(s int) { d.status = s }
