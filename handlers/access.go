@@ -7,7 +7,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/catalog"
+	"github.com/portico/portico/internal/sandbox"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
@@ -61,6 +63,7 @@ func (h *Handler) partnerAccess(c echo.Context) error {
 	}
 
 	m := views.AccessPage{Page: h.page(c, "Access"), Partner: currentPartner(c).Name}
+	m.CanResetSandbox = access.Can(actorOf(currentUser(c)), access.ResetSandbox, partnerID) == access.Allow
 	at := map[int64]int{}
 	for _, r := range grants {
 		i, ok := at[r.GroupID]
@@ -98,4 +101,40 @@ func apiReach(a *catalog.Access) []views.APIReach {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Slug < out[j].Slug })
 	return out
+}
+
+// confirmSandboxReset asks a partner admin before deleting what their
+// partner wrote in the sandbox.
+func (h *Handler) confirmSandboxReset(c echo.Context) error {
+	partnerID := ownPartnerID(c)
+	if err := h.authorize(c, access.ResetSandbox, partnerID); err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, views.ResetSandbox(views.ResetSandboxPage{
+		Page:    h.page(c, "Reset sandbox data"),
+		Partner: currentPartner(c).Name,
+	}))
+}
+
+// resetSandbox deletes the partner's sandbox writes (work orders opened
+// or changed), so every sandbox answers its generated data again.
+func (h *Handler) resetSandbox(c echo.Context) error {
+	partnerID := ownPartnerID(c)
+	if err := h.authorize(c, access.ResetSandbox, partnerID); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	name := currentPartner(c).Name
+	err := h.store.InTx(ctx, func(tx *store.Store) error {
+		// A Sandbox over the transaction, so the reset and its audit
+		// event commit together.
+		if err := sandbox.New(tx).Reset(ctx, partnerID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "sandbox.reset", PartnerID: partnerID, TargetType: "partner", TargetID: partnerID, Target: name})
+	})
+	if err != nil {
+		return err
+	}
+	return h.redirectWithFlash(c, "/access", "success", "Sandbox data of "+name+" reset: the work orders your team opened or changed there are gone, and every sandbox answers its generated data again.")
 }

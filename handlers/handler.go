@@ -15,12 +15,15 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/handlers/gateway"
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/ratelimit"
+	"github.com/portico/portico/internal/sandbox"
 	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
@@ -58,6 +61,11 @@ type Deps struct {
 	// Verifier checks bearer tokens; main runs its listener and flusher.
 	// Nil (in tests) means one that caches nothing.
 	Verifier *credential.Verifier
+	// Limiter, Quota and Recorder are the gateway's rate limits, monthly
+	// quotas and call audit; nil leaves that part out (tests of others).
+	Limiter  ratelimit.Limiter
+	Quota    gateway.Quota
+	Recorder gateway.Recorder
 }
 
 // Handler holds the dependencies of every handler.
@@ -74,6 +82,10 @@ type Handler struct {
 	pats     *pat.Service
 	verifier *credential.Verifier
 	mailer   Kicker
+	// sandbox is the built-in backend of every API's sandbox; the access
+	// page resets a partner's sandbox data through it.
+	sandbox *sandbox.Sandbox
+	gateway *gateway.Gateway
 	// readyTimeout bounds the /readyz checks.
 	readyTimeout time.Duration
 }
@@ -100,8 +112,11 @@ func New(cfg Config, d Deps) *echo.Echo {
 		catalog:      catalog.NewService(st),
 		groups:       catalog.NewGroups(st),
 		mailer:       d.Mailer,
+		sandbox:      sandbox.New(st),
 		readyTimeout: 2 * time.Second,
 	}
+	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},
+		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log})
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -114,6 +129,9 @@ func New(cfg Config, d Deps) *echo.Echo {
 		}
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
+	// The gateway's paths skip the portal's middleware: they have their
+	// own request ids, errors and audit, and they are the hot path.
+	e.Pre(h.machineSurface)
 	e.Use(h.requestID, h.accessLog, h.recoverPanic, h.secureHeaders, h.crossOriginProtection(), h.withSession, h.auditSource)
 	h.routes(e)
 	return e

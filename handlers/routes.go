@@ -107,6 +107,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	ag.POST("/:id/delete", h.deleteAccessGroup)
 	// What a partner admin's partner was granted, and who reaches what.
 	e.GET("/access", h.partnerAccess, h.signedIn)
+	e.GET("/access/sandbox-reset", h.confirmSandboxReset, h.signedIn)
+	e.POST("/access/sandbox-reset", h.resetSandbox, h.signedIn)
 
 	e.GET("/staff", h.staff, h.signedIn)
 	e.POST("/staff", h.createStaff, h.signedIn)

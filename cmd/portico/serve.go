@@ -12,10 +12,13 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/handlers/gateway"
+	"github.com/portico/portico/internal/calls"
 	"github.com/portico/portico/internal/config"
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pat"
+	"github.com/portico/portico/internal/ratelimit"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 )
@@ -56,6 +59,23 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	sender := mail.NewSender(st, transport, e.log, mail.SenderConfig{})
 	hasher := token.NewHasher(cfg.Secret)
 	verifier := credential.NewVerifier(st, hasher)
+	limiter, quota, closeLimits, err := limits(cfg, e.log)
+	if err != nil {
+		return err
+	}
+	defer closeLimits()
+	// The audit writer outlives the HTTP server: calls still being served
+	// at shutdown are recorded, then the queue is flushed.
+	recorder := calls.NewWriter(st, db, calls.WriterConfig{TokenUseInterval: -1}, e.log)
+	writerCtx, stopWriter := context.WithCancel(context.Background())
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		if err := recorder.Run(writerCtx); err != nil {
+			e.log.Error("call audit writer", "err", err)
+		}
+	}()
+	defer func() { stopWriter(); <-writerDone }()
 	app := handlers.New(handlers.Config{
 		Version:        version,
 		SecureCookies:  cfg.SecureCookies(),
@@ -64,7 +84,8 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		BaseURL:        cfg.BaseURL.String(),
 		MailTransport:  fmt.Sprint(transport),
 		TrustedProxies: cfg.TrustedProxies,
-	}, handlers.Deps{Log: e.log, DB: db, Outbox: mail.NewOutbox(st), Mailer: sender, Verifier: verifier})
+	}, handlers.Deps{Log: e.log, DB: db, Outbox: mail.NewOutbox(st), Mailer: sender, Verifier: verifier,
+		Limiter: limiter, Quota: quota, Recorder: recorder})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return usageError{fmt.Sprintf("PORTICO_ADDR: cannot listen on %s: %v", cfg.Addr, err)}
@@ -120,6 +141,28 @@ func serveOn(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Hand
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// limits returns the gateway's rate limiter and quota counter: shared
+// through Redis when REDIS_URL is set, in process otherwise, wrapped in
+// the configured failure mode.
+func limits(cfg *config.Config, log *slog.Logger) (ratelimit.Limiter, gateway.Quota, func(), error) {
+	mode := ratelimit.FailOpen
+	if cfg.RateLimitFailClosed {
+		mode = ratelimit.FailClosed
+	}
+	if cfg.RedisURL == "" {
+		return ratelimit.WithFailMode(ratelimit.NewMemory(), mode, log),
+			ratelimit.QuotaWithFailMode(ratelimit.NewMemoryQuota(), mode, log), func() {}, nil
+	}
+	client, err := ratelimit.NewRedisClient(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, nil, usageError{"REDIS_URL: " + err.Error()}
+	}
+	log.Info("rate limits and quotas shared through Redis")
+	return ratelimit.WithFailMode(ratelimit.NewRedis(client, 0), mode, log),
+		ratelimit.QuotaWithFailMode(ratelimit.NewRedisQuota(client, 0), mode, log),
+		func() { _ = client.Close() }, nil
 }
 
 // noticeExpiringTokens mails owners of tokens that expire within seven

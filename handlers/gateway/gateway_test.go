@@ -22,6 +22,7 @@ import (
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/pgtest"
+	"github.com/portico/portico/internal/sandbox"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 )
@@ -62,6 +63,13 @@ func (u *upstream) seen() *http.Request {
 	return u.last
 }
 
+// realSandbox adapts the built-in sandbox, as the portal does.
+type realSandbox struct{ s *sandbox.Sandbox }
+
+func (b realSandbox) Serve(w http.ResponseWriter, r *http.Request, req gateway.SandboxRequest) {
+	b.s.Serve(w, r, sandbox.Request{PartnerID: req.PartnerID, API: req.API, Spec: req.Spec, Route: req.Route, PathParams: req.PathParams})
+}
+
 type fixture struct {
 	st   *store.Store
 	cat  *catalog.Service
@@ -84,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 	v := credential.NewVerifier(st, h)
 	v.TTL = 0 // no notifications in these tests: always read the database
 	cat := catalog.NewService(st)
-	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Sandbox: realSandbox{sandbox.New(st)}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
 	return &fixture{st: st, cat: cat, pats: pat.New(st, h, pmail.NewOutbox(st), "http://portal.test"), gw: gw, srv: srv}

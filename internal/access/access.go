@@ -65,6 +65,9 @@ const (
 	// ManagePortalSettings changes portal-wide settings (the longest token
 	// lifetime): platform admins.
 	ManagePortalSettings Action = "portal_settings.manage"
+	// ResetSandbox deletes what a partner wrote in the sandbox: partner
+	// admins, for their own partner.
+	ResetSandbox Action = "sandbox.reset"
 )
 
 // Decision is the policy's answer. Hidden means the resource belongs to a
@@ -117,6 +120,8 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
 	case ManagePortalSettings:
 		return allowIf(a.Role == RoleAdmin)
+	case ResetSandbox:
+		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
 	}
 	return Deny
 }

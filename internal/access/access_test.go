@@ -43,6 +43,8 @@ func TestCan(t *testing.T) {
 		{ViewGrants, own, A, A, A, D, H, H},
 		{ViewGrants, 0, D, D, D, D, D, D},
 		{ManageMembers, 0, D, D, D, D, D, D},
+		{ResetSandbox, own, D, D, A, D, H, H},
+		{ResetSandbox, 0, D, D, D, D, D, D},
 	}
 	for _, row := range table {
 		cases := []struct {
