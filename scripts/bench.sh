@@ -12,6 +12,7 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 work=$(mktemp -d)
+chmod 755 "$work" # the postgres user runs the demo cluster when we are root
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -33,6 +34,7 @@ go build -o "$work/setup" ./scripts/bench/setup
 
 export PORTICO_SECRET="bench-secret-bench-secret-bench-secret-42"
 export PORTICO_DATA="$work/data"
+mkdir -p "$PORTICO_DATA" && chmod 755 "$PORTICO_DATA"
 "$work/portico" dev --addr "127.0.0.1:$PORT" >"$work/portico.log" 2>&1 & portico_pid=$!
 pids+=($portico_pid)
 for _ in $(seq 1 120); do

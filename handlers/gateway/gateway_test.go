@@ -114,7 +114,7 @@ func (f *fixture) token(t testing.TB, email, env string, scopes ...string) *pat.
 
 // setUpstream points an API's live traffic at u and drops the gateway's
 // cached routes, as the NOTIFY trigger does in a running portal.
-func (f *fixture) setUpstream(t *testing.T, slug, u string) {
+func (f *fixture) setUpstream(t testing.TB, slug, u string) {
 	t.Helper()
 	api, err := f.st.APIBySlug(context.Background(), slug)
 	if err != nil {
