@@ -41,12 +41,8 @@ func (s *Service) invitationMail(ctx context.Context, inv *store.Invitation, par
 	}, nil
 }
 
-// simpleHTML renders a notice's HTML part; a render failure (which cannot
-// happen with these string arguments) leaves the mail text-only.
+// simpleHTML renders a notice's HTML part with the portal's one notice
+// template (internal/mail).
 func simpleHTML(greeting, body, link, linkLabel, closing string) string {
-	var b bytes.Buffer
-	if err := noticeHTML(greeting, body, link, linkLabel, closing).Render(context.Background(), &b); err != nil {
-		return ""
-	}
-	return b.String()
+	return pmail.Notice{Greeting: greeting, Lines: []string{body}, Link: link, LinkLabel: linkLabel, Closing: closing}.Message().HTML
 }
