@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/jmoiron/sqlx"
+
 	"github.com/portico/portico/handlers/gateway"
 	"github.com/portico/portico/internal/calls"
 	"github.com/portico/portico/internal/catalog"
@@ -19,6 +22,7 @@ import (
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/pgtest"
 	"github.com/portico/portico/internal/ratelimit"
+	"github.com/portico/portico/internal/redistest"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 )
@@ -44,17 +48,25 @@ type limited struct {
 
 func newLimited(t testing.TB, perMinute int, quota *int64) *limited {
 	t.Helper()
-	db := pgtest.DB(t)
+	return newLimitedOn(t, pgtest.DB(t), perMinute, quota, ratelimit.NewMemory(), true)
+}
+
+// newLimitedOn is newLimited over a given database and limiter; seed is
+// false for a second gateway on a database the first one prepared.
+func newLimitedOn(t testing.TB, db *sqlx.DB, perMinute int, quota *int64, limiter ratelimit.Limiter, seed bool) *limited {
+	t.Helper()
 	st := store.New(db)
 	ctx := context.Background()
-	if _, err := demo.Seed(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.SeedCatalog(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`UPDATE access_groups SET rate_limit_per_minute = $1, monthly_quota = $2`, perMinute, quota); err != nil {
-		t.Fatal(err)
+	if seed {
+		if _, err := demo.Seed(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		if err := demo.SeedCatalog(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`UPDATE access_groups SET rate_limit_per_minute = $1, monthly_quota = $2`, perMinute, quota); err != nil {
+			t.Fatal(err)
+		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := token.NewHasher(secret)
@@ -68,7 +80,7 @@ func newLimited(t testing.TB, perMinute int, quota *int64) *limited {
 	t.Cleanup(stop)
 	cat := catalog.NewService(st)
 	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Sandbox: trivial{},
-		Limiter: ratelimit.NewMemory(), Quota: ratelimit.NewMemoryQuota(), Recorder: w, Log: log})
+		Limiter: limiter, Quota: ratelimit.NewMemoryQuota(), Recorder: w, Log: log})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
 	f := &fixture{st: st, cat: cat, pats: pat.New(st, h, pmail.NewOutbox(st), "http://portal.test"), gw: gw, srv: srv}
@@ -104,6 +116,36 @@ func TestRateLimit(t *testing.T) {
 	crane := l.token(t, "dev@crane.test", "sandbox", "fleet/fleet:read").Plaintext
 	if resp, _ := l.call(t, "GET", "/sandbox/fleet/spreaders", crane, nil); resp.StatusCode != 200 {
 		t.Errorf("another partner = %d, want 200", resp.StatusCode)
+	}
+}
+
+// Two gateways (two portal nodes) sharing one Redis enforce one limit.
+func TestSharedLimitThroughRedis(t *testing.T) {
+	t.Parallel()
+	addr := redistest.Start(t)
+	client := func() ratelimit.Limiter {
+		c, err := ratelimit.NewRedisClient("redis://" + addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return ratelimit.NewRedis(c, 0)
+	}
+	db := pgtest.DB(t)
+	a := newLimitedOn(t, db, 4, nil, client(), true)
+	b := newLimitedOn(t, db, 4, nil, client(), false)
+	sbx := a.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext
+	var got []int
+	for i := 0; i < 6; i++ {
+		node := a
+		if i%2 == 1 {
+			node = b
+		}
+		resp, _ := node.call(t, "GET", "/sandbox/fleet/spreaders", sbx, nil)
+		got = append(got, resp.StatusCode)
+	}
+	if diff := cmp.Diff([]int{200, 200, 200, 200, 429, 429}, got); diff != "" {
+		t.Errorf("statuses alternating between two nodes (-want +got):\n%s", diff)
 	}
 }
 
