@@ -97,6 +97,19 @@ func Register(g *echo.Group, a *API) {
 	g.GET("/apis/:slug/revisions", a.listRevisions, auth)
 	g.POST("/apis/:slug/revisions", a.addAPIRevision, auth)
 
+	g.GET("/access-groups", a.listAccessGroups, auth)
+	g.POST("/access-groups", a.createAccessGroup, auth)
+	g.GET("/access-groups/:id", a.getAccessGroup, auth)
+	g.PATCH("/access-groups/:id", a.updateAccessGroup, auth)
+	g.DELETE("/access-groups/:id", a.deleteAccessGroup, auth)
+	g.PUT("/access-groups/:id/apis/:slug", a.includeGroupAPI, auth)
+	g.DELETE("/access-groups/:id/apis/:slug", a.removeGroupAPI, auth)
+	g.GET("/access-groups/:id/grants", a.listGroupGrants, auth)
+	g.POST("/access-groups/:id/grants", a.createGrant, auth)
+	g.DELETE("/access-groups/:id/grants/:grant_id", a.revokeGrant, auth)
+	g.GET("/grants", a.listGrants, auth)
+	g.GET("/members/:id/access", a.getMemberAccess, auth)
+
 	if a.Tokens != nil {
 		g.GET("/tokens", a.listTokens, auth)
 		g.POST("/tokens", a.createToken, auth)
