@@ -81,6 +81,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	// see only the APIs they are granted now.
 	e.GET("/apis", h.apiCatalog, h.signedIn)
 	e.GET("/apis/:slug", h.apiDocs, h.signedIn)
+	// The docs' "Try it" console: its document and its sandbox token.
+	e.GET("/apis/:slug/openapi.json", h.consoleSpec, h.signedIn)
+	e.POST("/apis/:slug/console-token", h.consoleToken, h.signedIn)
 
 	// Catalog management: staff import APIs and revisions, change status.
 	cm := e.Group("/catalog", h.signedIn)

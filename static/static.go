@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-//go:embed vendor/*.js vendor/*.css css/*.css js/*.js
+//go:embed vendor/*.js vendor/*.css vendor/swagger-ui/*.js vendor/swagger-ui/*.css css/*.css js/*.js
 var files embed.FS
 
 // Prefix is where assets are served.

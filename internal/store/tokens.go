@@ -103,6 +103,7 @@ type TokenFilter struct {
 }
 
 // ListTokens returns tokens newest first, and how many match in all.
+// Console tokens (minted by the docs' Try it console) are never listed.
 func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]Token, int, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
@@ -112,6 +113,7 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]Token, int, er
 		SELECT `+tokenColumns+`
 		FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE ($1 = 0 OR t.user_id = $1) AND ($2 = 0 OR t.partner_id = $2)
+		  AND NOT t.console
 		  AND (NOT $3 OR (t.revoked_at IS NULL AND t.expires_at > now() - interval '30 days'))
 		ORDER BY (t.revoked_at IS NULL AND t.expires_at > now()) DESC, t.created_at DESC, t.id DESC
 		LIMIT $4 OFFSET $5`, f.UserID, f.PartnerID, f.Live, f.Limit, f.Offset)
@@ -122,6 +124,7 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]Token, int, er
 	err = s.q.GetContext(ctx, &n, `
 		SELECT count(*) FROM tokens t
 		WHERE ($1 = 0 OR t.user_id = $1) AND ($2 = 0 OR t.partner_id = $2)
+		  AND NOT t.console
 		  AND (NOT $3 OR (t.revoked_at IS NULL AND t.expires_at > now() - interval '30 days'))`, f.UserID, f.PartnerID, f.Live)
 	if err != nil {
 		return nil, 0, fmt.Errorf("count tokens: %w", err)
