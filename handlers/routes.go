@@ -129,6 +129,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	tk.GET("/:id/regenerate", h.regenerateTokenForm)
 	tk.POST("/:id/regenerate", h.regenerateToken)
 	tk.POST("/:id/rename", h.renameToken)
+	tk.POST("/:id/rate-limit", h.setTokenRateLimit)
 	tk.POST("/:id/approve", h.approveToken)
 
 	// Portal-wide settings: platform admins.

@@ -192,6 +192,31 @@ func (h *Handler) renameToken(c echo.Context) error {
 	return h.redirectWithFlash(c, "/tokens", "success", "“"+t.Name+"” is now called “"+renamed.Name+"”.")
 }
 
+// setTokenRateLimit changes or removes (an empty field) the own rate
+// limit of the user's token, from the token list.
+func (h *Handler) setTokenRateLimit(c echo.Context) error {
+	t, err := h.tokenFor(c, access.LimitToken)
+	if err != nil {
+		return err
+	}
+	n, err := pat.ParseRateLimit(c.FormValue("rate_limit"))
+	if err == nil {
+		_, err = h.pats.SetRateLimit(c.Request().Context(), actorOf(currentUser(c)), t.ID, n)
+	}
+	var fail *pat.InputError
+	switch {
+	case errors.As(err, &fail):
+		return h.redirectWithFlash(c, "/tokens", "error", "The rate limit of “"+t.Name+"” was not changed: "+fail.Message)
+	case errors.Is(err, pat.ErrClosed):
+		return h.redirectWithFlash(c, "/tokens", "error", "“"+t.Name+"” is revoked or has expired: its rate limit no longer matters.")
+	case err != nil:
+		return tokenError(err)
+	case n == nil:
+		return h.redirectWithFlash(c, "/tokens", "success", "“"+t.Name+"” has no rate limit of its own now: only your organisation's limits apply.")
+	}
+	return h.redirectWithFlash(c, "/tokens", "success", "“"+t.Name+"” is now limited to "+strconv.Itoa(*n)+" requests per minute, within moments on every gateway node.")
+}
+
 // approveToken lets a pending live token work (partner admins).
 func (h *Handler) approveToken(c echo.Context) error {
 	t, err := h.tokenFor(c, access.ApproveToken)

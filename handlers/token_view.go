@@ -49,9 +49,13 @@ func (h *Handler) tokenRows(c echo.Context, a access.Actor, ts []store.Token, l 
 			CanRevoke:  open && can(access.RevokeToken),
 			CanApprove: status == "pending" && can(access.ApproveToken),
 		}
+		if t.RateLimitPerMinute != nil {
+			r.RateLimit = *t.RateLimitPerMinute
+		}
 		if l.own {
 			r.CanRegenerate = open && can(access.RegenerateToken)
 			r.CanRename = status != "revoked" && can(access.RenameToken)
+			r.CanLimit = open && can(access.LimitToken)
 			r.RevokePath = tokenPath(t.ID, "revoke")
 		} else {
 			r.RevokePath = l.revokePath(t)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -60,12 +61,12 @@ func (h *Handler) newToken(c echo.Context) error {
 	q := c.QueryParams()
 	in := pat.Input{Name: q.Get("name"), Environment: q.Get("environment"), Scopes: q["scope"]}
 	in.Days, _ = strconv.Atoi(q.Get("days"))
-	return h.renderNewToken(c, http.StatusOK, in, nil)
+	return h.renderNewToken(c, http.StatusOK, in, q.Get("rate_limit"), nil)
 }
 
-// renderNewToken renders the form with the user's input and, on a
-// refusal, its message at the field.
-func (h *Handler) renderNewToken(c echo.Context, status int, in pat.Input, fail *pat.InputError) error {
+// renderNewToken renders the form with the user's input (rate as it was
+// entered) and, on a refusal, its message at the field.
+func (h *Handler) renderNewToken(c echo.Context, status int, in pat.Input, rate string, fail *pat.InputError) error {
 	a := actorOf(currentUser(c))
 	ch, err := h.pats.Choices(c.Request().Context(), a)
 	if err != nil {
@@ -77,8 +78,9 @@ func (h *Handler) renderNewToken(c echo.Context, status int, in pat.Input, fail 
 	}
 	m := views.NewTokenPage{
 		Page: h.page(c, "New token"), MaxDays: ch.MaxDays, ApprovalRequired: ch.ApprovalRequired,
+		GroupRate: ch.GroupRate, MaxRate: pat.MaxRatePerMinute,
 		PartnerAdmin: a.Role == access.RolePartnerAdmin,
-		Form:         views.TokenForm{Name: in.Name, Environment: in.Environment},
+		Form:         views.TokenForm{Name: in.Name, Environment: in.Environment, RateLimit: strings.TrimSpace(rate)},
 	}
 	days := in.Days
 	if !slices.Contains(ch.Expiry, days) {
@@ -106,6 +108,8 @@ func (h *Handler) renderNewToken(c echo.Context, status int, in pat.Input, fail 
 			m.Form.EnvironmentError = fail.Message
 		case "expiry":
 			m.Form.ExpiryError = fail.Message
+		case "rate_limit":
+			m.Form.RateLimitError = fail.Message
 		default:
 			m.Form.ScopesError = fail.Message
 		}
@@ -127,14 +131,22 @@ func (h *Handler) createToken(c echo.Context) error {
 	}
 	in := pat.Input{Name: form.Get("name"), Environment: form.Get("environment"), Scopes: form["scope"]}
 	in.Days, _ = strconv.Atoi(form.Get("days"))
+	rate := form.Get("rate_limit")
 	if in.Environment == store.EnvLive && !recentlyAuthenticated(c) {
 		back := url.Values{"name": {in.Name}, "environment": {in.Environment}, "days": {form.Get("days")}, "scope": in.Scopes}
+		if strings.TrimSpace(rate) != "" {
+			back.Set("rate_limit", rate)
+		}
 		return h.requireSudo(c, "/tokens/new?"+back.Encode(), "Creating a live token needs your password: confirm it, then create the token again.")
 	}
-	created, err := h.pats.Create(c.Request().Context(), a, in)
 	var fail *pat.InputError
+	in.RatePerMinute, err = pat.ParseRateLimit(rate)
 	if errors.As(err, &fail) {
-		return h.renderNewToken(c, http.StatusUnprocessableEntity, in, fail)
+		return h.renderNewToken(c, http.StatusUnprocessableEntity, in, rate, fail)
+	}
+	created, err := h.pats.Create(c.Request().Context(), a, in)
+	if errors.As(err, &fail) {
+		return h.renderNewToken(c, http.StatusUnprocessableEntity, in, rate, fail)
 	}
 	if err != nil {
 		return tokenError(err)
@@ -161,6 +173,9 @@ func (h *Handler) renderSecret(c echo.Context, created *pat.Created, regenerated
 		Page: h.page(c, title), Regenerated: regenerated, Plaintext: created.Plaintext,
 		Name: t.Name, Hint: t.Hint, Environment: t.Environment, Expires: formatTime(t.ExpiresAt),
 		Scopes: groups, Pending: t.Pending,
+	}
+	if t.RateLimitPerMinute != nil {
+		m.RateLimit = *t.RateLimitPerMinute
 	}
 	if t.PreviousUntil != nil && t.PreviousUntil.After(time.Now()) {
 		m.GraceUntil = formatTime(*t.PreviousUntil)

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -169,7 +170,9 @@ func TestLiveTokenAsksForThePasswordAgain(t *testing.T) {
 	b := signedInAs(t, p, "dev@harbor.test")
 	expireSudo(t, p)
 
-	res := b.post("/tokens", tokenForm("Billing", "live", "30", "fleet/fleet:read"))
+	billing := tokenForm("Billing", "live", "30", "fleet/fleet:read")
+	billing.Set("rate_limit", "90")
+	res := b.post("/tokens", billing)
 	loc, _ := url.Parse(res.header.Get("Location"))
 	if res.status != http.StatusSeeOther || loc.Path != "/confirm-password" {
 		t.Fatalf("live token without a recent password = %d to %q, want the password prompt", res.status, res.header.Get("Location"))
@@ -187,8 +190,9 @@ func TestLiveTokenAsksForThePasswordAgain(t *testing.T) {
 	}
 	if form.doc.Find("input[name=environment][value=live][checked]").Length() != 1 ||
 		form.doc.Find("input[name=scope][value='fleet/fleet:read'][checked]").Length() != 1 ||
-		form.doc.Find("select[name=days] option[value='30'][selected]").Length() != 1 {
-		t.Error("environment, scope or lifetime not kept through the password prompt")
+		form.doc.Find("select[name=days] option[value='30'][selected]").Length() != 1 ||
+		form.doc.Find("input[name=rate_limit]").AttrOr("value", "") != "90" {
+		t.Error("environment, scope, lifetime or rate limit not kept through the password prompt")
 	}
 	plain := secretOf(t, b.post("/tokens", tokenForm("Billing", "live", "30", "fleet/fleet:read")))
 	if parsed, err := token.Parse(plain); err != nil || parsed.Kind != token.KindLive {
@@ -300,5 +304,102 @@ func TestRevokeRegenerateAndRename(t *testing.T) {
 	row = list.doc.Find("[data-testid=token][data-id='" + itoa(gone) + "']")
 	if rowStatus(list, gone) != "expired" || !row.HasClass("token-closed") || row.Find("[data-testid=token-expired]").Length() != 1 {
 		t.Errorf("expired token: status %q, greyed %v", rowStatus(list, gone), row.HasClass("token-closed"))
+	}
+}
+
+// rateLimitOf is the own rate limit a token's row shows, "" for none.
+func rateLimitOf(pg page, id int64) string {
+	return pg.doc.Find("[data-testid=token][data-id='"+itoa(id)+"'] [data-testid=token-rate-limit]").AttrOr("data-limit", "")
+}
+
+func TestTokenRateLimitPages(t *testing.T) {
+	t.Parallel()
+	p := newCatalogPortal(t)
+	b := signedInAs(t, p, "dev@harbor.test")
+
+	form := b.get("/tokens/new")
+	in := form.doc.Find("input[name=rate_limit]")
+	if in.Length() != 1 || in.AttrOr("type", "") != "number" || in.AttrOr("value", "x") != "" || text(form, "[data-testid=rate-limit-help]") == "" {
+		t.Fatalf("the form lacks an empty, optional rate limit with its hint")
+	}
+	if _, required := in.Attr("required"); required {
+		t.Error("the rate limit is required")
+	}
+
+	// Kept on a refusal of another field, and refused itself with its message.
+	f := tokenForm(" ", "sandbox", "30", "fleet/fleet:read")
+	f.Set("rate_limit", "120")
+	res := b.post("/tokens", f)
+	if res.status != http.StatusUnprocessableEntity || text(res, "[data-testid=name-error]") == "" ||
+		res.doc.Find("input[name=rate_limit]").AttrOr("value", "") != "120" {
+		t.Errorf("refused name = %d, rate limit %q: want 422 with 120 kept", res.status, res.doc.Find("input[name=rate_limit]").AttrOr("value", ""))
+	}
+	for _, bad := range []string{"0", "-3", "100001", "fast"} {
+		f = tokenForm("Capped", "sandbox", "30", "fleet/fleet:read")
+		f.Set("rate_limit", bad)
+		res = b.post("/tokens", f)
+		if res.status != http.StatusUnprocessableEntity || text(res, "[data-testid=rate-limit-error]") == "" ||
+			res.doc.Find("input[name=rate_limit]").AttrOr("value", "") != bad || res.doc.Find("input[name=name]").AttrOr("value", "") != "Capped" {
+			t.Errorf("rate limit %q = %d, error %q", bad, res.status, text(res, "[data-testid=rate-limit-error]"))
+		}
+	}
+	if n := p.tokenCount(t); n != 0 {
+		t.Fatalf("refusals stored %d tokens", n)
+	}
+
+	// Created with it: the secret page and the list say so.
+	f = tokenForm("Capped", "sandbox", "30", "fleet/fleet:read")
+	f.Set("rate_limit", "120")
+	res = b.post("/tokens", f)
+	plain := secretOf(t, res)
+	if got := text(res, "[data-testid=token-rate-limit]"); !strings.Contains(got, "120 requests per minute") {
+		t.Errorf("secret page rate limit = %q", got)
+	}
+	list := b.get("/tokens")
+	id := tokenID(t, list, token.Hint(plain))
+	if got := rateLimitOf(list, id); got != "120" {
+		t.Errorf("listed rate limit = %q, want 120", got)
+	}
+	_, plainID := createToken(t, b, tokenForm("Plain", "sandbox", "30", "fleet/fleet:read"))
+	if got := rateLimitOf(b.get("/tokens"), plainID); got != "" {
+		t.Errorf("a token without a limit shows %q", got)
+	}
+
+	// Changed and cleared from the list row's form.
+	action := list.doc.Find("[data-testid=token][data-id='"+itoa(id)+"'] [data-testid=rate-limit-form]").AttrOr("action", "")
+	if action != "/tokens/"+itoa(id)+"/rate-limit" {
+		t.Fatalf("the row's rate limit form posts to %q", action)
+	}
+	if res := b.post(action, url.Values{"rate_limit": {"30"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("set = %d", res.status)
+	}
+	list = b.get("/tokens")
+	if got := rateLimitOf(list, id); got != "30" || !strings.Contains(text(list, "[data-testid=flash]"), "30 requests per minute") {
+		t.Errorf("after setting 30: listed %q, flash %q", got, text(list, "[data-testid=flash]"))
+	}
+	if got := list.doc.Find("#rate-limit-"+itoa(id)).AttrOr("value", ""); got != "30" {
+		t.Errorf("the row's form shows %q, want 30", got)
+	}
+	b.post(action, url.Values{"rate_limit": {"0"}})
+	list = b.get("/tokens")
+	if got := rateLimitOf(list, id); got != "30" || !strings.Contains(text(list, "[data-testid=flash]"), "not changed") {
+		t.Errorf("after a refused 0: listed %q, flash %q", got, text(list, "[data-testid=flash]"))
+	}
+	b.post(action, url.Values{"rate_limit": {""}})
+	list = b.get("/tokens")
+	if got := rateLimitOf(list, id); got != "" || !strings.Contains(text(list, "[data-testid=flash]"), "no rate limit of its own") {
+		t.Errorf("after clearing: listed %q, flash %q", got, text(list, "[data-testid=flash]"))
+	}
+
+	// Only the owner sets it: the partner admin sees the token but may not,
+	// another partner does not see it at all.
+	if res := signedInAs(t, p, "admin@harbor.test").post(action, url.Values{"rate_limit": {"5"}}); res.status != http.StatusForbidden {
+		t.Errorf("partner admin sets it = %d, want 403", res.status)
+	}
+	if res := signedInAs(t, p, "dev@crane.test").post(action, url.Values{"rate_limit": {"5"}}); res.status != http.StatusNotFound {
+		t.Errorf("another partner sets it = %d, want 404", res.status)
+	}
+	if got, _ := p.store.TokenByID(context.Background(), id); got.RateLimitPerMinute != nil {
+		t.Errorf("refused changes stored %d", *got.RateLimitPerMinute)
 	}
 }

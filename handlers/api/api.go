@@ -114,7 +114,7 @@ func Register(g *echo.Group, a *API) {
 		g.GET("/tokens", a.listTokens, auth)
 		g.POST("/tokens", a.createToken, auth)
 		g.GET("/tokens/:id", a.getToken, auth)
-		g.PATCH("/tokens/:id", a.renameToken, auth)
+		g.PATCH("/tokens/:id", a.updateToken, auth)
 		g.DELETE("/tokens/:id", a.revokeToken, auth)
 		g.POST("/tokens/:id/regenerate", a.regenerateToken, auth)
 		g.POST("/tokens/:id/approve", a.approveToken, auth)

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,7 +27,9 @@ type tokenJSON struct {
 	ExpiresAt   time.Time  `json:"expires_at"`
 	LastUsedAt  *time.Time `json:"last_used_at"`
 	LastUsedIP  *string    `json:"last_used_ip"`
-	Owner       tokenOwner `json:"owner"`
+	// RateLimit is the token's own requests per minute; null for none.
+	RateLimit *int       `json:"rate_limit_per_minute"`
+	Owner     tokenOwner `json:"owner"`
 }
 
 type tokenOwner struct {
@@ -46,11 +50,19 @@ type tokenCreate struct {
 	Environment string   `json:"environment"`
 	ExpiresIn   int      `json:"expires_in_days"`
 	Scopes      []string `json:"scopes"`
+	// RateLimit is optional; null or left out is none.
+	RateLimit *int `json:"rate_limit_per_minute"`
 }
 
-type tokenRename struct {
-	Name string `json:"name"`
+// tokenUpdate changes the fields it holds (schema TokenUpdate). The rate
+// limit is read raw: null (remove it) and absent (keep it) differ.
+type tokenUpdate struct {
+	Name      *string         `json:"name"`
+	RateLimit json.RawMessage `json:"rate_limit_per_minute"`
 }
+
+// rateMessage is the API's wording of a bad rate_limit_per_minute.
+var rateMessage = fmt.Sprintf("must be a whole number from 1 to %d, or null for no limit of the token's own.", pat.MaxRatePerMinute)
 
 type tokenRegenerate struct {
 	GraceSeconds int `json:"grace_seconds"`
@@ -59,7 +71,7 @@ type tokenRegenerate struct {
 func tokenOf(t *store.Token) tokenJSON {
 	return tokenJSON{ID: t.ID, Name: t.Name, Hint: t.Hint, Environment: t.Environment, Scopes: append([]string{}, t.Scopes...),
 		Status: t.Status(time.Now()), CreatedAt: utc(t.CreatedAt), ExpiresAt: utc(t.ExpiresAt),
-		LastUsedAt: utcPtr(t.LastUsedAt), LastUsedIP: t.LastUsedIP,
+		LastUsedAt: utcPtr(t.LastUsedAt), LastUsedIP: t.LastUsedIP, RateLimit: t.RateLimitPerMinute,
 		Owner: tokenOwner{ID: t.UserID, Name: t.OwnerName, Email: t.OwnerEmail}}
 }
 
@@ -67,6 +79,8 @@ func tokenOf(t *store.Token) tokenJSON {
 func tokenDomainError(err error) error {
 	var in *pat.InputError
 	switch {
+	case errors.As(err, &in) && in.Field == "rate_limit":
+		return invalidInput("rate_limit_per_minute", rateMessage)
 	case errors.As(err, &in):
 		return invalidInput(in.Field, in.Message)
 	case errors.Is(err, pat.ErrNotFound):
@@ -166,7 +180,8 @@ func (a *API) createToken(c echo.Context) error {
 				Message: "Creating a live token needs your password: confirm it in the portal at /confirm-password, then try again."}
 		}
 	}
-	created, err := a.Tokens.Create(c.Request().Context(), actor, pat.Input{Name: in.Name, Environment: in.Environment, Days: in.ExpiresIn, Scopes: in.Scopes})
+	created, err := a.Tokens.Create(c.Request().Context(), actor, pat.Input{Name: in.Name, Environment: in.Environment, Days: in.ExpiresIn, Scopes: in.Scopes,
+		RatePerMinute: in.RateLimit})
 	if err != nil {
 		return tokenDomainError(err)
 	}
@@ -187,17 +202,34 @@ func (a *API) getToken(c echo.Context) error {
 	return c.JSON(http.StatusOK, tokenOf(t))
 }
 
-// renameToken renames the caller's own token.
-func (a *API) renameToken(c echo.Context) error {
+// updateToken renames the caller's own token and/or sets its own rate
+// limit (null removes it): the fields sent change, in one transaction.
+func (a *API) updateToken(c echo.Context) error {
+	// Renaming and limiting need the same scope (portal:tokens:write);
+	// the token service checks each action.
 	actor, id, err := a.tokenID(c, access.RenameToken)
 	if err != nil {
 		return err
 	}
-	var in tokenRename
+	var in tokenUpdate
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	t, err := a.Tokens.Rename(c.Request().Context(), actor, id, in.Name)
+	ch := pat.Change{Name: in.Name}
+	if len(in.RateLimit) > 0 {
+		ch.SetRateLimit = true
+		if string(in.RateLimit) != "null" {
+			var n int
+			if err := json.Unmarshal(in.RateLimit, &n); err != nil {
+				return invalidInput("rate_limit_per_minute", rateMessage)
+			}
+			ch.RatePerMinute = &n
+		}
+	}
+	if ch.Name == nil && !ch.SetRateLimit {
+		return invalidInput("name", "send name, rate_limit_per_minute or both.")
+	}
+	t, err := a.Tokens.Update(c.Request().Context(), actor, id, ch)
 	if err != nil {
 		return tokenDomainError(err)
 	}

@@ -178,3 +178,101 @@ func TestBearerRefusals(t *testing.T) {
 		})
 	}
 }
+
+// limitedBody is a token as the API answers it, with its own rate limit.
+type limitedBody struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	RateLimit *int   `json:"rate_limit_per_minute"`
+}
+
+func TestTokenRateLimitThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).withCatalog()
+	dev := e.signIn("dev@harbor.test")
+
+	// Created with a limit, and without one (null in the answer).
+	rec := e.call(dev, http.MethodPost, "/api/v1/tokens",
+		`{"name":"capped","environment":"sandbox","expires_in_days":30,"scopes":["fleet/fleet:read"],"rate_limit_per_minute":120}`)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("create with a limit = %d %s", rec.Code, rec.Body)
+	}
+	capped := decodeBody[limitedBody](t, rec)
+	if capped.RateLimit == nil || *capped.RateLimit != 120 {
+		t.Errorf("created limit = %v, want 120", capped.RateLimit)
+	}
+	plain := e.createToken(dev, "sandbox", "fleet/fleet:read")
+	got := decodeBody[limitedBody](t, e.call(dev, http.MethodGet, "/api/v1/tokens/"+strconv.FormatInt(plain.ID, 10), ""))
+	if got.RateLimit != nil || !strings.Contains(e.call(dev, http.MethodGet, "/api/v1/tokens", "").Body.String(), `"rate_limit_per_minute":null`) {
+		t.Errorf("a token without a limit: %v, want null", got.RateLimit)
+	}
+	want(t, "create with limit 0", e.callOff(dev, http.MethodPost, "/api/v1/tokens",
+		`{"name":"x","environment":"sandbox","expires_in_days":30,"scopes":["fleet/fleet:read"],"rate_limit_per_minute":0}`, "application/json"),
+		http.StatusUnprocessableEntity, "invalid_input")
+
+	// PATCH: the limit alone, then with the name, then removed; what is
+	// left out stays.
+	path := "/api/v1/tokens/" + strconv.FormatInt(capped.ID, 10)
+	steps := []struct {
+		body      string
+		name      string
+		rateLimit *int
+	}{
+		{`{"rate_limit_per_minute":30}`, "capped", ptr(30)},
+		{`{"name":"renamed","rate_limit_per_minute":45}`, "renamed", ptr(45)},
+		{`{"name":"again"}`, "again", ptr(45)},
+		{`{"rate_limit_per_minute":null}`, "again", nil},
+	}
+	for _, s := range steps {
+		rec := e.call(dev, http.MethodPatch, path, s.body)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("PATCH %s = %d %s", s.body, rec.Code, rec.Body)
+		}
+		got := decodeBody[limitedBody](t, rec)
+		stored := decodeBody[limitedBody](t, e.call(dev, http.MethodGet, path, ""))
+		for _, g := range []limitedBody{got, stored} {
+			if g.Name != s.name || (g.RateLimit == nil) != (s.rateLimit == nil) || (g.RateLimit != nil && *g.RateLimit != *s.rateLimit) {
+				t.Errorf("after PATCH %s: %q %v, want %q %v", s.body, g.Name, g.RateLimit, s.name, s.rateLimit)
+			}
+		}
+	}
+	var events int
+	if err := e.store.DB().Get(&events, `SELECT count(*) FROM audit_events WHERE action = 'token.rate_limit' AND target_id = $1`, capped.ID); err != nil {
+		t.Fatal(err)
+	}
+	if events != 3 {
+		t.Errorf("%d token.rate_limit events, want 3", events)
+	}
+
+	// Refusals: nothing to change, out of range, the wrong type, not the
+	// owner, a revoked token.
+	for _, tc := range []struct {
+		what, body string
+		status     int
+		code       string
+	}{
+		{"empty patch", `{}`, http.StatusUnprocessableEntity, "invalid_input"},
+		{"limit 0", `{"rate_limit_per_minute":0}`, http.StatusUnprocessableEntity, "invalid_input"},
+		{"limit too high", `{"rate_limit_per_minute":100001}`, http.StatusUnprocessableEntity, "invalid_input"},
+		{"limit as a string", `{"rate_limit_per_minute":"60"}`, http.StatusUnprocessableEntity, "invalid_input"},
+		{"unknown field", `{"rate_limit":60}`, http.StatusBadRequest, "bad_request"},
+	} {
+		rec := e.callOff(dev, http.MethodPatch, path, tc.body, "application/json")
+		want(t, tc.what, rec, tc.status, tc.code)
+		if tc.status == http.StatusUnprocessableEntity && tc.what != "empty patch" && !strings.Contains(decodeErr(t, rec).Error.Message, "rate_limit_per_minute") {
+			t.Errorf("%s: message %q does not name the field", tc.what, decodeErr(t, rec).Error.Message)
+		}
+	}
+	admin := e.signIn("admin@harbor.test")
+	want(t, "partner admin limits a colleague's token", e.call(admin, http.MethodPatch, path, `{"rate_limit_per_minute":5}`), http.StatusForbidden, "forbidden")
+	want(t, "another partner", e.call(e.signIn("admin@crane.test"), http.MethodPatch, path, `{"rate_limit_per_minute":5}`), http.StatusNotFound, "")
+	if rec := e.call(dev, http.MethodDelete, path, ""); rec.Code != http.StatusNoContent {
+		t.Fatalf("revoke = %d", rec.Code)
+	}
+	want(t, "a revoked token", e.call(dev, http.MethodPatch, path, `{"rate_limit_per_minute":5}`), http.StatusConflict, "token_closed")
+	if got := decodeBody[limitedBody](t, e.call(dev, http.MethodGet, path, "")); got.RateLimit != nil {
+		t.Errorf("refused changes stored %d", *got.RateLimit)
+	}
+}
+
+func ptr(n int) *int { return &n }

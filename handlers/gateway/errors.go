@@ -19,6 +19,7 @@ const (
 	codeMethodNotAllowed  = "method_not_allowed"
 	codeGone              = "api_retired"
 	codeRateLimited       = "rate_limited"
+	codeTokenRateLimited  = "token_rate_limited"
 	codeQuotaExceeded     = "quota_exceeded"
 	codeBadGateway        = "bad_gateway"
 	codeGatewayTimeout    = "gateway_timeout"

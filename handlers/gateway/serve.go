@@ -83,7 +83,7 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 			fmt.Sprintf("%s needs the scope %s, which this token does not hold (or which is no longer granted to you).", op.id, strings.Join(op.scopes, " or ")), rid)
 		return
 	}
-	if !g.limit(x, r, grant, rid) {
+	if !g.limit(x, r, p, grant, rid) {
 		return
 	}
 	if entry.deprecation != "" {
@@ -183,25 +183,55 @@ func validationMessage(err error) string {
 	return "The request does not match the API's document."
 }
 
-// limit applies the partner's rate limit and monthly quota for the group
-// through which it reaches the API, setting the RateLimit headers; false
-// when the call was refused (and answered).
-func (g *Gateway) limit(x *exchange, r *http.Request, grant *credential.APIGrant, rid string) bool {
+// tokenPolicy names a token's own limit in the RateLimit headers.
+const tokenPolicy = "token"
+
+// limit applies the limits of the call, setting the RateLimit headers:
+// the token's own rate limit when its owner set one, the partner's rate
+// limit for the access group through which it reaches the API, and the
+// group's monthly quota; false when the call was refused (and answered).
+//
+// The token's own limit is checked first, so that the calls it refuses
+// spend nothing of the partner's: one token at its cap cannot use up what
+// its colleagues share. Of two limits that both allow the call, the
+// headers report the one with fewer calls left.
+func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, grant *credential.APIGrant, rid string) bool {
 	l := grant.Limit
-	if g.d.Limiter != nil && l.PerMinute > 0 {
-		d, err := g.d.Limiter.Allow(r.Context(), l.RateKey, l.PerMinute)
-		if err != nil {
-			// The limiter's own failure mode decided already (it wraps
-			// the backend); an error here means "refuse".
-			x.Header().Set("Retry-After", "1")
-			writeError(x, http.StatusServiceUnavailable, codeUnavailable, "Rate limits cannot be checked right now; try again shortly.", rid)
-			return false
+	if g.d.Limiter != nil && (l.PerMinute > 0 || p.TokenLimit > 0) {
+		var td ratelimit.Decision
+		if p.TokenLimit > 0 {
+			d, err := g.d.Limiter.Allow(r.Context(), p.TokenRateKey, p.TokenLimit)
+			if err != nil {
+				limiterDown(x, rid)
+				return false
+			}
+			if !d.Allowed {
+				ratelimit.SetHeaders(x.Header(), tokenPolicy, d)
+				writeError(x, http.StatusTooManyRequests, codeTokenRateLimited,
+					fmt.Sprintf("This token's own limit is %d requests per minute, set by its owner in the portal below your organisation's limits. Retry after %d s.", p.TokenLimit, retrySeconds(d.RetryAfter)), rid)
+				return false
+			}
+			td = d
 		}
-		ratelimit.SetHeaders(x.Header(), l.Policy, d)
-		if !d.Allowed {
-			writeError(x, http.StatusTooManyRequests, codeRateLimited,
-				fmt.Sprintf("Your organisation's limit for this API is %d requests per minute (access group %q). Retry after %d s.", l.PerMinute, l.Policy, retrySeconds(d.RetryAfter)), rid)
-			return false
+		if l.PerMinute > 0 {
+			d, err := g.d.Limiter.Allow(r.Context(), l.RateKey, l.PerMinute)
+			if err != nil {
+				limiterDown(x, rid)
+				return false
+			}
+			if !d.Allowed {
+				ratelimit.SetHeaders(x.Header(), l.Policy, d)
+				writeError(x, http.StatusTooManyRequests, codeRateLimited,
+					fmt.Sprintf("Your organisation's limit for this API is %d requests per minute (access group %q). Retry after %d s.", l.PerMinute, l.Policy, retrySeconds(d.RetryAfter)), rid)
+				return false
+			}
+			if td.Limit <= 0 || !closer(td, d) {
+				ratelimit.SetHeaders(x.Header(), l.Policy, d)
+			} else {
+				ratelimit.SetHeaders(x.Header(), tokenPolicy, td)
+			}
+		} else {
+			ratelimit.SetHeaders(x.Header(), tokenPolicy, td)
 		}
 	}
 	if g.d.Quota != nil && l.MonthlyQuota > 0 {
@@ -221,6 +251,23 @@ func (g *Gateway) limit(x *exchange, r *http.Request, grant *credential.APIGrant
 		}
 	}
 	return true
+}
+
+// limiterDown answers a call whose limits cannot be checked. The
+// limiter's own failure mode decided already (it wraps the backend): an
+// error means "refuse".
+func limiterDown(x *exchange, rid string) {
+	x.Header().Set("Retry-After", "1")
+	writeError(x, http.StatusServiceUnavailable, codeUnavailable, "Rate limits cannot be checked right now; try again shortly.", rid)
+}
+
+// closer reports whether decision a, of two that allowed a call, is closer
+// to refusing than b: fewer calls left, or b's backend did not answer.
+func closer(a, b ratelimit.Decision) bool {
+	if a.Degraded != b.Degraded {
+		return b.Degraded
+	}
+	return a.Remaining < b.Remaining
 }
 
 func retrySeconds(d time.Duration) int {

@@ -75,7 +75,7 @@ func ScopeFor(act Action) string {
 		return ScopeAccessRead
 	case ViewToken, ViewPartnerTokens:
 		return ScopeTokensRead
-	case CreateToken, RevokeToken, RegenerateToken, RenameToken, ApproveToken:
+	case CreateToken, RevokeToken, RegenerateToken, RenameToken, LimitToken, ApproveToken:
 		return ScopeTokensWrite
 	}
 	return ""

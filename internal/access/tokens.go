@@ -7,14 +7,16 @@ const (
 	RegenerateToken Action = "token.regenerate"
 	RenameToken     Action = "token.rename"
 	ApproveToken    Action = "token.approve"
+	// LimitToken sets or removes the token's own rate limit.
+	LimitToken Action = "token.rate_limit"
 )
 
 // CanToken decides whether a may act on the token of ownerID in partnerID.
 // The owner manages their token; a partner admin sees, revokes and
 // approves every token of their partner; staff see and revoke any. Only
-// the owner regenerates (it reveals a new secret) or renames. Somebody
-// else's token in another partner, or a colleague's for a developer, is
-// Hidden: it answers like one that does not exist.
+// the owner regenerates (it reveals a new secret), renames or sets its own
+// rate limit. Somebody else's token in another partner, or a colleague's
+// for a developer, is Hidden: it answers like one that does not exist.
 func CanToken(a Actor, act Action, ownerID, partnerID int64) Decision {
 	if a.UserID == 0 || a.Role == "" || partnerID == 0 {
 		return Deny
@@ -24,7 +26,7 @@ func CanToken(a Actor, act Action, ownerID, partnerID int64) Decision {
 	switch {
 	case owner:
 		switch act {
-		case ViewToken, RevokeToken, RegenerateToken, RenameToken:
+		case ViewToken, RevokeToken, RegenerateToken, RenameToken, LimitToken:
 			return Allow
 		case ApproveToken:
 			return allowIf(admin)

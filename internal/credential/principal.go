@@ -19,6 +19,12 @@ type Principal struct {
 	// Hint is the display form of the credential (ptc_sbx_…abcd).
 	Hint      string
 	ExpiresAt time.Time
+	// TokenLimit is the token's own requests per minute, across every
+	// API, on top of its partner's access-group limits; 0 for none.
+	// TokenRateKey ("rlt:TOKEN") is its rate limiter key, computed once
+	// here, not per request.
+	TokenLimit   int
+	TokenRateKey string
 	// apis maps an API slug to the effective scopes on it, sorted.
 	apis map[string]*APIGrant
 	// portal are the effective portal scopes, sorted.

@@ -163,6 +163,10 @@ func (v *Verifier) fetch(ctx context.Context, key [32]byte, now time.Time) (*ent
 func principal(a *store.TokenAuth, granted *catalog.Access) *Principal {
 	p := &Principal{TokenID: a.ID, UserID: a.UserID, PartnerID: a.PartnerID, Role: a.Role,
 		Environment: a.Environment, ExpiresAt: a.ExpiresAt, apis: map[string]*APIGrant{}}
+	if a.RateLimitPerMinute != nil && *a.RateLimitPerMinute > 0 {
+		p.TokenLimit = *a.RateLimitPerMinute
+		p.TokenRateKey = "rlt:" + strconv.FormatInt(a.ID, 10)
+	}
 	for _, sc := range a.Scopes {
 		api, scope, ok := strings.Cut(sc, "/")
 		if !ok {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -334,4 +335,44 @@ func TestLastUseIsWrittenInBatches(t *testing.T) {
 	if got.LastUsedAt == nil || got.LastUsedIP == nil || *got.LastUsedIP != "192.0.2.7" {
 		t.Errorf("last use = %v from %v, want now from 192.0.2.7", got.LastUsedAt, got.LastUsedIP)
 	}
+}
+
+// A token's own rate limit travels in its principal, with its limiter key
+// computed once; changing it reaches a listening node's cache at once.
+func TestTokenLimitInThePrincipal(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	v := f.listening(t)
+	dev := f.actor(t, "dev@harbor.test")
+	plain := f.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read")
+	p, err := v.Verify(ctx, plain.Plaintext, "sandbox", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TokenLimit != 0 || p.TokenRateKey != "" {
+		t.Errorf("no limit of its own: TokenLimit %d, key %q", p.TokenLimit, p.TokenRateKey)
+	}
+	n := 30
+	if _, err := f.pats.SetRateLimit(ctx, dev, plain.Token.ID, &n); err != nil {
+		t.Fatal(err)
+	}
+	wantKey := "rlt:" + strconv.FormatInt(plain.Token.ID, 10)
+	within(t, time.Second, "limit seen", func() bool {
+		p, err = v.Verify(ctx, plain.Plaintext, "sandbox", "")
+		return err == nil && p.TokenLimit == 30
+	})
+	if p.TokenRateKey != wantKey {
+		t.Errorf("TokenRateKey = %q, want %q", p.TokenRateKey, wantKey)
+	}
+	if again, _ := v.Verify(ctx, plain.Plaintext, "sandbox", ""); again != p {
+		t.Error("a cached verification built a new principal")
+	}
+	if _, err := f.pats.SetRateLimit(ctx, dev, plain.Token.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	within(t, time.Second, "limit removal seen", func() bool {
+		p, err = v.Verify(ctx, plain.Plaintext, "sandbox", "")
+		return err == nil && p.TokenLimit == 0 && p.TokenRateKey == ""
+	})
 }

@@ -129,28 +129,105 @@ func (s *Service) Regenerate(ctx context.Context, actor access.Actor, id int64, 
 
 // Rename changes the name of the owner's token.
 func (s *Service) Rename(ctx context.Context, actor access.Actor, id int64, raw string) (*store.Token, error) {
-	t, err := s.load(ctx, actor, access.RenameToken, id)
+	return s.Update(ctx, actor, id, Change{Name: &raw})
+}
+
+// SetRateLimit gives the owner's open token its own limit of requests per
+// minute, or removes it (nil), so only the partner's access-group limits
+// apply. Gateways apply the change within moments (the credential caches
+// drop the token on its notification).
+func (s *Service) SetRateLimit(ctx context.Context, actor access.Actor, id int64, perMinute *int) (*store.Token, error) {
+	return s.Update(ctx, actor, id, Change{SetRateLimit: true, RatePerMinute: perMinute})
+}
+
+// Change is what Update changes on a token; what it leaves unset stays.
+type Change struct {
+	// Name is the new name; nil keeps it.
+	Name *string
+	// SetRateLimit replaces the token's own rate limit by RatePerMinute
+	// (nil removes it).
+	SetRateLimit  bool
+	RatePerMinute *int
+}
+
+// Update changes the owner's token: its name and its own rate limit, in
+// one transaction, each change with its audit event ("token.rename",
+// "token.rate_limit" with from and to). A rate limit is refused on a
+// revoked or expired token (ErrClosed); setting the one it has records
+// nothing.
+func (s *Service) Update(ctx context.Context, actor access.Actor, id int64, ch Change) (*store.Token, error) {
+	act := access.RenameToken
+	if ch.Name == nil {
+		act = access.LimitToken
+	}
+	t, err := s.load(ctx, actor, act, id)
 	if err != nil {
 		return nil, err
 	}
-	name, err := checkName(raw)
-	if err != nil {
-		return nil, err
+	if ch.Name != nil && ch.SetRateLimit && access.CanToken(actor, access.LimitToken, t.UserID, t.PartnerID) != access.Allow {
+		return nil, ErrForbidden
+	}
+	name := t.Name
+	if ch.Name != nil {
+		if name, err = checkName(*ch.Name); err != nil {
+			return nil, err
+		}
+	}
+	limitChanged := false
+	if ch.SetRateLimit {
+		if err := checkRateLimit(ch.RatePerMinute); err != nil {
+			return nil, err
+		}
+		if st := t.Status(s.now()); st == "revoked" || st == "expired" {
+			return t, ErrClosed
+		}
+		limitChanged = !sameLimit(t.RateLimitPerMinute, ch.RatePerMinute)
+	}
+	if ch.Name == nil && !limitChanged {
+		return t, nil
 	}
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		if err := tx.RenameToken(ctx, id, name); err != nil {
+		if ch.Name != nil {
+			if err := tx.RenameToken(ctx, id, name); err != nil {
+				return err
+			}
+			if err := audit.Record(ctx, tx, audit.Event{
+				Action: "token.rename", PartnerID: t.PartnerID, TargetType: "token", TargetID: id, Target: name,
+				Details: map[string]any{"from": t.Name, "to": name, "hint": t.Hint},
+			}); err != nil {
+				return err
+			}
+		}
+		if !limitChanged {
+			return nil
+		}
+		if err := tx.SetTokenRateLimit(ctx, id, ch.RatePerMinute); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{
-			Action: "token.rename", PartnerID: t.PartnerID, TargetType: "token", TargetID: id, Target: name,
-			Details: map[string]any{"from": t.Name, "to": name, "hint": t.Hint},
+			Action: "token.rate_limit", PartnerID: t.PartnerID, TargetType: "token", TargetID: id, Target: name,
+			Details: map[string]any{"from": t.RateLimitPerMinute, "to": ch.RatePerMinute, "hint": t.Hint},
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
 	t.Name = name
+	if limitChanged {
+		t.RateLimitPerMinute = nil
+		if ch.RatePerMinute != nil {
+			n := *ch.RatePerMinute
+			t.RateLimitPerMinute = &n
+		}
+	}
 	return t, nil
+}
+
+func sameLimit(a, b *int) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // Approve lets a pending live token work.

@@ -27,6 +27,10 @@ type Choices struct {
 	MaxDays     int
 	// ApprovalRequired says live tokens wait for a partner admin.
 	ApprovalRequired bool
+	// GroupRate is the highest requests-per-minute limit of the access
+	// groups through which the user reaches an API (0 when none), for the
+	// hint of the token's own limit.
+	GroupRate int
 }
 
 // Choices returns what the actor may put on a new token now.
@@ -65,6 +69,7 @@ func (s *Service) Choices(ctx context.Context, actor access.Actor) (*Choices, er
 		ch := APIChoice{Slug: a.Slug, Name: a.Name, Status: a.Status, Scopes: g.Scopes}
 		for _, gr := range g.Groups {
 			ch.Groups = append(ch.Groups, gr.Name)
+			c.GroupRate = max(c.GroupRate, gr.RatePerMinute)
 		}
 		c.APIs = append(c.APIs, ch)
 	}

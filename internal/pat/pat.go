@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -73,6 +74,10 @@ type Input struct {
 	Days int
 	// Scopes are "SLUG/SCOPE" for catalog APIs and portal scopes by name.
 	Scopes []string
+	// RatePerMinute is the token's own limit of requests per minute,
+	// across every API, on top of its partner's access-group limits; nil
+	// for none.
+	RatePerMinute *int
 }
 
 // Created is a token with its plaintext, to be shown once.
@@ -96,6 +101,39 @@ func ExpiryChoices(max int) []int {
 // DefaultExpiry is the preselected lifetime: 90 days, or the maximum when
 // that is shorter.
 func DefaultExpiry(max int) int { return min(DefaultDays, max) }
+
+// MaxRatePerMinute is the highest limit a token may carry, as for access
+// groups.
+const MaxRatePerMinute = catalog.MaxRatePerMinute
+
+// checkRateLimit accepts nil (no limit of its own) or 1 to MaxRatePerMinute.
+func checkRateLimit(n *int) error {
+	if n != nil && (*n < 1 || *n > MaxRatePerMinute) {
+		return rateLimitError()
+	}
+	return nil
+}
+
+func rateLimitError() error {
+	return &InputError{"rate_limit", fmt.Sprintf("Enter the requests per minute as a whole number from 1 to %d, or leave it empty for your organisation's limits only.", MaxRatePerMinute)}
+}
+
+// ParseRateLimit reads a rate limit as a form sends it: empty is none
+// (nil), otherwise a whole number from 1 to MaxRatePerMinute.
+func ParseRateLimit(raw string) (*int, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		return nil, rateLimitError()
+	}
+	if err := checkRateLimit(&n); err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
 
 func checkName(raw string) (string, error) {
 	name := strings.Join(strings.Fields(raw), " ")
@@ -138,6 +176,9 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (*Cr
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRateLimit(in.RatePerMinute); err != nil {
+		return nil, err
+	}
 	plain, err := token.New(kind)
 	if err != nil {
 		return nil, fmt.Errorf("create token: %w", err)
@@ -154,6 +195,7 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (*Cr
 			UserID: actor.UserID, PartnerID: actor.PartnerID, Name: name, Environment: in.Environment,
 			Hash: s.hasher.Hash(plain), Hint: token.Hint(plain), Scopes: scopes,
 			ExpiresAt: s.now().Add(time.Duration(in.Days) * 24 * time.Hour), Pending: pending,
+			RatePerMinute: in.RatePerMinute,
 		})
 		if err != nil {
 			return err
@@ -168,7 +210,8 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (*Cr
 		}
 		return audit.Record(ctx, tx, audit.Event{
 			Action: "token.create", PartnerID: actor.PartnerID, TargetType: "token", TargetID: id, Target: name,
-			Details: map[string]any{"hint": created.Hint, "environment": in.Environment, "scopes": scopes, "expires_at": created.ExpiresAt, "pending": pending},
+			Details: map[string]any{"hint": created.Hint, "environment": in.Environment, "scopes": scopes, "expires_at": created.ExpiresAt, "pending": pending,
+				"rate_limit_per_minute": in.RatePerMinute},
 		})
 	})
 	if err != nil {

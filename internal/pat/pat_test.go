@@ -2,6 +2,7 @@ package pat_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -65,6 +66,8 @@ func (f *fixture) create(t *testing.T, a access.Actor, in pat.Input) *pat.Create
 	}
 	return c
 }
+
+func ptr(n int) *int { return &n }
 
 func field(err error) string {
 	var in *pat.InputError
@@ -137,6 +140,9 @@ func TestCreateRefusals(t *testing.T) {
 		{"unknown scope", dev, func(in *pat.Input) { in.Scopes = []string{"root"} }, "scopes", nil},
 		{"admin portal scope as developer", dev, func(in *pat.Input) { in.Environment = "live"; in.Scopes = []string{access.ScopeMembersWrite} }, "scopes", nil},
 		{"portal scope on a sandbox token", dev, func(in *pat.Input) { in.Scopes = []string{access.ScopeCatalogRead} }, "scopes", nil},
+		{"rate limit of zero", dev, func(in *pat.Input) { in.RatePerMinute = ptr(0) }, "rate_limit", nil},
+		{"negative rate limit", dev, func(in *pat.Input) { in.RatePerMinute = ptr(-5) }, "rate_limit", nil},
+		{"rate limit too high", dev, func(in *pat.Input) { in.RatePerMinute = ptr(pat.MaxRatePerMinute + 1) }, "rate_limit", nil},
 		{"staff have no partner", staff, func(*pat.Input) {}, "", pat.ErrForbidden},
 	}
 	for _, tc := range tests {
@@ -315,5 +321,101 @@ func TestExpiryNoticesGoOutOnce(t *testing.T) {
 	}
 	if got := count(); got != 2 {
 		t.Errorf("after the last day began: %d expiry mails, want 2", got)
+	}
+}
+
+// auditOf returns the details of the events of one action, newest first.
+func (f *fixture) auditOf(t *testing.T, action string) []map[string]any {
+	t.Helper()
+	es, err := f.st.ListAuditEvents(context.Background(), store.AuditFilter{Action: action})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, e := range es {
+		var d map[string]any
+		if err := json.Unmarshal(e.Details, &d); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func TestTokenRateLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	dev := f.actor(t, "dev@harbor.test")
+	c := f.create(t, dev, pat.Input{Name: "capped", Environment: "sandbox", Days: 7, Scopes: []string{"fleet/fleet:read"}, RatePerMinute: ptr(60)})
+	id := c.Token.ID
+	if got := c.Token.RateLimitPerMinute; got == nil || *got != 60 {
+		t.Fatalf("created with limit %v, want 60", got)
+	}
+	if d := f.auditOf(t, "token.create"); len(d) != 1 || d[0]["rate_limit_per_minute"] != float64(60) {
+		t.Errorf("token.create details %v, want rate_limit_per_minute 60", d)
+	}
+	// Regenerating keeps it, like every other setting.
+	n, err := f.svc.Regenerate(ctx, dev, id, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Token.RateLimitPerMinute; got == nil || *got != 60 {
+		t.Errorf("after regenerating: limit %v, want 60", got)
+	}
+
+	// The owner changes it, then removes it; each change is audited with
+	// from and to, and setting the same value again records nothing.
+	if tk, err := f.svc.SetRateLimit(ctx, dev, id, ptr(10)); err != nil || tk.RateLimitPerMinute == nil || *tk.RateLimitPerMinute != 10 {
+		t.Fatalf("set to 10: %v %v", tk, err)
+	}
+	if _, err := f.svc.SetRateLimit(ctx, dev, id, ptr(10)); err != nil {
+		t.Fatal(err)
+	}
+	if tk, err := f.svc.SetRateLimit(ctx, dev, id, nil); err != nil || tk.RateLimitPerMinute != nil {
+		t.Fatalf("remove: %v %v", tk, err)
+	}
+	if got, _ := f.st.TokenByID(ctx, id); got.RateLimitPerMinute != nil {
+		t.Errorf("stored limit after removal = %d", *got.RateLimitPerMinute)
+	}
+	want := []map[string]any{
+		{"from": float64(10), "to": nil, "hint": n.Token.Hint},
+		{"from": float64(60), "to": float64(10), "hint": n.Token.Hint},
+	}
+	if diff := cmp.Diff(want, f.auditOf(t, "token.rate_limit")); diff != "" {
+		t.Errorf("token.rate_limit events (-want +got):\n%s", diff)
+	}
+
+	// Refusals: out of range, not the owner, a revoked token.
+	for _, bad := range []int{0, -1, pat.MaxRatePerMinute + 1} {
+		if _, err := f.svc.SetRateLimit(ctx, dev, id, &bad); field(err) != "rate_limit" {
+			t.Errorf("limit %d: %v, want a rate_limit input error", bad, err)
+		}
+	}
+	for who, want := range map[string]error{"admin@harbor.test": pat.ErrForbidden, "am@portico.test": pat.ErrForbidden, "dev@crane.test": pat.ErrNotFound} {
+		if _, err := f.svc.SetRateLimit(ctx, f.actor(t, who), id, ptr(5)); !errors.Is(err, want) {
+			t.Errorf("%s sets the limit: %v, want %v", who, err, want)
+		}
+	}
+	// Renaming and limiting at once is one change; a refused limit renames nothing.
+	name := "both"
+	if _, err := f.svc.Update(ctx, dev, id, pat.Change{Name: &name, SetRateLimit: true, RatePerMinute: ptr(0)}); field(err) != "rate_limit" {
+		t.Errorf("update with a bad limit: %v", err)
+	}
+	tk, err := f.svc.Update(ctx, dev, id, pat.Change{Name: &name, SetRateLimit: true, RatePerMinute: ptr(7)})
+	if err != nil || tk.Name != "both" || tk.RateLimitPerMinute == nil || *tk.RateLimitPerMinute != 7 {
+		t.Fatalf("update name and limit: %+v %v", tk, err)
+	}
+	if got, _ := f.st.TokenByID(ctx, id); got.Name != "both" || got.RateLimitPerMinute == nil || *got.RateLimitPerMinute != 7 {
+		t.Errorf("stored after update: %q %v", got.Name, got.RateLimitPerMinute)
+	}
+	if len(f.auditOf(t, "token.rename")) != 1 || len(f.auditOf(t, "token.rate_limit")) != 3 {
+		t.Errorf("update recorded %d renames and %d limit changes, want 1 and 3", len(f.auditOf(t, "token.rename")), len(f.auditOf(t, "token.rate_limit")))
+	}
+	if _, err := f.svc.Revoke(ctx, dev, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SetRateLimit(ctx, dev, id, ptr(5)); !errors.Is(err, pat.ErrClosed) {
+		t.Errorf("limit on a revoked token: %v, want ErrClosed", err)
 	}
 }

@@ -25,6 +25,8 @@ type TokenAuth struct {
 	// replaced; it works until PreviousUntil.
 	Previous      bool       `db:"previous"`
 	PreviousUntil *time.Time `db:"previous_until"`
+	// RateLimitPerMinute is the token's own limit; nil for none.
+	RateLimitPerMinute *int `db:"rate_limit_per_minute"`
 }
 
 // TokenAuthByHash finds the token whose current or (within its grace
@@ -34,7 +36,7 @@ func (s *Store) TokenAuthByHash(ctx context.Context, hash []byte) (*TokenAuth, e
 	err := s.q.GetContext(ctx, &a, `
 		SELECT t.id, t.user_id, t.partner_id, u.role, t.environment, t.scopes, t.expires_at, t.pending,
 		       t.revoked_at IS NOT NULL AS revoked, u.status = 'active' AS user_active, p.status = 'active' AS partner_active,
-		       t.hash <> $1 AS previous, t.previous_until
+		       t.hash <> $1 AS previous, t.previous_until, t.rate_limit_per_minute
 		FROM tokens t JOIN users u ON u.id = t.user_id JOIN partners p ON p.id = t.partner_id
 		WHERE t.hash = $1 OR (t.previous_hash = $1 AND t.previous_until > now())`, hash)
 	if err != nil {

@@ -34,6 +34,9 @@ type Token struct {
 	RegeneratedAt *time.Time     `db:"regenerated_at"`
 	LastUsedAt    *time.Time     `db:"last_used_at"`
 	LastUsedIP    *string        `db:"last_used_ip"`
+	// RateLimitPerMinute is the token's own limit, below its partner's
+	// access-group limits; nil when only those apply.
+	RateLimitPerMinute *int `db:"rate_limit_per_minute"`
 	// OwnerName and OwnerEmail are filled by the list queries.
 	OwnerName  string `db:"owner_name"`
 	OwnerEmail string `db:"owner_email"`
@@ -55,7 +58,7 @@ func (t *Token) Status(now time.Time) string {
 
 const tokenColumns = `t.id, t.user_id, t.partner_id, t.name, t.environment, t.hint, t.scopes, t.created_at, t.expires_at,
 	t.pending, t.approved_at, t.revoked_at, t.revoked_by, t.revoke_reason, t.previous_until, t.regenerated_at,
-	t.last_used_at, host(t.last_used_ip) AS last_used_ip, u.name AS owner_name, u.email AS owner_email`
+	t.last_used_at, host(t.last_used_ip) AS last_used_ip, t.rate_limit_per_minute, u.name AS owner_name, u.email AS owner_email`
 
 // NewToken is what InsertToken stores.
 type NewToken struct {
@@ -66,15 +69,17 @@ type NewToken struct {
 	Scopes            []string
 	ExpiresAt         time.Time
 	Pending           bool
+	// RatePerMinute is the token's own limit; nil for none.
+	RatePerMinute *int
 }
 
 // InsertToken stores a new token and returns its id.
 func (s *Store) InsertToken(ctx context.Context, n NewToken) (int64, error) {
 	var id int64
 	err := s.q.GetContext(ctx, &id, `
-		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at, pending)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		n.UserID, n.PartnerID, n.Name, n.Environment, n.Hash, n.Hint, stringArray(n.Scopes), n.ExpiresAt, n.Pending)
+		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at, pending, rate_limit_per_minute)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		n.UserID, n.PartnerID, n.Name, n.Environment, n.Hash, n.Hint, stringArray(n.Scopes), n.ExpiresAt, n.Pending, n.RatePerMinute)
 	if err != nil {
 		return 0, fmt.Errorf("insert token %q: %w", n.Name, err)
 	}
@@ -186,6 +191,20 @@ func (s *Store) RenameToken(ctx context.Context, id int64, name string) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("rename token %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// SetTokenRateLimit changes a token's own requests-per-minute limit; nil
+// removes it. The token's cached verifications are dropped on every node
+// (trigger tokens_limit_notify).
+func (s *Store) SetTokenRateLimit(ctx context.Context, id int64, perMinute *int) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE tokens SET rate_limit_per_minute = $2 WHERE id = $1`, id, perMinute)
+	if err != nil {
+		return fmt.Errorf("set rate limit of token %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set rate limit of token %d: %w", id, ErrNotFound)
 	}
 	return nil
 }
