@@ -298,3 +298,65 @@ func TestLifecycleHeaders(t *testing.T) {
 		t.Errorf("retired: %d %s", resp.StatusCode, e.Error.Code)
 	}
 }
+
+// On /live the upstream owns the data; what the gateway guarantees is the
+// partner it names. An upstream that scopes its work orders by
+// X-Portico-Partner answers partner B's token on partner A's work order
+// with 404, whatever partner header B's request carried.
+func TestLiveIsolation(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	owner := map[string]string{} // work order id -> partner id
+	var mu sync.Mutex
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		partner := r.Header.Get("X-Portico-Partner")
+		id := strings.TrimPrefix(r.URL.Path, "/work-orders/")
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodPost {
+			owner["WO-000001"] = partner
+			w.WriteHeader(http.StatusCreated)
+			return
+		}
+		if owner[id] != partner {
+			// The gateway passes the request id on: upstream errors can
+			// carry it in the same shape.
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"error":{"code":"not_found","message":"No such work order.","request_id":"` + r.Header.Get("X-Request-Id") + `"}}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"id":"` + id + `"}`))
+	}))
+	defer up.Close()
+	f.setUpstream(t, "maintenance", up.URL)
+	a := f.token(t, "dev@harbor.test", "live", "maintenance/maintenance:read", "maintenance/maintenance:write").Plaintext
+	// Crane is not granted Maintenance: grant its developer the group to
+	// reach the operation at all, so the upstream decides.
+	if _, err := f.st.DB().Exec(`INSERT INTO grants (access_group_id, partner_id, user_id)
+		SELECT g.id, u.partner_id, u.id FROM access_groups g, users u WHERE g.name = 'Port operations' AND u.email = 'dev@crane.test'`); err != nil {
+		t.Fatal(err)
+	}
+	b := f.token(t, "dev@crane.test", "live", "maintenance/maintenance:read").Plaintext
+	body := `{"spreader_id":"SPR-0042","title":"Twistlock sensor check","type":"corrective"}`
+	req, _ := http.NewRequest("POST", f.srv.URL+"/live/maintenance/work-orders", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+a)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create = %d", resp.StatusCode)
+	}
+	if resp, _ := f.call(t, "GET", "/live/maintenance/work-orders/WO-000001", a, nil); resp.StatusCode != 200 {
+		t.Errorf("owner reads its work order: %d", resp.StatusCode)
+	}
+	mu.Lock()
+	claimed := owner["WO-000001"]
+	mu.Unlock()
+	if resp, _ := f.call(t, "GET", "/live/maintenance/work-orders/WO-000001", b, map[string]string{"X-Portico-Partner": claimed}); resp.StatusCode != 404 {
+		t.Errorf("another partner (claiming the owner's partner header) reads it: %d, want 404", resp.StatusCode)
+	}
+}
