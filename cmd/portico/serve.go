@@ -95,17 +95,15 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	senderCtx, stopSender := context.WithCancel(context.Background())
 	senderDone := make(chan struct{})
 	go func() { defer close(senderDone); sender.Run(senderCtx) }()
-	defer func() { stopSender(); <-senderDone }()
+	usesDone := make(chan struct{})
+	// Stopping waits for the mail sender and for the last batch of token
+	// uses to be written.
+	defer func() { stopSender(); <-senderDone; <-usesDone }()
 	go sweepSessions(senderCtx, st, e.log)
 	// The credential cache follows the database's notifications; token
 	// uses are written in batches, the last batch after the server stops.
-	listening := make(chan struct{})
-	go func() {
-		if err := verifier.Listen(senderCtx, cfg.DatabaseURL, e.log, listening); err != nil {
-			e.log.Error("credential cache listener", "err", err)
-		}
-	}()
-	go verifier.Run(senderCtx, 10*time.Second, e.log)
+	go listenForChanges(senderCtx, verifier, cfg.DatabaseURL, e.log)
+	go func() { defer close(usesDone); verifier.Run(senderCtx, 10*time.Second, e.log) }()
 	go noticeExpiringTokens(senderCtx, pat.New(st, hasher, mail.NewOutbox(st), cfg.BaseURL.String()), sender, e.log)
 	e.log.Info("portico ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version, "startup_ms", time.Since(start).Milliseconds())
 	return serveOn(ctx, e.log, ln, app)
@@ -141,6 +139,26 @@ func serveOn(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Hand
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listenForChanges keeps the credential cache listening for the
+// database's change notifications, starting again (with back-off) if the
+// listener fails, so revocations keep reaching this node in milliseconds.
+func listenForChanges(ctx context.Context, v *credential.Verifier, dsn string, log *slog.Logger) {
+	wait := time.Second
+	for ctx.Err() == nil {
+		err := v.Listen(ctx, dsn, log, nil)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Error("credential cache listener stopped; cached verifications expire within a minute until it is back", "err", err, "retry_in", wait.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, time.Minute)
+	}
 }
 
 // limits returns the gateway's rate limiter and quota counter: shared

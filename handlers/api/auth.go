@@ -30,14 +30,18 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		r := c.Request()
-		if r.URL.Query().Has("access_token") || strings.Contains(r.URL.RawQuery, "ptc_") {
+		if q := r.URL.Query(); q.Has("access_token") || strings.Contains(q.Encode(), "ptc_") || strings.Contains(r.URL.RawQuery, "ptc_") {
 			return bearerError(c, http.StatusBadRequest, "invalid_request",
 				"Send the token in the Authorization header (Authorization: Bearer ptc_…), never in the URL, where logs and browsers keep it. Revoke that token now: it may have been recorded.")
 		}
 		var actor access.Actor
 		ok := false
 		if h := r.Header.Get(echo.HeaderAuthorization); h != "" {
-			plain, found := strings.CutPrefix(h, "Bearer ")
+			found := len(h) > 7 && strings.EqualFold(h[:7], "Bearer ")
+			plain := ""
+			if found {
+				plain = h[7:]
+			}
 			if !found || a.Verifier == nil {
 				return bearerError(c, http.StatusBadRequest, "invalid_request", "The Authorization header must be \"Bearer\" followed by a personal access token.")
 			}

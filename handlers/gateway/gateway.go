@@ -159,18 +159,21 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string)
 	x.call = calls.Call{At: start, Method: r.Method, Path: r.URL.Path, ClientIP: clientIP,
 		UserAgent: r.UserAgent(), RequestID: rid, BytesIn: max(r.ContentLength, 0)}
 	defer func() {
-		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
+		p := recover()
+		if p != nil && p != http.ErrAbortHandler {
 			g.d.Log.Error("gateway panic", "request_id", rid, "panic", p)
 			if x.status == 0 {
 				writeError(x, http.StatusInternalServerError, codeInternal, "The gateway failed to handle this call. Quote the request id to support.", rid)
 			}
 		}
+		// An aborted call (the proxy's response cut off mid-stream) is
+		// recorded too: its admission must be given back.
 		g.finish(x, start)
 		x.w = nil
 		g.pool.Put(x)
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
 	}()
 	if g.d.Recorder != nil {
 		if !g.d.Recorder.Admit() {

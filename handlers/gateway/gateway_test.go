@@ -196,6 +196,34 @@ func TestLiveProxy(t *testing.T) {
 	}
 }
 
+// A caller's Connection header names hop-by-hop headers, which httputil
+// removes: it must not remove the identity the gateway sets.
+func TestLiveProxyConnectionHeaderKeepsIdentity(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	up := newUpstream(t)
+	f.setUpstream(t, "fleet", up.URL)
+	live := f.token(t, "dev@harbor.test", "live", "fleet/fleet:read")
+	resp, _ := f.call(t, "GET", "/live/fleet/spreaders/SPR-0042", live.Plaintext, map[string]string{
+		"Connection": "X-Portico-Partner, X-Portico-Scopes, X-Portico-Token-Id, X-Request-Id",
+	})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status = %d", resp.StatusCode)
+	}
+	got := up.seen()
+	want := map[string]string{
+		"X-Portico-Partner":  strconv.FormatInt(live.Token.PartnerID, 10),
+		"X-Portico-Token-Id": strconv.FormatInt(live.Token.ID, 10),
+		"X-Portico-Scopes":   "fleet:read",
+		"X-Request-Id":       resp.Header.Get("X-Request-Id"),
+	}
+	for k, v := range want {
+		if g := got.Header.Get(k); g != v || v == "" {
+			t.Errorf("upstream saw %s = %q, want %q", k, g, v)
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -224,6 +252,8 @@ func TestErrors(t *testing.T) {
 		{"revoked answers like unknown", "GET", "/live/fleet/spreaders", revoked.Plaintext, 401, "invalid_token", `error="invalid_token"`},
 		{"sandbox token on live", "GET", "/live/fleet/spreaders", sbx, 401, "wrong_environment", `error="invalid_token"`},
 		{"token in the query", "GET", "/live/fleet/spreaders?access_token=" + live, "", 400, "invalid_request", `error="invalid_request"`},
+		{"encoded token in the query", "GET", "/live/fleet/spreaders?x=ptc%5Flive%5Fabc", live, 400, "invalid_request", `error="invalid_request"`},
+		{"token in the path", "GET", "/live/fleet/spreaders/" + live, "", 400, "invalid_request", `error="invalid_request"`},
 		{"unknown API", "GET", "/live/nope/x", live, 404, "not_found", ""},
 		{"API not granted", "GET", "/live/maintenance/work-orders", crane, 404, "not_found", ""},
 		{"no such operation", "GET", "/live/fleet/cranes", live, 404, "not_found", ""},

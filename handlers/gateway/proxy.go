@@ -47,6 +47,14 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(upstream)
 			pr.Out.Host = upstream.Host
+			// httputil has already removed the headers the caller's
+			// Connection header named: set the identity again, so a caller
+			// cannot strip it (forward put it on the inbound request).
+			for _, k := range identityHeaders {
+				if v, ok := pr.In.Header[k]; ok {
+					pr.Out.Header[k] = v
+				}
+			}
 		},
 		Transport:  transport,
 		BufferPool: bufferPool,
@@ -65,6 +73,9 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 		},
 	}
 }
+
+// identityHeaders are the headers forward sets for the upstream.
+var identityHeaders = []string{"X-Portico-Partner", "X-Portico-Token-Id", "X-Portico-Scopes", "X-Request-Id"}
 
 // forward proxies a live call to the API's upstream with the verified
 // identity as headers.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -55,6 +56,14 @@ type apis struct {
 
 	mu      sync.RWMutex
 	entries map[string]*apiEntry
+	// statuses is every API's status by slug, read in one query, so a
+	// call for an API the caller is not granted (a typo, or a flood of
+	// made-up slugs) never costs a database read.
+	statuses map[string]string
+	indexed  time.Time
+	// gen counts forgets: a load that began before one does not store
+	// what it read, which may be what the change replaced.
+	gen atomic.Uint64
 }
 
 const entryTTL = 30 * time.Second
@@ -62,9 +71,36 @@ const entryTTL = 30 * time.Second
 var errNoAPI = errors.New("no such API")
 
 func (a *apis) forget() {
+	a.gen.Add(1)
 	a.mu.Lock()
 	clear(a.entries)
+	a.statuses = nil
 	a.mu.Unlock()
+}
+
+// status returns the status of the API slug, "" when there is none.
+func (a *apis) status(ctx context.Context, slug string, now time.Time) (string, error) {
+	a.mu.RLock()
+	st, idx, at := a.statuses[slug], a.statuses, a.indexed
+	a.mu.RUnlock()
+	if idx != nil && now.Sub(at) < entryTTL {
+		return st, nil
+	}
+	gen := a.gen.Load()
+	list, err := a.store.ListAPIs(ctx)
+	if err != nil {
+		return "", err
+	}
+	m := make(map[string]string, len(list))
+	for _, api := range list {
+		m[api.Slug] = api.Status
+	}
+	a.mu.Lock()
+	if a.gen.Load() == gen {
+		a.statuses, a.indexed = m, now
+	}
+	a.mu.Unlock()
+	return m[slug], nil
 }
 
 // get returns the entry of slug, loading it when missing or stale.
@@ -75,6 +111,7 @@ func (a *apis) get(ctx context.Context, slug string, now time.Time) (*apiEntry, 
 	if e != nil && now.Sub(e.loaded) < entryTTL {
 		return e, nil
 	}
+	gen := a.gen.Load()
 	api, err := a.store.APIBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNoAPI
@@ -112,7 +149,9 @@ func (a *apis) get(ctx context.Context, slug string, now time.Time) (*apiEntry, 
 		}
 	}
 	a.mu.Lock()
-	a.entries[slug] = e
+	if a.gen.Load() == gen {
+		a.entries[slug] = e
+	}
 	a.mu.Unlock()
 	return e, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 	x.call.Environment, x.call.API = env, slug
 	// A token in the URL ends up in logs and histories: refuse it without
 	// looking at it, and never log the query.
-	if q := r.URL.RawQuery; q != "" && (strings.Contains(q, "access_token") || strings.Contains(q, "ptc_")) {
+	if tokenInURL(r) {
 		challenge(x, codeInvalidRequest, "", "")
 		writeError(x, http.StatusBadRequest, codeInvalidRequest,
 			"Send the token in the Authorization header (Authorization: Bearer ptc_…), never in the URL. Revoke that token now: it may have been recorded.", rid)
@@ -37,7 +38,7 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 		writeError(x, http.StatusUnauthorized, codeInvalidToken, "This API needs a personal access token: Authorization: Bearer ptc_…", rid)
 		return
 	}
-	plain, found := strings.CutPrefix(auth, "Bearer ")
+	plain, found := bearer(auth)
 	if !found {
 		challenge(x, codeInvalidRequest, "", "")
 		writeError(x, http.StatusBadRequest, codeInvalidRequest, `The Authorization header must be "Bearer" followed by a personal access token.`, rid)
@@ -50,11 +51,25 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 		return
 	}
 	x.call.PartnerID, x.call.TokenID = p.PartnerID, p.TokenID
-	entry, err := g.apis.get(ctx, slug, g.now())
 	grant := p.API(slug)
-	if errors.Is(err, errNoAPI) || (err == nil && grant == nil && entry.api.Status != "retired") {
+	if grant == nil {
 		// An API the caller is not granted answers like one that does
-		// not exist: the catalog shows partners only their own.
+		// not exist (the catalog shows partners only their own); a
+		// retired one says so, since grants end with it.
+		st, err := g.apis.status(ctx, slug, g.now())
+		switch {
+		case err != nil:
+			g.d.Log.Error("gateway: list APIs", "request_id", rid, "err", err)
+			writeError(x, http.StatusInternalServerError, codeInternal, "The gateway failed to load this API. Quote the request id to support.", rid)
+		case st == "retired":
+			writeError(x, http.StatusGone, codeGone, "This API was retired and answers no more calls.", rid)
+		default:
+			writeError(x, http.StatusNotFound, codeNotFound, "There is no API "+strconv.Quote(slug)+" granted to you. See the catalog in the portal.", rid)
+		}
+		return
+	}
+	entry, err := g.apis.get(ctx, slug, g.now())
+	if errors.Is(err, errNoAPI) {
 		writeError(x, http.StatusNotFound, codeNotFound, "There is no API "+strconv.Quote(slug)+" granted to you. See the catalog in the portal.", rid)
 		return
 	}
@@ -273,4 +288,30 @@ func closer(a, b ratelimit.Decision) bool {
 func retrySeconds(d time.Duration) int {
 	s := int((d + time.Second - 1) / time.Second)
 	return max(s, 1)
+}
+
+// tokenInURL reports whether the URL carries what looks like a credential,
+// percent-encoded or not.
+func tokenInURL(r *http.Request) bool {
+	return looksLikeToken(r.URL.RawQuery) || looksLikeToken(r.URL.Path)
+}
+
+func looksLikeToken(s string) bool {
+	if strings.Contains(s, "access_token") || strings.Contains(s, "ptc_") {
+		return true
+	}
+	if strings.IndexByte(s, '%') < 0 {
+		return false
+	}
+	u, err := url.QueryUnescape(s)
+	return err == nil && (strings.Contains(u, "access_token") || strings.Contains(u, "ptc_"))
+}
+
+// bearer returns the credential of an Authorization header, whose scheme
+// name is case-insensitive (RFC 7235).
+func bearer(h string) (string, bool) {
+	if len(h) < 7 || !strings.EqualFold(h[:7], "Bearer ") {
+		return "", false
+	}
+	return strings.TrimSpace(h[7:]), true
 }

@@ -322,6 +322,7 @@ func (w *Writer) shutdown(life context.Context) error {
 
 // giveUp counts and reports what shutdown could not write in time.
 func (w *Writer) giveUp() error {
+	w.closed.Store(true) // nothing drains the queue any more: admit no one
 	n := len(w.batch)
 	w.batch = w.batch[:0]
 	for {
