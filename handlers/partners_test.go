@@ -106,6 +106,22 @@ func TestCreatePartnerInvitesItsAdmin(t *testing.T) {
 	if got := text(boss.get("/"), "[data-testid=viewer]"); !strings.Contains(got, "Partner admin") || !strings.Contains(got, "Quay Partners Ltd.") {
 		t.Errorf("new partner admin's viewer = %q", got)
 	}
+	// The walk goes on: the new partner admin invites a developer, who
+	// accepts and then signs in with the password they chose.
+	if res := boss.post("/members/invitations", url.Values{"email": {"dev@quay.test"}, "role": {"developer"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("partner admin invites = %d", res.status)
+	}
+	devLink := p.lastInvitationPath(t, "dev@quay.test")
+	if res := p.browser(t).post(devLink, url.Values{"name": {"Dee Quay"}, "password": {"dee quay dee quay"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("developer accepts = %d", res.status)
+	}
+	dev := p.browser(t)
+	if res := dev.signIn("dev@quay.test", "dee quay dee quay"); res.status != http.StatusSeeOther {
+		t.Fatalf("developer signs in = %d", res.status)
+	}
+	if got := text(dev.get("/"), "[data-testid=viewer]"); !strings.Contains(got, "Dee Quay") || !strings.Contains(got, "Developer") || !strings.Contains(got, "Quay Partners Ltd.") {
+		t.Errorf("developer's viewer = %q", got)
+	}
 
 	for _, tc := range []struct{ name, email, sel, want string }{
 		{"Quay Partners Ltd", "x@quay.test", "[data-testid=partner-name-error]", "exists already"},
