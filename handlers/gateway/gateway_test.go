@@ -273,6 +273,12 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the Bearer scheme is case-insensitive", func(t *testing.T) {
+		resp, _ := f.call(t, "GET", "/live/fleet/spreaders", "", map[string]string{"Authorization": "bearer " + live})
+		if resp.StatusCode != 200 {
+			t.Errorf("lower-case scheme = %d, want 200", resp.StatusCode)
+		}
+	})
 	t.Run("invalid parameter names it", func(t *testing.T) {
 		_, e := f.call(t, "GET", "/live/fleet/spreaders?limit=abc", live, nil)
 		if !strings.Contains(e.Error.Message, `"limit"`) {
