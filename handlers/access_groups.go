@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -143,6 +144,23 @@ func (h *Handler) accessGroupForStaff(c echo.Context) (int64, error) {
 	return pathID(c, "id")
 }
 
+// groupWithAPIs loads a group and the APIs it includes; an unknown id is
+// the 404 page.
+func (h *Handler) groupWithAPIs(ctx context.Context, id int64) (*store.AccessGroup, []store.GroupAPI, error) {
+	g, err := h.store.AccessGroupByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, NotFound("This access group")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	apis, err := h.store.AccessGroupAPIs(ctx, []int64{g.ID})
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, apis, nil
+}
+
 // accessGroup shows one group: its APIs and scopes, its grants, and the
 // forms that change them.
 func (h *Handler) accessGroup(c echo.Context) error {
@@ -155,14 +173,7 @@ func (h *Handler) accessGroup(c echo.Context) error {
 
 func (h *Handler) renderAccessGroup(c echo.Context, status int, id int64, st groupPageState) error {
 	ctx := c.Request().Context()
-	g, err := h.store.AccessGroupByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This access group")
-	}
-	if err != nil {
-		return err
-	}
-	apis, err := h.store.AccessGroupAPIs(ctx, []int64{g.ID})
+	g, apis, err := h.groupWithAPIs(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -326,57 +337,4 @@ func (h *Handler) removeGroupAPI(c echo.Context) error {
 		return err
 	}
 	return h.redirectWithFlash(c, accessGroupURL(g.ID, ""), "success", api.Name+" removed from "+g.Name+": its holders lost it at once.")
-}
-
-// confirmDeleteAccessGroup asks before deleting a group, or lists the
-// partners that still hold it.
-func (h *Handler) confirmDeleteAccessGroup(c echo.Context) error {
-	id, err := h.accessGroupForStaff(c)
-	if err != nil {
-		return err
-	}
-	return h.renderDeleteAccessGroup(c, http.StatusOK, id)
-}
-
-func (h *Handler) renderDeleteAccessGroup(c echo.Context, status int, id int64) error {
-	ctx := c.Request().Context()
-	g, err := h.store.AccessGroupByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This access group")
-	}
-	if err != nil {
-		return err
-	}
-	apis, err := h.store.AccessGroupAPIs(ctx, []int64{g.ID})
-	if err != nil {
-		return err
-	}
-	partners, err := h.store.OpenGrantPartners(ctx, g.ID)
-	if err != nil {
-		return err
-	}
-	m := views.DeleteAccessGroupPage{Page: h.page(c, "Delete "+g.Name), Group: groupRow(g, apis, 0), Partners: partners}
-	if len(partners) > 0 {
-		m.Refusal = catalog.DeleteRefusal(g.Name, partners).Message
-	}
-	return h.render(c, status, views.DeleteAccessGroup(m))
-}
-
-// deleteAccessGroup deletes a group nobody holds.
-func (h *Handler) deleteAccessGroup(c echo.Context) error {
-	id, err := h.accessGroupForStaff(c)
-	if err != nil {
-		return err
-	}
-	g, err := h.groups.Delete(c.Request().Context(), id)
-	var in *catalog.InputError
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return NotFound("This access group")
-	case errors.As(err, &in):
-		return h.renderDeleteAccessGroup(c, http.StatusConflict, id)
-	case err != nil:
-		return err
-	}
-	return h.redirectWithFlash(c, "/access-groups", "success", "Access group "+g.Name+" deleted.")
 }

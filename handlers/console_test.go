@@ -17,6 +17,7 @@ import (
 
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/demo"
+	"github.com/portico/portico/internal/logtest"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/pgtest"
@@ -24,7 +25,7 @@ import (
 )
 
 // newCatalogPortalWithLogs is newCatalogPortal keeping the portal's log.
-func newCatalogPortalWithLogs(t *testing.T) (*portal, *syncBuffer) {
+func newCatalogPortalWithLogs(t *testing.T) (*portal, *logtest.Buffer) {
 	t.Helper()
 	db := pgtest.DB(t)
 	st := store.New(db)
@@ -35,7 +36,7 @@ func newCatalogPortalWithLogs(t *testing.T) (*portal, *syncBuffer) {
 	if err := demo.SeedCatalog(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	app := handlers.New(testConfig(), handlers.Deps{Log: slog.New(slog.NewTextHandler(logs, nil)), DB: db, Outbox: mail.NewOutbox(st), Mailer: noKick{}})
 	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)

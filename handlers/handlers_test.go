@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/apitest"
+	"github.com/portico/portico/internal/logtest"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pgtest"
 	"github.com/portico/portico/internal/store"
@@ -35,31 +35,13 @@ func testConfig() handlers.Config {
 	return handlers.Config{Version: "1.2.3-test", Secret: []byte("test-secret-test-secret-test-secret!"), BaseURL: "http://portal.test", MailTransport: "test"}
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // newApp returns the portal over a fresh database and the buffer its logs go to.
-func newApp(t *testing.T, db *sqlx.DB) (*echo.Echo, *syncBuffer) {
+func newApp(t *testing.T, db *sqlx.DB) (*echo.Echo, *logtest.Buffer) {
 	t.Helper()
 	if db == nil {
 		db = pgtest.DB(t)
 	}
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	return handlers.New(testConfig(), handlers.Deps{Log: log, DB: db, Outbox: mail.NewOutbox(store.New(db)), Mailer: noKick{}}), logs
 }

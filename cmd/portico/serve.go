@@ -74,7 +74,7 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	defer closeLimits()
 	// The audit writer outlives the HTTP server: calls still being served
 	// at shutdown are recorded, then the queue is flushed.
-	recorder := calls.NewWriter(st, db, calls.WriterConfig{TokenUseInterval: -1}, e.log)
+	recorder := calls.NewWriter(st, db, calls.WriterConfig{}, e.log)
 	writerCtx, stopWriter := context.WithCancel(context.Background())
 	writerDone := make(chan struct{})
 	go func() {

@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +29,7 @@ import (
 	"github.com/portico/portico/internal/apispec"
 	"github.com/portico/portico/internal/apitest"
 	"github.com/portico/portico/internal/demo"
+	"github.com/portico/portico/internal/logtest"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/pgtest"
@@ -58,25 +58,7 @@ type env struct {
 	spec   *apispec.Checker
 	router routers.Router
 	// logs holds everything the portal logged.
-	logs *syncBuffer
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *logtest.Buffer
 }
 
 func newEnv(t *testing.T) *env {
@@ -87,7 +69,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	cfg := testConfig()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	app := handlers.New(cfg, handlers.Deps{Log: slog.New(slog.NewTextHandler(logs, nil)), DB: db, Outbox: mail.NewOutbox(st), Mailer: noKick{}})
 	mountIfMissing(app, st, cfg)
 	srv := httptest.NewServer(app)

@@ -28,6 +28,7 @@ import (
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/ratelimit"
+	"github.com/portico/portico/internal/requestid"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -94,7 +95,8 @@ func New(d Deps) *Gateway {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	g := &Gateway{d: d, now: time.Now, UpstreamTimeout: 30 * time.Second, idPrefix: hex.EncodeToString(b[:]) + "-"}
-	g.apis = &apis{store: d.Store, catalog: d.Catalog, entries: map[string]*apiEntry{}, proxy: g.newProxy}
+	g.apis = &apis{store: d.Store, catalog: d.Catalog, entries: map[string]*apiEntry{}, proxy: g.newProxy,
+		timeout: func() time.Duration { return g.UpstreamTimeout }}
 	g.pool.New = func() any { return &exchange{} }
 	if d.Verifier != nil {
 		d.Verifier.OnAccessChange(g.apis.forget)
@@ -152,7 +154,7 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string)
 	*x = exchange{w: w}
 	start := g.now()
 	rid := r.Header.Get("X-Request-Id")
-	if !plainID(rid) {
+	if !requestid.Valid(rid) {
 		rid = g.idPrefix + strconv.FormatUint(g.idSeq.Add(1), 36)
 	}
 	w.Header().Set("X-Request-Id", rid)
@@ -196,20 +198,6 @@ func (g *Gateway) finish(x *exchange, start time.Time) {
 	x.call.Latency = g.now().Sub(start)
 	x.call.BytesOut = x.bytes
 	g.d.Recorder.RecordAdmitted(x.call)
-}
-
-// plainID accepts a caller's request id that is short and plain.
-func plainID(s string) bool {
-	if len(s) < 8 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // split cuts "/sandbox/fleet/spreaders/7" into sandbox, fleet, /spreaders/7.

@@ -74,7 +74,7 @@ func newLimitedOn(t testing.TB, db *sqlx.DB, perMinute int, quota *int64, limite
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := token.NewHasher(secret)
 	v := credential.NewVerifier(st, h)
-	w := calls.NewWriter(st, db, calls.WriterConfig{TokenUseInterval: -1}, log)
+	w := calls.NewWriter(st, db, calls.WriterConfig{}, log)
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = w.Run(runCtx) }()

@@ -55,7 +55,7 @@ func TestAuditAcrossPostgresRestart(t *testing.T) {
 	v := credential.NewVerifier(st, h)
 	v.TTL = time.Hour // the token stays verified from the cache while the database is down
 	w := calls.NewWriter(st, db, calls.WriterConfig{QueueSize: 64, BatchSize: 16, FlushInterval: 10 * time.Millisecond,
-		MaxBackoff: 100 * time.Millisecond, ShutdownTimeout: time.Minute, TokenUseInterval: -1}, log)
+		MaxBackoff: 100 * time.Millisecond, ShutdownTimeout: time.Minute}, log)
 	runCtx, stopWriter := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = w.Run(runCtx) }()

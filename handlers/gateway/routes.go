@@ -53,6 +53,10 @@ type apis struct {
 	store   *store.Store
 	catalog *catalog.Service
 	proxy   func(upstream *url.URL) *httputil.ReverseProxy
+	timeout func() time.Duration
+	// proxies keeps one proxy (and so one connection pool) per upstream
+	// URL and timeout across reloads of the entries.
+	proxies sync.Map // proxyKey -> *httputil.ReverseProxy
 
 	mu      sync.RWMutex
 	entries map[string]*apiEntry
@@ -67,6 +71,11 @@ type apis struct {
 }
 
 const entryTTL = 30 * time.Second
+
+type proxyKey struct {
+	upstream string
+	timeout  time.Duration
+}
 
 var errNoAPI = errors.New("no such API")
 
@@ -139,7 +148,12 @@ func (a *apis) get(ctx context.Context, slug string, now time.Time) (*apiEntry, 
 		if err != nil {
 			return nil, fmt.Errorf("upstream of API %s: %w", slug, err)
 		}
-		e.proxy = a.proxy(u)
+		k := proxyKey{u.String(), a.timeout()}
+		p, ok := a.proxies.Load(k)
+		if !ok {
+			p, _ = a.proxies.LoadOrStore(k, a.proxy(u))
+		}
+		e.proxy = p.(*httputil.ReverseProxy)
 	}
 	if api.Status == "deprecated" {
 		since := api.UpdatedAt

@@ -50,10 +50,6 @@ type WriterConfig struct {
 	// MaxBackoff is the longest pause between two attempts at a batch
 	// PostgreSQL refused (default 5 s; the first pause is 50 ms).
 	MaxBackoff time.Duration
-	// TokenUseInterval is how often the tokens' last-used time and IP are
-	// written, one statement for every token used since (default 5 s;
-	// negative: never). Needs the Store given to NewWriter.
-	TokenUseInterval time.Duration
 	// PartitionsAhead is how many days of partitions after today exist at
 	// any time (default 7).
 	PartitionsAhead int
@@ -78,9 +74,6 @@ func (c WriterConfig) withDefaults() WriterConfig {
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = 5 * time.Second
-	}
-	if c.TokenUseInterval == 0 {
-		c.TokenUseInterval = 5 * time.Second
 	}
 	if c.PartitionsAhead <= 0 {
 		c.PartitionsAhead = 7
@@ -127,7 +120,6 @@ const (
 // returning an error.
 type Writer struct {
 	db  *sqlx.DB
-	st  *store.Store
 	cfg WriterConfig
 	log *slog.Logger
 
@@ -139,17 +131,14 @@ type Writer struct {
 	written, batches, retries, refused, dropped atomic.Int64
 
 	// Owned by Run's goroutine.
-	batch    []Call
-	rollup   map[rollupKey]*rollupRow
-	uses     map[int64]store.TokenUse
-	usesSent time.Time
+	batch  []Call
+	rollup map[rollupKey]*rollupRow
 }
 
 // NewWriter returns a writer over db (st's pool when db is nil; Run needs
-// one of them). st, when not nil, also receives the tokens' last-used
-// times and IPs, written from the batches every TokenUseInterval rather
-// than on every request. Calls recorded before Run starts wait in the
-// queue.
+// one of them). Calls recorded before Run starts wait in the queue. The
+// tokens' last use is not its business: the credential verifier batches
+// it for every surface.
 func NewWriter(st *store.Store, db *sqlx.DB, cfg WriterConfig, log *slog.Logger) *Writer {
 	if db == nil && st != nil {
 		db = st.DB()
@@ -159,11 +148,10 @@ func NewWriter(st *store.Store, db *sqlx.DB, cfg WriterConfig, log *slog.Logger)
 	}
 	cfg = cfg.withDefaults()
 	return &Writer{
-		db: db, st: st, cfg: cfg, log: log,
+		db: db, cfg: cfg, log: log,
 		queue:  make(chan Call, cfg.QueueSize),
 		batch:  make([]Call, 0, cfg.BatchSize),
 		rollup: map[rollupKey]*rollupRow{},
-		uses:   map[int64]store.TokenUse{},
 	}
 }
 
@@ -245,7 +233,6 @@ func (w *Writer) Run(ctx context.Context) error {
 	}()
 	defer func() { <-maintained }()
 
-	w.usesSent = time.Now()
 	tick := time.NewTicker(w.cfg.FlushInterval)
 	defer tick.Stop()
 	for {
@@ -263,9 +250,6 @@ func (w *Writer) Run(ctx context.Context) error {
 			w.fill()
 			if len(w.batch) > 0 && !w.flush(life) {
 				return w.giveUp()
-			}
-			if w.cfg.TokenUseInterval > 0 && time.Since(w.usesSent) >= w.cfg.TokenUseInterval {
-				w.writeTokenUses(life)
 			}
 		}
 	}
@@ -314,9 +298,6 @@ func (w *Writer) shutdown(life context.Context) error {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	if w.cfg.TokenUseInterval > 0 {
-		w.writeTokenUses(life)
-	}
 	return nil
 }
 
@@ -350,7 +331,6 @@ func (w *Writer) flush(ctx context.Context) bool {
 		if err == nil {
 			w.written.Add(int64(len(w.batch)))
 			w.batches.Add(1)
-			w.noteUses()
 			w.batch = w.batch[:0]
 			return true
 		}
@@ -598,43 +578,6 @@ func (w *Writer) upsertRollup(ctx context.Context, tx *sql.Tx, batch []Call) err
 		return fmt.Errorf("usage rollup: %w", err)
 	}
 	return nil
-}
-
-// noteUses keeps, per token, its latest use in the batch just written.
-func (w *Writer) noteUses() {
-	if w.st == nil || w.cfg.TokenUseInterval < 0 {
-		return
-	}
-	for i := range w.batch {
-		c := &w.batch[i]
-		if c.TokenID == 0 {
-			continue
-		}
-		if u, ok := w.uses[c.TokenID]; !ok || c.At.After(u.At) {
-			w.uses[c.TokenID] = store.TokenUse{ID: c.TokenID, At: c.At, IP: cleanIP(c.ClientIP)}
-		}
-	}
-}
-
-// writeTokenUses writes the tokens' last uses noted since the last time,
-// in one statement; on failure they are kept for the next time.
-func (w *Writer) writeTokenUses(ctx context.Context) {
-	w.usesSent = time.Now()
-	if len(w.uses) == 0 {
-		return
-	}
-	uses := make([]store.TokenUse, 0, len(w.uses))
-	for _, u := range w.uses {
-		uses = append(uses, u)
-	}
-	slices.SortFunc(uses, func(a, b store.TokenUse) int { return cmp.Compare(a.ID, b.ID) })
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := w.st.RecordTokenUses(ctx, uses); err != nil {
-		w.log.Warn("calls: record token last use", "tokens", len(uses), "err", err)
-		return
-	}
-	clear(w.uses)
 }
 
 // maintain keeps the partitions ahead and prunes old batch ids: at start,

@@ -16,7 +16,6 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/portico/portico/internal/pgtest"
-	"github.com/portico/portico/internal/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -526,47 +525,6 @@ func TestPartitions(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM api_calls`); n != int64(len(calls)) {
 		t.Errorf("api_calls has %d rows, want %d", n, len(calls))
-	}
-}
-
-func TestTokenLastUse(t *testing.T) {
-	t.Parallel()
-	db := pgtest.DB(t)
-	var tokenID int64
-	err := db.Get(&tokenID, `
-		WITH p AS (INSERT INTO partners (name, slug) VALUES ('Acme', 'acme') RETURNING id),
-		     u AS (INSERT INTO users (email, name, role, partner_id) SELECT 'dev@acme.test', 'Dev', 'developer', id FROM p RETURNING id, partner_id)
-		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
-		SELECT id, partner_id, 'ci', 'sandbox', '\x01', 'ptc_sbx_…abcd', '{fleet/fleet:read}', now() + interval '1 day' FROM u
-		RETURNING id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := NewWriter(store.New(db), nil, WriterConfig{TokenUseInterval: 20 * time.Millisecond, FlushInterval: 5 * time.Millisecond}, quiet)
-	shutdown := run(t, w)
-	at := time.Now().UTC().Truncate(time.Microsecond)
-	for i, ip := range []string{"192.0.2.1", "192.0.2.9", "192.0.2.5"} {
-		// The second call is the latest; the third, older, arrives last.
-		c := Call{At: at.Add(time.Duration(i%2) * time.Second), PartnerID: 1, TokenID: tokenID, ClientIP: ip, Status: 200, RequestID: ip}
-		if i == 2 {
-			c.At = at.Add(-time.Second)
-		}
-		if err := w.Record(c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := shutdown(); err != nil {
-		t.Fatal(err)
-	}
-	var got struct {
-		At time.Time `db:"last_used_at"`
-		IP string    `db:"ip"`
-	}
-	if err := db.Get(&got, `SELECT last_used_at, host(last_used_ip) AS ip FROM tokens WHERE id = $1`, tokenID); err != nil {
-		t.Fatal(err)
-	}
-	if !got.At.Equal(at.Add(time.Second)) || got.IP != "192.0.2.9" {
-		t.Errorf("token last use = %v from %s, want %v from 192.0.2.9", got.At, got.IP, at.Add(time.Second))
 	}
 }
 

@@ -41,6 +41,12 @@ func EffectiveAccess(ctx context.Context, st *store.Store, userID int64) (*Acces
 	if err != nil {
 		return nil, err
 	}
+	return accessFrom(rows), nil
+}
+
+// accessFrom folds effective grant rows into an Access: scopes are the
+// union over the groups, sorted.
+func accessFrom(rows []store.EffectiveGrant) *Access {
 	a := &Access{APIs: map[string]*APIAccess{}}
 	seen := map[string]map[string]bool{}
 	for _, r := range rows {
@@ -61,7 +67,7 @@ func EffectiveAccess(ctx context.Context, st *store.Store, userID int64) (*Acces
 	for _, api := range a.APIs {
 		sort.Strings(api.Scopes)
 	}
-	return a, nil
+	return a
 }
 
 // Allows reports whether scope of api is granted.

@@ -352,29 +352,3 @@ func MembersAccess(ctx context.Context, st *store.Store, partnerID int64) (map[i
 	}
 	return out, nil
 }
-
-// accessFrom folds effective grant rows into an Access, as EffectiveAccess
-// does: scopes are the union over the groups, sorted.
-func accessFrom(rows []store.EffectiveGrant) *Access {
-	a := &Access{APIs: map[string]*APIAccess{}}
-	seen := map[string]map[string]bool{}
-	for _, r := range rows {
-		api := a.APIs[r.APISlug]
-		if api == nil {
-			api = &APIAccess{Slug: r.APISlug, Status: r.APIStatus}
-			a.APIs[r.APISlug] = api
-			seen[r.APISlug] = map[string]bool{}
-		}
-		api.Groups = append(api.Groups, GroupLimit{ID: r.AccessGroupID, Name: r.GroupName, RatePerMinute: r.RatePerMinute, MonthlyQuota: r.MonthlyQuota})
-		for _, sc := range r.Scopes {
-			if !seen[r.APISlug][sc] {
-				seen[r.APISlug][sc] = true
-				api.Scopes = append(api.Scopes, sc)
-			}
-		}
-	}
-	for _, api := range a.APIs {
-		sort.Strings(api.Scopes)
-	}
-	return a
-}

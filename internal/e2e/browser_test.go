@@ -1,10 +1,8 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -24,6 +22,7 @@ import (
 
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/demo"
+	"github.com/portico/portico/internal/logtest"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pgtest"
 	"github.com/portico/portico/internal/store"
@@ -240,24 +239,6 @@ type noKick struct{}
 
 func (noKick) Kick() {}
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The demo data, seeded once (its passwords are hashed with argon2id,
 // which is slow under the race detector) into a database that each test's
 // database is then copied from.
@@ -335,7 +316,7 @@ func seededDB(t *testing.T) *sqlx.DB {
 type portal struct {
 	URL   string
 	store *store.Store
-	logs  *syncBuffer
+	logs  *logtest.Buffer
 
 	mu sync.Mutex
 	// sandboxAuth is, for each request to /sandbox/, the kind of
@@ -351,7 +332,7 @@ func newPortal(t *testing.T) *portal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &portal{URL: "http://" + l.Addr().String(), store: st, logs: &syncBuffer{}}
+	p := &portal{URL: "http://" + l.Addr().String(), store: st, logs: &logtest.Buffer{}}
 	cfg := handlers.Config{Version: "e2e", Secret: []byte("e2e-secret-e2e-secret-e2e-secret-0123"), BaseURL: p.URL, MailTransport: "test"}
 	app := handlers.New(cfg, handlers.Deps{Log: slog.New(slog.NewTextHandler(p.logs, nil)), DB: db, Outbox: mail.NewOutbox(st), Mailer: noKick{}})
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -390,20 +371,6 @@ func (p *portal) sandboxCalls() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.sandboxAuth...)
-}
-
-// gatewayPending reports whether the router has no sandbox yet: an
-// unauthenticated call answers the router's 404 instead of the gateway's
-// 401.
-func (p *portal) gatewayPending(t *testing.T, path string) bool {
-	t.Helper()
-	resp, err := http.Get(p.URL + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusNotFound
 }
 
 // signIn signs in through the real form in a new tab of bc and returns

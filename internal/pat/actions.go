@@ -40,19 +40,10 @@ func (s *Service) Revoke(ctx context.Context, actor access.Actor, id int64) (*st
 			if err != nil {
 				return err
 			}
-			m := pmail.Notice{
-				ToEmail: owner.Email, ToName: owner.Name,
-				Subject:  fmt.Sprintf("Your token “%s” was revoked", t.Name),
-				Greeting: "Hello " + owner.Name + ",",
-				Lines: []string{
-					fmt.Sprintf("Your %s token “%s” (%s) was %s on %s. Calls with it are refused from now on.",
-						t.Environment, t.Name, t.Hint, reason, s.now().UTC().Format("2 January 2006, 15:04 UTC")),
-					"If you still need access, create a new token; ask your partner admin if you do not know why this happened.",
-				},
-				Link: s.baseURL + "/tokens", LinkLabel: "Your tokens",
-				Closing: "— Portico",
-			}.Message()
-			if err := s.outbox.Enqueue(ctx, tx, m); err != nil {
+			if err := s.notify(ctx, tx, owner.Email, owner.Name, fmt.Sprintf("Your token “%s” was revoked", t.Name), "/tokens", "Your tokens",
+				fmt.Sprintf("Your %s token “%s” (%s) was %s on %s. Calls with it are refused from now on.",
+					t.Environment, t.Name, t.Hint, reason, s.now().UTC().Format("2 January 2006, 15:04 UTC")),
+				"If you still need access, create a new token; ask your partner admin if you do not know why this happened."); err != nil {
 				return err
 			}
 		}
@@ -243,15 +234,8 @@ func (s *Service) Approve(ctx context.Context, actor access.Actor, id int64) (*s
 		if err := tx.ApproveToken(ctx, id, actor.UserID); err != nil {
 			return err
 		}
-		m := pmail.Notice{
-			ToEmail: t.OwnerEmail, ToName: t.OwnerName,
-			Subject:  fmt.Sprintf("Your live token “%s” was approved", t.Name),
-			Greeting: "Hello " + t.OwnerName + ",",
-			Lines:    []string{fmt.Sprintf("Your live token “%s” (%s) was approved and works from now on.", t.Name, t.Hint)},
-			Link:     s.baseURL + "/tokens", LinkLabel: "Your tokens",
-			Closing: "— Portico",
-		}.Message()
-		if err := s.outbox.Enqueue(ctx, tx, m); err != nil {
+		if err := s.notify(ctx, tx, t.OwnerEmail, t.OwnerName, fmt.Sprintf("Your live token “%s” was approved", t.Name), "/tokens", "Your tokens",
+			fmt.Sprintf("Your live token “%s” (%s) was approved and works from now on.", t.Name, t.Hint)); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{
@@ -268,6 +252,16 @@ func (s *Service) Approve(ctx context.Context, actor access.Actor, id int64) (*s
 	return s.store.TokenByID(ctx, id)
 }
 
+// notify queues a short notice to one person in tx, with a button to
+// the portal page at path.
+func (s *Service) notify(ctx context.Context, tx *store.Store, toEmail, toName, subject, path, label string, lines ...string) error {
+	return s.outbox.Enqueue(ctx, tx, pmail.Notice{
+		ToEmail: toEmail, ToName: toName, Subject: subject,
+		Greeting: "Hello " + toName + ",", Lines: lines,
+		Link: s.baseURL + path, LinkLabel: label, Closing: "— Portico",
+	}.Message())
+}
+
 // mailApprovers tells the partner's admins a live token waits for them.
 func (s *Service) mailApprovers(ctx context.Context, tx *store.Store, t *store.Token) error {
 	admins, err := tx.PartnerAdmins(ctx, t.PartnerID)
@@ -275,17 +269,8 @@ func (s *Service) mailApprovers(ctx context.Context, tx *store.Store, t *store.T
 		return err
 	}
 	for _, a := range admins {
-		m := pmail.Notice{
-			ToEmail: a.Email, ToName: a.Name,
-			Subject:  fmt.Sprintf("%s asks for a live token", t.OwnerName),
-			Greeting: "Hello " + a.Name + ",",
-			Lines: []string{
-				fmt.Sprintf("%s (%s) created the live token “%s” (%s). It works once a partner admin approves it.", t.OwnerName, t.OwnerEmail, t.Name, t.Hint),
-			},
-			Link: s.baseURL + "/tokens/partner", LinkLabel: "Review tokens",
-			Closing: "— Portico",
-		}.Message()
-		if err := s.outbox.Enqueue(ctx, tx, m); err != nil {
+		if err := s.notify(ctx, tx, a.Email, a.Name, fmt.Sprintf("%s asks for a live token", t.OwnerName), "/tokens/partner", "Review tokens",
+			fmt.Sprintf("%s (%s) created the live token “%s” (%s). It works once a partner admin approves it.", t.OwnerName, t.OwnerEmail, t.Name, t.Hint)); err != nil {
 			return err
 		}
 	}
@@ -306,18 +291,9 @@ func (s *Service) SendExpiryNotices(ctx context.Context) (int, error) {
 			if t.Days == 1 {
 				when = "within a day"
 			}
-			m := pmail.Notice{
-				ToEmail: t.OwnerEmail, ToName: t.OwnerName,
-				Subject:  fmt.Sprintf("Your token “%s” expires %s", t.Name, when),
-				Greeting: "Hello " + t.OwnerName + ",",
-				Lines: []string{
-					fmt.Sprintf("Your %s token “%s” (%s) expires on %s.", t.Environment, t.Name, t.Hint, t.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")),
-					"Regenerate it or create a new one before then so your integration keeps working.",
-				},
-				Link: s.baseURL + "/tokens", LinkLabel: "Your tokens",
-				Closing: "— Portico",
-			}.Message()
-			if err := s.outbox.Enqueue(ctx, tx, m); err != nil {
+			if err := s.notify(ctx, tx, t.OwnerEmail, t.OwnerName, fmt.Sprintf("Your token “%s” expires %s", t.Name, when), "/tokens", "Your tokens",
+				fmt.Sprintf("Your %s token “%s” (%s) expires on %s.", t.Environment, t.Name, t.Hint, t.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")),
+				"Regenerate it or create a new one before then so your integration keeps working."); err != nil {
 				return err
 			}
 			n++
