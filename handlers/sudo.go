@@ -1,13 +1,14 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/portico/portico/internal/password"
+	"github.com/portico/portico/internal/auth"
 	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -60,33 +61,30 @@ func (h *Handler) confirmPasswordForm(c echo.Context) error {
 	}))
 }
 
-// confirmPassword checks the password and opens the sudo window.
+// confirmPassword checks the password and opens the sudo window. Raising
+// the session's privilege, it also gives the session a new id (as sign-in
+// does), so an id seen before the confirmation is worth nothing after it.
 func (h *Handler) confirmPassword(c echo.Context) error {
 	u := currentUser(c)
 	next := safeNext(c.FormValue("next"))
 	ctx := c.Request().Context()
-	byEmail, _, err := h.store.SignInFailures(ctx, u.Email, c.RealIP(), time.Now().Add(-15*time.Minute))
-	if err != nil {
-		return err
-	}
-	if byEmail.Count >= 5 {
+	err := auth.ConfirmPassword(ctx, h.store, u, c.FormValue("password"))
+	var throttled *auth.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
 		// Too many wrong passwords: end the session rather than allow guessing.
 		if err := h.sessions.Renew(ctx, currentSession(c)); err != nil {
 			return err
 		}
 		return h.redirectWithFlash(c, "/sign-in", "error", "Too many wrong passwords: you were signed out. Sign in again in a few minutes.")
-	}
-	if u.PasswordHash == nil || password.Verify(*u.PasswordHash, c.FormValue("password")) != nil {
-		if err := h.store.RecordSignInFailure(ctx, u.Email, c.RealIP()); err != nil {
-			return err
-		}
+	case errors.Is(err, auth.ErrBadCredentials):
 		return h.render(c, http.StatusUnprocessableEntity, views.ConfirmPassword(views.ConfirmPasswordPage{
 			Page: h.page(c, "Confirm your password"), Next: next, Error: "That password is not right.",
 		}))
+	case err != nil:
+		return err
 	}
-	sess := currentSession(c)
-	sess.Values[session.AuthAtKey] = time.Now().Unix()
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
+	if err := h.startSession(c, u, ""); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, next)

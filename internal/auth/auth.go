@@ -15,12 +15,25 @@ import (
 	"github.com/portico/portico/internal/store"
 )
 
-// Throttle policy: this many failures within Window are free; after that
-// each further failure doubles the wait, up to MaxWait.
+// Throttle policy. Two budgets, counted apart (store.AttemptCounter rows)
+// and each taken before the password is checked, in the transaction that
+// decides, so concurrent attempts cannot all pass one check:
+//
+//   - Per account (the email typed, existing or not): FreePerEmail attempts
+//     are free in a Window from the first one; from the FreePerEmail-th on,
+//     each attempt makes the next wait firstWait, doubling up to MaxWait. A
+//     right password clears the account's count. Confirming the password of
+//     a signed-in session spends the same budget.
+//   - Per client address: FreePerIP attempts in a Window; past that the
+//     address is not locked out but slowed to one attempt per IPSlot, so a
+//     shared office NAT keeps signing people in (at that rate) while a
+//     guesser behind it gets IPSlot-spaced guesses, each still charged to
+//     the account guessed. A right password gives its own attempt back.
 const (
 	Window       = 15 * time.Minute
 	FreePerEmail = 5
 	FreePerIP    = 20
+	IPSlot       = 10 * time.Second
 	firstWait    = 30 * time.Second
 	MaxWait      = 15 * time.Minute
 )
@@ -39,18 +52,91 @@ func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("too many failed sign-ins; wait %s", e.Wait)
 }
 
-// wait returns how long to refuse after n failures of which free are
-// allowed, the last at last.
-func wait(n, free int, last *time.Time, now time.Time) time.Duration {
-	if n < free || last == nil {
-		return 0
+// takeAccount spends one attempt of an account's budget, or says how long
+// to wait.
+func takeAccount(c *store.AttemptCounter, now time.Time) time.Duration {
+	if c.BlockedUntil != nil && c.BlockedUntil.After(now) {
+		return c.BlockedUntil.Sub(now)
 	}
-	d := firstWait << min(n-free, 10)
-	d = min(d, MaxWait)
-	if until := last.Add(d); until.After(now) {
-		return until.Sub(now)
+	if !now.Before(c.WindowStart.Add(Window)) || c.Count == 0 {
+		c.WindowStart, c.Count = now, 0
+	}
+	c.Count++
+	c.BlockedUntil = nil
+	if c.Count >= FreePerEmail {
+		d := min(firstWait<<min(c.Count-FreePerEmail, 10), MaxWait)
+		until := now.Add(d)
+		c.BlockedUntil = &until
 	}
 	return 0
+}
+
+// takeIP spends one attempt of an address's budget, or says how long to
+// wait: over the budget, one attempt per IPSlot.
+func takeIP(c *store.AttemptCounter, now time.Time) time.Duration {
+	if !now.Before(c.WindowStart.Add(Window)) || c.Count == 0 {
+		c.WindowStart, c.Count, c.BlockedUntil = now, 0, nil
+	}
+	if c.Count < FreePerIP {
+		c.Count++
+		return 0
+	}
+	if c.BlockedUntil != nil && c.BlockedUntil.After(now) {
+		return c.BlockedUntil.Sub(now)
+	}
+	c.Count++
+	next := now.Add(IPSlot)
+	c.BlockedUntil = &next
+	return 0
+}
+
+// keep is how long a counter must outlive its last change.
+func keep(c *store.AttemptCounter) time.Time {
+	t := c.WindowStart.Add(Window)
+	if c.BlockedUntil != nil && c.BlockedUntil.After(t) {
+		t = *c.BlockedUntil
+	}
+	return t
+}
+
+// take spends an attempt of the account's budget and, when ip is set, of
+// the address's, in one transaction holding both rows (always account
+// first, so two attempts never wait on each other in a cycle). Refused by
+// either, nothing is spent and the wait is returned.
+func take(ctx context.Context, s *store.Store, email, ip string, now time.Time) (time.Duration, error) {
+	var wait time.Duration
+	err := s.InTx(ctx, func(tx *store.Store) error {
+		acct, err := tx.LockAttemptCounter(ctx, store.CounterSignInAccount, email)
+		if err != nil {
+			return err
+		}
+		if wait = takeAccount(acct, now); wait > 0 {
+			return nil
+		}
+		if ip != "" {
+			byIP, err := tx.LockAttemptCounter(ctx, store.CounterSignInIP, ip)
+			if err != nil {
+				return err
+			}
+			if wait = takeIP(byIP, now); wait > 0 {
+				return nil
+			}
+			if err := tx.SaveAttemptCounter(ctx, byIP, keep(byIP)); err != nil {
+				return err
+			}
+		}
+		return tx.SaveAttemptCounter(ctx, acct, keep(acct))
+	})
+	if err != nil {
+		return 0, err
+	}
+	if wait > 0 {
+		// Nothing was spent: the rows are as they were, expiring as before.
+		return wait, nil
+	}
+	// Expired counters go in passing; a failure here changes no answer.
+	_ = s.PruneAttemptCounters(ctx)
+	return 0, nil
 }
 
 var (
@@ -58,14 +144,14 @@ var (
 	dummyHash string
 )
 
-// SignIn checks email and password from ip and returns the user.
+// SignIn checks email and password from ip and returns the user. The
+// attempt is counted against the account's and the address's budgets
+// before the password is checked; *ThrottledError when either is spent.
 func SignIn(ctx context.Context, s *store.Store, email, pw, ip string) (*store.User, error) {
-	now := time.Now()
-	byEmail, byIP, err := s.SignInFailures(ctx, email, ip, now.Add(-Window))
-	if err != nil {
+	email = store.NormalizeEmail(email)
+	if w, err := take(ctx, s, email, ip, time.Now()); err != nil {
 		return nil, err
-	}
-	if w := max(wait(byEmail.Count, FreePerEmail, byEmail.Last, now), wait(byIP.Count, FreePerIP, byIP.Last, now)); w > 0 {
+	} else if w > 0 {
 		return nil, &ThrottledError{Wait: w}
 	}
 	u, err := s.UserByEmail(ctx, email)
@@ -77,10 +163,23 @@ func SignIn(ctx context.Context, s *store.Store, email, pw, ip string) (*store.U
 		// which emails have accounts.
 		dummyOnce.Do(func() { dummyHash, _ = password.Hash("portico-dummy-password") })
 		_ = password.Verify(dummyHash, pw)
-		return nil, fail(ctx, s, email, ip, nil)
+		return nil, fail(ctx, s, nil)
 	}
 	if err := password.Verify(*u.PasswordHash, pw); err != nil {
-		return nil, fail(ctx, s, email, ip, u)
+		return nil, fail(ctx, s, u)
+	}
+	if err := s.InTx(ctx, func(tx *store.Store) error {
+		// The right password: the account's count starts over and the
+		// address gets this attempt back (its budget counts failures).
+		if err := tx.ClearSignInFailures(ctx, email); err != nil {
+			return err
+		}
+		if ip == "" {
+			return nil
+		}
+		return tx.RefundAttempt(ctx, store.CounterSignInIP, ip)
+	}); err != nil {
+		return nil, err
 	}
 	if u.PartnerID != nil {
 		p, err := s.PartnerByID(ctx, *u.PartnerID)
@@ -98,9 +197,6 @@ func SignIn(ctx context.Context, s *store.Store, email, pw, ip string) (*store.U
 		}
 	}
 	err = s.InTx(ctx, func(tx *store.Store) error {
-		if err := tx.ClearSignInFailures(ctx, email); err != nil {
-			return err
-		}
 		if err := tx.RecordSignIn(ctx, u.ID); err != nil {
 			return err
 		}
@@ -126,22 +222,37 @@ func userEvent(action string, u *store.User, verified bool, details map[string]a
 	return e
 }
 
-// fail counts a failed attempt. One on an existing account u is also
-// audited; an unknown email is not (what was typed may be a password).
-func fail(ctx context.Context, s *store.Store, email, ip string, u *store.User) error {
+// fail answers a wrong password, already counted by take. One on an
+// existing account u is audited; an unknown email is not (what was typed
+// may be a password).
+func fail(ctx context.Context, s *store.Store, u *store.User) error {
+	if u == nil {
+		return ErrBadCredentials
+	}
 	err := s.InTx(ctx, func(tx *store.Store) error {
-		if err := tx.RecordSignInFailure(ctx, email, ip); err != nil {
-			return err
-		}
-		if u == nil {
-			return nil
-		}
 		return audit.Record(ctx, tx, userEvent("user.sign_in_failed", u, false, map[string]any{"reason": "wrong_password"}))
 	})
 	if err != nil {
 		return err
 	}
 	return ErrBadCredentials
+}
+
+// ConfirmPassword checks the password of signed-in user u again (to open
+// the recent-authentication window). It spends u's account budget like a
+// sign-in, but not the address's: a typo in one session must not slow the
+// colleagues behind the same address. *ThrottledError when the budget is
+// spent; ErrBadCredentials when the password is wrong.
+func ConfirmPassword(ctx context.Context, s *store.Store, u *store.User, pw string) error {
+	if w, err := take(ctx, s, store.NormalizeEmail(u.Email), "", time.Now()); err != nil {
+		return err
+	} else if w > 0 {
+		return &ThrottledError{Wait: w}
+	}
+	if u.PasswordHash == nil || password.Verify(*u.PasswordHash, pw) != nil {
+		return ErrBadCredentials
+	}
+	return s.ClearSignInFailures(ctx, u.Email)
 }
 
 // SignOut ends every session of u, on every device, and records it.
