@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -79,6 +80,11 @@ func (h *Handler) invite(c echo.Context) error {
 		}
 		return h.renderMembers(c, http.StatusUnprocessableEntity, form)
 	}
+	var limit *people.LimitError
+	if errors.As(err, &limit) {
+		setRetryAfter(c, limit.RetryAfter)
+		return h.renderMembers(c, http.StatusTooManyRequests, views.InviteForm{Email: email, Role: role, EmailError: limit.Message})
+	}
 	if err != nil {
 		return err
 	}
@@ -115,6 +121,11 @@ func (h *Handler) resendInvitation(c echo.Context) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return NotFound("This invitation")
 	}
+	var limit *people.LimitError
+	if errors.As(err, &limit) {
+		setRetryAfter(c, limit.RetryAfter)
+		return &Error{Status: http.StatusTooManyRequests, Message: limit.Message}
+	}
 	if err != nil {
 		return err
 	}
@@ -136,6 +147,11 @@ func (h *Handler) cancelInvitation(c echo.Context) error {
 		return err
 	}
 	return h.redirectWithFlash(c, "/members", "success", "Invitation to "+inv.Email+" cancelled; its link no longer works.")
+}
+
+// setRetryAfter tells the client when to try again, in whole seconds.
+func setRetryAfter(c echo.Context, d time.Duration) {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 }
 
 // redirectWithFlash queues a message and sends the browser to path.

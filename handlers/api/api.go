@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"reflect"
@@ -159,6 +160,14 @@ func badRequest(msg string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: msg}
 }
 
+// retryAfter sets Retry-After when err is an hourly cap reached.
+func retryAfter(c echo.Context, err error) {
+	var limit *people.LimitError
+	if errors.As(err, &limit) {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(limit.RetryAfter.Seconds()))))
+	}
+}
+
 func invalidInput(field, msg string) *Error {
 	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Message: field + ": " + msg}
 }
@@ -167,11 +176,14 @@ func invalidInput(field, msg string) *Error {
 // the resource a store.ErrNotFound is about.
 func domainError(err error, what string) error {
 	var in *people.InputError
+	var limit *people.LimitError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &in):
 		return invalidInput(in.Field, in.Message)
+	case errors.As(err, &limit):
+		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: limit.Message, Err: err}
 	case errors.Is(err, people.ErrLastAdmin):
 		return &Error{Status: http.StatusConflict, Code: "last_admin", Err: err,
 			Message: "A partner must keep at least one admin: make another member an admin first."}

@@ -69,6 +69,7 @@ func (a *API) createInvitation(c echo.Context) error {
 	}
 	inv, err := a.People.Invite(c.Request().Context(), actor, partnerID, in.Email, in.Role)
 	if err != nil {
+		retryAfter(c, err)
 		return domainError(err, "This partner")
 	}
 	a.kick()
@@ -88,6 +89,7 @@ func (a *API) resendInvitation(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if _, err := a.People.Resend(ctx, actor, partnerID, id); err != nil {
+		retryAfter(c, err)
 		return domainError(err, "This invitation")
 	}
 	a.kick()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,5 +171,40 @@ func TestConsoleTokensAreCappedPerHour(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d console tokens kept, want the new one only", n)
+	}
+}
+
+// TestConcurrentConsoleTokensKeepTheCap mints 40 console tokens at once for
+// one user: exactly the hourly cap of them is minted, the rest refused.
+func TestConcurrentConsoleTokensKeepTheCap(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	dev := f.actor(t, "dev@crane.test")
+	const n = pat.ConsolePerHour + 10
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = f.svc.ConsoleToken(ctx, dev, "fleet")
+		}()
+	}
+	wg.Wait()
+	minted, limited := 0, 0
+	for _, err := range errs {
+		var limit *pat.ConsoleLimitError
+		switch {
+		case err == nil:
+			minted++
+		case errors.As(err, &limit):
+			limited++
+		default:
+			t.Fatalf("console token: %v", err)
+		}
+	}
+	if minted != pat.ConsolePerHour || limited != n-pat.ConsolePerHour {
+		t.Errorf("%d concurrent console tokens: %d minted, %d refused; want %d and %d", n, minted, limited, pat.ConsolePerHour, n-pat.ConsolePerHour)
 	}
 }

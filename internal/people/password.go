@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -43,6 +44,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, rawEmail string) err
 			return nil
 		}
 		if err != nil {
+			return err
+		}
+		// Hold the user's reset counter while counting and adding, so
+		// concurrent requests are counted one after the other.
+		if _, err := tx.LockAttemptCounter(ctx, store.CounterPasswordReset, strconv.FormatInt(u.ID, 10)); err != nil {
 			return err
 		}
 		n, err := tx.RecentPasswordResets(ctx, u.ID, s.now().Add(-time.Hour))

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,6 +23,38 @@ import (
 
 // InvitationTTL is how long an invitation link works.
 const InvitationTTL = 7 * 24 * time.Hour
+
+// InvitationsPerHour caps the invitation mails (new and resent) of one
+// partner in an hour, so an admin's account or script cannot use the
+// portal to mail-bomb addresses. Generous for onboarding a whole team.
+const InvitationsPerHour = 100
+
+// LimitError says an hourly cap is reached; the action may be retried
+// after RetryAfter.
+type LimitError struct {
+	Message    string
+	RetryAfter time.Duration
+}
+
+func (e *LimitError) Error() string { return e.Message }
+
+// countInvitation counts one invitation mail of the partner against
+// InvitationsPerHour, in the caller's transaction (so a refused or failed
+// invitation is not counted), in the same statement that reads the count.
+func (s *Service) countInvitation(ctx context.Context, tx *store.Store, partnerID int64) error {
+	now := s.now()
+	n, since, err := tx.CountAttempt(ctx, store.CounterInvitation, strconv.FormatInt(partnerID, 10), time.Hour, now)
+	if err != nil {
+		return err
+	}
+	if n > InvitationsPerHour {
+		return &LimitError{
+			Message:    fmt.Sprintf("At most %d invitations can be sent per hour; please try again later.", InvitationsPerHour),
+			RetryAfter: max(since.Add(time.Hour).Sub(now), time.Second),
+		}
+	}
+	return nil
+}
 
 // Errors the handlers turn into messages.
 var (
@@ -97,6 +130,9 @@ func (s *Service) invite(ctx context.Context, tx *store.Store, actor access.Acto
 		return nil, err
 	}
 	if err := refuseExisting(ctx, tx, email, partnerID); err != nil {
+		return nil, err
+	}
+	if err := s.countInvitation(ctx, tx, partnerID); err != nil {
 		return nil, err
 	}
 	plain, hash, err := s.newToken()
@@ -199,6 +235,9 @@ func (s *Service) Resend(ctx context.Context, actor access.Actor, partnerID, inv
 		}
 		partner, err := tx.PartnerByID(ctx, partnerID)
 		if err != nil {
+			return err
+		}
+		if err := s.countInvitation(ctx, tx, partnerID); err != nil {
 			return err
 		}
 		plain, hash, err := s.newToken()

@@ -80,12 +80,13 @@ func (s *Store) CountAttempt(ctx context.Context, kind, key string, window time.
 		WindowStart time.Time `db:"window_start"`
 	}
 	err := s.q.GetContext(ctx, &r, `
+		WITH arg AS (SELECT $3::timestamptz AS now, $3::timestamptz - $4::bigint * interval '1 microsecond' AS since)
 		INSERT INTO attempt_counters AS c (kind, key, window_start, count, expires_at)
-		VALUES ($1, $2, $3, 1, $3 + $4 * interval '1 microsecond')
+		SELECT $1, $2, arg.now, 1, arg.now + $4::bigint * interval '1 microsecond' FROM arg
 		ON CONFLICT (kind, key) DO UPDATE SET
-			count        = CASE WHEN c.window_start > $3 - $4 * interval '1 microsecond' THEN c.count + 1 ELSE 1 END,
-			window_start = CASE WHEN c.window_start > $3 - $4 * interval '1 microsecond' THEN c.window_start ELSE $3 END,
-			expires_at   = greatest(c.expires_at, $3 + $4 * interval '1 microsecond')
+			count        = CASE WHEN c.window_start > (SELECT since FROM arg) THEN c.count + 1 ELSE 1 END,
+			window_start = CASE WHEN c.window_start > (SELECT since FROM arg) THEN c.window_start ELSE EXCLUDED.window_start END,
+			expires_at   = greatest(c.expires_at, EXCLUDED.expires_at)
 		RETURNING count, window_start`, kind, key, now, window.Microseconds())
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("count %s attempt: %w", kind, err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -12,9 +13,11 @@ import (
 
 // LockConsoleTokens serialises the console tokens minted for one user
 // until the transaction ends, so the hourly cap holds under concurrent
-// page loads. Run it inside a transaction.
+// page loads. It locks the user's attempt-counter row (a plain row lock,
+// not an advisory lock: PostgreSQL-compatible distributed engines lack
+// those). Run it inside a transaction.
 func (s *Store) LockConsoleTokens(ctx context.Context, userID int64) error {
-	if _, err := s.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('portico.console_tokens', $1))`, userID); err != nil {
+	if _, err := s.LockAttemptCounter(ctx, CounterConsoleToken, strconv.FormatInt(userID, 10)); err != nil {
 		return fmt.Errorf("lock console tokens of user %d: %w", userID, err)
 	}
 	return nil
