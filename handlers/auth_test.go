@@ -290,14 +290,55 @@ func TestSignInRenewsSessionID(t *testing.T) {
 	}
 }
 
+// nextCases are redirect targets a form may be given, and where it must
+// send the browser: only paths of this site (issue 11, finding 5).
+var nextCases = []struct{ name, next, want string }{
+	{"path with query", "/tokens?x=1", "/tokens?x=1"},
+	{"path", "/sign-in?x=1", "/sign-in?x=1"},
+	{"encoded slash inside", "/docs/a%2Fb", "/docs/a%2Fb"},
+	{"tab then slash", "/\t/evil.example", "/"},
+	{"newline then slash", "/\n/evil.example", "/"},
+	{"carriage return", "/\r/evil.example", "/"},
+	{"NUL", "/\x00", "/"},
+	{"DEL", "/\x7f/evil.example", "/"},
+	{"backslash", "/\\evil.example", "/"},
+	{"backslash later", "/a\\b", "/"},
+	{"protocol-relative", "//evil.example", "/"},
+	{"protocol-relative with path", "//evil.example/", "/"},
+	{"absolute", "https://evil.example/", "/"},
+	{"encoded slashes", "/%2F%2Fevil", "/"},
+	{"encoded backslash", "/%5Cevil.example", "/"},
+	{"encoded tab", "/%09/evil.example", "/"},
+	{"javascript", "javascript:alert(1)", "/"},
+	{"relative", "evil.example", "/"},
+	{"empty", "", "/"},
+	{"invalid UTF-8", "/\xff", "/"},
+}
+
 func TestSignInNextStaysOnSite(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t, false)
-	for next, want := range map[string]string{"/sign-in?x=1": "/sign-in?x=1", "//evil.example/": "/", "https://evil.example/": "/", "/\\evil.example": "/"} {
-		res := p.browser(t).post("/sign-in", url.Values{"email": {"dev@harbor.test"}, "password": {demo.Password}, "next": {next}})
-		if got := res.header.Get("Location"); got != want {
-			t.Errorf("next=%q: redirect to %q, want %q", next, got, want)
-		}
+	for _, tc := range nextCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := p.browser(t)
+			form := b.get("/sign-in?next=" + url.QueryEscape(tc.next))
+			if got, _ := form.doc.Find("input[name=next]").Attr("value"); got != tc.want {
+				t.Errorf("GET /sign-in?next=%q: form carries next %q, want %q", tc.next, got, tc.want)
+			}
+			res := b.post("/sign-in", url.Values{"email": {"dev@harbor.test"}, "password": {demo.Password}, "next": {tc.next}})
+			if got := res.header.Get("Location"); got != tc.want {
+				t.Errorf("POST /sign-in next=%q: redirect to %q, want %q", tc.next, got, tc.want)
+			}
+			form = b.get("/confirm-password?next=" + url.QueryEscape(tc.next))
+			if got, _ := form.doc.Find("input[name=next]").Attr("value"); got != tc.want {
+				t.Errorf("GET /confirm-password?next=%q: form carries next %q, want %q", tc.next, got, tc.want)
+			}
+			res = b.post("/confirm-password", url.Values{"password": {demo.Password}, "next": {tc.next}})
+			if got := res.header.Get("Location"); got != tc.want {
+				t.Errorf("POST /confirm-password next=%q: redirect to %q, want %q", tc.next, got, tc.want)
+			}
+		})
 	}
 }
 

@@ -3,7 +3,10 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -144,12 +147,33 @@ func RoleLabel(role string) string {
 }
 
 // safeNext returns next if it is a path on this site, "/" otherwise, so the
-// sign-in form cannot be used to redirect to another site.
+// sign-in and password forms cannot be used to redirect to another site.
+// Browsers drop tabs and newlines from URLs and read a backslash as a
+// slash, so "/\t/evil.example" or "/\\evil.example" would leave the site: any
+// control character or backslash is refused outright, and what is left
+// must parse as a path with neither scheme nor host, not starting "//".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || !plainPath(next) {
+		return "/"
+	}
+	// The decoded path is checked too: "/%5C..." or "/%09..." are
+	// harmless to browsers, but nothing legitimate needs them.
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || !plainPath(u.Path) {
 		return "/"
 	}
 	return next
+}
+
+// plainPath reports whether s has no backslash and no control character.
+func plainPath(s string) bool {
+	for _, r := range s {
+		if r == '\\' || unicode.IsControl(r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
 }
 
 // auditSource tells the audit trail who acts in this request and from
