@@ -78,6 +78,13 @@ func (h *Handler) changePassword(c echo.Context) error {
 		}
 		return h.render(c, http.StatusUnprocessableEntity, views.Account(m))
 	}
+	var limit *people.LimitError
+	if errors.As(err, &limit) {
+		m := h.accountModel(c)
+		m.CurrentError = limit.Message
+		setRetryAfter(c, limit.RetryAfter)
+		return h.render(c, http.StatusTooManyRequests, views.Account(m))
+	}
 	if err != nil {
 		return err
 	}

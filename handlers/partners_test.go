@@ -100,7 +100,7 @@ func TestCreatePartnerInvitesItsAdmin(t *testing.T) {
 	}
 	link := p.lastInvitationPath(t, "boss@quay.test")
 	boss := p.browser(t)
-	if res := boss.post(link, url.Values{"name": {"Bo Quay"}, "password": {"quay quay quay"}}); res.status != http.StatusSeeOther {
+	if res := boss.post(link, url.Values{"name": {"Bo Quay"}, "password": {"harbour cranes at dawn"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("accept = %d", res.status)
 	}
 	if got := text(boss.get("/"), "[data-testid=viewer]"); !strings.Contains(got, "Partner admin") || !strings.Contains(got, "Quay Partners Ltd.") {
@@ -112,11 +112,11 @@ func TestCreatePartnerInvitesItsAdmin(t *testing.T) {
 		t.Fatalf("partner admin invites = %d", res.status)
 	}
 	devLink := p.lastInvitationPath(t, "dev@quay.test")
-	if res := p.browser(t).post(devLink, url.Values{"name": {"Dee Quay"}, "password": {"dee quay dee quay"}}); res.status != http.StatusSeeOther {
+	if res := p.browser(t).post(devLink, url.Values{"name": {"Dee Quay"}, "password": {"gantry lights at dusk"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("developer accepts = %d", res.status)
 	}
 	dev := p.browser(t)
-	if res := dev.signIn("dev@quay.test", "dee quay dee quay"); res.status != http.StatusSeeOther {
+	if res := dev.signIn("dev@quay.test", "gantry lights at dusk"); res.status != http.StatusSeeOther {
 		t.Fatalf("developer signs in = %d", res.status)
 	}
 	if got := text(dev.get("/"), "[data-testid=viewer]"); !strings.Contains(got, "Dee Quay") || !strings.Contains(got, "Developer") || !strings.Contains(got, "Quay Partners Ltd.") {

@@ -216,7 +216,7 @@ func AcceptInvitation(m AcceptInvitationPage) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, " aria-describedby=\"password-help\"> <small id=\"password-help\">8 to 128 characters. A long phrase is easier to remember and harder to guess.</small> ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, " aria-describedby=\"password-help\"> <small id=\"password-help\">8 to 128 characters, not one of the most common passwords and without your name or email address. A long phrase is easier to remember and harder to guess; pasting from a password manager is fine.</small> ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

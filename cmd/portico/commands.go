@@ -182,7 +182,7 @@ func cmdAdminCreate(ctx context.Context, e env, args []string) error {
 		return usageError{"admin create: no password on standard input"}
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	if err := password.Validate(pw); err != nil {
+	if err := password.Validate(pw, email, name); err != nil {
 		return usageError{"admin create: " + err.Error()}
 	}
 	hash, err := password.Hash(pw)

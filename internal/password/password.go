@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -32,18 +31,6 @@ const (
 
 // ErrMismatch is returned by Verify when the password is wrong.
 var ErrMismatch = errors.New("password does not match")
-
-// Validate says what is wrong with a new password, in words for the user.
-func Validate(pw string) error {
-	n := utf8.RuneCountInString(pw)
-	switch {
-	case n < MinLen:
-		return fmt.Errorf("the password must have at least %d characters", MinLen)
-	case n > MaxLen:
-		return fmt.Errorf("the password must have at most %d characters", MaxLen)
-	}
-	return nil
-}
 
 // Hash returns the PHC-format argon2id hash of pw.
 func Hash(pw string) (string, error) {

@@ -35,17 +35,54 @@ func TestHashVerify(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	t.Parallel()
+	long := "the password must have at most 128 characters"
+	short := "the password must have at least 8 characters"
 	for _, tc := range []struct {
-		pw string
-		ok bool
+		name     string
+		pw       string
+		personal []string
+		want     string // "" when accepted
 	}{
-		{"short", false},
-		{"12345678", true},
-		{strings.Repeat("é", 128), true},
-		{strings.Repeat("a", 129), false},
+		{"too short", "short", nil, short},
+		{"longest", strings.Repeat("é", 128), nil, ""},
+		{"too long", strings.Repeat("a", 129), nil, long},
+		{"passphrase", "correct horse battery staple", nil, ""},
+		{"demo password", "portico-demo", []string{"dev@harbor.test", "Dev Harbor"}, ""},
+		{"common digits", "12345678", nil, ErrCommon.Error()},
+		{"common word", "password", nil, ErrCommon.Error()},
+		{"common any case", "PassWord", nil, ErrCommon.Error()},
+		{"one letter repeated", "aaaaaaaa", nil, ErrCommon.Error()},
+		{"common keyboard walk", "qwertyuiop", nil, ErrCommon.Error()},
+		{"own email", "ada.lovelace@harbor.test", []string{"ada.lovelace@harbor.test", "Ada Lovelace"}, ErrPersonal.Error()},
+		{"email local part", "x-ada.lovelace-x", []string{"ada.lovelace@harbor.test"}, ErrPersonal.Error()},
+		{"part of the email", "Lovelace1815!", []string{"ada.lovelace@harbor.test"}, ErrPersonal.Error()},
+		{"name", "my name is Newton!", []string{"isaac@harbor.test", "Isaac Newton"}, ErrPersonal.Error()},
+		{"short name parts are fine", "ada was here 1815", []string{"ada@harbor.test", "Ada Li"}, ""},
+		{"email domain is fine", "harbor lights at dusk", []string{"ada@harbor.test"}, ""},
 	} {
-		if err := Validate(tc.pw); (err == nil) != tc.ok {
-			t.Errorf("Validate(%d chars) = %v, want ok=%v", len([]rune(tc.pw)), err, tc.ok)
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := ""
+			if err := Validate(tc.pw, tc.personal...); err != nil {
+				got = err.Error()
+			}
+			if got != tc.want {
+				t.Errorf("Validate(%q, %q) = %q, want %q", tc.pw, tc.personal, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCommonListShipped(t *testing.T) {
+	t.Parallel()
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(commonList), "\n") {
+		n++
+		if line != strings.ToLower(line) || len([]rune(line)) < MinLen {
+			t.Fatalf("list entry %q is not lower-case or is shorter than the policy allows", line)
 		}
+	}
+	if n < 3000 {
+		t.Errorf("the list has %d passwords, want at least the top 3 000 (ASVS V6.2.4)", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portico/portico/internal/audit"
+	"github.com/portico/portico/internal/auth"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/password"
 	"github.com/portico/portico/internal/store"
@@ -112,6 +113,20 @@ func (s *Service) ResetPassword(ctx context.Context, plain, newPassword string) 
 	if p, err := token.Parse(plain); err != nil || p.Kind != token.KindPasswordReset {
 		return nil, store.ErrNotFound
 	}
+	// The new password may not contain the account's address or name:
+	// read them first (the transaction below checks the link again), so
+	// the slow hash is not computed inside it.
+	pre, err := s.store.PasswordResetByTokenHash(ctx, s.hasher.Hash(plain))
+	if err != nil {
+		return nil, err
+	}
+	owner, err := s.store.UserByID(ctx, pre.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := password.Validate(newPassword, owner.Email, owner.Name); err != nil {
+		return nil, &InputError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
+	}
 	hash, err := password.Hash(newPassword)
 	if err != nil {
 		return nil, err
@@ -173,6 +188,26 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, new
 	if err := password.Validate(newPassword); err != nil {
 		return &InputError{Field: "new_password", Message: "Choose a new password: " + err.Error() + "."}
 	}
+	owner, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := password.Validate(newPassword, owner.Email, owner.Name); err != nil {
+		return &InputError{Field: "new_password", Message: "Choose a new password: " + err.Error() + "."}
+	}
+	// The current password is checked against the account's sign-in
+	// budget, so a borrowed session cannot guess it without limit.
+	err = auth.ConfirmPassword(ctx, s.store, owner, current)
+	var throttled *auth.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
+		return &LimitError{RetryAfter: throttled.Wait,
+			Message: "Too many wrong passwords: please wait " + throttled.Wait.Round(time.Second).String() + " and try again."}
+	case errors.Is(err, auth.ErrBadCredentials):
+		return &InputError{Field: "current_password", Message: "The current password is not right."}
+	case err != nil:
+		return err
+	}
 	hash, err := password.Hash(newPassword)
 	if err != nil {
 		return err
@@ -182,7 +217,8 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, new
 		if err != nil {
 			return err
 		}
-		if u.PasswordHash == nil || password.Verify(*u.PasswordHash, current) != nil {
+		// Changed by another request since it was checked: check again.
+		if u.PasswordHash == nil || owner.PasswordHash == nil || *u.PasswordHash != *owner.PasswordHash {
 			return &InputError{Field: "current_password", Message: "The current password is not right."}
 		}
 		if err := s.setPassword(ctx, tx, u, hash); err != nil {

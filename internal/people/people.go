@@ -403,6 +403,16 @@ func (s *Service) Accept(ctx context.Context, plain, name, pw string) (*store.Us
 	if p, err := token.Parse(plain); err != nil || p.Kind != token.KindInvite {
 		return nil, store.ErrNotFound
 	}
+	// The password may not contain the invited address or the name given:
+	// read the address first (the transaction below checks the invitation
+	// again), so the slow hash is not computed inside it.
+	pre, err := s.store.InvitationByTokenHash(ctx, s.hasher.Hash(plain))
+	if err != nil {
+		return nil, err
+	}
+	if err := password.Validate(pw, pre.Email, name); err != nil {
+		return nil, &InputError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
+	}
 	hash, err := password.Hash(pw)
 	if err != nil {
 		return nil, err

@@ -106,7 +106,7 @@ func TestInvitationMailAndAcceptOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = svc.Accept(ctx, link, "Olly Once", "once once once")
+			_, errs[i] = svc.Accept(ctx, link, "Olly Once", "tide tables at noon")
 		}()
 	}
 	wg.Wait()
