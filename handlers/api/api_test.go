@@ -727,3 +727,34 @@ func TestRoutesMatchDocument(t *testing.T) {
 		t.Errorf("documented (-) and served (+) operations differ:\n%s", diff)
 	}
 }
+
+// TestInvitationsCappedPerHour: past the partner's hourly cap, inviting
+// and resending answer 429 rate_limited with Retry-After, and nothing is
+// mailed.
+func TestInvitationsCappedPerHour(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin := e.signIn("admin@harbor.test")
+	rec := e.call(admin, "POST", "/api/v1/invitations", `{"email":"first@harbor.test","role":"developer"}`)
+	want(t, "invite", rec, http.StatusCreated, "")
+	id := strconv.FormatInt(decodeBody[invitation](t, rec).ID, 10)
+	if _, err := e.store.DB().Exec(`UPDATE attempt_counters SET count = $1 WHERE kind = 'invitation'`, people.InvitationsPerHour); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ what, path, body string }{
+		{"invite past the cap", "/api/v1/invitations", `{"email":"second@harbor.test","role":"developer"}`},
+		{"resend past the cap", "/api/v1/invitations/" + id + "/resend", ""},
+	} {
+		rec := e.call(admin, "POST", tc.path, tc.body)
+		want(t, tc.what, rec, http.StatusTooManyRequests, "rate_limited")
+		if after, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || after < 1 || after > 3600 {
+			t.Errorf("%s: Retry-After %q, want 1 to 3600 seconds", tc.what, rec.Header().Get("Retry-After"))
+		}
+	}
+	if links := e.mailedLinks("second@harbor.test"); len(links) != 0 {
+		t.Errorf("%d invitation mails past the cap, want none", len(links))
+	}
+	if links := e.mailedLinks("first@harbor.test"); len(links) != 1 {
+		t.Errorf("%d mails to the first invitee, want only the first one", len(links))
+	}
+}
