@@ -115,6 +115,8 @@ func TestMigrateSeedAdminCreate(t *testing.T) {
 		{"duplicate email", []string{"--email", "ops@example.com", "--name", "Other", "--role", "admin", "--password-stdin"}, "long enough pw\n", "already exists", ""},
 		{"bad role", []string{"--email", "x@example.com", "--name", "X", "--role", "developer", "--password-stdin"}, "long enough pw\n", "--role must be admin or account_manager", ""},
 		{"short password", []string{"--email", "y@example.com", "--name", "Y", "--role", "admin", "--password-stdin"}, "short\n", "at least 8 characters", ""},
+		{"common password", []string{"--email", "y@example.com", "--name", "Y", "--role", "admin", "--password-stdin"}, "Password1\n", "most common", ""},
+		{"password with the email", []string{"--email", "yara@example.com", "--name", "Y", "--role", "admin", "--password-stdin"}, "i am yara!!\n", "name or email address", ""},
 		{"no password flag", []string{"--email", "z@example.com", "--name", "Z", "--role", "admin"}, "", "--password-stdin is required", ""},
 	} {
 		out, _, err := runCmd(ctx, t, envv, tc.stdin, append([]string{"admin", "create"}, tc.args...)...)
