@@ -17,6 +17,7 @@ import (
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/password"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/textcheck"
 	"github.com/portico/portico/internal/token"
 )
 
@@ -61,6 +62,9 @@ func ValidRole(role string) bool {
 
 // checkEmail returns the normalised address or an InputError.
 func checkEmail(raw string) (string, error) {
+	if p := textcheck.Line(raw); p != "" {
+		return "", &InputError{Field: "email", Message: "The email address " + p}
+	}
 	email := store.NormalizeEmail(raw)
 	addr, err := mail.ParseAddress(email)
 	if email == "" || err != nil || addr.Address != email || len(email) > 254 {
