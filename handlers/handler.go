@@ -44,6 +44,11 @@ type Config struct {
 	BaseURL string
 	// MailTransport describes where mails go, for the Outbox page.
 	MailTransport string
+	// MailDelivered is true when mails are delivered (SMTP): the Outbox
+	// page then hides the secrets of links, which the sender also removes
+	// from a mail once sent. False: the Outbox page is where mails are
+	// read, links included.
+	MailDelivered bool
 	// TrustedProxies may set X-Forwarded-For; nobody else can say which
 	// address a request comes from.
 	TrustedProxies []*net.IPNet

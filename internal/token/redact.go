@@ -9,7 +9,8 @@ const redactedMark = "[redacted]"
 // "/invitations/ptc_inv_9Xa…" becomes "/invitations/ptc_inv_[redacted]".
 // It is applied to every URL path before it is stored or logged (the call
 // audit, the access log, error messages), because a credential pasted into
-// a URL must not survive in a second place.
+// a URL must not survive in a second place; it works on any text, and the
+// mail sender uses it on the bodies of delivered mails.
 //
 // "Credential-shaped" is deliberately loose: any "ptc_" — of any kind, or
 // none, with or without a valid checksum — and the base62 and '_' characters
