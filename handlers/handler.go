@@ -44,6 +44,11 @@ type Config struct {
 	BaseURL string
 	// MailTransport describes where mails go, for the Outbox page.
 	MailTransport string
+	// MailDelivered is true when mails are delivered (SMTP): the Outbox
+	// page then hides the secrets of links, which the sender also removes
+	// from a mail once sent. False: the Outbox page is where mails are
+	// read, links included.
+	MailDelivered bool
 	// TrustedProxies may set X-Forwarded-For; nobody else can say which
 	// address a request comes from.
 	TrustedProxies []*net.IPNet
@@ -132,7 +137,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 	// The gateway's paths skip the portal's middleware: they have their
 	// own request ids, errors and audit, and they are the hot path.
 	e.Pre(h.machineSurface)
-	e.Use(h.requestID, h.accessLog, h.recoverPanic, h.secureHeaders, h.crossOriginProtection(), h.withSession, h.auditSource)
+	e.Use(h.requestID, h.accessLog, h.recoverPanic, h.secureHeaders, h.crossOriginProtection(), h.checkInput, h.withSession, h.auditSource)
 	h.routes(e)
 	return e
 }

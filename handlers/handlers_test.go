@@ -308,10 +308,18 @@ func TestTokensInPathsAreNotLogged(t *testing.T) {
 	t.Parallel()
 	app, logs := newApp(t, nil)
 	secret := "ptc_inv_4x9SecretBodyThatMustNotBeLogged0abcDE"
-	for _, path := range []string{"/invitations/" + secret, "/invitations/" + secret + "/extra"} {
+	reset := "ptc_rst_4x9SecretBodyThatMustNotBeLogged0abcDE"
+	for _, path := range []string{
+		"/invitations/" + secret,
+		"/invitations/" + secret + "/extra",
+		"/reset-password/" + reset,
+		"/invitations/%2570tc_" + secret[4:], // encoded twice: logged once decoded
+		"/reset-password/%2570tc%255F" + reset[4:],
+		"/nowhere/" + secret, // the 404 page
+	} {
 		rec := get(t, app, path, nil)
-		if rec.Code != http.StatusNotFound {
-			t.Errorf("GET %s = %d, want 404 for an unknown invitation", path, rec.Code)
+		if rec.Code != http.StatusNotFound && rec.Code != http.StatusGone {
+			t.Errorf("GET %s = %d, want 404 or 410 for an unknown link", path, rec.Code)
 		}
 		if strings.Contains(rec.Body.String(), "SecretBody") {
 			t.Errorf("GET %s: the page echoes the token", path)
@@ -321,7 +329,9 @@ func TestTokensInPathsAreNotLogged(t *testing.T) {
 	if strings.Contains(out, "SecretBody") {
 		t.Errorf("log contains the token:\n%s", out)
 	}
-	if !strings.Contains(out, "path=/invitations/ptc_inv_[redacted]") {
-		t.Errorf("log does not show the redacted path:\n%s", out)
+	for _, want := range []string{"path=/invitations/ptc_inv_[redacted]", "path=/reset-password/ptc_rst_[redacted]", "path=/nowhere/ptc_inv_[redacted]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log does not show the redacted path %s:\n%s", want, out)
+		}
 	}
 }

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/requestid"
+	"github.com/portico/portico/internal/token"
 )
 
 const requestIDKey = "request_id"
@@ -118,21 +118,7 @@ func (h *Handler) crossOriginProtection() echo.MiddlewareFunc {
 
 // logPath is the path as logged: a credential in it (an invitation link's
 // token, say) is cut to its kind, so logs never hold a usable secret.
-func logPath(p string) string {
-	i := strings.Index(p, "ptc_")
-	if i < 0 {
-		return p
-	}
-	end := len(p)
-	if j := strings.IndexByte(p[i:], '/'); j >= 0 {
-		end = i + j
-	}
-	kind := "ptc_"
-	if j := strings.IndexByte(p[i+4:end], '_'); j >= 0 {
-		kind = p[i : i+4+j+1]
-	}
-	return p[:i] + kind + "[redacted]" + logPath(p[end:])
-}
+func logPath(p string) string { return token.RedactPath(p) }
 
 // bodyLimit caps a route's request body at n bytes; reading past it fails
 // with *http.MaxBytesError, which the handler turns into a clear message.

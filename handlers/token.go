@@ -53,7 +53,7 @@ func (h *Handler) revokeTarget(c echo.Context) (t *store.Token, action, back str
 		if err != nil {
 			return nil, "", "", err
 		}
-		if err := h.authorize(c, access.ViewPartnerTokens, partnerID); err != nil {
+		if err := h.authorize(c, access.StaffPartnerTokens, partnerID); err != nil {
 			return nil, "", "", err
 		}
 		id, err := pathID(c, "token")

@@ -34,6 +34,9 @@ func (h *Handler) staffPartnerTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.authorize(c, access.StaffPartnerTokens, id); err != nil {
+		return err
+	}
 	return h.renderPartnerTokens(c, id, partnerTokensPath(id))
 }
 

@@ -192,6 +192,40 @@ func TestStaffSeeAndRevokePartnerTokens(t *testing.T) {
 	}
 }
 
+// The /partners/:id/… pages are the staff's partner directory: a partner
+// admin is refused there even for their own partner (they have
+// /tokens/partner), and a developer too.
+func TestPartnerDirectoryPagesAreStaffOnly(t *testing.T) {
+	t.Parallel()
+	p := newCatalogPortal(t)
+	harbor := p.partnerID(t, "harbor-logistics")
+	_, id := createToken(t, signedInAs(t, p, "dev@harbor.test"), tokenForm("Harbor CI", "sandbox", "30", "fleet/fleet:read"))
+	base := "/partners/" + itoa(harbor)
+	for _, who := range []string{"admin@harbor.test", "dev@harbor.test"} {
+		u := signedInAs(t, p, who)
+		for _, tc := range []struct{ method, path string }{
+			{"GET", base + "/tokens"},
+			{"GET", base + "/tokens/" + itoa(id) + "/revoke"},
+			{"POST", base + "/tokens/" + itoa(id) + "/revoke"},
+			{"POST", base + "/status"},
+			{"GET", "/partners"},
+		} {
+			var res page
+			if tc.method == "GET" {
+				res = u.get(tc.path)
+			} else {
+				res = u.post(tc.path, url.Values{"status": {"suspended"}})
+			}
+			if res.status != http.StatusForbidden && res.status != http.StatusNotFound {
+				t.Errorf("%s %s %s = %d, want 403 or 404", who, tc.method, tc.path, res.status)
+			}
+		}
+	}
+	if got := rowStatus(signedInAs(t, p, "admin@harbor.test").get("/tokens/partner"), id); got != "active" {
+		t.Errorf("token after the refused staff-page revoke: %q, want active", got)
+	}
+}
+
 func TestPortalSettingsTokenLifetime(t *testing.T) {
 	t.Parallel()
 	p := newCatalogPortal(t)

@@ -91,6 +91,7 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		Demo:           demo,
 		BaseURL:        cfg.BaseURL.String(),
 		MailTransport:  fmt.Sprint(transport),
+		MailDelivered:  !mail.OutboxOnly(transport),
 		TrustedProxies: cfg.TrustedProxies,
 	}, handlers.Deps{Log: e.log, DB: db, Outbox: mail.NewOutbox(st), Mailer: sender, Verifier: verifier,
 		Limiter: limiter, Quota: quota, Recorder: recorder})

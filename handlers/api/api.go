@@ -227,7 +227,7 @@ func decode(c echo.Context, v any) error {
 		}
 		return badRequest("The request body must hold one JSON object and nothing after it.")
 	}
-	return nil
+	return checkText(v)
 }
 
 func bodyError(err error) error {

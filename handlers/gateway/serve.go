@@ -14,6 +14,7 @@ import (
 
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/ratelimit"
+	"github.com/portico/portico/internal/token"
 )
 
 // serve runs the chain of one call; every refusal is a JSON error.
@@ -88,7 +89,7 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 			writeError(x, http.StatusMethodNotAllowed, codeMethodNotAllowed, r.Method+" is not an operation of this path.", rid)
 			return
 		}
-		writeError(x, http.StatusNotFound, codeNotFound, "No operation of this API matches "+rest+".", rid)
+		writeError(x, http.StatusNotFound, codeNotFound, "No operation of this API matches "+token.RedactPath(rest)+".", rid)
 		return
 	}
 	x.call.Operation = op.id
@@ -293,7 +294,7 @@ func retrySeconds(d time.Duration) int {
 // tokenInURL reports whether the URL carries what looks like a credential,
 // percent-encoded or not.
 func tokenInURL(r *http.Request) bool {
-	return looksLikeToken(r.URL.RawQuery) || looksLikeToken(r.URL.Path)
+	return looksLikeToken(r.URL.RawQuery) || looksLikeToken(r.URL.Path) || token.InPath(r.URL.Path)
 }
 
 func looksLikeToken(s string) bool {

@@ -59,6 +59,11 @@ const (
 	CreateToken Action = "tokens.create"
 	// ViewPartnerTokens lists every token of a partner.
 	ViewPartnerTokens Action = "tokens.view_partner"
+	// StaffPartnerTokens is the partner directory's view of a partner's
+	// tokens (/partners/:id/tokens and its revoke pages): provider staff
+	// only. A partner admin sees the same list at /tokens/partner; the
+	// staff pages are not theirs, even for their own partner.
+	StaffPartnerTokens Action = "partners.tokens"
 	// ManagePartnerSettings changes a partner's own settings (approval of
 	// live tokens).
 	ManagePartnerSettings Action = "partner_settings.manage"
@@ -99,6 +104,8 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 	switch act {
 	case ListPartners, ManagePartners:
 		return allowIf(a.Staff())
+	case StaffPartnerTokens:
+		return allowIf(partnerID != 0 && a.Staff())
 	case ListAccountManagers, ViewOutbox:
 		return allowIf(a.Role == RoleAdmin)
 	case ViewMembers, ViewTeams:

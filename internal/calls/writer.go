@@ -21,6 +21,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
 )
 
 var (
@@ -436,9 +437,10 @@ var (
 	maxAt = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 )
 
-// clean makes a call safe to write: a value PostgreSQL refuses (a NUL
-// byte, invalid UTF-8, an address that is not one, a number out of range)
-// would fail its batch on every retry and stop the gateway.
+// clean makes a call safe to write: no credential in its text, and no
+// value PostgreSQL refuses (a NUL byte, invalid UTF-8, an address that is
+// not one, a number out of range), which would fail its batch on every
+// retry and stop the gateway.
 func clean(c *Call) Call {
 	x := *c
 	if x.At.Before(minAt) {
@@ -446,11 +448,13 @@ func clean(c *Call) Call {
 	} else if x.At.After(maxAt) {
 		x.At = maxAt
 	}
-	x.API = cleanText(x.API, maxShort)
+	// A credential pasted into the URL (the gateway refuses the call)
+	// must not be stored: the path and the slug are cut to its kind.
+	x.API = cleanText(token.RedactPath(x.API), maxShort)
 	x.Operation = cleanText(x.Operation, maxShort)
 	x.Environment = cleanText(x.Environment, maxShort)
 	x.Method = cleanText(x.Method, maxShort)
-	x.Path = cleanText(x.Path, maxPath)
+	x.Path = cleanText(token.RedactPath(x.Path), maxPath)
 	x.UserAgent = cleanText(x.UserAgent, maxUserAgent)
 	x.RequestID = cleanText(x.RequestID, maxShort)
 	x.ClientIP = cleanIP(x.ClientIP)

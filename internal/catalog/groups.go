@@ -11,6 +11,7 @@ import (
 
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/textcheck"
 )
 
 // Limits of an access group's fields.
@@ -101,6 +102,10 @@ func (f GroupFields) check() (GroupFields, error) {
 	f.Name = strings.TrimSpace(f.Name)
 	f.Description = strings.TrimSpace(f.Description)
 	switch {
+	case textcheck.Line(f.Name) != "":
+		return f, &InputError{Field: "name", Message: "The name " + textcheck.Line(f.Name)}
+	case textcheck.Text(f.Description) != "":
+		return f, &InputError{Field: "description", Message: "The description " + textcheck.Text(f.Description)}
 	case f.Name == "" || utf8.RuneCountInString(f.Name) > MaxGroupName:
 		return f, &InputError{Field: "name", Message: fmt.Sprintf("Enter a name for the access group (up to %d characters).", MaxGroupName)}
 	case utf8.RuneCountInString(f.Description) > MaxGroupDescription:

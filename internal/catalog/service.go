@@ -15,6 +15,7 @@ import (
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/textcheck"
 )
 
 // InputError is a problem with a form field other than the document.
@@ -77,6 +78,9 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, slug, name str
 	}
 	if name == "" {
 		name = spec.Title
+	}
+	if p := textcheck.Line(name); p != "" {
+		return nil, &InputError{Field: "name", Message: "The display name " + p}
 	}
 	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return nil, &InputError{Field: "name", Message: "Enter a display name (up to 200 characters)."}

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/portico/portico/internal/textcheck"
 )
 
 // MaxSpecSize is the largest OpenAPI document accepted, in bytes.
@@ -140,7 +142,30 @@ func Parse(data []byte) (*Spec, error) {
 		}
 		return methodRank(a.Method) < methodRank(b.Method)
 	})
+	if err := checkText(s); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// checkText refuses a document whose text PostgreSQL would refuse where it
+// is stored (operations as jsonb, scopes as text): YAML's "\0" and JSON's
+// "\u0000" escapes decode to a NUL character.
+func checkText(s *Spec) error {
+	for what, v := range map[string]string{"title": s.Title, "version": s.Version} {
+		if p := textcheck.Line(v); p != "" {
+			return refuse("The document's info.%s %s", what, p)
+		}
+	}
+	if path, p := textcheck.Decoded(s.Scopes); p != "" {
+		return refuse("The document's OAuth2 scopes: %s %s", path, p)
+	}
+	for _, op := range s.Operations {
+		if path, p := textcheck.Decoded(op); p != "" {
+			return refuse("Operation %s %q: its %s %s", op.Method, op.Path, path, p)
+		}
+	}
+	return nil
 }
 
 // operationScopes returns the scopes an operation's security requirements

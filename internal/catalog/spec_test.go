@@ -74,6 +74,10 @@ func TestParseRefusals(t *testing.T) {
 		{"undeclared scope", strings.Replace(validSpec, `security: [{portico: ["fleet:write"]}]`, `security: [{portico: ["fleet:admin"]}]`, 1), `requires scope "fleet:admin"`},
 		{"no oauth scheme", "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n", "no OAuth2 security scheme"},
 		{"too large", validSpec + "# " + strings.Repeat("x", MaxSpecSize), "the limit is 2048 KiB"},
+		// Escapes that decode to NUL, which PostgreSQL refuses in jsonb and text.
+		{"NUL in a summary", strings.Replace(validSpec, "summary: List spreaders", `summary: "List\0spreaders"`, 1), "its summary contains a NUL"},
+		{"NUL in the title", strings.Replace(validSpec, "title: Fleet API", `title: "Fleet\0API"`, 1), "info.title contains a NUL"},
+		{"NUL in a scope", strings.Replace(validSpec, `"fleet:read": Read the fleet`, `"fleet:read": "Read\0the fleet"`, 1), "scopes: fleet:read contains a NUL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

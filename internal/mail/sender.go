@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
 )
 
 // SenderConfig tunes a Sender; zero fields take the defaults.
@@ -67,6 +68,11 @@ type Sender struct {
 	log       *slog.Logger
 	cfg       SenderConfig
 	kick      chan struct{}
+	// redact removes the secrets of links from a mail once it is out of
+	// the portal's hands (sent or given up), so staff reading the outbox
+	// cannot use an invitation or reset link meant for someone else.
+	// Off when the outbox is itself the delivery channel (OutboxOnly).
+	redact bool
 }
 
 // NewSender returns a sender delivering st's outbox through t.
@@ -74,7 +80,7 @@ func NewSender(st *store.Store, t Transport, log *slog.Logger, cfg SenderConfig)
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Sender{store: st, transport: t, log: log, cfg: cfg.withDefaults(), kick: make(chan struct{}, 1)}
+	return &Sender{store: st, transport: t, log: log, cfg: cfg.withDefaults(), kick: make(chan struct{}, 1), redact: !OutboxOnly(t)}
 }
 
 // Kick wakes the sender to look at the outbox now rather than at the next
@@ -165,7 +171,7 @@ func (s *Sender) deliver(ctx context.Context, m store.OutboxMail) {
 	}
 	// The mail is out: recording it is what prevents a resend, so insist.
 	for try := 0; ; try++ {
-		if err = s.store.MarkMailSent(ctx, m.ID); err == nil || try == 4 || ctx.Err() != nil {
+		if err = s.store.MarkMailSent(ctx, m.ID, s.redacted(m)); err == nil || try == 4 || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(time.Duration(100<<try) * time.Millisecond)
@@ -184,7 +190,11 @@ func (s *Sender) fail(ctx context.Context, log *slog.Logger, m store.OutboxMail,
 		msg = msg[:2000]
 	}
 	retryAt := time.Now().Add(jitter(backoff(m.Attempts, s.cfg.BackoffBase, s.cfg.BackoffMax)))
-	if err := s.store.MarkMailFailed(ctx, m.ID, msg, retryAt, permanent); err != nil {
+	var redacted *store.MailBodies
+	if permanent {
+		redacted = s.redacted(m)
+	}
+	if err := s.store.MarkMailFailed(ctx, m.ID, msg, retryAt, permanent, redacted); err != nil {
 		log.Error("mail sender: recording a failed attempt failed", "send_error", sendErr, "error", err)
 		return
 	}
@@ -193,6 +203,19 @@ func (s *Sender) fail(ctx context.Context, log *slog.Logger, m store.OutboxMail,
 		return
 	}
 	log.Warn("mail delivery failed; will retry", "error", sendErr, "retry_at", retryAt)
+}
+
+// redacted returns m's bodies with every credential cut to its kind
+// ("ptc_inv_[redacted]"), or nil when there is nothing to change.
+func (s *Sender) redacted(m store.OutboxMail) *store.MailBodies {
+	if !s.redact {
+		return nil
+	}
+	b := store.MailBodies{Text: token.RedactPath(m.TextBody), HTML: token.RedactPath(m.HTMLBody)}
+	if b.Text == m.TextBody && b.HTML == m.HTMLBody {
+		return nil
+	}
+	return &b
 }
 
 // release gives claimed, unattempted mails back when shutting down.

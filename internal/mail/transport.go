@@ -40,6 +40,18 @@ func (t LogTransport) Send(ctx context.Context, m Message) error {
 
 func (LogTransport) String() string { return "log (Outbox page)" }
 
+// OutboxOnly reports whether t delivers nothing, so that the Outbox page
+// is where mails are read: their links must then stay readable there.
+// Every other transport delivers, and a delivered mail's secrets are
+// redacted from the outbox.
+func OutboxOnly(t Transport) bool {
+	switch t.(type) {
+	case LogTransport, *LogTransport:
+		return true
+	}
+	return false
+}
+
 // permanentError marks an error that retrying cannot fix.
 type permanentError struct{ err error }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/portico/portico/internal/catalog"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/textcheck"
 	"github.com/portico/portico/internal/token"
 )
 
@@ -137,6 +138,9 @@ func ParseRateLimit(raw string) (*int, error) {
 
 func checkName(raw string) (string, error) {
 	name := strings.Join(strings.Fields(raw), " ")
+	if p := textcheck.Line(name); p != "" {
+		return "", &InputError{"name", "The name " + p}
+	}
 	if name == "" {
 		return "", &InputError{"name", "Give the token a name, such as “CI deploy” or “Laptop”."}
 	}

@@ -46,3 +46,20 @@ func (s *Service) invitationMail(ctx context.Context, inv *store.Invitation, par
 func simpleHTML(greeting, body, link, linkLabel, closing string) string {
 	return pmail.Notice{Greeting: greeting, Lines: []string{body}, Link: link, LinkLabel: linkLabel, Closing: closing}.Message().HTML
 }
+
+// invitationRefusedNotice tells the owner of an address with an account
+// elsewhere that someone tried to invite it: no link (nothing to accept),
+// so that nobody learns of the account but its owner.
+func invitationRefusedNotice(inv *store.Invitation, partner *store.Partner, inviter string) pmail.Message {
+	return pmail.Notice{
+		ToEmail:  inv.Email,
+		Subject:  fmt.Sprintf("%s tried to invite you to %s on Portico", inviter, partner.Name),
+		Greeting: "Hello,",
+		Lines: []string{
+			fmt.Sprintf("%s tried to invite this address to %s on the Portico partner portal. "+
+				"This address has an account on the portal already, and an account belongs to one organisation only, so no invitation was sent.", inviter, partner.Name),
+			"If you expected it, ask " + inviter + " to use another address, or contact the portal's provider.",
+		},
+		Closing: "If you did not expect this, you can ignore this mail: nothing has changed on your account.",
+	}.Message()
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/textcheck"
 )
 
 // Slugify turns a partner's name into its URL-safe slug.
@@ -41,6 +42,9 @@ func Slugify(name string) string {
 // transaction: a partner is never left without a way in.
 func (s *Service) CreatePartner(ctx context.Context, actor access.Actor, name, adminEmail string) (*store.Partner, *store.Invitation, error) {
 	name = strings.TrimSpace(name)
+	if p := textcheck.Line(name); p != "" {
+		return nil, nil, &InputError{Field: "name", Message: "The name " + p}
+	}
 	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return nil, nil, &InputError{Field: "name", Message: "Enter the partner's name (up to 200 characters)."}
 	}

@@ -14,6 +14,7 @@ import (
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/password"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/textcheck"
 	"github.com/portico/portico/internal/token"
 )
 
@@ -231,6 +232,9 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, new
 // ChangeName sets the user's display name.
 func (s *Service) ChangeName(ctx context.Context, userID int64, name string) error {
 	name = strings.TrimSpace(name)
+	if p := textcheck.Line(name); p != "" {
+		return &InputError{Field: "name", Message: "The name " + p}
+	}
 	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return &InputError{Field: "name", Message: "Enter your name (up to 200 characters)."}
 	}

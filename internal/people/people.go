@@ -18,6 +18,7 @@ import (
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/password"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/textcheck"
 	"github.com/portico/portico/internal/token"
 )
 
@@ -94,6 +95,9 @@ func ValidRole(role string) bool {
 
 // checkEmail returns the normalised address or an InputError.
 func checkEmail(raw string) (string, error) {
+	if p := textcheck.Line(raw); p != "" {
+		return "", &InputError{Field: "email", Message: "The email address " + p}
+	}
 	email := store.NormalizeEmail(raw)
 	addr, err := mail.ParseAddress(email)
 	if email == "" || err != nil || addr.Address != email || len(email) > 254 {
@@ -124,13 +128,25 @@ func (s *Service) Invite(ctx context.Context, actor access.Actor, partnerID int6
 }
 
 // invite does the work of Invite inside the caller's transaction.
+//
+// An address with an account outside the partner (another partner's
+// member, or provider staff) cannot join it, but a partner admin must not
+// learn that the account exists: the invitation is created and answered
+// exactly like any other, but its link is never sent to anyone (the
+// address's owner gets a notice without a link instead), so it cannot be
+// accepted; it lists, resends, expires and cancels like the others. Staff,
+// who see every account anyway, are told plainly.
 func (s *Service) invite(ctx context.Context, tx *store.Store, actor access.Actor, partnerID int64, email, role string) (*store.Invitation, error) {
 	partner, err := tx.PartnerByID(ctx, partnerID)
 	if err != nil {
 		return nil, err
 	}
-	if err := refuseExisting(ctx, tx, email, partnerID); err != nil {
+	elsewhere, err := accountElsewhere(ctx, tx, email, partnerID)
+	if err != nil {
 		return nil, err
+	}
+	if elsewhere != nil && actor.Staff() {
+		return nil, elsewhere
 	}
 	if err := s.countInvitation(ctx, tx, partnerID); err != nil {
 		return nil, err
@@ -146,17 +162,27 @@ func (s *Service) invite(ctx context.Context, tx *store.Store, actor access.Acto
 	if err != nil {
 		return nil, err
 	}
-	msg, err := s.invitationMail(ctx, inv, partner, inviterName(ctx, tx, actor), plain)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.outbox.Enqueue(ctx, tx, msg); err != nil {
+	if err := s.sendInvitation(ctx, tx, inv, partner, inviterName(ctx, tx, actor), plain, elsewhere != nil); err != nil {
 		return nil, err
 	}
 	if err := audit.Record(ctx, tx, invitationEvent("invitation.create", inv)); err != nil {
 		return nil, err
 	}
 	return inv, nil
+}
+
+// sendInvitation queues the invitation's mail with its link, or, for an
+// address with an account elsewhere, a notice without one: the link's
+// plaintext then exists nowhere, so nobody can accept the invitation.
+func (s *Service) sendInvitation(ctx context.Context, tx *store.Store, inv *store.Invitation, partner *store.Partner, inviter, plain string, elsewhere bool) error {
+	msg := invitationRefusedNotice(inv, partner, inviter)
+	if !elsewhere {
+		var err error
+		if msg, err = s.invitationMail(ctx, inv, partner, inviter, plain); err != nil {
+			return err
+		}
+	}
+	return s.outbox.Enqueue(ctx, tx, msg)
 }
 
 // invitationEvent is the audit event of an invitation change: the invitee's
@@ -175,22 +201,26 @@ func memberEvent(action string, u *store.User, details map[string]any) audit.Eve
 	return e
 }
 
-// refuseExisting refuses to invite an email that already has an account.
-func refuseExisting(ctx context.Context, tx *store.Store, email string, partnerID int64) error {
+// accountElsewhere says whether email already has an account. A member of
+// the partner itself is an InputError returned as err (the partner admin
+// sees their own members anyway). An account of another partner or of the
+// provider's staff is returned as elsewhere, the message for staff: a
+// partner admin's invitation to it is answered as if it did not exist.
+func accountElsewhere(ctx context.Context, tx *store.Store, email string, partnerID int64) (elsewhere *InputError, err error) {
 	u, err := tx.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch {
 	case u.IsStaff():
-		return &InputError{Field: "email", Message: "That address belongs to the portal provider's staff; staff cannot be invited as partner members."}
+		return &InputError{Field: "email", Message: "That address belongs to the portal provider's staff; staff cannot be invited as partner members."}, nil
 	case u.PartnerID != nil && *u.PartnerID == partnerID:
-		return &InputError{Field: "email", Message: fmt.Sprintf("%s is already a member of your organisation.", email)}
+		return nil, &InputError{Field: "email", Message: fmt.Sprintf("%s is already a member of your organisation.", email)}
 	default:
-		return &InputError{Field: "email", Message: "That address already has an account with another organisation on this portal; it cannot be invited."}
+		return &InputError{Field: "email", Message: "That address already has an account with another organisation on this portal; it cannot be invited."}, nil
 	}
 }
 
@@ -248,11 +278,13 @@ func (s *Service) Resend(ctx context.Context, actor access.Actor, partnerID, inv
 		if err := tx.RenewInvitation(ctx, inv.ID, hash, inv.ExpiresAt); err != nil {
 			return err
 		}
-		msg, err := s.invitationMail(ctx, inv, partner, inviterName(ctx, tx, actor), plain)
+		// Decided again now: the address may have got an account
+		// elsewhere since (or lost it).
+		elsewhere, err := accountElsewhere(ctx, tx, inv.Email, partnerID)
 		if err != nil {
 			return err
 		}
-		if err := s.outbox.Enqueue(ctx, tx, msg); err != nil {
+		if err := s.sendInvitation(ctx, tx, inv, partner, inviterName(ctx, tx, actor), plain, elsewhere != nil); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, invitationEvent("invitation.resend", inv))

@@ -12,6 +12,7 @@ import (
 	"github.com/portico/portico/internal/audit"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/textcheck"
 	"github.com/portico/portico/internal/token"
 )
 
@@ -23,6 +24,9 @@ const StaffWelcomeTTL = 72 * time.Hour
 // mails its owner a one-time link to choose one.
 func (s *Service) CreateStaff(ctx context.Context, actor access.Actor, name, rawEmail, role string) (*store.User, error) {
 	name = strings.TrimSpace(name)
+	if p := textcheck.Line(name); p != "" {
+		return nil, &InputError{Field: "name", Message: "The name " + p}
+	}
 	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return nil, &InputError{Field: "name", Message: "Enter the person's name (up to 200 characters)."}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/textcheck"
 )
 
 // MaxTeamName is the longest team name, in characters.
@@ -26,6 +27,9 @@ var (
 // checkTeamName returns the trimmed name or an InputError.
 func checkTeamName(raw string) (string, error) {
 	name := strings.TrimSpace(raw)
+	if p := textcheck.Line(name); p != "" {
+		return "", &InputError{Field: "name", Message: "The team name " + p}
+	}
 	if name == "" || utf8.RuneCountInString(name) > MaxTeamName {
 		return "", &InputError{Field: "name", Message: fmt.Sprintf("Enter a team name (up to %d characters).", MaxTeamName)}
 	}

@@ -19,6 +19,10 @@ func TestValid(t *testing.T) {
 		{"line\nbreak-here", false},
 		{`quote"inside`, false},
 		{"", false},
+		// A credential has the shape of an id: it must not be carried
+		// into logs and the call audit as one.
+		{"ptc_sbx_4x9SecretBody0123456789abcdefABCDEF0123456789abcDEF", false},
+		{"x-ptc_inv_abcdefgh", false},
 	} {
 		if got := Valid(tc.id); got != tc.want {
 			t.Errorf("Valid(%q) = %v, want %v", tc.id, got, tc.want)

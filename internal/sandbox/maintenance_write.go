@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/textcheck"
 )
 
 // body decodes the JSON request body into v, refusing unknown fields;
@@ -22,6 +23,11 @@ func (c *call) body(v any) bool {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		c.badRequest("The body is not the JSON object this operation takes: " + err.Error())
+		return false
+	}
+	// The work order is stored as jsonb, which refuses "\u0000".
+	if field, problem := textcheck.Decoded(v); problem != "" {
+		c.badRequest(field + ": " + problem)
 		return false
 	}
 	return true

@@ -114,23 +114,44 @@ func (s *Store) RenewMailClaim(ctx context.Context, id int64, attempt int, lease
 	return n == 1, nil
 }
 
-// MarkMailSent records that the mail was handed over for delivery.
-func (s *Store) MarkMailSent(ctx context.Context, id int64) error {
+// MailBodies are the bodies of a mail, as stored in place of the
+// original: with the secrets of its links redacted once it was delivered.
+type MailBodies struct {
+	Text, HTML string
+}
+
+// MarkMailSent records that the mail was handed over for delivery. When
+// redacted is not nil, it replaces the stored bodies in the same update,
+// so the secret links of a delivered mail do not stay readable here.
+func (s *Store) MarkMailSent(ctx context.Context, id int64, redacted *MailBodies) error {
+	text, html := bodyArgs(redacted)
 	res, err := s.q.ExecContext(ctx, `
 		UPDATE outbox SET status = 'sent', sent_at = coalesce(sent_at, now()),
-			claimed_until = NULL, last_error = NULL
-		WHERE id = $1`, id)
+			claimed_until = NULL, last_error = NULL,
+			text_body = coalesce($2, text_body), html_body = coalesce($3, html_body)
+		WHERE id = $1`, id, text, html)
 	return affectedOne(res, err, fmt.Sprintf("mark mail %d sent", id))
 }
 
 // MarkMailFailed records a failed attempt of a claimed mail: it is retried
-// at retryAt, or never again when permanent.
-func (s *Store) MarkMailFailed(ctx context.Context, id int64, errText string, retryAt time.Time, permanent bool) error {
+// at retryAt, or never again when permanent. A mail given up may have its
+// bodies replaced by redacted in the same update, like a sent one.
+func (s *Store) MarkMailFailed(ctx context.Context, id int64, errText string, retryAt time.Time, permanent bool, redacted *MailBodies) error {
+	text, html := bodyArgs(redacted)
 	res, err := s.q.ExecContext(ctx, `
 		UPDATE outbox SET status = CASE WHEN $4 THEN 'failed' ELSE 'pending' END,
-			last_error = $2, next_attempt_at = $3, claimed_until = NULL
-		WHERE id = $1 AND status = 'sending'`, id, errText, retryAt, permanent)
+			last_error = $2, next_attempt_at = $3, claimed_until = NULL,
+			text_body = coalesce($5, text_body), html_body = coalesce($6, html_body)
+		WHERE id = $1 AND status = 'sending'`, id, errText, retryAt, permanent, text, html)
 	return affectedOne(res, err, fmt.Sprintf("mark mail %d failed", id))
+}
+
+// bodyArgs are the query arguments of optional new bodies: NULL keeps.
+func bodyArgs(b *MailBodies) (text, html *string) {
+	if b == nil {
+		return nil, nil
+	}
+	return &b.Text, &b.HTML
 }
 
 // ReleaseMails gives claimed mails that were not attempted back to the

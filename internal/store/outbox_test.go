@@ -103,10 +103,10 @@ func TestOutboxLifecycle(t *testing.T) {
 	}
 
 	// A temporary failure retries at retryAt; only then is it due again.
-	if err := st.MarkMailFailed(ctx, ids[0], "421 busy", time.Now().Add(time.Hour), false); err != nil {
+	if err := st.MarkMailFailed(ctx, ids[0], "421 busy", time.Now().Add(time.Hour), false, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MarkMailFailed(ctx, ids[1], "421 busy", time.Now().Add(-time.Second), false); err != nil {
+	if err := st.MarkMailFailed(ctx, ids[1], "421 busy", time.Now().Add(-time.Second), false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if m := mail(t, st, ids[0]); m.Status != store.MailPending || m.LastError == nil || *m.LastError != "421 busy" || m.ClaimedUntil != nil {
@@ -120,10 +120,10 @@ func TestOutboxLifecycle(t *testing.T) {
 	}
 
 	// Sent and permanently failed mails are never claimed again.
-	if err := st.MarkMailSent(ctx, ids[1]); err != nil {
+	if err := st.MarkMailSent(ctx, ids[1], nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MarkMailFailed(ctx, ids[2], "550 no such user", time.Now(), true); err != nil {
+	if err := st.MarkMailFailed(ctx, ids[2], "550 no such user", time.Now(), true, nil); err != nil {
 		t.Fatal(err)
 	}
 	m := mail(t, st, ids[1])
@@ -141,10 +141,10 @@ func TestOutboxLifecycle(t *testing.T) {
 	}
 
 	// Recording an outcome for a mail that is not being sent, or unknown.
-	if err := st.MarkMailFailed(ctx, ids[1], "late", time.Now(), false); !errors.Is(err, store.ErrNotFound) {
+	if err := st.MarkMailFailed(ctx, ids[1], "late", time.Now(), false, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("MarkMailFailed on a sent mail = %v, want ErrNotFound", err)
 	}
-	if err := st.MarkMailSent(ctx, 999999); !errors.Is(err, store.ErrNotFound) {
+	if err := st.MarkMailSent(ctx, 999999, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("MarkMailSent on an unknown mail = %v, want ErrNotFound", err)
 	}
 	if _, err := st.ClaimMails(ctx, 0, time.Minute); err == nil {
