@@ -101,6 +101,9 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 	if !g.limit(x, r, p, grant, rid) {
 		return
 	}
+	if !g.admitBody(x, r, p.PartnerID, entry.maxBody, rid) {
+		return
+	}
 	if entry.deprecation != "" {
 		x.Header().Set("Deprecation", entry.deprecation)
 		if entry.sunset != "" {
@@ -109,6 +112,10 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 	}
 	params := op.pathParams(rest)
 	if err := g.validate(r, op, rest, params); err != nil {
+		if x.bodyRefused() {
+			refuseBody(x.w, x, entry.maxBody, rid)
+			return
+		}
 		writeError(x, http.StatusBadRequest, codeInvalidRequest, err.Error(), rid)
 		return
 	}
@@ -152,6 +159,12 @@ func holdsOne(p *credential.Principal, api string, scopes []string) bool {
 	return false
 }
 
+// Validation options: the body is read only when it has a schema.
+var (
+	withBody    = openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+	withoutBody = openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, ExcludeRequestBody: true}
+)
+
 // validate checks the request against the operation's parameters and body.
 func (g *Gateway) validate(r *http.Request, op *operation, rest string, params map[string]string) error {
 	if op.route.Operation == nil {
@@ -160,8 +173,15 @@ func (g *Gateway) validate(r *http.Request, op *operation, rest string, params m
 	orig := r.URL.Path
 	r.URL.Path = rest // the document's paths are relative to the API
 	defer func() { r.URL.Path = orig }()
-	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	opts := &withBody
+	if !op.bodySchema {
+		// Nothing to check in the body: leave it unread, to be streamed.
+		opts = &withoutBody
+		if rb := op.route.Operation.RequestBody; rb != nil && rb.Value != nil && rb.Value.Required && r.ContentLength == 0 {
+			return errors.New("The request body is invalid: value is required but missing")
+		}
+	}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route, Options: opts}
 	err := openapi3filter.ValidateRequest(r.Context(), in)
 	if err == nil {
 		return nil
