@@ -32,7 +32,18 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 			"Send the token in the Authorization header (Authorization: Bearer ptc_…), never in the URL. Revoke that token now: it may have been recorded.", rid)
 		return
 	}
-	auth := r.Header.Get("Authorization")
+	// Two Authorization headers (or two credentials in one) would let
+	// whichever is read first win: refuse them rather than choose.
+	var auth string
+	switch hs := r.Header["Authorization"]; len(hs) {
+	case 0:
+	case 1:
+		auth = hs[0]
+	default:
+		challenge(x, codeInvalidRequest, "", "")
+		writeError(x, http.StatusBadRequest, codeInvalidRequest, "Send exactly one Authorization header, with one token.", rid)
+		return
+	}
 	if auth == "" {
 		challenge(x, "", "", "")
 		writeError(x, http.StatusUnauthorized, codeInvalidToken, "This API needs a personal access token: Authorization: Bearer ptc_…", rid)
@@ -329,9 +340,14 @@ func looksLikeToken(s string) bool {
 
 // bearer returns the credential of an Authorization header, whose scheme
 // name is case-insensitive (RFC 7235).
+// A value holding a second credential ("Bearer a, Bearer b") is refused.
 func bearer(h string) (string, bool) {
 	if len(h) < 7 || !strings.EqualFold(h[:7], "Bearer ") {
 		return "", false
 	}
-	return strings.TrimSpace(h[7:]), true
+	t := strings.TrimSpace(h[7:])
+	if strings.ContainsAny(t, ", \t") {
+		return "", false
+	}
+	return t, true
 }
