@@ -138,7 +138,7 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 		writeError(x, http.StatusServiceUnavailable, codeNoUpstream, "This API has no live upstream configured yet; use the sandbox.", rid)
 		return
 	}
-	g.forward(x, r, entry, p, grant, rest, rid)
+	g.forward(x, r, entry, p, grant, rest, rid, clientIP)
 }
 
 // refuseToken answers a token the verifier refused.
