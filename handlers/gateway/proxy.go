@@ -56,12 +56,10 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 				}
 			}
 		},
-		// The portal's origin must never receive an upstream's cookies,
-		// and the upstream's server software is its own business.
 		ModifyResponse: func(resp *http.Response) error {
-			delete(resp.Header, "Set-Cookie")
-			delete(resp.Header, "Set-Cookie2")
-			delete(resp.Header, "Server")
+			for _, k := range originHeaders {
+				delete(resp.Header, k)
+			}
 			return nil
 		},
 		Transport:  transport,
@@ -81,6 +79,14 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 		},
 	}
 }
+
+// originHeaders are the upstream response headers the caller never gets.
+// Live calls are answered on the portal's own origin: an upstream must not
+// set its cookies (or clear them: Clear-Site-Data), widen a service
+// worker's scope, or decide the origin's transport (HSTS, Alt-Svc); and its
+// server software is its own business.
+var originHeaders = []string{"Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Service-Worker-Allowed",
+	"Strict-Transport-Security", "Alt-Svc", "Server", "X-Powered-By"}
 
 // identityHeaders are the headers forward sets for the upstream: the
 // verified identity and the client address the gateway saw (httputil drops
