@@ -188,8 +188,9 @@ func newBodyFixture(t testing.TB) *bodyFixture {
 	return f
 }
 
-// setLimit sets an API's body limit as staff do, and waits until the
-// gateway's notification arrived (no Forget: the trigger must do it).
+// setLimit sets an API's body limit as staff do. The gateway is not told:
+// the database's notification must reach it (tests that need the new
+// limit at once wait for it, or set it before the first call).
 func (f *bodyFixture) setLimit(t testing.TB, slug string, n int64) {
 	t.Helper()
 	api, err := f.st.APIBySlug(context.Background(), slug)
