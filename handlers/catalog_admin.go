@@ -131,6 +131,10 @@ func (h *Handler) renderRevisions(c echo.Context, status int, api *store.API, m 
 			m.UpstreamInput = m.Upstream
 		}
 	}
+	m.MaxBodyBytes = api.MaxBodyBytes
+	if m.BodyLimitError == "" {
+		m.BodyLimitInput = strconv.FormatInt(api.MaxBodyBytes>>10, 10)
+	}
 	if api.SunsetAt != nil {
 		m.Sunset = api.SunsetAt.UTC().Format("2 January 2006")
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"mime"
 	"net/http"
 	"strconv"
@@ -40,6 +41,10 @@ func (h *Handler) checkInput(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if err := r.ParseForm(); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return err // limitBodies answers 413
+			}
 			return BadRequest("The form could not be read.")
 		}
 		if err := checkValues(r.PostForm); err != nil {

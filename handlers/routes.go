@@ -93,6 +93,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	cm.POST("/:slug/revisions", h.addRevision, bodyLimit(3<<20))
 	cm.POST("/:slug/status", h.setAPIStatus)
 	cm.POST("/:slug/upstream", h.setAPIUpstream)
+	cm.POST("/:slug/body-limit", h.setAPIBodyLimit)
 	cm.GET("/:slug/delete", h.confirmDeleteAPI)
 	cm.POST("/:slug/delete", h.deleteAPI)
 

@@ -36,16 +36,23 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		var actor access.Actor
 		ok := false
+		// Two Authorization headers, or two credentials in one, would let
+		// whichever is read first win: refuse them rather than choose.
+		hs := r.Header[echo.HeaderAuthorization]
+		if len(hs) > 1 {
+			return bearerError(c, http.StatusBadRequest, "invalid_request", "Send exactly one Authorization header, with one token.")
+		}
 		if h := r.Header.Get(echo.HeaderAuthorization); h != "" {
 			found := len(h) > 7 && strings.EqualFold(h[:7], "Bearer ")
 			plain := ""
 			if found {
-				plain = h[7:]
+				plain = strings.TrimSpace(h[7:])
+				found = !strings.ContainsAny(plain, ", \t")
 			}
 			if !found || a.Verifier == nil {
 				return bearerError(c, http.StatusBadRequest, "invalid_request", "The Authorization header must be \"Bearer\" followed by a personal access token.")
 			}
-			p, err := a.Verifier.Verify(r.Context(), strings.TrimSpace(plain), "", c.RealIP())
+			p, err := a.Verifier.Verify(r.Context(), plain, "", c.RealIP())
 			if err != nil {
 				return tokenError(c, err)
 			}

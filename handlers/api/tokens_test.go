@@ -276,3 +276,42 @@ func TestTokenRateLimitThroughTheAPI(t *testing.T) {
 }
 
 func ptr(n int) *int { return &n }
+
+// TestTwoCredentials: a request carrying two tokens (two Authorization
+// headers, or two credentials in one) is refused, whichever comes first;
+// it was served as the first one's holder.
+func TestTwoCredentials(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).withCatalog()
+	crane := e.createToken(e.signIn("admin@crane.test"), "live", "portal:members:read").Token
+	harbor := e.createToken(e.signIn("admin@harbor.test"), "live", "portal:members:read").Token
+	for _, tc := range []struct {
+		name    string
+		headers []string
+	}{
+		{"two headers", []string{"Bearer " + crane, "Bearer " + harbor}},
+		{"the same token twice", []string{"Bearer " + crane, "Bearer " + crane}},
+		{"one empty, one token", []string{"", "Bearer " + crane}},
+		{"two credentials in one header", []string{"Bearer " + crane + ", Bearer " + harbor}},
+		{"two tokens after one scheme", []string{"Bearer " + crane + " " + harbor}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := newRequest("", http.MethodGet, "/api/v1/members", "", "")
+			req.Header["Authorization"] = tc.headers
+			rec := httptest.NewRecorder()
+			e.app.ServeHTTP(rec, req)
+			if rec.Code != http.StatusBadRequest || decodeErr(t, rec).Error.Code != "invalid_request" {
+				t.Errorf("= %d %s, want 400 invalid_request", rec.Code, rec.Body)
+			}
+			if strings.Contains(rec.Body.String(), crane) || strings.Contains(rec.Body.String(), harbor) {
+				t.Error("the response repeats a token")
+			}
+		})
+	}
+	// Each token alone still works.
+	for _, tok := range []string{crane, harbor} {
+		if rec := e.bearer(tok, http.MethodGet, "/api/v1/members", ""); rec.Code != http.StatusOK {
+			t.Errorf("one token = %d %s", rec.Code, rec.Body)
+		}
+	}
+}

@@ -26,6 +26,8 @@ const (
 	codeUnavailable       = "unavailable"
 	codeNoUpstream        = "no_upstream"
 	codeInternal          = "internal_error"
+	codeBodyTooLarge      = "body_too_large"
+	codeLargeBodiesBusy   = "too_many_large_bodies"
 )
 
 // writeError answers the JSON error shape. The message never contains

@@ -81,6 +81,10 @@ type Gateway struct {
 
 	// UpstreamTimeout bounds a live call from dial to the response headers.
 	UpstreamTimeout time.Duration
+	// LargeBodies is how many request bodies over 64 KiB one partner may
+	// have in flight on this node (4 when not set).
+	LargeBodies int
+	large       inflight
 
 	idPrefix string
 	idSeq    atomic.Uint64
@@ -111,19 +115,43 @@ type exchange struct {
 	bytes    int64
 	call     calls.Call
 	admitted bool
+	// lim bounds a chunked body; swallow drops what follows the 413 that
+	// replaced an answer given while the body was over its limit.
+	lim     *bodyLimit
+	swallow bool
+	// large: the call holds one of partner largeOf's large-body places.
+	large   bool
+	largeOf int64
 }
 
 func (x *exchange) Header() http.Header { return x.w.Header() }
 
+// WriteHeader answers 413 instead of whatever comes first once the body
+// went over its limit: an upstream (or a backend) that answered a
+// truncated body must not look like a success, nor an error of its own.
 func (x *exchange) WriteHeader(code int) {
+	if x.swallow {
+		return
+	}
 	if x.status == 0 {
+		if x.bodyRefused() {
+			refuseBody(x.w, x, x.lim.limit, x.call.RequestID)
+			return
+		}
 		x.status = code
 	}
 	x.w.WriteHeader(code)
 }
 
 func (x *exchange) Write(b []byte) (int, error) {
+	if x.swallow {
+		return len(b), nil
+	}
 	if x.status == 0 {
+		if x.bodyRefused() {
+			refuseBody(x.w, x, x.lim.limit, x.call.RequestID)
+			return len(b), nil
+		}
 		x.status = http.StatusOK
 	}
 	n, err := x.w.Write(b)
@@ -171,6 +199,12 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string)
 		// An aborted call (the proxy's response cut off mid-stream) is
 		// recorded too: its admission must be given back.
 		g.finish(x, start)
+		if x.lim != nil {
+			// The server must see its own body again to close the
+			// connection gently (after the answer went out) when the
+			// rest of a refused body was left unread.
+			r.Body = x.lim.rc
+		}
 		x.w = nil
 		g.pool.Put(x)
 		if p == http.ErrAbortHandler {
@@ -191,6 +225,9 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string)
 // finish audits the call, refused ones included (a bad token's call is
 // recorded without a partner).
 func (g *Gateway) finish(x *exchange, start time.Time) {
+	if x.large {
+		g.large.release(x.largeOf)
+	}
 	if !x.admitted {
 		return
 	}

@@ -56,6 +56,12 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 				}
 			}
 		},
+		ModifyResponse: func(resp *http.Response) error {
+			for _, k := range originHeaders {
+				delete(resp.Header, k)
+			}
+			return nil
+		},
 		Transport:  transport,
 		BufferPool: bufferPool,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -74,15 +80,43 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 	}
 }
 
-// identityHeaders are the headers forward sets for the upstream.
-var identityHeaders = []string{"X-Portico-Partner", "X-Portico-Token-Id", "X-Portico-Scopes", "X-Request-Id"}
+// originHeaders are the upstream response headers the caller never gets.
+// Live calls are answered on the portal's own origin: an upstream must not
+// set its cookies (or clear them: Clear-Site-Data), widen a service
+// worker's scope, or decide the origin's transport (HSTS, Alt-Svc); and its
+// server software is its own business.
+var originHeaders = []string{"Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Service-Worker-Allowed",
+	"Strict-Transport-Security", "Alt-Svc", "Server", "X-Powered-By"}
+
+// identityHeaders are the headers forward sets for the upstream: the
+// verified identity and the client address the gateway saw (httputil drops
+// X-Forwarded-For from the outbound request before Rewrite).
+var identityHeaders = []string{"X-Portico-Partner", "X-Portico-Token-Id", "X-Portico-Scopes", "X-Request-Id", "X-Forwarded-For", "X-Real-Ip"}
+
+// spoofable reports whether the caller's header k claims something only
+// the gateway may say: its identity headers, or a client address.
+func spoofable(k string) bool {
+	switch {
+	case len(k) > 10 && (k[:10] == "X-Portico-" || k[:10] == "X-portico-"):
+		return true
+	case len(k) > 12 && (k[:12] == "X-Forwarded-" || k[:12] == "X-forwarded-"):
+		return true
+	}
+	switch k {
+	case "Forwarded", "X-Real-Ip", "X-Client-Ip", "True-Client-Ip", "X-Cluster-Client-Ip", "X-Originating-Ip":
+		return true
+	}
+	return false
+}
 
 // forward proxies a live call to the API's upstream with the verified
 // identity as headers.
-func (g *Gateway) forward(x *exchange, r *http.Request, e *apiEntry, p *credential.Principal, grant *credential.APIGrant, rest, rid string) {
+// The client address headers say clientIP, as the gateway determined it;
+// whatever the caller sent in them, or in Forwarded, is dropped.
+func (g *Gateway) forward(x *exchange, r *http.Request, e *apiEntry, p *credential.Principal, grant *credential.APIGrant, rest, rid, clientIP string) {
 	h := r.Header
 	for k := range h {
-		if len(k) > 10 && (k[:10] == "X-Portico-" || k[:10] == "X-portico-") {
+		if spoofable(k) {
 			delete(h, k)
 		}
 	}
@@ -92,6 +126,9 @@ func (g *Gateway) forward(x *exchange, r *http.Request, e *apiEntry, p *credenti
 	h.Set("X-Portico-Token-Id", strconv.FormatInt(p.TokenID, 10))
 	h.Set("X-Portico-Scopes", grant.ScopeHeader)
 	h.Set("X-Request-Id", rid)
+	// One slice for both: nothing appends to either before they are sent.
+	addr := []string{clientIP}
+	h["X-Forwarded-For"], h["X-Real-Ip"] = addr, addr
 	r.URL.Path, r.URL.RawPath = rest, ""
 	e.proxy.ServeHTTP(x, r)
 }

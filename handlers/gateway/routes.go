@@ -21,11 +21,13 @@ import (
 // apiEntry is what the gateway knows of one API: its row, its document and
 // its operations compiled for matching, and the proxy to its upstream.
 type apiEntry struct {
-	api    *store.API
-	spec   *openapi3.T
-	ops    []*operation
-	proxy  *httputil.ReverseProxy // nil without an upstream URL
-	loaded time.Time
+	api   *store.API
+	spec  *openapi3.T
+	ops   []*operation
+	proxy *httputil.ReverseProxy // nil without an upstream URL
+	// maxBody is the largest request body read for the API's calls.
+	maxBody int64
+	loaded  time.Time
 	// deprecation and sunset are the header values of a deprecated API.
 	deprecation, sunset string
 }
@@ -38,6 +40,10 @@ type operation struct {
 	id       string
 	scopes   []string
 	params   int // number of path parameters
+	// bodySchema: the operation's request body has a schema to check, so
+	// validation reads (and buffers) the body; otherwise it is left
+	// unread, for the proxy to stream.
+	bodySchema bool
 }
 
 // segment is one path segment: a literal, or a parameter by name.
@@ -132,7 +138,7 @@ func (a *apis) get(ctx context.Context, slug string, now time.Time) (*apiEntry, 
 	if err != nil {
 		return nil, err
 	}
-	e = &apiEntry{api: api, spec: spec.Doc, loaded: now}
+	e = &apiEntry{api: api, spec: spec.Doc, maxBody: entryLimit(api), loaded: now}
 	// Requests are validated with kin-openapi's own schema visitor, not
 	// the JSON Schema 2020 compiler it picks for 3.1 documents: that one
 	// compiles every schema again on every call (about 50 µs a request).
@@ -179,6 +185,13 @@ func compile(doc *openapi3.T, o catalog.Operation) *operation {
 		route: &routers.Route{Spec: doc, Path: o.Path, PathItem: item, Method: o.Method}}
 	if item != nil {
 		op.route.Operation = item.GetOperation(o.Method)
+	}
+	if ro := op.route.Operation; ro != nil && ro.RequestBody != nil && ro.RequestBody.Value != nil {
+		for _, mt := range ro.RequestBody.Value.Content {
+			if mt != nil && mt.Schema != nil {
+				op.bodySchema = true
+			}
+		}
 	}
 	for _, s := range strings.Split(strings.Trim(o.Path, "/"), "/") {
 		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {

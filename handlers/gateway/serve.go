@@ -33,7 +33,18 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 			"Send the token in the Authorization header (Authorization: Bearer ptc_…), never in the URL. Revoke that token now: it may have been recorded.", rid)
 		return
 	}
-	auth := r.Header.Get("Authorization")
+	// Two Authorization headers (or two credentials in one) would let
+	// whichever is read first win: refuse them rather than choose.
+	var auth string
+	switch hs := r.Header["Authorization"]; len(hs) {
+	case 0:
+	case 1:
+		auth = hs[0]
+	default:
+		challenge(x, codeInvalidRequest, "", "")
+		writeError(x, http.StatusBadRequest, codeInvalidRequest, "Send exactly one Authorization header, with one token.", rid)
+		return
+	}
 	if auth == "" {
 		challenge(x, "", "", "")
 		writeError(x, http.StatusUnauthorized, codeInvalidToken, "This API needs a personal access token: Authorization: Bearer ptc_…", rid)
@@ -102,6 +113,9 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 	if !g.limit(x, r, p, grant, rid) {
 		return
 	}
+	if !g.admitBody(x, r, p.PartnerID, entry.maxBody, rid) {
+		return
+	}
 	if entry.deprecation != "" {
 		x.Header().Set("Deprecation", entry.deprecation)
 		if entry.sunset != "" {
@@ -110,6 +124,10 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 	}
 	params := op.pathParams(rest)
 	if err := g.validate(r, op, rest, params); err != nil {
+		if x.bodyRefused() {
+			refuseBody(x.w, x, entry.maxBody, rid)
+			return
+		}
 		writeError(x, http.StatusBadRequest, codeInvalidRequest, err.Error(), rid)
 		return
 	}
@@ -121,7 +139,7 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 		writeError(x, http.StatusServiceUnavailable, codeNoUpstream, "This API has no live upstream configured yet; use the sandbox.", rid)
 		return
 	}
-	g.forward(x, r, entry, p, grant, rest, rid)
+	g.forward(x, r, entry, p, grant, rest, rid, clientIP)
 }
 
 // refuseToken answers a token the verifier refused.
@@ -153,6 +171,12 @@ func holdsOne(p *credential.Principal, api string, scopes []string) bool {
 	return false
 }
 
+// Validation options: the body is read only when it has a schema.
+var (
+	withBody    = openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+	withoutBody = openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, ExcludeRequestBody: true}
+)
+
 // validate checks the request against the operation's parameters and body.
 func (g *Gateway) validate(r *http.Request, op *operation, rest string, params map[string]string) error {
 	if op.route.Operation == nil {
@@ -161,8 +185,15 @@ func (g *Gateway) validate(r *http.Request, op *operation, rest string, params m
 	orig := r.URL.Path
 	r.URL.Path = rest // the document's paths are relative to the API
 	defer func() { r.URL.Path = orig }()
-	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	opts := &withBody
+	if !op.bodySchema {
+		// Nothing to check in the body: leave it unread, to be streamed.
+		opts = &withoutBody
+		if rb := op.route.Operation.RequestBody; rb != nil && rb.Value != nil && rb.Value.Required && r.ContentLength == 0 {
+			return errors.New("The request body is invalid: value is required but missing")
+		}
+	}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route, Options: opts}
 	err := openapi3filter.ValidateRequest(r.Context(), in)
 	if err == nil {
 		return nil
@@ -310,9 +341,14 @@ func looksLikeToken(s string) bool {
 
 // bearer returns the credential of an Authorization header, whose scheme
 // name is case-insensitive (RFC 7235).
+// A value holding a second credential ("Bearer a, Bearer b") is refused.
 func bearer(h string) (string, bool) {
 	if len(h) < 7 || !strings.EqualFold(h[:7], "Bearer ") {
 		return "", false
 	}
-	return strings.TrimSpace(h[7:]), true
+	t := strings.TrimSpace(h[7:])
+	if strings.ContainsAny(t, ", \t") {
+		return "", false
+	}
+	return t, true
 }

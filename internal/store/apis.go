@@ -24,6 +24,7 @@ type API struct {
 	Status          string     `db:"status"`
 	SunsetAt        *time.Time `db:"sunset_at"`
 	UpstreamURL     *string    `db:"upstream_url"`
+	MaxBodyBytes    int64      `db:"max_body_bytes"` // request bodies the gateway reads for it
 	CurrentRevision int        `db:"current_revision"`
 	CreatedAt       time.Time  `db:"created_at"`
 	UpdatedAt       time.Time  `db:"updated_at"`
@@ -40,7 +41,7 @@ type NewRevision struct {
 	ImportedBy *int64
 }
 
-const apiColumns = `id, slug, name, status, sunset_at, upstream_url, current_revision, created_at, updated_at`
+const apiColumns = `id, slug, name, status, sunset_at, upstream_url, max_body_bytes, current_revision, created_at, updated_at`
 
 // CreateAPI inserts an API with its first revision.
 func (s *Store) CreateAPI(ctx context.Context, slug, name string, rev NewRevision) (*API, error) {
@@ -100,6 +101,26 @@ func (s *Store) SetAPIUpstream(ctx context.Context, id int64, upstream *string) 
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("set upstream of API %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// Body limits of an API, in bytes: the default of a new API and the range
+// staff may set (the column's CHECK says the same).
+const (
+	DefaultMaxBody = 1 << 20
+	MinMaxBody     = 1 << 10
+	MaxMaxBody     = 64 << 20
+)
+
+// SetAPIBodyLimit sets the largest request body the gateway reads for an API.
+func (s *Store) SetAPIBodyLimit(ctx context.Context, id, maxBytes int64) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE apis SET max_body_bytes = $2, updated_at = now() WHERE id = $1`, id, maxBytes)
+	if err != nil {
+		return fmt.Errorf("set body limit of API %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set body limit of API %d: %w", id, ErrNotFound)
 	}
 	return nil
 }
@@ -221,7 +242,7 @@ type APIListing struct {
 func (s *Store) ListAPIListings(ctx context.Context) ([]APIListing, error) {
 	var ls []APIListing
 	err := s.q.SelectContext(ctx, &ls, `
-		SELECT a.id, a.slug, a.name, a.status, a.sunset_at, a.upstream_url, a.current_revision, a.created_at, a.updated_at,
+		SELECT a.id, a.slug, a.name, a.status, a.sunset_at, a.upstream_url, a.max_body_bytes, a.current_revision, a.created_at, a.updated_at,
 		       r.version, jsonb_array_length(r.operations) AS operation_count
 		FROM apis a JOIN api_revisions r ON r.api_id = a.id AND r.revision = a.current_revision
 		ORDER BY lower(a.name), a.id`)
