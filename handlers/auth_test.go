@@ -291,7 +291,9 @@ func TestSignInRenewsSessionID(t *testing.T) {
 }
 
 // nextCases are redirect targets a form may be given, and where it must
-// send the browser: only paths of this site (issue 11, finding 5).
+// send the browser: only paths of this site (issue 11, finding 5). A want
+// of "400" is a value the portal's input check refuses before any handler
+// (NUL, other control characters, invalid UTF-8: finding 7): no redirect.
 var nextCases = []struct{ name, next, want string }{
 	{"path with query", "/tokens?x=1", "/tokens?x=1"},
 	{"path", "/sign-in?x=1", "/sign-in?x=1"},
@@ -299,8 +301,8 @@ var nextCases = []struct{ name, next, want string }{
 	{"tab then slash", "/\t/evil.example", "/"},
 	{"newline then slash", "/\n/evil.example", "/"},
 	{"carriage return", "/\r/evil.example", "/"},
-	{"NUL", "/\x00", "/"},
-	{"DEL", "/\x7f/evil.example", "/"},
+	{"NUL", "/\x00", "400"},
+	{"DEL", "/\x7f/evil.example", "400"},
 	{"backslash", "/\\evil.example", "/"},
 	{"backslash later", "/a\\b", "/"},
 	{"protocol-relative", "//evil.example", "/"},
@@ -312,7 +314,7 @@ var nextCases = []struct{ name, next, want string }{
 	{"javascript", "javascript:alert(1)", "/"},
 	{"relative", "evil.example", "/"},
 	{"empty", "", "/"},
-	{"invalid UTF-8", "/\xff", "/"},
+	{"invalid UTF-8", "/\xff", "400"},
 }
 
 func TestSignInNextStaysOnSite(t *testing.T) {
@@ -322,6 +324,18 @@ func TestSignInNextStaysOnSite(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := p.browser(t)
+			if tc.want == "400" {
+				for _, res := range []page{
+					b.get("/sign-in?next=" + url.QueryEscape(tc.next)),
+					b.post("/sign-in", url.Values{"email": {"dev@harbor.test"}, "password": {demo.Password}, "next": {tc.next}}),
+					b.get("/confirm-password?next=" + url.QueryEscape(tc.next)),
+				} {
+					if res.status != http.StatusBadRequest || res.header.Get("Location") != "" {
+						t.Errorf("next=%q: status %d, Location %q; want 400 and no redirect", tc.next, res.status, res.header.Get("Location"))
+					}
+				}
+				return
+			}
 			form := b.get("/sign-in?next=" + url.QueryEscape(tc.next))
 			if got, _ := form.doc.Find("input[name=next]").Attr("value"); got != tc.want {
 				t.Errorf("GET /sign-in?next=%q: form carries next %q, want %q", tc.next, got, tc.want)
