@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"encoding/gob"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/demo"
+	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/session"
 )
 
@@ -209,3 +211,29 @@ func expireSudo(t *testing.T, p *portal) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestForgotPasswordCappedPerAddress: one address asking for more resets
+// than its hourly budget, for any emails, gets the form again with 429, a
+// Retry-After and a message that says why (issue 11: every counter that
+// limits attempts, here against mailing a whole directory).
+func TestForgotPasswordCappedPerAddress(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	b := p.browser(t)
+	for i := range people.ResetRequestsPerAddress {
+		res := b.post("/forgot-password", url.Values{"email": {fmt.Sprintf("someone%d@example.test", i)}})
+		if res.status != http.StatusOK {
+			t.Fatalf("request %d = %d, want 200", i+1, res.status)
+		}
+	}
+	res := b.post("/forgot-password", url.Values{"email": {"dev@harbor.test"}})
+	if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") == "" {
+		t.Fatalf("request over the budget = %d (Retry-After %q), want 429 with Retry-After", res.status, res.header.Get("Retry-After"))
+	}
+	if got := text(res, "[data-testid=form-error]"); !strings.Contains(got, "per hour from your network") {
+		t.Errorf("message = %q, want the per-address limit named", got)
+	}
+	if n := p.mailCount(t, "dev@harbor.test", "Reset your Portico password"); n != 0 {
+		t.Errorf("the refused request mailed a reset link")
+	}
+}

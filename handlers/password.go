@@ -21,11 +21,17 @@ func (h *Handler) forgotPasswordForm(c echo.Context) error {
 // the same either way.
 func (h *Handler) forgotPassword(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
-	err := h.people.RequestPasswordReset(c.Request().Context(), email)
+	err := h.people.RequestPasswordReset(c.Request().Context(), email, c.RealIP())
 	var in *people.InputError
 	if errors.As(err, &in) {
 		return h.render(c, http.StatusUnprocessableEntity, views.ForgotPassword(views.ForgotPasswordPage{
 			Page: h.page(c, "Reset your password"), Email: email, Error: in.Message}))
+	}
+	var limit *people.LimitError
+	if errors.As(err, &limit) {
+		setRetryAfter(c, limit.RetryAfter)
+		return h.render(c, http.StatusTooManyRequests, views.ForgotPassword(views.ForgotPasswordPage{
+			Page: h.page(c, "Reset your password"), Email: email, Error: limit.Message}))
 	}
 	if err != nil {
 		return err

@@ -37,7 +37,7 @@ func TestConcurrentResetRequestsKeepTheCap(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st, svc := setup(t)
-	for _, err := range parallel(20, func(int) error { return svc.RequestPasswordReset(ctx, "dev@harbor.test") }) {
+	for _, err := range parallel(20, func(int) error { return svc.RequestPasswordReset(ctx, "dev@harbor.test", "") }) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,5 +101,47 @@ func TestInvitationsAreCappedPerPartner(t *testing.T) {
 	harbor, _ := st.UserByEmail(ctx, "admin@harbor.test")
 	if _, err := svc.Invite(ctx, access.Actor{UserID: harbor.ID, Role: harbor.Role, PartnerID: *harbor.PartnerID}, *harbor.PartnerID, "new@harbor.test", access.RoleDeveloper); err != nil {
 		t.Errorf("another partner's invitation: %v", err)
+	}
+}
+
+// TestResetRequestsCappedPerAddress asks, from one address and all at
+// once, for more resets than its hourly budget, each for a different
+// email (existing or not): exactly the budget is served, the rest are
+// refused with a retry time, and another address is not affected.
+func TestResetRequestsCappedPerAddress(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, svc := setup(t)
+	n := people.ResetRequestsPerAddress + 10
+	var served, refused int
+	for _, err := range parallel(n, func(i int) error {
+		email := fmt.Sprintf("nobody%d@example.test", i)
+		if i == 0 {
+			email = "dev@harbor.test"
+		}
+		return svc.RequestPasswordReset(ctx, email, "203.0.113.9")
+	}) {
+		var limit *people.LimitError
+		switch {
+		case err == nil:
+			served++
+		case errors.As(err, &limit) && limit.RetryAfter > 0:
+			refused++
+		default:
+			t.Fatalf("reset request: %v", err)
+		}
+	}
+	if served != people.ResetRequestsPerAddress || refused != 10 {
+		t.Errorf("%d concurrent requests from one address: %d served, %d refused; want %d and 10", n, served, refused, people.ResetRequestsPerAddress)
+	}
+	if err := svc.RequestPasswordReset(ctx, "admin@harbor.test", "198.51.100.7"); err != nil {
+		t.Errorf("a request from another address: %v", err)
+	}
+	var mails int
+	if err := st.DB().Get(&mails, `SELECT count(*) FROM outbox WHERE to_email = 'admin@harbor.test'`); err != nil {
+		t.Fatal(err)
+	}
+	if mails != 1 {
+		t.Errorf("mails to admin@harbor.test = %d, want 1", mails)
 	}
 }

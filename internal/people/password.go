@@ -24,6 +24,11 @@ const (
 	ResetTTL = time.Hour
 	// maxResetsPerHour bounds reset mails per account, against mail bombing.
 	maxResetsPerHour = 3
+	// ResetRequestsPerAddress bounds reset requests per client address and
+	// hour, whatever the email: one address cannot mail a whole directory
+	// (three mails each) or probe addresses at speed. Every request counts,
+	// for an account or not, so the cap tells nothing about accounts.
+	ResetRequestsPerAddress = 20
 )
 
 // Errors of reset links.
@@ -34,13 +39,26 @@ var (
 
 // RequestPasswordReset mails a one-time reset link when email belongs to an
 // active account. It answers the same whether or not it does, so the form
-// does not tell which emails have accounts.
-func (s *Service) RequestPasswordReset(ctx context.Context, rawEmail string) error {
+// does not tell which emails have accounts. A request from ip (empty: not
+// counted) over ResetRequestsPerAddress is a *LimitError.
+func (s *Service) RequestPasswordReset(ctx context.Context, rawEmail, ip string) error {
 	email, err := checkEmail(rawEmail)
 	if err != nil {
 		return err
 	}
 	return s.store.InTx(ctx, func(tx *store.Store) error {
+		if ip != "" {
+			now := s.now()
+			n, since, err := tx.CountAttempt(ctx, store.CounterResetRequestIP, ip, time.Hour, now)
+			if err != nil {
+				return err
+			}
+			if n > ResetRequestsPerAddress {
+				// Refused, rolled back: the refusal is not counted.
+				return &LimitError{RetryAfter: max(since.Add(time.Hour).Sub(now), time.Second),
+					Message: fmt.Sprintf("At most %d password resets can be asked for per hour from your network; please try again later.", ResetRequestsPerAddress)}
+			}
+		}
 		u, err := tx.UserByEmail(ctx, email)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil

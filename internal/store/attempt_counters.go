@@ -26,6 +26,9 @@ const (
 	CounterConsoleToken = "console_token"
 	// CounterInvitation counts invitations sent and resent per partner id.
 	CounterInvitation = "invitation"
+	// CounterResetRequestIP counts reset requests per client address,
+	// whatever the email typed.
+	CounterResetRequestIP = "reset_request_ip"
 )
 
 // AttemptCounter is the state of one counter.
