@@ -103,4 +103,23 @@ func TestPortalBodyLimits(t *testing.T) {
 			t.Errorf("= %d, want the import's own limit (%s MiB) to apply", rec.Code, strconv.Itoa(3))
 		}
 	})
+
+	// Routes with a larger limit of their own are bounded by it too: a
+	// form parsed before authentication (the input check) stops there.
+	for _, path := range []string{"/catalog/import", "/api/v1/apis"} {
+		t.Run(path+" URL-encoded chunked, signed out", func(t *testing.T) {
+			body := &counter{prefix: []byte("slug="), n: 9 << 20}
+			req := httptest.NewRequest(http.MethodPost, path, body)
+			req.ContentLength = -1
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			rec := httptest.NewRecorder()
+			app.ServeHTTP(rec, req)
+			if rec.Code != http.StatusRequestEntityTooLarge {
+				t.Errorf("= %d, want 413", rec.Code)
+			}
+			if body.read > 3<<20+64<<10 {
+				t.Errorf("read %d KiB of a 9 MiB form before authentication", body.read>>10)
+			}
+		})
+	}
 }

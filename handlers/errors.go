@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/token"
 	"github.com/portico/portico/views"
 )
 
@@ -124,6 +125,10 @@ func wantsJSON(r *http.Request) bool {
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
 }
 
+// logErr is an error as logged: errors quote what was asked for (an API
+// slug, say), which may be a credential pasted in the wrong place.
+func logErr(err error) string { return token.RedactPath(err.Error()) }
+
 // handleError is echo's HTTPErrorHandler: the one place errors become
 // responses, and where they are logged.
 func (h *Handler) handleError(err error, c echo.Context) {
@@ -131,9 +136,9 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	r := c.Request()
 	rid := requestID(c)
 	if e.Status >= 500 {
-		h.log.Error("request failed", "method", r.Method, "path", logPath(r.URL.Path), "status", e.Status, "request_id", rid, "err", err)
+		h.log.Error("request failed", "method", r.Method, "path", logPath(r.URL.Path), "status", e.Status, "request_id", rid, "err", logErr(err))
 	} else if e.Err != nil {
-		h.log.Info("request refused", "method", r.Method, "path", logPath(r.URL.Path), "status", e.Status, "request_id", rid, "err", e.Err)
+		h.log.Info("request refused", "method", r.Method, "path", logPath(r.URL.Path), "status", e.Status, "request_id", rid, "err", logErr(e.Err))
 	}
 	if c.Response().Committed {
 		return

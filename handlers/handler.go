@@ -137,7 +137,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 	// The gateway's paths skip the portal's middleware: they have their
 	// own request ids, errors and audit, and they are the hot path.
 	e.Pre(h.machineSurface)
-	e.Use(h.requestID, h.accessLog, h.recoverPanic, h.limitBodies, h.secureHeaders, h.crossOriginProtection(), h.checkInput, h.withSession, h.auditSource)
+	e.Use(h.requestID, h.accessLog, h.recoverPanic, h.secureHeaders, h.limitBodies, h.crossOriginProtection(), h.checkInput, h.withSession, h.auditSource)
 	h.routes(e)
 	return e
 }

@@ -335,3 +335,24 @@ func TestTokensInPathsAreNotLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestTokensInErrorsAreNotLogged: an error that quotes what was asked for
+// (here an API slug that is a pasted token) is logged with the token cut
+// to its kind, like paths are.
+func TestTokensInErrorsAreNotLogged(t *testing.T) {
+	t.Parallel()
+	p, logs := newCatalogPortalWithLogs(t)
+	b := signedInAs(t, p, "dev@harbor.test")
+	secret := "ptc_live_4x9SecretBodyThatMustNotBeLogged0abcDE"
+	req, _ := http.NewRequest(http.MethodGet, b.base+"/api/v1/apis/"+secret, nil)
+	if status, _, out := b.raw(req); status != http.StatusNotFound || strings.Contains(string(out), "SecretBody") {
+		t.Errorf("GET /api/v1/apis/<token> = %d %s, want 404 without the token", status, out)
+	}
+	res := b.get("/apis/" + secret)
+	if res.status != http.StatusNotFound {
+		t.Errorf("GET /apis/<token> = %d, want 404", res.status)
+	}
+	if out := logs.String(); strings.Contains(out, "SecretBody") {
+		t.Errorf("log contains the token:\n%s", out)
+	}
+}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -50,6 +51,9 @@ func TestNULAndInvalidUTF8AreRefusedNamingTheField(t *testing.T) {
 		{"am@portico.test", "POST", "/access-groups", form("name", "ok", "description", bad, "rate_limit_per_minute", "60"), "", "description"},
 		{"admin@portico.test", "POST", "/staff", form("name", nul, "email", "s@portico.test", "role", "account_manager"), "", "name"},
 		{"", "POST", "/sign-in", form("email", "dev\x00@harbor.test", "password", "x"), "", "email"},
+		// Longer than any address, and random (so PostgreSQL cannot
+		// compress it): it once overflowed the throttle's key index.
+		{"", "POST", "/sign-in", form("email", randomText(150)+"@harbor.test", "password", "x"), "", "email"},
 		{"", "POST", "/forgot-password", form("email", "dev\x00@harbor.test"), "", "email"},
 		{"", "POST", "/invitations/" + "ptc_inv_x", form("name", nul, "password", "x"), "", "name"},
 		// Queries and path parameters.
@@ -76,11 +80,39 @@ func TestNULAndInvalidUTF8AreRefusedNamingTheField(t *testing.T) {
 		{"am@portico.test", "POST", "/api/v1/access-groups", nil, `{"name":"a\u0000b","rate_limit_per_minute":60}`, "name"},
 		{"am@portico.test", "POST", "/api/v1/apis?slug=gate&name=%00", nil, "", "name"},
 	}
+	// Every form again as multipart/form-data, which browsers send for
+	// forms with enctype="multipart/form-data" and scripts may send anywhere.
+	type run struct {
+		tc
+		multipart bool // the form as multipart/form-data
+	}
+	var runs []run
 	for _, c := range cases {
-		t.Run(c.method+" "+c.path+" "+c.field, func(t *testing.T) {
+		runs = append(runs, run{tc: c})
+		if c.form != nil {
+			runs = append(runs, run{tc: c, multipart: true})
+		}
+	}
+	for _, c := range runs {
+		name := c.method + " " + c.path + " " + c.field
+		if c.multipart {
+			name += " multipart"
+		}
+		t.Run(name, func(t *testing.T) {
 			b := sessions[c.who]
 			var body *strings.Reader
+			contentType := "application/x-www-form-urlencoded"
 			switch {
+			case c.multipart:
+				var buf bytes.Buffer
+				w := multipart.NewWriter(&buf)
+				for k, vs := range c.form {
+					for _, v := range vs {
+						_ = w.WriteField(k, v)
+					}
+				}
+				_ = w.Close()
+				body, contentType = strings.NewReader(buf.String()), w.FormDataContentType()
 			case c.form != nil:
 				body = strings.NewReader(c.form.Encode())
 			default:
@@ -92,7 +124,7 @@ func TestNULAndInvalidUTF8AreRefusedNamingTheField(t *testing.T) {
 			}
 			switch {
 			case c.form != nil:
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Content-Type", contentType)
 			case c.json != "":
 				req.Header.Set("Content-Type", "application/json")
 			case strings.HasPrefix(c.path, "/api/v1/apis?"):
@@ -128,6 +160,16 @@ func TestNULAndInvalidUTF8AreRefusedNamingTheField(t *testing.T) {
 			t.Fatalf("= %d, want 400 or 422:\n%s", status, out)
 		}
 	})
+}
+
+// randomText returns n random base32 strings joined: text no compression
+// makes short.
+func randomText(n int) string {
+	var b strings.Builder
+	for range n {
+		b.WriteString(rand.Text())
+	}
+	return b.String()
 }
 
 // teamID returns the id of a team of the partner, creating one if needed.

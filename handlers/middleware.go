@@ -119,15 +119,3 @@ func (h *Handler) crossOriginProtection() echo.MiddlewareFunc {
 // logPath is the path as logged: a credential in it (an invitation link's
 // token, say) is cut to its kind, so logs never hold a usable secret.
 func logPath(p string) string { return token.RedactPath(p) }
-
-// bodyLimit caps a route's request body at n bytes; reading past it fails
-// with *http.MaxBytesError, which the handler turns into a clear message.
-func bodyLimit(n int64) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			r := c.Request()
-			r.Body = http.MaxBytesReader(c.Response(), r.Body, n)
-			return next(c)
-		}
-	}
-}

@@ -88,9 +88,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	// Catalog management: staff import APIs and revisions, change status.
 	cm := e.Group("/catalog", h.signedIn)
 	cm.GET("/import", h.importForm)
-	cm.POST("/import", h.importAPI, bodyLimit(3<<20))
+	cm.POST("/import", h.importAPI)
 	cm.GET("/:slug/revisions", h.revisions)
-	cm.POST("/:slug/revisions", h.addRevision, bodyLimit(3<<20))
+	cm.POST("/:slug/revisions", h.addRevision)
 	cm.POST("/:slug/status", h.setAPIStatus)
 	cm.POST("/:slug/upstream", h.setAPIUpstream)
 	cm.POST("/:slug/body-limit", h.setAPIBodyLimit)

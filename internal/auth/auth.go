@@ -13,6 +13,7 @@ import (
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/password"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/textcheck"
 )
 
 // Throttle policy. Two budgets, counted apart (store.AttemptCounter rows)
@@ -37,6 +38,9 @@ const (
 	firstWait    = 30 * time.Second
 	MaxWait      = 15 * time.Minute
 )
+
+// maxEmail is the longest address an account can have (RFC 5321).
+const maxEmail = 254
 
 // ErrBadCredentials is the one answer for an unknown email or a wrong password.
 var ErrBadCredentials = errors.New("email or password is incorrect")
@@ -106,7 +110,7 @@ func keep(c *store.AttemptCounter) time.Time {
 func take(ctx context.Context, s *store.Store, email, ip string, now time.Time) (time.Duration, error) {
 	var wait time.Duration
 	err := s.InTx(ctx, func(tx *store.Store) error {
-		acct, err := tx.LockAttemptCounter(ctx, store.CounterSignInAccount, email)
+		acct, err := tx.LockAttemptCounter(ctx, store.CounterSignInAccount, store.SignInAccountKey(email))
 		if err != nil {
 			return err
 		}
@@ -154,9 +158,14 @@ func SignIn(ctx context.Context, s *store.Store, email, pw, ip string) (*store.U
 	} else if w > 0 {
 		return nil, &ThrottledError{Wait: w}
 	}
-	u, err := s.UserByEmail(ctx, email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
+	var u *store.User
+	// What cannot be an account's address (too long for one, or with a
+	// character PostgreSQL refuses in text) is answered like an unknown one.
+	if len(email) <= maxEmail && textcheck.Line(email) == "" {
+		var err error
+		if u, err = s.UserByEmail(ctx, email); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
 	}
 	if u == nil || u.PasswordHash == nil {
 		// Spend the same time as a real check, so timing does not tell
@@ -196,7 +205,7 @@ func SignIn(ctx context.Context, s *store.Store, email, pw, ip string) (*store.U
 			return nil, ErrPartnerSuspended
 		}
 	}
-	err = s.InTx(ctx, func(tx *store.Store) error {
+	err := s.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.RecordSignIn(ctx, u.ID); err != nil {
 			return err
 		}

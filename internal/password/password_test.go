@@ -54,6 +54,8 @@ func TestValidate(t *testing.T) {
 		{"one letter repeated", "aaaaaaaa", nil, ErrCommon.Error()},
 		{"common keyboard walk", "qwertyuiop", nil, ErrCommon.Error()},
 		{"own email", "ada.lovelace@harbor.test", []string{"ada.lovelace@harbor.test", "Ada Lovelace"}, ErrPersonal.Error()},
+		{"own short email", "dev@harbor.test", []string{"dev@harbor.test", "Dev Eloper"}, ErrPersonal.Error()},
+		{"own short email in other case", "xDEV@Harbor.Test!", []string{"dev@harbor.test", "Dev Eloper"}, ErrPersonal.Error()},
 		{"email local part", "x-ada.lovelace-x", []string{"ada.lovelace@harbor.test"}, ErrPersonal.Error()},
 		{"part of the email", "Lovelace1815!", []string{"ada.lovelace@harbor.test"}, ErrPersonal.Error()},
 		{"name", "my name is Newton!", []string{"isaac@harbor.test", "Isaac Newton"}, ErrPersonal.Error()},

@@ -75,16 +75,19 @@ func Validate(pw string, personal ...string) error {
 }
 
 // personalParts returns what a password may not contain of an email
-// address or a name: the whole (for an address, its local part) and each
-// of its words, lower-cased, of minPersonal or more characters.
+// address or a name, lower-cased: an address whole; and the name, or the
+// address's local part, whole and word by word, where of minPersonal or
+// more characters.
 func personalParts(s string) []string {
 	s = strings.ToLower(strings.TrimSpace(s))
+	var out []string
 	if at := strings.LastIndexByte(s, '@'); at >= 0 {
+		// The whole address, however short its parts ("dev@x.io").
+		out = append(out, s)
 		s = s[:at]
 	}
 	parts := []string{s}
 	parts = append(parts, strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
-	out := parts[:0]
 	for _, p := range parts {
 		if utf8.RuneCountInString(p) >= minPersonal {
 			out = append(out, p)

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 )
@@ -16,7 +18,8 @@ import (
 // Kinds of attempt counters; the key's meaning depends on the kind.
 const (
 	// CounterSignInAccount counts sign-in and password-confirmation
-	// attempts per account, keyed by normalised email (existing or not).
+	// attempts per account, keyed by SignInAccountKey of the email typed
+	// (existing or not).
 	CounterSignInAccount = "sign_in_account"
 	// CounterSignInIP counts sign-in attempts per client address.
 	CounterSignInIP = "sign_in_ip"
@@ -116,10 +119,18 @@ func (s *Store) ClearAttemptCounter(ctx context.Context, kind, key string) error
 	return nil
 }
 
+// SignInAccountKey is the counter key of the email typed at sign-in: a
+// digest of its normalised form, so that any length fits the key's index
+// and what was typed (sometimes a password) is not kept.
+func SignInAccountKey(email string) string {
+	sum := sha256.Sum256([]byte(NormalizeEmail(email)))
+	return hex.EncodeToString(sum[:])
+}
+
 // ClearSignInFailures forgets an account's failed sign-ins, after a good
 // sign-in or a new password.
 func (s *Store) ClearSignInFailures(ctx context.Context, email string) error {
-	return s.ClearAttemptCounter(ctx, CounterSignInAccount, NormalizeEmail(email))
+	return s.ClearAttemptCounter(ctx, CounterSignInAccount, SignInAccountKey(email))
 }
 
 // PruneAttemptCounters deletes up to a few hundred counters that expired.
