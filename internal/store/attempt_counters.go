@@ -26,6 +26,9 @@ const (
 	CounterConsoleToken = "console_token"
 	// CounterInvitation counts invitations sent and resent per partner id.
 	CounterInvitation = "invitation"
+	// CounterEmailChange counts requests to change the sign-in email per
+	// user id.
+	CounterEmailChange = "email_change"
 )
 
 // AttemptCounter is the state of one counter.
