@@ -125,8 +125,15 @@ func TestEmailChangeConfirmedByLink(t *testing.T) {
 	}
 
 	// Signed out, the link leads to sign-in and back.
-	if res := p.browser(t).get(link); res.status != http.StatusSeeOther || res.header.Get("Location") != "/sign-in?next="+url.QueryEscape(link) {
+	out := p.browser(t)
+	if res := out.get(link); res.status != http.StatusSeeOther || res.header.Get("Location") != "/sign-in?next="+url.QueryEscape(link) {
 		t.Errorf("signed out = %d to %q, want sign-in with next", res.status, res.header.Get("Location"))
+	}
+	if res := out.post("/sign-in", url.Values{"email": {"dev@crane.test"}, "password": {demo.Password}, "next": {link}}); res.header.Get("Location") != link {
+		t.Errorf("sign-in with next = %d to %q, want back to the link", res.status, res.header.Get("Location"))
+	}
+	if res := out.get(link); res.status != http.StatusOK {
+		t.Errorf("the link after signing in = %d", res.status)
 	}
 	// Another account cannot use it, and is told no more than for a dead link.
 	other := signedInAs(t, p, "dev@harbor.test")
