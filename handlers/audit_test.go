@@ -110,6 +110,7 @@ func TestEveryActionIsAudited(t *testing.T) {
 		"grant.revoke":              {"grantee": "Newt Harbor"},
 		"user.name_change":          {"from": "Newt Harbor", "to": "Newt Quay"},
 		"user.email_change_request": {"to": "newt@harbor.test"},
+		"user.email_change_cancel":  {"to": "newt@harbor.test"},
 		"user.email_change":         {"from": "new@harbor.test", "to": "newt@harbor.test"},
 		"user.sign_in_failed":       {"reason": "wrong_password"},
 	}
@@ -212,6 +213,12 @@ func TestEveryActionIsAudited(t *testing.T) {
 			return newbie.post("/account/name", url.Values{"name": {"Newt Quay"}})
 		}, []auditRow{{"user.name_change", "new@harbor.test", "Harbor Logistics", "new@harbor.test"}}},
 		{"user.email_change_request", func() page {
+			return newbie.post("/account/email", url.Values{"email": {"newt@harbor.test"}})
+		}, []auditRow{{"user.email_change_request", "new@harbor.test", "Harbor Logistics", "new@harbor.test"}}},
+		{"user.email_change_cancel", func() page {
+			return newbie.post("/account/email/cancel", nil)
+		}, []auditRow{{"user.email_change_cancel", "new@harbor.test", "Harbor Logistics", "new@harbor.test"}}},
+		{"user.email_change_request again", func() page {
 			return newbie.post("/account/email", url.Values{"email": {"newt@harbor.test"}})
 		}, []auditRow{{"user.email_change_request", "new@harbor.test", "Harbor Logistics", "new@harbor.test"}}},
 		{"user.email_change", func() page {
