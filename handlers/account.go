@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/people"
-	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
 
@@ -24,7 +23,7 @@ func (h *Handler) accountModel(c echo.Context) views.AccountPage {
 
 // account shows the signed-in user's settings.
 func (h *Handler) account(c echo.Context) error {
-	return h.render(c, http.StatusOK, views.Account(h.accountModel(c)))
+	return h.renderAccount(c, http.StatusOK, h.accountModel(c))
 }
 
 // changeName sets the user's display name.
@@ -35,32 +34,12 @@ func (h *Handler) changeName(c echo.Context) error {
 	if errors.As(err, &in) {
 		m := h.accountModel(c)
 		m.NameValue, m.NameError = name, in.Message
-		return h.render(c, http.StatusUnprocessableEntity, views.Account(m))
+		return h.renderAccount(c, http.StatusUnprocessableEntity, m)
 	}
 	if err != nil {
 		return err
 	}
 	return h.redirectWithFlash(c, "/account", "success", "Your name was saved.")
-}
-
-// changeEmail moves the user to a new sign-in email, after recent
-// authentication.
-func (h *Handler) changeEmail(c echo.Context) error {
-	if !recentlyAuthenticated(c) {
-		return h.requireSudo(c, "/account", "Changing your email needs your password: confirm it, then change the email again.")
-	}
-	email := c.FormValue("email")
-	err := h.people.ChangeEmail(c.Request().Context(), currentUser(c).ID, email)
-	var in *people.InputError
-	if errors.As(err, &in) {
-		m := h.accountModel(c)
-		m.EmailValue, m.EmailError = email, in.Message
-		return h.render(c, http.StatusUnprocessableEntity, views.Account(m))
-	}
-	if err != nil {
-		return err
-	}
-	return h.redirectWithFlash(c, "/account", "success", "Your sign-in email is now "+store.NormalizeEmail(email)+"; your old address was told.")
 }
 
 // changePassword checks the current password, sets the new one, ends every
@@ -76,14 +55,14 @@ func (h *Handler) changePassword(c echo.Context) error {
 		} else {
 			m.NewError = in.Message
 		}
-		return h.render(c, http.StatusUnprocessableEntity, views.Account(m))
+		return h.renderAccount(c, http.StatusUnprocessableEntity, m)
 	}
 	var limit *people.LimitError
 	if errors.As(err, &limit) {
 		m := h.accountModel(c)
 		m.CurrentError = limit.Message
 		setRetryAfter(c, limit.RetryAfter)
-		return h.render(c, http.StatusTooManyRequests, views.Account(m))
+		return h.renderAccount(c, http.StatusTooManyRequests, m)
 	}
 	if err != nil {
 		return err

@@ -98,19 +98,21 @@ func TestEveryActionIsAudited(t *testing.T) {
 	// What the newest event of some steps says in its details (the keys
 	// given; ids vary and are left out).
 	wantDetails := map[string]map[string]any{
-		"partner.suspend":          {"from": "active", "to": "suspended"},
-		"member.role_change":       {"from": "developer", "to": "partner_admin"},
-		"team.rename":              {"from": "Night shift", "to": "Day shift"},
-		"team.member_add":          {"member": "new@harbor.test"},
-		"api.revision":             {"revision": 2.0, "added": 0.0, "removed": 0.0},
-		"api.status":               {"from": "active", "to": "deprecated", "sunset": "2031-01-31"},
-		"access_group.update":      {"rate_limit_per_minute": map[string]any{"from": 600.0, "to": 900.0}, "monthly_quota": map[string]any{"from": nil, "to": 5000.0}},
-		"access_group.api_include": {"api": "gate", "scopes": []any{"gate:read"}},
-		"grant.create":             {"grantee": "Newt Harbor", "email": "new@harbor.test"},
-		"grant.revoke":             {"grantee": "Newt Harbor"},
-		"user.name_change":         {"from": "Newt Harbor", "to": "Newt Quay"},
-		"user.email_change":        {"from": "new@harbor.test", "to": "newt@harbor.test"},
-		"user.sign_in_failed":      {"reason": "wrong_password"},
+		"partner.suspend":           {"from": "active", "to": "suspended"},
+		"member.role_change":        {"from": "developer", "to": "partner_admin"},
+		"team.rename":               {"from": "Night shift", "to": "Day shift"},
+		"team.member_add":           {"member": "new@harbor.test"},
+		"api.revision":              {"revision": 2.0, "added": 0.0, "removed": 0.0},
+		"api.status":                {"from": "active", "to": "deprecated", "sunset": "2031-01-31"},
+		"access_group.update":       {"rate_limit_per_minute": map[string]any{"from": 600.0, "to": 900.0}, "monthly_quota": map[string]any{"from": nil, "to": 5000.0}},
+		"access_group.api_include":  {"api": "gate", "scopes": []any{"gate:read"}},
+		"grant.create":              {"grantee": "Newt Harbor", "email": "new@harbor.test"},
+		"grant.revoke":              {"grantee": "Newt Harbor"},
+		"user.name_change":          {"from": "Newt Harbor", "to": "Newt Quay"},
+		"user.email_change_request": {"to": "newt@harbor.test"},
+		"user.email_change_cancel":  {"to": "newt@harbor.test"},
+		"user.email_change":         {"from": "new@harbor.test", "to": "newt@harbor.test"},
+		"user.sign_in_failed":       {"reason": "wrong_password"},
 	}
 
 	for _, step := range []struct {
@@ -210,8 +212,19 @@ func TestEveryActionIsAudited(t *testing.T) {
 		{"user.name_change", func() page {
 			return newbie.post("/account/name", url.Values{"name": {"Newt Quay"}})
 		}, []auditRow{{"user.name_change", "new@harbor.test", "Harbor Logistics", "new@harbor.test"}}},
-		{"user.email_change", func() page {
+		{"user.email_change_request", func() page {
 			return newbie.post("/account/email", url.Values{"email": {"newt@harbor.test"}})
+		}, []auditRow{{"user.email_change_request", "new@harbor.test", "Harbor Logistics", "new@harbor.test"}}},
+		{"user.email_change_cancel", func() page {
+			return newbie.post("/account/email/cancel", nil)
+		}, []auditRow{{"user.email_change_cancel", "new@harbor.test", "Harbor Logistics", "new@harbor.test"}}},
+		{"user.email_change_request again", func() page {
+			return newbie.post("/account/email", url.Values{"email": {"newt@harbor.test"}})
+		}, []auditRow{{"user.email_change_request", "new@harbor.test", "Harbor Logistics", "new@harbor.test"}}},
+		{"user.email_change", func() page {
+			link := p.emailChangePath(t, "newt@harbor.test")
+			tokens = append(tokens, strings.TrimPrefix(link, "/account/email/confirm/"))
+			return newbie.post(link, nil)
 		}, []auditRow{{"user.email_change", "new@harbor.test", "Harbor Logistics", "newt@harbor.test"}}},
 		{"user.password_change", func() page {
 			return newbie.post("/account/password", url.Values{"current_password": {demo.Password}, "new_password": {auditNewPassword}})
@@ -288,10 +301,10 @@ func TestEveryActionIsAudited(t *testing.T) {
 		if err := p.store.DB().Select(&rows, `SELECT row_to_json(a)::text FROM audit_events a`); err != nil {
 			t.Fatal(err)
 		}
-		if len(tokens) != 2 {
-			t.Fatalf("saw %d link tokens, want the invitation's and the reset's", len(tokens))
+		if len(tokens) != 3 {
+			t.Fatalf("saw %d link tokens, want the invitation's, the email change's and the reset's", len(tokens))
 		}
-		secrets := append([]string{"ptc_inv_", "ptc_rst_", demo.Password, auditNewPassword, auditResetPassword, auditWrongPassword}, tokens...)
+		secrets := append([]string{"ptc_inv_", "ptc_rst_", "ptc_eml_", demo.Password, auditNewPassword, auditResetPassword, auditWrongPassword}, tokens...)
 		for _, row := range rows {
 			for _, s := range secrets {
 				if strings.Contains(row, s) {

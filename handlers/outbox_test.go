@@ -58,9 +58,10 @@ func (r *relay) Send(_ context.Context, m mail.Message) error {
 	return nil
 }
 
-// With SMTP configured, the Outbox page shows no invitation or reset link
-// (they belong to the recipients), and once the sender delivered a mail its
-// row holds none either; the page says which way it works.
+// With SMTP configured, the Outbox page shows no invitation, reset or
+// email confirmation link (they belong to the recipients), and once the
+// sender delivered a mail its row holds none either; the page says which
+// way it works.
 func TestOutboxHidesLinksWhenMailIsDelivered(t *testing.T) {
 	t.Parallel()
 	db := pgtest.DB(t)
@@ -76,6 +77,7 @@ func TestOutboxHidesLinksWhenMailIsDelivered(t *testing.T) {
 	admin := signedInAs(t, p, "admin@portico.test")
 	signedInAs(t, p, "admin@harbor.test").post("/members/invitations", url.Values{"email": {"mail@harbor.test"}, "role": {"developer"}})
 	p.browser(t).post("/forgot-password", url.Values{"email": {"dev@harbor.test"}})
+	signedInAs(t, p, "dev@crane.test").post("/account/email", url.Values{"email": {"moved@crane.test"}})
 
 	check := func(when string) {
 		t.Helper()
@@ -84,12 +86,12 @@ func TestOutboxHidesLinksWhenMailIsDelivered(t *testing.T) {
 			t.Errorf("%s: the page does not say links are hidden", when)
 		}
 		body := pg.doc.Find("[data-testid=mail-text]").Text()
-		for _, kind := range []string{"ptc_inv_", "ptc_rst_"} {
+		for _, kind := range []string{"ptc_inv_", "ptc_rst_", "ptc_eml_"} {
 			if !strings.Contains(body, kind+"[redacted]") {
 				t.Errorf("%s: no redacted %s link on the page:\n%s", when, kind, body)
 			}
 		}
-		if link := regexp.MustCompile(`ptc_(inv|rst)_[0-9A-Za-z]`).FindString(body); link != "" {
+		if link := regexp.MustCompile(`ptc_(inv|rst|eml)_[0-9A-Za-z]`).FindString(body); link != "" {
 			t.Errorf("%s: the page shows a link's secret %q…", when, link)
 		}
 	}
@@ -120,7 +122,7 @@ func TestOutboxHidesLinksWhenMailIsDelivered(t *testing.T) {
 	<-done
 	check("sent")
 	var leaked int
-	if err := db.Get(&leaked, `SELECT count(*) FROM outbox WHERE text_body || html_body ~ 'ptc_(inv|rst)_[0-9A-Za-z]'`); err != nil {
+	if err := db.Get(&leaked, `SELECT count(*) FROM outbox WHERE text_body || html_body ~ 'ptc_(inv|rst|eml)_[0-9A-Za-z]'`); err != nil {
 		t.Fatal(err)
 	}
 	if leaked != 0 {
@@ -128,7 +130,7 @@ func TestOutboxHidesLinksWhenMailIsDelivered(t *testing.T) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.sent) != 2 || !strings.Contains(r.sent[0].Text+r.sent[1].Text, "/invitations/ptc_inv_") {
+	if len(r.sent) != 3 || !strings.Contains(r.sent[0].Text+r.sent[1].Text+r.sent[2].Text, "/invitations/ptc_inv_") {
 		t.Errorf("the relay did not receive the links: %d mails", len(r.sent))
 	}
 }

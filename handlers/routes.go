@@ -44,6 +44,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	a.GET("", h.account)
 	a.POST("/name", h.changeName)
 	a.POST("/email", h.changeEmail)
+	a.POST("/email/cancel", h.cancelEmailChange)
+	a.GET("/email/confirm/:token", h.confirmEmailChangeForm)
+	a.POST("/email/confirm/:token", h.confirmEmailChange)
 	a.POST("/password", h.changePassword)
 
 	// Partner admin pages: the partner is always the signed-in user's.

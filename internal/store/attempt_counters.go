@@ -32,6 +32,9 @@ const (
 	// CounterResetRequestIP counts reset requests per client address,
 	// whatever the email typed.
 	CounterResetRequestIP = "reset_request_ip"
+	// CounterEmailChange counts requests to change the sign-in email per
+	// user id.
+	CounterEmailChange = "email_change"
 )
 
 // AttemptCounter is the state of one counter.

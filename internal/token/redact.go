@@ -95,7 +95,7 @@ func readKind(p string, i int) (Kind, int) {
 		if c == '_' {
 			if k := Kind(buf[:n]); n >= minKindLen && k.Valid() {
 				// Return the constant, not a conversion of buf.
-				for _, known := range []Kind{KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite, KindPasswordReset} {
+				for _, known := range []Kind{KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite, KindPasswordReset, KindEmailChange} {
 					if known == k {
 						return known, j
 					}

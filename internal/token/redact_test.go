@@ -11,6 +11,7 @@ func TestRedactPath(t *testing.T) {
 	inv := mustNew(t, KindInvite)
 	rst := mustNew(t, KindPasswordReset)
 	live := mustNew(t, KindLive)
+	eml := mustNew(t, KindEmailChange)
 	enc := func(s string) string { // every byte percent-encoded
 		var b strings.Builder
 		for i := 0; i < len(s); i++ {
@@ -27,6 +28,7 @@ func TestRedactPath(t *testing.T) {
 		{"api slug", "/live/" + live + "/x", "/live/ptc_live_[redacted]/x"},
 		{"invitation", "/invitations/" + inv, "/invitations/ptc_inv_[redacted]"},
 		{"reset", "/reset-password/" + rst, "/reset-password/ptc_rst_[redacted]"},
+		{"email change", "/account/email/confirm/" + eml, "/account/email/confirm/ptc_eml_[redacted]"},
 		{"two tokens", "/" + sbx + "/" + inv, "/ptc_sbx_[redacted]/ptc_inv_[redacted]"},
 		{"suffix kept", "/x/" + sbx + ".json", "/x/ptc_sbx_[redacted].json"},
 		{"inside a segment", "/x/key=" + sbx, "/x/key=ptc_sbx_[redacted]"},

@@ -45,13 +45,16 @@ const (
 	KindInvite Kind = "inv"
 	// KindPasswordReset is the secret in a password reset link.
 	KindPasswordReset Kind = "rst"
+	// KindEmailChange is the secret in a link that confirms a new sign-in
+	// email.
+	KindEmailChange Kind = "eml"
 )
 
 // Valid reports whether k is one of the kinds Portico issues, so callers
 // handling a Kind from outside (a form, a database row) can reject others.
 func (k Kind) Valid() bool {
 	switch k {
-	case KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite, KindPasswordReset:
+	case KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite, KindPasswordReset, KindEmailChange:
 		return true
 	}
 	return false
@@ -251,6 +254,8 @@ func kindOf(s string) (Kind, bool) {
 		return KindInvite, true
 	case KindPasswordReset:
 		return KindPasswordReset, true
+	case KindEmailChange:
+		return KindEmailChange, true
 	}
 	return "", false
 }

@@ -16,7 +16,7 @@ import (
 	"testing"
 )
 
-var allKinds = []Kind{KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite, KindPasswordReset}
+var allKinds = []Kind{KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite, KindPasswordReset, KindEmailChange}
 
 // mustNew mints a token or fails the test.
 func mustNew(t testing.TB, k Kind) string {
@@ -61,6 +61,7 @@ func TestNewParseRoundTrip(t *testing.T) {
 		KindAccessToken:   56,
 		KindInvite:        57,
 		KindPasswordReset: 57,
+		KindEmailChange:   57,
 	}
 	for _, k := range allKinds {
 		t.Run(string(k), func(t *testing.T) {
