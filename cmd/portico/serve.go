@@ -104,16 +104,19 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	senderCtx, stopSender := context.WithCancel(context.Background())
 	senderDone := make(chan struct{})
 	go func() { defer close(senderDone); sender.Run(senderCtx) }()
-	usesDone := make(chan struct{})
-	// Stopping waits for the mail sender and for the last batch of token
-	// uses to be written.
-	defer func() { stopSender(); <-senderDone; <-usesDone }()
+	usesDone, noticesDone := make(chan struct{}), make(chan struct{})
+	// Stopping waits for the mail sender, for the last batch of token
+	// uses to be written and for the expiry notices (which log).
+	defer func() { stopSender(); <-senderDone; <-usesDone; <-noticesDone }()
 	go sweepSessions(senderCtx, st, e.log)
 	// The credential cache follows the database's notifications; token
 	// uses are written in batches, the last batch after the server stops.
 	go listenForChanges(senderCtx, verifier, cfg.DatabaseURL, e.log)
 	go func() { defer close(usesDone); verifier.Run(senderCtx, 10*time.Second, e.log) }()
-	go noticeExpiringTokens(senderCtx, pat.New(st, hasher, mail.NewOutbox(st), cfg.BaseURL.String()), sender, e.log)
+	go func() {
+		defer close(noticesDone)
+		noticeExpiringTokens(senderCtx, pat.New(st, hasher, mail.NewOutbox(st), cfg.BaseURL.String()), sender, e.log)
+	}()
 	e.log.Info("portico ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version, "startup_ms", time.Since(start).Milliseconds())
 	return serveOn(ctx, e.log, ln, app)
 }
@@ -199,6 +202,9 @@ func noticeExpiringTokens(ctx context.Context, svc *pat.Service, mailer *mail.Se
 	defer t.Stop()
 	for {
 		if n, err := svc.SendExpiryNotices(ctx); err != nil {
+			if ctx.Err() != nil {
+				return // stopping
+			}
 			log.Warn("token expiry notices", "err", err)
 		} else if n > 0 {
 			log.Info("queued token expiry notices", "count", n)
