@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -103,11 +104,33 @@ func keep(c *store.AttemptCounter) time.Time {
 	return t
 }
 
+// AddressKey is the key of a client address in the per-address budgets:
+// an IPv4 address itself, an IPv6 address's /64, since one host commonly
+// holds a whole /64 and would otherwise have 2^64 budgets.
+func AddressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
+
 // take spends an attempt of the account's budget and, when ip is set, of
 // the address's, in one transaction holding both rows (always account
 // first, so two attempts never wait on each other in a cycle). Refused by
 // either, nothing is spent and the wait is returned.
 func take(ctx context.Context, s *store.Store, email, ip string, now time.Time) (time.Duration, error) {
+	if w, err := refused(ctx, s, email, ip, now); w > 0 || err != nil {
+		return w, err
+	}
 	var wait time.Duration
 	err := s.InTx(ctx, func(tx *store.Store) error {
 		acct, err := tx.LockAttemptCounter(ctx, store.CounterSignInAccount, store.SignInAccountKey(email))
@@ -143,6 +166,31 @@ func take(ctx context.Context, s *store.Store, email, ip string, now time.Time) 
 	return 0, nil
 }
 
+// refused answers, from plain reads, an attempt that either budget
+// refuses as things stand: a flood of attempts past the budget then costs
+// no row lock and no write. Zero means "decide under the lock".
+func refused(ctx context.Context, s *store.Store, email, ip string, now time.Time) (time.Duration, error) {
+	acct, err := s.PeekAttemptCounter(ctx, store.CounterSignInAccount, store.SignInAccountKey(email))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	if acct != nil && acct.BlockedUntil != nil && acct.BlockedUntil.After(now) {
+		return acct.BlockedUntil.Sub(now), nil
+	}
+	if ip == "" {
+		return 0, nil
+	}
+	byIP, err := s.PeekAttemptCounter(ctx, store.CounterSignInIP, ip)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	if byIP != nil && byIP.Count >= FreePerIP && now.Before(byIP.WindowStart.Add(Window)) &&
+		byIP.BlockedUntil != nil && byIP.BlockedUntil.After(now) {
+		return byIP.BlockedUntil.Sub(now), nil
+	}
+	return 0, nil
+}
+
 var (
 	dummyOnce sync.Once
 	dummyHash string
@@ -152,7 +200,7 @@ var (
 // attempt is counted against the account's and the address's budgets
 // before the password is checked; *ThrottledError when either is spent.
 func SignIn(ctx context.Context, s *store.Store, email, pw, ip string) (*store.User, error) {
-	email = store.NormalizeEmail(email)
+	email, ip = store.NormalizeEmail(email), AddressKey(ip)
 	if w, err := take(ctx, s, email, ip, time.Now()); err != nil {
 		return nil, err
 	} else if w > 0 {

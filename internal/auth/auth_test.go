@@ -105,6 +105,39 @@ func TestConcurrentAttemptsFromOneAddress(t *testing.T) {
 	}
 }
 
+// TestIPv6AddressesShareTheirSlash64: a host holds a whole /64, so
+// guesses from its many addresses share one budget.
+func TestIPv6AddressesShareTheirSlash64(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := seeded(t)
+	got := concurrently(t, 50, func(i int) (*store.User, error) {
+		return auth.SignIn(ctx, st, fmt.Sprintf("guess%d@harbor.test", i), "wrong-password", fmt.Sprintf("2001:db8:1:2::%x", i+1))
+	})
+	if got["checked"] != auth.FreePerIP+1 {
+		t.Errorf("50 guesses from 50 addresses of one /64: %v, want %d checked", got, auth.FreePerIP+1)
+	}
+	if _, err := auth.SignIn(ctx, st, "guess@harbor.test", "wrong-password", "2001:db8:1:3::1"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Errorf("a guess from another /64 = %v, want it checked", err)
+	}
+}
+
+func TestAddressKey(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"198.51.100.7":             "198.51.100.7",
+		"::ffff:198.51.100.7":      "198.51.100.7",
+		"2001:db8:1:2:aaaa::1":     "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff:ffff::": "2001:db8:1:2::/64",
+		"fe80::1%eth0":             "fe80::/64",
+		"not an address":           "not an address",
+	} {
+		if got := auth.AddressKey(in); got != want {
+			t.Errorf("AddressKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // TestAddressOverBudgetStillSignsInAtALowRate: a guesser behind an
 // office's shared address spends its budget; a colleague's right password
 // still gets through, one per IPSlot, instead of being refused for 15
@@ -201,5 +234,36 @@ func TestConcurrentPasswordConfirmations(t *testing.T) {
 	})
 	if got["checked"] != auth.FreePerEmail {
 		t.Errorf("30 concurrent wrong confirmations: %v, want %d checked", got, auth.FreePerEmail)
+	}
+}
+
+// TestRefusedAttemptsWriteNothing: once an account is throttled, further
+// attempts are refused from a read: no row version is written (a flood of
+// refused attempts must not queue on the counter's lock).
+func TestRefusedAttemptsWriteNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := seeded(t)
+	for range auth.FreePerEmail {
+		if _, err := auth.SignIn(ctx, st, "dev@harbor.test", "wrong-password", "198.51.100.8"); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("guess within the budget: %v", err)
+		}
+	}
+	version := func() string {
+		t.Helper()
+		var xmin string
+		if err := st.DB().Get(&xmin, `SELECT xmin::text FROM attempt_counters WHERE kind = $1 AND key = $2`,
+			store.CounterSignInAccount, store.SignInAccountKey("dev@harbor.test")); err != nil {
+			t.Fatal(err)
+		}
+		return xmin
+	}
+	before := version()
+	var throttled *auth.ThrottledError
+	if _, err := auth.SignIn(ctx, st, "dev@harbor.test", "wrong-password", "198.51.100.8"); !errors.As(err, &throttled) {
+		t.Fatalf("guess past the budget: %v, want throttled", err)
+	}
+	if after := version(); after != before {
+		t.Errorf("a refused attempt wrote the counter row (xmin %s -> %s)", before, after)
 	}
 }

@@ -49,7 +49,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, rawEmail, ip string)
 	return s.store.InTx(ctx, func(tx *store.Store) error {
 		if ip != "" {
 			now := s.now()
-			n, since, err := tx.CountAttempt(ctx, store.CounterResetRequestIP, ip, time.Hour, now)
+			n, since, err := tx.CountAttempt(ctx, store.CounterResetRequestIP, auth.AddressKey(ip), time.Hour, now)
 			if err != nil {
 				return err
 			}

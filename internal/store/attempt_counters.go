@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -61,6 +63,24 @@ func (s *Store) LockAttemptCounter(ctx context.Context, kind, key string) (*Atte
 		RETURNING kind, key, window_start, count, blocked_until`, kind, key)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s counter: %w", kind, err)
+	}
+	return &c, nil
+}
+
+// PeekAttemptCounter returns the counter of (kind, key) as it is, without
+// locking it (ErrNotFound when there is none): a flood of attempts that
+// are refused anyway is answered from reads instead of queueing on the
+// row. Only a refusal may be decided on it; an allowed attempt is decided
+// again under LockAttemptCounter.
+func (s *Store) PeekAttemptCounter(ctx context.Context, kind, key string) (*AttemptCounter, error) {
+	var c AttemptCounter
+	err := s.q.GetContext(ctx, &c, `
+		SELECT kind, key, window_start, count, blocked_until FROM attempt_counters WHERE kind = $1 AND key = $2`, kind, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("peek %s counter: %w", kind, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("peek %s counter: %w", kind, err)
 	}
 	return &c, nil
 }
