@@ -8,6 +8,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,12 +95,19 @@ var originHeaders = []string{"Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Se
 var identityHeaders = []string{"X-Portico-Partner", "X-Portico-Token-Id", "X-Portico-Scopes", "X-Request-Id", "X-Forwarded-For", "X-Real-Ip"}
 
 // spoofable reports whether the caller's header k claims something only
-// the gateway may say: its identity headers, or a client address.
+// the gateway may say: its identity headers, or a client address. Names
+// arrive canonical (the server canonicalises them, HTTP/2's too), so one
+// spelling per name is enough. A name holding an underscore is spoofable
+// whatever it says: CGI, WSGI and Rack fold "_" and "-" into the same
+// variable (X_Forwarded_For and X-Forwarded-For both become
+// HTTP_X_FORWARDED_FOR), so the upstream could read it as any of them;
+// NGINX drops such headers by default (underscores_in_headers off).
 func spoofable(k string) bool {
-	switch {
-	case len(k) > 10 && (k[:10] == "X-Portico-" || k[:10] == "X-portico-"):
+	if strings.IndexByte(k, '_') >= 0 {
 		return true
-	case len(k) > 12 && (k[:12] == "X-Forwarded-" || k[:12] == "X-forwarded-"):
+	}
+	switch {
+	case strings.HasPrefix(k, "X-Portico-"), strings.HasPrefix(k, "X-Forwarded-"):
 		return true
 	}
 	switch k {
@@ -112,7 +120,8 @@ func spoofable(k string) bool {
 // forward proxies a live call to the API's upstream with the verified
 // identity as headers.
 // The client address headers say clientIP, as the gateway determined it;
-// whatever the caller sent in them, or in Forwarded, is dropped.
+// whatever the caller sent in them, or in Forwarded, or in any header whose
+// name has an underscore, is dropped.
 func (g *Gateway) forward(x *exchange, r *http.Request, e *apiEntry, p *credential.Principal, grant *credential.APIGrant, rest, rid, clientIP string) {
 	h := r.Header
 	for k := range h {

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -10,8 +11,10 @@ import (
 )
 
 // TestLiveProxyClientHeaders: the upstream learns the client's address as
-// the gateway saw it, never as the caller claims it; the caller never gets
-// the upstream's cookies (on the portal's own origin) or its Server header.
+// the gateway saw it, never as the caller claims it (spelt with dashes or
+// with underscores, which CGI, WSGI and Rack fold into the same variable);
+// the caller never gets the upstream's cookies (on the portal's own
+// origin) or its Server header.
 func TestLiveProxyClientHeaders(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -45,6 +48,12 @@ func TestLiveProxyClientHeaders(t *testing.T) {
 		"X-Forwarded-Prefix": "/admin",
 		"X-Client-IP":        "6.6.6.6",
 		"True-Client-IP":     "6.6.6.6",
+		"X-Portico_partner":  "999",
+		"X_portico_token_id": "999",
+		"X_forwarded_for":    "6.6.6.6",
+		"X_real_ip":          "6.6.6.6",
+		"X-Real_IP":          "6.6.6.6",
+		"Accept_Language":    "en",
 	})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status = %d", resp.StatusCode)
@@ -57,7 +66,16 @@ func TestLiveProxyClientHeaders(t *testing.T) {
 			got[k] = v
 		}
 	}
+	for k, v := range seen {
+		if strings.ContainsRune(k, '_') {
+			got[k] = v
+		}
+	}
+	partner := seen.Get("X-Portico-Partner")
 	mu.Unlock()
+	if partner == "" || partner == "999" {
+		t.Errorf("X-Portico-Partner the upstream saw = %q, want Harbor's id", partner)
+	}
 	// The test's client is the gateway's TCP peer: 127.0.0.1.
 	want := map[string][]string{"X-Real-Ip": {"127.0.0.1"}, "X-Forwarded-For": {"127.0.0.1"}}
 	if diff := cmp.Diff(want, got); diff != "" {
