@@ -133,7 +133,7 @@ func refuseBody(w http.ResponseWriter, x *exchange, limit int64, rid string) {
 	h := w.Header()
 	for k := range h {
 		switch k {
-		case "X-Request-Id", "Ratelimit", "Ratelimit-Policy", "Deprecation", "Sunset":
+		case "X-Request-Id", "Ratelimit", "Ratelimit-Policy", "Deprecation", "Sunset", "X-Content-Type-Options", "Content-Security-Policy":
 		default:
 			delete(h, k)
 		}

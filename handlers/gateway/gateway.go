@@ -185,7 +185,9 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string)
 	if !requestid.Valid(rid) {
 		rid = g.idPrefix + strconv.FormatUint(g.idSeq.Add(1), 36)
 	}
-	w.Header().Set("X-Request-Id", rid)
+	h := w.Header()
+	h.Set("X-Request-Id", rid)
+	h["X-Content-Type-Options"], h["Content-Security-Policy"] = nosniff, sandboxed
 	x.call = calls.Call{At: start, Method: r.Method, Path: r.URL.Path, ClientIP: clientIP,
 		UserAgent: r.UserAgent(), RequestID: rid, BytesIn: max(r.ContentLength, 0)}
 	defer func() {
@@ -221,6 +223,18 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string)
 	}
 	g.serve(x, r, rid, clientIP)
 }
+
+// Every gateway answer is data for a program, never a page, though it is
+// served on the portal's origin (and a live upstream may answer text/html):
+// no sniffing it into something else, and, opened in a browser, a sandbox
+// without scripts, loads or framing, so it cannot act as the portal. A
+// fetch (the console's "Try it") is not affected. Assigned, not Set: no
+// allocation per call; each has len == cap, so a header added by an
+// upstream appends to a copy.
+var (
+	nosniff   = []string{"nosniff"}
+	sandboxed = []string{"default-src 'none'; frame-ancestors 'none'; sandbox"}
+)
 
 // finish audits the call, refused ones included (a bad token's call is
 // recorded without a partner).

@@ -93,3 +93,47 @@ func TestLiveProxyClientHeaders(t *testing.T) {
 		t.Errorf("Content-Type = %q: the upstream's other headers must pass", resp.Header.Get("Content-Type"))
 	}
 }
+
+// TestGatewayAnswersAreSandboxed: every gateway answer, whatever its
+// content type (an upstream may answer text/html on the portal's origin),
+// is kept from being sniffed into a page or run as one: nosniff, and a
+// policy that sandboxes it and loads nothing.
+func TestGatewayAnswersAreSandboxed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(`<script>fetch("/account").then(r => r.text()).then(alert)</script>`))
+	}))
+	t.Cleanup(up.Close)
+	f.setUpstream(t, "fleet", up.URL)
+	live := f.token(t, "dev@harbor.test", "live", "fleet/fleet:read").Plaintext
+	sbx := f.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext
+	for _, tc := range []struct {
+		name, path, tok string
+		status          int
+	}{
+		{"live html", "/live/fleet/spreaders", live, 200},
+		{"sandbox", "/sandbox/fleet/spreaders", sbx, 200},
+		{"error", "/sandbox/fleet/spreaders", "", 401},
+		{"no api", "/sandbox/", "", 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, _ := f.call(t, "GET", tc.path, tc.tok, nil)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status = %d, want %d", resp.StatusCode, tc.status)
+			}
+			got := map[string][]string{
+				"X-Content-Type-Options":  resp.Header.Values("X-Content-Type-Options"),
+				"Content-Security-Policy": resp.Header.Values("Content-Security-Policy"),
+			}
+			want := map[string][]string{
+				"X-Content-Type-Options":  {"nosniff"},
+				"Content-Security-Policy": {"default-src 'none'; frame-ancestors 'none'; sandbox"},
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("security headers (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
