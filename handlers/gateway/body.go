@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -132,9 +133,7 @@ func (x *exchange) bodyRefused() bool { return x.lim != nil && x.lim.hit.Load() 
 func refuseBody(w http.ResponseWriter, x *exchange, limit int64, rid string) {
 	h := w.Header()
 	for k := range h {
-		switch k {
-		case "X-Request-Id", "Ratelimit", "Ratelimit-Policy", "Deprecation", "Sunset", "X-Content-Type-Options", "Content-Security-Policy":
-		default:
+		if !slices.Contains(ownHeaders[:], k) {
 			delete(h, k)
 		}
 	}

@@ -60,6 +60,9 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 		ModifyResponse: func(resp *http.Response) error {
 			for _, k := range originHeaders {
 				delete(resp.Header, k)
+				// Not announced as a trailer: forward drops what the
+				// upstream sends as one all the same.
+				delete(resp.Trailer, k)
 			}
 			return nil
 		},
@@ -88,6 +91,16 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 // server software is its own business.
 var originHeaders = []string{"Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Service-Worker-Allowed",
 	"Strict-Transport-Security", "Alt-Svc", "Server", "X-Powered-By"}
+
+// originTrailers are originHeaders as httputil names the trailers an
+// upstream sent without announcing them, for the server to send as such.
+var originTrailers = func() []string {
+	t := make([]string, len(originHeaders))
+	for i, k := range originHeaders {
+		t[i] = http.TrailerPrefix + k
+	}
+	return t
+}()
 
 // identityHeaders are the headers forward sets for the upstream: the
 // verified identity and the client address the gateway saw (httputil drops
@@ -140,4 +153,12 @@ func (g *Gateway) forward(x *exchange, r *http.Request, e *apiEntry, p *credenti
 	h["X-Forwarded-For"], h["X-Real-Ip"] = addr, addr
 	r.URL.Path, r.URL.RawPath = rest, ""
 	e.proxy.ServeHTTP(x, r)
+	// The answer's trailers go out when the call returns: an upstream's
+	// trailer is as much the origin's header as any other. (An announced
+	// one ModifyResponse already took off the announcement; what the
+	// upstream sent beyond it httputil adds with the TrailerPrefix.)
+	h = x.w.Header()
+	for _, k := range originTrailers {
+		delete(h, k)
+	}
 }
