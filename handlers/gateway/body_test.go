@@ -84,6 +84,26 @@ type bodyFixture struct {
 	// reading is closed once the gateway reads the body of a request
 	// marked X-Test-Signal.
 	reading chan struct{}
+	// logs holds what the gateway logged.
+	logs *lockedBuffer
+}
+
+// lockedBuffer is a log destination safe for concurrent calls.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // signalBody closes f.reading when the gateway first reads the body.
@@ -111,6 +131,13 @@ func (w statusWriter) WriteHeader(code int) {
 func (w statusWriter) Flush() { w.ResponseWriter.(http.Flusher).Flush() }
 
 func newBodyFixture(t testing.TB) *bodyFixture {
+	t.Helper()
+	return newBodyFixtureWith(t, nil)
+}
+
+// newBodyFixtureWith is newBodyFixture whose sandbox serves the Uploads
+// API with uploads (the built-in sandbox serves the others).
+func newBodyFixtureWith(t testing.TB, uploads gateway.Sandbox) *bodyFixture {
 	t.Helper()
 	url := pgtest.URL(t)
 	ctx := context.Background()
@@ -144,7 +171,8 @@ func newBodyFixture(t testing.TB) *bodyFixture {
 	}
 	h := token.NewHasher(secret)
 	v := credential.NewVerifier(st, h)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	lctx, cancel := context.WithCancel(context.Background())
 	ready, done := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -156,8 +184,12 @@ func newBodyFixture(t testing.TB) *bodyFixture {
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	<-ready
-	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Sandbox: realSandbox{sandbox.New(st)}, Log: log})
-	f := &bodyFixture{up: newCounting(t)}
+	var sb gateway.Sandbox = realSandbox{sandbox.New(st)}
+	if uploads != nil {
+		sb = bySlug{"uploads": uploads, "": sb}
+	}
+	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Sandbox: sb, Log: log})
+	f := &bodyFixture{up: newCounting(t), logs: logs}
 	f.reading = make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Test-Signal") != "" {
@@ -186,6 +218,17 @@ func newBodyFixture(t testing.TB) *bodyFixture {
 	}
 	f.spreader = list.Items[0].ID
 	return f
+}
+
+// bySlug serves each API with its own backend, "" with the others.
+type bySlug map[string]gateway.Sandbox
+
+func (b bySlug) Serve(w http.ResponseWriter, r *http.Request, req gateway.SandboxRequest) {
+	if s, ok := b[req.API]; ok {
+		s.Serve(w, r, req)
+		return
+	}
+	b[""].Serve(w, r, req)
 }
 
 // setLimit sets an API's body limit as staff do. The gateway is not told:

@@ -193,7 +193,7 @@ func (g *Gateway) validate(r *http.Request, op *operation, rest string, params m
 			return errors.New("The request body is invalid: value is required but missing")
 		}
 	}
-	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route, Options: opts}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.check, Options: opts}
 	err := openapi3filter.ValidateRequest(r.Context(), in)
 	if err == nil {
 		return nil
