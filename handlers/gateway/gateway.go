@@ -115,8 +115,8 @@ type exchange struct {
 	bytes    int64
 	call     calls.Call
 	admitted bool
-	// lim bounds a chunked body; swallow drops what follows the 413 that
-	// replaced an answer given while the body was over its limit.
+	// lim bounds a chunked body; swallow drops what follows the 413 (or
+	// 429) that replaced an answer given while the body was refused.
 	lim     *bodyLimit
 	swallow bool
 	// large: the call holds one of partner largeOf's large-body places.
@@ -151,7 +151,7 @@ func (x *exchange) WriteHeader(code int) {
 	if x.status == 0 {
 		x.restoreOwn()
 		if x.bodyRefused() {
-			refuseBody(x.w, x, x.lim.limit, x.call.RequestID)
+			x.refuse()
 			return
 		}
 		x.status = code
@@ -166,7 +166,7 @@ func (x *exchange) Write(b []byte) (int, error) {
 	if x.status == 0 {
 		x.restoreOwn()
 		if x.bodyRefused() {
-			refuseBody(x.w, x, x.lim.limit, x.call.RequestID)
+			x.refuse()
 			return len(b), nil
 		}
 		x.status = http.StatusOK
@@ -298,6 +298,11 @@ var (
 func (g *Gateway) finish(x *exchange, start time.Time) {
 	if x.large {
 		g.large.release(x.largeOf)
+	}
+	if x.lim != nil {
+		// The transport may still read the body, on its own goroutine:
+		// from now on it takes no place.
+		x.lim.release()
 	}
 	if !x.admitted {
 		return

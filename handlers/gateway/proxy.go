@@ -78,10 +78,10 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 			if errors.Is(err, context.Canceled) {
 				return // the caller went away
 			}
-			// A body refused while the transport read it is the caller's
-			// doing, anyone's to repeat: no log line. The exchange answers
+			// A body refused (413, 429) while the transport read it is the
+			// caller's doing, anyone's to repeat: no log line. The exchange answers
 			// the refusal whatever is written here.
-			if x, ok := w.(*exchange); (ok && x.bodyRefused()) || errors.Is(err, errBodyTooLarge) {
+			if x, ok := w.(*exchange); (ok && x.bodyRefused()) || errors.Is(err, errBodyTooLarge) || errors.Is(err, errLargeBodiesBusy) {
 				writeError(w, http.StatusBadGateway, codeBadGateway, "The API's upstream could not be reached or answered badly.", rid)
 				return
 			}

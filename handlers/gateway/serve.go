@@ -125,7 +125,7 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 	params := op.pathParams(rest)
 	if err := g.validate(r, op, rest, params); err != nil {
 		if x.bodyRefused() {
-			refuseBody(x.w, x, entry.maxBody, rid)
+			x.refuse()
 			return
 		}
 		writeError(x, http.StatusBadRequest, codeInvalidRequest, err.Error(), rid)
