@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"errors"
+	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -44,7 +46,14 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 		ResponseHeaderTimeout: g.UpstreamTimeout,
 		ExpectContinueTimeout: time.Second,
 	}
+	var errorLog *log.Logger
+	if g.d.Log != nil {
+		// httputil's own complaints (an upstream's body cut off) go to
+		// the portal's log, not to the standard logger's stderr.
+		errorLog = slog.NewLogLogger(g.d.Log.With("upstream", upstream.Host).Handler(), slog.LevelWarn)
+	}
 	return &httputil.ReverseProxy{
+		ErrorLog: errorLog,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(upstream)
 			pr.Out.Host = upstream.Host
