@@ -48,6 +48,8 @@ type bodyLimit struct {
 	partner int64
 	max     int
 	place   atomic.Int32 // placeNone, placeHeld, placeDone
+	// broken: reading the body itself failed (the caller cut it off).
+	broken atomic.Bool
 }
 
 const (
@@ -70,6 +72,9 @@ func (b *bodyLimit) Read(p []byte) (int, error) {
 		p = p[:b.left+1]
 	}
 	n, err := b.rc.Read(p)
+	if err != nil && err != io.EOF {
+		b.broken.Store(true)
+	}
 	if int64(n) > b.left {
 		n = int(b.left)
 		b.left = 0
@@ -191,6 +196,9 @@ func (g *Gateway) admitBody(x *exchange, r *http.Request, partner int64, limit i
 // bodyRefused reports whether reading the body stopped early: past its
 // limit, or large with no place free.
 func (x *exchange) bodyRefused() bool { return x.lim != nil && x.lim.refused.Load() != 0 }
+
+// bodyBroken reports whether reading the body failed on the caller's side.
+func (x *exchange) bodyBroken() bool { return x.lim != nil && x.lim.broken.Load() }
 
 // refuse answers the call whose body reading stopped early.
 func (x *exchange) refuse() {

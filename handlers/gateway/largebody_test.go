@@ -2,7 +2,9 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -221,5 +223,59 @@ func TestLargeBodyPlaceAfterPanic(t *testing.T) {
 		if status, _ := f.post(t, "/sandbox/uploads/files", sbx, &chunked{n: 200 << 10}); status != 201 {
 			t.Fatalf("large body after a failed one (round %d) = %d, want 201: the place was not given back", i, status)
 		}
+	}
+}
+
+// TestCutOffBodyIsNotLogged: a caller that stops sending its live body
+// midway (and goes away) is not an upstream failure: anyone could fill the
+// log with it.
+func TestCutOffBodyIsNotLogged(t *testing.T) {
+	t.Parallel()
+	f := newBodyFixture(t)
+	got := make(chan struct{}, 1)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [1]byte
+		if _, err := io.ReadFull(r.Body, b[:]); err == nil {
+			got <- struct{}{}
+		}
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	t.Cleanup(up.Close)
+	f.setUpstream(t, "uploads", up.URL)
+	live := f.token(t, "dev@harbor.test", "live", "uploads/uploads:write").Plaintext
+	chunk := strings.Repeat("x", 1024)
+	for _, framing := range []string{
+		"Transfer-Encoding: chunked\r\n\r\n400\r\n" + chunk + "\r\n",
+		"Content-Length: 100000\r\n\r\n" + chunk,
+	} {
+		for range 3 {
+			f.status.Store(0)
+			c, err := net.Dial("tcp", strings.TrimPrefix(f.srv.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(c, "POST /live/uploads/files HTTP/1.1\r\nHost: portal.test\r\nAuthorization: Bearer %s\r\nContent-Type: application/octet-stream\r\n%s", live, framing)
+			// Once the upstream has some of it, go away.
+			select {
+			case <-got:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the upstream got nothing of the body within 10 s")
+			}
+			c.Close()
+			// The gateway answers (or finds its caller gone) soon after.
+			deadline := time.Now().Add(time.Second)
+			for f.status.Load() == 0 && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+	}
+	if logs := f.logs.String(); strings.Contains(logs, "upstream failed") {
+		t.Errorf("bodies cut off by the caller logged as upstream failures:\n%s", logs)
 	}
 }

@@ -90,8 +90,14 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 			// A body refused (413, 429) while the transport read it is the
 			// caller's doing, anyone's to repeat: no log line. The exchange answers
 			// the refusal whatever is written here.
-			if x, ok := w.(*exchange); (ok && x.bodyRefused()) || errors.Is(err, errBodyTooLarge) || errors.Is(err, errLargeBodiesBusy) {
+			x, _ := w.(*exchange)
+			if (x != nil && x.bodyRefused()) || errors.Is(err, errBodyTooLarge) || errors.Is(err, errLargeBodiesBusy) {
 				writeError(w, http.StatusBadGateway, codeBadGateway, "The API's upstream could not be reached or answered badly.", rid)
+				return
+			}
+			// So is a body the caller stopped sending midway.
+			if x != nil && x.bodyBroken() {
+				writeError(w, http.StatusBadRequest, codeInvalidRequest, "The request body ended before it was complete.", rid)
 				return
 			}
 			g.d.Log.Warn("gateway: upstream failed", "request_id", rid, "upstream", upstream.Host, "err", err)
@@ -168,6 +174,12 @@ func (g *Gateway) forward(x *exchange, r *http.Request, e *apiEntry, p *credenti
 	addr := []string{clientIP}
 	h["X-Forwarded-For"], h["X-Real-Ip"] = addr, addr
 	r.URL.Path, r.URL.RawPath = rest, ""
+	if x.lim == nil && r.ContentLength > 0 && r.Body != nil && r.Body != http.NoBody {
+		// Read through a bodyLimit (a chunked one already is), which
+		// tells a body the caller cut off from an upstream's failure.
+		x.lim = &bodyLimit{rc: r.Body, left: r.ContentLength, limit: r.ContentLength}
+		r.Body = x.lim
+	}
 	e.proxy.ServeHTTP(x, r)
 	// The answer's trailers go out when the call returns: an upstream's
 	// trailer is as much the origin's header as any other. (An announced
