@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/portico/portico/handlers/gateway"
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/catalog"
@@ -84,6 +86,26 @@ type bodyFixture struct {
 	// reading is closed once the gateway reads the body of a request
 	// marked X-Test-Signal.
 	reading chan struct{}
+	// logs holds what the gateway logged.
+	logs *lockedBuffer
+}
+
+// lockedBuffer is a log destination safe for concurrent calls.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // signalBody closes f.reading when the gateway first reads the body.
@@ -111,6 +133,13 @@ func (w statusWriter) WriteHeader(code int) {
 func (w statusWriter) Flush() { w.ResponseWriter.(http.Flusher).Flush() }
 
 func newBodyFixture(t testing.TB) *bodyFixture {
+	t.Helper()
+	return newBodyFixtureWith(t, nil)
+}
+
+// newBodyFixtureWith is newBodyFixture whose sandbox serves the Uploads
+// API with uploads (the built-in sandbox serves the others).
+func newBodyFixtureWith(t testing.TB, uploads gateway.Sandbox) *bodyFixture {
 	t.Helper()
 	url := pgtest.URL(t)
 	ctx := context.Background()
@@ -144,7 +173,8 @@ func newBodyFixture(t testing.TB) *bodyFixture {
 	}
 	h := token.NewHasher(secret)
 	v := credential.NewVerifier(st, h)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	lctx, cancel := context.WithCancel(context.Background())
 	ready, done := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -156,8 +186,12 @@ func newBodyFixture(t testing.TB) *bodyFixture {
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	<-ready
-	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Sandbox: realSandbox{sandbox.New(st)}, Log: log})
-	f := &bodyFixture{up: newCounting(t)}
+	var sb gateway.Sandbox = realSandbox{sandbox.New(st)}
+	if uploads != nil {
+		sb = bySlug{"uploads": uploads, "": sb}
+	}
+	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Sandbox: sb, Log: log})
+	f := &bodyFixture{up: newCounting(t), logs: logs}
 	f.reading = make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Test-Signal") != "" {
@@ -186,6 +220,17 @@ func newBodyFixture(t testing.TB) *bodyFixture {
 	}
 	f.spreader = list.Items[0].ID
 	return f
+}
+
+// bySlug serves each API with its own backend, "" with the others.
+type bySlug map[string]gateway.Sandbox
+
+func (b bySlug) Serve(w http.ResponseWriter, r *http.Request, req gateway.SandboxRequest) {
+	if s, ok := b[req.API]; ok {
+		s.Serve(w, r, req)
+		return
+	}
+	b[""].Serve(w, r, req)
 }
 
 // setLimit sets an API's body limit as staff do. The gateway is not told:
@@ -376,8 +421,10 @@ func TestBodyLimitFollowsStaff(t *testing.T) {
 }
 
 // TestLargeBodiesPerPartner: a partner has a few large bodies in flight
-// per node; one more waits its turn (429 with Retry-After), other
-// partners are not affected, and places are given back.
+// per node; one more waits its turn (429 with Retry-After), whether its
+// length was declared (refused at once) or is found out while it is read
+// (refused then); other partners are not affected, and places are given
+// back.
 func TestLargeBodiesPerPartner(t *testing.T) {
 	t.Parallel()
 	f := newBodyFixture(t)
@@ -391,8 +438,9 @@ func TestLargeBodiesPerPartner(t *testing.T) {
 	defer unblock()
 	first := make(chan int, 1)
 	go func() {
+		// Over 64 KiB before it stops: the gateway has read that much.
 		req, _ := http.NewRequest("POST", f.srv.URL+"/sandbox/maintenance/work-orders",
-			&chunked{prefix: `{"title":"`, block: release, n: 10, suffix: `"}`})
+			&chunked{prefix: `{"title":"` + strings.Repeat("A", 80<<10), block: release, n: 10, suffix: `"}`})
 		req.Header.Set("Authorization", "Bearer "+harbor)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Test-Signal", "1")
@@ -404,7 +452,6 @@ func TestLargeBodiesPerPartner(t *testing.T) {
 		resp.Body.Close()
 		first <- resp.StatusCode
 	}()
-	// The first call holds Harbor's one place once the gateway reads it.
 	select {
 	case <-f.reading:
 	case got := <-first:
@@ -412,15 +459,39 @@ func TestLargeBodiesPerPartner(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the gateway did not read the first body within 10 s")
 	}
-	status, e, err := f.send(t, "/sandbox/maintenance/work-orders", harbor, "application/json", &chunked{prefix: f.workOrder(100)}, -1)
+	// The first call holds Harbor's one place once the gateway read 64 KiB
+	// of it: wait until a second one is refused.
+	large := f.workOrder(100 << 10)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, e, err := f.send(t, "/sandbox/maintenance/work-orders", harbor, "application/json", &chunked{prefix: large}, -1)
+		if err != nil {
+			status = int(f.status.Load())
+		}
+		if status == 429 {
+			if err == nil && e.Error.Code != "too_many_large_bodies" {
+				t.Errorf("second large chunked body of Harbor = 429 %s, want too_many_large_bodies", e.Error.Code)
+			}
+			break
+		}
+		if status != 201 || time.Now().After(deadline) {
+			t.Fatalf("second large chunked body of Harbor = %d, want 429 (or 201 before the first took its place)", status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	status, e, err := f.send(t, "/sandbox/maintenance/work-orders", harbor, "application/json", strings.NewReader(large), int64(len(large)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if status != 429 || e.Error.Code != "too_many_large_bodies" {
-		t.Fatalf("second large body of Harbor = %d %s, want 429 too_many_large_bodies", status, e.Error.Code)
+		t.Fatalf("large body of declared length = %d %s, want 429 too_many_large_bodies", status, e.Error.Code)
 	}
-	// Crane's chunked body is its own.
-	req, _ := http.NewRequest("GET", f.srv.URL+"/sandbox/fleet/spreaders", &chunked{n: 10})
+	// Small bodies of unknown length take no place.
+	if status, e, _ := f.send(t, "/sandbox/maintenance/work-orders", harbor, "application/json", &chunked{prefix: f.workOrder(1000)}, -1); status != 201 {
+		t.Errorf("small chunked body of Harbor = %d %s, want 201", status, e.Error.Code)
+	}
+	// Crane's large body is its own.
+	req, _ := http.NewRequest("GET", f.srv.URL+"/sandbox/fleet/spreaders", &chunked{n: 100 << 10})
 	req.Header.Set("Authorization", "Bearer "+crane)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -432,10 +503,57 @@ func TestLargeBodiesPerPartner(t *testing.T) {
 	}
 	unblock()
 	if got := <-first; got != 400 {
-		t.Errorf("first call = %d, want 400 (its title is too short)", got)
+		t.Errorf("first call = %d, want 400 (its title is too long)", got)
 	}
-	if status, _, _ := f.send(t, "/sandbox/maintenance/work-orders", harbor, "application/json", &chunked{prefix: f.workOrder(100)}, -1); status != 201 {
-		t.Errorf("Harbor's next large body = %d, want 201: the place was not given back", status)
+	for _, body := range []func() (io.Reader, int64){
+		func() (io.Reader, int64) { return &chunked{prefix: large}, -1 },
+		func() (io.Reader, int64) { return strings.NewReader(large), int64(len(large)) },
+	} {
+		r, n := body()
+		if status, _, _ := f.send(t, "/sandbox/maintenance/work-orders", harbor, "application/json", r, n); status != 201 {
+			t.Errorf("Harbor's next large body (length %d) = %d, want 201: the place was not given back", n, status)
+		}
+	}
+}
+
+// TestSmallChunkedBodiesTakeNoPlace: a body of unknown length counts as
+// large only once more than 64 KiB of it was read: a partner's many small
+// chunked calls (HTTP/2 clients often send no length) all go through.
+func TestSmallChunkedBodiesTakeNoPlace(t *testing.T) {
+	t.Parallel()
+	f := newBodyFixture(t)
+	f.gw.LargeBodies = 1
+	harbor := f.token(t, "dev@harbor.test", "sandbox", "maintenance/maintenance:write").Plaintext
+	release := make(chan struct{})
+	defer close(release)
+	go func() {
+		req, _ := http.NewRequest("POST", f.srv.URL+"/sandbox/maintenance/work-orders",
+			&chunked{prefix: `{"title":"`, block: release, n: 10, suffix: `"}`})
+		req.Header.Set("Authorization", "Bearer "+harbor)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Test-Signal", "1")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	select {
+	case <-f.reading:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the gateway did not read the first body within 10 s")
+	}
+	const n = 6
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i], _, _ = f.send(t, "/sandbox/maintenance/work-orders", harbor, "application/json", &chunked{prefix: f.workOrder(2000)}, -1)
+		}()
+	}
+	wg.Wait()
+	if diff := cmp.Diff([]int{201, 201, 201, 201, 201, 201}, statuses); diff != "" {
+		t.Errorf("small chunked bodies while another is in flight (-want +got):\n%s", diff)
 	}
 }
 

@@ -108,64 +108,6 @@ func New(d Deps) *Gateway {
 	return g
 }
 
-// exchange is the state of one call, pooled.
-type exchange struct {
-	w        http.ResponseWriter
-	status   int
-	bytes    int64
-	call     calls.Call
-	admitted bool
-	// lim bounds a chunked body; swallow drops what follows the 413 that
-	// replaced an answer given while the body was over its limit.
-	lim     *bodyLimit
-	swallow bool
-	// large: the call holds one of partner largeOf's large-body places.
-	large   bool
-	largeOf int64
-}
-
-func (x *exchange) Header() http.Header { return x.w.Header() }
-
-// WriteHeader answers 413 instead of whatever comes first once the body
-// went over its limit: an upstream (or a backend) that answered a
-// truncated body must not look like a success, nor an error of its own.
-func (x *exchange) WriteHeader(code int) {
-	if x.swallow {
-		return
-	}
-	if x.status == 0 {
-		if x.bodyRefused() {
-			refuseBody(x.w, x, x.lim.limit, x.call.RequestID)
-			return
-		}
-		x.status = code
-	}
-	x.w.WriteHeader(code)
-}
-
-func (x *exchange) Write(b []byte) (int, error) {
-	if x.swallow {
-		return len(b), nil
-	}
-	if x.status == 0 {
-		if x.bodyRefused() {
-			refuseBody(x.w, x, x.lim.limit, x.call.RequestID)
-			return len(b), nil
-		}
-		x.status = http.StatusOK
-	}
-	n, err := x.w.Write(b)
-	x.bytes += int64(n)
-	return n, err
-}
-
-// Flush lets streamed upstream responses through.
-func (x *exchange) Flush() {
-	if f, ok := x.w.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
 // ServeHTTP serves a call, taking the client address from the connection.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -185,7 +127,9 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string)
 	if !requestid.Valid(rid) {
 		rid = g.idPrefix + strconv.FormatUint(g.idSeq.Add(1), 36)
 	}
-	w.Header().Set("X-Request-Id", rid)
+	h := w.Header()
+	h.Set("X-Request-Id", rid)
+	h["X-Content-Type-Options"], h["Content-Security-Policy"] = nosniff, sandboxed
 	x.call = calls.Call{At: start, Method: r.Method, Path: r.URL.Path, ClientIP: clientIP,
 		UserAgent: r.UserAgent(), RequestID: rid, BytesIn: max(r.ContentLength, 0)}
 	defer func() {
@@ -222,11 +166,28 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string)
 	g.serve(x, r, rid, clientIP)
 }
 
+// Every gateway answer is data for a program, never a page, though it is
+// served on the portal's origin (and a live upstream may answer text/html):
+// no sniffing it into something else, and, opened in a browser, a sandbox
+// without scripts, loads or framing, so it cannot act as the portal. A
+// fetch (the console's "Try it") is not affected. Assigned, not Set: no
+// allocation per call; each has len == cap, so a header added by an
+// upstream appends to a copy.
+var (
+	nosniff   = []string{"nosniff"}
+	sandboxed = []string{"default-src 'none'; frame-ancestors 'none'; sandbox"}
+)
+
 // finish audits the call, refused ones included (a bad token's call is
 // recorded without a partner).
 func (g *Gateway) finish(x *exchange, start time.Time) {
 	if x.large {
 		g.large.release(x.largeOf)
+	}
+	if x.lim != nil {
+		// The transport may still read the body, on its own goroutine:
+		// from now on it takes no place.
+		x.lim.release()
 	}
 	if !x.admitted {
 		return

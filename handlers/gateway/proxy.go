@@ -3,11 +3,14 @@ package gateway
 import (
 	"context"
 	"errors"
+	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,7 +46,14 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 		ResponseHeaderTimeout: g.UpstreamTimeout,
 		ExpectContinueTimeout: time.Second,
 	}
+	var errorLog *log.Logger
+	if g.d.Log != nil {
+		// httputil's own complaints (an upstream's body cut off) go to
+		// the portal's log, not to the standard logger's stderr.
+		errorLog = slog.NewLogLogger(g.d.Log.With("upstream", upstream.Host).Handler(), slog.LevelWarn)
+	}
 	return &httputil.ReverseProxy{
+		ErrorLog: errorLog,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(upstream)
 			pr.Out.Host = upstream.Host
@@ -59,6 +69,9 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 		ModifyResponse: func(resp *http.Response) error {
 			for _, k := range originHeaders {
 				delete(resp.Header, k)
+				// Not announced as a trailer: forward drops what the
+				// upstream sends as one all the same.
+				delete(resp.Trailer, k)
 			}
 			return nil
 		},
@@ -74,6 +87,19 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 			if errors.Is(err, context.Canceled) {
 				return // the caller went away
 			}
+			// A body refused (413, 429) while the transport read it is the
+			// caller's doing, anyone's to repeat: no log line. The exchange answers
+			// the refusal whatever is written here.
+			x, _ := w.(*exchange)
+			if (x != nil && x.bodyRefused()) || errors.Is(err, errBodyTooLarge) || errors.Is(err, errLargeBodiesBusy) {
+				writeError(w, http.StatusBadGateway, codeBadGateway, "The API's upstream could not be reached or answered badly.", rid)
+				return
+			}
+			// So is a body the caller stopped sending midway.
+			if x != nil && x.bodyBroken() {
+				writeError(w, http.StatusBadRequest, codeInvalidRequest, "The request body ended before it was complete.", rid)
+				return
+			}
 			g.d.Log.Warn("gateway: upstream failed", "request_id", rid, "upstream", upstream.Host, "err", err)
 			writeError(w, http.StatusBadGateway, codeBadGateway, "The API's upstream could not be reached or answered badly.", rid)
 		},
@@ -88,18 +114,35 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 var originHeaders = []string{"Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Service-Worker-Allowed",
 	"Strict-Transport-Security", "Alt-Svc", "Server", "X-Powered-By"}
 
+// originTrailers are originHeaders as httputil names the trailers an
+// upstream sent without announcing them, for the server to send as such.
+var originTrailers = func() []string {
+	t := make([]string, len(originHeaders))
+	for i, k := range originHeaders {
+		t[i] = http.TrailerPrefix + k
+	}
+	return t
+}()
+
 // identityHeaders are the headers forward sets for the upstream: the
 // verified identity and the client address the gateway saw (httputil drops
 // X-Forwarded-For from the outbound request before Rewrite).
 var identityHeaders = []string{"X-Portico-Partner", "X-Portico-Token-Id", "X-Portico-Scopes", "X-Request-Id", "X-Forwarded-For", "X-Real-Ip"}
 
 // spoofable reports whether the caller's header k claims something only
-// the gateway may say: its identity headers, or a client address.
+// the gateway may say: its identity headers, or a client address. Names
+// arrive canonical (the server canonicalises them, HTTP/2's too), so one
+// spelling per name is enough. A name holding an underscore is spoofable
+// whatever it says: CGI, WSGI and Rack fold "_" and "-" into the same
+// variable (X_Forwarded_For and X-Forwarded-For both become
+// HTTP_X_FORWARDED_FOR), so the upstream could read it as any of them;
+// NGINX drops such headers by default (underscores_in_headers off).
 func spoofable(k string) bool {
-	switch {
-	case len(k) > 10 && (k[:10] == "X-Portico-" || k[:10] == "X-portico-"):
+	if strings.IndexByte(k, '_') >= 0 {
 		return true
-	case len(k) > 12 && (k[:12] == "X-Forwarded-" || k[:12] == "X-forwarded-"):
+	}
+	switch {
+	case strings.HasPrefix(k, "X-Portico-"), strings.HasPrefix(k, "X-Forwarded-"):
 		return true
 	}
 	switch k {
@@ -112,7 +155,8 @@ func spoofable(k string) bool {
 // forward proxies a live call to the API's upstream with the verified
 // identity as headers.
 // The client address headers say clientIP, as the gateway determined it;
-// whatever the caller sent in them, or in Forwarded, is dropped.
+// whatever the caller sent in them, or in Forwarded, or in any header whose
+// name has an underscore, is dropped.
 func (g *Gateway) forward(x *exchange, r *http.Request, e *apiEntry, p *credential.Principal, grant *credential.APIGrant, rest, rid, clientIP string) {
 	h := r.Header
 	for k := range h {
@@ -130,5 +174,19 @@ func (g *Gateway) forward(x *exchange, r *http.Request, e *apiEntry, p *credenti
 	addr := []string{clientIP}
 	h["X-Forwarded-For"], h["X-Real-Ip"] = addr, addr
 	r.URL.Path, r.URL.RawPath = rest, ""
+	if x.lim == nil && r.ContentLength > 0 && r.Body != nil && r.Body != http.NoBody {
+		// Read through a bodyLimit (a chunked one already is), which
+		// tells a body the caller cut off from an upstream's failure.
+		x.lim = &bodyLimit{rc: r.Body, left: r.ContentLength, limit: r.ContentLength}
+		r.Body = x.lim
+	}
 	e.proxy.ServeHTTP(x, r)
+	// The answer's trailers go out when the call returns: an upstream's
+	// trailer is as much the origin's header as any other. (An announced
+	// one ModifyResponse already took off the announcement; what the
+	// upstream sent beyond it httputil adds with the TrailerPrefix.)
+	h = x.w.Header()
+	for _, k := range originTrailers {
+		delete(h, k)
+	}
 }

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -10,8 +11,10 @@ import (
 )
 
 // TestLiveProxyClientHeaders: the upstream learns the client's address as
-// the gateway saw it, never as the caller claims it; the caller never gets
-// the upstream's cookies (on the portal's own origin) or its Server header.
+// the gateway saw it, never as the caller claims it (spelt with dashes or
+// with underscores, which CGI, WSGI and Rack fold into the same variable);
+// the caller never gets the upstream's cookies (on the portal's own
+// origin) or its Server header.
 func TestLiveProxyClientHeaders(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -45,6 +48,12 @@ func TestLiveProxyClientHeaders(t *testing.T) {
 		"X-Forwarded-Prefix": "/admin",
 		"X-Client-IP":        "6.6.6.6",
 		"True-Client-IP":     "6.6.6.6",
+		"X-Portico_partner":  "999",
+		"X_portico_token_id": "999",
+		"X_forwarded_for":    "6.6.6.6",
+		"X_real_ip":          "6.6.6.6",
+		"X-Real_IP":          "6.6.6.6",
+		"Accept_Language":    "en",
 	})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status = %d", resp.StatusCode)
@@ -57,7 +66,16 @@ func TestLiveProxyClientHeaders(t *testing.T) {
 			got[k] = v
 		}
 	}
+	for k, v := range seen {
+		if strings.ContainsRune(k, '_') {
+			got[k] = v
+		}
+	}
+	partner := seen.Get("X-Portico-Partner")
 	mu.Unlock()
+	if partner == "" || partner == "999" {
+		t.Errorf("X-Portico-Partner the upstream saw = %q, want Harbor's id", partner)
+	}
 	// The test's client is the gateway's TCP peer: 127.0.0.1.
 	want := map[string][]string{"X-Real-Ip": {"127.0.0.1"}, "X-Forwarded-For": {"127.0.0.1"}}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -73,5 +91,49 @@ func TestLiveProxyClientHeaders(t *testing.T) {
 	}
 	if resp.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("Content-Type = %q: the upstream's other headers must pass", resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestGatewayAnswersAreSandboxed: every gateway answer, whatever its
+// content type (an upstream may answer text/html on the portal's origin),
+// is kept from being sniffed into a page or run as one: nosniff, and a
+// policy that sandboxes it and loads nothing.
+func TestGatewayAnswersAreSandboxed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(`<script>fetch("/account").then(r => r.text()).then(alert)</script>`))
+	}))
+	t.Cleanup(up.Close)
+	f.setUpstream(t, "fleet", up.URL)
+	live := f.token(t, "dev@harbor.test", "live", "fleet/fleet:read").Plaintext
+	sbx := f.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext
+	for _, tc := range []struct {
+		name, path, tok string
+		status          int
+	}{
+		{"live html", "/live/fleet/spreaders", live, 200},
+		{"sandbox", "/sandbox/fleet/spreaders", sbx, 200},
+		{"error", "/sandbox/fleet/spreaders", "", 401},
+		{"no api", "/sandbox/", "", 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, _ := f.call(t, "GET", tc.path, tc.tok, nil)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status = %d, want %d", resp.StatusCode, tc.status)
+			}
+			got := map[string][]string{
+				"X-Content-Type-Options":  resp.Header.Values("X-Content-Type-Options"),
+				"Content-Security-Policy": resp.Header.Values("Content-Security-Policy"),
+			}
+			want := map[string][]string{
+				"X-Content-Type-Options":  {"nosniff"},
+				"Content-Security-Policy": {"default-src 'none'; frame-ancestors 'none'; sandbox"},
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("security headers (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -37,9 +37,15 @@ type operation struct {
 	method   string
 	segments []segment
 	route    *routers.Route
-	id       string
-	scopes   []string
-	params   int // number of path parameters
+	// check is route for the validator: its operation without security
+	// requirements, which are the gateway's own checks (token, scopes).
+	// The validator's check of them would read every body whole into
+	// memory (to hand each authentication function a copy), streamed
+	// live bodies included, and costs allocations per call.
+	check  *routers.Route
+	id     string
+	scopes []string
+	params int // number of path parameters
 	// bodySchema: the operation's request body has a schema to check, so
 	// validation reads (and buffers) the body; otherwise it is left
 	// unread, for the proxy to stream.
@@ -185,6 +191,13 @@ func compile(doc *openapi3.T, o catalog.Operation) *operation {
 		route: &routers.Route{Spec: doc, Path: o.Path, PathItem: item, Method: o.Method}}
 	if item != nil {
 		op.route.Operation = item.GetOperation(o.Method)
+	}
+	op.check = op.route
+	if ro := op.route.Operation; ro != nil {
+		c, o := *op.route, *ro
+		o.Security = &openapi3.SecurityRequirements{}
+		c.Operation = &o
+		op.check = &c
 	}
 	if ro := op.route.Operation; ro != nil && ro.RequestBody != nil && ro.RequestBody.Value != nil {
 		for _, mt := range ro.RequestBody.Value.Content {

@@ -7,13 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/portico/portico/internal/credential"
-	"github.com/portico/portico/internal/ratelimit"
 	"github.com/portico/portico/internal/token"
 )
 
@@ -125,7 +120,7 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 	params := op.pathParams(rest)
 	if err := g.validate(r, op, rest, params); err != nil {
 		if x.bodyRefused() {
-			refuseBody(x.w, x, entry.maxBody, rid)
+			x.refuse()
 			return
 		}
 		writeError(x, http.StatusBadRequest, codeInvalidRequest, err.Error(), rid)
@@ -169,157 +164,6 @@ func holdsOne(p *credential.Principal, api string, scopes []string) bool {
 		}
 	}
 	return false
-}
-
-// Validation options: the body is read only when it has a schema.
-var (
-	withBody    = openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
-	withoutBody = openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, ExcludeRequestBody: true}
-)
-
-// validate checks the request against the operation's parameters and body.
-func (g *Gateway) validate(r *http.Request, op *operation, rest string, params map[string]string) error {
-	if op.route.Operation == nil {
-		return nil
-	}
-	orig := r.URL.Path
-	r.URL.Path = rest // the document's paths are relative to the API
-	defer func() { r.URL.Path = orig }()
-	opts := &withBody
-	if !op.bodySchema {
-		// Nothing to check in the body: leave it unread, to be streamed.
-		opts = &withoutBody
-		if rb := op.route.Operation.RequestBody; rb != nil && rb.Value != nil && rb.Value.Required && r.ContentLength == 0 {
-			return errors.New("The request body is invalid: value is required but missing")
-		}
-	}
-	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route, Options: opts}
-	err := openapi3filter.ValidateRequest(r.Context(), in)
-	if err == nil {
-		return nil
-	}
-	return errors.New(validationMessage(err))
-}
-
-// validationMessage names the offending parameter or body field.
-func validationMessage(err error) string {
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
-		var se *openapi3.SchemaError
-		detail := re.Reason
-		if errors.As(re.Err, &se) {
-			detail = se.Reason
-			if ptr := se.JSONPointer(); len(ptr) > 0 && re.Parameter == nil {
-				return "Request body field " + strings.Join(ptr, ".") + ": " + detail
-			}
-		} else if detail == "" && re.Err != nil {
-			detail = re.Err.Error()
-		}
-		if re.Parameter != nil {
-			return fmt.Sprintf("The %s parameter %q is invalid: %s", re.Parameter.In, re.Parameter.Name, detail)
-		}
-		if re.RequestBody != nil {
-			return "The request body is invalid: " + detail
-		}
-		return detail
-	}
-	var se *openapi3filter.SecurityRequirementsError
-	if errors.As(err, &se) {
-		return "The request does not meet the API's security requirements."
-	}
-	return "The request does not match the API's document."
-}
-
-// tokenPolicy names a token's own limit in the RateLimit headers.
-const tokenPolicy = "token"
-
-// limit applies the limits of the call, setting the RateLimit headers:
-// the token's own rate limit when its owner set one, the partner's rate
-// limit for the access group through which it reaches the API, and the
-// group's monthly quota; false when the call was refused (and answered).
-//
-// The token's own limit is checked first, so that the calls it refuses
-// spend nothing of the partner's: one token at its cap cannot use up what
-// its colleagues share. Of two limits that both allow the call, the
-// headers report the one with fewer calls left.
-func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, grant *credential.APIGrant, rid string) bool {
-	l := grant.Limit
-	if g.d.Limiter != nil && (l.PerMinute > 0 || p.TokenLimit > 0) {
-		var td ratelimit.Decision
-		if p.TokenLimit > 0 {
-			d, err := g.d.Limiter.Allow(r.Context(), p.TokenRateKey, p.TokenLimit)
-			if err != nil {
-				limiterDown(x, rid)
-				return false
-			}
-			if !d.Allowed {
-				ratelimit.SetHeaders(x.Header(), tokenPolicy, d)
-				writeError(x, http.StatusTooManyRequests, codeTokenRateLimited,
-					fmt.Sprintf("This token's own limit is %d requests per minute, set by its owner in the portal below your organisation's limits. Retry after %d s.", p.TokenLimit, retrySeconds(d.RetryAfter)), rid)
-				return false
-			}
-			td = d
-		}
-		if l.PerMinute > 0 {
-			d, err := g.d.Limiter.Allow(r.Context(), l.RateKey, l.PerMinute)
-			if err != nil {
-				limiterDown(x, rid)
-				return false
-			}
-			if !d.Allowed {
-				ratelimit.SetHeaders(x.Header(), l.Policy, d)
-				writeError(x, http.StatusTooManyRequests, codeRateLimited,
-					fmt.Sprintf("Your organisation's limit for this API is %d requests per minute (access group %q). Retry after %d s.", l.PerMinute, l.Policy, retrySeconds(d.RetryAfter)), rid)
-				return false
-			}
-			if td.Limit <= 0 || !closer(td, d) {
-				ratelimit.SetHeaders(x.Header(), l.Policy, d)
-			} else {
-				ratelimit.SetHeaders(x.Header(), tokenPolicy, td)
-			}
-		} else {
-			ratelimit.SetHeaders(x.Header(), tokenPolicy, td)
-		}
-	}
-	if g.d.Quota != nil && l.MonthlyQuota > 0 {
-		now := g.now()
-		used, ok, err := g.d.Quota.Use(r.Context(), l.QuotaKey, l.MonthlyQuota, now)
-		if err != nil {
-			g.d.Log.Warn("gateway: quota unavailable, allowing", "request_id", rid, "err", err)
-			return true
-		}
-		if !ok {
-			y, m, _ := now.UTC().Date()
-			next := time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC)
-			x.Header().Set("Retry-After", strconv.Itoa(int(next.Sub(now).Seconds())+1))
-			writeError(x, http.StatusTooManyRequests, codeQuotaExceeded,
-				fmt.Sprintf("Your organisation used its monthly quota of %d calls (%d so far) for access group %q; it renews on %s.", l.MonthlyQuota, used, l.Policy, next.Format("2 January 2006")), rid)
-			return false
-		}
-	}
-	return true
-}
-
-// limiterDown answers a call whose limits cannot be checked. The
-// limiter's own failure mode decided already (it wraps the backend): an
-// error means "refuse".
-func limiterDown(x *exchange, rid string) {
-	x.Header().Set("Retry-After", "1")
-	writeError(x, http.StatusServiceUnavailable, codeUnavailable, "Rate limits cannot be checked right now; try again shortly.", rid)
-}
-
-// closer reports whether decision a, of two that allowed a call, is closer
-// to refusing than b: fewer calls left, or b's backend did not answer.
-func closer(a, b ratelimit.Decision) bool {
-	if a.Degraded != b.Degraded {
-		return b.Degraded
-	}
-	return a.Remaining < b.Remaining
-}
-
-func retrySeconds(d time.Duration) int {
-	s := int((d + time.Second - 1) / time.Second)
-	return max(s, 1)
 }
 
 // tokenInURL reports whether the URL carries what looks like a credential,

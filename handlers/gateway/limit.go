@@ -1,0 +1,103 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/ratelimit"
+)
+
+// tokenPolicy names a token's own limit in the RateLimit headers.
+const tokenPolicy = "token"
+
+// limit applies the limits of the call, setting the RateLimit headers:
+// the token's own rate limit when its owner set one, the partner's rate
+// limit for the access group through which it reaches the API, and the
+// group's monthly quota; false when the call was refused (and answered).
+//
+// The token's own limit is checked first, so that the calls it refuses
+// spend nothing of the partner's: one token at its cap cannot use up what
+// its colleagues share. Of two limits that both allow the call, the
+// headers report the one with fewer calls left.
+func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, grant *credential.APIGrant, rid string) bool {
+	l := grant.Limit
+	if g.d.Limiter != nil && (l.PerMinute > 0 || p.TokenLimit > 0) {
+		var td ratelimit.Decision
+		if p.TokenLimit > 0 {
+			d, err := g.d.Limiter.Allow(r.Context(), p.TokenRateKey, p.TokenLimit)
+			if err != nil {
+				limiterDown(x, rid)
+				return false
+			}
+			if !d.Allowed {
+				ratelimit.SetHeaders(x.Header(), tokenPolicy, d)
+				writeError(x, http.StatusTooManyRequests, codeTokenRateLimited,
+					fmt.Sprintf("This token's own limit is %d requests per minute, set by its owner in the portal below your organisation's limits. Retry after %d s.", p.TokenLimit, retrySeconds(d.RetryAfter)), rid)
+				return false
+			}
+			td = d
+		}
+		if l.PerMinute > 0 {
+			d, err := g.d.Limiter.Allow(r.Context(), l.RateKey, l.PerMinute)
+			if err != nil {
+				limiterDown(x, rid)
+				return false
+			}
+			if !d.Allowed {
+				ratelimit.SetHeaders(x.Header(), l.Policy, d)
+				writeError(x, http.StatusTooManyRequests, codeRateLimited,
+					fmt.Sprintf("Your organisation's limit for this API is %d requests per minute (access group %q). Retry after %d s.", l.PerMinute, l.Policy, retrySeconds(d.RetryAfter)), rid)
+				return false
+			}
+			if td.Limit <= 0 || !closer(td, d) {
+				ratelimit.SetHeaders(x.Header(), l.Policy, d)
+			} else {
+				ratelimit.SetHeaders(x.Header(), tokenPolicy, td)
+			}
+		} else {
+			ratelimit.SetHeaders(x.Header(), tokenPolicy, td)
+		}
+	}
+	if g.d.Quota != nil && l.MonthlyQuota > 0 {
+		now := g.now()
+		used, ok, err := g.d.Quota.Use(r.Context(), l.QuotaKey, l.MonthlyQuota, now)
+		if err != nil {
+			g.d.Log.Warn("gateway: quota unavailable, allowing", "request_id", rid, "err", err)
+			return true
+		}
+		if !ok {
+			y, m, _ := now.UTC().Date()
+			next := time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC)
+			x.Header().Set("Retry-After", strconv.Itoa(int(next.Sub(now).Seconds())+1))
+			writeError(x, http.StatusTooManyRequests, codeQuotaExceeded,
+				fmt.Sprintf("Your organisation used its monthly quota of %d calls (%d so far) for access group %q; it renews on %s.", l.MonthlyQuota, used, l.Policy, next.Format("2 January 2006")), rid)
+			return false
+		}
+	}
+	return true
+}
+
+// limiterDown answers a call whose limits cannot be checked. The
+// limiter's own failure mode decided already (it wraps the backend): an
+// error means "refuse".
+func limiterDown(x *exchange, rid string) {
+	x.Header().Set("Retry-After", "1")
+	writeError(x, http.StatusServiceUnavailable, codeUnavailable, "Rate limits cannot be checked right now; try again shortly.", rid)
+}
+
+// closer reports whether decision a, of two that allowed a call, is closer
+// to refusing than b: fewer calls left, or b's backend did not answer.
+func closer(a, b ratelimit.Decision) bool {
+	if a.Degraded != b.Degraded {
+		return b.Degraded
+	}
+	return a.Remaining < b.Remaining
+}
+
+func retrySeconds(d time.Duration) int {
+	s := int((d + time.Second - 1) / time.Second)
+	return max(s, 1)
+}
