@@ -36,30 +36,24 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		var actor access.Actor
 		ok := false
-		// Two Authorization headers, or two credentials in one, would let
-		// whichever is read first win: refuse them rather than choose.
-		hs := r.Header[echo.HeaderAuthorization]
-		if len(hs) > 1 {
-			return bearerError(c, http.StatusBadRequest, "invalid_request", "Send exactly one Authorization header, with one token.")
+		plain, err := credential.Bearer(r.Header[echo.HeaderAuthorization])
+		if err == nil && a.Verifier == nil {
+			err = credential.ErrNotBearer
 		}
-		if h := r.Header.Get(echo.HeaderAuthorization); h != "" {
-			found := len(h) > 7 && strings.EqualFold(h[:7], "Bearer ")
-			plain := ""
-			if found {
-				plain = strings.TrimSpace(h[7:])
-				found = !strings.ContainsAny(plain, ", \t")
+		switch {
+		case errors.Is(err, credential.ErrNoCredential):
+			if a.Actor != nil {
+				actor, ok = a.Actor(c)
 			}
-			if !found || a.Verifier == nil {
-				return bearerError(c, http.StatusBadRequest, "invalid_request", "The Authorization header must be \"Bearer\" followed by a personal access token.")
-			}
+		case err != nil:
+			return bearerError(c, http.StatusBadRequest, "invalid_request", err.Error())
+		default:
 			p, err := a.Verifier.Verify(r.Context(), plain, "", c.RealIP())
 			if err != nil {
 				return tokenError(c, err)
 			}
 			actor, ok = access.Actor{UserID: p.UserID, Role: p.Role, PartnerID: p.PartnerID}, true
 			c.Set(principalKey, p)
-		} else if a.Actor != nil {
-			actor, ok = a.Actor(c)
 		}
 		if !ok || actor.UserID == 0 {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="portico"`)

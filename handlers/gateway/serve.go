@@ -28,27 +28,15 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 			"Send the token in the Authorization header (Authorization: Bearer ptc_…), never in the URL. Revoke that token now: it may have been recorded.", rid)
 		return
 	}
-	// Two Authorization headers (or two credentials in one) would let
-	// whichever is read first win: refuse them rather than choose.
-	var auth string
-	switch hs := r.Header["Authorization"]; len(hs) {
-	case 0:
-	case 1:
-		auth = hs[0]
-	default:
-		challenge(x, codeInvalidRequest, "", "")
-		writeError(x, http.StatusBadRequest, codeInvalidRequest, "Send exactly one Authorization header, with one token.", rid)
-		return
-	}
-	if auth == "" {
+	plain, err := credential.Bearer(r.Header["Authorization"])
+	switch {
+	case errors.Is(err, credential.ErrNoCredential):
 		challenge(x, "", "", "")
 		writeError(x, http.StatusUnauthorized, codeInvalidToken, "This API needs a personal access token: Authorization: Bearer ptc_…", rid)
 		return
-	}
-	plain, found := bearer(auth)
-	if !found {
+	case err != nil:
 		challenge(x, codeInvalidRequest, "", "")
-		writeError(x, http.StatusBadRequest, codeInvalidRequest, `The Authorization header must be "Bearer" followed by a personal access token.`, rid)
+		writeError(x, http.StatusBadRequest, codeInvalidRequest, err.Error(), rid)
 		return
 	}
 	ctx := r.Context()
@@ -181,18 +169,4 @@ func looksLikeToken(s string) bool {
 	}
 	u, err := url.QueryUnescape(s)
 	return err == nil && (strings.Contains(u, "access_token") || strings.Contains(u, "ptc_"))
-}
-
-// bearer returns the credential of an Authorization header, whose scheme
-// name is case-insensitive (RFC 7235).
-// A value holding a second credential ("Bearer a, Bearer b") is refused.
-func bearer(h string) (string, bool) {
-	if len(h) < 7 || !strings.EqualFold(h[:7], "Bearer ") {
-		return "", false
-	}
-	t := strings.TrimSpace(h[7:])
-	if strings.ContainsAny(t, ", \t") {
-		return "", false
-	}
-	return t, true
 }
