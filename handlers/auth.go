@@ -53,7 +53,7 @@ func (h *Handler) signIn(c echo.Context) error {
 		return h.renderSignIn(c, http.StatusUnprocessableEntity, m)
 	case errors.As(err, &throttled):
 		m.Error = fmt.Sprintf("Too many failed sign-in attempts. Please wait %s and try again, or reset your password.", humanWait(throttled.Wait.Seconds()))
-		c.Response().Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(throttled.Wait.Seconds()))))
+		setRetryAfter(c, throttled.Wait)
 		return h.renderSignIn(c, http.StatusTooManyRequests, m)
 	case errors.Is(err, auth.ErrPartnerSuspended):
 		m.Error = "Your organisation's access to this portal is suspended. Please contact your account manager."

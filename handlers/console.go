@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"errors"
-	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -77,7 +75,7 @@ func (h *Handler) consoleToken(c echo.Context) error {
 	var limit *pat.ConsoleLimitError
 	switch {
 	case errors.As(err, &limit):
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(limit.RetryAfter.Seconds()))))
+		setRetryAfter(c, limit.RetryAfter)
 		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Err: err,
 			Message: "The console made too many tokens for you this hour. Paste one of your own sandbox tokens in Authorize, or try again later."}
 	case errors.Is(err, pat.ErrNotFound):
