@@ -33,8 +33,9 @@ var (
 //
 // Whether the body is large is found out as it is read: once more than
 // largeBody bytes were, it takes one of its partner's places, and reading
-// stops when none is free. The place is given back at the body's end, its
-// Close, or the call's end, whichever comes first.
+// stops when none is free. The place is held until the call ends (or the
+// body is refused), not merely until the body was read: a validated body
+// is then in memory, and that memory is what the places bound.
 type bodyLimit struct {
 	rc    io.ReadCloser
 	left  int64
@@ -87,9 +88,6 @@ func (b *bodyLimit) Read(p []byte) (int, error) {
 		b.refused.Store(http.StatusTooManyRequests)
 		return 0, errLargeBodiesBusy
 	}
-	if err == io.EOF {
-		b.release()
-	}
 	return n, err
 }
 
@@ -120,10 +118,7 @@ func (b *bodyLimit) release() {
 	}
 }
 
-func (b *bodyLimit) Close() error {
-	b.release()
-	return b.rc.Close()
-}
+func (b *bodyLimit) Close() error { return b.rc.Close() }
 
 // inflight counts each partner's large bodies in flight on this node.
 // Entries are removed when their count drops to zero, so the map holds

@@ -430,7 +430,13 @@ func TestLargeBodiesPerPartner(t *testing.T) {
 	f := newBodyFixture(t)
 	f.gw.LargeBodies = 1
 	harbor := f.token(t, "dev@harbor.test", "sandbox", "maintenance/maintenance:write").Plaintext
-	crane := f.token(t, "dev@crane.test", "sandbox", "fleet/fleet:read").Plaintext
+	// Crane is not granted Maintenance: grant its developer the group, so
+	// that its bodies are read and need places of their own.
+	if _, err := f.st.DB().Exec(`INSERT INTO grants (access_group_id, partner_id, user_id)
+		SELECT g.id, u.partner_id, u.id FROM access_groups g, users u WHERE g.name = 'Port operations' AND u.email = 'dev@crane.test'`); err != nil {
+		t.Fatal(err)
+	}
+	crane := f.token(t, "dev@crane.test", "sandbox", "maintenance/maintenance:write").Plaintext
 
 	release := make(chan struct{})
 	var once sync.Once
@@ -490,16 +496,15 @@ func TestLargeBodiesPerPartner(t *testing.T) {
 	if status, e, _ := f.send(t, "/sandbox/maintenance/work-orders", harbor, "application/json", &chunked{prefix: f.workOrder(1000)}, -1); status != 201 {
 		t.Errorf("small chunked body of Harbor = %d %s, want 201", status, e.Error.Code)
 	}
-	// Crane's large body is its own.
-	req, _ := http.NewRequest("GET", f.srv.URL+"/sandbox/fleet/spreaders", &chunked{n: 100 << 10})
-	req.Header.Set("Authorization", "Bearer "+crane)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	// Crane's large bodies are its own: read (validated) while Harbor's
+	// place is taken, chunked and of declared length.
+	craneWO := f.workOrder(100 << 10)
+	// (Read whole and judged on its content: its title is too long.)
+	if status, e, _ := f.send(t, "/sandbox/maintenance/work-orders", crane, "application/json", &chunked{prefix: craneWO}, -1); status == 429 || status >= 500 {
+		t.Errorf("Crane's large chunked body while Harbor's place is taken = %d %s, want it read and judged", status, e.Error.Code)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("Crane's large body while Harbor's place is taken = %d, want 200", resp.StatusCode)
+	if status, e, _ := f.send(t, "/sandbox/maintenance/work-orders", crane, "application/json", strings.NewReader(craneWO), int64(len(craneWO))); status == 429 || status >= 500 {
+		t.Errorf("Crane's large body of declared length while Harbor's place is taken = %d %s, want it read and judged", status, e.Error.Code)
 	}
 	unblock()
 	if got := <-first; got != 400 {
@@ -658,4 +663,56 @@ func BenchmarkHugeBody(b *testing.B) {
 		worst = max(worst, grew)
 	}
 	b.ReportMetric(float64(worst)/(1<<20), "heap-MiB")
+}
+
+// TestValidatedChunkedBodyHoldsItsPlace: a chunked body that the gateway
+// validates is in memory once read: it keeps its partner's place until the
+// call ends, not only while it is read, so the places bound the memory of
+// bodies in flight (a probe had three 200 KiB bodies at the upstream at
+// once with one place).
+func TestValidatedChunkedBodyHoldsItsPlace(t *testing.T) {
+	t.Parallel()
+	f := newBodyFixture(t)
+	f.gw.LargeBodies = 1
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 3)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		arrived <- struct{}{}
+		<-release
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer up.Close()
+	f.setUpstream(t, "maintenance", up.URL)
+	live := f.token(t, "dev@harbor.test", "live", "maintenance/maintenance:write").Plaintext
+	body := f.workOrder(200 << 10)
+	statuses := make(chan int, 3)
+	for range 3 {
+		go func() {
+			status, _, _ := f.send(t, "/live/maintenance/work-orders", live, "application/json", &chunked{prefix: body}, -1)
+			statuses <- status
+		}()
+	}
+	// One reaches the upstream; the other two are refused while it holds
+	// the place.
+	<-arrived
+	for range 2 {
+		select {
+		case got := <-statuses:
+			if got != http.StatusTooManyRequests {
+				t.Errorf("a second large body while the first is at the upstream = %d, want 429", got)
+			}
+		case <-arrived:
+			t.Errorf("a second large body reached the upstream while the first held the only place")
+		case <-time.After(10 * time.Second):
+			t.Fatal("no answer to the second and third large bodies")
+		}
+	}
+	close(release)
+	if t.Failed() {
+		return
+	}
+	if got := <-statuses; got != http.StatusCreated {
+		t.Errorf("the first large body = %d, want 201", got)
+	}
 }

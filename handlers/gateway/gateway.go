@@ -149,7 +149,8 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string)
 			// rest of a refused body was left unread.
 			r.Body = x.lim.rc
 		}
-		x.w = nil
+		// Cleared whole, so the pool keeps no request, body or call alive.
+		*x = exchange{}
 		g.pool.Put(x)
 		if p == http.ErrAbortHandler {
 			panic(p)

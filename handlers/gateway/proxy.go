@@ -78,7 +78,13 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 		Transport:  transport,
 		BufferPool: bufferPool,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			// The call's own id: after a 1xx httputil has cleared the
+			// header map the id was set in.
+			x, _ := w.(*exchange)
 			rid := w.Header().Get("X-Request-Id")
+			if x != nil {
+				rid = x.call.RequestID
+			}
 			var ne net.Error
 			if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 				writeError(w, http.StatusGatewayTimeout, codeGatewayTimeout, "The API's upstream did not answer in time.", rid)
@@ -90,7 +96,6 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 			// A body refused (413, 429) while the transport read it is the
 			// caller's doing, anyone's to repeat: no log line. The exchange answers
 			// the refusal whatever is written here.
-			x, _ := w.(*exchange)
 			if (x != nil && x.bodyRefused()) || errors.Is(err, errBodyTooLarge) || errors.Is(err, errLargeBodiesBusy) {
 				writeError(w, http.StatusBadGateway, codeBadGateway, "The API's upstream could not be reached or answered badly.", rid)
 				return
@@ -166,6 +171,9 @@ func (g *Gateway) forward(x *exchange, r *http.Request, e *apiEntry, p *credenti
 	}
 	h.Del("Authorization")
 	h.Del("Cookie")
+	// The exchange cannot hand the connection over (no Hijack): a
+	// protocol switch would fail as a 502 anyone could trigger and log.
+	h.Del("Upgrade")
 	h.Set("X-Portico-Partner", strconv.FormatInt(p.PartnerID, 10))
 	h.Set("X-Portico-Token-Id", strconv.FormatInt(p.TokenID, 10))
 	h.Set("X-Portico-Scopes", grant.ScopeHeader)
