@@ -23,16 +23,26 @@ type EffectiveGrant struct {
 // EffectiveGrants returns what a user is granted at this moment: open
 // grants to the user or to a team they belong to, of their own partner,
 // while both the user and the partner are active, on APIs not retired.
+// As in PartnerEffectiveGrants, direct and team grants are a UNION, not
+// an OR in the join.
 func (s *Store) EffectiveGrants(ctx context.Context, userID int64) ([]EffectiveGrant, error) {
 	var gs []EffectiveGrant
 	err := s.q.SelectContext(ctx, &gs, `
-		SELECT DISTINCT a.id AS api_id, a.slug AS api_slug, a.status AS api_status,
+		SELECT a.id AS api_id, a.slug AS api_slug, a.status AS api_status,
 		       ag.id AS access_group_id, ag.name AS group_name, ag.rate_limit_per_minute, ag.monthly_quota, aga.scopes
 		FROM users u
 		JOIN partners p ON p.id = u.partner_id AND p.status = 'active'
-		JOIN grants g ON g.partner_id = u.partner_id AND g.revoked_at IS NULL
-		     AND (g.user_id = u.id OR g.team_id IN (SELECT tm.team_id FROM team_memberships tm WHERE tm.user_id = u.id))
-		JOIN access_groups ag ON ag.id = g.access_group_id
+		JOIN LATERAL (
+			SELECT g.access_group_id
+			FROM grants g
+			WHERE g.user_id = u.id AND g.partner_id = u.partner_id AND g.revoked_at IS NULL
+			UNION
+			SELECT g.access_group_id
+			FROM team_memberships tm
+			JOIN grants g ON g.team_id = tm.team_id AND g.partner_id = u.partner_id AND g.revoked_at IS NULL
+			WHERE tm.user_id = u.id
+		) r ON true
+		JOIN access_groups ag ON ag.id = r.access_group_id
 		JOIN access_group_apis aga ON aga.access_group_id = ag.id
 		JOIN apis a ON a.id = aga.api_id AND a.status <> 'retired'
 		WHERE u.id = $1 AND u.status = 'active'
