@@ -1,13 +1,11 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -55,15 +53,19 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 	a := actorOf(currentUser(c))
 	pendingOnly := c.QueryParam("status") == "pending"
 	page := pageParam(c)
-	pending, err := h.pendingTokens(ctx, partnerID)
+	// The pending page, or only its count for the filter's label.
+	limit, offset := 1, 0
+	if pendingOnly {
+		limit, offset = tokensPerPage, (page-1)*tokensPerPage
+	}
+	pending, pendingCount, err := h.store.PendingTokens(ctx, partnerID, limit, offset)
 	if err != nil {
 		return err
 	}
 	var ts []store.Token
-	total := len(pending)
+	total := pendingCount
 	if pendingOnly {
-		from := min((page-1)*tokensPerPage, len(pending))
-		ts = pending[from:min(from+tokensPerPage, len(pending))]
+		ts = pending
 	} else {
 		list, err := h.pats.ListPartner(ctx, a, partnerID, tokensPerPage, (page-1)*tokensPerPage)
 		if err != nil {
@@ -92,31 +94,9 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 	return h.render(c, http.StatusOK, views.PartnerTokens(views.PartnerTokensPage{
 		Page: h.page(c, "Tokens of "+partner.Name), Partner: partner.Name, ListPath: path,
 		Tokens: rows, Pager: pagerFor(path, params, page, tokensPerPage, len(rows), total),
-		PendingOnly: pendingOnly, PendingCount: len(pending), Staff: staff, RequireApproval: approval,
+		PendingOnly: pendingOnly, PendingCount: pendingCount, Staff: staff, RequireApproval: approval,
 		CanSettings: access.Can(a, access.ManagePartnerSettings, partnerID) == access.Allow,
 	}))
-}
-
-// pendingTokens returns a partner's tokens that wait for approval. They
-// are among its open tokens, which it reads page by page.
-func (h *Handler) pendingTokens(ctx context.Context, partnerID int64) ([]store.Token, error) {
-	const batch = 200
-	now := time.Now()
-	var out []store.Token
-	for offset := 0; ; offset += batch {
-		ts, total, err := h.store.ListTokens(ctx, store.TokenFilter{PartnerID: partnerID, Live: true, Limit: batch, Offset: offset})
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range ts {
-			if t.Status(now) == "pending" {
-				out = append(out, t)
-			}
-		}
-		if len(ts) < batch || offset+batch >= total {
-			return out, nil
-		}
-	}
 }
 
 // setLiveApproval turns the partner's approval of live tokens on or off.

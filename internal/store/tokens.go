@@ -137,6 +137,34 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]Token, int, er
 	return ts, n, nil
 }
 
+// PendingTokens returns a page of the partner's tokens that wait for
+// approval (not revoked, not expired), newest first, and how many wait in
+// all. Both read only pending rows (the tokens_partner_pending index), so
+// they cost what they return, not the partner's whole token list.
+func (s *Store) PendingTokens(ctx context.Context, partnerID int64, limit, offset int) ([]Token, int, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	var ts []Token
+	err := s.q.SelectContext(ctx, &ts, `
+		SELECT `+tokenColumns+`
+		FROM tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.partner_id = $1 AND t.pending AND t.revoked_at IS NULL AND NOT t.console AND t.expires_at > now()
+		ORDER BY t.created_at DESC, t.id DESC
+		LIMIT $2 OFFSET $3`, partnerID, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list pending tokens of partner %d: %w", partnerID, err)
+	}
+	var n int
+	err = s.q.GetContext(ctx, &n, `
+		SELECT count(*) FROM tokens t
+		WHERE t.partner_id = $1 AND t.pending AND t.revoked_at IS NULL AND NOT t.console AND t.expires_at > now()`, partnerID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("count pending tokens of partner %d: %w", partnerID, err)
+	}
+	return ts, n, nil
+}
+
 // RevokeToken revokes a token that is not revoked yet; ErrNotFound when
 // there is none.
 func (s *Store) RevokeToken(ctx context.Context, id int64, by *int64, reason string) error {
