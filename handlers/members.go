@@ -27,8 +27,14 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 	if err := h.authorize(c, access.ViewMembers, partnerID); err != nil {
 		return err
 	}
+	// The cursor and the search are checked before any query, so a bad
+	// link costs nothing.
+	q, err := memberQuery(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
-	ms, err := h.store.PartnerMembers(ctx, partnerID)
+	ms, more, err := h.store.PartnerMembersPage(ctx, partnerID, q)
 	if err != nil {
 		return err
 	}
@@ -41,6 +47,13 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 		Partner:   currentPartner(c).Name,
 		CanManage: access.Can(actorOf(currentUser(c)), access.ManageMembers, partnerID) == access.Allow,
 		Invite:    form,
+		Query:     q.Search,
+	}
+	if more {
+		m.NextHref = membersHref(q.Search, ms[len(ms)-1].Key().Cursor())
+	}
+	if q.After != nil {
+		m.FirstHref = membersHref(q.Search, "")
 	}
 	self := currentUser(c).ID
 	for _, r := range ms {

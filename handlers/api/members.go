@@ -2,8 +2,12 @@ package api
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,35 +38,53 @@ func memberOf(m store.Member) member {
 // findMember returns an active member of the partner with their teams; one
 // of another partner is not found.
 func (a *API) findMember(ctx context.Context, partnerID, userID int64) (member, error) {
-	ms, err := a.Store.PartnerMembers(ctx, partnerID)
+	m, err := a.Store.PartnerMemberWithTeams(ctx, partnerID, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return member{}, notFound("This member")
+	}
 	if err != nil {
 		return member{}, err
 	}
-	for _, m := range ms {
-		if m.ID == userID {
-			return memberOf(m), nil
-		}
-	}
-	return member{}, notFound("This member")
+	return memberOf(*m), nil
 }
 
-// listMembers lists the partner's active members, by name.
+// listMembers lists the partner's active members, by name, a page at a
+// time from the database: the cursor holds the last row's (name, id) key,
+// and limit, cursor and q are checked before any query.
 func (a *API) listMembers(c echo.Context) error {
 	_, partnerID, err := a.authorize(c, access.ViewMembers)
 	if err != nil {
 		return err
 	}
-	ms, err := a.Store.PartnerMembers(c.Request().Context(), partnerID)
+	q := store.MemberQuery{Limit: DefaultLimit, Search: c.QueryParam("q")}
+	if raw := c.QueryParam("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > MaxLimit {
+			return badRequest(fmt.Sprintf("limit must be a whole number from 1 to %d.", MaxLimit))
+		}
+		q.Limit = n
+	}
+	if raw := c.QueryParam("cursor"); raw != "" {
+		key, ok := store.ParseMemberCursor(raw)
+		if !ok {
+			return badRequest("cursor is not one this API gave out: pass next_cursor of the previous page as it is.")
+		}
+		q.After = key
+	}
+	if utf8.RuneCountInString(q.Search) > store.MaxMemberSearch {
+		return badRequest(fmt.Sprintf("q must be at most %d characters.", store.MaxMemberSearch))
+	}
+	ms, more, err := a.Store.PartnerMembersPage(c.Request().Context(), partnerID, q)
 	if err != nil {
 		return err
 	}
-	page, err := paginate(c, ms, func(m store.Member) int64 { return m.ID })
-	if err != nil {
-		return err
-	}
-	out := list[member]{Items: make([]member, 0, len(page.Items)), NextCursor: page.NextCursor}
-	for _, m := range page.Items {
+	out := list[member]{Items: make([]member, 0, len(ms))}
+	for _, m := range ms {
 		out.Items = append(out.Items, memberOf(m))
+	}
+	if more {
+		next := ms[len(ms)-1].Key().Cursor()
+		out.NextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)
 }

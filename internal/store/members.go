@@ -18,14 +18,20 @@ type Member struct {
 	LastSignInAt *time.Time     `db:"last_sign_in_at"`
 	CreatedAt    time.Time      `db:"created_at"`
 	Teams        pq.StringArray `db:"teams"`
+	// SortName is lower(name) as the database computed it: the name part of
+	// the member's MemberKey.
+	SortName string `db:"sort_name"`
 }
+
+// Key is the member's place in the members list.
+func (m Member) Key() MemberKey { return MemberKey{Name: m.SortName, ID: m.ID} }
 
 // PartnerMembers lists the active members of a partner with their team
 // names, in one query.
 func (s *Store) PartnerMembers(ctx context.Context, partnerID int64) ([]Member, error) {
 	var ms []Member
 	err := s.q.SelectContext(ctx, &ms, `
-		SELECT u.id, u.email, u.name, u.role, u.status, u.last_sign_in_at, u.created_at,
+		SELECT u.id, u.email, u.name, u.role, u.status, u.last_sign_in_at, u.created_at, lower(u.name) AS sort_name,
 		       coalesce(array_agg(t.name ORDER BY lower(t.name)) FILTER (WHERE t.id IS NOT NULL), '{}') AS teams
 		FROM users u
 		LEFT JOIN team_memberships tm ON tm.user_id = u.id

@@ -1,0 +1,47 @@
+package handlers
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/store"
+)
+
+// membersPageSize is how many members the page shows at once.
+const membersPageSize = 50
+
+// memberQuery reads the page's search (q) and position (after) from the
+// URL; a cursor the page did not make is a 400, not an empty page.
+func memberQuery(c echo.Context) (store.MemberQuery, error) {
+	q := store.MemberQuery{Search: strings.TrimSpace(c.QueryParam("q")), Limit: membersPageSize}
+	if utf8.RuneCountInString(q.Search) > store.MaxMemberSearch {
+		return q, BadRequest(fmt.Sprintf("The search is too long: use at most %d characters.", store.MaxMemberSearch))
+	}
+	if raw := c.QueryParam("after"); raw != "" {
+		key, ok := store.ParseMemberCursor(raw)
+		if !ok {
+			return q, BadRequest("This link to a page of members is broken. Open Members from the menu to start from the first page.")
+		}
+		q.After = key
+	}
+	return q, nil
+}
+
+// membersHref links to a page of members, keeping the search.
+func membersHref(search, after string) string {
+	v := url.Values{}
+	if search != "" {
+		v.Set("q", search)
+	}
+	if after != "" {
+		v.Set("after", after)
+	}
+	if len(v) == 0 {
+		return "/members"
+	}
+	return "/members?" + v.Encode()
+}
