@@ -31,15 +31,7 @@ func (aborting) Serve(w http.ResponseWriter, _ *http.Request, _ gateway.SandboxR
 func TestAbortedCallIsRecorded(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	log := slog.New(slog.DiscardHandler)
-	w := calls.NewWriter(f.st, nil, calls.WriterConfig{}, log)
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	gw := gateway.New(gateway.Deps{Store: f.st, Catalog: f.cat, Verifier: credential.NewVerifier(f.st, token.NewHasher(secret)),
-		Sandbox: aborting{}, Recorder: w, Log: log})
-	srv := httptest.NewServer(gw)
-	defer srv.Close()
+	srv, stopWriter := f.recordingGateway(t, aborting{})
 	sbx := f.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext
 	req, _ := http.NewRequest("GET", srv.URL+"/sandbox/fleet/spreaders", nil)
 	req.Header.Set("Authorization", "Bearer "+sbx)
@@ -47,13 +39,9 @@ func TestAbortedCallIsRecorded(t *testing.T) {
 		_, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()
 	}
-	srv.Close() // waits for the handler
 	// Shutdown waits for every admitted call: it returns only because the
 	// aborted one was recorded, and its row is there.
-	stop()
-	if err := <-done; err != nil {
-		t.Fatalf("writer shutdown: %v", err)
-	}
+	stopWriter()
 	var rows int
 	if err := f.st.DB().Get(&rows, `SELECT count(*) FROM api_calls WHERE status = 200 AND operation = 'listSpreaders'`); err != nil {
 		t.Fatal(err)
@@ -61,4 +49,34 @@ func TestAbortedCallIsRecorded(t *testing.T) {
 	if rows != 1 {
 		t.Errorf("audit rows of the aborted call: %d, want 1", rows)
 	}
+}
+
+// recordingGateway serves a gateway over sb whose calls go through the real
+// audit writer. stop closes the server (waiting for its handlers), then
+// stops the writer, which returns once every admitted call is written.
+func (f *fixture) recordingGateway(t *testing.T, sb gateway.Sandbox) (srv *httptest.Server, stop func()) {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	w := calls.NewWriter(f.st, nil, calls.WriterConfig{}, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	gw := gateway.New(gateway.Deps{Store: f.st, Catalog: f.cat, Verifier: credential.NewVerifier(f.st, token.NewHasher(secret)),
+		Sandbox: sb, Recorder: w, Log: log})
+	srv = httptest.NewServer(gw)
+	stopped := false
+	stop = func() {
+		t.Helper()
+		if stopped {
+			return
+		}
+		stopped = true
+		srv.Close()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("writer shutdown: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return srv, stop
 }

@@ -1,18 +1,10 @@
 package gateway_test
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/portico/portico/handlers/gateway"
-	"github.com/portico/portico/internal/calls"
-	"github.com/portico/portico/internal/credential"
-	"github.com/portico/portico/internal/token"
 )
 
 // A credential pasted into the URL is refused, and it is stored nowhere:
@@ -21,15 +13,7 @@ import (
 func TestTokenInPathIsNotStored(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	log := slog.New(slog.DiscardHandler)
-	w := calls.NewWriter(f.st, nil, calls.WriterConfig{}, log)
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	gw := gateway.New(gateway.Deps{Store: f.st, Catalog: f.cat, Verifier: credential.NewVerifier(f.st, token.NewHasher(secret)),
-		Sandbox: realSandbox{}, Recorder: w, Log: log})
-	srv := httptest.NewServer(gw)
-	defer srv.Close()
+	srv, stopWriter := f.recordingGateway(t, realSandbox{})
 	auth := f.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext
 	leaked := f.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext
 	body := leaked[8:] // what must appear nowhere
@@ -57,11 +41,7 @@ func TestTokenInPathIsNotStored(t *testing.T) {
 			t.Errorf("GET %s: the response echoes the token: %s", path, b)
 		}
 	}
-	srv.Close()
-	stop()
-	if err := <-done; err != nil {
-		t.Fatalf("writer shutdown: %v", err)
-	}
+	stopWriter()
 	var rows []struct {
 		API       string `db:"api"`
 		Path      string `db:"path"`
