@@ -1,0 +1,47 @@
+package e2e_test
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestNewPagesOnAPhone opens the pages this round of work added or
+// changed, at 390 px: the members list with its search and pager (with
+// enough members for a next page), a search with no match, and the API
+// lifecycle page with its body-limit form. Each fits the screen, runs no
+// script the CSP refuses and passes axe.
+func TestNewPagesOnAPhone(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO users (partner_id, email, name, role)
+		SELECT u.partner_id, 'member' || i || '@harbor.test', 'Member ' || i, 'developer'
+		FROM users u, generate_series(1, 60) i WHERE u.email = 'admin@harbor.test'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		who   string
+		pages []struct{ path, ready string }
+	}{
+		{"admin@harbor.test", []struct{ path, ready string }{
+			{"/members", "[data-testid=next-page]"},
+			{"/members?q=member+1", "[data-testid=member]"},
+			{"/members?q=nobody-at-all", "[data-testid=no-member-match]"},
+		}},
+		{"admin@portico.test", []struct{ path, ready string }{
+			{"/catalog/fleet/revisions", "main form"},
+		}},
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			t.Parallel()
+			tb := p.signIn(t, browserContext(t), tc.who)
+			tb.do("phone width", chromedp.EmulateViewport(390, 844))
+			for _, pg := range tc.pages {
+				tb.do("open "+pg.path, chromedp.Navigate(p.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.ready)))
+				tb.checkFits(t, pg.path, 390)
+				checkAccessibility(t, tb, pg.path+" at 390 px")
+			}
+		})
+	}
+}
