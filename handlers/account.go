@@ -60,7 +60,7 @@ func (h *Handler) changePassword(c echo.Context) error {
 	var limit *people.LimitError
 	if errors.As(err, &limit) {
 		m := h.accountModel(c)
-		m.CurrentError = limit.Message
+		m.CurrentError = limit.Message + " Please wait " + humanWait(limit.RetryAfter.Seconds()) + " and try again."
 		setRetryAfter(c, limit.RetryAfter)
 		return h.renderAccount(c, http.StatusTooManyRequests, m)
 	}

@@ -103,17 +103,11 @@ func (h *Handler) confirmEmailChange(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	sess := currentSession(c)
-	authAt := sess.Values[session.AuthAtKey]
-	if err := h.sessions.Renew(c.Request().Context(), sess); err != nil {
-		return err
-	}
-	sess.Values[session.UserKey] = u.ID
-	if authAt != nil {
-		sess.Values[session.AuthAtKey] = authAt
-	}
-	sess.AddFlash("success\x1fYour sign-in email is now " + u.Email + "; your old address was told and your other sessions were signed out.")
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
+	// A new id, keeping when the password was last entered: opening a
+	// mailed link is not entering it.
+	authAt, _ := currentSession(c).Values[session.AuthAtKey].(int64)
+	if err := h.renewSession(c, u, authAt,
+		"Your sign-in email is now "+u.Email+"; your old address was told and your other sessions were signed out."); err != nil {
 		return err
 	}
 	h.mailer.Kick()

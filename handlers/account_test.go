@@ -225,7 +225,7 @@ func TestForgotPasswordCappedPerAddress(t *testing.T) {
 	if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") == "" {
 		t.Fatalf("request over the budget = %d (Retry-After %q), want 429 with Retry-After", res.status, res.header.Get("Retry-After"))
 	}
-	if got := text(res, "[data-testid=form-error]"); !strings.Contains(got, "per hour from your network") {
+	if got := text(res, "[data-testid=form-error]"); !strings.Contains(got, "from your network") {
 		t.Errorf("message = %q, want the per-address limit named", got)
 	}
 	if n := p.mailCount(t, "dev@harbor.test", "Reset your Portico password"); n != 0 {

@@ -21,7 +21,7 @@ func (h *Handler) setAPIBodyLimit(c echo.Context) error {
 	}
 	raw := strings.TrimSpace(c.FormValue("max_body_kib"))
 	kib, perr := strconv.ParseInt(raw, 10, 64)
-	if perr != nil || kib > 1<<40 {
+	if perr != nil || kib < 0 || kib > 1<<40 {
 		kib = -1 // refused below with the range in the message
 	}
 	_, err = h.catalog.SetBodyLimit(c.Request().Context(), api.ID, kib<<10)

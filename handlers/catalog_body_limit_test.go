@@ -43,7 +43,7 @@ func TestAPIBodyLimitPage(t *testing.T) {
 		t.Errorf("audit details (-want +got):\n%s", diff)
 	}
 
-	for _, in := range []string{"0", "65537", "-4", "1.5", "lots", "", "99999999999999999999"} {
+	for _, in := range []string{"0", "65537", "-4", "-18014398509480960", "1.5", "lots", "", "99999999999999999999"} {
 		t.Run(in, func(t *testing.T) {
 			res := am.post("/catalog/gate/body-limit", url.Values{"max_body_kib": {in}})
 			if res.status != http.StatusUnprocessableEntity || text(res, "[data-testid=body-limit-error]") == "" {

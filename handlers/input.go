@@ -31,7 +31,7 @@ func (h *Handler) checkInput(next echo.HandlerFunc) echo.HandlerFunc {
 		if p := textcheck.Text(r.URL.Path); p != "" {
 			return inputError("path", p)
 		}
-		if err := checkValues(r.URL.Query()); err != nil {
+		if err := checkValues(c.QueryParams()); err != nil {
 			return err
 		}
 		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Body == nil {

@@ -22,12 +22,21 @@ const SudoWindow = 10 * time.Minute
 // startSession signs u in on a fresh session id, stamping the time the
 // password was entered.
 func (h *Handler) startSession(c echo.Context, u *store.User, welcome string) error {
+	return h.renewSession(c, u, time.Now().Unix(), welcome)
+}
+
+// renewSession gives the session a new id, signed in as u, with the
+// password last entered at authAt (Unix seconds; 0: not in this session),
+// and a success message when welcome is set: the old id stops working.
+func (h *Handler) renewSession(c echo.Context, u *store.User, authAt int64, welcome string) error {
 	sess := currentSession(c)
 	if err := h.sessions.Renew(c.Request().Context(), sess); err != nil {
 		return err
 	}
 	sess.Values[session.UserKey] = u.ID
-	sess.Values[session.AuthAtKey] = time.Now().Unix()
+	if authAt != 0 {
+		sess.Values[session.AuthAtKey] = authAt
+	}
 	if welcome != "" {
 		sess.AddFlash("success\x1f" + welcome)
 	}

@@ -53,20 +53,19 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 	a := actorOf(currentUser(c))
 	pendingOnly := c.QueryParam("status") == "pending"
 	page := pageParam(c)
-	// The pending page, or only its count for the filter's label.
-	limit, offset := 1, 0
-	if pendingOnly {
-		limit, offset = tokensPerPage, (page-1)*tokensPerPage
-	}
-	pending, pendingCount, err := h.store.PendingTokens(ctx, partnerID, limit, offset)
-	if err != nil {
-		return err
-	}
+	// The pending page with its count, or only the count for the filter's
+	// label.
 	var ts []store.Token
-	total := pendingCount
+	var total, pendingCount int
 	if pendingOnly {
-		ts = pending
+		if ts, pendingCount, err = h.store.PendingTokens(ctx, partnerID, tokensPerPage, (page-1)*tokensPerPage); err != nil {
+			return err
+		}
+		total = pendingCount
 	} else {
+		if pendingCount, err = h.store.CountPendingTokens(ctx, partnerID); err != nil {
+			return err
+		}
 		list, err := h.pats.ListPartner(ctx, a, partnerID, tokensPerPage, (page-1)*tokensPerPage)
 		if err != nil {
 			return tokenError(err)

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -14,6 +13,7 @@ import (
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
 )
 
 const (
@@ -30,7 +30,7 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		r := c.Request()
-		if q := r.URL.Query(); q.Has("access_token") || strings.Contains(q.Encode(), "ptc_") || strings.Contains(r.URL.RawQuery, "ptc_") {
+		if c.QueryParams().Has("access_token") || token.InPath(r.URL.RawQuery) {
 			return bearerError(c, http.StatusBadRequest, "invalid_request",
 				"Send the token in the Authorization header (Authorization: Bearer ptc_…), never in the URL, where logs and browsers keep it. Revoke that token now: it may have been recorded.")
 		}

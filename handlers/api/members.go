@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -56,7 +57,7 @@ func (a *API) listMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := store.MemberQuery{Limit: DefaultLimit, Search: c.QueryParam("q")}
+	q := store.MemberQuery{Limit: DefaultLimit, Search: strings.TrimSpace(c.QueryParam("q"))}
 	if raw := c.QueryParam("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > MaxLimit {

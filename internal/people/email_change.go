@@ -3,7 +3,6 @@ package people
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -64,11 +63,11 @@ func (s *Service) RequestEmailChange(ctx context.Context, userID int64, rawEmail
 		if err := s.countEmailChange(ctx, tx, userID); err != nil {
 			return err
 		}
-		plain, err := token.New(token.KindEmailChange)
+		plain, hash, err := s.newToken(token.KindEmailChange)
 		if err != nil {
-			return fmt.Errorf("email change token: %w", err)
+			return err
 		}
-		if ch, err = tx.CreateEmailChange(ctx, userID, email, s.hasher.Hash(plain), s.now().Add(EmailChangeTTL)); err != nil {
+		if ch, err = tx.CreateEmailChange(ctx, userID, email, hash, s.now().Add(EmailChangeTTL)); err != nil {
 			return err
 		}
 		_, err = tx.UserByEmail(ctx, email)
@@ -94,18 +93,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, userID int64, rawEmail
 // countEmailChange counts one change request of the user against
 // EmailChangesPerHour in the caller's transaction.
 func (s *Service) countEmailChange(ctx context.Context, tx *store.Store, userID int64) error {
-	now := s.now()
-	n, since, err := tx.CountAttempt(ctx, store.CounterEmailChange, strconv.FormatInt(userID, 10), time.Hour, now)
-	if err != nil {
-		return err
-	}
-	if n > EmailChangesPerHour {
-		return &LimitError{
-			Message:    fmt.Sprintf("At most %d email changes can be asked for per hour; please try again later.", EmailChangesPerHour),
-			RetryAfter: max(since.Add(time.Hour).Sub(now), time.Second),
-		}
-	}
-	return nil
+	return s.countHourly(ctx, tx, store.CounterEmailChange, strconv.FormatInt(userID, 10), EmailChangesPerHour, "email changes can be asked for")
 }
 
 // PendingEmailChange returns the user's open change, or nil when there is

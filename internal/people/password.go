@@ -48,15 +48,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, rawEmail, ip string)
 	}
 	return s.store.InTx(ctx, func(tx *store.Store) error {
 		if ip != "" {
-			now := s.now()
-			n, since, err := tx.CountAttempt(ctx, store.CounterResetRequestIP, auth.AddressKey(ip), time.Hour, now)
+			err := s.countHourly(ctx, tx, store.CounterResetRequestIP, auth.AddressKey(ip), ResetRequestsPerAddress,
+				"password resets can be asked for from your network")
 			if err != nil {
 				return err
-			}
-			if n > ResetRequestsPerAddress {
-				// Refused, rolled back: the refusal is not counted.
-				return &LimitError{RetryAfter: max(since.Add(time.Hour).Sub(now), time.Second),
-					Message: fmt.Sprintf("At most %d password resets can be asked for per hour from your network; please try again later.", ResetRequestsPerAddress)}
 			}
 		}
 		u, err := tx.UserByEmail(ctx, email)
@@ -218,7 +213,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, new
 	switch {
 	case errors.As(err, &throttled):
 		return &LimitError{RetryAfter: throttled.Wait,
-			Message: "Too many wrong passwords: please wait " + throttled.Wait.Round(time.Second).String() + " and try again."}
+			Message: "Too many wrong passwords."}
 	case errors.Is(err, auth.ErrBadCredentials):
 		return &InputError{Field: "current_password", Message: "The current password is not right."}
 	case err != nil:

@@ -39,22 +39,29 @@ type LimitError struct {
 
 func (e *LimitError) Error() string { return e.Message }
 
-// countInvitation counts one invitation mail of the partner against
-// InvitationsPerHour, in the caller's transaction (so a refused or failed
-// invitation is not counted), in the same statement that reads the count.
-func (s *Service) countInvitation(ctx context.Context, tx *store.Store, partnerID int64) error {
+// countHourly counts one attempt of (kind, key) against perHour, in the
+// caller's transaction (so a refused or failed action is not counted), in
+// the same statement that reads the count; over the cap it is a
+// *LimitError saying what, with when the hour's window ends.
+func (s *Service) countHourly(ctx context.Context, tx *store.Store, kind, key string, perHour int, what string) error {
 	now := s.now()
-	n, since, err := tx.CountAttempt(ctx, store.CounterInvitation, strconv.FormatInt(partnerID, 10), time.Hour, now)
+	n, since, err := tx.CountAttempt(ctx, kind, key, time.Hour, now)
 	if err != nil {
 		return err
 	}
-	if n > InvitationsPerHour {
+	if n > perHour {
 		return &LimitError{
-			Message:    fmt.Sprintf("At most %d invitations can be sent per hour; please try again later.", InvitationsPerHour),
+			Message:    fmt.Sprintf("At most %d %s per hour; please try again later.", perHour, what),
 			RetryAfter: max(since.Add(time.Hour).Sub(now), time.Second),
 		}
 	}
 	return nil
+}
+
+// countInvitation counts one invitation mail of the partner against
+// InvitationsPerHour.
+func (s *Service) countInvitation(ctx context.Context, tx *store.Store, partnerID int64) error {
+	return s.countHourly(ctx, tx, store.CounterInvitation, strconv.FormatInt(partnerID, 10), InvitationsPerHour, "invitations can be sent")
 }
 
 // Errors the handlers turn into messages.
@@ -151,7 +158,7 @@ func (s *Service) invite(ctx context.Context, tx *store.Store, actor access.Acto
 	if err := s.countInvitation(ctx, tx, partnerID); err != nil {
 		return nil, err
 	}
-	plain, hash, err := s.newToken()
+	plain, hash, err := s.newToken(token.KindInvite)
 	if err != nil {
 		return nil, err
 	}
@@ -224,10 +231,11 @@ func accountElsewhere(ctx context.Context, tx *store.Store, email string, partne
 	}
 }
 
-func (s *Service) newToken() (plain string, hash []byte, err error) {
-	plain, err = token.New(token.KindInvite)
+// newToken makes a link secret of kind and the hash stored in its place.
+func (s *Service) newToken(kind token.Kind) (plain string, hash []byte, err error) {
+	plain, err = token.New(kind)
 	if err != nil {
-		return "", nil, fmt.Errorf("invitation token: %w", err)
+		return "", nil, fmt.Errorf("%s token: %w", kind, err)
 	}
 	return plain, s.hasher.Hash(plain), nil
 }
@@ -270,7 +278,7 @@ func (s *Service) Resend(ctx context.Context, actor access.Actor, partnerID, inv
 		if err := s.countInvitation(ctx, tx, partnerID); err != nil {
 			return err
 		}
-		plain, hash, err := s.newToken()
+		plain, hash, err := s.newToken(token.KindInvite)
 		if err != nil {
 			return err
 		}

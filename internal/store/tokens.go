@@ -155,14 +155,24 @@ func (s *Store) PendingTokens(ctx context.Context, partnerID int64, limit, offse
 	if err != nil {
 		return nil, 0, fmt.Errorf("list pending tokens of partner %d: %w", partnerID, err)
 	}
+	n, err := s.CountPendingTokens(ctx, partnerID)
+	if err != nil {
+		return nil, 0, err
+	}
+	return ts, n, nil
+}
+
+// CountPendingTokens is how many of the partner's tokens wait for
+// approval, read from the same index.
+func (s *Store) CountPendingTokens(ctx context.Context, partnerID int64) (int, error) {
 	var n int
-	err = s.q.GetContext(ctx, &n, `
+	err := s.q.GetContext(ctx, &n, `
 		SELECT count(*) FROM tokens t
 		WHERE t.partner_id = $1 AND t.pending AND t.revoked_at IS NULL AND NOT t.console AND t.expires_at > now()`, partnerID)
 	if err != nil {
-		return nil, 0, fmt.Errorf("count pending tokens of partner %d: %w", partnerID, err)
+		return 0, fmt.Errorf("count pending tokens of partner %d: %w", partnerID, err)
 	}
-	return ts, n, nil
+	return n, nil
 }
 
 // RevokeToken revokes a token that is not revoked yet; ErrNotFound when

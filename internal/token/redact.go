@@ -93,13 +93,8 @@ func readKind(p string, i int) (Kind, int) {
 		c, next := decodeAt(p, j)
 		j = next
 		if c == '_' {
-			if k := Kind(buf[:n]); n >= minKindLen && k.Valid() {
-				// Return the constant, not a conversion of buf.
-				for _, known := range []Kind{KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite, KindPasswordReset, KindEmailChange} {
-					if known == k {
-						return known, j
-					}
-				}
+			if known, ok := canonical(Kind(buf[:n])); n >= minKindLen && ok {
+				return known, j
 			}
 			return "", i
 		}

@@ -53,11 +53,31 @@ const (
 // Valid reports whether k is one of the kinds Portico issues, so callers
 // handling a Kind from outside (a form, a database row) can reject others.
 func (k Kind) Valid() bool {
+	_, ok := canonical(k)
+	return ok
+}
+
+// canonical returns the package constant equal to k (not k itself, which
+// may be a conversion of a caller's bytes) and whether there is one: the
+// one list of the kinds Portico issues.
+func canonical(k Kind) (Kind, bool) {
 	switch k {
-	case KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite, KindPasswordReset, KindEmailChange:
-		return true
+	case KindSandbox:
+		return KindSandbox, true
+	case KindLive:
+		return KindLive, true
+	case KindClientSecret:
+		return KindClientSecret, true
+	case KindAccessToken:
+		return KindAccessToken, true
+	case KindInvite:
+		return KindInvite, true
+	case KindPasswordReset:
+		return KindPasswordReset, true
+	case KindEmailChange:
+		return KindEmailChange, true
 	}
-	return false
+	return "", false
 }
 
 // Errors returned by Parse. They are sentinels without the token text, so
@@ -241,23 +261,7 @@ func kindOf(s string) (Kind, bool) {
 	if kl < minKindLen || kl > maxKindLen || s[:len(prefix)] != prefix || s[len(prefix)+kl] != '_' {
 		return "", false
 	}
-	switch Kind(s[len(prefix) : len(prefix)+kl]) {
-	case KindSandbox:
-		return KindSandbox, true
-	case KindLive:
-		return KindLive, true
-	case KindClientSecret:
-		return KindClientSecret, true
-	case KindAccessToken:
-		return KindAccessToken, true
-	case KindInvite:
-		return KindInvite, true
-	case KindPasswordReset:
-		return KindPasswordReset, true
-	case KindEmailChange:
-		return KindEmailChange, true
-	}
-	return "", false
+	return canonical(Kind(s[len(prefix) : len(prefix)+kl]))
 }
 
 // crcTables are the slicing-by-8 tables for the IEEE polynomial: crcTables[0]
