@@ -84,7 +84,7 @@ func (a *API) listMembers(c echo.Context) error {
 		out.Items = append(out.Items, memberOf(m))
 	}
 	if more {
-		next := ms[len(ms)-1].Key().Cursor()
+		next := store.MemberCursor(ms[len(ms)-1].Key())
 		out.NextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)

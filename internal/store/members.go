@@ -24,7 +24,7 @@ type Member struct {
 }
 
 // Key is the member's place in the members list.
-func (m Member) Key() MemberKey { return MemberKey{Name: m.SortName, ID: m.ID} }
+func (m Member) Key() MemberKey { return MemberKey{Sort: m.SortName, ID: m.ID} }
 
 // PartnerMembers lists the active members of a partner with their team
 // names, in one query.

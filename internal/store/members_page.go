@@ -2,27 +2,19 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strconv"
-	"strings"
-	"unicode/utf8"
 )
 
 // Bounds of a members page: MaxMemberPage rows at most, and a search of at
 // most MaxMemberSearch characters.
 const (
-	MaxMemberPage   = 200
-	MaxMemberSearch = 100
+	MaxMemberPage   = MaxPage
+	MaxMemberSearch = MaxSearch
 )
 
-// MemberKey is a member's place in the members list: the list is ordered by
-// lower-cased name, then id, and a page continues after the key of the last
-// row of the previous one, so rows added or removed meanwhile shift nothing.
-type MemberKey struct {
-	Name string // lower(name), as PostgreSQL lower-cases it
-	ID   int64
-}
+// MemberKey is a member's place in the members list, ordered by lower-cased
+// name (as PostgreSQL lower-cases it), then id.
+type MemberKey = Key
 
 // MemberQuery selects a page of members.
 type MemberQuery struct {
@@ -36,43 +28,16 @@ type MemberQuery struct {
 	Limit int
 }
 
-const memberCursorPrefix = "m1:"
+// memberList names the members list in its cursors.
+const memberList = "m"
 
-// Cursor encodes the key as an opaque URL-safe token.
-func (k MemberKey) Cursor() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(memberCursorPrefix + strconv.FormatInt(k.ID, 10) + ":" + k.Name))
-}
+// MemberCursor is the cursor of the page after the member with key k.
+func MemberCursor(k MemberKey) string { return k.Cursor(memberList) }
 
-// ParseMemberCursor decodes a Cursor; ok is false for anything Cursor did
-// not produce (bad base64, prefix, id or UTF-8), so callers refuse it before
-// any query.
+// ParseMemberCursor decodes a MemberCursor; ok is false for anything it did
+// not produce.
 func ParseMemberCursor(raw string) (key *MemberKey, ok bool) {
-	// A name is at most a few hundred bytes; a longer cursor is not ours.
-	if len(raw) > 2048 {
-		return nil, false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil || !utf8.Valid(b) {
-		return nil, false
-	}
-	rest, ok := strings.CutPrefix(string(b), memberCursorPrefix)
-	if !ok {
-		return nil, false
-	}
-	id, name, ok := strings.Cut(rest, ":")
-	if !ok {
-		return nil, false
-	}
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || n <= 0 || strings.ContainsRune(name, 0) {
-		return nil, false
-	}
-	return &MemberKey{Name: name, ID: n}, true
-}
-
-// likeEscape makes s match itself literally in LIKE ... ESCAPE '\'.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	return ParseCursor(memberList, raw, false)
 }
 
 // PartnerMembersPage lists one page of a partner's active members, by
@@ -81,15 +46,7 @@ func likeEscape(s string) string {
 // teams for those rows only, so its cost does not grow with the partner.
 func (s *Store) PartnerMembersPage(ctx context.Context, partnerID int64, q MemberQuery) ([]Member, bool, error) {
 	limit := min(max(q.Limit, 1), MaxMemberPage)
-	search := strings.TrimSpace(q.Search)
-	if utf8.RuneCountInString(search) > MaxMemberSearch {
-		search = string([]rune(search)[:MaxMemberSearch])
-	}
-	var afterName *string
-	var afterID int64
-	if q.After != nil {
-		afterName, afterID = &q.After.Name, q.After.ID
-	}
+	afterName, afterID := after(q.After)
 	// $3 IS NULL and $5 = '' are constant for a given call: the unnamed
 	// statement is planned with its values, so the unused condition folds
 	// away and the index range scan stays.
@@ -108,14 +65,11 @@ func (s *Store) PartnerMembersPage(ctx context.Context, partnerID int64, q Membe
 			ORDER BY lower(u.name), u.id
 			LIMIT $2
 		) p
-		ORDER BY p.sort_name, p.id`, partnerID, limit+1, afterName, afterID, likeEscape(search))
+		ORDER BY p.sort_name, p.id`, partnerID, limit+1, afterName, afterID, searchPattern(q.Search))
 	if err != nil {
 		return nil, false, fmt.Errorf("members page of partner %d: %w", partnerID, err)
 	}
-	more := len(ms) > limit
-	if more {
-		ms = ms[:limit]
-	}
+	ms, more := cut(ms, limit)
 	return ms, more, nil
 }
 

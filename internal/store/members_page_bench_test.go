@@ -17,11 +17,11 @@ func BenchmarkPartnerMembers(b *testing.B) {
 	partnerID := fillAccessAtScale(b, db)
 	st := store.New(db)
 	ctx := context.Background()
-	deep := &store.MemberKey{Name: "member 5000", ID: 1 << 62}
+	deep := &store.MemberKey{Sort: "member 5000", ID: 1 << 62}
 	if testing.Verbose() {
 		var plan []string
 		if err := db.Select(&plan, `EXPLAIN SELECT id FROM users u WHERE u.partner_id = $1 AND u.status = 'active'
-			AND (lower(u.name), u.id) > ($2, $3) ORDER BY lower(u.name), u.id LIMIT 51`, partnerID, deep.Name, deep.ID); err != nil {
+			AND (lower(u.name), u.id) > ($2, $3) ORDER BY lower(u.name), u.id LIMIT 51`, partnerID, deep.Sort, deep.ID); err != nil {
 			b.Fatal(err)
 		}
 		for _, l := range plan {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -105,7 +104,7 @@ func (s *Store) ListPartners(ctx context.Context, f PartnerFilter) ([]PartnerSum
 		WHERE ($1 = '' OR p.name ILIKE '%' || $1 || '%' OR p.slug ILIKE '%' || $1 || '%')
 		  AND ($2 = '' OR p.status = $2)
 		ORDER BY lower(p.name), p.id
-		LIMIT $3 OFFSET $4`, escapeLike(f.Query), f.Status, f.Limit, f.Offset)
+		LIMIT $3 OFFSET $4`, likeEscape(f.Query), f.Status, f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list partners: %w", err)
 	}
@@ -120,17 +119,11 @@ func (s *Store) ListPartners(ctx context.Context, f PartnerFilter) ([]PartnerSum
 		if err := s.q.GetContext(ctx, &total, `
 			SELECT count(*) FROM partners p
 			WHERE ($1 = '' OR p.name ILIKE '%' || $1 || '%' OR p.slug ILIKE '%' || $1 || '%') AND ($2 = '' OR p.status = $2)`,
-			escapeLike(f.Query), f.Status); err != nil {
+			likeEscape(f.Query), f.Status); err != nil {
 			return nil, 0, fmt.Errorf("count partners: %w", err)
 		}
 	}
 	return out, total, nil
-}
-
-// escapeLike makes user input literal inside a LIKE pattern.
-func escapeLike(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
 }
 
 // SetPartnerStatus changes a partner's status.
