@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,70 +17,69 @@ import (
 	"github.com/portico/portico/views"
 )
 
+// Bounds of the access page: the grantees shown per group (the rest are
+// one "show everyone" link away) and the members per page.
+const (
+	granteesPerGroup = 10
+	accessPageSize   = 50
+)
+
 // partnerAccess shows a partner admin what their partner was granted and
-// to whom, and which APIs each member can call now. The partner is always
-// the signed-in admin's own.
+// to whom, and, a page of members at a time, which APIs each can call now
+// (searchable, and narrowed to one group with ?group=). The partner is
+// always the signed-in admin's own. The page's queries do not grow with
+// the partner: grants are read once, members by keyset, and effective
+// access for the page's members only.
 func (h *Handler) partnerAccess(c echo.Context) error {
 	partnerID := ownPartnerID(c)
 	if err := h.authorize(c, access.ViewGrants, partnerID); err != nil {
 		return err
 	}
+	q, err := memberQueryOn(c, "Access")
+	if err != nil {
+		return err
+	}
+	q.Limit = accessPageSize
+	if raw := c.QueryParam("group"); raw != "" {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || id <= 0 {
+			return BadRequest("This link to the members of an access group is broken. Open Access from the menu and choose the group again.")
+		}
+		q.ReachGroup = id
+	}
 	ctx := c.Request().Context()
-	grants, err := h.store.PartnerGrants(ctx, partnerID)
+	samples, err := h.store.PartnerGranteeSamples(ctx, partnerID, granteesPerGroup)
 	if err != nil {
 		return err
 	}
-	var groupIDs []int64
-	seen := map[int64]bool{}
-	for _, g := range grants {
-		if !seen[g.GroupID] {
-			seen[g.GroupID] = true
-			groupIDs = append(groupIDs, g.GroupID)
-		}
-	}
-	groups := map[int64]*store.AccessGroup{}
-	apis := map[int64][]store.GroupAPI{}
-	if len(groupIDs) > 0 {
-		gs, err := h.store.AccessGroupsByID(ctx, groupIDs)
-		if err != nil {
-			return err
-		}
-		for i := range gs {
-			groups[gs[i].ID] = &gs[i]
-		}
-		as, err := h.store.AccessGroupAPIs(ctx, groupIDs)
-		if err != nil {
-			return err
-		}
-		for _, a := range as {
-			apis[a.GroupID] = append(apis[a.GroupID], a)
-		}
-	}
-	members, err := h.store.PartnerMembers(ctx, partnerID)
-	if err != nil {
+	m := views.AccessPage{Page: h.page(c, "Access"), Partner: currentPartner(c).Name, Query: q.Search}
+	m.CanResetSandbox = access.Can(actorOf(currentUser(c)), access.ResetSandbox, partnerID) == access.Allow
+	if err := h.grantedGroups(c, &m, samples); err != nil {
 		return err
 	}
-	reach, err := catalog.MembersAccess(ctx, h.store, partnerID)
-	if err != nil {
-		return err
+	if q.ReachGroup != 0 {
+		for _, g := range m.Groups {
+			if g.ID == q.ReachGroup {
+				m.Group, m.GroupName = g.ID, g.Name
+			}
+		}
+		if m.Group == 0 {
+			return &Error{Status: http.StatusNotFound, Code: "not_found",
+				Message: fmt.Sprintf("%s holds no such access group now: it may have been revoked. Open Access from the menu to see what it holds.", m.Partner)}
+		}
 	}
 
-	m := views.AccessPage{Page: h.page(c, "Access"), Partner: currentPartner(c).Name}
-	m.CanResetSandbox = access.Can(actorOf(currentUser(c)), access.ResetSandbox, partnerID) == access.Allow
-	at := map[int64]int{}
-	for _, r := range grants {
-		i, ok := at[r.GroupID]
-		if !ok {
-			g := groups[r.GroupID]
-			if g == nil {
-				continue // deleted between the two queries
-			}
-			i = len(m.Groups)
-			at[r.GroupID] = i
-			m.Groups = append(m.Groups, views.GrantedGroup{AccessGroupRow: groupRow(g, apis[g.ID], 0)})
-		}
-		m.Groups[i].OpenGrants++
-		m.Groups[i].Grantees = append(m.Groups[i].Grantees, grantView(r))
+	members, more, err := h.store.PartnerMembersPage(ctx, partnerID, q)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(members))
+	for i, u := range members {
+		ids[i] = u.ID
+	}
+	reach, err := catalog.MembersAccess(ctx, h.store, partnerID, ids)
+	if err != nil {
+		return err
 	}
 	for _, u := range members {
 		row := views.MemberReach{Name: u.Name, Email: u.Email, RoleLabel: RoleLabel(u.Role), Teams: u.Teams}
@@ -86,7 +88,82 @@ func (h *Handler) partnerAccess(c echo.Context) error {
 		}
 		m.Members = append(m.Members, row)
 	}
+	if more {
+		m.NextHref = accessHref(q.Search, q.ReachGroup, store.MemberCursor(members[len(members)-1].Key()))
+	}
+	if q.After != nil {
+		m.FirstHref = accessHref(q.Search, q.ReachGroup, "")
+	}
 	return h.render(c, http.StatusOK, views.Access(m))
+}
+
+// grantedGroups fills the page's groups from the grantee samples: one
+// query for the groups and one for their APIs, whatever their number.
+func (h *Handler) grantedGroups(c echo.Context, m *views.AccessPage, samples []store.GranteeSample) error {
+	var groupIDs []int64
+	seen := map[int64]bool{}
+	for _, s := range samples {
+		if !seen[s.GroupID] {
+			seen[s.GroupID] = true
+			groupIDs = append(groupIDs, s.GroupID)
+		}
+	}
+	if len(groupIDs) == 0 {
+		return nil
+	}
+	ctx := c.Request().Context()
+	gs, err := h.store.AccessGroupsByID(ctx, groupIDs)
+	if err != nil {
+		return err
+	}
+	groups := map[int64]*store.AccessGroup{}
+	for i := range gs {
+		groups[gs[i].ID] = &gs[i]
+	}
+	as, err := h.store.AccessGroupAPIs(ctx, groupIDs)
+	if err != nil {
+		return err
+	}
+	apis := map[int64][]store.GroupAPI{}
+	for _, a := range as {
+		apis[a.GroupID] = append(apis[a.GroupID], a)
+	}
+	at := map[int64]int{}
+	for _, s := range samples {
+		i, ok := at[s.GroupID]
+		if !ok {
+			g := groups[s.GroupID]
+			if g == nil {
+				continue // deleted between the two queries
+			}
+			i = len(m.Groups)
+			at[s.GroupID] = i
+			m.Groups = append(m.Groups, views.GrantedGroup{AccessGroupRow: groupRow(g, apis[g.ID], s.GroupGrants),
+				ReachHref: accessHref("", g.ID, "") + "#reach-heading"})
+		}
+		m.Groups[i].Grantees = append(m.Groups[i].Grantees, grantView(s.GrantRow))
+		m.Groups[i].More = m.Groups[i].OpenGrants - len(m.Groups[i].Grantees)
+	}
+	return nil
+}
+
+// accessHref links to the access page's members, keeping the search and
+// the group.
+func accessHref(search string, group int64, after string) string {
+	v := url.Values{}
+	if search != "" {
+		v.Set("q", search)
+	}
+	if group != 0 {
+		v.Set("group", strconv.FormatInt(group, 10))
+	}
+	if after != "" {
+		v.Set("after", after)
+	}
+	if len(v) == 0 {
+		return "/access"
+	}
+	return "/access?" + v.Encode()
 }
 
 // apiReach lists what an Access allows, by API slug.

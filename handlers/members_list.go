@@ -14,9 +14,13 @@ import (
 // membersPageSize is how many members the page shows at once.
 const membersPageSize = 50
 
-// memberQuery reads the page's search (q) and position (after) from the
-// URL; a cursor the page did not make is a 400, not an empty page.
-func memberQuery(c echo.Context) (store.MemberQuery, error) {
+// memberQuery reads the members page's search (q) and position (after)
+// from the URL; a cursor the page did not make is a 400, not an empty page.
+func memberQuery(c echo.Context) (store.MemberQuery, error) { return memberQueryOn(c, "Members") }
+
+// memberQueryOn is memberQuery for a page listing members, named page in
+// the menu (where a broken link sends the user back to).
+func memberQueryOn(c echo.Context, page string) (store.MemberQuery, error) {
 	q := store.MemberQuery{Search: strings.TrimSpace(c.QueryParam("q")), Limit: membersPageSize}
 	if utf8.RuneCountInString(q.Search) > store.MaxMemberSearch {
 		return q, BadRequest(fmt.Sprintf("The search is too long: use at most %d characters.", store.MaxMemberSearch))
@@ -24,7 +28,7 @@ func memberQuery(c echo.Context) (store.MemberQuery, error) {
 	if raw := c.QueryParam("after"); raw != "" {
 		key, ok := store.ParseMemberCursor(raw)
 		if !ok {
-			return q, BadRequest("This link to a page of members is broken. Open Members from the menu to start from the first page.")
+			return q, BadRequest("This link to a page of members is broken. Open " + page + " from the menu to start from the first page.")
 		}
 		q.After = key
 	}

@@ -339,11 +339,12 @@ func DeleteRefusal(group string, partners []string) *InputError {
 		". Revoke those grants first: deleting the group would take access away from them without a trace."}
 }
 
-// MembersAccess is EffectiveAccess for every active member of a partner,
-// computed in one query: what each of them may call now. Members with
-// nothing granted have no entry.
-func MembersAccess(ctx context.Context, st *store.Store, partnerID int64) (map[int64]*Access, error) {
-	rows, err := st.PartnerEffectiveGrants(ctx, partnerID)
+// MembersAccess is EffectiveAccess for the given active members of a
+// partner (a page of them), computed in one query: what each of them may
+// call now. Members with nothing granted, and ids that are not active
+// members of the partner, have no entry.
+func MembersAccess(ctx context.Context, st *store.Store, partnerID int64, userIDs []int64) (map[int64]*Access, error) {
+	rows, err := st.PartnerEffectiveGrants(ctx, partnerID, userIDs)
 	if err != nil {
 		return nil, err
 	}

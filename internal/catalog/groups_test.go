@@ -404,7 +404,7 @@ func TestMembersAccessMatchesEffectiveAccess(t *testing.T) {
 	}
 	mustGrant(t, w, w.writers, w.crane, nil, ptr(w.craneDev))
 
-	got, err := catalog.MembersAccess(ctx, w.st, w.harbor)
+	got, err := catalog.MembersAccess(ctx, w.st, w.harbor, []int64{w.dev, w.admin, w.craneDev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,13 +423,13 @@ func TestMembersAccessMatchesEffectiveAccess(t *testing.T) {
 	if err := w.st.RemoveUser(ctx, w.dev); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := catalog.MembersAccess(ctx, w.st, w.harbor); got[w.dev] != nil {
+	if got, _ := catalog.MembersAccess(ctx, w.st, w.harbor, []int64{w.dev, w.admin, w.craneDev}); got[w.dev] != nil {
 		t.Error("a removed member still reaches APIs")
 	}
 	if _, err := w.st.SetPartnerStatus(ctx, w.harbor, store.PartnerSuspended); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := catalog.MembersAccess(ctx, w.st, w.harbor); len(got) != 0 {
+	if got, _ := catalog.MembersAccess(ctx, w.st, w.harbor, []int64{w.dev, w.admin, w.craneDev}); len(got) != 0 {
 		t.Errorf("a suspended partner's members reach %d APIs sets, want none", len(got))
 	}
 }

@@ -352,16 +352,20 @@ type MemberEffectiveGrant struct {
 	EffectiveGrant
 }
 
-// PartnerEffectiveGrants is EffectiveGrants for every active member of a
-// partner at once: what each of them is granted at this moment, by member,
-// then API. Nothing when the partner is not active.
+// PartnerEffectiveGrants is EffectiveGrants for the given active members of
+// a partner at once (a page of them): what each is granted at this moment,
+// by member, then API. Users of another partner, removed users and ids
+// that are not users give nothing; so does a partner that is not active.
 //
 // Direct grants and team grants are two joins put together by a UNION
 // (which also drops a group reached twice) rather than one join on
 // "the user's grant OR a grant to one of their teams": that OR can only be
 // checked pair by pair, members × grants, seconds at 10 000 members.
-func (s *Store) PartnerEffectiveGrants(ctx context.Context, partnerID int64) ([]MemberEffectiveGrant, error) {
+func (s *Store) PartnerEffectiveGrants(ctx context.Context, partnerID int64, userIDs []int64) ([]MemberEffectiveGrant, error) {
 	var gs []MemberEffectiveGrant
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
 	err := s.q.SelectContext(ctx, &gs, `
 		SELECT r.user_id, a.id AS api_id, a.slug AS api_slug, a.status AS api_status,
 		       ag.id AS access_group_id, ag.name AS group_name, ag.rate_limit_per_minute, ag.monthly_quota, aga.scopes
@@ -369,21 +373,21 @@ func (s *Store) PartnerEffectiveGrants(ctx context.Context, partnerID int64) ([]
 			SELECT g.user_id, g.access_group_id
 			FROM grants g
 			JOIN users u ON u.id = g.user_id AND u.partner_id = g.partner_id AND u.status = 'active'
-			WHERE g.partner_id = $1 AND g.revoked_at IS NULL
+			WHERE g.partner_id = $1 AND g.revoked_at IS NULL AND g.user_id = ANY($2)
 			UNION
 			SELECT tm.user_id, g.access_group_id
-			FROM grants g
-			JOIN team_memberships tm ON tm.team_id = g.team_id
+			FROM team_memberships tm
+			JOIN grants g ON g.team_id = tm.team_id AND g.partner_id = $1 AND g.revoked_at IS NULL
 			JOIN users u ON u.id = tm.user_id AND u.partner_id = g.partner_id AND u.status = 'active'
-			WHERE g.partner_id = $1 AND g.revoked_at IS NULL
+			WHERE tm.user_id = ANY($2)
 		) r
 		JOIN partners p ON p.id = $1 AND p.status = 'active'
 		JOIN access_groups ag ON ag.id = r.access_group_id
 		JOIN access_group_apis aga ON aga.access_group_id = ag.id
 		JOIN apis a ON a.id = aga.api_id AND a.status <> 'retired'
-		ORDER BY r.user_id, a.slug, ag.id`, partnerID)
+		ORDER BY r.user_id, a.slug, ag.id`, partnerID, pq.Array(userIDs))
 	if err != nil {
-		return nil, fmt.Errorf("effective grants of the members of partner %d: %w", partnerID, err)
+		return nil, fmt.Errorf("effective grants of %d members of partner %d: %w", len(userIDs), partnerID, err)
 	}
 	return gs, nil
 }

@@ -81,15 +81,19 @@ func fillAccessAtScale(tb testing.TB, db *sqlx.DB) int64 {
 }
 
 // BenchmarkPartnerEffectiveGrants times the partner admin's access page
-// query on the data set of issue 12.
+// query, for one page of 50 members, on the data set of issue 12.
 func BenchmarkPartnerEffectiveGrants(b *testing.B) {
 	db := pgtest.DB(b)
 	partnerID := fillAccessAtScale(b, db)
 	st := store.New(db)
 	ctx := context.Background()
+	var page []int64
+	if err := db.Select(&page, `SELECT id FROM users WHERE partner_id = $1 AND status = 'active' ORDER BY lower(name), id LIMIT 50 OFFSET 5000`, partnerID); err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		gs, err := st.PartnerEffectiveGrants(ctx, partnerID)
+		gs, err := st.PartnerEffectiveGrants(ctx, partnerID, page)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -121,4 +125,33 @@ func BenchmarkEffectiveGrants(b *testing.B) {
 			b.Fatal("no effective grants")
 		}
 	}
+}
+
+// BenchmarkAccessPageQueries times the other queries of the partner
+// admin's access page on the same data set: the grantee samples of every
+// granted group, and a page of the members one group is granted to.
+func BenchmarkAccessPageQueries(b *testing.B) {
+	db := pgtest.DB(b)
+	partnerID := fillAccessAtScale(b, db)
+	st := store.New(db)
+	ctx := context.Background()
+	var group int64
+	if err := db.Get(&group, `SELECT access_group_id FROM grants WHERE partner_id = $1 AND revoked_at IS NULL
+		GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`, partnerID); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("grantee samples", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if rs, err := st.PartnerGranteeSamples(ctx, partnerID, 10); err != nil || len(rs) == 0 {
+				b.Fatal(len(rs), err)
+			}
+		}
+	})
+	b.Run("members of one group", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if ms, _, err := st.PartnerMembersPage(ctx, partnerID, store.MemberQuery{Limit: 50, ReachGroup: group}); err != nil || len(ms) == 0 {
+				b.Fatal(len(ms), err)
+			}
+		}
+	})
 }

@@ -131,17 +131,22 @@ func TestEffectiveGrantsEdgeCases(t *testing.T) {
 		}
 		return ms
 	}
+	// Every user of every partner: a partner's page never returns another's.
+	everyone := []int64{alice, bob, carol, dave, erin, frank, quinn, sam}
 	for _, tc := range []struct {
 		name    string
 		partner int64
+		users   []int64
 		want    []store.MemberEffectiveGrant
 	}{
-		{"harbor", harbor, members(alice, bob, frank)},
-		{"crane", crane, members(quinn)},
-		{"suspended", dock, nil},
+		{"harbor", harbor, everyone, members(alice, bob, frank)},
+		{"harbor, a page of two", harbor, []int64{bob, frank}, members(bob, frank)},
+		{"crane", crane, everyone, members(quinn)},
+		{"suspended", dock, everyone, nil},
+		{"no one asked", harbor, nil, nil},
 	} {
 		t.Run("partner "+tc.name, func(t *testing.T) {
-			got, err := st.PartnerEffectiveGrants(ctx, tc.partner)
+			got, err := st.PartnerEffectiveGrants(ctx, tc.partner, tc.users)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -26,6 +26,9 @@ type MemberQuery struct {
 	After *MemberKey
 	// Limit is the page size, 1 to MaxMemberPage.
 	Limit int
+	// ReachGroup, when not 0, keeps only the members the access group is
+	// granted to now, directly or through one of their teams.
+	ReachGroup int64
 }
 
 // memberList names the members list in its cursors.
@@ -62,10 +65,17 @@ func (s *Store) PartnerMembersPage(ctx context.Context, partnerID int64, q Membe
 			WHERE u.partner_id = $1 AND u.status = 'active'
 			  AND ($3::text IS NULL OR (lower(u.name), u.id) > ($3::text, $4::bigint))
 			  AND ($5 = '' OR u.name ILIKE '%' || $5 || '%' ESCAPE '\' OR u.email ILIKE '%' || $5 || '%' ESCAPE '\')
+			  AND ($6 = 0
+			       OR EXISTS (SELECT 1 FROM grants g
+			                  WHERE g.access_group_id = $6 AND g.user_id = u.id AND g.partner_id = $1 AND g.revoked_at IS NULL)
+			       OR EXISTS (SELECT 1 FROM team_memberships tm
+			                  JOIN grants g ON g.team_id = tm.team_id AND g.access_group_id = $6
+			                               AND g.partner_id = $1 AND g.revoked_at IS NULL
+			                  WHERE tm.user_id = u.id))
 			ORDER BY lower(u.name), u.id
 			LIMIT $2
 		) p
-		ORDER BY p.sort_name, p.id`, partnerID, limit+1, afterName, afterID, searchPattern(q.Search))
+		ORDER BY p.sort_name, p.id`, partnerID, limit+1, afterName, afterID, searchPattern(q.Search), q.ReachGroup)
 	if err != nil {
 		return nil, false, fmt.Errorf("members page of partner %d: %w", partnerID, err)
 	}
