@@ -7,9 +7,9 @@ import (
 )
 
 // TestNewPagesOnAPhone opens the pages this round of work added or
-// changed, at 390 px: the members list with its search and pager (with
-// enough members for a next page), a search with no match, and the API
-// lifecycle page with its body-limit form. Each fits the screen, runs no
+// changed, at 390 px: the members list and the access page with their
+// search and pager (with enough members for a next page), searches with
+// no match, and the API lifecycle page with its body-limit form. Each fits the screen, runs no
 // script the CSP refuses and passes axe.
 func TestNewPagesOnAPhone(t *testing.T) {
 	t.Parallel()
@@ -28,6 +28,8 @@ func TestNewPagesOnAPhone(t *testing.T) {
 			{"/members", "[data-testid=next-page]"},
 			{"/members?q=member+1", "[data-testid=member]"},
 			{"/members?q=nobody-at-all", "[data-testid=no-member-match]"},
+			{"/access", "[data-testid=reach-pager]"},
+			{"/access?q=nobody-at-all", "[data-testid=no-reach-match]"},
 		}},
 		{"admin@portico.test", []struct{ path, ready string }{
 			{"/catalog/fleet/revisions", "main form"},
