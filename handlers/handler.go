@@ -200,6 +200,10 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 		if a.PartnerID != 0 && access.Can(a, access.CreateToken, a.PartnerID) == access.Allow {
 			items = append(items, views.NavItem{Label: "Tokens", Href: "/tokens"})
 		}
+		if access.Can(a, access.ViewAudit, 0) == access.Allow || access.Can(a, access.ViewOwnAudit, a.PartnerID) == access.Allow ||
+			(a.PartnerID != 0 && access.Can(a, access.ViewAudit, a.PartnerID) == access.Allow) {
+			items = append(items, views.NavItem{Label: "Audit", Href: "/audit"})
+		}
 		if access.Can(a, access.ListAccountManagers, 0) == access.Allow {
 			items = append(items, views.NavItem{Label: "Account managers", Href: "/staff"})
 		}

@@ -73,6 +73,16 @@ const (
 	// ResetSandbox deletes what a partner wrote in the sandbox: partner
 	// admins, for their own partner.
 	ResetSandbox Action = "sandbox.reset"
+	// ViewAudit reads a partner's whole audit trail: its partner admins,
+	// and staff (partnerID 0: every partner's trail; the provider's own
+	// events are the platform admins' alone, see ViewPortalAudit).
+	ViewAudit Action = "audit.view"
+	// ViewPortalAudit reads the provider's own events too (staff created,
+	// portal settings changed): platform admins.
+	ViewPortalAudit Action = "audit.view_portal"
+	// ViewOwnAudit reads what one did and what was done to one's account
+	// and tokens: every partner user.
+	ViewOwnAudit Action = "audit.view_own"
 )
 
 // Decision is the policy's answer. Hidden means the resource belongs to a
@@ -129,6 +139,12 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(a.Role == RoleAdmin)
 	case ResetSandbox:
 		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
+	case ViewAudit:
+		return allowIf(a.Staff() || (partnerID != 0 && a.Role == RolePartnerAdmin))
+	case ViewPortalAudit:
+		return allowIf(a.Role == RoleAdmin)
+	case ViewOwnAudit:
+		return allowIf(partnerID != 0 && !a.Staff())
 	}
 	return Deny
 }

@@ -48,6 +48,11 @@ func TestCan(t *testing.T) {
 		{ManageMembers, 0, D, D, D, D, D, D},
 		{ResetSandbox, own, D, D, A, D, H, H},
 		{ResetSandbox, 0, D, D, D, D, D, D},
+		{ViewAudit, own, A, A, A, D, H, H},
+		{ViewAudit, 0, A, A, D, D, D, D},
+		{ViewPortalAudit, 0, A, D, D, D, D, D},
+		{ViewOwnAudit, own, D, D, A, A, H, H},
+		{ViewOwnAudit, 0, D, D, D, D, D, D},
 	}
 	for _, row := range table {
 		cases := []struct {

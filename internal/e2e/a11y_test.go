@@ -79,9 +79,9 @@ func TestAccessibility(t *testing.T) {
 		email string
 		pages []string
 	}{
-		{"dev@harbor.test", []string{"/", "/apis", "/account", "/tokens", "/tokens/new"}},
+		{"dev@harbor.test", []string{"/", "/apis", "/account", "/tokens", "/tokens/new", "/audit"}},
 		{"admin@harbor.test", []string{"/members", "/teams", "/access", "/tokens/partner"}},
-		{"am@portico.test", []string{"/partners", "/access-groups", "/catalog/import"}},
+		{"am@portico.test", []string{"/partners", "/access-groups", "/catalog/import", "/audit"}},
 		{"admin@portico.test", []string{"/staff", "/settings"}},
 	} {
 		t.Run(role.email, func(t *testing.T) {

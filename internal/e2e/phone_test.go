@@ -9,7 +9,7 @@ import (
 // TestNewPagesOnAPhone opens the pages this round of work added or
 // changed, at 390 px: the members list and the access page with their
 // search and pager (with enough members for a next page), searches with
-// no match, and the API lifecycle page with its body-limit form. Each fits the screen, runs no
+// no match, the audit trail (with events, and empty), and the API lifecycle page with its body-limit form. Each fits the screen, runs no
 // script the CSP refuses and passes axe.
 func TestNewPagesOnAPhone(t *testing.T) {
 	t.Parallel()
@@ -30,6 +30,8 @@ func TestNewPagesOnAPhone(t *testing.T) {
 			{"/members?q=nobody-at-all", "[data-testid=no-member-match]"},
 			{"/access", "[data-testid=reach-pager]"},
 			{"/access?q=nobody-at-all", "[data-testid=no-reach-match]"},
+			{"/audit", "[data-testid=audit-events]"},
+			{"/audit?request_id=nothing-like-it", "[data-testid=audit-empty]"},
 		}},
 		{"admin@portico.test", []struct{ path, ready string }{
 			{"/catalog/fleet/revisions", "main form"},

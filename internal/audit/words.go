@@ -1,0 +1,122 @@
+package audit
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// phrases says each action in words: the verb and object after the
+// actor's name. t is the event's target (its name when it was recorded),
+// d a string from its details ("" when absent).
+var phrases = map[string]func(t string, d func(string) string) string{
+	"token.create": func(t string, d func(string) string) string { return "created " + d("environment") + " token " + q(t) },
+	"token.console": func(t string, d func(string) string) string {
+		return "got a sandbox token for the docs console of " + d("api")
+	},
+	"token.revoke":     func(t string, d func(string) string) string { return "revoked token " + q(t) + of(d("owner")) },
+	"token.regenerate": func(t string, d func(string) string) string { return "regenerated token " + q(t) },
+	"token.rename": func(t string, d func(string) string) string {
+		return "renamed token " + q(d("from")) + " to " + q(d("to"))
+	},
+	"token.rate_limit":   func(t string, d func(string) string) string { return "changed the rate limit of token " + q(t) },
+	"token.approve":      func(t string, d func(string) string) string { return "approved live token " + q(t) + of(d("owner")) },
+	"grant.create":       func(t string, d func(string) string) string { return "granted " + q(t) + " to " + d("grantee") },
+	"grant.revoke":       func(t string, d func(string) string) string { return "revoked " + q(t) + " from " + d("grantee") },
+	"invitation.create":  func(t string, d func(string) string) string { return "invited " + t },
+	"invitation.resend":  func(t string, d func(string) string) string { return "sent the invitation of " + t + " again" },
+	"invitation.cancel":  func(t string, d func(string) string) string { return "cancelled the invitation of " + t },
+	"invitation.accept":  func(t string, d func(string) string) string { return "accepted their invitation" },
+	"member.role_change": func(t string, d func(string) string) string { return "made " + t + " " + role(d("to")) },
+	"member.remove":      func(t string, d func(string) string) string { return "removed " + t },
+	"team.create":        func(t string, d func(string) string) string { return "created team " + q(t) },
+	"team.rename": func(t string, d func(string) string) string {
+		return "renamed team " + q(d("from")) + " to " + q(d("to"))
+	},
+	"team.delete":        func(t string, d func(string) string) string { return "deleted team " + q(t) },
+	"team.member_add":    func(t string, d func(string) string) string { return "added " + d("member") + " to team " + q(t) },
+	"team.member_remove": func(t string, d func(string) string) string { return "removed " + d("member") + " from team " + q(t) },
+	"partner.create":     func(t string, d func(string) string) string { return "added partner " + t },
+	"partner.suspend":    func(t string, d func(string) string) string { return "suspended partner " + t },
+	"partner.reactivate": func(t string, d func(string) string) string { return "reactivated partner " + t },
+	"partner.live_approval": func(t string, d func(string) string) string {
+		if d("to") == "true" {
+			return "required approval of live tokens at " + t
+		}
+		return "stopped requiring approval of live tokens at " + t
+	},
+	"sandbox.reset":       func(t string, d func(string) string) string { return "reset the sandbox data of " + t },
+	"access_group.create": func(t string, d func(string) string) string { return "created access group " + q(t) },
+	"access_group.update": func(t string, d func(string) string) string { return "changed access group " + q(t) },
+	"access_group.delete": func(t string, d func(string) string) string { return "deleted access group " + q(t) },
+	"access_group.api_include": func(t string, d func(string) string) string {
+		return "included " + d("api") + " in access group " + q(t)
+	},
+	"access_group.api_remove": func(t string, d func(string) string) string {
+		return "took " + d("api") + " out of access group " + q(t)
+	},
+	"api.import": func(t string, d func(string) string) string { return "imported API " + t },
+	"api.revision": func(t string, d func(string) string) string {
+		return "added revision " + d("revision") + " of API " + t
+	},
+	"api.status":     func(t string, d func(string) string) string { return "made API " + t + " " + d("to") },
+	"api.upstream":   func(t string, d func(string) string) string { return "changed the live upstream of API " + t },
+	"api.body_limit": func(t string, d func(string) string) string { return "changed the request body limit of API " + t },
+	"api.delete":     func(t string, d func(string) string) string { return "deleted API " + t },
+	"staff.create": func(t string, d func(string) string) string {
+		return "added " + t + " to the provider's staff as " + role(d("role"))
+	},
+	"settings.token_max_days": func(t string, d func(string) string) string {
+		return "set the longest token lifetime to " + d("to") + " days"
+	},
+	"user.sign_in":                func(t string, d func(string) string) string { return "signed in" },
+	"user.sign_in_failed":         func(t string, d func(string) string) string { return "failed to sign in" },
+	"user.name_change":            func(t string, d func(string) string) string { return "changed their name to " + q(d("to")) },
+	"user.password_change":        func(t string, d func(string) string) string { return "changed their password" },
+	"user.password_reset_request": func(t string, d func(string) string) string { return "asked for a password reset link" },
+	"user.password_reset":         func(t string, d func(string) string) string { return "reset their password" },
+	"user.email_change_request":   func(t string, d func(string) string) string { return "asked to change their email to " + d("to") },
+	"user.email_change_cancel":    func(t string, d func(string) string) string { return "cancelled the change of their email" },
+	"user.email_change": func(t string, d func(string) string) string {
+		return "changed their email from " + d("from") + " to " + d("to")
+	},
+}
+
+// Sentence says an event in words, as the audit trail shows it: "Ada
+// Harbor revoked token “ci-deploy” of dev@harbor.test". actor is the
+// actor's name (or email); an event without actor is the portal's own.
+func Sentence(actor, action, target string, details json.RawMessage) string {
+	if actor == "" {
+		actor = "The portal"
+	}
+	var m map[string]any
+	_ = json.Unmarshal(details, &m)
+	d := func(k string) string {
+		v, ok := m[k]
+		if !ok || v == nil {
+			return ""
+		}
+		if s, ok := v.(string); ok {
+			return s
+		}
+		return strings.TrimSpace(fmt.Sprint(v))
+	}
+	if p := phrases[action]; p != nil {
+		return actor + " " + strings.TrimSpace(strings.ReplaceAll(p(target, d), "  ", " "))
+	}
+	if target != "" {
+		return actor + ": " + action + " " + q(target)
+	}
+	return actor + ": " + action
+}
+
+func q(s string) string { return "“" + s + "”" }
+
+func of(owner string) string {
+	if owner == "" {
+		return ""
+	}
+	return " of " + owner
+}
+
+func role(r string) string { return strings.ReplaceAll(r, "_", " ") }

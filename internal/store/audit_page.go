@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// AuditScope says whose events an audit page may show. The handler sets
+// it from the policy's answer for the signed-in user, never from the
+// request.
+type AuditScope struct {
+	// All shows every event, the provider's own included (platform
+	// admins). Otherwise PartnerID, when set, is one partner's trail, and
+	// Partners every partner's trail without the provider's own events
+	// (account managers).
+	All       bool
+	Partners  bool
+	PartnerID int64
+	// UserID, when set (with PartnerID), narrows the trail to what the
+	// user did and what was done to them or their tokens (developers).
+	UserID int64
+}
+
+// AuditQuery selects a page of audit events, newest first.
+type AuditQuery struct {
+	Scope AuditScope
+	// Actions keeps events whose action starts with one of these prefixes
+	// ("token." for every token event); empty keeps every action.
+	Actions []string
+	// ActorID keeps what one person did; 0 keeps everyone.
+	ActorID int64
+	// RequestID keeps the events of one request.
+	RequestID string
+	// Since and Until bound the time (Until excluded); zero is open.
+	Since, Until time.Time
+	// After is the key of the last row of the previous page (a TimeKey).
+	After *Key
+	Limit int
+}
+
+// AuditRow is an audit event with the actor's current name.
+type AuditRow struct {
+	AuditEvent
+	// ActorName is the actor's name now, empty when they were removed
+	// (Actor keeps the email they had).
+	ActorName string `db:"actor_name"`
+	// PartnerName is the name of the event's partner now, empty for the
+	// provider's own events.
+	PartnerName string `db:"partner_name"`
+}
+
+// Key is the row's place in the trail.
+func (r AuditRow) Key() Key { return TimeKey(r.At, r.ID) }
+
+// AuditEventsPage lists one page of the audit trail in the scope, newest
+// first, and whether older rows follow. Each scope reads an index in the
+// trail's order (migration 00022), so a page costs its own rows; a
+// developer's trail is the union of three such reads.
+func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, bool, error) {
+	limit := pageLimit(q.Limit)
+	afterAt, afterID := after(q.After)
+	var since, until *time.Time
+	if !q.Since.IsZero() {
+		since = &q.Since
+	}
+	if !q.Until.IsZero() {
+		until = &q.Until
+	}
+	// $1 limit+1, $2/$3 the keyset, $4 actions, $5 actor, $6 request id,
+	// $7/$8 the time range, $9 partner, $10 user. Every condition is
+	// constant per call, so the plan keeps only what applies.
+	const filters = `
+		  AND ($2::timestamptz IS NULL OR (e.at, e.id) < ($2::timestamptz, $3::bigint))
+		  AND (coalesce(cardinality($4::text[]), 0) = 0 OR e.action LIKE ANY (SELECT p || '%' FROM unnest($4::text[]) p))
+		  AND ($5::bigint = 0 OR e.actor_id = $5)
+		  AND ($6 = '' OR e.request_id = $6)
+		  AND ($7::timestamptz IS NULL OR e.at >= $7)
+		  AND ($8::timestamptz IS NULL OR e.at < $8)`
+	sc := q.Scope
+	var where string
+	// $9 and $10: the partner (0 for none) and "partners only" for the
+	// trail of a partner, of every partner or of everything; the partner
+	// and the user for a developer's own trail.
+	arg9, arg10 := any(sc.PartnerID), any(sc.Partners && !sc.All)
+	switch {
+	case sc.All || sc.Partners || (sc.PartnerID != 0 && sc.UserID == 0):
+		if sc.All {
+			arg9 = int64(0)
+		}
+		where = `WHERE ($9::bigint = 0 OR e.partner_id = $9) AND (NOT $10::boolean OR e.partner_id IS NOT NULL)` + filters
+	case sc.PartnerID != 0:
+		// What the user did, and what was done to them or their tokens:
+		// three index reads of at most a page each, merged.
+		arg10 = sc.UserID
+		where = `WHERE e.id IN (
+			(SELECT e.id FROM audit_events e WHERE e.actor_id = $10 AND e.partner_id = $9` + filters + `
+			 ORDER BY e.at DESC, e.id DESC LIMIT $1)
+			UNION ALL
+			(SELECT e.id FROM audit_events e
+			 WHERE e.target_type = 'token' AND e.target_id IN (SELECT id FROM tokens WHERE user_id = $10) AND e.partner_id = $9` + filters + `
+			 ORDER BY e.at DESC, e.id DESC LIMIT $1)
+			UNION ALL
+			(SELECT e.id FROM audit_events e WHERE e.target_type = 'user' AND e.target_id = $10` + filters + `
+			 ORDER BY e.at DESC, e.id DESC LIMIT $1))`
+	default:
+		return nil, false, fmt.Errorf("audit page: no scope")
+	}
+	var rs []AuditRow
+	err := s.q.SelectContext(ctx, &rs, `
+		SELECT e.id, e.at, e.actor_id, e.actor, e.partner_id, e.action, e.target_type, e.target_id, e.target,
+		       e.details, host(e.ip) AS ip, e.request_id, coalesce(u.name, '') AS actor_name,
+		       coalesce(p.name, '') AS partner_name
+		FROM audit_events e
+		LEFT JOIN users u ON u.id = e.actor_id
+		LEFT JOIN partners p ON p.id = e.partner_id
+		`+where+`
+		ORDER BY e.at DESC, e.id DESC
+		LIMIT $1`, limit+1, afterAt, afterID, pq.Array(q.Actions), q.ActorID, q.RequestID, since, until, arg9, arg10)
+	if err != nil {
+		return nil, false, fmt.Errorf("audit page: %w", err)
+	}
+	rs, more := cut(rs, limit)
+	return rs, more, nil
+}
