@@ -40,7 +40,7 @@ func teamMemberEmails(pg page) []string {
 
 func candidateIDs(pg page) []string {
 	var out []string
-	pg.doc.Find("[data-testid=add-team-member] [data-testid=candidate]").Each(func(_ int, s *goquery.Selection) {
+	pg.doc.Find("[data-testid=candidate]").Each(func(_ int, s *goquery.Selection) {
 		out = append(out, s.AttrOr("data-id", ""))
 	})
 	return out
