@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -66,7 +65,7 @@ func (h *Handler) groupGrants(c echo.Context, groupID int64, m *views.AccessGrou
 // successful grant comes back to the same matches).
 func granteeSearch(c echo.Context) (find, partner string, err error) {
 	if c.Request().Method == http.MethodPost {
-		return strings.TrimSpace(c.FormValue("find")), strings.TrimSpace(c.FormValue("partner")), nil
+		return boundedSearch(c.FormValue("find")), boundedSearch(c.FormValue("partner")), nil
 	}
 	if find, err = pickerSearch(c, "find"); err != nil {
 		return "", "", err

@@ -39,6 +39,17 @@ func pickerSearch(c echo.Context, name string) (string, error) {
 	return s, nil
 }
 
+// boundedSearch is a search carried along by a posted form, trimmed; one
+// longer than any search is dropped rather than refused, since the post
+// itself is what counts.
+func boundedSearch(s string) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > store.MaxSearch {
+		return ""
+	}
+	return s
+}
+
 // listHref links to path with the given query parameters, leaving out the
 // empty ones (pairs of name and value).
 func listHref(path string, pairs ...string) string {

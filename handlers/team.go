@@ -4,8 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -93,10 +91,7 @@ func (h *Handler) addTeamMember(c echo.Context) error {
 	}
 	// An empty or garbled choice is the domain's "choose a member".
 	userID, _ := strconv.ParseInt(c.FormValue("user_id"), 10, 64)
-	find := strings.TrimSpace(c.FormValue("find"))
-	if utf8.RuneCountInString(find) > store.MaxSearch {
-		find = ""
-	}
+	find := boundedSearch(c.FormValue("find"))
 	t, u, err := h.people.AddTeamMember(c.Request().Context(), partnerID, id, userID)
 	var in *people.InputError
 	switch {

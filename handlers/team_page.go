@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,7 +46,7 @@ func (h *Handler) renderTeam(c echo.Context, status int, teamID int64, rename *v
 	}
 	if c.Request().Method == http.MethodPost {
 		// A failed add keeps the search it was made from.
-		find = strings.TrimSpace(c.FormValue("find"))
+		find = boundedSearch(c.FormValue("find"))
 	}
 	ctx := c.Request().Context()
 	t, err := h.store.PartnerTeam(ctx, partnerID, teamID)
