@@ -131,7 +131,6 @@ type groupPageState struct {
 	includeAPI    string
 	includeError  string
 	includeScopes []string
-	grantee       string
 	grantError    string
 }
 
@@ -181,15 +180,17 @@ func (h *Handler) renderAccessGroup(c echo.Context, status int, id int64, st gro
 	if err != nil {
 		return err
 	}
-	grants, err := h.store.GroupGrants(ctx, g.ID)
+	open, err := h.store.OpenGrantCount(ctx, g.ID)
 	if err != nil {
 		return err
 	}
-	options, err := h.store.GranteeOptions(ctx)
-	if err != nil {
+	m := views.AccessGroupPage{Page: h.page(c, g.Name), Edit: groupForm(g)}
+	if err := h.groupGrants(c, g.ID, &m); err != nil {
 		return err
 	}
-	m := views.AccessGroupPage{Page: h.page(c, g.Name), Edit: groupForm(g), Grantee: st.grantee, GrantError: st.grantError}
+	if m.Picker, err = h.granteePicker(c, g, st.grantError); err != nil {
+		return err
+	}
 	if st.edit != nil {
 		m.Edit = *st.edit
 	}
@@ -215,18 +216,7 @@ func (h *Handler) renderAccessGroup(c echo.Context, status int, id int64, st gro
 	if st.includeError != "" && !slices.ContainsFunc(m.Include, func(r views.IncludeAPIRow) bool { return r.Slug == st.includeAPI }) {
 		m.IncludeError = st.includeError
 	}
-	open := 0
-	for _, r := range grants {
-		v := grantView(r)
-		if r.RevokedAt == nil {
-			open++
-			m.Grants = append(m.Grants, v)
-		} else {
-			m.Revoked = append(m.Revoked, v)
-		}
-	}
 	m.Group = groupRow(g, apis, open)
-	m.Partners = granteeChoices(options)
 	return h.render(c, status, views.AccessGroup(m))
 }
 

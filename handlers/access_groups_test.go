@@ -418,13 +418,21 @@ func TestGrantAndRevoke(t *testing.T) {
 	if pg.doc.Find("[data-testid=no-grants]").Length() != 1 {
 		t.Error("no empty state for grants")
 	}
+	if pg.doc.Find("[data-testid=grantee-prompt]").Length() != 1 || pg.doc.Find("[data-testid=grantee-result]").Length() != 0 {
+		t.Error("the grant picker lists grantees before any search")
+	}
 	var labels []string
-	pg.doc.Find("#grantee option").Each(func(_ int, s *goquery.Selection) {
-		if v := s.AttrOr("value", ""); v == teamValue(w.team) || v == userValue(w.crane) {
-			labels = append(labels, s.Text())
-		}
-	})
-	if diff := cmp.Diff([]string{"Crane Works — person Dan Crane (Developer)", "Harbor Logistics — team Integrations"}, labels); diff != "" {
+	for _, find := range []string{"dan crane", "integrations"} {
+		pg := am.get(groupPath(w.yardRead) + "?find=" + url.QueryEscape(find))
+		pg.doc.Find("[data-testid=grantee-result]").Each(func(_ int, s *goquery.Selection) {
+			labels = append(labels, s.AttrOr("data-value", "")+" "+strings.Join(strings.Fields(s.Text()), " "))
+		})
+	}
+	want := []string{
+		userValue(w.crane) + " Person Dan Crane dev@crane.test, Developer · Crane Works Grant",
+		teamValue(w.team) + " Team Integrations · Harbor Logistics Grant",
+	}
+	if diff := cmp.Diff(want, labels); diff != "" {
 		t.Errorf("grant choices (-want +got):\n%s", diff)
 	}
 
@@ -569,7 +577,7 @@ func TestGrantRefusals(t *testing.T) {
 	if res.status != http.StatusUnprocessableEntity || !strings.Contains(text(res, "[data-testid=grant-error]"), "Dev Harbor was removed from Harbor Logistics") {
 		t.Errorf("grant to a removed member = %d %q", res.status, text(res, "[data-testid=grant-error]"))
 	}
-	if res.doc.Find("#grantee option[value='"+userValue(w.dev)+"']").Length() != 0 {
+	if am.get(groupPath(w.fleet)+"?find=harbor").doc.Find("[data-testid=grantee-result][data-value='"+userValue(w.dev)+"']").Length() != 0 {
 		t.Error("a removed member is offered in the grant form")
 	}
 	if got := text(am.get(groupPath(w.yardRead)), "[data-testid=grant] [data-testid=grantee]"); !strings.Contains(got, "reaches nobody") {

@@ -43,29 +43,6 @@ func derefName(s *string) string {
 	return *s
 }
 
-// granteeChoices groups the grant form's choices by partner; the value
-// names the kind and id only: the partner is derived from it on grant.
-func granteeChoices(gs []store.Grantee) []views.GranteeChoices {
-	var out []views.GranteeChoices
-	for _, g := range gs {
-		if len(out) == 0 || out[len(out)-1].Partner != g.PartnerName {
-			out = append(out, views.GranteeChoices{Partner: g.PartnerName})
-		}
-		o := views.GranteeOption{}
-		if g.TeamID != nil {
-			o.Value, o.Label = "team:"+strconv.FormatInt(*g.TeamID, 10), g.PartnerName+" — team "+g.Name
-		} else {
-			o.Value, o.Label = "user:"+strconv.FormatInt(*g.UserID, 10), g.PartnerName+" — person "+g.Name
-			if g.Role != nil {
-				o.Label += " (" + RoleLabel(*g.Role) + ")"
-			}
-		}
-		cur := &out[len(out)-1]
-		cur.Options = append(cur.Options, o)
-	}
-	return out
-}
-
 // grantAccessGroup grants a group to a team or a person of a partner. The
 // form names the grantee only; an optional partner_id is checked against
 // the grantee's partner, never stored in its place.
@@ -88,13 +65,14 @@ func (h *Handler) grantAccessGroup(c echo.Context) error {
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("This access group")
 	case errors.As(err, &in):
-		return h.renderAccessGroup(c, http.StatusUnprocessableEntity, id, groupPageState{grantee: choice, grantError: in.Message})
+		return h.renderAccessGroup(c, http.StatusUnprocessableEntity, id, groupPageState{grantError: in.Message})
 	case err != nil:
 		return err
 	}
 	h.log.Info("access group granted", "group_id", gr.Group.ID, "grant_id", gr.ID, "partner_id", gr.Grantee.PartnerID,
 		"by", currentUser(c).ID, "request_id", requestID(c))
-	return h.redirectWithFlash(c, accessGroupURL(gr.Group.ID, ""), "success",
+	find, partner, _ := granteeSearch(c)
+	return h.redirectWithFlash(c, listHref(accessGroupURL(gr.Group.ID, ""), "find", find, "partner", partner), "success",
 		gr.Group.Name+" granted to "+catalog.GranteeLabel(gr.Grantee)+" of "+gr.Grantee.PartnerName+". It applies at once.")
 }
 

@@ -69,6 +69,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	t.POST("/:id/delete", h.deleteTeam)
 	t.POST("/:id/members", h.addTeamMember)
 	t.POST("/:id/members/:user/remove", h.removeTeamMember)
+	t.GET("/:id/candidates", h.teamCandidates)
 
 	// Staff pages.
 	p := e.Group("/partners", h.signedIn)
@@ -112,6 +113,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	ag.POST("/:id/grants/:grant/revoke", h.revokeGrant)
 	ag.GET("/:id/delete", h.confirmDeleteAccessGroup)
 	ag.POST("/:id/delete", h.deleteAccessGroup)
+	ag.GET("/:id/grantees", h.grantees)
 	// What a partner admin's partner was granted, and who reaches what.
 	e.GET("/access", h.partnerAccess, h.signedIn)
 	e.GET("/access/sandbox-reset", h.confirmSandboxReset, h.signedIn)

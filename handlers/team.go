@@ -40,14 +40,14 @@ func (h *Handler) confirmDeleteTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ms, err := h.store.TeamMembers(ctx, t.ID)
+	n, err := h.store.TeamMemberCount(ctx, t.ID)
 	if err != nil {
 		return err
 	}
 	return h.render(c, http.StatusOK, views.DeleteTeam(views.DeleteTeamPage{
 		Page:    h.page(c, "Delete "+t.Name),
 		Partner: currentPartner(c).Name,
-		Team:    views.TeamRow{ID: t.ID, Name: t.Name, MemberCount: len(ms)},
+		Team:    views.TeamRow{ID: t.ID, Name: t.Name, MemberCount: n},
 	}))
 }
 
@@ -91,6 +91,7 @@ func (h *Handler) addTeamMember(c echo.Context) error {
 	}
 	// An empty or garbled choice is the domain's "choose a member".
 	userID, _ := strconv.ParseInt(c.FormValue("user_id"), 10, 64)
+	find := boundedSearch(c.FormValue("find"))
 	t, u, err := h.people.AddTeamMember(c.Request().Context(), partnerID, id, userID)
 	var in *people.InputError
 	switch {
@@ -101,11 +102,11 @@ func (h *Handler) addTeamMember(c echo.Context) error {
 	case errors.As(err, &in):
 		return h.renderTeam(c, http.StatusUnprocessableEntity, id, nil, in.Message)
 	case errors.Is(err, people.ErrAlreadyInTeam):
-		return h.redirectWithFlash(c, teamURL(t.ID, ""), "info", u.Name+" is in "+t.Name+" already.")
+		return h.redirectWithFlash(c, teamAddedURL(t.ID, find), "info", u.Name+" is in "+t.Name+" already.")
 	case err != nil:
 		return err
 	}
-	return h.redirectWithFlash(c, teamURL(t.ID, ""), "success", u.Name+" added to "+t.Name+".")
+	return h.redirectWithFlash(c, teamAddedURL(t.ID, find), "success", u.Name+" added to "+t.Name+".")
 }
 
 // removeTeamMember takes a member out of a team; they stay a member of the

@@ -17,12 +17,20 @@ func (h *Handler) teams(c echo.Context) error {
 	return h.renderTeams(c, http.StatusOK, views.TeamForm{})
 }
 
+// teamsPageSize is how many teams the teams page shows at once.
+const teamsPageSize = 50
+
 func (h *Handler) renderTeams(c echo.Context, status int, form views.TeamForm) error {
 	partnerID := ownPartnerID(c)
 	if err := h.authorize(c, access.ViewTeams, partnerID); err != nil {
 		return err
 	}
-	ts, err := h.store.PartnerTeams(c.Request().Context(), partnerID)
+	q, err := listQuery(c, teamsPageSize, store.ParseTeamCursor,
+		"This link to a page of teams is broken. Open Teams from the menu to start from the first page.")
+	if err != nil {
+		return err
+	}
+	ts, more, err := h.store.PartnerTeamsPage(c.Request().Context(), partnerID, q)
 	if err != nil {
 		return err
 	}
@@ -31,6 +39,13 @@ func (h *Handler) renderTeams(c echo.Context, status int, form views.TeamForm) e
 		Partner:   currentPartner(c).Name,
 		CanManage: access.Can(actorOf(currentUser(c)), access.ManageTeams, partnerID) == access.Allow,
 		Create:    form,
+		Query:     q.Search,
+	}
+	if more {
+		m.NextHref = listHref("/teams", "q", q.Search, "after", store.TeamCursor(ts[len(ts)-1].Key()))
+	}
+	if q.After != nil {
+		m.FirstHref = listHref("/teams", "q", q.Search)
 	}
 	for _, t := range ts {
 		m.Teams = append(m.Teams, views.TeamRow{ID: t.ID, Name: t.Name, MemberCount: t.MemberCount, Members: t.Members})
@@ -55,62 +70,6 @@ func (h *Handler) createTeam(c echo.Context) error {
 		return err
 	}
 	return h.redirectWithFlash(c, teamURL(t.ID, ""), "success", "Team "+t.Name+" created. Add its members below.")
-}
-
-// team shows one team: its members, and the forms that change it.
-func (h *Handler) team(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ViewTeams, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	return h.renderTeam(c, http.StatusOK, id, nil, "")
-}
-
-// renderTeam renders the page of a team of the signed-in user's partner;
-// rename, when set, is the rename form as submitted, and addError the
-// add-member form's error.
-func (h *Handler) renderTeam(c echo.Context, status int, teamID int64, rename *views.TeamForm, addError string) error {
-	partnerID := ownPartnerID(c)
-	ctx := c.Request().Context()
-	t, err := h.store.PartnerTeam(ctx, partnerID, teamID)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This team")
-	}
-	if err != nil {
-		return err
-	}
-	ms, err := h.store.TeamMembers(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	cands, err := h.store.TeamCandidates(ctx, partnerID, t.ID)
-	if err != nil {
-		return err
-	}
-	m := views.TeamPage{
-		Page:      h.page(c, t.Name),
-		Partner:   currentPartner(c).Name,
-		Team:      views.TeamRow{ID: t.ID, Name: t.Name, MemberCount: len(ms)},
-		CanManage: access.Can(actorOf(currentUser(c)), access.ManageTeams, partnerID) == access.Allow,
-		Rename:    views.TeamForm{Name: t.Name},
-		AddError:  addError,
-	}
-	if rename != nil {
-		m.Rename = *rename
-	}
-	self := currentUser(c).ID
-	for _, r := range ms {
-		m.Members = append(m.Members, views.TeamMemberRow{ID: r.ID, Name: r.Name, Email: r.Email, RoleLabel: RoleLabel(r.Role),
-			Added: r.AddedAt.UTC().Format("2 Jan 2006"), IsSelf: r.ID == self})
-	}
-	for _, r := range cands {
-		m.Candidates = append(m.Candidates, views.TeamCandidate{ID: r.ID, Name: r.Name, Email: r.Email})
-	}
-	return h.render(c, status, views.Team(m))
 }
 
 // renameTeam renames a team of the signed-in admin's partner.

@@ -40,10 +40,8 @@ func teamMemberEmails(pg page) []string {
 
 func candidateIDs(pg page) []string {
 	var out []string
-	pg.doc.Find("[data-testid=add-team-member] select[name=user_id] option").Each(func(_ int, s *goquery.Selection) {
-		if v := s.AttrOr("value", ""); v != "" {
-			out = append(out, v)
-		}
+	pg.doc.Find("[data-testid=candidate]").Each(func(_ int, s *goquery.Selection) {
+		out = append(out, s.AttrOr("data-id", ""))
 	})
 	return out
 }

@@ -97,17 +97,11 @@ func (a *API) loadGroup(ctx context.Context, q *store.Store, id int64) (accessGr
 	if err != nil {
 		return accessGroup{}, err
 	}
-	grants, err := q.GroupGrants(ctx, g.ID)
+	n, err := q.OpenGrantCount(ctx, g.ID)
 	if err != nil {
 		return accessGroup{}, err
 	}
-	out := accessGroup{grantedGroup: groupOf(g, apis)}
-	for _, gr := range grants {
-		if gr.RevokedAt == nil {
-			out.OpenGrants++
-		}
-	}
-	return out, nil
+	return accessGroup{grantedGroup: groupOf(g, apis), OpenGrants: n}, nil
 }
 
 // listAccessGroups lists every access group by name, with its APIs and

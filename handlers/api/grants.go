@@ -2,8 +2,8 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -96,10 +96,22 @@ func (a *API) authorizeOn(c echo.Context, act access.Action, partnerID int64) (a
 	return actor, requireScope(c, act)
 }
 
-// listGroupGrants lists every grant of a group: the open ones first, by
-// partner, then the revoked ones, most recently revoked first.
+// listGroupGrants lists every grant of a group: the open ones first, most
+// recently granted first, then the revoked ones, most recently revoked
+// first, a page at a time from the database. The cursor holds the last
+// row's time and id and which of the two lists it is in; a page that ends
+// the open grants goes on with the first revoked ones.
 func (a *API) listGroupGrants(c echo.Context) error {
 	_, id, err := a.staffGroupID(c)
+	if err != nil {
+		return err
+	}
+	var revoked bool
+	q, err := pageQuery(c, func(raw string) (*store.Key, bool) {
+		k, r, ok := store.ParseGrantCursor(raw)
+		revoked = r
+		return k, ok
+	}, false)
 	if err != nil {
 		return err
 	}
@@ -107,17 +119,31 @@ func (a *API) listGroupGrants(c echo.Context) error {
 	if _, err := a.Store.AccessGroupByID(ctx, id); err != nil {
 		return groupError(err, groupNotFound)
 	}
-	rs, err := a.Store.GroupGrants(ctx, id)
+	gq := store.GrantPageQuery{Revoked: revoked, After: q.After, Limit: q.Limit}
+	rs, more, err := a.Store.GroupGrantsPage(ctx, id, gq)
 	if err != nil {
 		return err
 	}
-	page, err := paginate(c, rs, func(r store.GrantRow) int64 { return r.ID })
-	if err != nil {
-		return err
+	if !revoked && !more {
+		// The open grants end on this page: fill it with revoked ones
+		// (reading one at least, to know whether any follow).
+		gq = store.GrantPageQuery{Revoked: true, Limit: max(q.Limit-len(rs), 1)}
+		rest, restMore, err := a.Store.GroupGrantsPage(ctx, id, gq)
+		if err != nil {
+			return err
+		}
+		if n := q.Limit - len(rs); len(rest) > n {
+			rest, restMore = rest[:n], true
+		}
+		rs, more = append(rs, rest...), restMore
 	}
-	out := list[grant]{Items: make([]grant, 0, len(page.Items)), NextCursor: page.NextCursor}
-	for i := range page.Items {
-		out.Items = append(out.Items, grantOf(&page.Items[i]))
+	out := list[grant]{Items: make([]grant, 0, len(rs))}
+	for i := range rs {
+		out.Items = append(out.Items, grantOf(&rs[i]))
+	}
+	if more && len(rs) > 0 {
+		next := store.GrantCursor(rs[len(rs)-1])
+		out.NextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -201,16 +227,11 @@ func (a *API) createGrant(c echo.Context) error {
 	if err != nil {
 		return grantError(err, to)
 	}
-	rs, err := a.Store.GroupGrants(ctx, id)
+	r, err := a.Store.GroupGrant(ctx, id, gr.ID)
 	if err != nil {
-		return err
+		return fmt.Errorf("grant %d just made: %w", gr.ID, err)
 	}
-	for i := range rs {
-		if rs[i].ID == gr.ID {
-			return c.JSON(http.StatusCreated, grantOf(&rs[i]))
-		}
-	}
-	return errors.New("grant " + strconv.FormatInt(gr.ID, 10) + " vanished after it was made")
+	return c.JSON(http.StatusCreated, grantOf(r))
 }
 
 // revokeGrant takes a grant of the group back; the row stays for the

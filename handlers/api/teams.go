@@ -32,10 +32,12 @@ type teamMember struct {
 	AddedAt time.Time `json:"added_at"`
 }
 
-// teamDetail is a team with its members (schema TeamDetail).
+// teamDetail is a team with a page of its members (schema TeamDetail):
+// members_next_cursor, passed back as cursor, continues the list.
 type teamDetail struct {
 	team
-	Members []teamMember `json:"members"`
+	Members           []teamMember `json:"members"`
+	MembersNextCursor *string      `json:"members_next_cursor"`
 }
 
 func teamOf(t *store.Team, memberCount int) team {
@@ -45,35 +47,35 @@ func teamOf(t *store.Team, memberCount int) team {
 // findTeam returns a team of the partner with its member count; one of
 // another partner is not found.
 func (a *API) findTeam(ctx context.Context, partnerID, teamID int64) (team, error) {
-	ts, err := a.Store.PartnerTeams(ctx, partnerID)
+	t, err := a.Store.PartnerTeamSummary(ctx, partnerID, teamID)
 	if err != nil {
-		return team{}, err
+		return team{}, domainError(err, "This team")
 	}
-	for i := range ts {
-		if ts[i].ID == teamID {
-			return teamOf(&ts[i].Team, ts[i].MemberCount), nil
-		}
-	}
-	return team{}, notFound("This team")
+	return teamOf(&t.Team, t.MemberCount), nil
 }
 
-// listTeams lists the partner's teams, by name.
+// listTeams lists the partner's teams by name, a page at a time from the
+// database (the cursor holds the last row's name and id), searched by q.
 func (a *API) listTeams(c echo.Context) error {
 	_, partnerID, err := a.authorize(c, access.ViewTeams)
 	if err != nil {
 		return err
 	}
-	ts, err := a.Store.PartnerTeams(c.Request().Context(), partnerID)
+	q, err := pageQuery(c, store.ParseTeamCursor, true)
 	if err != nil {
 		return err
 	}
-	page, err := paginate(c, ts, func(t store.TeamSummary) int64 { return t.ID })
+	ts, more, err := a.Store.PartnerTeamsPage(c.Request().Context(), partnerID, q)
 	if err != nil {
 		return err
 	}
-	out := list[team]{Items: make([]team, 0, len(page.Items)), NextCursor: page.NextCursor}
-	for i := range page.Items {
-		out.Items = append(out.Items, teamOf(&page.Items[i].Team, page.Items[i].MemberCount))
+	out := list[team]{Items: make([]team, 0, len(ts))}
+	for i := range ts {
+		out.Items = append(out.Items, teamOf(&ts[i].Team, ts[i].MemberCount))
+	}
+	if more {
+		next := store.TeamCursor(ts[len(ts)-1].Key())
+		out.NextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -101,7 +103,8 @@ func (a *API) createTeam(c echo.Context) error {
 	return c.JSON(http.StatusCreated, teamOf(t, 0))
 }
 
-// getTeam shows a team with its members.
+// getTeam shows a team with one page of its members, by name: limit,
+// cursor and q page and search the members as they do a list.
 func (a *API) getTeam(c echo.Context) error {
 	_, partnerID, err := a.authorize(c, access.ViewTeams)
 	if err != nil {
@@ -111,18 +114,26 @@ func (a *API) getTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	t, err := a.Store.PartnerTeam(ctx, partnerID, id)
-	if err != nil {
-		return domainError(err, "This team")
-	}
-	ms, err := a.Store.TeamMembers(ctx, t.ID)
+	q, err := pageQuery(c, store.ParseTeamMemberCursor, true)
 	if err != nil {
 		return err
 	}
-	out := teamDetail{team: teamOf(t, len(ms)), Members: make([]teamMember, 0, len(ms))}
+	ctx := c.Request().Context()
+	t, err := a.findTeam(ctx, partnerID, id)
+	if err != nil {
+		return err
+	}
+	ms, more, err := a.Store.TeamMembersPage(ctx, t.ID, q)
+	if err != nil {
+		return err
+	}
+	out := teamDetail{team: t, Members: make([]teamMember, 0, len(ms))}
 	for _, m := range ms {
 		out.Members = append(out.Members, teamMember{ID: m.ID, Email: m.Email, Name: m.Name, Role: m.Role, AddedAt: utc(m.AddedAt)})
+	}
+	if more {
+		next := store.TeamMemberCursor(ms[len(ms)-1].Key())
+		out.MembersNextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)
 }

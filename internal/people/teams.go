@@ -110,11 +110,9 @@ func (s *Service) DeleteTeam(ctx context.Context, partnerID, teamID int64) (*sto
 		if t, err = tx.LockPartnerTeam(ctx, partnerID, teamID); err != nil {
 			return err
 		}
-		ms, err := tx.TeamMembers(ctx, t.ID)
-		if err != nil {
+		if n, err = tx.TeamMemberCount(ctx, t.ID); err != nil {
 			return err
 		}
-		n = len(ms)
 		if err := tx.DeleteTeam(ctx, t.ID); err != nil {
 			return err
 		}

@@ -210,19 +210,6 @@ const grantRowSelect = `
 	LEFT JOIN users gb ON gb.id = gr.granted_by
 	LEFT JOIN users rb ON rb.id = gr.revoked_by`
 
-// GroupGrants lists every grant of a group: the open ones first, by
-// partner, then the revoked ones, most recently revoked first.
-func (s *Store) GroupGrants(ctx context.Context, groupID int64) ([]GrantRow, error) {
-	var rs []GrantRow
-	err := s.q.SelectContext(ctx, &rs, grantRowSelect+`
-		WHERE gr.access_group_id = $1
-		ORDER BY gr.revoked_at IS NOT NULL, gr.revoked_at DESC, lower(p.name), lower(coalesce(t.name, u.name)), gr.id`, groupID)
-	if err != nil {
-		return nil, fmt.Errorf("grants of access group %d: %w", groupID, err)
-	}
-	return rs, nil
-}
-
 // PartnerGrants lists the open grants to a partner's teams and people, by
 // group, then grantee.
 func (s *Store) PartnerGrants(ctx context.Context, partnerID int64) ([]GrantRow, error) {
@@ -322,28 +309,6 @@ func (s *Store) LockGranteeUser(ctx context.Context, userID int64) (*Grantee, er
 		return nil, fmt.Errorf("user %d: %w", userID, notFound(err))
 	}
 	return &g, nil
-}
-
-// GranteeOptions lists whom a group can be granted to: every team and
-// every active member of every active partner, by partner, teams first.
-func (s *Store) GranteeOptions(ctx context.Context) ([]Grantee, error) {
-	var gs []Grantee
-	err := s.q.SelectContext(ctx, &gs, `
-		SELECT partner_id, partner_name, partner_status, team_id, user_id, name, email, role, user_status FROM (
-			SELECT p.id AS partner_id, p.name AS partner_name, p.status AS partner_status,
-			       t.id AS team_id, NULL::bigint AS user_id, t.name, NULL AS email, NULL AS role, NULL AS user_status, 0 AS kind
-			FROM teams t JOIN partners p ON p.id = t.partner_id
-			WHERE p.status = 'active'
-			UNION ALL
-			SELECT p.id, p.name, p.status, NULL, u.id, u.name, u.email, u.role, u.status, 1
-			FROM users u JOIN partners p ON p.id = u.partner_id
-			WHERE p.status = 'active' AND u.status = 'active'
-		) x
-		ORDER BY lower(partner_name), partner_id, kind, lower(name), coalesce(team_id, user_id)`)
-	if err != nil {
-		return nil, fmt.Errorf("grantee options: %w", err)
-	}
-	return gs, nil
 }
 
 // MemberEffectiveGrant is an EffectiveGrant of one member of a partner.

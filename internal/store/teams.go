@@ -22,12 +22,15 @@ type Team struct {
 	UpdatedAt time.Time `db:"updated_at"`
 }
 
-// TeamSummary is a team as the teams page lists it: with the names of its
-// active members.
+// TeamSummary is a team as the teams page lists it: with its number of
+// active members and the first TeamSummaryNames of their names.
 type TeamSummary struct {
 	Team
 	MemberCount int            `db:"member_count"`
 	Members     pq.StringArray `db:"members"`
+	// SortName is lower(name) as the database computed it: the name part
+	// of the team's Key.
+	SortName string `db:"sort_name"`
 }
 
 // TeamMember is an active member of a team.
@@ -37,6 +40,9 @@ type TeamMember struct {
 	Name    string    `db:"name"`
 	Role    string    `db:"role"`
 	AddedAt time.Time `db:"added_at"`
+	// SortName is lower(name) as the database computed it: the name part
+	// of the member's Key.
+	SortName string `db:"sort_name"`
 }
 
 const teamColumns = `t.id, t.partner_id, t.name, t.created_at, t.updated_at`
@@ -48,25 +54,6 @@ func teamNameTaken(err error) error {
 		return ErrTeamNameTaken
 	}
 	return err
-}
-
-// PartnerTeams lists a partner's teams with their active members' names,
-// in one query.
-func (s *Store) PartnerTeams(ctx context.Context, partnerID int64) ([]TeamSummary, error) {
-	var ts []TeamSummary
-	err := s.q.SelectContext(ctx, &ts, `
-		SELECT `+teamColumns+`, count(u.id) AS member_count,
-		       coalesce(array_agg(u.name ORDER BY lower(u.name), u.id) FILTER (WHERE u.id IS NOT NULL), '{}') AS members
-		FROM teams t
-		LEFT JOIN team_memberships tm ON tm.team_id = t.id
-		LEFT JOIN users u ON u.id = tm.user_id AND u.partner_id = t.partner_id AND u.status = 'active'
-		WHERE t.partner_id = $1
-		GROUP BY t.id
-		ORDER BY lower(t.name), t.id`, partnerID)
-	if err != nil {
-		return nil, fmt.Errorf("teams of partner %d: %w", partnerID, err)
-	}
-	return ts, nil
 }
 
 // PartnerTeam returns a team of the given partner: a team of another
@@ -144,38 +131,6 @@ func (s *Store) DeleteTeam(ctx context.Context, teamID int64) error {
 		return fmt.Errorf("delete team %d: %w", teamID, ErrNotFound)
 	}
 	return nil
-}
-
-// TeamMembers lists a team's active members.
-func (s *Store) TeamMembers(ctx context.Context, teamID int64) ([]TeamMember, error) {
-	var ms []TeamMember
-	err := s.q.SelectContext(ctx, &ms, `
-		SELECT u.id, u.email, u.name, u.role, tm.created_at AS added_at
-		FROM team_memberships tm
-		JOIN teams t ON t.id = tm.team_id
-		JOIN users u ON u.id = tm.user_id AND u.partner_id = t.partner_id AND u.status = 'active'
-		WHERE tm.team_id = $1
-		ORDER BY lower(u.name), u.id`, teamID)
-	if err != nil {
-		return nil, fmt.Errorf("members of team %d: %w", teamID, err)
-	}
-	return ms, nil
-}
-
-// TeamCandidates lists the active members of the team's partner who are
-// not in the team yet: whom the team page offers to add.
-func (s *Store) TeamCandidates(ctx context.Context, partnerID, teamID int64) ([]Member, error) {
-	var ms []Member
-	err := s.q.SelectContext(ctx, &ms, `
-		SELECT u.id, u.email, u.name, u.role, u.status, u.last_sign_in_at, u.created_at, '{}'::text[] AS teams
-		FROM users u
-		WHERE u.partner_id = $1 AND u.status = 'active'
-		  AND NOT EXISTS (SELECT 1 FROM team_memberships tm WHERE tm.team_id = $2 AND tm.user_id = u.id)
-		ORDER BY lower(u.name), u.id`, partnerID, teamID)
-	if err != nil {
-		return nil, fmt.Errorf("candidates for team %d of partner %d: %w", teamID, partnerID, err)
-	}
-	return ms, nil
 }
 
 // AddTeamMember puts a user in a team; added is false when they were in it
