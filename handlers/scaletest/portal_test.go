@@ -35,10 +35,10 @@ var roles = []struct{ name, email string }{
 }
 
 const (
-	dev   = 1 << iota // developer
-	padm              // partner admin
-	am                // account manager
-	admin             // platform admin
+	dev     = 1 << iota // developer
+	padm                // partner admin
+	am                  // account manager
+	admin               // platform admin
 	staff   = am | admin
 	partner = dev | padm
 	all     = partner | staff
