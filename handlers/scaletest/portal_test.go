@@ -113,7 +113,7 @@ func newPortal(tb testing.TB, db *sqlx.DB, counter *pgtest.Counter, r *dataset.R
 	p := &portal{srv: srv, result: r, counter: counter, clients: map[string]*http.Client{}}
 	for _, role := range roles {
 		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar, Timeout: 5 * time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		c := &http.Client{Jar: jar, Timeout: 2 * time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		resp, err := c.PostForm(srv.URL+"/sign-in", url.Values{"email": {role.email}, "password": {demo.Password}})
 		if err != nil {
 			tb.Fatal(err)

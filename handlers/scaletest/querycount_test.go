@@ -18,11 +18,6 @@ const (
 	manyRows = 250
 )
 
-// knownGrowth are the requests whose query count grows with the rows on
-// main today, each with the reason; they are logged, not failed, until the
-// list's conversion lands (then delete the entry: the test says so).
-var knownGrowth = map[string]string{}
-
 // TestQueryCounts counts the SQL statements of each list page and API list
 // for every role that sees it, on a data set with few rows per list and on
 // one with many, and fails if a request runs more statements on more rows
@@ -70,14 +65,8 @@ func TestQueryCounts(t *testing.T) {
 		}
 		few, many := counts[fewRows][key], counts[manyRows][key]
 		t.Logf("%-40s %-16s %3d statements (%d rows), %3d (%d rows)", c.page.name, c.role, few, fewRows, many, manyRows)
-		reason, known := knownGrowth[c.page.name]
-		switch {
-		case many > few && known:
-			t.Logf("GET %s as %s: still %d statements with %d rows per list against %d with %d (known: %s)", c.page.name, c.role, many, manyRows, few, fewRows, reason)
-		case many > few:
+		if many > few {
 			t.Errorf("GET %s as %s runs %d SQL statements with %d rows per list but %d with %d: the count grows with the rows", c.page.name, c.role, many, manyRows, few, fewRows)
-		case known:
-			t.Logf("GET %s as %s no longer grows (%d and %d statements): delete it from knownGrowth", c.page.name, c.role, few, many)
 		}
 	}
 }
