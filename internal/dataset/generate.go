@@ -46,7 +46,9 @@ type gen struct {
 // per step (rows and seconds) to progress. It seeds the demo data first
 // (idempotent) and refuses with ErrExists when the generated data is there
 // already: generation is not repeatable into the same database, and
-// refusing is clearer than doubling some tables and not others.
+// refusing is clearer than doubling some tables and not others. Each step
+// commits on its own, so a run that fails halfway leaves part of the data
+// set (and a refusal next time): generate into a fresh database again.
 func Generate(ctx context.Context, db *sqlx.DB, spec Spec, progress io.Writer) (*Result, error) {
 	if err := spec.Check(); err != nil {
 		return nil, err
