@@ -15,6 +15,7 @@ import (
 
 	"github.com/portico/portico/internal/dataset"
 	"github.com/portico/portico/internal/pgtest"
+	"github.com/portico/portico/internal/store"
 )
 
 // The benchmark's settings, from the environment so that `make bench` and
@@ -22,7 +23,8 @@ import (
 //
 //	PORTICO_BENCH_SCALE         data set size: a factor of issue 12's (default 0.02), or "full"
 //	PORTICO_BENCH_DATABASE_URL  measure a database filled by `portico dev generate` instead
-//	                            of generating one (the scale is then the database's)
+//	                            of generating one (the scale is then the database's; pending
+//	                            migrations are applied first)
 //	PORTICO_BENCH_RUNS          requests per page for p50/p95, at least (default 20)
 //	PORTICO_BENCH_TABLE         write the markdown table (page | role | p50 | p95 | bytes | queries) here
 const defaultBenchScale = 0.02
@@ -83,6 +85,15 @@ func benchPortal(b *testing.B) (*portal, string) {
 	ctx := context.Background()
 	if url := os.Getenv("PORTICO_BENCH_DATABASE_URL"); url != "" {
 		db, counter := pgtest.CountingDB(b, url)
+		// The code measured may bring indexes the database was generated
+		// without: apply them, as `portico serve` would at start-up.
+		ran, err := store.Migrate(ctx, db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, m := range ran {
+			b.Logf("applied %s (%s)", m.Name, m.Duration)
+		}
 		res, err := dataset.Lookup(ctx, db)
 		if err != nil {
 			b.Fatal(err)
