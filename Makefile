@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test build deps fmt generate bench
+.PHONY: run test build deps fmt generate bench bench-pages
 
 ## run: serve the seeded demo on http://127.0.0.1:8080 (local PostgreSQL unless DATABASE_URL is set)
 run: deps build
@@ -32,3 +32,9 @@ fmt:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	./scripts/bench.sh
+
+## bench-pages: every list page and /api/v1 list per role on the generated data set, as a markdown
+## table in bench-pages.md (PORTICO_BENCH_SCALE=full: issue 12's size; PORTICO_BENCH_DATABASE_URL:
+## a database filled by `portico dev generate`; PORTICO_BENCH_TABLE: another file)
+bench-pages:
+	PORTICO_BENCH_TABLE=$${PORTICO_BENCH_TABLE:-$(CURDIR)/bench-pages.md} $(GO) test -run '^$$' -bench '^BenchmarkPages$$' -benchtime 1x -timeout 60m ./handlers/scaletest

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/portico/portico/internal/config"
 	"github.com/portico/portico/internal/pgcluster"
 )
 
@@ -19,32 +20,11 @@ func cmdDev(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if cfg.DatabaseURL == "" {
-		cluster, err := pgcluster.New(filepath.Join(cfg.DataDir, "postgres"))
+		stop, err := localDatabase(ctx, e, cfg)
 		if err != nil {
 			return err
 		}
-		fresh := !cluster.Initialized()
-		if fresh {
-			fmt.Fprintf(e.stdout, "creating a local PostgreSQL cluster in %s\n", cluster.Dir)
-		}
-		if err := cluster.Init(ctx); err != nil {
-			return err
-		}
-		if err := cluster.Start(ctx); err != nil {
-			return err
-		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := cluster.Stop(sctx); err != nil {
-				e.log.Error("stop local PostgreSQL", "err", err)
-			}
-		}()
-		if err := ensureDatabase(ctx, cluster, devDatabase); err != nil {
-			return err
-		}
-		cfg.DatabaseURL = cluster.URL(devDatabase)
-		fmt.Fprintf(e.stdout, "local PostgreSQL running (socket in %s)\n", cluster.SocketDir)
+		defer stop()
 	}
 	db, err := openDB(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -59,6 +39,39 @@ func cmdDev(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "\nPortico is serving on %s (Ctrl-C to stop)\n\n", cfg.BaseURL)
 	return serve(ctx, e, cfg, db, true)
+}
+
+// localDatabase starts (or reuses) the project-local PostgreSQL cluster in
+// PORTICO_DATA/postgres, creates the dev database on it and points
+// cfg.DatabaseURL there; stop stops the cluster.
+func localDatabase(ctx context.Context, e env, cfg *config.Config) (stop func(), err error) {
+	cluster, err := pgcluster.New(filepath.Join(cfg.DataDir, "postgres"))
+	if err != nil {
+		return nil, err
+	}
+	if !cluster.Initialized() {
+		fmt.Fprintf(e.stdout, "creating a local PostgreSQL cluster in %s\n", cluster.Dir)
+	}
+	if err := cluster.Init(ctx); err != nil {
+		return nil, err
+	}
+	if err := cluster.Start(ctx); err != nil {
+		return nil, err
+	}
+	stop = func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := cluster.Stop(sctx); err != nil {
+			e.log.Error("stop local PostgreSQL", "err", err)
+		}
+	}
+	if err := ensureDatabase(ctx, cluster, devDatabase); err != nil {
+		stop()
+		return nil, err
+	}
+	cfg.DatabaseURL = cluster.URL(devDatabase)
+	fmt.Fprintf(e.stdout, "local PostgreSQL running (socket in %s)\n", cluster.SocketDir)
+	return stop, nil
 }
 
 // ensureDatabase creates the named database on the cluster if it is missing.

@@ -61,6 +61,7 @@ Commands:
   seed           create the demo data (idempotent) and print how to sign in
   admin create   create a provider staff account (platform admin or account manager)
   dev            run the demo: a local PostgreSQL when DATABASE_URL is unset, migrate, seed, serve
+  dev generate   fill the database with a provider's load (200 partners ... 10 M calls) to measure pages
   version        print the version
 
 Settings come from the environment; flags override them:
@@ -108,6 +109,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return cmdAdminCreate(ctx, e, args[2:])
 	case "dev":
+		if len(args) > 1 && args[1] == "generate" {
+			return cmdGenerate(ctx, e, args[2:])
+		}
 		return cmdDev(ctx, e, args[1:])
 	default:
 		fmt.Fprint(stderr, usage)

@@ -69,7 +69,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"serve", "--help"}, {"migrate", "-h"}, {"seed", "--help"}, {"admin", "create", "--help"}, {"dev", "--help"}} {
+	for _, args := range [][]string{{"serve", "--help"}, {"migrate", "-h"}, {"seed", "--help"}, {"admin", "create", "--help"}, {"dev", "--help"}, {"dev", "generate", "--help"}} {
 		_, stderr, err := runCmd(context.Background(), t, map[string]string{}, "", args...)
 		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "Usage: portico") {
 			t.Errorf("%v: err = %v, stderr %q; want help", args, err, stderr)
@@ -234,4 +234,30 @@ func waitReady(t *testing.T, base string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s/readyz not 200 within 20s", base)
+}
+
+// TestDevGenerate fills a database with a small data set, then refuses to
+// fill it twice.
+func TestDevGenerate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	envv := map[string]string{"DATABASE_URL": pgtest.EmptyURL(t)}
+	out, _, err := runCmd(ctx, t, envv, "", "dev", "generate", "-scale", "0.005", "-calls", "500", "-days", "2")
+	if err != nil {
+		t.Fatalf("dev generate: %v\n%s", err, out)
+	}
+	for _, want := range []string{"applied 00001_initial.sql", "generating 2 partners", "calls 2/2", "data set ready", "dev@big.test"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dev generate output lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, err = runCmd(ctx, t, envv, "", "dev", "generate", "-scale", "0.005")
+	var u usageError
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), "already in this database") {
+		t.Errorf("second dev generate = %v, want a usage error saying the data is there\n%s", err, out)
+	}
+	_, _, err = runCmd(ctx, t, envv, "", "dev", "generate", "-scale", "0")
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), "--scale") {
+		t.Errorf("dev generate -scale 0 = %v, want a usage error naming --scale", err)
+	}
 }
