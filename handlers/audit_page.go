@@ -77,32 +77,52 @@ func (h *Handler) auditTrail(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
+	cq, err := callQuery(c, &m, q)
+	if err != nil {
+		return err
+	}
+	// A request id finds both what the request did in the portal and the
+	// call it was at the gateway: a few rows, shown together.
+	if m.RequestID != "" || m.Source == "calls" {
+		if err := h.auditCalls(c, &m, cq); err != nil {
+			return err
+		}
+	}
+	if m.RequestID != "" || m.Source == "" {
+		if err := h.auditEvents(c, &m, q); err != nil {
+			return err
+		}
+	}
+	return h.render(c, http.StatusOK, views.Audit(m))
+}
+
+// auditEvents fills m with a page of portal events.
+func (h *Handler) auditEvents(c echo.Context, m *views.AuditPage, q store.AuditQuery) error {
 	if m.Actor != "" {
-		id, err := h.auditActor(c, m.Actor, scope)
+		id, err := h.auditActor(c, m.Actor, q.Scope)
 		if err != nil {
 			return err
 		}
 		if id == 0 {
 			m.ActorUnknown = true
-			return h.render(c, http.StatusOK, views.Audit(m))
+			return nil
 		}
 		q.ActorID = id
 	}
-	rows, more, err := h.store.AuditEventsPage(ctx, q)
+	rows, more, err := h.store.AuditEventsPage(c.Request().Context(), q)
 	if err != nil {
 		return err
 	}
 	for _, r := range rows {
-		m.Events = append(m.Events, auditRow(r, a.Staff()))
+		m.Events = append(m.Events, auditRow(r, m.Staff))
 	}
-	if more {
-		m.NextHref = auditHref(&m, rows[len(rows)-1].Key().Cursor(auditList))
+	if more && m.RequestID == "" {
+		m.NextHref = auditHref(m, rows[len(rows)-1].Key().Cursor(auditList))
 	}
 	if q.After != nil {
-		m.FirstHref = auditHref(&m, "")
+		m.FirstHref = auditHref(m, "")
 	}
-	return h.render(c, http.StatusOK, views.Audit(m))
+	return nil
 }
 
 // auditList names the audit trail in its cursors.
@@ -153,6 +173,10 @@ func auditQuery(c echo.Context, m *views.AuditPage, scope store.AuditScope) (sto
 	}
 	if raw := c.QueryParam("after"); raw != "" {
 		key, ok := store.ParseCursor(auditList, raw, true)
+		if c.QueryParam("source") == "calls" {
+			// The calls' cursor; read by callQuery.
+			key, ok = nil, true
+		}
 		if !ok {
 			return q, BadRequest("This link to a page of the audit trail is broken. Open Audit from the menu to start from the newest events.")
 		}
@@ -203,7 +227,8 @@ func auditRow(r store.AuditRow, staff bool) views.AuditEvent {
 // auditHref links to a page of the audit trail with the page's filters.
 func auditHref(m *views.AuditPage, after string) string {
 	v := url.Values{}
-	for k, val := range map[string]string{"range": m.Range, "kind": m.Kind, "actor": m.Actor, "request_id": m.RequestID, "after": after} {
+	for k, val := range map[string]string{"source": m.Source, "range": m.Range, "kind": m.Kind, "actor": m.Actor,
+		"status": m.Status, "api": m.API, "request_id": m.RequestID, "after": after} {
 		if val != "" {
 			v.Set(k, val)
 		}

@@ -1,0 +1,169 @@
+package handlers_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/google/go-cmp/cmp"
+)
+
+// callPaths lists the "METHOD path status" of an audit page's calls.
+func callPaths(pg page) []string {
+	var out []string
+	pg.doc.Find("[data-testid=audit-call]").Each(func(_ int, s *goquery.Selection) {
+		out = append(out, strings.Join(strings.Fields(s.Find("code").First().Text()), " ")+" "+s.AttrOr("data-status", ""))
+	})
+	return out
+}
+
+// addCalls records calls as the gateway does: one by Harbor's developer's
+// token, one by Harbor's admin's, one by Crane's developer's, and one
+// without a credential, a minute apart, oldest first.
+func addCalls(t *testing.T, p *portal) {
+	t.Helper()
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
+		SELECT id, partner_id, split_part(email, '@', 1) || '-key', 'sandbox', decode(md5(email), 'hex'), 'ptc_s…' || left(email, 2), '{fleet/fleet:read}', now() + interval '30 days'
+		FROM users WHERE email IN ('dev@harbor.test', 'admin@harbor.test', 'dev@crane.test');
+		INSERT INTO api_calls (at, partner_id, token_id, api, operation, environment, method, path, status, latency_us, client_ip, user_agent, request_id, bytes_in, bytes_out)
+		SELECT now() - v.ago * interval '1 minute', t.partner_id, t.id, 'fleet', 'listSpreaders', 'sandbox', 'GET', v.path, v.status, 1234, '203.0.113.9', 'test', v.rid, 0, 10
+		FROM (VALUES (4, 'dev@harbor.test', '/sandbox/fleet/v1/spreaders', 200, 'rid-harbor-dev'),
+		             (3, 'admin@harbor.test', '/sandbox/fleet/v1/cranes', 404, 'rid-harbor-admin'),
+		             (2, 'dev@crane.test', '/sandbox/fleet/v1/yards', 500, 'rid-crane-dev'),
+		             (1, NULL, '/sandbox/fleet/v1/nobody', 401, 'rid-nobody')) v(ago, email, path, status, rid)
+		LEFT JOIN users u ON u.email = v.email
+		LEFT JOIN tokens t ON t.user_id = u.id AND t.name = split_part(u.email, '@', 1) || '-key'`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAuditCallsScopes: the calls of the trail, by role: a developer sees
+// the calls of their own tokens, a partner admin their partner's, an
+// account manager every partner's, the platform admin also calls that
+// carried no valid credential. A request id finds its call and its
+// portal actions; the status filter narrows; bad filters are a 400.
+func TestAuditCallsScopes(t *testing.T) {
+	t.Parallel()
+	p := auditWorld(t)
+	addCalls(t, p)
+	devCall := "GET /sandbox/fleet/v1/spreaders 200"
+	adminCall := "GET /sandbox/fleet/v1/cranes 404"
+	craneCall := "GET /sandbox/fleet/v1/yards 500"
+	nobody := "GET /sandbox/fleet/v1/nobody 401"
+	for _, tc := range []struct {
+		who  string
+		want []string
+	}{
+		{"admin@portico.test", []string{nobody, craneCall, adminCall, devCall}},
+		{"am@portico.test", []string{craneCall, adminCall, devCall}},
+		{"admin@harbor.test", []string{adminCall, devCall}},
+		{"dev@harbor.test", []string{devCall}},
+		{"dev@crane.test", []string{craneCall}},
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			b := signedInAs(t, p, tc.who)
+			pg := b.get("/audit?source=calls")
+			if pg.status != http.StatusOK {
+				t.Fatalf("GET /audit?source=calls = %d", pg.status)
+			}
+			if diff := cmp.Diff(tc.want, callPaths(pg)); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			// Another partner's request id finds nothing, said so.
+			other := "rid-crane-dev"
+			if strings.HasSuffix(tc.who, "@crane.test") {
+				other = "rid-harbor-dev"
+			}
+			if tc.who == "admin@portico.test" || tc.who == "am@portico.test" {
+				return
+			}
+			pg = b.get("/audit?request_id=" + other)
+			if n := len(callPaths(pg)); n != 0 || pg.doc.Find("[data-testid=calls-empty]").Length() != 1 {
+				t.Errorf("%s finds %d calls of another partner's request id", tc.who, n)
+			}
+		})
+	}
+
+	admin := signedInAs(t, p, "admin@harbor.test")
+	pg := admin.get("/audit?request_id=rid-harbor-dev")
+	if diff := cmp.Diff([]string{devCall}, callPaths(pg)); diff != "" {
+		t.Errorf("request id search (-want +got):\n%s", diff)
+	}
+	if got := text(pg, "[data-testid=call-token]"); !strings.HasPrefix(got, "dev-key (") {
+		t.Errorf("call token = %q, want its name and hint", got)
+	}
+	if got := text(pg, "[data-testid=call-member]"); got != "Dev Harbor" {
+		t.Errorf("call member = %q", got)
+	}
+	// The same request's portal action shows beside it.
+	pg = admin.get("/audit?request_id=req-revoke")
+	if got := auditSentences(pg); len(got) != 1 || pg.doc.Find("[data-testid=calls-empty]").Length() != 1 {
+		t.Errorf("request id of a portal action: %d actions %q, calls-empty %d", len(got), got, pg.doc.Find("[data-testid=calls-empty]").Length())
+	}
+	if diff := cmp.Diff([]string{adminCall}, callPaths(admin.get("/audit?source=calls&status=4xx"))); diff != "" {
+		t.Errorf("4xx calls (-want +got):\n%s", diff)
+	}
+	if got := callPaths(admin.get("/audit?source=calls&api=telemetry")); len(got) != 0 {
+		t.Errorf("telemetry calls = %q, want none", got)
+	}
+	for _, q := range []string{"source=everything", "source=calls&status=3xx", "source=calls&after=bad", "source=calls&api=" + strings.Repeat("a", 101)} {
+		if pg := admin.get("/audit?" + q); pg.status != http.StatusBadRequest {
+			t.Errorf("/audit?%s = %d, want 400", q, pg.status)
+		}
+	}
+}
+
+// TestAuditCallsPages: 120 calls show 50 at a time, each once, with a
+// call recorded between two loads.
+func TestAuditCallsPages(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	addCalls(t, p)
+	db := p.store.DB()
+	if _, err := db.Exec(`
+		INSERT INTO api_calls (at, partner_id, token_id, api, operation, environment, method, path, status, latency_us, user_agent, request_id, bytes_in, bytes_out)
+		SELECT now() - interval '1 hour' - (i / 2) * interval '1 second', t.partner_id, t.id, 'fleet', '', 'sandbox', 'GET', '/p/' || i, 200, 10, 't', 'bulk-' || lpad(i::text, 3, '0'), 0, 0
+		FROM tokens t, generate_series(1, 118) i WHERE t.name = 'dev-key'`); err != nil {
+		t.Fatal(err)
+	}
+	admin := signedInAs(t, p, "admin@harbor.test")
+	seen := map[string]int{}
+	var sizes []int
+	path := "/audit?source=calls"
+	for i := range 5 {
+		pg := admin.get(path)
+		if pg.status != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, pg.status)
+		}
+		got := callPaths(pg)
+		sizes = append(sizes, len(got))
+		for _, c := range got {
+			seen[c]++
+		}
+		if i == 0 {
+			if _, err := db.Exec(`INSERT INTO api_calls (at, partner_id, token_id, api, operation, environment, method, path, status, latency_us, user_agent, request_id, bytes_in, bytes_out)
+				SELECT now(), partner_id, id, 'fleet', '', 'sandbox', 'GET', '/late', 200, 10, 't', 'late-one', 0, 0 FROM tokens WHERE name = 'dev-key'`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		next, ok := pg.doc.Find("[data-testid=next-page]").Attr("href")
+		if !ok {
+			break
+		}
+		path = next
+	}
+	// Two of addCalls' are Harbor's, with the 118: 120. Pairs share a second: the request id orders them.
+	if diff := cmp.Diff([]int{50, 50, 20}, sizes); diff != "" {
+		t.Errorf("calls per page (-want +got):\n%s", diff)
+	}
+	for c, n := range seen {
+		if n != 1 {
+			t.Errorf("%s shown %d times", c, n)
+		}
+	}
+	if len(seen) != 120 {
+		t.Errorf("%d distinct calls across pages, want 120", len(seen))
+	}
+}
