@@ -26,7 +26,8 @@ type GroupAPI struct {
 // and how many grants of it are open.
 type AccessGroupSummary struct {
 	AccessGroup
-	OpenGrants int `db:"open_grants"`
+	SortName   string `db:"sort_name"` // lower(name), set by AccessGroupsPage
+	OpenGrants int    `db:"open_grants"`
 	APIs       []GroupAPI
 }
 
