@@ -63,3 +63,6 @@ func listLinks[T interface{ Key() store.Key }](path string, params url.Values, l
 	}
 	return first, next
 }
+
+// searchParam is the URL parameters of a list page searched for q.
+func searchParam(q string) url.Values { return url.Values{"q": {q}} }
