@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/lib/pq"
 )
@@ -77,23 +78,26 @@ func (s *Store) OpenInvitationsPage(ctx context.Context, partnerID int64, q List
 	return invs, more, nil
 }
 
-// Key is the grant's place in a partner's open grants, in grant order.
-func (r GrantRow) Key() Key { return Key{ID: r.ID} }
+// Key is the grant's place in a partner's open grants: by access group
+// (its id), then in grant order.
+func (r GrantRow) Key() Key { return Key{Sort: strconv.FormatInt(r.GroupID, 10), ID: r.ID} }
 
 // PartnerGrantsPage lists one page of the open grants to a partner's teams
-// and people, in the order they were made (by id, from
-// grants_partner_open_id); search matches the group's name or the
-// grantee's name or email.
+// and people, by access group (in the order groups were created), then in
+// the order they were made, read from grants_partner_open_group; search
+// matches the group's name or the grantee's name or email. The key's Sort
+// is the group's id (GrantsList's cursors are checked to hold one).
 func (s *Store) PartnerGrantsPage(ctx context.Context, partnerID int64, q ListQuery) ([]GrantRow, bool, error) {
 	limit := pageLimit(q.Limit)
-	_, afterID := after(q.After)
+	afterGroup, afterID := after(q.After)
 	var rs []GrantRow
 	err := s.q.SelectContext(ctx, &rs, grantRowSelect+`
-		WHERE gr.partner_id = $1 AND gr.revoked_at IS NULL AND gr.id > $3::bigint
-		  AND ($4 = '' OR g.name ILIKE '%' || $4 || '%' ESCAPE '\' OR t.name ILIKE '%' || $4 || '%' ESCAPE '\'
-		       OR u.name ILIKE '%' || $4 || '%' ESCAPE '\' OR u.email ILIKE '%' || $4 || '%' ESCAPE '\')
-		ORDER BY gr.id
-		LIMIT $2`, partnerID, limit+1, afterID, searchPattern(q.Search))
+		WHERE gr.partner_id = $1 AND gr.revoked_at IS NULL
+		  AND ($3::text IS NULL OR (gr.access_group_id, gr.id) > ($3::bigint, $4::bigint))
+		  AND ($5 = '' OR g.name ILIKE '%' || $5 || '%' ESCAPE '\' OR t.name ILIKE '%' || $5 || '%' ESCAPE '\'
+		       OR u.name ILIKE '%' || $5 || '%' ESCAPE '\' OR u.email ILIKE '%' || $5 || '%' ESCAPE '\')
+		ORDER BY gr.access_group_id, gr.id
+		LIMIT $2`, partnerID, limit+1, afterGroup, afterID, searchPattern(q.Search))
 	if err != nil {
 		return nil, false, fmt.Errorf("grants page of partner %d: %w", partnerID, err)
 	}
