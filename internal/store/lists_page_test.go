@@ -149,7 +149,9 @@ func listCases() []listCase {
 				return one(t, db, `INSERT INTO outbox (to_email, to_name, subject, text_body, html_body)
 					VALUES ('new@x.test', '', 'new', '', '') RETURNING id::text`)
 			},
-			remove: func(t *testing.T, db *sqlx.DB, row string) { exec(t, db, `DELETE FROM outbox WHERE id = $1::bigint`, row) },
+			remove: func(t *testing.T, db *sqlx.DB, row string) {
+				exec(t, db, `DELETE FROM outbox WHERE id = $1::bigint`, row)
+			},
 			page: func(st *store.Store, q store.ListQuery) ([]string, []store.Key, bool, error) {
 				ms, more, err := st.MailsPage(ctx, q)
 				names, keys := rowsOf(ms, func(m store.OutboxMail) string { return strconv.FormatInt(m.ID, 10) })
@@ -227,7 +229,9 @@ func listCases() []listCase {
 				exec(t, db, `INSERT INTO access_groups (name, rate_limit_per_minute) VALUES ('zzz Late', 60)`)
 				return "zzz Late"
 			},
-			remove: func(t *testing.T, db *sqlx.DB, row string) { exec(t, db, `DELETE FROM access_groups WHERE name = $1`, row) },
+			remove: func(t *testing.T, db *sqlx.DB, row string) {
+				exec(t, db, `DELETE FROM access_groups WHERE name = $1`, row)
+			},
 			page: func(st *store.Store, q store.ListQuery) ([]string, []store.Key, bool, error) {
 				gs, more, err := st.AccessGroupsPage(ctx, q)
 				names, keys := rowsOf(gs, func(g store.AccessGroupSummary) string { return g.Name })
