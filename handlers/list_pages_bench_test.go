@@ -38,8 +38,8 @@ var scaleFill = []string{
 	 SELECT p.id, 'inv' || i || '@harbor.test', 'developer', ('h' || i)::bytea, now() + interval '7 days', now() - (i || ' seconds')::interval
 	 FROM partners p, generate_series(1, 1000) i WHERE p.slug = 'harbor-logistics'`,
 	`INSERT INTO users (email, name, role) SELECT 'am' || i || '@portico.test', 'Manager ' || i, 'account_manager' FROM generate_series(1, 200) i`,
-	`INSERT INTO outbox (to_email, to_name, subject, text_body, html_body, status)
-	 SELECT 'to' || i || '@x.test', 'To ' || i, 'Mail number ' || i, repeat('A line of a mail body. ', 20), '', 'sent' FROM generate_series(1, 100000) i`,
+	`INSERT INTO outbox (to_email, to_name, subject, text_body, html_body, status, sent_at)
+	 SELECT 'to' || i || '@x.test', 'To ' || i, 'Mail number ' || i, repeat('A line of a mail body. ', 20), '', 'sent', now() FROM generate_series(1, 100000) i`,
 	`WITH a AS (INSERT INTO apis (slug, name) SELECT 'api-' || i, 'API ' || lpad(i::text, 3, '0') FROM generate_series(1, 200) i RETURNING id)
 	 INSERT INTO api_revisions (api_id, revision, version, spec, operations, scopes) SELECT id, 1, '1.0', '', '[]', '{}' FROM a`,
 	`INSERT INTO api_revisions (api_id, revision, version, spec, operations, scopes, added)
