@@ -14,11 +14,11 @@ import (
 // listPageSize is how many rows a list page shows at once.
 const listPageSize = 50
 
-// listQuery reads a list page's search (q) and position (after) from the
+// keysetPageQuery reads a list page's search (q) and position (after) from the
 // URL, before any query: a search over store.MaxSearch characters, or a
 // cursor the list did not make, is a 400 telling the reader to start
 // again from the list's first page, home (named what in the menu).
-func listQuery(c echo.Context, list store.PageList, size int, what, home string) (store.ListQuery, error) {
+func keysetPageQuery(c echo.Context, list store.PageList, size int, what, home string) (store.ListQuery, error) {
 	q := store.ListQuery{Search: strings.TrimSpace(c.QueryParam("q")), Limit: size}
 	if utf8.RuneCountInString(q.Search) > store.MaxSearch {
 		return q, BadRequest(fmt.Sprintf("The search is too long: use at most %d characters.", store.MaxSearch))
@@ -33,9 +33,9 @@ func listQuery(c echo.Context, list store.PageList, size int, what, home string)
 	return q, nil
 }
 
-// listHref links to a page of the list at path: params (empty values
+// keysetHref links to a page of the list at path: params (empty values
 // left out) and, when not empty, the cursor after.
-func listHref(path string, params url.Values, after string) string {
+func keysetHref(path string, params url.Values, after string) string {
 	v := url.Values{}
 	for k, vs := range params {
 		if len(vs) > 0 && vs[0] != "" {
@@ -51,15 +51,15 @@ func listHref(path string, params url.Values, after string) string {
 	return path + "?" + v.Encode()
 }
 
-// listLinks are the "First page" and "Next page" links of a list page:
+// keysetLinks are the "First page" and "Next page" links of a list page:
 // next continues after the last row shown when more follow, first is set
 // on every page but the first.
-func listLinks[T interface{ Key() store.Key }](path string, params url.Values, list store.PageList, q store.ListQuery, rows []T, more bool) (first, next string) {
+func keysetLinks[T interface{ Key() store.Key }](path string, params url.Values, list store.PageList, q store.ListQuery, rows []T, more bool) (first, next string) {
 	if more && len(rows) > 0 {
-		next = listHref(path, params, list.Cursor(rows[len(rows)-1].Key()))
+		next = keysetHref(path, params, list.Cursor(rows[len(rows)-1].Key()))
 	}
 	if q.After != nil {
-		first = listHref(path, params, "")
+		first = keysetHref(path, params, "")
 	}
 	return first, next
 }

@@ -21,7 +21,7 @@ import (
 // that counts the statements it receives.
 func newCountingPortal(t *testing.T) (*portal, *pgtest.Queries) {
 	t.Helper()
-	db, queries := pgtest.CountingDB(t)
+	db, queries := pgtest.QueryCountingDB(t)
 	st := store.New(db)
 	if _, err := demo.Seed(context.Background(), st); err != nil {
 		t.Fatal(err)

@@ -66,7 +66,7 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 	}
 	m.Invitations = invitationRows(invs)
 	if moreInvs {
-		m.MoreInvitationsHref = listHref("/members/invitations", nil, store.InvitationsList.Cursor(invs[len(invs)-1].Key()))
+		m.MoreInvitationsHref = keysetHref("/members/invitations", nil, store.InvitationsList.Cursor(invs[len(invs)-1].Key()))
 	}
 	return h.render(c, status, views.Members(m))
 }

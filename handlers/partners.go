@@ -24,7 +24,7 @@ func (h *Handler) renderPartners(c echo.Context, status int, form views.CreatePa
 		return err
 	}
 	// Search, status and cursor are checked before any query.
-	q, err := listQuery(c, store.PartnersList, listPageSize, "partners", "Partners from the menu")
+	q, err := keysetPageQuery(c, store.PartnersList, listPageSize, "partners", "Partners from the menu")
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func (h *Handler) renderPartners(c echo.Context, status int, form views.CreatePa
 			Members: r.Members, Invitations: r.Invitations, Teams: r.Teams, Created: r.CreatedAt.UTC().Format("2 Jan 2006")})
 	}
 	m.Pager.Label = "Partner pages"
-	m.Pager.FirstHref, m.Pager.NextHref = listLinks("/partners", url.Values{"q": {q.Search}, "status": {st}}, store.PartnersList, q, rows, more)
+	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/partners", url.Values{"q": {q.Search}, "status": {st}}, store.PartnersList, q, rows, more)
 	return h.render(c, status, views.Partners(m))
 }
 

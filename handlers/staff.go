@@ -22,7 +22,7 @@ func (h *Handler) renderStaff(c echo.Context, status int, form views.CreateStaff
 	if err := h.authorize(c, access.ListAccountManagers, 0); err != nil {
 		return err
 	}
-	q, err := listQuery(c, store.StaffList, listPageSize, "staff", "Account managers from the menu")
+	q, err := keysetPageQuery(c, store.StaffList, listPageSize, "staff", "Account managers from the menu")
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (h *Handler) renderStaff(c echo.Context, status int, form views.CreateStaff
 	m := views.StaffPage{Page: h.page(c, "Account managers"), Create: form,
 		Search: views.ListSearch{Action: "/staff", ID: "staff-q", Label: "Search staff by name or email", Query: q.Search}}
 	m.Pager.Label = "Staff pages"
-	m.Pager.FirstHref, m.Pager.NextHref = listLinks("/staff", url.Values{"q": {q.Search}}, store.StaffList, q, us, more)
+	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/staff", url.Values{"q": {q.Search}}, store.StaffList, q, us, more)
 	self := currentUser(c).ID
 	for _, u := range us {
 		row := views.StaffRow{Name: u.Name, Email: u.Email, RoleLabel: RoleLabel(u.Role), LastSignIn: "Never", IsSelf: u.ID == self}

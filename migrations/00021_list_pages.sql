@@ -18,13 +18,12 @@ CREATE INDEX invitations_open_newest ON invitations (partner_id, created_at DESC
 CREATE INDEX apis_name ON apis (lower(name), id);
 CREATE INDEX access_groups_name_id ON access_groups (lower(name), id);
 
--- Open grants: of a partner by group, then grant (/api/v1/grants), and
--- counted per group from the index alone (the access groups list).
+-- Open grants of a partner by group, then grant (/api/v1/grants). (The
+-- access groups list counts each group's open grants from grants_open_team
+-- and grants_open_user, or from grants_group_open of migration 00020.)
 CREATE INDEX grants_partner_open_group ON grants (partner_id, access_group_id, id) WHERE revoked_at IS NULL;
-CREATE INDEX grants_group_open ON grants (access_group_id) WHERE revoked_at IS NULL;
 
 -- +goose Down
-DROP INDEX grants_group_open;
 DROP INDEX grants_partner_open_group;
 DROP INDEX access_groups_name_id;
 DROP INDEX apis_name;

@@ -97,12 +97,17 @@ func (a *API) loadGroup(ctx context.Context, q *store.Store, id int64) (accessGr
 	if err != nil {
 		return accessGroup{}, err
 	}
-	// Counted from an index of the open grants, not read one by one.
-	open, err := q.OpenGrantCount(ctx, g.ID)
+	grants, err := q.GroupGrants(ctx, g.ID)
 	if err != nil {
 		return accessGroup{}, err
 	}
-	return accessGroup{grantedGroup: groupOf(g, apis), OpenGrants: open}, nil
+	out := accessGroup{grantedGroup: groupOf(g, apis)}
+	for _, gr := range grants {
+		if gr.RevokedAt == nil {
+			out.OpenGrants++
+		}
+	}
+	return out, nil
 }
 
 // listAccessGroups lists the access groups by name, a page at a time from

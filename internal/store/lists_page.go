@@ -142,8 +142,8 @@ func (g AccessGroupSummary) Key() Key { return Key{Sort: g.SortName, ID: g.ID} }
 
 // AccessGroupsPage lists one page of access groups by lower-cased name,
 // then id, with their APIs and their number of open grants, in two
-// queries; search matches the name. The open grants are counted from
-// grants_group_open for the page's groups only.
+// queries; search matches the name. The open grants are counted for the
+// page's groups only, from an index of the open grants by group.
 func (s *Store) AccessGroupsPage(ctx context.Context, q ListQuery) ([]AccessGroupSummary, bool, error) {
 	limit := pageLimit(q.Limit)
 	afterName, afterID := after(q.After)
@@ -181,14 +181,4 @@ func (s *Store) AccessGroupsPage(ctx context.Context, q ListQuery) ([]AccessGrou
 		gs[i].APIs = append(gs[i].APIs, a)
 	}
 	return gs, more, nil
-}
-
-// OpenGrantCount counts the open grants of a group from grants_group_open.
-func (s *Store) OpenGrantCount(ctx context.Context, groupID int64) (int, error) {
-	var n int
-	err := s.q.GetContext(ctx, &n, `SELECT count(*) FROM grants WHERE access_group_id = $1 AND revoked_at IS NULL`, groupID)
-	if err != nil {
-		return 0, fmt.Errorf("open grants of access group %d: %w", groupID, err)
-	}
-	return n, nil
 }
