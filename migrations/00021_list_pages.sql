@@ -20,7 +20,7 @@ CREATE INDEX access_groups_name_id ON access_groups (lower(name), id);
 
 -- Open grants of a partner by group, then grant (/api/v1/grants). (The
 -- access groups list counts each group's open grants from grants_open_team
--- and grants_open_user, or from grants_group_open of migration 00020.)
+-- and grants_open_user, which exist.)
 CREATE INDEX grants_partner_open_group ON grants (partner_id, access_group_id, id) WHERE revoked_at IS NULL;
 
 -- +goose Down

@@ -143,13 +143,17 @@ func (g AccessGroupSummary) Key() Key { return Key{Sort: g.SortName, ID: g.ID} }
 // AccessGroupsPage lists one page of access groups by lower-cased name,
 // then id, with their APIs and their number of open grants, in two
 // queries; search matches the name. The open grants are counted for the
-// page's groups only, from an index of the open grants by group.
+// page's groups only, from the index of open team grants and that of open
+// personal grants (grants_open_team, grants_open_user: a grant has exactly
+// one grantee), so no grant row is read.
 func (s *Store) AccessGroupsPage(ctx context.Context, q ListQuery) ([]AccessGroupSummary, bool, error) {
 	limit := pageLimit(q.Limit)
 	afterName, afterID := after(q.After)
 	var gs []AccessGroupSummary
 	err := s.q.SelectContext(ctx, &gs, `
-		SELECT x.*, (SELECT count(*) FROM grants gr WHERE gr.access_group_id = x.id AND gr.revoked_at IS NULL) AS open_grants
+		SELECT x.*,
+		       (SELECT count(*) FROM grants gr WHERE gr.access_group_id = x.id AND gr.revoked_at IS NULL AND gr.team_id IS NOT NULL)
+		     + (SELECT count(*) FROM grants gr WHERE gr.access_group_id = x.id AND gr.revoked_at IS NULL AND gr.user_id IS NOT NULL) AS open_grants
 		FROM (
 			SELECT `+groupColumns+`, lower(g.name) AS sort_name
 			FROM access_groups g
