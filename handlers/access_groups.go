@@ -90,11 +90,18 @@ func (h *Handler) renderAccessGroups(c echo.Context, status int, form views.Acce
 	if err := h.authorize(c, access.ManageAccessGroups, 0); err != nil {
 		return err
 	}
-	gs, err := h.store.ListAccessGroups(c.Request().Context())
+	q, err := keysetPageQuery(c, store.GroupsList, listPageSize, "access groups", "Access groups from the menu")
 	if err != nil {
 		return err
 	}
-	m := views.AccessGroupsPage{Page: h.page(c, "Access groups"), Create: form}
+	gs, more, err := h.store.AccessGroupsPage(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	m := views.AccessGroupsPage{Page: h.page(c, "Access groups"), Create: form,
+		Search: views.ListSearch{Action: "/access-groups", ID: "group-q", Label: "Search access groups by name", Query: q.Search}}
+	m.Pager.Label = "Access group pages"
+	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/access-groups", searchParam(q.Search), store.GroupsList, q, gs, more)
 	for i := range gs {
 		m.Groups = append(m.Groups, groupRow(&gs[i].AccessGroup, gs[i].APIs, gs[i].OpenGrants))
 	}

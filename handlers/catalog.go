@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -49,26 +50,27 @@ func (h *Handler) apiCatalog(c echo.Context) error {
 	if err := h.authorize(c, access.ViewCatalog, 0); err != nil {
 		return err
 	}
-	a := actorOf(currentUser(c))
-	ctx := c.Request().Context()
-	all, err := h.store.ListAPIListings(ctx)
+	q, err := keysetPageQuery(c, store.APIsList, listPageSize, "APIs", "APIs from the menu")
 	if err != nil {
 		return err
 	}
+	a := actorOf(currentUser(c))
+	ctx := c.Request().Context()
 	granted, err := h.grantedAPIs(ctx, a)
 	if err != nil {
 		return err
 	}
+	apis, more, err := h.store.APIListingsPage(ctx, grantedSlugs(granted), q)
+	if err != nil {
+		return err
+	}
 	m := views.CatalogPage{Staff: a.Staff(), CanImport: access.Can(a, access.ManageCatalog, 0) == access.Allow,
-		PartnerAdmin: a.Role == access.RolePartnerAdmin}
-	for _, api := range all {
+		PartnerAdmin: a.Role == access.RolePartnerAdmin,
+		Search:       views.ListSearch{Action: "/apis", ID: "api-q", Label: "Search APIs by name or slug", Query: q.Search}}
+	for _, api := range apis {
 		e := views.CatalogEntry{Slug: api.Slug, Name: api.Name, Version: api.Version, Status: api.Status,
 			Sunset: sunsetWords(api.API), Operations: api.OperationCount}
-		if granted != nil {
-			x := granted[api.Slug]
-			if x == nil || api.Status == store.APIRetired {
-				continue
-			}
+		if x := granted[api.Slug]; x != nil {
 			e.Scopes = x.Scopes
 			for _, g := range x.Groups {
 				e.Via = append(e.Via, g.Name)
@@ -76,8 +78,24 @@ func (h *Handler) apiCatalog(c echo.Context) error {
 		}
 		m.APIs = append(m.APIs, e)
 	}
+	m.Pager.Label = "API pages"
+	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/apis", url.Values{"q": {q.Search}}, store.APIsList, q, apis, more)
 	m.Page = h.catalogPage(c, "APIs")
 	return h.render(c, http.StatusOK, views.Catalog(m))
+}
+
+// grantedSlugs lists the slugs of what a partner user is granted, for the
+// catalog's page query; nil (every API) for staff, an empty list for a
+// partner user granted nothing.
+func grantedSlugs[T any](granted map[string]T) []string {
+	if granted == nil {
+		return nil
+	}
+	slugs := make([]string, 0, len(granted))
+	for slug := range granted {
+		slugs = append(slugs, slug)
+	}
+	return slugs
 }
 
 // visibleAPI finds the API of the path's slug as the viewer may read it:

@@ -110,6 +110,11 @@ func (h *Handler) apiForStaff(c echo.Context) (*store.API, error) {
 	return api, err
 }
 
+// revisionsPageSize is how many revisions the history shows at once.
+const revisionsPageSize = 20
+
+func revisionsURL(slug string) string { return "/catalog/" + slug + "/revisions" }
+
 // revisions shows an API's revision history and lifecycle forms.
 func (h *Handler) revisions(c echo.Context) error {
 	api, err := h.apiForStaff(c)
@@ -120,10 +125,18 @@ func (h *Handler) revisions(c echo.Context) error {
 }
 
 func (h *Handler) renderRevisions(c echo.Context, status int, api *store.API, m views.RevisionsPage) error {
-	revs, err := h.store.Revisions(c.Request().Context(), api.ID)
+	// A form re-rendered after a refused change has no cursor: it shows
+	// the newest revisions.
+	q, err := keysetPageQuery(c, store.RevisionsList, revisionsPageSize, "revisions", "the API's revisions from the catalog")
 	if err != nil {
 		return err
 	}
+	revs, more, err := h.store.RevisionsPage(c.Request().Context(), api.ID, q)
+	if err != nil {
+		return err
+	}
+	m.Pager.Label = "Revision pages"
+	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks(revisionsURL(api.Slug), nil, store.RevisionsList, q, revs, more)
 	m.Page, m.APIName, m.Slug, m.Status = h.page(c, api.Name), api.Name, api.Slug, api.Status
 	if api.UpstreamURL != nil {
 		m.Upstream = *api.UpstreamURL

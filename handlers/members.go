@@ -38,7 +38,8 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 	if err != nil {
 		return err
 	}
-	invs, err := h.store.OpenInvitations(ctx, partnerID)
+	// The newest open invitations; the rest on their own page.
+	invs, moreInvs, err := h.store.OpenInvitationsPage(ctx, partnerID, store.ListQuery{Limit: invitationsOnMembers})
 	if err != nil {
 		return err
 	}
@@ -63,14 +64,9 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 		}
 		m.Members = append(m.Members, row)
 	}
-	now := time.Now()
-	for _, inv := range invs {
-		row := views.InvitationRow{ID: inv.ID, Email: inv.Email, RoleLabel: RoleLabel(inv.Role), InvitedBy: "Portal team",
-			Sent: formatTime(inv.SentAt), Expires: formatTime(inv.ExpiresAt), Expired: inv.Expired(now)}
-		if inv.InvitedByName != nil {
-			row.InvitedBy = *inv.InvitedByName
-		}
-		m.Invitations = append(m.Invitations, row)
+	m.Invitations = invitationRows(invs)
+	if moreInvs {
+		m.MoreInvitationsHref = keysetHref("/members/invitations", nil, store.InvitationsList.Cursor(invs[len(invs)-1].Key()))
 	}
 	return h.render(c, status, views.Members(m))
 }

@@ -2,12 +2,11 @@ package handlers
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 	"github.com/portico/portico/views"
 )
@@ -21,9 +20,11 @@ func (h *Handler) outbox(c echo.Context) error {
 	if err := h.authorize(c, access.ViewOutbox, 0); err != nil {
 		return err
 	}
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
-	mails, total, err := h.store.ListMails(c.Request().Context(), mailsPerPage, (page-1)*mailsPerPage)
+	q, err := keysetPageQuery(c, store.OutboxList, mailsPerPage, "mails", "Outbox from the menu")
+	if err != nil {
+		return err
+	}
+	mails, more, err := h.store.MailsPage(c.Request().Context(), q)
 	if err != nil {
 		return err
 	}
@@ -42,6 +43,7 @@ func (h *Handler) outbox(c echo.Context) error {
 		}
 		m.Mails = append(m.Mails, row)
 	}
-	m.Pager = pagerFor("/outbox", url.Values{}, page, mailsPerPage, len(mails), total)
+	m.Pager.Label = "Outbox pages"
+	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/outbox", nil, store.OutboxList, q, mails, more)
 	return h.render(c, http.StatusOK, views.Outbox(m))
 }

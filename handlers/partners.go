@@ -14,9 +14,6 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// partnersPerPage is the page size of the partner directory.
-const partnersPerPage = 25
-
 // partners lists partners for staff, with search, a status filter and pages.
 func (h *Handler) partners(c echo.Context) error {
 	return h.renderPartners(c, http.StatusOK, views.CreatePartnerForm{})
@@ -26,31 +23,34 @@ func (h *Handler) renderPartners(c echo.Context, status int, form views.CreatePa
 	if err := h.authorize(c, access.ListPartners, 0); err != nil {
 		return err
 	}
-	q, st := c.QueryParam("q"), c.QueryParam("status")
-	if st != store.PartnerActive && st != store.PartnerSuspended {
-		st = ""
+	// Search, status and cursor are checked before any query.
+	q, err := keysetPageQuery(c, store.PartnersList, listPageSize, "partners", "Partners from the menu")
+	if err != nil {
+		return err
 	}
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
-	rows, total, err := h.store.ListPartners(c.Request().Context(), store.PartnerFilter{
-		Query: q, Status: st, Limit: partnersPerPage, Offset: (page - 1) * partnersPerPage,
-	})
+	st := c.QueryParam("status")
+	if st != "" && st != store.PartnerActive && st != store.PartnerSuspended {
+		return BadRequest("Choose the status from the list: all, active or suspended.")
+	}
+	rows, more, err := h.store.PartnersPage(c.Request().Context(), st, q)
 	if err != nil {
 		return err
 	}
 	m := views.PartnersPage{
-		Page: h.page(c, "Partners"), Query: q, Status: st, Create: form,
+		Page: h.page(c, "Partners"), Query: q.Search, Status: st, Create: form,
 		CanManage: access.Can(actorOf(currentUser(c)), access.ManagePartners, 0) == access.Allow,
 	}
 	for _, r := range rows {
 		m.Partners = append(m.Partners, views.PartnerRow{ID: r.ID, Name: r.Name, Slug: r.Slug, Status: r.Status,
 			Members: r.Members, Invitations: r.Invitations, Teams: r.Teams, Created: r.CreatedAt.UTC().Format("2 Jan 2006")})
 	}
-	m.Pager = pagerFor("/partners", url.Values{"q": {q}, "status": {st}}, page, partnersPerPage, len(rows), total)
+	m.Pager.Label = "Partner pages"
+	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/partners", url.Values{"q": {q.Search}, "status": {st}}, store.PartnersList, q, rows, more)
 	return h.render(c, status, views.Partners(m))
 }
 
-// pagerFor builds the pager of page (1-based) showing n of total rows.
+// pagerFor builds the pager of page (1-based) showing n of total rows
+// (the token lists' OFFSET pager).
 func pagerFor(path string, params url.Values, page, per, n, total int) views.Pager {
 	p := views.Pager{Total: total}
 	if n > 0 {

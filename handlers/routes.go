@@ -58,6 +58,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	m.POST("/:id/role", h.changeRole)
 	m.GET("/:id/remove", h.confirmRemoveMember)
 	m.POST("/:id/remove", h.removeMember)
+	m.GET("/invitations", h.invitationList)
 
 	// Teams: partner admins.
 	t := e.Group("/teams", h.signedIn)

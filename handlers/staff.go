@@ -3,11 +3,13 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
 
@@ -20,11 +22,18 @@ func (h *Handler) renderStaff(c echo.Context, status int, form views.CreateStaff
 	if err := h.authorize(c, access.ListAccountManagers, 0); err != nil {
 		return err
 	}
-	us, err := h.store.ListStaff(c.Request().Context())
+	q, err := keysetPageQuery(c, store.StaffList, listPageSize, "staff", "Account managers from the menu")
 	if err != nil {
 		return err
 	}
-	m := views.StaffPage{Page: h.page(c, "Account managers"), Create: form}
+	us, more, err := h.store.StaffPage(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	m := views.StaffPage{Page: h.page(c, "Account managers"), Create: form,
+		Search: views.ListSearch{Action: "/staff", ID: "staff-q", Label: "Search staff by name or email", Query: q.Search}}
+	m.Pager.Label = "Staff pages"
+	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/staff", url.Values{"q": {q.Search}}, store.StaffList, q, us, more)
 	self := currentUser(c).ID
 	for _, u := range us {
 		row := views.StaffRow{Name: u.Name, Email: u.Email, RoleLabel: RoleLabel(u.Role), LastSignIn: "Never", IsSelf: u.ID == self}

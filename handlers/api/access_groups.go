@@ -104,26 +104,24 @@ func (a *API) loadGroup(ctx context.Context, q *store.Store, id int64) (accessGr
 	return accessGroup{grantedGroup: groupOf(g, apis), OpenGrants: n}, nil
 }
 
-// listAccessGroups lists every access group by name, with its APIs and
-// scopes, its limits and its number of open grants.
+// listAccessGroups lists the access groups by name, a page at a time from
+// the database (q searches the name), with their APIs and scopes, their
+// limits and their number of open grants.
 func (a *API) listAccessGroups(c echo.Context) error {
 	if _, _, err := a.authorize(c, access.ManageAccessGroups); err != nil {
 		return err
 	}
-	gs, err := a.Store.ListAccessGroups(c.Request().Context())
+	q, err := keysetQuery(c, store.GroupsList)
 	if err != nil {
 		return err
 	}
-	page, err := paginate(c, gs, func(g store.AccessGroupSummary) int64 { return g.ID })
+	gs, more, err := a.Store.AccessGroupsPage(c.Request().Context(), q)
 	if err != nil {
 		return err
 	}
-	out := list[accessGroup]{Items: make([]accessGroup, 0, len(page.Items)), NextCursor: page.NextCursor}
-	for i := range page.Items {
-		g := &page.Items[i]
-		out.Items = append(out.Items, accessGroup{grantedGroup: groupOf(&g.AccessGroup, g.APIs), OpenGrants: g.OpenGrants})
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, keysetList(store.GroupsList, gs, more, func(g *store.AccessGroupSummary) accessGroup {
+		return accessGroup{grantedGroup: groupOf(&g.AccessGroup, g.APIs), OpenGrants: g.OpenGrants}
+	}))
 }
 
 // groupInput is the body of POST /access-groups and PATCH

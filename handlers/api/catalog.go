@@ -152,47 +152,44 @@ func (a *API) staffAPI(c echo.Context) (access.Actor, *store.API, error) {
 	return actor, api, err
 }
 
-// listAPIs lists the APIs the caller may see, by name: staff every one,
-// partner users those they are granted now (never a retired one).
+// listAPIs lists the APIs the caller may see, by name, a page at a time
+// from the database (q searches name and slug): staff every one, partner
+// users those they are granted now (never a retired one), filtered in the
+// query.
 func (a *API) listAPIs(c echo.Context) error {
 	actor, _, err := a.authorize(c, access.ViewCatalog)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	all, err := a.Store.ListAPIListings(ctx)
+	q, err := keysetQuery(c, store.APIsList)
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	grants, err := a.granted(ctx, actor)
 	if err != nil {
 		return err
 	}
-	visible := all[:0]
-	for _, api := range all {
-		if grants == nil {
-			visible = append(visible, api)
-			continue
-		}
-		if _, ok := grants[api.Slug]; ok && api.Status != store.APIRetired {
-			visible = append(visible, api)
+	var slugs []string // nil: every API (staff)
+	if grants != nil {
+		slugs = make([]string, 0, len(grants))
+		for slug := range grants {
+			slugs = append(slugs, slug)
 		}
 	}
-	page, err := paginate(c, visible, func(api store.APIListing) int64 { return api.ID })
+	apis, more, err := a.Store.APIListingsPage(ctx, slugs, q)
 	if err != nil {
 		return err
 	}
-	out := list[apiSummary]{Items: make([]apiSummary, 0, len(page.Items)), NextCursor: page.NextCursor}
-	for _, api := range page.Items {
+	return c.JSON(http.StatusOK, keysetList(store.APIsList, apis, more, func(api *store.APIListing) apiSummary {
 		s := apiSummary{Slug: api.Slug, Name: api.Name, Version: api.Version, Status: api.Status,
 			SunsetAt: utcPtr(api.SunsetAt), Revision: api.CurrentRevision, OperationCount: api.OperationCount}
 		if grants != nil {
 			scopes := grants[api.Slug]
 			s.GrantedScopes = &scopes
 		}
-		out.Items = append(out.Items, s)
-	}
-	return c.JSON(http.StatusOK, out)
+		return s
+	}))
 }
 
 // detail builds an API's detail from its current document; granted is
@@ -258,25 +255,22 @@ func documentType(doc []byte) string {
 	return "application/yaml"
 }
 
-// listRevisions lists an API's revisions, newest first. Staff only.
+// listRevisions lists an API's revisions, newest first, a page at a time
+// from the database. Staff only.
 func (a *API) listRevisions(c echo.Context) error {
 	_, api, err := a.staffAPI(c)
 	if err != nil {
 		return err
 	}
-	rs, err := a.Store.Revisions(c.Request().Context(), api.ID)
+	q, err := keysetQuery(c, store.RevisionsList)
 	if err != nil {
 		return err
 	}
-	page, err := paginate(c, rs, func(r store.Revision) int64 { return int64(r.Revision) })
+	rs, more, err := a.Store.RevisionsPage(c.Request().Context(), api.ID, q)
 	if err != nil {
 		return err
 	}
-	out := list[apiRevision]{Items: make([]apiRevision, 0, len(page.Items)), NextCursor: page.NextCursor}
-	for i := range page.Items {
-		out.Items = append(out.Items, revisionOf(&page.Items[i]))
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, keysetList(store.RevisionsList, rs, more, revisionOf))
 }
 
 func revisionOf(r *store.Revision) apiRevision {

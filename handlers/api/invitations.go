@@ -29,26 +29,25 @@ func invitationOf(inv *store.Invitation, now time.Time) invitation {
 }
 
 // listInvitations lists the partner's open invitations (expired ones
-// included, so they can be resent), newest first.
+// included, so they can be resent), newest first, a page at a time from
+// the database; q searches the email.
 func (a *API) listInvitations(c echo.Context) error {
 	_, partnerID, err := a.authorize(c, access.ViewMembers)
 	if err != nil {
 		return err
 	}
-	invs, err := a.Store.OpenInvitations(c.Request().Context(), partnerID)
+	q, err := keysetQuery(c, store.InvitationsList)
 	if err != nil {
 		return err
 	}
-	page, err := paginate(c, invs, func(inv store.Invitation) int64 { return inv.ID })
+	invs, more, err := a.Store.OpenInvitationsPage(c.Request().Context(), partnerID, q)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	out := list[invitation]{Items: make([]invitation, 0, len(page.Items)), NextCursor: page.NextCursor}
-	for i := range page.Items {
-		out.Items = append(out.Items, invitationOf(&page.Items[i], now))
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, keysetList(store.InvitationsList, invs, more, func(inv *store.Invitation) invitation {
+		return invitationOf(inv, now)
+	}))
 }
 
 // invitationInput is the body of POST /invitations.

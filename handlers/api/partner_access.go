@@ -79,36 +79,45 @@ func (a *API) grantsPartner(c echo.Context) (int64, error) {
 	return partnerID, nil
 }
 
-// listGrants lists the open grants to a partner's teams and members, by
-// group, then grantee, each with what the group gives.
+// listGrants lists the open grants to a partner's teams and members in
+// the order they were made, a page at a time from the database (q
+// searches the group's and the grantee's names and the grantee's email),
+// each with what the group gives.
 func (a *API) listGrants(c echo.Context) error {
+	// The page's own parameters are checked before the partner is looked up.
+	q, err := keysetQuery(c, store.GrantsList)
+	if err != nil {
+		return err
+	}
 	partnerID, err := a.grantsPartner(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	rs, err := a.Store.PartnerGrants(ctx, partnerID)
+	rs, more, err := a.Store.PartnerGrantsPage(ctx, partnerID, q)
 	if err != nil {
 		return err
 	}
-	page, err := paginate(c, rs, func(r store.GrantRow) int64 { return r.ID })
+	groups, err := a.grantedGroups(ctx, rs)
 	if err != nil {
 		return err
 	}
-	groups, err := a.grantedGroups(ctx, page.Items)
-	if err != nil {
-		return err
-	}
-	out := list[partnerGrant]{Items: make([]partnerGrant, 0, len(page.Items)), NextCursor: page.NextCursor}
-	for i := range page.Items {
-		r := &page.Items[i]
+	// A group deleted between the two queries drops its grants from the
+	// page; the cursor still follows the last row read.
+	out := keysetList(store.GrantsList, rs, more, func(r *store.GrantRow) *partnerGrant {
 		g, ok := groups[r.GroupID]
 		if !ok {
-			continue // the group was deleted between the two queries
+			return nil
 		}
-		out.Items = append(out.Items, partnerGrant{ID: r.ID, AccessGroup: g, Grantee: granteeOf(r), GrantedAt: utc(r.GrantedAt)})
+		return &partnerGrant{ID: r.ID, AccessGroup: g, Grantee: granteeOf(r), GrantedAt: utc(r.GrantedAt)}
+	})
+	page := list[partnerGrant]{Items: make([]partnerGrant, 0, len(out.Items)), NextCursor: out.NextCursor}
+	for _, g := range out.Items {
+		if g != nil {
+			page.Items = append(page.Items, *g)
+		}
 	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, page)
 }
 
 // grantedGroups loads the groups of the grants with their APIs, in two

@@ -26,42 +26,12 @@ type GroupAPI struct {
 // and how many grants of it are open.
 type AccessGroupSummary struct {
 	AccessGroup
-	OpenGrants int `db:"open_grants"`
+	SortName   string `db:"sort_name"` // lower(name), set by AccessGroupsPage
+	OpenGrants int    `db:"open_grants"`
 	APIs       []GroupAPI
 }
 
 const groupColumns = `g.id, g.name, g.description, g.rate_limit_per_minute, g.monthly_quota`
-
-// ListAccessGroups lists every access group by name with its APIs and its
-// number of open grants, in two queries.
-func (s *Store) ListAccessGroups(ctx context.Context) ([]AccessGroupSummary, error) {
-	var gs []AccessGroupSummary
-	err := s.q.SelectContext(ctx, &gs, `
-		SELECT `+groupColumns+`, (SELECT count(*) FROM grants gr WHERE gr.access_group_id = g.id AND gr.revoked_at IS NULL) AS open_grants
-		FROM access_groups g
-		ORDER BY lower(g.name), g.id`)
-	if err != nil {
-		return nil, fmt.Errorf("list access groups: %w", err)
-	}
-	if len(gs) == 0 {
-		return gs, nil
-	}
-	ids := make([]int64, len(gs))
-	at := make(map[int64]int, len(gs))
-	for i, g := range gs {
-		ids[i] = g.ID
-		at[g.ID] = i
-	}
-	apis, err := s.AccessGroupAPIs(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range apis {
-		i := at[a.GroupID]
-		gs[i].APIs = append(gs[i].APIs, a)
-	}
-	return gs, nil
-}
 
 // AccessGroupAPIs lists the APIs the given groups include, by group, then
 // API name.

@@ -233,6 +233,7 @@ func (s *Store) APIByID(ctx context.Context, id int64) (*API, error) {
 // revision, without the document itself.
 type APIListing struct {
 	API
+	SortName       string `db:"sort_name"` // lower(name), set by APIListingsPage
 	Version        string `db:"version"`
 	OperationCount int    `db:"operation_count"`
 }

@@ -68,64 +68,6 @@ func (s *Store) LockPartner(ctx context.Context, id int64) (*Partner, error) {
 	return &p, nil
 }
 
-// PartnerSummary is a partner with the counts the partners list shows.
-type PartnerSummary struct {
-	Partner
-	Members     int `db:"members"`
-	Invitations int `db:"invitations"`
-	Teams       int `db:"teams"`
-}
-
-// PartnerFilter narrows the partners list.
-type PartnerFilter struct {
-	// Query matches name or slug, case-insensitively.
-	Query string
-	// Status is "active", "suspended" or empty for both.
-	Status string
-	Limit  int
-	Offset int
-}
-
-// ListPartners returns one page of partners with their counts, and how many
-// match in all; one query, no per-row lookups.
-func (s *Store) ListPartners(ctx context.Context, f PartnerFilter) ([]PartnerSummary, int, error) {
-	var rows []struct {
-		PartnerSummary
-		Total int `db:"total"`
-	}
-	err := s.q.SelectContext(ctx, &rows, `
-		SELECT p.id, p.name, p.slug, p.status, p.created_at, p.updated_at,
-		       (SELECT count(*) FROM users u WHERE u.partner_id = p.id AND u.status = 'active') AS members,
-		       (SELECT count(*) FROM invitations i WHERE i.partner_id = p.id AND i.accepted_at IS NULL
-		            AND i.cancelled_at IS NULL AND i.expires_at > now()) AS invitations,
-		       (SELECT count(*) FROM teams t WHERE t.partner_id = p.id) AS teams,
-		       count(*) OVER () AS total
-		FROM partners p
-		WHERE ($1 = '' OR p.name ILIKE '%' || $1 || '%' OR p.slug ILIKE '%' || $1 || '%')
-		  AND ($2 = '' OR p.status = $2)
-		ORDER BY lower(p.name), p.id
-		LIMIT $3 OFFSET $4`, likeEscape(f.Query), f.Status, f.Limit, f.Offset)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list partners: %w", err)
-	}
-	out := make([]PartnerSummary, len(rows))
-	total := 0
-	for i, r := range rows {
-		out[i] = r.PartnerSummary
-		total = r.Total
-	}
-	if len(rows) == 0 && f.Offset > 0 {
-		// Past the end: count separately so the pager can still say how many.
-		if err := s.q.GetContext(ctx, &total, `
-			SELECT count(*) FROM partners p
-			WHERE ($1 = '' OR p.name ILIKE '%' || $1 || '%' OR p.slug ILIKE '%' || $1 || '%') AND ($2 = '' OR p.status = $2)`,
-			likeEscape(f.Query), f.Status); err != nil {
-			return nil, 0, fmt.Errorf("count partners: %w", err)
-		}
-	}
-	return out, total, nil
-}
-
 // SetPartnerStatus changes a partner's status.
 func (s *Store) SetPartnerStatus(ctx context.Context, id int64, status string) (*Partner, error) {
 	var p Partner

@@ -123,15 +123,3 @@ func (s *Store) SetEmail(ctx context.Context, userID int64, email string) error 
 	}
 	return nil
 }
-
-// ListStaff returns the provider's active staff, admins first.
-func (s *Store) ListStaff(ctx context.Context) ([]User, error) {
-	var us []User
-	err := s.q.SelectContext(ctx, &us, `SELECT `+userColumns+` FROM users
-		WHERE role IN ('admin', 'account_manager') AND status = 'active'
-		ORDER BY role = 'admin' DESC, lower(name), id`)
-	if err != nil {
-		return nil, fmt.Errorf("list staff: %w", err)
-	}
-	return us, nil
-}
