@@ -74,6 +74,8 @@ var pages = []listPage{
 	{"/catalog/:slug/revisions", func(r *dataset.Result) string { return "/catalog/" + r.APISlug + "/revisions" }, staff, 0},
 	{"/staff", fixed("/staff"), admin, 0},
 	{"/outbox", fixed("/outbox"), admin, 0},
+	{"/audit", fixed("/audit"), all, 0},
+	{"/audit?source=calls", fixed("/audit?source=calls"), all, 0},
 	{"/api/v1/members", fixed("/api/v1/members"), padm, 0},
 	{"/api/v1/invitations", fixed("/api/v1/invitations"), padm, 0},
 	{"/api/v1/teams", fixed("/api/v1/teams"), padm, 0},
