@@ -59,7 +59,7 @@ var scaleFill = []string{
 // over HTTP on that data set, reporting the mean and p95 time to the last
 // byte, the bytes of the page and the statements per request.
 func BenchmarkListPages(b *testing.B) {
-	db, queries := pgtest.QueryCountingDB(b)
+	db, queries := pgtest.CountingDB(b, pgtest.URL(b))
 	st := store.New(db)
 	ctx := context.Background()
 	if _, err := demo.Seed(ctx, st); err != nil {

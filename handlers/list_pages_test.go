@@ -19,9 +19,9 @@ import (
 
 // newCountingPortal is newPortal, with the demo catalog, over a database
 // that counts the statements it receives.
-func newCountingPortal(t *testing.T) (*portal, *pgtest.Queries) {
+func newCountingPortal(t *testing.T) (*portal, *pgtest.Counter) {
 	t.Helper()
-	db, queries := pgtest.QueryCountingDB(t)
+	db, queries := pgtest.CountingDB(t, pgtest.URL(t))
 	st := store.New(db)
 	if _, err := demo.Seed(context.Background(), st); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ var listPages = []listPage{
 
 // queriesOf counts the statements of one request (the least of three, so
 // a background write of the portal does not count).
-func queriesOf(t *testing.T, b *browser, queries *pgtest.Queries, path string) int64 {
+func queriesOf(t *testing.T, b *browser, queries *pgtest.Counter, path string) int64 {
 	t.Helper()
 	least := int64(-1)
 	for range 3 {
