@@ -145,4 +145,5 @@ func (h *Handler) routes(e *echo.Echo) {
 
 	// The audit trail: each role sees the scope the policy gives it.
 	e.GET("/audit", h.auditTrail, h.signedIn)
+	e.GET("/audit/export", h.exportAudit, h.signedIn)
 }
