@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -103,14 +105,14 @@ func (a *API) tokenID(c echo.Context, act access.Action) (access.Actor, int64, e
 	return actor, id, err
 }
 
-// listTokens lists the caller's own tokens, open ones first.
+// listTokens lists the caller's own tokens, newest first.
 func (a *API) listTokens(c echo.Context) error {
 	actor, _ := c.Get(actorKey).(access.Actor)
 	if err := requireScope(c, access.ViewToken); err != nil {
 		return err
 	}
-	return a.tokenPage(c, func(limit, offset int) (*pat.Page, error) {
-		return a.Tokens.ListOwn(c.Request().Context(), actor, limit, offset)
+	return a.tokenPage(c, store.ParseOwnTokenCursor, store.OwnTokenCursor, func(q store.TokenQuery) (*pat.Page, error) {
+		return a.Tokens.ListOwn(c.Request().Context(), actor, q)
 	})
 }
 
@@ -121,30 +123,41 @@ func (a *API) listPartnerTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.tokenPage(c, func(limit, offset int) (*pat.Page, error) {
-		return a.Tokens.ListPartner(c.Request().Context(), actor, partnerID, limit, offset)
+	return a.tokenPage(c, store.ParsePartnerTokenCursor, store.PartnerTokenCursor, func(q store.TokenQuery) (*pat.Page, error) {
+		return a.Tokens.ListPartner(c.Request().Context(), actor, partnerID, q)
 	})
 }
 
-// tokenPage serves one page of a token list by limit and cursor.
-func (a *API) tokenPage(c echo.Context, load func(limit, offset int) (*pat.Page, error)) error {
-	limit := DefaultLimit
+// tokenPage serves one page of a token list, newest first, from the
+// database: limit, cursor (parsed by parse, made by cursor: the last row's
+// creation time and id), status and q are all checked before any query.
+func (a *API) tokenPage(c echo.Context, parse func(string) (*store.Key, bool), cursor func(store.Key) string,
+	load func(store.TokenQuery) (*pat.Page, error)) error {
+	q := store.TokenQuery{Limit: DefaultLimit, Status: c.QueryParam("status"), Search: strings.TrimSpace(c.QueryParam("q"))}
 	if raw := c.QueryParam("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > MaxLimit {
-			return badRequest("limit must be a whole number from 1 to " + strconv.Itoa(MaxLimit) + ".")
+			return badRequest(fmt.Sprintf("limit must be a whole number from 1 to %d.", MaxLimit))
 		}
-		limit = n
+		q.Limit = n
 	}
-	offset := 0
 	if raw := c.QueryParam("cursor"); raw != "" {
-		o, _, ok := parseCursor(raw)
+		key, ok := parse(raw)
 		if !ok {
 			return badRequest("cursor is not one this API gave out: pass next_cursor of the previous page as it is.")
 		}
-		offset = o
+		q.After = key
 	}
-	page, err := load(limit, offset)
+	if q.Status == "" {
+		q.Status = store.TokensOpen
+	}
+	if !store.ValidTokenStatus(q.Status) {
+		return badRequest("status must be one of " + strings.Join(store.TokenStatuses, ", ") + ".")
+	}
+	if utf8.RuneCountInString(q.Search) > store.MaxSearch {
+		return badRequest(fmt.Sprintf("q must be at most %d characters.", store.MaxSearch))
+	}
+	page, err := load(q)
 	if err != nil {
 		return tokenDomainError(err)
 	}
@@ -152,8 +165,8 @@ func (a *API) tokenPage(c echo.Context, load func(limit, offset int) (*pat.Page,
 	for i := range page.Tokens {
 		out.Items = append(out.Items, tokenOf(&page.Tokens[i]))
 	}
-	if end := offset + len(page.Tokens); end < page.Total && len(page.Tokens) > 0 {
-		next := makeCursor(end, page.Tokens[len(page.Tokens)-1].ID)
+	if page.More && len(page.Tokens) > 0 {
+		next := cursor(page.Tokens[len(page.Tokens)-1].Key())
 		out.NextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)
