@@ -15,15 +15,19 @@ CREATE INDEX tokens_partner_revoked ON tokens (partner_id, created_at DESC, id D
     WHERE revoked_at IS NOT NULL AND NOT console;
 CREATE INDEX tokens_partner_list ON tokens (partner_id, created_at DESC, id DESC)
     WHERE NOT console;
--- A user's own list: the same for open, expired and pending; revoked and
--- all from the list index, revoked_at checked on its entries.
+-- A user's own list: the same for open and expired; revoked and all from
+-- the list index, revoked_at checked on its entries; pending from its own
+-- (small) index, as the partner's.
 CREATE INDEX tokens_user_open ON tokens (user_id, created_at DESC, id DESC, expires_at)
     WHERE revoked_at IS NULL AND NOT console;
+CREATE INDEX tokens_user_pending ON tokens (user_id, created_at DESC, id DESC)
+    WHERE pending AND revoked_at IS NULL AND NOT console;
 CREATE INDEX tokens_user_list ON tokens (user_id, created_at DESC, id DESC, revoked_at)
     WHERE NOT console;
 
 -- +goose Down
 DROP INDEX tokens_user_list;
+DROP INDEX tokens_user_pending;
 DROP INDEX tokens_user_open;
 DROP INDEX tokens_partner_list;
 DROP INDEX tokens_partner_revoked;
