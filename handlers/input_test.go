@@ -60,7 +60,7 @@ func TestNULAndInvalidUTF8AreRefusedNamingTheField(t *testing.T) {
 		{"am@portico.test", "GET", "/partners?q=%FF", nil, "", "q"},
 		{"am@portico.test", "GET", "/partners?q=%00", nil, "", "q"},
 		{"am@portico.test", "GET", "/partners?status=%00", nil, "", "status"},
-		{"dev@harbor.test", "GET", "/tokens?page=%FF", nil, "", "page"},
+		{"dev@harbor.test", "GET", "/tokens?q=%FF", nil, "", "q"},
 		{"dev@harbor.test", "GET", "/apis/%00", nil, "", "slug"},
 		{"dev@harbor.test", "GET", "/apis/fleet%FF", nil, "", "slug"},
 		{"am@portico.test", "GET", "/catalog/%00/revisions", nil, "", "slug"},

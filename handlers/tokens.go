@@ -17,9 +17,6 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// tokensPerPage is the page size of the token lists.
-const tokensPerPage = 25
-
 // tokens lists the signed-in partner user's own tokens; staff, who have
 // none, are pointed to the partners' lists.
 func (h *Handler) tokens(c echo.Context) error {
@@ -30,9 +27,11 @@ func (h *Handler) tokens(c echo.Context) error {
 	if err := h.authorize(c, access.CreateToken, a.PartnerID); err != nil {
 		return err
 	}
-	page := pageParam(c)
-	ctx := c.Request().Context()
-	list, err := h.pats.ListOwn(ctx, a, tokensPerPage, (page-1)*tokensPerPage)
+	q, err := tokenQuery(c, store.ParseOwnTokenCursor)
+	if err != nil {
+		return err
+	}
+	list, err := h.pats.ListOwn(c.Request().Context(), a, q)
 	if err != nil {
 		return err
 	}
@@ -42,14 +41,9 @@ func (h *Handler) tokens(c echo.Context) error {
 	}
 	return h.render(c, http.StatusOK, views.Tokens(views.TokensPage{
 		Page: h.page(c, "Your tokens"), Tokens: rows,
-		Pager:        pagerFor("/tokens", url.Values{}, page, tokensPerPage, len(rows), list.Total),
+		List:         tokenListNav("/tokens", "Search your tokens by name", q, list.Tokens, list.More, store.OwnTokenCursor, -1),
 		PartnerAdmin: access.Can(a, access.ViewPartnerTokens, a.PartnerID) == access.Allow,
 	}))
-}
-
-func pageParam(c echo.Context) int {
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	return max(page, 1)
 }
 
 // newToken shows the form; its fields may come prefilled from the query

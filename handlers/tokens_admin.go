@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -42,6 +41,10 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 	if err := h.authorize(c, access.ViewPartnerTokens, partnerID); err != nil {
 		return err
 	}
+	q, err := tokenQuery(c, store.ParsePartnerTokenCursor)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	partner, err := h.store.PartnerByID(ctx, partnerID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -51,29 +54,18 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 		return err
 	}
 	a := actorOf(currentUser(c))
-	pendingOnly := c.QueryParam("status") == "pending"
-	page := pageParam(c)
-	// The pending page with its count, or only the count for the filter's
-	// label.
-	var ts []store.Token
-	var total, pendingCount int
-	if pendingOnly {
-		if ts, pendingCount, err = h.store.PendingTokens(ctx, partnerID, tokensPerPage, (page-1)*tokensPerPage); err != nil {
-			return err
-		}
-		total = pendingCount
-	} else {
-		if pendingCount, err = h.store.CountPendingTokens(ctx, partnerID); err != nil {
-			return err
-		}
-		list, err := h.pats.ListPartner(ctx, a, partnerID, tokensPerPage, (page-1)*tokensPerPage)
-		if err != nil {
-			return tokenError(err)
-		}
-		ts, total = list.Tokens, list.Total
+	list, err := h.pats.ListPartner(ctx, a, partnerID, q)
+	if err != nil {
+		return tokenError(err)
+	}
+	// The badge of the pending filter: a bounded count from the pending
+	// index, whatever the filter shown.
+	pending, err := h.store.CountPendingTokens(ctx, partnerID)
+	if err != nil {
+		return err
 	}
 	staff := a.Staff()
-	rows, err := h.tokenRows(c, a, ts, tokenList{revokePath: func(t *store.Token) string {
+	rows, err := h.tokenRows(c, a, list.Tokens, tokenList{revokePath: func(t *store.Token) string {
 		if staff {
 			return partnerTokensPath(partnerID) + "/" + strconv.FormatInt(t.ID, 10) + "/revoke"
 		}
@@ -86,14 +78,10 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 	if err != nil {
 		return err
 	}
-	params := url.Values{}
-	if pendingOnly {
-		params.Set("status", "pending")
-	}
 	return h.render(c, http.StatusOK, views.PartnerTokens(views.PartnerTokensPage{
-		Page: h.page(c, "Tokens of "+partner.Name), Partner: partner.Name, ListPath: path,
-		Tokens: rows, Pager: pagerFor(path, params, page, tokensPerPage, len(rows), total),
-		PendingOnly: pendingOnly, PendingCount: pendingCount, Staff: staff, RequireApproval: approval,
+		Page: h.page(c, "Tokens of "+partner.Name), Partner: partner.Name, Tokens: rows,
+		List:  tokenListNav(path, "Search by token name, owner name or email", q, list.Tokens, list.More, store.PartnerTokenCursor, pending),
+		Staff: staff, RequireApproval: approval,
 		CanSettings: access.Can(a, access.ManagePartnerSettings, partnerID) == access.Allow,
 	}))
 }

@@ -80,7 +80,11 @@ func TestPartnerAdminSeesAndRevokesTheirPartnersTokens(t *testing.T) {
 	if res := admin.post(action, nil); res.status != http.StatusSeeOther || res.header.Get("Location") != "/tokens/partner" {
 		t.Fatalf("revoke from %q = %d to %q", action, res.status, res.header.Get("Location"))
 	}
-	if got := rowStatus(admin.get("/tokens/partner"), harborToken); got != "revoked" {
+	// Revoked tokens leave the default (open) list for the revoked one.
+	if rowStatus(admin.get("/tokens/partner"), harborToken) != "" {
+		t.Error("a revoked token is still under open tokens")
+	}
+	if got := rowStatus(admin.get("/tokens/partner?status=revoked"), harborToken); got != "revoked" {
 		t.Errorf("status after the admin revoked it = %q", got)
 	}
 	if n := p.mailCount(t, "dev@harbor.test", "Your token “Harbor CI” was revoked"); n != 1 {
@@ -179,7 +183,7 @@ func TestStaffSeeAndRevokePartnerTokens(t *testing.T) {
 	if res := am.post(action, nil); res.status != http.StatusSeeOther || res.header.Get("Location") != base {
 		t.Fatalf("account manager revokes = %d to %q", res.status, res.header.Get("Location"))
 	}
-	if got := rowStatus(am.get(base), id); got != "revoked" {
+	if got := rowStatus(am.get(base+"?status=all"), id); got != "revoked" {
 		t.Errorf("status after the account manager revoked it = %q", got)
 	}
 	if n := p.mailCount(t, "dev@harbor.test", "Your token “Harbor CI” was revoked"); n != 1 {

@@ -283,7 +283,11 @@ func TestRevokeRegenerateAndRename(t *testing.T) {
 	if res := b.post(action, nil); res.status != http.StatusSeeOther || res.header.Get("Location") != "/tokens" {
 		t.Fatalf("revoke = %d to %q", res.status, res.header.Get("Location"))
 	}
-	list = b.get("/tokens")
+	// It leaves the open tokens (the default list) for the revoked ones.
+	if rowStatus(b.get("/tokens"), id) != "" {
+		t.Error("a revoked token is still under open tokens")
+	}
+	list = b.get("/tokens?status=revoked")
 	if got := rowStatus(list, id); got != "revoked" {
 		t.Errorf("status after revoke = %q", got)
 	}
@@ -295,15 +299,20 @@ func TestRevokeRegenerateAndRename(t *testing.T) {
 		t.Errorf("regenerating a revoked token = %d", res.status)
 	}
 
-	// Expired tokens stay listed, greyed.
+	// Expired tokens stay listed, greyed, under expired and all.
 	_, gone := createToken(t, b, tokenForm("Old job", "sandbox", "7", "fleet/fleet:read"))
 	if _, err := p.store.DB().Exec(`UPDATE tokens SET expires_at = now() - interval '1 hour' WHERE id = $1`, gone); err != nil {
 		t.Fatal(err)
 	}
-	list = b.get("/tokens")
-	row = list.doc.Find("[data-testid=token][data-id='" + itoa(gone) + "']")
-	if rowStatus(list, gone) != "expired" || !row.HasClass("token-closed") || row.Find("[data-testid=token-expired]").Length() != 1 {
-		t.Errorf("expired token: status %q, greyed %v", rowStatus(list, gone), row.HasClass("token-closed"))
+	if rowStatus(b.get("/tokens"), gone) != "" {
+		t.Error("an expired token is still under open tokens")
+	}
+	for _, path := range []string{"/tokens?status=expired", "/tokens?status=all"} {
+		list = b.get(path)
+		row = list.doc.Find("[data-testid=token][data-id='" + itoa(gone) + "']")
+		if rowStatus(list, gone) != "expired" || !row.HasClass("token-closed") || row.Find("[data-testid=token-expired]").Length() != 1 {
+			t.Errorf("%s: expired token: status %q, greyed %v", path, rowStatus(list, gone), row.HasClass("token-closed"))
+		}
 	}
 }
 

@@ -103,62 +103,6 @@ func (a *API) tokenID(c echo.Context, act access.Action) (access.Actor, int64, e
 	return actor, id, err
 }
 
-// listTokens lists the caller's own tokens, open ones first.
-func (a *API) listTokens(c echo.Context) error {
-	actor, _ := c.Get(actorKey).(access.Actor)
-	if err := requireScope(c, access.ViewToken); err != nil {
-		return err
-	}
-	return a.tokenPage(c, func(limit, offset int) (*pat.Page, error) {
-		return a.Tokens.ListOwn(c.Request().Context(), actor, limit, offset)
-	})
-}
-
-// listPartnerTokens lists every token of the caller's partner: partner
-// admins.
-func (a *API) listPartnerTokens(c echo.Context) error {
-	actor, partnerID, err := a.authorize(c, access.ViewPartnerTokens)
-	if err != nil {
-		return err
-	}
-	return a.tokenPage(c, func(limit, offset int) (*pat.Page, error) {
-		return a.Tokens.ListPartner(c.Request().Context(), actor, partnerID, limit, offset)
-	})
-}
-
-// tokenPage serves one page of a token list by limit and cursor.
-func (a *API) tokenPage(c echo.Context, load func(limit, offset int) (*pat.Page, error)) error {
-	limit := DefaultLimit
-	if raw := c.QueryParam("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > MaxLimit {
-			return badRequest("limit must be a whole number from 1 to " + strconv.Itoa(MaxLimit) + ".")
-		}
-		limit = n
-	}
-	offset := 0
-	if raw := c.QueryParam("cursor"); raw != "" {
-		o, _, ok := parseCursor(raw)
-		if !ok {
-			return badRequest("cursor is not one this API gave out: pass next_cursor of the previous page as it is.")
-		}
-		offset = o
-	}
-	page, err := load(limit, offset)
-	if err != nil {
-		return tokenDomainError(err)
-	}
-	out := list[tokenJSON]{Items: make([]tokenJSON, 0, len(page.Tokens))}
-	for i := range page.Tokens {
-		out.Items = append(out.Items, tokenOf(&page.Tokens[i]))
-	}
-	if end := offset + len(page.Tokens); end < page.Total && len(page.Tokens) > 0 {
-		next := makeCursor(end, page.Tokens[len(page.Tokens)-1].ID)
-		out.NextCursor = &next
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
 // createToken creates a token for the caller and answers its secret, once.
 // Live tokens are created in the portal, or through the API by a session
 // that confirmed its password: never by another token.

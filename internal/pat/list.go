@@ -76,23 +76,25 @@ func (s *Service) Choices(ctx context.Context, actor access.Actor) (*Choices, er
 	return c, nil
 }
 
-// Page is one page of a token list.
+// Page is one page of a token list, newest first.
 type Page struct {
 	Tokens []store.Token
-	Total  int
+	// More says whether rows follow the last one.
+	More bool
 }
 
-// ListOwn returns the actor's own tokens, open ones first.
-func (s *Service) ListOwn(ctx context.Context, actor access.Actor, limit, offset int) (*Page, error) {
-	ts, n, err := s.store.ListTokens(ctx, store.TokenFilter{UserID: actor.UserID, Limit: limit, Offset: offset})
+// ListOwn returns a page of the actor's own tokens.
+func (s *Service) ListOwn(ctx context.Context, actor access.Actor, q store.TokenQuery) (*Page, error) {
+	ts, more, err := s.store.UserTokensPage(ctx, actor.UserID, q)
 	if err != nil {
 		return nil, err
 	}
-	return &Page{Tokens: ts, Total: n}, nil
+	return &Page{Tokens: ts, More: more}, nil
 }
 
-// ListPartner returns every token of a partner, for its admins and staff.
-func (s *Service) ListPartner(ctx context.Context, actor access.Actor, partnerID int64, limit, offset int) (*Page, error) {
+// ListPartner returns a page of every token of a partner, for its admins
+// and staff.
+func (s *Service) ListPartner(ctx context.Context, actor access.Actor, partnerID int64, q store.TokenQuery) (*Page, error) {
 	switch access.Can(actor, access.ViewPartnerTokens, partnerID) {
 	case access.Allow:
 	case access.Hidden:
@@ -100,9 +102,9 @@ func (s *Service) ListPartner(ctx context.Context, actor access.Actor, partnerID
 	default:
 		return nil, ErrForbidden
 	}
-	ts, n, err := s.store.ListTokens(ctx, store.TokenFilter{PartnerID: partnerID, Limit: limit, Offset: offset})
+	ts, more, err := s.store.PartnerTokensPage(ctx, partnerID, q)
 	if err != nil {
 		return nil, err
 	}
-	return &Page{Tokens: ts, Total: n}, nil
+	return &Page{Tokens: ts, More: more}, nil
 }
