@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,33 +46,6 @@ func (h *Handler) renderPartners(c echo.Context, status int, form views.CreatePa
 	m.Pager.Label = "Partner pages"
 	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/partners", url.Values{"q": {q.Search}, "status": {st}}, store.PartnersList, q, rows, more)
 	return h.render(c, status, views.Partners(m))
-}
-
-// pagerFor builds the pager of page (1-based) showing n of total rows
-// (the token lists' OFFSET pager).
-func pagerFor(path string, params url.Values, page, per, n, total int) views.Pager {
-	p := views.Pager{Total: total}
-	if n > 0 {
-		p.From = (page-1)*per + 1
-		p.To = p.From + n - 1
-	}
-	link := func(to int) string {
-		v := url.Values{}
-		for k, vs := range params {
-			if len(vs) > 0 && vs[0] != "" {
-				v.Set(k, vs[0])
-			}
-		}
-		v.Set("page", strconv.Itoa(to))
-		return path + "?" + v.Encode()
-	}
-	if page > 1 {
-		p.PrevHref = link(page - 1)
-	}
-	if page*per < total {
-		p.NextHref = link(page + 1)
-	}
-	return p
 }
 
 // createPartner creates a partner and invites its first admin.

@@ -11,7 +11,6 @@
 package api
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -284,67 +283,6 @@ const (
 type list[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`
-}
-
-// paginate cuts one page out of items, in their order, by the request's
-// limit and cursor. The cursor is opaque to clients; it holds the position
-// and the id of the last item served, so a page continues after that item
-// even when earlier ones were added or removed meanwhile.
-func paginate[T any](c echo.Context, items []T, id func(T) int64) (list[T], error) {
-	limit := DefaultLimit
-	if raw := c.QueryParam("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > MaxLimit {
-			return list[T]{}, badRequest(fmt.Sprintf("limit must be a whole number from 1 to %d.", MaxLimit))
-		}
-		limit = n
-	}
-	start := 0
-	if raw := c.QueryParam("cursor"); raw != "" {
-		offset, lastID, ok := parseCursor(raw)
-		if !ok {
-			return list[T]{}, badRequest("cursor is not one this API gave out: pass next_cursor of the previous page as it is.")
-		}
-		start = min(offset, len(items))
-		for i, it := range items {
-			if id(it) == lastID {
-				start = i + 1
-				break
-			}
-		}
-	}
-	end := min(start+limit, len(items))
-	out := list[T]{Items: append(make([]T, 0, end-start), items[start:end]...)}
-	if end < len(items) {
-		next := makeCursor(end, id(items[end-1]))
-		out.NextCursor = &next
-	}
-	return out, nil
-}
-
-func makeCursor(offset int, lastID int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + strconv.Itoa(offset) + ":" + strconv.FormatInt(lastID, 10)))
-}
-
-func parseCursor(raw string) (offset int, lastID int64, ok bool) {
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil {
-		return 0, 0, false
-	}
-	rest, ok := strings.CutPrefix(string(b), "v1:")
-	if !ok {
-		return 0, 0, false
-	}
-	o, l, ok := strings.Cut(rest, ":")
-	if !ok {
-		return 0, 0, false
-	}
-	offset, err1 := strconv.Atoi(o)
-	lastID, err2 := strconv.ParseInt(l, 10, 64)
-	if err1 != nil || err2 != nil || offset < 0 || lastID <= 0 {
-		return 0, 0, false
-	}
-	return offset, lastID, true
 }
 
 // utc is a time as the API sends it: RFC 3339 in UTC.
