@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -63,11 +64,21 @@ func callQuery(c echo.Context, m *views.AuditPage, q store.AuditQuery) (store.Ca
 
 // auditCalls fills m with a page of API calls.
 func (h *Handler) auditCalls(c echo.Context, m *views.AuditPage, q store.CallQuery) error {
+	m.ShowCalls = true
+	if q.API != "" {
+		// A slug that names no API matches no call: say so rather than
+		// scan a partner's calls for it.
+		if _, err := h.store.APIBySlug(c.Request().Context(), q.API); errors.Is(err, store.ErrNotFound) {
+			m.APIUnknown = true
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
 	rows, more, err := h.store.CallsPage(c.Request().Context(), q)
 	if err != nil {
 		return err
 	}
-	m.ShowCalls = true
 	for _, r := range rows {
 		m.Calls = append(m.Calls, callRow(r, m.Staff))
 	}

@@ -108,6 +108,12 @@ func TestAuditCallsScopes(t *testing.T) {
 	if got := callPaths(admin.get("/audit?source=calls&api=telemetry")); len(got) != 0 {
 		t.Errorf("telemetry calls = %q, want none", got)
 	}
+	if pg := admin.get("/audit?source=calls&api=no-such-api"); !strings.Contains(text(pg, "[data-testid=calls-empty]"), "No API is called “no-such-api”") {
+		t.Errorf("unknown API filter says %q", text(pg, "[data-testid=calls-empty]"))
+	}
+	if status, _, _ := admin.download("/audit/export?source=calls&api=no-such-api&format=csv"); status != http.StatusBadRequest {
+		t.Errorf("export of an unknown API's calls = %d, want 400", status)
+	}
 	for _, q := range []string{"source=everything", "source=calls&status=3xx", "source=calls&after=bad", "source=calls&api=" + strings.Repeat("a", 101)} {
 		if pg := admin.get("/audit?" + q); pg.status != http.StatusBadRequest {
 			t.Errorf("/audit?%s = %d, want 400", q, pg.status)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -50,6 +51,13 @@ func (h *Handler) exportAudit(c echo.Context) error {
 			return BadRequest("Nobody you can see has the email " + m.Actor + ": clear the person filter to export.")
 		}
 		q.ActorID = id
+	}
+	if m.Source == "calls" && cq.API != "" {
+		if _, err := h.store.APIBySlug(c.Request().Context(), cq.API); errors.Is(err, store.ErrNotFound) {
+			return BadRequest("No API is called " + cq.API + ": check its short name on the APIs page.")
+		} else if err != nil {
+			return err
+		}
 	}
 	what := "actions"
 	if m.Source == "calls" {
