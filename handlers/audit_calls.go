@@ -4,63 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
-
-// callList names the calls of the audit trail in their cursors.
-const callList = "c"
-
-// auditStatuses are the answer classes the calls can be narrowed to.
-var auditStatuses = []struct {
-	Value, Label string
-	Class        int
-}{
-	{"2xx", "Succeeded (2xx)", 2},
-	{"4xx", "Refused (4xx)", 4},
-	{"5xx", "Failed (5xx)", 5},
-}
-
-// callQuery reads the calls' filters (source, status, api, and the
-// cursor when the calls are paged) from the URL into m and the store
-// query, sharing the time range and request id of the events' query.
-func callQuery(c echo.Context, m *views.AuditPage, q store.AuditQuery) (store.CallQuery, error) {
-	cq := store.CallQuery{Scope: q.Scope, RequestID: q.RequestID, Since: q.Since, Until: q.Until, Limit: auditPageSize}
-	m.Source = c.QueryParam("source")
-	if m.Source != "" && m.Source != "calls" {
-		return cq, BadRequest("The audit trail shows portal actions or API calls: choose one from the list.")
-	}
-	m.Sources = []views.AuditOption{{Value: "", Label: "Portal actions", Selected: m.Source == ""},
-		{Value: "calls", Label: "API calls", Selected: m.Source == "calls"}}
-	m.Status = c.QueryParam("status")
-	found := m.Status == ""
-	for _, s := range auditStatuses {
-		m.Statuses = append(m.Statuses, views.AuditOption{Value: s.Value, Label: s.Label, Selected: s.Value == m.Status})
-		if s.Value == m.Status {
-			found, cq.StatusClass = true, s.Class
-		}
-	}
-	if !found {
-		return cq, BadRequest("This kind of answer is not one the audit trail offers: choose 2xx, 4xx or 5xx.")
-	}
-	m.API = strings.TrimSpace(c.QueryParam("api"))
-	if len(m.API) > 100 {
-		return cq, BadRequest("An API's short name has at most 100 characters.")
-	}
-	cq.API = m.API
-	if raw := c.QueryParam("after"); raw != "" && m.Source == "calls" {
-		key, ok := store.ParseCursor(callList, raw, false)
-		if !ok {
-			return cq, BadRequest("This link to a page of the audit trail is broken. Open Audit from the menu to start from the newest calls.")
-		}
-		cq.After = key
-	}
-	return cq, nil
-}
 
 // auditCalls fills m with a page of API calls.
 func (h *Handler) auditCalls(c echo.Context, m *views.AuditPage, q store.CallQuery) error {

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,86 +13,60 @@ import (
 	"github.com/portico/portico/views"
 )
 
-var auditRanges = []struct {
-	Value, Label string
-	Span         time.Duration
-}{
-	{"24h", "Last 24 hours", 24 * time.Hour},
-	{"7d", "Last 7 days", 7 * 24 * time.Hour},
-	{"30d", "Last 30 days", 30 * 24 * time.Hour},
-	{"90d", "Last 90 days", 90 * 24 * time.Hour},
-	{"all", "All time", 0},
-}
+// Cursor names of the audit trail's two lists (the management API's are
+// the same, so a cursor serves both).
+const (
+	auditList = "a"
+	callList  = "c"
+)
 
-var auditKinds = []struct {
-	Value, Label string
-	Prefixes     []string
-}{
-	{"tokens", "Tokens", []string{"token."}},
-	{"people", "Members and invitations", []string{"member.", "invitation.", "staff."}},
-	{"teams", "Teams", []string{"team."}},
-	{"access", "Access groups and grants", []string{"access_group.", "grant."}},
-	{"apis", "APIs", []string{"api."}},
-	{"partners", "Partners", []string{"partner."}},
-	{"account", "Sign-ins and accounts", []string{"user."}},
-	{"settings", "Settings and sandbox", []string{"settings.", "sandbox."}},
-}
-
-func auditQuery(c echo.Context, m *views.AuditPage, scope store.AuditScope) (store.AuditQuery, error) {
-	q := store.AuditQuery{Scope: scope, Limit: auditPageSize}
-	m.RequestID = strings.TrimSpace(c.QueryParam("request_id"))
-	m.Actor = strings.TrimSpace(c.QueryParam("actor"))
-	m.Kind = c.QueryParam("kind")
-	m.Range = c.QueryParam("range")
-	if utf8.RuneCountInString(m.RequestID) > 100 || utf8.RuneCountInString(m.Actor) > 254 {
-		return q, BadRequest("A request id has at most 100 characters and an email at most 254: check what you pasted.")
+// auditQueries reads the audit page's filters from the URL (checked by
+// audit.ParseFilter, the management API's reader too) into m, to fill the
+// form back, and into the store queries of both lists; the source and
+// the cursor of the list shown are checked here. All before any query.
+func auditQueries(c echo.Context, m *views.AuditPage, scope store.AuditScope) (store.AuditQuery, store.CallQuery, error) {
+	f, err := audit.ParseFilter(c.QueryParams())
+	var fe *audit.FilterError
+	if errors.As(err, &fe) {
+		return store.AuditQuery{}, store.CallQuery{}, BadRequest(fe.Message)
 	}
-	q.RequestID = m.RequestID
-	if m.Range == "" {
-		// A request id is looked up whenever it happened; otherwise the
-		// last 30 days are what people look for first.
-		m.Range = "30d"
-		if m.RequestID != "" {
-			m.Range = "all"
-		}
+	m.Source = c.QueryParam("source")
+	if m.Source != "" && m.Source != "calls" {
+		return store.AuditQuery{}, store.CallQuery{}, BadRequest("The audit trail shows portal actions or API calls: choose one from the list.")
 	}
-	found := false
-	for _, r := range auditRanges {
-		m.Ranges = append(m.Ranges, views.AuditOption{Value: r.Value, Label: r.Label, Selected: r.Value == m.Range})
-		if r.Value == m.Range {
-			found = true
-			if r.Span > 0 {
-				q.Since = time.Now().Add(-r.Span)
-			}
-		}
-	}
-	if !found {
-		return q, BadRequest("This time range is not one the audit trail offers: choose one from the list.")
-	}
-	found = m.Kind == ""
-	for _, k := range auditKinds {
-		m.Kinds = append(m.Kinds, views.AuditOption{Value: k.Value, Label: k.Label, Selected: k.Value == m.Kind})
-		if k.Value == m.Kind {
-			found, q.Actions = true, k.Prefixes
-		}
-	}
-	if !found {
-		return q, BadRequest("This kind of event is not one the audit trail offers: choose one from the list.")
-	}
+	m.Range, m.Kind, m.Status, m.Actor, m.API, m.RequestID = f.Range, f.Kind, f.Status, f.Actor, f.API, f.RequestID
+	m.Sources = []views.AuditOption{{Value: "", Label: "Portal actions", Selected: m.Source == ""},
+		{Value: "calls", Label: "API calls", Selected: m.Source == "calls"}}
+	m.Ranges, m.Kinds, m.Statuses = auditOptions(audit.Ranges, f.Range), auditOptions(audit.Kinds, f.Kind), auditOptions(audit.Statuses, f.Status)
+	now := time.Now()
+	q, cq := f.Events(scope, now), f.Calls(scope, now)
+	q.Limit, cq.Limit = auditPageSize, auditPageSize
 	if raw := c.QueryParam("after"); raw != "" {
-		key, ok := store.ParseCursor(auditList, raw, true)
-		if c.QueryParam("source") == "calls" {
-			// The calls' cursor; read by callQuery.
-			key, ok = nil, true
+		var ok bool
+		if m.Source == "calls" {
+			cq.After, ok = store.ParseCursor(callList, raw, false)
+		} else {
+			q.After, ok = store.ParseCursor(auditList, raw, true)
 		}
 		if !ok {
-			return q, BadRequest("This link to a page of the audit trail is broken. Open Audit from the menu to start from the newest events.")
+			return q, cq, BadRequest("This link to a page of the audit trail is broken. Open Audit from the menu to start from the newest rows.")
 		}
-		q.After = key
 	}
-	return q, nil
+	return q, cq, nil
 }
 
+// auditOptions are the choices of one of the page's lists.
+func auditOptions(cs []audit.Choice, selected string) []views.AuditOption {
+	out := make([]views.AuditOption, len(cs))
+	for i, c := range cs {
+		out[i] = views.AuditOption{Value: c.Value, Label: c.Label, Selected: c.Value == selected}
+	}
+	return out
+}
+
+// auditActor finds the person an actor filter names, among those the
+// viewer may see: 0 when there is none (the same answer for an email of
+// another partner as for an unknown one).
 func (h *Handler) auditActor(c echo.Context, email string, scope store.AuditScope) (int64, error) {
 	if scope.UserID != 0 {
 		return 0, BadRequest("Your audit trail shows only what you did and what was done to your account: it has no filter by person.")
@@ -111,6 +84,7 @@ func (h *Handler) auditActor(c echo.Context, email string, scope store.AuditScop
 	return u.ID, nil
 }
 
+// auditRow is one portal action as the page shows it.
 func auditRow(r store.AuditRow, staff bool) views.AuditEvent {
 	who := r.ActorName
 	if who == "" {
@@ -129,6 +103,7 @@ func auditRow(r store.AuditRow, staff bool) views.AuditEvent {
 	return e
 }
 
+// auditHref links to a page of the audit trail with the page's filters.
 func auditHref(m *views.AuditPage, after string) string {
 	v := url.Values{}
 	for k, val := range map[string]string{"source": m.Source, "range": m.Range, "kind": m.Kind, "actor": m.Actor,
@@ -140,6 +115,7 @@ func auditHref(m *views.AuditPage, after string) string {
 	return "/audit?" + v.Encode()
 }
 
+// auditExportHref links to the export of what the page's filters match.
 func auditExportHref(m *views.AuditPage, format string) string {
 	return "/audit/export" + strings.TrimPrefix(auditHref(m, ""), "/audit") + "&format=" + format
 }

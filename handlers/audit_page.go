@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
@@ -13,9 +14,6 @@ import (
 // auditPageSize is how many events the audit page shows at once.
 const auditPageSize = 50
 
-// auditRanges are the time ranges the audit page offers, by their value
-// in the URL; "" is all time.
-// auditKinds are the action families the audit page filters by.
 // auditTrail shows the audit trail the viewer may read, newest first, a
 // page at a time: everything for platform admins, every partner's events
 // for account managers, their partner's for partner admins, and for a
@@ -29,11 +27,7 @@ func (h *Handler) auditTrail(c echo.Context) error {
 	}
 	a := actorOf(currentUser(c))
 	m := views.AuditPage{Page: h.page(c, "Audit trail"), Own: scope.UserID != 0, Staff: a.Staff()}
-	q, err := auditQuery(c, &m, scope)
-	if err != nil {
-		return err
-	}
-	cq, err := callQuery(c, &m, q)
+	q, cq, err := auditQueries(c, &m, scope)
 	if err != nil {
 		return err
 	}
@@ -83,37 +77,15 @@ func (h *Handler) auditEvents(c echo.Context, m *views.AuditPage, q store.AuditQ
 }
 
 // auditScope is the part of the trail the signed-in user may read, as the
-// policy says: never taken from the request.
+// policy says (audit.Scope): never taken from the request.
 func (h *Handler) auditScope(c echo.Context) (store.AuditScope, error) {
-	var scope store.AuditScope
 	u := currentUser(c)
 	if u == nil {
-		return scope, &Error{Status: http.StatusUnauthorized, Message: "Please sign in to continue."}
+		return store.AuditScope{}, &Error{Status: http.StatusUnauthorized, Message: "Please sign in to continue."}
 	}
-	a := actorOf(u)
-	switch {
-	case access.Can(a, access.ViewPortalAudit, 0) == access.Allow:
-		scope.All = true
-	case access.Can(a, access.ViewAudit, 0) == access.Allow:
-		scope.Partners = true
-	case a.PartnerID != 0 && access.Can(a, access.ViewAudit, a.PartnerID) == access.Allow:
-		scope.PartnerID = a.PartnerID
-	case a.PartnerID != 0 && access.Can(a, access.ViewOwnAudit, a.PartnerID) == access.Allow:
-		scope.PartnerID, scope.UserID = a.PartnerID, a.UserID
-	default:
-		return scope, h.authorize(c, access.ViewAudit, a.PartnerID)
+	scope, ok := audit.Scope(actorOf(u))
+	if !ok {
+		return scope, h.authorize(c, access.ViewAudit, actorOf(u).PartnerID)
 	}
 	return scope, nil
 }
-
-// auditList names the audit trail in its cursors.
-const auditList = "a"
-
-// auditQuery reads the page's filters from the URL into m (to fill the
-// form back) and the store query; all are checked before any query.
-// auditActor finds the person an actor filter names, among those the
-// viewer may see: 0 when there is none (the same answer for an email of
-// another partner as for an unknown one).
-// auditRow is one event as the page shows it.
-// auditHref links to a page of the audit trail with the page's filters.
-// auditExportHref links to the export of what the page's filters match.

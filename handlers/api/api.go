@@ -110,6 +110,9 @@ func Register(g *echo.Group, a *API) {
 	g.GET("/grants", a.listGrants, auth)
 	g.GET("/members/:id/access", a.getMemberAccess, auth)
 
+	g.GET("/audit", a.listAuditEvents, auth)
+	g.GET("/audit/calls", a.listAuditCalls, auth)
+
 	if a.Tokens != nil {
 		g.GET("/tokens", a.listTokens, auth)
 		g.POST("/tokens", a.createToken, auth)

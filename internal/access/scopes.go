@@ -13,6 +13,7 @@ const (
 	ScopeAccessRead   = "portal:access:read"
 	ScopeTokensRead   = "portal:tokens:read"
 	ScopeTokensWrite  = "portal:tokens:write"
+	ScopeAuditRead    = "portal:audit:read"
 )
 
 // PortalScope describes a portal scope for the token form.
@@ -34,6 +35,7 @@ var PortalScopes = []PortalScope{
 	{ScopeTeamsRead, "List teams", true},
 	{ScopeTeamsWrite, "Create, rename and delete teams and change their members", true},
 	{ScopeAccessRead, "See what your organisation was granted", true},
+	{ScopeAuditRead, "Read the audit trail you see in the portal (yours, or your organisation's as its admin)", false},
 }
 
 // PortalScopesFor returns the portal scopes a role may put on a token.
@@ -77,6 +79,8 @@ func ScopeFor(act Action) string {
 		return ScopeTokensRead
 	case CreateToken, RevokeToken, RegenerateToken, RenameToken, LimitToken, ApproveToken:
 		return ScopeTokensWrite
+	case ViewAudit, ViewOwnAudit, ViewPortalAudit:
+		return ScopeAuditRead
 	}
 	return ""
 }
