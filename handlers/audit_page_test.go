@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -194,7 +195,9 @@ func TestAuditTrailPagesAndFilters(t *testing.T) {
 		t.Errorf("request link = %q", href)
 	}
 
-	for _, q := range []string{"after=" + url.QueryEscape("nope"), "range=1y", "kind=everything", "request_id=" + strings.Repeat("r", 101)} {
+	year0 := base64.RawURLEncoding.EncodeToString([]byte("a1:3:0000-01-01T00:00:00Z"))
+	offset := base64.RawURLEncoding.EncodeToString([]byte("a1:3:2026-01-01T00:00:00+20:00"))
+	for _, q := range []string{"after=" + url.QueryEscape("nope"), "after=" + year0, "after=" + offset, "range=1y", "kind=everything", "request_id=" + strings.Repeat("r", 101)} {
 		if pg := admin.get("/audit?" + q); pg.status != http.StatusBadRequest {
 			t.Errorf("/audit?%s = %d, want 400", q, pg.status)
 		}

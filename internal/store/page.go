@@ -64,7 +64,10 @@ func ParseCursor(list, raw string, timed bool) (key *Key, ok bool) {
 		return nil, false
 	}
 	if timed {
-		if _, err := time.Parse(time.RFC3339Nano, sort); err != nil {
+		// Only the form TimeKey writes: UTC, a year PostgreSQL takes. Go
+		// parses year 0 and offsets up to ±23:59, which PostgreSQL refuses.
+		t, err := time.Parse(time.RFC3339Nano, sort)
+		if err != nil || t.Year() < 1 || t.Year() > 9999 || sort != t.UTC().Format(time.RFC3339Nano) {
 			return nil, false
 		}
 	}

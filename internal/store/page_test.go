@@ -40,6 +40,9 @@ func TestCursorRoundTripAndRefusals(t *testing.T) {
 		{"NUL in the sort value", "m", raw("m1:3:a\x00b"), false},
 		{"invalid UTF-8", "m", raw("m1:3:\xff"), false},
 		{"not a time", "t", raw("t1:3:yesterday"), true},
+		{"year 0", "t", raw("t1:3:0000-01-01T00:00:00Z"), true},
+		{"an offset PostgreSQL refuses", "t", raw("t1:3:2026-01-01T00:00:00+20:00"), true},
+		{"not in UTC", "t", raw("t1:3:2026-01-01T00:00:00+01:00"), true},
 		{"too long", "m", raw("m1:3:" + string(make([]byte, 2000))), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
