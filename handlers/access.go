@@ -89,7 +89,7 @@ func (h *Handler) partnerAccess(c echo.Context) error {
 		m.Members = append(m.Members, row)
 	}
 	if more {
-		m.NextHref = accessHref(q.Search, q.ReachGroup, store.MemberCursor(members[len(members)-1].Key()))
+		m.NextHref = accessHref(q.Search, q.ReachGroup, store.MembersList.Cursor(members[len(members)-1].Key()))
 	}
 	if q.After != nil {
 		m.FirstHref = accessHref(q.Search, q.ReachGroup, "")

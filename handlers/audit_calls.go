@@ -11,9 +11,6 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// callList names the calls of the audit trail in their cursors.
-const callList = "c"
-
 // auditStatuses are the answer classes the calls can be narrowed to.
 var auditStatuses = []struct {
 	Value, Label string
@@ -52,7 +49,7 @@ func callQuery(c echo.Context, m *views.AuditPage, q store.AuditQuery) (store.Ca
 	}
 	cq.API = m.API
 	if raw := c.QueryParam("after"); raw != "" && m.Source == "calls" {
-		key, ok := store.ParseCursor(callList, raw, false)
+		key, ok := store.CallsList.Parse(raw)
 		if !ok {
 			return cq, BadRequest("This link to a page of the audit trail is broken. Open Audit from the menu to start from the newest calls.")
 		}
@@ -73,7 +70,7 @@ func (h *Handler) auditCalls(c echo.Context, m *views.AuditPage, q store.CallQue
 	}
 	if m.Source == "calls" && m.RequestID == "" {
 		if more {
-			m.NextHref = auditHref(m, rows[len(rows)-1].Key().Cursor(callList))
+			m.NextHref = auditHref(m, store.CallsList.Cursor(rows[len(rows)-1].Key()))
 		}
 		if q.After != nil {
 			m.FirstHref = auditHref(m, "")

@@ -81,7 +81,7 @@ func auditQuery(c echo.Context, m *views.AuditPage, scope store.AuditScope) (sto
 		return q, BadRequest("This kind of event is not one the audit trail offers: choose one from the list.")
 	}
 	if raw := c.QueryParam("after"); raw != "" {
-		key, ok := store.ParseCursor(auditList, raw, true)
+		key, ok := store.AuditList.Parse(raw)
 		if c.QueryParam("source") == "calls" {
 			// The calls' cursor; read by callQuery.
 			key, ok = nil, true

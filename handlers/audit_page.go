@@ -74,7 +74,7 @@ func (h *Handler) auditEvents(c echo.Context, m *views.AuditPage, q store.AuditQ
 		m.Events = append(m.Events, auditRow(r, m.Staff))
 	}
 	if more && m.RequestID == "" {
-		m.NextHref = auditHref(m, rows[len(rows)-1].Key().Cursor(auditList))
+		m.NextHref = auditHref(m, store.AuditList.Cursor(rows[len(rows)-1].Key()))
 	}
 	if q.After != nil {
 		m.FirstHref = auditHref(m, "")
@@ -105,9 +105,6 @@ func (h *Handler) auditScope(c echo.Context) (store.AuditScope, error) {
 	}
 	return scope, nil
 }
-
-// auditList names the audit trail in its cursors.
-const auditList = "a"
 
 // auditQuery reads the page's filters from the URL into m (to fill the
 // form back) and the store query; all are checked before any query.

@@ -14,8 +14,8 @@ import (
 // listQuery reads a paged list's search (q) and position (after) from the
 // URL, both checked before any query: a cursor the list did not make is a
 // 400 saying broken, not an empty page.
-func listQuery(c echo.Context, size int, parse func(string) (*store.Key, bool), broken string) (store.PageQuery, error) {
-	q := store.PageQuery{Search: strings.TrimSpace(c.QueryParam("q")), Limit: size}
+func listQuery(c echo.Context, size int, parse func(string) (*store.Key, bool), broken string) (store.ListQuery, error) {
+	q := store.ListQuery{Search: strings.TrimSpace(c.QueryParam("q")), Limit: size}
 	if utf8.RuneCountInString(q.Search) > store.MaxSearch {
 		return q, BadRequest(fmt.Sprintf("The search is too long: use at most %d characters.", store.MaxSearch))
 	}

@@ -51,7 +51,7 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 		Query:     q.Search,
 	}
 	if more {
-		m.NextHref = membersHref(q.Search, store.MemberCursor(ms[len(ms)-1].Key()))
+		m.NextHref = membersHref(q.Search, store.MembersList.Cursor(ms[len(ms)-1].Key()))
 	}
 	if q.After != nil {
 		m.FirstHref = membersHref(q.Search, "")

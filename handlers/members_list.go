@@ -21,12 +21,12 @@ func memberQuery(c echo.Context) (store.MemberQuery, error) { return memberQuery
 // memberQueryOn is memberQuery for a page listing members, named page in
 // the menu (where a broken link sends the user back to).
 func memberQueryOn(c echo.Context, page string) (store.MemberQuery, error) {
-	q := store.MemberQuery{Search: strings.TrimSpace(c.QueryParam("q")), Limit: membersPageSize}
-	if utf8.RuneCountInString(q.Search) > store.MaxMemberSearch {
-		return q, BadRequest(fmt.Sprintf("The search is too long: use at most %d characters.", store.MaxMemberSearch))
+	q := store.MemberQuery{ListQuery: store.ListQuery{Search: strings.TrimSpace(c.QueryParam("q")), Limit: membersPageSize}}
+	if utf8.RuneCountInString(q.Search) > store.MaxSearch {
+		return q, BadRequest(fmt.Sprintf("The search is too long: use at most %d characters.", store.MaxSearch))
 	}
 	if raw := c.QueryParam("after"); raw != "" {
-		key, ok := store.ParseMemberCursor(raw)
+		key, ok := store.MembersList.Parse(raw)
 		if !ok {
 			return q, BadRequest("This link to a page of members is broken. Open " + page + " from the menu to start from the first page.")
 		}

@@ -35,7 +35,7 @@ func (h *Handler) team(c echo.Context) error {
 // addError the add-member picker's error.
 func (h *Handler) renderTeam(c echo.Context, status int, teamID int64, rename *views.TeamForm, addError string) error {
 	partnerID := ownPartnerID(c)
-	q, err := listQuery(c, teamMembersPageSize, store.ParseTeamMemberCursor,
+	q, err := listQuery(c, teamMembersPageSize, store.TeamMembersList.Parse,
 		"This link to a page of the team's members is broken. Open the team from Teams to start from the first page.")
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func (h *Handler) renderTeam(c echo.Context, status int, teamID int64, rename *v
 	}
 	path := teamURL(t.ID, "")
 	if more {
-		m.NextHref = listHref(path, "q", q.Search, "after", store.TeamMemberCursor(ms[len(ms)-1].Key()))
+		m.NextHref = listHref(path, "q", q.Search, "after", store.TeamMembersList.Cursor(ms[len(ms)-1].Key()))
 	}
 	if q.After != nil {
 		m.FirstHref = listHref(path, "q", q.Search)

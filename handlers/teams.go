@@ -25,7 +25,7 @@ func (h *Handler) renderTeams(c echo.Context, status int, form views.TeamForm) e
 	if err := h.authorize(c, access.ViewTeams, partnerID); err != nil {
 		return err
 	}
-	q, err := listQuery(c, teamsPageSize, store.ParseTeamCursor,
+	q, err := listQuery(c, teamsPageSize, store.TeamsList.Parse,
 		"This link to a page of teams is broken. Open Teams from the menu to start from the first page.")
 	if err != nil {
 		return err
@@ -42,7 +42,7 @@ func (h *Handler) renderTeams(c echo.Context, status int, form views.TeamForm) e
 		Query:     q.Search,
 	}
 	if more {
-		m.NextHref = listHref("/teams", "q", q.Search, "after", store.TeamCursor(ts[len(ts)-1].Key()))
+		m.NextHref = listHref("/teams", "q", q.Search, "after", store.TeamsList.Cursor(ts[len(ts)-1].Key()))
 	}
 	if q.After != nil {
 		m.FirstHref = listHref("/teams", "q", q.Search)

@@ -30,7 +30,7 @@ var tokenFilterLabels = map[string]string{
 // filter, a search too long or a cursor the list did not make (parse) is a
 // 400 that says how to go on, not an empty page.
 func tokenQuery(c echo.Context, parse func(string) (*store.Key, bool)) (store.TokenQuery, error) {
-	q := store.TokenQuery{Status: c.QueryParam("status"), Search: strings.TrimSpace(c.QueryParam("q")), Limit: tokensPerPage}
+	q := store.TokenQuery{ListQuery: store.ListQuery{Search: strings.TrimSpace(c.QueryParam("q")), Limit: tokensPerPage}, Status: c.QueryParam("status")}
 	if q.Status == "" {
 		q.Status = store.TokensOpen
 	}

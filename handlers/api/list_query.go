@@ -13,8 +13,8 @@ import (
 
 // pageQuery reads a keyset-paged list's limit, cursor and, when searched,
 // q from the URL, all checked before any query.
-func pageQuery(c echo.Context, parse func(string) (*store.Key, bool), searched bool) (store.PageQuery, error) {
-	q := store.PageQuery{Limit: DefaultLimit}
+func pageQuery(c echo.Context, parse func(string) (*store.Key, bool), searched bool) (store.ListQuery, error) {
+	q := store.ListQuery{Limit: DefaultLimit}
 	if searched {
 		q.Search = strings.TrimSpace(c.QueryParam("q"))
 		if utf8.RuneCountInString(q.Search) > store.MaxSearch {

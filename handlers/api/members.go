@@ -57,7 +57,7 @@ func (a *API) listMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := store.MemberQuery{Limit: DefaultLimit, Search: strings.TrimSpace(c.QueryParam("q"))}
+	q := store.MemberQuery{ListQuery: store.ListQuery{Limit: DefaultLimit, Search: strings.TrimSpace(c.QueryParam("q"))}}
 	if raw := c.QueryParam("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > MaxLimit {
@@ -66,14 +66,14 @@ func (a *API) listMembers(c echo.Context) error {
 		q.Limit = n
 	}
 	if raw := c.QueryParam("cursor"); raw != "" {
-		key, ok := store.ParseMemberCursor(raw)
+		key, ok := store.MembersList.Parse(raw)
 		if !ok {
 			return badRequest("cursor is not one this API gave out: pass next_cursor of the previous page as it is.")
 		}
 		q.After = key
 	}
-	if utf8.RuneCountInString(q.Search) > store.MaxMemberSearch {
-		return badRequest(fmt.Sprintf("q must be at most %d characters.", store.MaxMemberSearch))
+	if utf8.RuneCountInString(q.Search) > store.MaxSearch {
+		return badRequest(fmt.Sprintf("q must be at most %d characters.", store.MaxSearch))
 	}
 	ms, more, err := a.Store.PartnerMembersPage(c.Request().Context(), partnerID, q)
 	if err != nil {
@@ -84,7 +84,7 @@ func (a *API) listMembers(c echo.Context) error {
 		out.Items = append(out.Items, memberOf(m))
 	}
 	if more {
-		next := store.MemberCursor(ms[len(ms)-1].Key())
+		next := store.MembersList.Cursor(ms[len(ms)-1].Key())
 		out.NextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)

@@ -61,7 +61,7 @@ func (a *API) listTeams(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := pageQuery(c, store.ParseTeamCursor, true)
+	q, err := pageQuery(c, store.TeamsList.Parse, true)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (a *API) listTeams(c echo.Context) error {
 		out.Items = append(out.Items, teamOf(&ts[i].Team, ts[i].MemberCount))
 	}
 	if more {
-		next := store.TeamCursor(ts[len(ts)-1].Key())
+		next := store.TeamsList.Cursor(ts[len(ts)-1].Key())
 		out.NextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)
@@ -114,7 +114,7 @@ func (a *API) getTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := pageQuery(c, store.ParseTeamMemberCursor, true)
+	q, err := pageQuery(c, store.TeamMembersList.Parse, true)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (a *API) getTeam(c echo.Context) error {
 		out.Members = append(out.Members, teamMember{ID: m.ID, Email: m.Email, Name: m.Name, Role: m.Role, AddedAt: utc(m.AddedAt)})
 	}
 	if more {
-		next := store.TeamMemberCursor(ms[len(ms)-1].Key())
+		next := store.TeamMembersList.Cursor(ms[len(ms)-1].Key())
 		out.MembersNextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)

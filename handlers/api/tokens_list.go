@@ -20,7 +20,7 @@ func (a *API) listTokens(c echo.Context) error {
 	if err := requireScope(c, access.ViewToken); err != nil {
 		return err
 	}
-	return a.tokenPage(c, store.ParseOwnTokenCursor, store.OwnTokenCursor, func(q store.TokenQuery) (*pat.Page, error) {
+	return a.tokenPage(c, store.OwnTokensList.Parse, store.OwnTokensList.Cursor, func(q store.TokenQuery) (*pat.Page, error) {
 		return a.Tokens.ListOwn(c.Request().Context(), actor, q)
 	})
 }
@@ -32,7 +32,7 @@ func (a *API) listPartnerTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.tokenPage(c, store.ParsePartnerTokenCursor, store.PartnerTokenCursor, func(q store.TokenQuery) (*pat.Page, error) {
+	return a.tokenPage(c, store.PartnerTokensList.Parse, store.PartnerTokensList.Cursor, func(q store.TokenQuery) (*pat.Page, error) {
 		return a.Tokens.ListPartner(c.Request().Context(), actor, partnerID, q)
 	})
 }
@@ -42,7 +42,7 @@ func (a *API) listPartnerTokens(c echo.Context) error {
 // creation time and id), status and q are all checked before any query.
 func (a *API) tokenPage(c echo.Context, parse func(string) (*store.Key, bool), cursor func(store.Key) string,
 	load func(store.TokenQuery) (*pat.Page, error)) error {
-	q := store.TokenQuery{Limit: DefaultLimit, Status: c.QueryParam("status"), Search: strings.TrimSpace(c.QueryParam("q"))}
+	q := store.TokenQuery{ListQuery: store.ListQuery{Limit: DefaultLimit, Search: strings.TrimSpace(c.QueryParam("q"))}, Status: c.QueryParam("status")}
 	if raw := c.QueryParam("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > MaxLimit {
