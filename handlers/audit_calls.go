@@ -69,12 +69,7 @@ func (h *Handler) auditCalls(c echo.Context, m *views.AuditPage, q store.CallQue
 		m.Calls = append(m.Calls, callRow(r, m.Staff))
 	}
 	if m.Source == "calls" && m.RequestID == "" {
-		if more {
-			m.NextHref = auditHref(m, store.CallsList.Cursor(rows[len(rows)-1].Key()))
-		}
-		if q.After != nil {
-			m.FirstHref = auditHref(m, "")
-		}
+		m.FirstHref, m.NextHref = pageLinks(store.CallsList, q.After, rows, more, "/audit", auditParams(m)...)
 	}
 	return nil
 }

@@ -39,6 +39,8 @@ var auditKinds = []struct {
 	{"settings", "Settings and sandbox", []string{"settings.", "sandbox."}},
 }
 
+// auditQuery reads the page's filters from the URL into m (to fill the
+// form back) and the store query; all are checked before any query.
 func auditQuery(c echo.Context, m *views.AuditPage, scope store.AuditScope) (store.AuditQuery, error) {
 	q := store.AuditQuery{Scope: scope, Limit: auditPageSize}
 	m.RequestID = strings.TrimSpace(c.QueryParam("request_id"))
@@ -94,6 +96,9 @@ func auditQuery(c echo.Context, m *views.AuditPage, scope store.AuditScope) (sto
 	return q, nil
 }
 
+// auditActor finds the person an actor filter names, among those the
+// viewer may see: 0 when there is none (the same answer for an email of
+// another partner as for an unknown one).
 func (h *Handler) auditActor(c echo.Context, email string, scope store.AuditScope) (int64, error) {
 	if scope.UserID != 0 {
 		return 0, BadRequest("Your audit trail shows only what you did and what was done to your account: it has no filter by person.")
@@ -111,6 +116,7 @@ func (h *Handler) auditActor(c echo.Context, email string, scope store.AuditScop
 	return u.ID, nil
 }
 
+// auditRow is one event as the page shows it.
 func auditRow(r store.AuditRow, staff bool) views.AuditEvent {
 	who := r.ActorName
 	if who == "" {
@@ -129,17 +135,18 @@ func auditRow(r store.AuditRow, staff bool) views.AuditEvent {
 	return e
 }
 
-func auditHref(m *views.AuditPage, after string) string {
-	v := url.Values{}
-	for k, val := range map[string]string{"source": m.Source, "range": m.Range, "kind": m.Kind, "actor": m.Actor,
-		"status": m.Status, "api": m.API, "request_id": m.RequestID, "after": after} {
-		if val != "" {
-			v.Set(k, val)
-		}
-	}
-	return "/audit?" + v.Encode()
+// auditParams are the page's filters as listHref takes them.
+func auditParams(m *views.AuditPage) []string {
+	return []string{"source", m.Source, "range", m.Range, "kind", m.Kind, "actor", m.Actor,
+		"status", m.Status, "api", m.API, "request_id", m.RequestID}
 }
 
+// auditExportHref links to the export of what the page's filters match,
+// the format last.
 func auditExportHref(m *views.AuditPage, format string) string {
-	return "/audit/export" + strings.TrimPrefix(auditHref(m, ""), "/audit") + "&format=" + format
+	href := listHref("/audit/export", auditParams(m)...)
+	if strings.Contains(href, "?") {
+		return href + "&format=" + url.QueryEscape(format)
+	}
+	return href + "?format=" + url.QueryEscape(format)
 }

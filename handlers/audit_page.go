@@ -73,12 +73,7 @@ func (h *Handler) auditEvents(c echo.Context, m *views.AuditPage, q store.AuditQ
 	for _, r := range rows {
 		m.Events = append(m.Events, auditRow(r, m.Staff))
 	}
-	if more && m.RequestID == "" {
-		m.NextHref = auditHref(m, store.AuditList.Cursor(rows[len(rows)-1].Key()))
-	}
-	if q.After != nil {
-		m.FirstHref = auditHref(m, "")
-	}
+	m.FirstHref, m.NextHref = pageLinks(store.AuditList, q.After, rows, more && m.RequestID == "", "/audit", auditParams(m)...)
 	return nil
 }
 
@@ -105,12 +100,3 @@ func (h *Handler) auditScope(c echo.Context) (store.AuditScope, error) {
 	}
 	return scope, nil
 }
-
-// auditQuery reads the page's filters from the URL into m (to fill the
-// form back) and the store query; all are checked before any query.
-// auditActor finds the person an actor filter names, among those the
-// viewer may see: 0 when there is none (the same answer for an email of
-// another partner as for an unknown one).
-// auditRow is one event as the page shows it.
-// auditHref links to a page of the audit trail with the page's filters.
-// auditExportHref links to the export of what the page's filters match.

@@ -11,9 +11,6 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// teamMembersPageSize is how many members a team's page shows at once.
-const teamMembersPageSize = 50
-
 // team shows one team: a page of its members, and the forms that change
 // it.
 func (h *Handler) team(c echo.Context) error {
@@ -35,8 +32,7 @@ func (h *Handler) team(c echo.Context) error {
 // addError the add-member picker's error.
 func (h *Handler) renderTeam(c echo.Context, status int, teamID int64, rename *views.TeamForm, addError string) error {
 	partnerID := ownPartnerID(c)
-	q, err := listQuery(c, teamMembersPageSize, store.TeamMembersList.Parse,
-		"This link to a page of the team's members is broken. Open the team from Teams to start from the first page.")
+	q, err := pageQuery(c, store.TeamMembersList, listPageSize, brokenLink("the team's members", "the team from Teams"))
 	if err != nil {
 		return err
 	}
@@ -75,13 +71,7 @@ func (h *Handler) renderTeam(c echo.Context, status int, teamID int64, rename *v
 	if rename != nil {
 		m.Rename = *rename
 	}
-	path := teamURL(t.ID, "")
-	if more {
-		m.NextHref = listHref(path, "q", q.Search, "after", store.TeamMembersList.Cursor(ms[len(ms)-1].Key()))
-	}
-	if q.After != nil {
-		m.FirstHref = listHref(path, "q", q.Search)
-	}
+	m.FirstHref, m.NextHref = pageLinks(store.TeamMembersList, q.After, ms, more, teamURL(t.ID, ""), "q", q.Search)
 	self := currentUser(c).ID
 	for _, r := range ms {
 		m.Members = append(m.Members, views.TeamMemberRow{ID: r.ID, Name: r.Name, Email: r.Email, RoleLabel: RoleLabel(r.Role),

@@ -46,7 +46,7 @@ type TokenQuery struct {
 
 // Key is the token's place in the token lists, newest first: TimeKey of
 // its creation time and id.
-func (t *Token) Key() Key { return TimeKey(t.CreatedAt, t.ID) }
+func (t Token) Key() Key { return TimeKey(t.CreatedAt, t.ID) }
 
 // UserTokensPage lists one page of a user's own tokens, newest first,
 // with the filter and search of q; more says whether rows follow. Console
