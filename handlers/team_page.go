@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -45,10 +44,7 @@ func (h *Handler) renderTeam(c echo.Context, status int, teamID int64, rename *v
 		find = boundedSearch(c.FormValue("find"))
 	}
 	ctx := c.Request().Context()
-	t, err := h.store.PartnerTeam(ctx, partnerID, teamID)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This team")
-	}
+	t, err := h.partnerTeam(ctx, partnerID, teamID)
 	if err != nil {
 		return err
 	}
@@ -108,11 +104,7 @@ func (h *Handler) teamPicker(c echo.Context, t *store.Team, find string) (views.
 // Without htmx it sends the browser to the team's page with the search,
 // which shows the same list.
 func (h *Handler) teamCandidates(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageTeams, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.teamAction(c)
 	if err != nil {
 		return err
 	}
@@ -121,13 +113,10 @@ func (h *Handler) teamCandidates(c echo.Context) error {
 		return err
 	}
 	if !isHTMX(c) {
-		return c.Redirect(http.StatusSeeOther, listHref(teamURL(id, ""), "find", find))
+		return c.Redirect(http.StatusSeeOther, teamFindURL(id, find))
 	}
 	ctx := c.Request().Context()
-	t, err := h.store.PartnerTeam(ctx, partnerID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This team")
-	}
+	t, err := h.partnerTeam(ctx, partnerID, id)
 	if err != nil {
 		return err
 	}
@@ -139,12 +128,8 @@ func (h *Handler) teamCandidates(c echo.Context) error {
 	return h.render(c, http.StatusOK, views.TeamCandidates(p))
 }
 
-// teamAddedURL is where adding a member leads back to: the team's page,
-// with the picker's search kept so that several people found by one search
-// can be added in a row.
-func teamAddedURL(id int64, find string) string {
-	if find == "" {
-		return teamURL(id, "")
-	}
-	return listHref(teamURL(id, ""), "find", find)
-}
+// teamFindURL is the team's page with the add-member picker's search
+// find: where adding a member leads back to, so that several people found
+// by one search can be added in a row, and where the picker goes without
+// htmx.
+func teamFindURL(id int64, find string) string { return listHref(teamURL(id, ""), "find", find) }

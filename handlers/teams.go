@@ -65,11 +65,7 @@ func (h *Handler) createTeam(c echo.Context) error {
 
 // renameTeam renames a team of the signed-in admin's partner.
 func (h *Handler) renameTeam(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageTeams, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.teamAction(c)
 	if err != nil {
 		return err
 	}
