@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -93,7 +92,7 @@ func callRow(r store.CallRow, staff bool) views.AuditCall {
 		v.Partner = r.PartnerName
 	}
 	if r.RequestID != "" {
-		v.RequestHref = "/audit?" + url.Values{"request_id": {r.RequestID}}.Encode()
+		v.RequestHref = requestHref(r.RequestID)
 	}
 	return v
 }

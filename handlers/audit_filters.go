@@ -130,9 +130,31 @@ func auditRow(r store.AuditRow, staff bool) views.AuditEvent {
 		e.Partner = r.PartnerName
 	}
 	if r.RequestID != "" {
-		e.RequestHref = "/audit?" + url.Values{"request_id": {r.RequestID}}.Encode()
+		e.RequestHref = requestHref(r.RequestID)
 	}
 	return e
+}
+
+// requestHref is the audit trail of one request: what it did in the
+// portal and its call at the gateway.
+func requestHref(id string) string { return listHref("/audit", "request_id", id) }
+
+// auditQueries reads the audit page's filters into m and the two store
+// queries they make, the portal events' and the calls', in the part of
+// the trail the policy lets the viewer read; all are checked before any
+// query.
+func (h *Handler) auditQueries(c echo.Context, m *views.AuditPage) (store.AuditQuery, store.CallQuery, error) {
+	scope, err := h.auditScope(c)
+	if err != nil {
+		return store.AuditQuery{}, store.CallQuery{}, err
+	}
+	m.Own, m.Staff = scope.UserID != 0, actorOf(currentUser(c)).Staff()
+	q, err := auditQuery(c, m, scope)
+	if err != nil {
+		return q, store.CallQuery{}, err
+	}
+	cq, err := callQuery(c, m, q)
+	return q, cq, err
 }
 
 // auditParams are the page's filters as listHref takes them.

@@ -23,20 +23,12 @@ const auditPageSize = 50
 // The scope comes from the policy, never from the URL; the URL only
 // narrows it (time, kind, person, request id).
 func (h *Handler) auditTrail(c echo.Context) error {
-	scope, err := h.auditScope(c)
+	var m views.AuditPage
+	q, cq, err := h.auditQueries(c, &m)
 	if err != nil {
 		return err
 	}
-	a := actorOf(currentUser(c))
-	m := views.AuditPage{Page: h.page(c, "Audit trail"), Own: scope.UserID != 0, Staff: a.Staff()}
-	q, err := auditQuery(c, &m, scope)
-	if err != nil {
-		return err
-	}
-	cq, err := callQuery(c, &m, q)
-	if err != nil {
-		return err
-	}
+	m.Page = h.page(c, "Audit trail")
 	m.ExportCSV, m.ExportNDJSON = auditExportHref(&m, "csv"), auditExportHref(&m, "ndjson")
 	// A request id finds both what the request did in the portal and the
 	// call it was at the gateway: a few rows, shown together.
