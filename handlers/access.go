@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 
@@ -35,11 +34,11 @@ func (h *Handler) partnerAccess(c echo.Context) error {
 	if err := h.authorize(c, access.ViewGrants, partnerID); err != nil {
 		return err
 	}
-	q, err := memberQueryOn(c, "Access")
+	lq, err := pageQuery(c, store.MembersList, accessPageSize, brokenLink("members", "Access from the menu"))
 	if err != nil {
 		return err
 	}
-	q.Limit = accessPageSize
+	q := store.MemberQuery{ListQuery: lq}
 	if raw := c.QueryParam("group"); raw != "" {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || id <= 0 {
@@ -88,12 +87,7 @@ func (h *Handler) partnerAccess(c echo.Context) error {
 		}
 		m.Members = append(m.Members, row)
 	}
-	if more {
-		m.NextHref = accessHref(q.Search, q.ReachGroup, store.MemberCursor(members[len(members)-1].Key()))
-	}
-	if q.After != nil {
-		m.FirstHref = accessHref(q.Search, q.ReachGroup, "")
-	}
+	m.FirstHref, m.NextHref = pageLinks(store.MembersList, q.After, members, more, "/access", accessParams(q.Search, q.ReachGroup)...)
 	return h.render(c, http.StatusOK, views.Access(m))
 }
 
@@ -139,7 +133,7 @@ func (h *Handler) grantedGroups(c echo.Context, m *views.AccessPage, samples []s
 			i = len(m.Groups)
 			at[s.GroupID] = i
 			m.Groups = append(m.Groups, views.GrantedGroup{AccessGroupRow: groupRow(g, apis[g.ID], s.GroupGrants),
-				ReachHref: accessHref("", g.ID, "") + "#reach-heading"})
+				ReachHref: listHref("/access", accessParams("", g.ID)...) + "#reach-heading"})
 		}
 		m.Groups[i].Grantees = append(m.Groups[i].Grantees, grantView(s.GrantRow))
 		m.Groups[i].More = m.Groups[i].OpenGrants - len(m.Groups[i].Grantees)
@@ -147,23 +141,14 @@ func (h *Handler) grantedGroups(c echo.Context, m *views.AccessPage, samples []s
 	return nil
 }
 
-// accessHref links to the access page's members, keeping the search and
-// the group.
-func accessHref(search string, group int64, after string) string {
-	v := url.Values{}
-	if search != "" {
-		v.Set("q", search)
-	}
+// accessParams are the access page's parameters (as listHref takes them)
+// keeping the search and the group.
+func accessParams(search string, group int64) []string {
+	g := ""
 	if group != 0 {
-		v.Set("group", strconv.FormatInt(group, 10))
+		g = strconv.FormatInt(group, 10)
 	}
-	if after != "" {
-		v.Set("after", after)
-	}
-	if len(v) == 0 {
-		return "/access"
-	}
-	return "/access?" + v.Encode()
+	return []string{"q", search, "group", g}
 }
 
 // apiReach lists what an Access allows, by API slug.

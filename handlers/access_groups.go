@@ -90,7 +90,7 @@ func (h *Handler) renderAccessGroups(c echo.Context, status int, form views.Acce
 	if err := h.authorize(c, access.ManageAccessGroups, 0); err != nil {
 		return err
 	}
-	q, err := keysetPageQuery(c, store.GroupsList, listPageSize, "access groups", "Access groups from the menu")
+	q, err := pageQuery(c, store.GroupsList, listPageSize, brokenLink("access groups", "Access groups from the menu"))
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (h *Handler) renderAccessGroups(c echo.Context, status int, form views.Acce
 	m := views.AccessGroupsPage{Page: h.page(c, "Access groups"), Create: form,
 		Search: views.ListSearch{Action: "/access-groups", ID: "group-q", Label: "Search access groups by name", Query: q.Search}}
 	m.Pager.Label = "Access group pages"
-	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/access-groups", searchParam(q.Search), store.GroupsList, q, gs, more)
+	m.Pager.FirstHref, m.Pager.NextHref = pageLinks(store.GroupsList, q.After, gs, more, "/access-groups", "q", q.Search)
 	for i := range gs {
 		m.Groups = append(m.Groups, groupRow(&gs[i].AccessGroup, gs[i].APIs, gs[i].OpenGrants))
 	}

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"fmt"
-	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,12 +31,7 @@ func (h *Handler) auditCalls(c echo.Context, m *views.AuditPage, q store.CallQue
 		m.Calls = append(m.Calls, callRow(r, m.Staff))
 	}
 	if m.Source == "calls" && m.RequestID == "" {
-		if more {
-			m.NextHref = auditHref(m, rows[len(rows)-1].Key().Cursor(callList))
-		}
-		if q.After != nil {
-			m.FirstHref = auditHref(m, "")
-		}
+		m.FirstHref, m.NextHref = pageLinks(store.CallsList, q.After, rows, more, "/audit", auditParams(m)...)
 	}
 	return nil
 }
@@ -61,7 +55,7 @@ func callRow(r store.CallRow, staff bool) views.AuditCall {
 		v.Partner = r.PartnerName
 	}
 	if r.RequestID != "" {
-		v.RequestHref = "/audit?" + url.Values{"request_id": {r.RequestID}}.Encode()
+		v.RequestHref = requestHref(r.RequestID)
 	}
 	return v
 }

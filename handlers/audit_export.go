@@ -25,12 +25,8 @@ import (
 // first byte is out the status cannot change: a failure midway ends the
 // file with a line saying it stopped and the request id to quote.
 func (h *Handler) exportAudit(c echo.Context) error {
-	scope, err := h.auditScope(c)
-	if err != nil {
-		return err
-	}
-	m := views.AuditPage{Staff: actorOf(currentUser(c)).Staff()}
-	q, cq, err := auditQueries(c, &m, scope)
+	var m views.AuditPage
+	q, cq, err := h.auditQueries(c, &m)
 	if err != nil {
 		return err
 	}
@@ -40,7 +36,7 @@ func (h *Handler) exportAudit(c echo.Context) error {
 		return BadRequest("Choose the export's format: csv or ndjson.")
 	}
 	if m.Actor != "" && m.Source == "" {
-		id, err := h.auditActor(c, m.Actor, scope)
+		id, err := h.auditActor(c, m.Actor, q.Scope)
 		if err != nil {
 			return err
 		}

@@ -13,57 +13,6 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// Cursor names of the audit trail's two lists (the management API's are
-// the same, so a cursor serves both).
-const (
-	auditList = "a"
-	callList  = "c"
-)
-
-// auditQueries reads the audit page's filters from the URL (checked by
-// audit.ParseFilter, the management API's reader too) into m, to fill the
-// form back, and into the store queries of both lists; the source and
-// the cursor of the list shown are checked here. All before any query.
-func auditQueries(c echo.Context, m *views.AuditPage, scope store.AuditScope) (store.AuditQuery, store.CallQuery, error) {
-	f, err := audit.ParseFilter(c.QueryParams())
-	var fe *audit.FilterError
-	if errors.As(err, &fe) {
-		return store.AuditQuery{}, store.CallQuery{}, BadRequest(fe.Message)
-	}
-	m.Source = c.QueryParam("source")
-	if m.Source != "" && m.Source != "calls" {
-		return store.AuditQuery{}, store.CallQuery{}, BadRequest("The audit trail shows portal actions or API calls: choose one from the list.")
-	}
-	m.Range, m.Kind, m.Status, m.Actor, m.API, m.RequestID = f.Range, f.Kind, f.Status, f.Actor, f.API, f.RequestID
-	m.Sources = []views.AuditOption{{Value: "", Label: "Portal actions", Selected: m.Source == ""},
-		{Value: "calls", Label: "API calls", Selected: m.Source == "calls"}}
-	m.Ranges, m.Kinds, m.Statuses = auditOptions(audit.Ranges, f.Range), auditOptions(audit.Kinds, f.Kind), auditOptions(audit.Statuses, f.Status)
-	now := time.Now()
-	q, cq := f.Events(scope, now), f.Calls(scope, now)
-	q.Limit, cq.Limit = auditPageSize, auditPageSize
-	if raw := c.QueryParam("after"); raw != "" {
-		var ok bool
-		if m.Source == "calls" {
-			cq.After, ok = store.ParseCursor(callList, raw, false)
-		} else {
-			q.After, ok = store.ParseCursor(auditList, raw, true)
-		}
-		if !ok {
-			return q, cq, BadRequest("This link to a page of the audit trail is broken. Open Audit from the menu to start from the newest rows.")
-		}
-	}
-	return q, cq, nil
-}
-
-// auditOptions are the choices of one of the page's lists.
-func auditOptions(cs []audit.Choice, selected string) []views.AuditOption {
-	out := make([]views.AuditOption, len(cs))
-	for i, c := range cs {
-		out[i] = views.AuditOption{Value: c.Value, Label: c.Label, Selected: c.Value == selected}
-	}
-	return out
-}
-
 // auditActor finds the person an actor filter names, among those the
 // viewer may see: 0 when there is none (the same answer for an email of
 // another partner as for an unknown one).
@@ -84,7 +33,7 @@ func (h *Handler) auditActor(c echo.Context, email string, scope store.AuditScop
 	return u.ID, nil
 }
 
-// auditRow is one portal action as the page shows it.
+// auditRow is one event as the page shows it.
 func auditRow(r store.AuditRow, staff bool) views.AuditEvent {
 	who := r.ActorName
 	if who == "" {
@@ -98,24 +47,78 @@ func auditRow(r store.AuditRow, staff bool) views.AuditEvent {
 		e.Partner = r.PartnerName
 	}
 	if r.RequestID != "" {
-		e.RequestHref = "/audit?" + url.Values{"request_id": {r.RequestID}}.Encode()
+		e.RequestHref = requestHref(r.RequestID)
 	}
 	return e
 }
 
-// auditHref links to a page of the audit trail with the page's filters.
-func auditHref(m *views.AuditPage, after string) string {
-	v := url.Values{}
-	for k, val := range map[string]string{"source": m.Source, "range": m.Range, "kind": m.Kind, "actor": m.Actor,
-		"status": m.Status, "api": m.API, "request_id": m.RequestID, "after": after} {
-		if val != "" {
-			v.Set(k, val)
+// requestHref is the audit trail of one request: what it did in the
+// portal and its call at the gateway.
+func requestHref(id string) string { return listHref("/audit", "request_id", id) }
+
+// auditQueries reads the audit page's filters (checked by
+// audit.ParseFilter, the management API's reader too) into m, to fill the
+// form back, and into the two store queries they make, the portal
+// events' and the calls', in the part of the trail the policy lets the
+// viewer read. The source and the cursor of the list shown are checked
+// here. All before any query.
+func (h *Handler) auditQueries(c echo.Context, m *views.AuditPage) (store.AuditQuery, store.CallQuery, error) {
+	scope, err := h.auditScope(c)
+	if err != nil {
+		return store.AuditQuery{}, store.CallQuery{}, err
+	}
+	m.Own, m.Staff = scope.UserID != 0, actorOf(currentUser(c)).Staff()
+	f, err := audit.ParseFilter(c.QueryParams())
+	var fe *audit.FilterError
+	if errors.As(err, &fe) {
+		return store.AuditQuery{}, store.CallQuery{}, BadRequest(fe.Message)
+	}
+	m.Source = c.QueryParam("source")
+	if m.Source != "" && m.Source != "calls" {
+		return store.AuditQuery{}, store.CallQuery{}, BadRequest("The audit trail shows portal actions or API calls: choose one from the list.")
+	}
+	m.Range, m.Kind, m.Status, m.Actor, m.API, m.RequestID = f.Range, f.Kind, f.Status, f.Actor, f.API, f.RequestID
+	m.Sources = []views.AuditOption{{Value: "", Label: "Portal actions", Selected: m.Source == ""},
+		{Value: "calls", Label: "API calls", Selected: m.Source == "calls"}}
+	m.Ranges, m.Kinds, m.Statuses = auditOptions(audit.Ranges, f.Range), auditOptions(audit.Kinds, f.Kind), auditOptions(audit.Statuses, f.Status)
+	now := time.Now()
+	q, cq := f.Events(scope, now), f.Calls(scope, now)
+	q.Limit, cq.Limit = auditPageSize, auditPageSize
+	if raw := c.QueryParam("after"); raw != "" {
+		var ok bool
+		if m.Source == "calls" {
+			cq.After, ok = store.CallsList.Parse(raw)
+		} else {
+			q.After, ok = store.AuditList.Parse(raw)
+		}
+		if !ok {
+			return q, cq, BadRequest("This link to a page of the audit trail is broken. Open Audit from the menu to start from the newest rows.")
 		}
 	}
-	return "/audit?" + v.Encode()
+	return q, cq, nil
 }
 
-// auditExportHref links to the export of what the page's filters match.
+// auditOptions are the choices of one of the page's lists.
+func auditOptions(cs []audit.Choice, selected string) []views.AuditOption {
+	out := make([]views.AuditOption, len(cs))
+	for i, c := range cs {
+		out[i] = views.AuditOption{Value: c.Value, Label: c.Label, Selected: c.Value == selected}
+	}
+	return out
+}
+
+// auditParams are the page's filters as listHref takes them.
+func auditParams(m *views.AuditPage) []string {
+	return []string{"source", m.Source, "range", m.Range, "kind", m.Kind, "actor", m.Actor,
+		"status", m.Status, "api", m.API, "request_id", m.RequestID}
+}
+
+// auditExportHref links to the export of what the page's filters match,
+// the format last.
 func auditExportHref(m *views.AuditPage, format string) string {
-	return "/audit/export" + strings.TrimPrefix(auditHref(m, ""), "/audit") + "&format=" + format
+	href := listHref("/audit/export", auditParams(m)...)
+	if strings.Contains(href, "?") {
+		return href + "&format=" + url.QueryEscape(format)
+	}
+	return href + "?format=" + url.QueryEscape(format)
 }

@@ -21,16 +21,12 @@ const auditPageSize = 50
 // The scope comes from the policy, never from the URL; the URL only
 // narrows it (time, kind, person, request id).
 func (h *Handler) auditTrail(c echo.Context) error {
-	scope, err := h.auditScope(c)
+	var m views.AuditPage
+	q, cq, err := h.auditQueries(c, &m)
 	if err != nil {
 		return err
 	}
-	a := actorOf(currentUser(c))
-	m := views.AuditPage{Page: h.page(c, "Audit trail"), Own: scope.UserID != 0, Staff: a.Staff()}
-	q, cq, err := auditQueries(c, &m, scope)
-	if err != nil {
-		return err
-	}
+	m.Page = h.page(c, "Audit trail")
 	m.ExportCSV, m.ExportNDJSON = auditExportHref(&m, "csv"), auditExportHref(&m, "ndjson")
 	// A request id finds both what the request did in the portal and the
 	// call it was at the gateway: a few rows, shown together.
@@ -67,12 +63,7 @@ func (h *Handler) auditEvents(c echo.Context, m *views.AuditPage, q store.AuditQ
 	for _, r := range rows {
 		m.Events = append(m.Events, auditRow(r, m.Staff))
 	}
-	if more && m.RequestID == "" {
-		m.NextHref = auditHref(m, rows[len(rows)-1].Key().Cursor(auditList))
-	}
-	if q.After != nil {
-		m.FirstHref = auditHref(m, "")
-	}
+	m.FirstHref, m.NextHref = pageLinks(store.AuditList, q.After, rows, more && m.RequestID == "", "/audit", auditParams(m)...)
 	return nil
 }
 

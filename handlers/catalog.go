@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -50,7 +49,7 @@ func (h *Handler) apiCatalog(c echo.Context) error {
 	if err := h.authorize(c, access.ViewCatalog, 0); err != nil {
 		return err
 	}
-	q, err := keysetPageQuery(c, store.APIsList, listPageSize, "APIs", "APIs from the menu")
+	q, err := pageQuery(c, store.APIsList, listPageSize, brokenLink("APIs", "APIs from the menu"))
 	if err != nil {
 		return err
 	}
@@ -79,7 +78,7 @@ func (h *Handler) apiCatalog(c echo.Context) error {
 		m.APIs = append(m.APIs, e)
 	}
 	m.Pager.Label = "API pages"
-	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/apis", url.Values{"q": {q.Search}}, store.APIsList, q, apis, more)
+	m.Pager.FirstHref, m.Pager.NextHref = pageLinks(store.APIsList, q.After, apis, more, "/apis", "q", q.Search)
 	m.Page = h.catalogPage(c, "APIs")
 	return h.render(c, http.StatusOK, views.Catalog(m))
 }

@@ -127,7 +127,7 @@ func (h *Handler) revisions(c echo.Context) error {
 func (h *Handler) renderRevisions(c echo.Context, status int, api *store.API, m views.RevisionsPage) error {
 	// A form re-rendered after a refused change has no cursor: it shows
 	// the newest revisions.
-	q, err := keysetPageQuery(c, store.RevisionsList, revisionsPageSize, "revisions", "the API's revisions from the catalog")
+	q, err := pageQuery(c, store.RevisionsList, revisionsPageSize, brokenLink("revisions", "the API's revisions from the catalog"))
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (h *Handler) renderRevisions(c echo.Context, status int, api *store.API, m 
 		return err
 	}
 	m.Pager.Label = "Revision pages"
-	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks(revisionsURL(api.Slug), nil, store.RevisionsList, q, revs, more)
+	m.Pager.FirstHref, m.Pager.NextHref = pageLinks(store.RevisionsList, q.After, revs, more, revisionsURL(api.Slug))
 	m.Page, m.APIName, m.Slug, m.Status = h.page(c, api.Name), api.Name, api.Slug, api.Status
 	if api.UpstreamURL != nil {
 		m.Upstream = *api.UpstreamURL

@@ -22,7 +22,7 @@ func (h *Handler) invitationList(c echo.Context) error {
 	if err := h.authorize(c, access.ManageMembers, partnerID); err != nil {
 		return err
 	}
-	q, err := keysetPageQuery(c, store.InvitationsList, listPageSize, "invitations", "Members from the menu")
+	q, err := pageQuery(c, store.InvitationsList, listPageSize, brokenLink("invitations", "Members from the menu"))
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (h *Handler) invitationList(c echo.Context) error {
 	m := views.InvitationListPage{Page: h.page(c, "Open invitations"), Invitations: invitationRows(invs),
 		Search: views.ListSearch{Action: "/members/invitations", ID: "invitation-q", Label: "Search invitations by email", Query: q.Search}}
 	m.Pager.Label = "Invitation pages"
-	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/members/invitations", searchParam(q.Search), store.InvitationsList, q, invs, more)
+	m.Pager.FirstHref, m.Pager.NextHref = pageLinks(store.InvitationsList, q.After, invs, more, "/members/invitations", "q", q.Search)
 	return h.render(c, http.StatusOK, views.InvitationList(m))
 }
 

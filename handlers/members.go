@@ -29,10 +29,11 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 	}
 	// The cursor and the search are checked before any query, so a bad
 	// link costs nothing.
-	q, err := memberQuery(c)
+	lq, err := pageQuery(c, store.MembersList, listPageSize, brokenLink("members", "Members from the menu"))
 	if err != nil {
 		return err
 	}
+	q := store.MemberQuery{ListQuery: lq}
 	ctx := c.Request().Context()
 	ms, more, err := h.store.PartnerMembersPage(ctx, partnerID, q)
 	if err != nil {
@@ -50,12 +51,7 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 		Invite:    form,
 		Query:     q.Search,
 	}
-	if more {
-		m.NextHref = membersHref(q.Search, store.MemberCursor(ms[len(ms)-1].Key()))
-	}
-	if q.After != nil {
-		m.FirstHref = membersHref(q.Search, "")
-	}
+	m.FirstHref, m.NextHref = pageLinks(store.MembersList, q.After, ms, more, "/members", "q", q.Search)
 	self := currentUser(c).ID
 	for _, r := range ms {
 		row := views.MemberRow{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoleLabel: RoleLabel(r.Role), Teams: r.Teams, LastSignIn: "Never", IsSelf: r.ID == self}
@@ -66,7 +62,7 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 	}
 	m.Invitations = invitationRows(invs)
 	if moreInvs {
-		m.MoreInvitationsHref = keysetHref("/members/invitations", nil, store.InvitationsList.Cursor(invs[len(invs)-1].Key()))
+		m.MoreInvitationsHref = listHref("/members/invitations", "after", store.InvitationsList.Cursor(invs[len(invs)-1].Key()))
 	}
 	return h.render(c, status, views.Members(m))
 }

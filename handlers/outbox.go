@@ -20,7 +20,7 @@ func (h *Handler) outbox(c echo.Context) error {
 	if err := h.authorize(c, access.ViewOutbox, 0); err != nil {
 		return err
 	}
-	q, err := keysetPageQuery(c, store.OutboxList, mailsPerPage, "mails", "Outbox from the menu")
+	q, err := pageQuery(c, store.OutboxList, mailsPerPage, brokenLink("mails", "Outbox from the menu"))
 	if err != nil {
 		return err
 	}
@@ -44,6 +44,6 @@ func (h *Handler) outbox(c echo.Context) error {
 		m.Mails = append(m.Mails, row)
 	}
 	m.Pager.Label = "Outbox pages"
-	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/outbox", nil, store.OutboxList, q, mails, more)
+	m.Pager.FirstHref, m.Pager.NextHref = pageLinks(store.OutboxList, q.After, mails, more, "/outbox")
 	return h.render(c, http.StatusOK, views.Outbox(m))
 }

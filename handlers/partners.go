@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,7 +22,7 @@ func (h *Handler) renderPartners(c echo.Context, status int, form views.CreatePa
 		return err
 	}
 	// Search, status and cursor are checked before any query.
-	q, err := keysetPageQuery(c, store.PartnersList, listPageSize, "partners", "Partners from the menu")
+	q, err := pageQuery(c, store.PartnersList, listPageSize, brokenLink("partners", "Partners from the menu"))
 	if err != nil {
 		return err
 	}
@@ -44,7 +43,7 @@ func (h *Handler) renderPartners(c echo.Context, status int, form views.CreatePa
 			Members: r.Members, Invitations: r.Invitations, Teams: r.Teams, Created: r.CreatedAt.UTC().Format("2 Jan 2006")})
 	}
 	m.Pager.Label = "Partner pages"
-	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/partners", url.Values{"q": {q.Search}, "status": {st}}, store.PartnersList, q, rows, more)
+	m.Pager.FirstHref, m.Pager.NextHref = pageLinks(store.PartnersList, q.After, rows, more, "/partners", "q", q.Search, "status", st)
 	return h.render(c, status, views.Partners(m))
 }
 

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,7 +21,7 @@ func (h *Handler) renderStaff(c echo.Context, status int, form views.CreateStaff
 	if err := h.authorize(c, access.ListAccountManagers, 0); err != nil {
 		return err
 	}
-	q, err := keysetPageQuery(c, store.StaffList, listPageSize, "staff", "Account managers from the menu")
+	q, err := pageQuery(c, store.StaffList, listPageSize, brokenLink("staff", "Account managers from the menu"))
 	if err != nil {
 		return err
 	}
@@ -33,7 +32,7 @@ func (h *Handler) renderStaff(c echo.Context, status int, form views.CreateStaff
 	m := views.StaffPage{Page: h.page(c, "Account managers"), Create: form,
 		Search: views.ListSearch{Action: "/staff", ID: "staff-q", Label: "Search staff by name or email", Query: q.Search}}
 	m.Pager.Label = "Staff pages"
-	m.Pager.FirstHref, m.Pager.NextHref = keysetLinks("/staff", url.Values{"q": {q.Search}}, store.StaffList, q, us, more)
+	m.Pager.FirstHref, m.Pager.NextHref = pageLinks(store.StaffList, q.After, us, more, "/staff", "q", q.Search)
 	self := currentUser(c).ID
 	for _, u := range us {
 		row := views.StaffRow{Name: u.Name, Email: u.Email, RoleLabel: RoleLabel(u.Role), LastSignIn: "Never", IsSelf: u.ID == self}

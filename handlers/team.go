@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -22,21 +23,36 @@ func teamURL(id int64, action string) string {
 	return p
 }
 
+// teamAction is the start of every action on a team: managing the
+// signed-in admin's partner's teams is allowed, and the team's id read
+// from the path (whose team it is, the store checks).
+func (h *Handler) teamAction(c echo.Context) (partnerID, id int64, err error) {
+	partnerID = ownPartnerID(c)
+	if err := h.authorize(c, access.ManageTeams, partnerID); err != nil {
+		return 0, 0, err
+	}
+	id, err = pathID(c, "id")
+	return partnerID, id, err
+}
+
+// partnerTeam is team id of the partner; a team of another partner, or
+// none, is the page's "not found".
+func (h *Handler) partnerTeam(ctx context.Context, partnerID, id int64) (*store.Team, error) {
+	t, err := h.store.PartnerTeam(ctx, partnerID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, NotFound("This team")
+	}
+	return t, err
+}
+
 // confirmDeleteTeam asks before deleting a team.
 func (h *Handler) confirmDeleteTeam(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageTeams, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.teamAction(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	t, err := h.store.PartnerTeam(ctx, partnerID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This team")
-	}
+	t, err := h.partnerTeam(ctx, partnerID, id)
 	if err != nil {
 		return err
 	}
@@ -53,11 +69,7 @@ func (h *Handler) confirmDeleteTeam(c echo.Context) error {
 
 // deleteTeam deletes a team; its members stay members of the partner.
 func (h *Handler) deleteTeam(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageTeams, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.teamAction(c)
 	if err != nil {
 		return err
 	}
@@ -81,11 +93,7 @@ func (h *Handler) deleteTeam(c echo.Context) error {
 
 // addTeamMember puts a member of the partner in one of its teams.
 func (h *Handler) addTeamMember(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageTeams, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.teamAction(c)
 	if err != nil {
 		return err
 	}
@@ -102,21 +110,17 @@ func (h *Handler) addTeamMember(c echo.Context) error {
 	case errors.As(err, &in):
 		return h.renderTeam(c, http.StatusUnprocessableEntity, id, nil, in.Message)
 	case errors.Is(err, people.ErrAlreadyInTeam):
-		return h.redirectWithFlash(c, teamAddedURL(t.ID, find), "info", u.Name+" is in "+t.Name+" already.")
+		return h.redirectWithFlash(c, teamFindURL(t.ID, find), "info", u.Name+" is in "+t.Name+" already.")
 	case err != nil:
 		return err
 	}
-	return h.redirectWithFlash(c, teamAddedURL(t.ID, find), "success", u.Name+" added to "+t.Name+".")
+	return h.redirectWithFlash(c, teamFindURL(t.ID, find), "success", u.Name+" added to "+t.Name+".")
 }
 
 // removeTeamMember takes a member out of a team; they stay a member of the
 // partner.
 func (h *Handler) removeTeamMember(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageTeams, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.teamAction(c)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -10,9 +9,6 @@ import (
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
-
-// teamMembersPageSize is how many members a team's page shows at once.
-const teamMembersPageSize = 50
 
 // team shows one team: a page of its members, and the forms that change
 // it.
@@ -35,8 +31,7 @@ func (h *Handler) team(c echo.Context) error {
 // addError the add-member picker's error.
 func (h *Handler) renderTeam(c echo.Context, status int, teamID int64, rename *views.TeamForm, addError string) error {
 	partnerID := ownPartnerID(c)
-	q, err := listQuery(c, teamMembersPageSize, store.ParseTeamMemberCursor,
-		"This link to a page of the team's members is broken. Open the team from Teams to start from the first page.")
+	q, err := pageQuery(c, store.TeamMembersList, listPageSize, brokenLink("the team's members", "the team from Teams"))
 	if err != nil {
 		return err
 	}
@@ -49,10 +44,7 @@ func (h *Handler) renderTeam(c echo.Context, status int, teamID int64, rename *v
 		find = boundedSearch(c.FormValue("find"))
 	}
 	ctx := c.Request().Context()
-	t, err := h.store.PartnerTeam(ctx, partnerID, teamID)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This team")
-	}
+	t, err := h.partnerTeam(ctx, partnerID, teamID)
 	if err != nil {
 		return err
 	}
@@ -75,13 +67,7 @@ func (h *Handler) renderTeam(c echo.Context, status int, teamID int64, rename *v
 	if rename != nil {
 		m.Rename = *rename
 	}
-	path := teamURL(t.ID, "")
-	if more {
-		m.NextHref = listHref(path, "q", q.Search, "after", store.TeamMemberCursor(ms[len(ms)-1].Key()))
-	}
-	if q.After != nil {
-		m.FirstHref = listHref(path, "q", q.Search)
-	}
+	m.FirstHref, m.NextHref = pageLinks(store.TeamMembersList, q.After, ms, more, teamURL(t.ID, ""), "q", q.Search)
 	self := currentUser(c).ID
 	for _, r := range ms {
 		m.Members = append(m.Members, views.TeamMemberRow{ID: r.ID, Name: r.Name, Email: r.Email, RoleLabel: RoleLabel(r.Role),
@@ -118,11 +104,7 @@ func (h *Handler) teamPicker(c echo.Context, t *store.Team, find string) (views.
 // Without htmx it sends the browser to the team's page with the search,
 // which shows the same list.
 func (h *Handler) teamCandidates(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageTeams, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.teamAction(c)
 	if err != nil {
 		return err
 	}
@@ -131,13 +113,10 @@ func (h *Handler) teamCandidates(c echo.Context) error {
 		return err
 	}
 	if !isHTMX(c) {
-		return c.Redirect(http.StatusSeeOther, listHref(teamURL(id, ""), "find", find))
+		return c.Redirect(http.StatusSeeOther, teamFindURL(id, find))
 	}
 	ctx := c.Request().Context()
-	t, err := h.store.PartnerTeam(ctx, partnerID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This team")
-	}
+	t, err := h.partnerTeam(ctx, partnerID, id)
 	if err != nil {
 		return err
 	}
@@ -149,12 +128,8 @@ func (h *Handler) teamCandidates(c echo.Context) error {
 	return h.render(c, http.StatusOK, views.TeamCandidates(p))
 }
 
-// teamAddedURL is where adding a member leads back to: the team's page,
-// with the picker's search kept so that several people found by one search
-// can be added in a row.
-func teamAddedURL(id int64, find string) string {
-	if find == "" {
-		return teamURL(id, "")
-	}
-	return listHref(teamURL(id, ""), "find", find)
-}
+// teamFindURL is the team's page with the add-member picker's search
+// find: where adding a member leads back to, so that several people found
+// by one search can be added in a row, and where the picker goes without
+// htmx.
+func teamFindURL(id int64, find string) string { return listHref(teamURL(id, ""), "find", find) }

@@ -17,16 +17,12 @@ func (h *Handler) teams(c echo.Context) error {
 	return h.renderTeams(c, http.StatusOK, views.TeamForm{})
 }
 
-// teamsPageSize is how many teams the teams page shows at once.
-const teamsPageSize = 50
-
 func (h *Handler) renderTeams(c echo.Context, status int, form views.TeamForm) error {
 	partnerID := ownPartnerID(c)
 	if err := h.authorize(c, access.ViewTeams, partnerID); err != nil {
 		return err
 	}
-	q, err := listQuery(c, teamsPageSize, store.ParseTeamCursor,
-		"This link to a page of teams is broken. Open Teams from the menu to start from the first page.")
+	q, err := pageQuery(c, store.TeamsList, listPageSize, brokenLink("teams", "Teams from the menu"))
 	if err != nil {
 		return err
 	}
@@ -41,12 +37,7 @@ func (h *Handler) renderTeams(c echo.Context, status int, form views.TeamForm) e
 		Create:    form,
 		Query:     q.Search,
 	}
-	if more {
-		m.NextHref = listHref("/teams", "q", q.Search, "after", store.TeamCursor(ts[len(ts)-1].Key()))
-	}
-	if q.After != nil {
-		m.FirstHref = listHref("/teams", "q", q.Search)
-	}
+	m.FirstHref, m.NextHref = pageLinks(store.TeamsList, q.After, ts, more, "/teams", "q", q.Search)
 	for _, t := range ts {
 		m.Teams = append(m.Teams, views.TeamRow{ID: t.ID, Name: t.Name, MemberCount: t.MemberCount, Members: t.Members})
 	}
@@ -74,11 +65,7 @@ func (h *Handler) createTeam(c echo.Context) error {
 
 // renameTeam renames a team of the signed-in admin's partner.
 func (h *Handler) renameTeam(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManageTeams, partnerID); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	partnerID, id, err := h.teamAction(c)
 	if err != nil {
 		return err
 	}

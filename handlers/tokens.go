@@ -27,7 +27,7 @@ func (h *Handler) tokens(c echo.Context) error {
 	if err := h.authorize(c, access.CreateToken, a.PartnerID); err != nil {
 		return err
 	}
-	q, err := tokenQuery(c, store.ParseOwnTokenCursor)
+	q, err := tokenQuery(c, store.OwnTokensList)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (h *Handler) tokens(c echo.Context) error {
 	}
 	return h.render(c, http.StatusOK, views.Tokens(views.TokensPage{
 		Page: h.page(c, "Your tokens"), Tokens: rows,
-		List:         tokenListNav("/tokens", "Search your tokens by name", q, list.Tokens, list.More, store.OwnTokenCursor, -1),
+		List:         tokenListNav("/tokens", "Search your tokens by name", store.OwnTokensList, q, list.Tokens, list.More, -1),
 		PartnerAdmin: access.Can(a, access.ViewPartnerTokens, a.PartnerID) == access.Allow,
 	}))
 }

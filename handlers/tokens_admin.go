@@ -41,7 +41,7 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 	if err := h.authorize(c, access.ViewPartnerTokens, partnerID); err != nil {
 		return err
 	}
-	q, err := tokenQuery(c, store.ParsePartnerTokenCursor)
+	q, err := tokenQuery(c, store.PartnerTokensList)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 	}
 	return h.render(c, http.StatusOK, views.PartnerTokens(views.PartnerTokensPage{
 		Page: h.page(c, "Tokens of "+partner.Name), Partner: partner.Name, Tokens: rows,
-		List:  tokenListNav(path, "Search by token name, owner name or email", q, list.Tokens, list.More, store.PartnerTokenCursor, pending),
+		List:  tokenListNav(path, "Search by token name, owner name or email", store.PartnerTokensList, q, list.Tokens, list.More, pending),
 		Staff: staff, RequireApproval: approval,
 		CanSettings: access.Can(a, access.ManagePartnerSettings, partnerID) == access.Allow,
 	}))

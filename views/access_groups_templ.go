@@ -1434,7 +1434,7 @@ func AccessGroup(m AccessGroupPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = keysetPager("Pages of open grants", m.GrantsFirstHref, m.GrantsNextHref).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = listPager(ListPager{Label: "Pages of open grants", TestID: "pager", FirstHref: m.GrantsFirstHref, NextHref: m.GrantsNextHref}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1561,7 +1561,7 @@ func AccessGroup(m AccessGroupPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = keysetPager("Pages of revoked grants", m.RevokedFirstHref, m.RevokedNextHref).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = listPager(ListPager{Label: "Pages of revoked grants", TestID: "pager", FirstHref: m.RevokedFirstHref, NextHref: m.RevokedNextHref}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

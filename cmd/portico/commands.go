@@ -77,6 +77,31 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 	return migrate(ctx, e, db)
 }
 
+// migratedDB opens the database of cfg and migrates it, what serve, dev
+// and dev generate start with; without a DATABASE_URL (dev and dev
+// generate only: the others require one) it first starts the local
+// cluster (localDatabase). closeDB closes the database and stops what was
+// started.
+func migratedDB(ctx context.Context, e env, cfg *config.Config) (db *sqlx.DB, closeDB func(), err error) {
+	stop := func() {}
+	if cfg.DatabaseURL == "" {
+		if stop, err = localDatabase(ctx, e, cfg); err != nil {
+			return nil, nil, err
+		}
+	}
+	if db, err = openDB(ctx, cfg.DatabaseURL); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	if err := migrate(ctx, e, db); err != nil {
+		db.Close()
+		stop()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); stop() }, nil
+}
+
+// migrate applies the pending migrations, saying what ran.
 func migrate(ctx context.Context, e env, db *sqlx.DB) error {
 	ran, err := store.Migrate(ctx, db)
 	for _, m := range ran {

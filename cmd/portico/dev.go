@@ -19,21 +19,11 @@ func cmdDev(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if cfg.DatabaseURL == "" {
-		stop, err := localDatabase(ctx, e, cfg)
-		if err != nil {
-			return err
-		}
-		defer stop()
-	}
-	db, err := openDB(ctx, cfg.DatabaseURL)
+	db, closeDB, err := migratedDB(ctx, e, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := migrate(ctx, e, db); err != nil {
-		return err
-	}
+	defer closeDB()
 	if err := seed(ctx, e, db); err != nil {
 		return err
 	}

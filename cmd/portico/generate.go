@@ -62,21 +62,11 @@ func cmdGenerate(ctx context.Context, e env, args []string) error {
 	if err := spec.Check(); err != nil {
 		return usageError{"dev generate: " + err.Error()}
 	}
-	if cfg.DatabaseURL == "" {
-		stop, err := localDatabase(ctx, e, cfg)
-		if err != nil {
-			return err
-		}
-		defer stop()
-	}
-	db, err := openDB(ctx, cfg.DatabaseURL)
+	db, closeDB, err := migratedDB(ctx, e, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := migrate(ctx, e, db); err != nil {
-		return err
-	}
+	defer closeDB()
 	start := time.Now()
 	fmt.Fprintf(e.stdout, "generating %d partners, %d members of %s in %d teams (the largest %d), %d tokens, %d grants, %d audit events, %d calls over %d days\n",
 		spec.Partners, spec.BigMembers, dataset.BigPartnerSlug, spec.BigTeams, spec.BigTeam, spec.Tokens, spec.Grants, spec.Events, spec.Calls, spec.Days)

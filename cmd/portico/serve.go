@@ -34,14 +34,11 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg.DatabaseURL)
+	db, closeDB, err := migratedDB(ctx, e, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := migrate(ctx, e, db); err != nil {
-		return err
-	}
+	defer closeDB()
 	return serve(ctx, e, cfg, db, false)
 }
 

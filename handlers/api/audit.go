@@ -15,13 +15,6 @@ import (
 	"github.com/portico/portico/internal/store"
 )
 
-// Cursor names of the two audit lists (as on the /audit page, so a page's
-// cursor and the API's are the same: handlers.auditList, callList).
-const (
-	auditEventList = "a"
-	auditCallList  = "c"
-)
-
 // auditEvent is a portal action in the audit trail.
 type auditEvent struct {
 	ID         int64           `json:"id"`
@@ -62,9 +55,9 @@ type auditCall struct {
 }
 
 // auditRequest reads what both audit lists take: the caller's scope (from
-// the policy), the filter, the page size and the cursor of list, all
-// checked before any query.
-func (a *API) auditRequest(c echo.Context, list string, timed bool) (store.AuditScope, audit.Filter, int, *store.Key, error) {
+// the policy), the filter, the page size and the cursor of list (the same
+// cursors as the /audit page's), all checked before any query.
+func (a *API) auditRequest(c echo.Context, list store.PageList) (store.AuditScope, audit.Filter, int, *store.Key, error) {
 	actor, _ := c.Get(actorKey).(access.Actor)
 	scope, ok := audit.Scope(actor)
 	if !ok {
@@ -88,7 +81,7 @@ func (a *API) auditRequest(c echo.Context, list string, timed bool) (store.Audit
 	}
 	var after *store.Key
 	if raw := c.QueryParam("cursor"); raw != "" {
-		if after, ok = store.ParseCursor(list, raw, timed); !ok {
+		if after, ok = list.Parse(raw); !ok {
 			return scope, f, 0, nil, badRequest("cursor is not one this API gave out: pass next_cursor of the previous page as it is.")
 		}
 	}
@@ -98,7 +91,7 @@ func (a *API) auditRequest(c echo.Context, list string, timed bool) (store.Audit
 // listAuditEvents lists the portal actions the caller may read, newest
 // first, narrowed by the audit filters.
 func (a *API) listAuditEvents(c echo.Context) error {
-	scope, f, limit, after, err := a.auditRequest(c, auditEventList, true)
+	scope, f, limit, after, err := a.auditRequest(c, store.AuditList)
 	if err != nil {
 		return err
 	}
@@ -134,7 +127,7 @@ func (a *API) listAuditEvents(c echo.Context) error {
 		out.Items = append(out.Items, e)
 	}
 	if more {
-		next := rows[len(rows)-1].Key().Cursor(auditEventList)
+		next := store.AuditList.Cursor(rows[len(rows)-1].Key())
 		out.NextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)
@@ -143,7 +136,7 @@ func (a *API) listAuditEvents(c echo.Context) error {
 // listAuditCalls lists the calls through the gateway the caller may
 // read, newest first, narrowed by the audit filters.
 func (a *API) listAuditCalls(c echo.Context) error {
-	scope, f, limit, after, err := a.auditRequest(c, auditCallList, false)
+	scope, f, limit, after, err := a.auditRequest(c, store.CallsList)
 	if err != nil {
 		return err
 	}
@@ -168,7 +161,7 @@ func (a *API) listAuditCalls(c echo.Context) error {
 			IP: r.ClientIP, RequestID: r.RequestID})
 	}
 	if more {
-		next := rows[len(rows)-1].Key().Cursor(auditCallList)
+		next := store.CallsList.Cursor(rows[len(rows)-1].Key())
 		out.NextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)

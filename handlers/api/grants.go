@@ -107,7 +107,7 @@ func (a *API) listGroupGrants(c echo.Context) error {
 		return err
 	}
 	var revoked bool
-	q, err := pageQuery(c, func(raw string) (*store.Key, bool) {
+	q, err := keysetQueryOf(c, func(raw string) (*store.Key, bool) {
 		k, r, ok := store.ParseGrantCursor(raw)
 		revoked = r
 		return k, ok

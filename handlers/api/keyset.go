@@ -11,12 +11,22 @@ import (
 	"github.com/portico/portico/internal/store"
 )
 
-// keysetQuery reads a list request's limit, cursor and q for the list
-// named l, before any query: a limit out of 1..MaxLimit, a cursor the list
-// did not give out (another list's included) or a search over
-// store.MaxSearch characters is a 400.
+// keysetQuery reads a list request's limit, cursor and q for list l,
+// before any query: a limit out of 1..MaxLimit, a cursor the list did not
+// give out (another list's included) or a search over store.MaxSearch
+// characters is a 400.
 func keysetQuery(c echo.Context, l store.PageList) (store.ListQuery, error) {
-	q := store.ListQuery{Limit: DefaultLimit, Search: strings.TrimSpace(c.QueryParam("q"))}
+	return keysetQueryOf(c, l.Parse, true)
+}
+
+// keysetQueryOf is keysetQuery for a list whose cursors parse reads (a
+// group's grants span two lists); a list that is not searched (searched
+// false) ignores q.
+func keysetQueryOf(c echo.Context, parse func(string) (*store.Key, bool), searched bool) (store.ListQuery, error) {
+	q := store.ListQuery{Limit: DefaultLimit}
+	if searched {
+		q.Search = strings.TrimSpace(c.QueryParam("q"))
+	}
 	if raw := c.QueryParam("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > MaxLimit {
@@ -25,7 +35,7 @@ func keysetQuery(c echo.Context, l store.PageList) (store.ListQuery, error) {
 		q.Limit = n
 	}
 	if raw := c.QueryParam("cursor"); raw != "" {
-		key, ok := l.Parse(raw)
+		key, ok := parse(raw)
 		if !ok {
 			return q, badRequest("cursor is not one this API gave out: pass next_cursor of the previous page as it is.")
 		}

@@ -3,12 +3,8 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -57,37 +53,15 @@ func (a *API) listMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := store.MemberQuery{Limit: DefaultLimit, Search: strings.TrimSpace(c.QueryParam("q"))}
-	if raw := c.QueryParam("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > MaxLimit {
-			return badRequest(fmt.Sprintf("limit must be a whole number from 1 to %d.", MaxLimit))
-		}
-		q.Limit = n
-	}
-	if raw := c.QueryParam("cursor"); raw != "" {
-		key, ok := store.ParseMemberCursor(raw)
-		if !ok {
-			return badRequest("cursor is not one this API gave out: pass next_cursor of the previous page as it is.")
-		}
-		q.After = key
-	}
-	if utf8.RuneCountInString(q.Search) > store.MaxMemberSearch {
-		return badRequest(fmt.Sprintf("q must be at most %d characters.", store.MaxMemberSearch))
-	}
-	ms, more, err := a.Store.PartnerMembersPage(c.Request().Context(), partnerID, q)
+	lq, err := keysetQuery(c, store.MembersList)
 	if err != nil {
 		return err
 	}
-	out := list[member]{Items: make([]member, 0, len(ms))}
-	for _, m := range ms {
-		out.Items = append(out.Items, memberOf(m))
+	ms, more, err := a.Store.PartnerMembersPage(c.Request().Context(), partnerID, store.MemberQuery{ListQuery: lq})
+	if err != nil {
+		return err
 	}
-	if more {
-		next := store.MemberCursor(ms[len(ms)-1].Key())
-		out.NextCursor = &next
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, keysetList(store.MembersList, ms, more, func(m *store.Member) member { return memberOf(*m) }))
 }
 
 // getMember shows one member.

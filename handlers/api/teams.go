@@ -61,7 +61,7 @@ func (a *API) listTeams(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := pageQuery(c, store.ParseTeamCursor, true)
+	q, err := keysetQuery(c, store.TeamsList)
 	if err != nil {
 		return err
 	}
@@ -69,15 +69,9 @@ func (a *API) listTeams(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := list[team]{Items: make([]team, 0, len(ts))}
-	for i := range ts {
-		out.Items = append(out.Items, teamOf(&ts[i].Team, ts[i].MemberCount))
-	}
-	if more {
-		next := store.TeamCursor(ts[len(ts)-1].Key())
-		out.NextCursor = &next
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, keysetList(store.TeamsList, ts, more, func(t *store.TeamSummary) team {
+		return teamOf(&t.Team, t.MemberCount)
+	}))
 }
 
 // teamInput is the body of POST /teams and PATCH /teams/{id}.
@@ -114,7 +108,7 @@ func (a *API) getTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := pageQuery(c, store.ParseTeamMemberCursor, true)
+	q, err := keysetQuery(c, store.TeamMembersList)
 	if err != nil {
 		return err
 	}
@@ -132,7 +126,7 @@ func (a *API) getTeam(c echo.Context) error {
 		out.Members = append(out.Members, teamMember{ID: m.ID, Email: m.Email, Name: m.Name, Role: m.Role, AddedAt: utc(m.AddedAt)})
 	}
 	if more {
-		next := store.TeamMemberCursor(ms[len(ms)-1].Key())
+		next := store.TeamMembersList.Cursor(ms[len(ms)-1].Key())
 		out.MembersNextCursor = &next
 	}
 	return c.JSON(http.StatusOK, out)

@@ -1,11 +1,8 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,7 +17,7 @@ func (a *API) listTokens(c echo.Context) error {
 	if err := requireScope(c, access.ViewToken); err != nil {
 		return err
 	}
-	return a.tokenPage(c, store.ParseOwnTokenCursor, store.OwnTokenCursor, func(q store.TokenQuery) (*pat.Page, error) {
+	return a.tokenPage(c, store.OwnTokensList, func(q store.TokenQuery) (*pat.Page, error) {
 		return a.Tokens.ListOwn(c.Request().Context(), actor, q)
 	})
 }
@@ -32,51 +29,29 @@ func (a *API) listPartnerTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.tokenPage(c, store.ParsePartnerTokenCursor, store.PartnerTokenCursor, func(q store.TokenQuery) (*pat.Page, error) {
+	return a.tokenPage(c, store.PartnerTokensList, func(q store.TokenQuery) (*pat.Page, error) {
 		return a.Tokens.ListPartner(c.Request().Context(), actor, partnerID, q)
 	})
 }
 
-// tokenPage serves one page of a token list, newest first, from the
-// database: limit, cursor (parsed by parse, made by cursor: the last row's
-// creation time and id), status and q are all checked before any query.
-func (a *API) tokenPage(c echo.Context, parse func(string) (*store.Key, bool), cursor func(store.Key) string,
-	load func(store.TokenQuery) (*pat.Page, error)) error {
-	q := store.TokenQuery{Limit: DefaultLimit, Status: c.QueryParam("status"), Search: strings.TrimSpace(c.QueryParam("q"))}
-	if raw := c.QueryParam("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > MaxLimit {
-			return badRequest(fmt.Sprintf("limit must be a whole number from 1 to %d.", MaxLimit))
-		}
-		q.Limit = n
+// tokenPage serves one page of token list l, newest first, from the
+// database: limit, cursor (the last row's creation time and id), q and
+// status are all checked before any query.
+func (a *API) tokenPage(c echo.Context, l store.PageList, load func(store.TokenQuery) (*pat.Page, error)) error {
+	lq, err := keysetQuery(c, l)
+	if err != nil {
+		return err
 	}
-	if raw := c.QueryParam("cursor"); raw != "" {
-		key, ok := parse(raw)
-		if !ok {
-			return badRequest("cursor is not one this API gave out: pass next_cursor of the previous page as it is.")
-		}
-		q.After = key
-	}
+	q := store.TokenQuery{ListQuery: lq, Status: c.QueryParam("status")}
 	if q.Status == "" {
 		q.Status = store.TokensOpen
 	}
 	if !store.ValidTokenStatus(q.Status) {
 		return badRequest("status must be one of " + strings.Join(store.TokenStatuses, ", ") + ".")
 	}
-	if utf8.RuneCountInString(q.Search) > store.MaxSearch {
-		return badRequest(fmt.Sprintf("q must be at most %d characters.", store.MaxSearch))
-	}
 	page, err := load(q)
 	if err != nil {
 		return tokenDomainError(err)
 	}
-	out := list[tokenJSON]{Items: make([]tokenJSON, 0, len(page.Tokens))}
-	for i := range page.Tokens {
-		out.Items = append(out.Items, tokenOf(&page.Tokens[i]))
-	}
-	if page.More && len(page.Tokens) > 0 {
-		next := cursor(page.Tokens[len(page.Tokens)-1].Key())
-		out.NextCursor = &next
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, keysetList(l, page.Tokens, page.More, tokenOf))
 }

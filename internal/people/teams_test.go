@@ -44,7 +44,7 @@ func TestTeamNames(t *testing.T) {
 			t.Errorf("CreateTeam(%q) = %v, want the name error %q", tc.name, err, tc.want)
 		}
 	}
-	teams, _, _ := st.PartnerTeamsPage(ctx, harbor.ID, store.PageQuery{Limit: 10})
+	teams, _, _ := st.PartnerTeamsPage(ctx, harbor.ID, store.ListQuery{Limit: 10})
 	if len(teams) != 3 || teams[0].Name != "Fleet" {
 		t.Fatalf("harbor's teams = %+v, want Fleet first of 3", teams)
 	}

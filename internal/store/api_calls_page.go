@@ -63,13 +63,7 @@ func (s *Store) CallsPage(ctx context.Context, q CallQuery) ([]CallRow, bool, er
 		t := time.UnixMicro(q.After.ID)
 		afterAt, afterReq = &t, q.After.Sort
 	}
-	var since, until *time.Time
-	if !q.Since.IsZero() {
-		since = &q.Since
-	}
-	if !q.Until.IsZero() {
-		until = &q.Until
-	}
+	since, until := timeRange(q.Since, q.Until)
 	// $1 limit+1, $2/$3 the keyset, $4 status class, $5 API, $6 request
 	// id, $7/$8 the time range, $9/$10 the scope.
 	const filters = `
@@ -79,26 +73,21 @@ func (s *Store) CallsPage(ctx context.Context, q CallQuery) ([]CallRow, bool, er
 		  AND ($6 = '' OR c.request_id = $6)
 		  AND ($7::timestamptz IS NULL OR c.at >= $7)
 		  AND ($8::timestamptz IS NULL OR c.at < $8)`
-	sc := q.Scope
-	arg9, arg10 := any(sc.PartnerID), any(sc.Partners && !sc.All)
+	arg9, arg10, own, ok := scopeArgs(q.Scope)
 	var from string
 	switch {
-	case sc.All || sc.Partners || (sc.PartnerID != 0 && sc.UserID == 0):
-		if sc.All {
-			arg9 = int64(0)
-		}
+	case !ok:
+		return nil, false, fmt.Errorf("calls page: no scope")
+	case !own:
 		from = `(SELECT c.* FROM api_calls c
 			WHERE ($9::bigint = 0 OR c.partner_id = $9) AND (NOT $10::boolean OR c.partner_id IS NOT NULL)` + filters + `
 			ORDER BY c.at DESC, c.request_id DESC LIMIT $1) c`
-	case sc.PartnerID != 0:
-		arg10 = sc.UserID
+	default:
 		from = `(SELECT c.* FROM tokens t CROSS JOIN LATERAL (
 				SELECT c.* FROM api_calls c WHERE c.token_id = t.id AND c.partner_id = $9` + filters + `
 				ORDER BY c.at DESC, c.request_id DESC LIMIT $1) c
 			WHERE t.user_id = $10 AND t.partner_id = $9
 			ORDER BY c.at DESC, c.request_id DESC LIMIT $1) c`
-	default:
-		return nil, false, fmt.Errorf("calls page: no scope")
 	}
 	var rs []CallRow
 	err := s.q.SelectContext(ctx, &rs, `

@@ -24,6 +24,36 @@ type AuditScope struct {
 	UserID int64
 }
 
+// scopeArgs are the two query arguments ($9 and $10) of the audit trail's
+// and the calls' scope sc: the partner (0 for every one) and "partners
+// only" for the trail of a partner, of every partner or of everything;
+// the partner and the user for a developer's own trail (own). ok is false
+// for no scope at all.
+func scopeArgs(sc AuditScope) (arg9, arg10 any, own, ok bool) {
+	switch {
+	case sc.All:
+		return int64(0), false, false, true
+	case sc.Partners || (sc.PartnerID != 0 && sc.UserID == 0):
+		return sc.PartnerID, sc.Partners, false, true
+	case sc.PartnerID != 0:
+		return sc.PartnerID, sc.UserID, true, true
+	}
+	return nil, nil, false, false
+}
+
+// timeRange is a time range as the two query arguments of a trail: nil
+// for a zero (open) bound.
+func timeRange(since, until time.Time) (*time.Time, *time.Time) {
+	var s, u *time.Time
+	if !since.IsZero() {
+		s = &since
+	}
+	if !until.IsZero() {
+		u = &until
+	}
+	return s, u
+}
+
 // AuditQuery selects a page of audit events, newest first.
 type AuditQuery struct {
 	Scope AuditScope
@@ -62,13 +92,7 @@ func (r AuditRow) Key() Key { return TimeKey(r.At, r.ID) }
 func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, bool, error) {
 	limit := pageLimit(q.Limit)
 	afterAt, afterID := after(q.After)
-	var since, until *time.Time
-	if !q.Since.IsZero() {
-		since = &q.Since
-	}
-	if !q.Until.IsZero() {
-		until = &q.Until
-	}
+	since, until := timeRange(q.Since, q.Until)
 	// $1 limit+1, $2/$3 the keyset, $4 actions, $5 actor, $6 request id,
 	// $7/$8 the time range, $9 partner, $10 user. Every condition is
 	// constant per call, so the plan keeps only what applies.
@@ -79,22 +103,16 @@ func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, 
 		  AND ($6 = '' OR e.request_id = $6)
 		  AND ($7::timestamptz IS NULL OR e.at >= $7)
 		  AND ($8::timestamptz IS NULL OR e.at < $8)`
-	sc := q.Scope
+	arg9, arg10, own, ok := scopeArgs(q.Scope)
 	var where string
-	// $9 and $10: the partner (0 for none) and "partners only" for the
-	// trail of a partner, of every partner or of everything; the partner
-	// and the user for a developer's own trail.
-	arg9, arg10 := any(sc.PartnerID), any(sc.Partners && !sc.All)
 	switch {
-	case sc.All || sc.Partners || (sc.PartnerID != 0 && sc.UserID == 0):
-		if sc.All {
-			arg9 = int64(0)
-		}
+	case !ok:
+		return nil, false, fmt.Errorf("audit page: no scope")
+	case !own:
 		where = `WHERE ($9::bigint = 0 OR e.partner_id = $9) AND (NOT $10::boolean OR e.partner_id IS NOT NULL)` + filters
-	case sc.PartnerID != 0:
+	default:
 		// What the user did, and what was done to them or their tokens:
 		// three index reads of at most a page each, merged.
-		arg10 = sc.UserID
 		where = `WHERE e.id IN (
 			(SELECT e.id FROM audit_events e WHERE e.actor_id = $10 AND e.partner_id = $9` + filters + `
 			 ORDER BY e.at DESC, e.id DESC LIMIT $1)
@@ -105,8 +123,6 @@ func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, 
 			UNION ALL
 			(SELECT e.id FROM audit_events e WHERE e.target_type = 'user' AND e.target_id = $10` + filters + `
 			 ORDER BY e.at DESC, e.id DESC LIMIT $1))`
-	default:
-		return nil, false, fmt.Errorf("audit page: no scope")
 	}
 	var rs []AuditRow
 	err := s.q.SelectContext(ctx, &rs, `

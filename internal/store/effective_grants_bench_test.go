@@ -149,7 +149,7 @@ func BenchmarkAccessPageQueries(b *testing.B) {
 	})
 	b.Run("members of one group", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			if ms, _, err := st.PartnerMembersPage(ctx, partnerID, store.MemberQuery{Limit: 50, ReachGroup: group}); err != nil || len(ms) == 0 {
+			if ms, _, err := st.PartnerMembersPage(ctx, partnerID, store.MemberQuery{ListQuery: store.ListQuery{Limit: 50}, ReachGroup: group}); err != nil || len(ms) == 0 {
 				b.Fatal(len(ms), err)
 			}
 		}

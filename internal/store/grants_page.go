@@ -6,30 +6,22 @@ import (
 	"time"
 )
 
-// List names of a group's grants in their cursors: the open grants and the
-// revoked ones are two lists, each in its own index order, and a cursor
-// says which of the two it continues.
-const (
-	openGrantList    = "go"
-	revokedGrantList = "gr"
-)
-
 // GrantCursor is the cursor of the page after the grant r: of the open
 // grants when r is open, of the revoked ones otherwise.
 func GrantCursor(r GrantRow) string {
 	if r.RevokedAt == nil {
-		return TimeKey(r.GrantedAt, r.ID).Cursor(openGrantList)
+		return OpenGrantsList.Cursor(TimeKey(r.GrantedAt, r.ID))
 	}
-	return TimeKey(*r.RevokedAt, r.ID).Cursor(revokedGrantList)
+	return RevokedGrantsList.Cursor(TimeKey(*r.RevokedAt, r.ID))
 }
 
 // ParseGrantCursor decodes a GrantCursor; revoked says which list it
 // continues, and ok is false for anything GrantCursor did not produce.
 func ParseGrantCursor(raw string) (key *Key, revoked, ok bool) {
-	if k, ok := ParseCursor(openGrantList, raw, true); ok {
+	if k, ok := OpenGrantsList.Parse(raw); ok {
 		return k, false, true
 	}
-	k, ok := ParseCursor(revokedGrantList, raw, true)
+	k, ok := RevokedGrantsList.Parse(raw)
 	return k, true, ok
 }
 

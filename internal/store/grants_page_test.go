@@ -192,7 +192,7 @@ func TestGroupGrantsPage(t *testing.T) {
 	if n, err := st.OpenGrantCount(ctx, group); err != nil || n != 36 {
 		t.Errorf("OpenGrantCount = %d, %v; want 36", n, err)
 	}
-	for _, raw := range []string{"", "x", store.TeamCursor(store.Key{Sort: "2026-01-01T00:00:00Z", ID: 1})} {
+	for _, raw := range []string{"", "x", store.TeamsList.Cursor(store.Key{Sort: "2026-01-01T00:00:00Z", ID: 1})} {
 		if _, _, ok := store.ParseGrantCursor(raw); ok {
 			t.Errorf("ParseGrantCursor(%q) accepted", raw)
 		}

@@ -24,7 +24,9 @@ type PageList struct {
 	timed, numeric bool
 }
 
-// The lists paged by Key, besides members (memberList).
+// The lists paged by Key: every list's cursors are made and read here
+// only. The names are in cursors already handed out (links, next_cursor),
+// so they never change.
 var (
 	PartnersList    = PageList{name: "pa"}
 	StaffList       = PageList{name: "st"}
@@ -34,6 +36,20 @@ var (
 	GroupsList      = PageList{name: "ag"}
 	InvitationsList = PageList{name: "in", timed: true}
 	GrantsList      = PageList{name: "pg", numeric: true}
+	MembersList     = PageList{name: "m"}
+	TeamsList       = PageList{name: "tt"}
+	TeamMembersList = PageList{name: "tm"}
+	// A user's own tokens and a partner's.
+	OwnTokensList     = PageList{name: "t", timed: true}
+	PartnerTokensList = PageList{name: "tp", timed: true}
+	// A group's open grants and its revoked ones: two lists, each in its
+	// own index order (see GrantCursor).
+	OpenGrantsList    = PageList{name: "go", timed: true}
+	RevokedGrantsList = PageList{name: "gr", timed: true}
+	// The audit trail's portal events and its gateway calls (whose key is
+	// the request id and the call's time in microseconds).
+	AuditList = PageList{name: "a", timed: true}
+	CallsList = PageList{name: "c"}
 )
 
 // Cursor is the cursor of the page after the row with key k.

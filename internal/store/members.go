@@ -19,12 +19,12 @@ type Member struct {
 	CreatedAt    time.Time      `db:"created_at"`
 	Teams        pq.StringArray `db:"teams"`
 	// SortName is lower(name) as the database computed it: the name part of
-	// the member's MemberKey.
+	// the member's Key.
 	SortName string `db:"sort_name"`
 }
 
 // Key is the member's place in the members list.
-func (m Member) Key() MemberKey { return MemberKey{Sort: m.SortName, ID: m.ID} }
+func (m Member) Key() Key { return Key{Sort: m.SortName, ID: m.ID} }
 
 // PartnerMembers lists the active members of a partner with their team
 // names, in one query.

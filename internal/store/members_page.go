@@ -5,42 +5,13 @@ import (
 	"fmt"
 )
 
-// Bounds of a members page: MaxMemberPage rows at most, and a search of at
-// most MaxMemberSearch characters.
-const (
-	MaxMemberPage   = MaxPage
-	MaxMemberSearch = MaxSearch
-)
-
-// MemberKey is a member's place in the members list, ordered by lower-cased
-// name (as PostgreSQL lower-cases it), then id.
-type MemberKey = Key
-
-// MemberQuery selects a page of members.
+// MemberQuery selects a page of members: ListQuery's Search matches name
+// or email, case-insensitively, as a literal substring.
 type MemberQuery struct {
-	// Search matches name or email, case-insensitively, as a literal
-	// substring; empty lists everyone.
-	Search string
-	// After is the key of the last row of the previous page; nil for the
-	// first.
-	After *MemberKey
-	// Limit is the page size, 1 to MaxMemberPage.
-	Limit int
+	ListQuery
 	// ReachGroup, when not 0, keeps only the members the access group is
 	// granted to now, directly or through one of their teams.
 	ReachGroup int64
-}
-
-// memberList names the members list in its cursors.
-const memberList = "m"
-
-// MemberCursor is the cursor of the page after the member with key k.
-func MemberCursor(k MemberKey) string { return k.Cursor(memberList) }
-
-// ParseMemberCursor decodes a MemberCursor; ok is false for anything it did
-// not produce.
-func ParseMemberCursor(raw string) (key *MemberKey, ok bool) {
-	return ParseCursor(memberList, raw, false)
 }
 
 // PartnerMembersPage lists one page of a partner's active members, by
@@ -48,7 +19,7 @@ func ParseMemberCursor(raw string) (key *MemberKey, ok bool) {
 // follow. It reads the page's rows from users_partner_name and aggregates
 // teams for those rows only, so its cost does not grow with the partner.
 func (s *Store) PartnerMembersPage(ctx context.Context, partnerID int64, q MemberQuery) ([]Member, bool, error) {
-	limit := min(max(q.Limit, 1), MaxMemberPage)
+	limit := pageLimit(q.Limit)
 	afterName, afterID := after(q.After)
 	// $3 IS NULL and $5 = '' are constant for a given call: the unnamed
 	// statement is planned with its values, so the unused condition folds

@@ -17,7 +17,7 @@ func BenchmarkPartnerMembers(b *testing.B) {
 	partnerID := fillAccessAtScale(b, db)
 	st := store.New(db)
 	ctx := context.Background()
-	deep := &store.MemberKey{Sort: "member 5000", ID: 1 << 62}
+	deep := &store.Key{Sort: "member 5000", ID: 1 << 62}
 	if testing.Verbose() {
 		var plan []string
 		if err := db.Select(&plan, `EXPLAIN SELECT id FROM users u WHERE u.partner_id = $1 AND u.status = 'active'
@@ -39,9 +39,9 @@ func BenchmarkPartnerMembers(b *testing.B) {
 		name string
 		q    store.MemberQuery
 	}{
-		{"page-first", store.MemberQuery{Limit: 50}},
-		{"page-deep", store.MemberQuery{Limit: 50, After: deep}},
-		{"page-search", store.MemberQuery{Limit: 50, Search: "ber 99"}},
+		{"page-first", store.MemberQuery{ListQuery: store.ListQuery{Limit: 50}}},
+		{"page-deep", store.MemberQuery{ListQuery: store.ListQuery{Limit: 50, After: deep}}},
+		{"page-search", store.MemberQuery{ListQuery: store.ListQuery{Limit: 50, Search: "ber 99"}}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {

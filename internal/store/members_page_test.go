@@ -70,10 +70,10 @@ func TestMembersPageEveryMemberOnce(t *testing.T) {
 	}
 
 	var got []string
-	var after *store.MemberKey
+	var after *store.Key
 	var sizes []int
 	for page := 0; ; page++ {
-		ms, more, err := st.PartnerMembersPage(ctx, harbor, store.MemberQuery{After: after, Limit: 20})
+		ms, more, err := st.PartnerMembersPage(ctx, harbor, store.MemberQuery{ListQuery: store.ListQuery{After: after, Limit: 20}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +153,7 @@ func TestMembersPageSearch(t *testing.T) {
 		{"  grace  ", []string{"grace@harbor.test"}},
 	} {
 		t.Run(tc.search, func(t *testing.T) {
-			ms, more, err := st.PartnerMembersPage(ctx, harbor, store.MemberQuery{Search: tc.search, Limit: 50})
+			ms, more, err := st.PartnerMembersPage(ctx, harbor, store.MemberQuery{ListQuery: store.ListQuery{Search: tc.search, Limit: 50}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,38 +14,6 @@ const TeamSummaryNames = 5
 // offers at once: the first matches of a search, never a whole partner.
 const MaxPicker = 20
 
-// PageQuery selects a page of a list searched by name.
-type PageQuery struct {
-	// Search matches names (and emails, for people) case-insensitively as
-	// a literal substring; empty lists everyone.
-	Search string
-	// After is the key of the last row of the previous page; nil for the
-	// first.
-	After *Key
-	// Limit is the page size, 1 to MaxPage.
-	Limit int
-}
-
-// List names of the team lists in their cursors.
-const (
-	teamList       = "tt"
-	teamMemberList = "tm"
-)
-
-// TeamCursor is the cursor of the page of teams after the team with key k.
-func TeamCursor(k Key) string { return k.Cursor(teamList) }
-
-// ParseTeamCursor decodes a TeamCursor; ok is false for anything else.
-func ParseTeamCursor(raw string) (*Key, bool) { return ParseCursor(teamList, raw, false) }
-
-// TeamMemberCursor is the cursor of the page of a team's members after the
-// member with key k.
-func TeamMemberCursor(k Key) string { return k.Cursor(teamMemberList) }
-
-// ParseTeamMemberCursor decodes a TeamMemberCursor; ok is false for
-// anything else.
-func ParseTeamMemberCursor(raw string) (*Key, bool) { return ParseCursor(teamMemberList, raw, false) }
-
 // Key is the team's place in the teams list.
 func (t TeamSummary) Key() Key { return Key{Sort: t.SortName, ID: t.ID} }
 
@@ -74,7 +42,7 @@ const teamSummarySelect = `
 // PartnerTeamsPage lists one page of a partner's teams by lower-cased name
 // then id, each with its member count and first few member names; more
 // says whether rows follow.
-func (s *Store) PartnerTeamsPage(ctx context.Context, partnerID int64, q PageQuery) ([]TeamSummary, bool, error) {
+func (s *Store) PartnerTeamsPage(ctx context.Context, partnerID int64, q ListQuery) ([]TeamSummary, bool, error) {
 	limit := pageLimit(q.Limit)
 	afterName, afterID := after(q.After)
 	var ts []TeamSummary
@@ -118,7 +86,7 @@ func (s *Store) TeamMemberCount(ctx context.Context, teamID int64) (int, error) 
 // name then id, searched by name or email; more says whether rows follow.
 // It reads the team's memberships by primary key and sorts those: its cost
 // grows with the team, not with the partner.
-func (s *Store) TeamMembersPage(ctx context.Context, teamID int64, q PageQuery) ([]TeamMember, bool, error) {
+func (s *Store) TeamMembersPage(ctx context.Context, teamID int64, q ListQuery) ([]TeamMember, bool, error) {
 	limit := pageLimit(q.Limit)
 	afterName, afterID := after(q.After)
 	var ms []TeamMember

@@ -36,15 +36,15 @@ func BenchmarkTeamAndGrantQueries(b *testing.B) {
 		run  func() (int, error)
 	}{
 		{"teams-page", func() (int, error) {
-			ts, _, err := st.PartnerTeamsPage(ctx, partnerID, store.PageQuery{Limit: 50})
+			ts, _, err := st.PartnerTeamsPage(ctx, partnerID, store.ListQuery{Limit: 50})
 			return len(ts), err
 		}},
 		{"team-members-first", func() (int, error) {
-			ms, _, err := st.TeamMembersPage(ctx, teamID, store.PageQuery{Limit: 50})
+			ms, _, err := st.TeamMembersPage(ctx, teamID, store.ListQuery{Limit: 50})
 			return len(ms), err
 		}},
 		{"team-members-deep", func() (int, error) {
-			ms, _, err := st.TeamMembersPage(ctx, teamID, store.PageQuery{Limit: 50, After: deep})
+			ms, _, err := st.TeamMembersPage(ctx, teamID, store.ListQuery{Limit: 50, After: deep})
 			return len(ms), err
 		}},
 		{"team-member-count", func() (int, error) { return st.TeamMemberCount(ctx, teamID) }},

@@ -62,7 +62,7 @@ func TestTeamMembersPageEveryMemberOnce(t *testing.T) {
 	var after *store.Key
 	var sizes []int
 	for page := 0; ; page++ {
-		ms, more, err := st.TeamMembersPage(ctx, team, store.PageQuery{After: after, Limit: 20})
+		ms, more, err := st.TeamMembersPage(ctx, team, store.ListQuery{After: after, Limit: 20})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestTeamMembersPageEveryMemberOnce(t *testing.T) {
 		}
 		k := ms[len(ms)-1].Key()
 		// The cursor goes through its text form, as the page's link does.
-		after, _ = store.ParseTeamMemberCursor(store.TeamMemberCursor(k))
+		after, _ = store.TeamMembersList.Parse(store.TeamMembersList.Cursor(k))
 	}
 	if diff := cmp.Diff([]int{20, 20, 6}, sizes); diff != "" {
 		t.Errorf("page sizes (-want +got):\n%s", diff)
@@ -97,14 +97,14 @@ func TestTeamMembersPageEveryMemberOnce(t *testing.T) {
 	}
 
 	// A search matches name or email, literally.
-	ms, more, err := st.TeamMembersPage(ctx, team, store.PageQuery{Search: "M1_@", Limit: 50})
+	ms, more, err := st.TeamMembersPage(ctx, team, store.ListQuery{Search: "M1_@", Limit: 50})
 	if err != nil || more {
 		t.Fatal(err, more)
 	}
 	if len(ms) != 0 {
 		t.Errorf("search %q (a literal _) found %d members", "M1_@", len(ms))
 	}
-	ms, _, _ = st.TeamMembersPage(ctx, team, store.PageQuery{Search: "m1", Limit: 50})
+	ms, _, _ = st.TeamMembersPage(ctx, team, store.ListQuery{Search: "m1", Limit: 50})
 	if len(ms) != 10 {
 		t.Errorf("search m1 found %d members, want m10..m19", len(ms))
 	}
@@ -178,7 +178,7 @@ func TestPartnerTeamsPage(t *testing.T) {
 	var names []string
 	var after *store.Key
 	for {
-		ts, more, err := st.PartnerTeamsPage(ctx, harbor, store.PageQuery{After: after, Limit: 10})
+		ts, more, err := st.PartnerTeamsPage(ctx, harbor, store.ListQuery{After: after, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,17 +191,17 @@ func TestPartnerTeamsPage(t *testing.T) {
 		if !more {
 			break
 		}
-		after, _ = store.ParseTeamCursor(store.TeamCursor(ts[len(ts)-1].Key()))
+		after, _ = store.TeamsList.Parse(store.TeamsList.Cursor(ts[len(ts)-1].Key()))
 	}
 	if len(names) != 25 || names[0] != "Team 00" || names[24] != "Team 24" {
 		t.Errorf("teams across pages = %v", names)
 	}
-	ts, _, _ := st.PartnerTeamsPage(ctx, harbor, store.PageQuery{Search: "team 9", Limit: 10})
+	ts, _, _ := st.PartnerTeamsPage(ctx, harbor, store.ListQuery{Search: "team 9", Limit: 10})
 	if len(ts) != 0 {
 		t.Errorf("search 'team 9' found %d of Harbor's teams, want none (Crane's does not count)", len(ts))
 	}
 	// A cursor of another list is refused.
-	if _, ok := store.ParseTeamCursor(store.TeamMemberCursor(store.Key{Sort: "x", ID: 1})); ok {
+	if _, ok := store.TeamsList.Parse(store.TeamMembersList.Cursor(store.Key{Sort: "x", ID: 1})); ok {
 		t.Error("a team members cursor was taken for a teams cursor")
 	}
 }

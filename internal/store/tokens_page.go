@@ -36,49 +36,17 @@ var tokenStatusWhere = map[string]string{
 	TokensAll:     `true`,
 }
 
-// TokenQuery selects a page of a token list.
+// TokenQuery selects a page of a token list: ListQuery's Search matches
+// the token's name (on a partner's list also its owner's name or email).
 type TokenQuery struct {
+	ListQuery
 	// Status is one of TokenStatuses; empty is TokensOpen.
 	Status string
-	// Search matches the token's name (on a partner's list also its
-	// owner's name or email), case-insensitively, as a literal substring;
-	// empty matches every token.
-	Search string
-	// After is the key of the last row of the previous page; nil for the
-	// first.
-	After *Key
-	// Limit is the page size, 1 to MaxPage.
-	Limit int
 }
 
 // Key is the token's place in the token lists, newest first: TimeKey of
 // its creation time and id.
-func (t *Token) Key() Key { return TimeKey(t.CreatedAt, t.ID) }
-
-// The token lists' names in their cursors: a user's own tokens and a
-// partner's.
-const (
-	ownTokenList     = "t"
-	partnerTokenList = "tp"
-)
-
-// OwnTokenCursor is the cursor of the page of a user's own tokens after
-// the token with key k.
-func OwnTokenCursor(k Key) string { return k.Cursor(ownTokenList) }
-
-// ParseOwnTokenCursor decodes an OwnTokenCursor; ok is false for anything
-// it did not produce.
-func ParseOwnTokenCursor(raw string) (*Key, bool) { return ParseCursor(ownTokenList, raw, true) }
-
-// PartnerTokenCursor is the cursor of the page of a partner's tokens after
-// the token with key k.
-func PartnerTokenCursor(k Key) string { return k.Cursor(partnerTokenList) }
-
-// ParsePartnerTokenCursor decodes a PartnerTokenCursor; ok is false for
-// anything it did not produce.
-func ParsePartnerTokenCursor(raw string) (*Key, bool) {
-	return ParseCursor(partnerTokenList, raw, true)
-}
+func (t Token) Key() Key { return TimeKey(t.CreatedAt, t.ID) }
 
 // UserTokensPage lists one page of a user's own tokens, newest first,
 // with the filter and search of q; more says whether rows follow. Console

@@ -139,7 +139,7 @@ func TestTokensPageEveryTokenOnce(t *testing.T) {
 				var after *store.Key
 				var changed struct{ aheadRevoked, servedRevoked store.Token }
 				for page := 0; ; page++ {
-					ts, more, err := sc.page(store.TokenQuery{Status: status, After: after, Limit: limit})
+					ts, more, err := sc.page(store.TokenQuery{ListQuery: store.ListQuery{After: after, Limit: limit}, Status: status})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -307,7 +307,7 @@ func TestTokensPageSearch(t *testing.T) {
 		{"nothing like it", "", []string{}, []string{}},
 	} {
 		t.Run(tc.search+"/"+tc.status, func(t *testing.T) {
-			q := store.TokenQuery{Search: tc.search, Status: tc.status, Limit: 50}
+			q := store.TokenQuery{ListQuery: store.ListQuery{Search: tc.search, Limit: 50}, Status: tc.status}
 			ts, more, err := st.PartnerTokensPage(ctx, harbor, q)
 			if err != nil {
 				t.Fatal(err)
@@ -326,7 +326,7 @@ func TestTokensPageSearch(t *testing.T) {
 	}
 	// The developer's own name matches nothing on their own list: there the
 	// search is the token's name only.
-	if ts, _, err := st.UserTokensPage(ctx, dev, store.TokenQuery{Search: devName}); err != nil || len(ts) != 0 {
+	if ts, _, err := st.UserTokensPage(ctx, dev, store.TokenQuery{ListQuery: store.ListQuery{Search: devName}}); err != nil || len(ts) != 0 {
 		t.Errorf("own list searched by the owner's name = %v (%v), want none", names(ts), err)
 	}
 	if _, _, err := st.PartnerTokensPage(ctx, harbor, store.TokenQuery{Status: "unknown"}); err == nil {
@@ -376,7 +376,7 @@ func TestPendingTokens(t *testing.T) {
 	var got []string
 	var after *store.Key
 	for {
-		ts, more, err := st.PartnerTokensPage(ctx, harbor, store.TokenQuery{Status: store.TokensPending, After: after, Limit: 2})
+		ts, more, err := st.PartnerTokensPage(ctx, harbor, store.TokenQuery{ListQuery: store.ListQuery{After: after, Limit: 2}, Status: store.TokensPending})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -409,18 +409,18 @@ func TestPendingTokens(t *testing.T) {
 func TestTokenCursors(t *testing.T) {
 	t.Parallel()
 	k := store.TimeKey(time.Now(), 9)
-	if got, ok := store.ParseOwnTokenCursor(store.OwnTokenCursor(k)); !ok || *got != k {
+	if got, ok := store.OwnTokensList.Parse(store.OwnTokensList.Cursor(k)); !ok || *got != k {
 		t.Errorf("own cursor came back as %v, %v", got, ok)
 	}
-	if got, ok := store.ParsePartnerTokenCursor(store.PartnerTokenCursor(k)); !ok || *got != k {
+	if got, ok := store.PartnerTokensList.Parse(store.PartnerTokensList.Cursor(k)); !ok || *got != k {
 		t.Errorf("partner cursor came back as %v, %v", got, ok)
 	}
 	for name, ok := range map[string]bool{
-		"own as partner's":    func() bool { _, ok := store.ParsePartnerTokenCursor(store.OwnTokenCursor(k)); return ok }(),
-		"partner's as own":    func() bool { _, ok := store.ParseOwnTokenCursor(store.PartnerTokenCursor(k)); return ok }(),
-		"members' as own":     func() bool { _, ok := store.ParseOwnTokenCursor(store.MemberCursor(k)); return ok }(),
-		"not a time":          func() bool { _, ok := store.ParseOwnTokenCursor(store.Key{Sort: "x", ID: 1}.Cursor("t")); return ok }(),
-		"members' as partner": func() bool { _, ok := store.ParsePartnerTokenCursor(store.MemberCursor(k)); return ok }(),
+		"own as partner's":    func() bool { _, ok := store.PartnerTokensList.Parse(store.OwnTokensList.Cursor(k)); return ok }(),
+		"partner's as own":    func() bool { _, ok := store.OwnTokensList.Parse(store.PartnerTokensList.Cursor(k)); return ok }(),
+		"members' as own":     func() bool { _, ok := store.OwnTokensList.Parse(store.MembersList.Cursor(k)); return ok }(),
+		"not a time":          func() bool { _, ok := store.OwnTokensList.Parse(store.Key{Sort: "x", ID: 1}.Cursor("t")); return ok }(),
+		"members' as partner": func() bool { _, ok := store.PartnerTokensList.Parse(store.MembersList.Cursor(k)); return ok }(),
 	} {
 		if ok {
 			t.Errorf("%s: accepted", name)
