@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -63,11 +64,16 @@ func (h *Handler) exportAudit(c echo.Context) error {
 	res.WriteHeader(http.StatusOK)
 	buf := bufio.NewWriterSize(res, 32<<10)
 	out := newExportWriter(buf, format)
+	// The server's write timeout bounds a whole response; an export of a
+	// million rows takes longer, so each page that goes out moves the
+	// deadline on instead (a client that stops reading still times out).
+	out.deadline = func() { _ = http.NewResponseController(res).SetWriteDeadline(time.Now().Add(exportWriteWindow)) }
+	out.deadline()
 	ctx := c.Request().Context()
 	if m.Source == "calls" {
 		err = h.exportCalls(ctx, out, cq, m.Staff)
 	} else {
-		err = h.exportEvents(ctx, out, q, m.Staff)
+		err = h.exportEvents(ctx, out, q, actorOf(currentUser(c)))
 	}
 	if err != nil {
 		h.log.Error("audit export stopped", "err", err, "request_id", requestID(c))
@@ -77,30 +83,33 @@ func (h *Handler) exportAudit(c echo.Context) error {
 }
 
 // exportEvents writes every event q matches, a page at a time.
-func (h *Handler) exportEvents(ctx context.Context, out *exportWriter, q store.AuditQuery, staff bool) error {
+func (h *Handler) exportEvents(ctx context.Context, out *exportWriter, q store.AuditQuery, viewer access.Actor) error {
 	out.header("time", "actor", "actor_email", "partner", "action", "sentence", "target_type", "target_id", "target", "ip", "request_id", "details")
-	q.Limit = store.MaxPage
+	q.Limit, q.Bulk = store.MaxBulkPage, true
 	for {
 		rows, more, err := h.store.AuditEventsPage(ctx, q)
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
-			target, ip, partner := "", "", ""
+			target, ip, email, partner := "", "", "", ""
 			if r.TargetID != nil {
 				target = strconv.FormatInt(*r.TargetID, 10)
 			}
-			if r.IP != nil {
-				ip = *r.IP
+			if audit.ShowsActor(viewer, r.ActorID, r.ActorPartnerID) {
+				email = r.Actor
+				if r.IP != nil {
+					ip = *r.IP
+				}
 			}
-			if staff {
+			if viewer.Staff() {
 				partner = r.PartnerName
 			}
 			who := r.ActorName
 			if who == "" {
 				who = r.Actor
 			}
-			out.row([]string{r.At.UTC().Format(time.RFC3339Nano), r.ActorName, r.Actor, partner, r.Action,
+			out.row([]string{r.At.UTC().Format(time.RFC3339Nano), r.ActorName, email, partner, r.Action,
 				audit.Sentence(who, r.Action, r.Target, r.Details), r.TargetType, target, r.Target, ip, r.RequestID, string(r.Details)})
 		}
 		if err := out.flush(); err != nil || !more {
@@ -114,7 +123,7 @@ func (h *Handler) exportEvents(ctx context.Context, out *exportWriter, q store.A
 // exportCalls writes every call q matches, a page at a time.
 func (h *Handler) exportCalls(ctx context.Context, out *exportWriter, q store.CallQuery, staff bool) error {
 	out.header("time", "partner", "token", "token_hint", "member", "api", "operation", "environment", "method", "path", "status", "latency_ms", "ip", "request_id")
-	q.Limit = store.MaxPage
+	q.Limit, q.Bulk = store.MaxBulkPage, true
 	for {
 		rows, more, err := h.store.CallsPage(ctx, q)
 		if err != nil {
@@ -139,11 +148,17 @@ func (h *Handler) exportCalls(ctx context.Context, out *exportWriter, q store.Ca
 	}
 }
 
+// exportWriteWindow is how long one page of an export may take to reach
+// the client.
+const exportWriteWindow = time.Minute
+
 // exportWriter writes rows as CSV or as one JSON object per line.
 type exportWriter struct {
 	w      *bufio.Writer
 	csv    *csv.Writer
 	fields []string
+	// deadline moves the response's write deadline on; nil in tests.
+	deadline func()
 }
 
 func newExportWriter(w *bufio.Writer, format string) *exportWriter {
@@ -184,6 +199,9 @@ func (e *exportWriter) row(vals []string) {
 // flush sends what is buffered, so a long export reaches the user as it
 // is read; an error means the user went away.
 func (e *exportWriter) flush() error {
+	if e.deadline != nil {
+		e.deadline()
+	}
 	if e.csv != nil {
 		e.csv.Flush()
 		if err := e.csv.Error(); err != nil {
@@ -196,7 +214,10 @@ func (e *exportWriter) flush() error {
 // stopped ends a broken export with a line that says so.
 func (e *exportWriter) stopped(msg string) {
 	if e.csv != nil {
-		_ = e.csv.Write([]string{"# " + msg})
+		// As wide as the header, so a CSV reader takes it as a row.
+		row := make([]string, max(len(e.fields), 1))
+		row[0] = "# " + msg
+		_ = e.csv.Write(row)
 		e.csv.Flush()
 		return
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -34,16 +35,16 @@ func (h *Handler) auditActor(c echo.Context, email string, scope store.AuditScop
 }
 
 // auditRow is one event as the page shows it.
-func auditRow(r store.AuditRow, staff bool) views.AuditEvent {
+func auditRow(r store.AuditRow, viewer access.Actor) views.AuditEvent {
 	who := r.ActorName
 	if who == "" {
 		who = r.Actor
 	}
 	e := views.AuditEvent{At: formatTime(r.At), Sentence: audit.Sentence(who, r.Action, r.Target, r.Details), Action: r.Action, RequestID: r.RequestID}
-	if r.IP != nil {
+	if r.IP != nil && audit.ShowsActor(viewer, r.ActorID, r.ActorPartnerID) {
 		e.IP = *r.IP
 	}
-	if staff {
+	if viewer.Staff() {
 		e.Partner = r.PartnerName
 	}
 	if r.RequestID != "" {

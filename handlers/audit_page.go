@@ -61,7 +61,7 @@ func (h *Handler) auditEvents(c echo.Context, m *views.AuditPage, q store.AuditQ
 		return err
 	}
 	for _, r := range rows {
-		m.Events = append(m.Events, auditRow(r, m.Staff))
+		m.Events = append(m.Events, auditRow(r, actorOf(currentUser(c))))
 	}
 	m.FirstHref, m.NextHref = pageLinks(store.AuditList, q.After, rows, more && m.RequestID == "", "/audit", auditParams(m)...)
 	return nil

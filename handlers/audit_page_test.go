@@ -207,3 +207,44 @@ func TestAuditTrailPagesAndFilters(t *testing.T) {
 		t.Errorf("developer's person filter = %d, want 400", pg.status)
 	}
 }
+
+// TestAuditTrailHidesOthersAddresses: a developer's trail says who acted
+// on their tokens but not from where, unless it was them; a partner admin
+// sees their people's addresses, not the account manager's; staff see all.
+func TestAuditTrailHidesOthersAddresses(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO audit_events (actor_id, actor, partner_id, action, target_type, target_id, target, ip, request_id)
+		SELECT a.id, a.email, h.partner_id, 'user.name_change', 'user', h.id, h.email, v.ip::inet, v.rid
+		FROM (VALUES ('am@portico.test', '198.51.100.7', 'by-am'), ('admin@harbor.test', '198.51.100.8', 'by-admin'),
+		             ('dev@harbor.test', '198.51.100.9', 'by-dev')) v(email, ip, rid)
+		JOIN users a ON a.email = v.email JOIN users h ON h.email = 'dev@harbor.test'`); err != nil {
+		t.Fatal(err)
+	}
+	ips := func(who string) map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		signedInAs(t, p, who).get("/audit?kind=account").doc.Find("[data-testid=audit-event]").Each(func(_ int, s *goquery.Selection) {
+			if rid := s.Find("[data-testid=audit-request]").Text(); strings.HasPrefix(rid, "by-") {
+				out[rid] = ""
+				if txt := s.Find("small").Text(); strings.Contains(txt, "from 198.51.100.") {
+					out[rid] = txt[strings.Index(txt, "from ")+5:][:12]
+				}
+			}
+		})
+		return out
+	}
+	for _, tc := range []struct {
+		who  string
+		want map[string]string
+	}{
+		{"dev@harbor.test", map[string]string{"by-am": "", "by-admin": "", "by-dev": "198.51.100.9"}},
+		{"admin@harbor.test", map[string]string{"by-am": "", "by-admin": "198.51.100.8", "by-dev": "198.51.100.9"}},
+		{"am@portico.test", map[string]string{"by-am": "198.51.100.7", "by-admin": "198.51.100.8", "by-dev": "198.51.100.9"}},
+	} {
+		if diff := cmp.Diff(tc.want, ips(tc.who)); diff != "" {
+			t.Errorf("addresses %s sees (-want +got):\n%s", tc.who, diff)
+		}
+	}
+}

@@ -95,6 +95,7 @@ func (a *API) listAuditEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	viewer, _ := c.Get(actorKey).(access.Actor)
 	ctx := c.Request().Context()
 	q := f.Events(scope, time.Now())
 	q.Limit, q.After = limit, after
@@ -121,9 +122,12 @@ func (a *API) listAuditEvents(c echo.Context) error {
 		if who == "" {
 			who = r.Actor
 		}
-		e := auditEvent{ID: r.ID, At: utc(r.At), ActorID: r.ActorID, Actor: r.Actor, ActorName: r.ActorName, PartnerID: r.PartnerID,
+		e := auditEvent{ID: r.ID, At: utc(r.At), ActorID: r.ActorID, ActorName: r.ActorName, PartnerID: r.PartnerID,
 			Partner: r.PartnerName, Action: r.Action, Sentence: audit.Sentence(who, r.Action, r.Target, r.Details), TargetType: r.TargetType,
-			TargetID: r.TargetID, Target: r.Target, IP: r.IP, RequestID: r.RequestID, Details: r.Details}
+			TargetID: r.TargetID, Target: r.Target, RequestID: r.RequestID, Details: r.Details}
+		if audit.ShowsActor(viewer, r.ActorID, r.ActorPartnerID) {
+			e.Actor, e.IP = r.Actor, r.IP
+		}
 		out.Items = append(out.Items, e)
 	}
 	if more {

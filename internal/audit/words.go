@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"github.com/portico/portico/internal/access"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -120,3 +121,20 @@ func of(owner string) string {
 }
 
 func role(r string) string { return strings.ReplaceAll(r, "_", " ") }
+
+// ShowsActor reports whether viewer may see who exactly acted in an event
+// (the actor's address and, in exports, their email): staff see everyone's,
+// a user their own, a partner admin their own partner's people's. A
+// developer's trail holds what their admin or account manager did to their
+// tokens; it says who, by name, but not from where.
+func ShowsActor(viewer access.Actor, actorID, actorPartnerID *int64) bool {
+	switch {
+	case viewer.Staff():
+		return true
+	case actorID != nil && *actorID == viewer.UserID:
+		return true
+	case viewer.Role == access.RolePartnerAdmin && actorPartnerID != nil && *actorPartnerID == viewer.PartnerID:
+		return true
+	}
+	return false
+}

@@ -48,6 +48,8 @@ type CallQuery struct {
 	// After is the Key of the last row of the previous page.
 	After *Key
 	Limit int
+	// Bulk allows pages of up to MaxBulkPage rows, for exports.
+	Bulk bool
 }
 
 // CallsPage lists one page of the calls in the scope, newest first, and
@@ -57,6 +59,9 @@ type CallQuery struct {
 // prunes the day partitions.
 func (s *Store) CallsPage(ctx context.Context, q CallQuery) ([]CallRow, bool, error) {
 	limit := pageLimit(q.Limit)
+	if q.Bulk {
+		limit = min(max(q.Limit, 1), MaxBulkPage)
+	}
 	var afterAt *time.Time
 	var afterReq string
 	if q.After != nil {

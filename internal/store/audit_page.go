@@ -69,6 +69,8 @@ type AuditQuery struct {
 	// After is the key of the last row of the previous page (a TimeKey).
 	After *Key
 	Limit int
+	// Bulk allows pages of up to MaxBulkPage rows, for exports.
+	Bulk bool
 }
 
 // AuditRow is an audit event with the actor's current name.
@@ -77,6 +79,8 @@ type AuditRow struct {
 	// ActorName is the actor's name now, empty when they were removed
 	// (Actor keeps the email they had).
 	ActorName string `db:"actor_name"`
+	// ActorPartnerID is the actor's partner; nil for staff and the portal.
+	ActorPartnerID *int64 `db:"actor_partner_id"`
 	// PartnerName is the name of the event's partner now, empty for the
 	// provider's own events.
 	PartnerName string `db:"partner_name"`
@@ -91,6 +95,9 @@ func (r AuditRow) Key() Key { return TimeKey(r.At, r.ID) }
 // developer's trail is the union of three such reads.
 func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, bool, error) {
 	limit := pageLimit(q.Limit)
+	if q.Bulk {
+		limit = min(max(q.Limit, 1), MaxBulkPage)
+	}
 	afterAt, afterID := after(q.After)
 	since, until := timeRange(q.Since, q.Until)
 	// $1 limit+1, $2/$3 the keyset, $4 actions, $5 actor, $6 request id,
@@ -127,7 +134,7 @@ func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, 
 	var rs []AuditRow
 	err := s.q.SelectContext(ctx, &rs, `
 		SELECT e.id, e.at, e.actor_id, e.actor, e.partner_id, e.action, e.target_type, e.target_id, e.target,
-		       e.details, host(e.ip) AS ip, e.request_id, coalesce(u.name, '') AS actor_name,
+		       e.details, host(e.ip) AS ip, e.request_id, coalesce(u.name, '') AS actor_name, u.partner_id AS actor_partner_id,
 		       coalesce(p.name, '') AS partner_name
 		FROM audit_events e
 		LEFT JOIN users u ON u.id = e.actor_id

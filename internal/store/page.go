@@ -83,6 +83,10 @@ func after(k *Key) (*string, int64) {
 	return &k.Sort, k.ID
 }
 
+// MaxBulkPage bounds the pages an export reads: larger than a screen's,
+// so a million rows take fewer round trips, and still one page in memory.
+const MaxBulkPage = 2000
+
 // pageLimit bounds a requested page size to 1..MaxPage.
 func pageLimit(n int) int { return min(max(n, 1), MaxPage) }
 
