@@ -1,9 +1,9 @@
 package audit
 
 import (
-	"github.com/portico/portico/internal/access"
 	"encoding/json"
 	"fmt"
+	"github.com/portico/portico/internal/access"
 	"strings"
 )
 
