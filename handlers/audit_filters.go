@@ -14,24 +14,19 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// auditActor finds the person an actor filter names, among those the
-// viewer may see: 0 when there is none (the same answer for an email of
-// another partner as for an unknown one).
+// auditActor finds the person an actor filter names, among those whose
+// actions the viewer's trail holds (removed members too): 0 when there is
+// none (the same answer for an email of another partner as for an unknown
+// one).
 func (h *Handler) auditActor(c echo.Context, email string, scope store.AuditScope) (int64, error) {
 	if scope.UserID != 0 {
 		return 0, BadRequest("Your audit trail shows only what you did and what was done to your account: it has no filter by person.")
 	}
-	u, err := h.store.UserByEmail(c.Request().Context(), email)
+	id, err := h.store.AuditActorID(c.Request().Context(), email, scope.PartnerID)
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil
 	}
-	if err != nil {
-		return 0, err
-	}
-	if scope.PartnerID != 0 && (u.PartnerID == nil || *u.PartnerID != scope.PartnerID) {
-		return 0, nil
-	}
-	return u.ID, nil
+	return id, err
 }
 
 // auditRow is one event as the page shows it.

@@ -121,6 +121,15 @@ func TestAuditTrailPagesAndFilters(t *testing.T) {
 		FROM users a, generate_series(1, 114) i WHERE a.email = 'admin@harbor.test'`); err != nil {
 		t.Fatal(err)
 	}
+	// A member who was removed: what they did stays findable by email.
+	if _, err := p.store.DB().Exec(`
+		WITH u AS (INSERT INTO users (email, name, role, partner_id, status)
+			SELECT 'removed@harbor.test', 'Gone Soon', 'developer', partner_id, 'removed' FROM users WHERE email = 'admin@harbor.test'
+			RETURNING id, email, partner_id)
+		INSERT INTO audit_events (at, actor_id, actor, partner_id, action, target_type, target, request_id)
+		SELECT now() - interval '40 days', id, email, partner_id, 'user.password_change', 'user', email, 'by-removed' FROM u`); err != nil {
+		t.Fatal(err)
+	}
 	admin := signedInAs(t, p, "admin@harbor.test")
 	seen := map[string]int{}
 	var sizes []int
@@ -172,6 +181,7 @@ func TestAuditTrailPagesAndFilters(t *testing.T) {
 		{"request_id=req-crane", 0, "audit-empty"},
 		{"actor=dev%40harbor.test&range=all", 1, ""},
 		{"actor=admin%40crane.test", 0, "audit-actor-unknown"},
+		{"actor=removed%40harbor.test&range=all", 1, ""},
 		{"actor=nobody%40nowhere.test", 0, "audit-actor-unknown"},
 		{"kind=tokens", 1, ""},
 	} {

@@ -148,3 +148,20 @@ func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, 
 	rs, more := cut(rs, limit)
 	return rs, more, nil
 }
+
+// AuditActorID finds the person an audit trail's person filter names by
+// email: the active user, or else the most recently removed one, of the
+// partner (partnerID 0: anyone), or of the provider's staff, whose actions
+// show in a partner's trail too. ErrNotFound when there is none.
+func (s *Store) AuditActorID(ctx context.Context, email string, partnerID int64) (int64, error) {
+	var id int64
+	err := s.q.GetContext(ctx, &id, `
+		SELECT id FROM users
+		WHERE email = $1 AND ($2 = 0 OR partner_id = $2 OR partner_id IS NULL)
+		ORDER BY status = 'active' DESC, id DESC
+		LIMIT 1`, NormalizeEmail(email), partnerID)
+	if err != nil {
+		return 0, fmt.Errorf("audit actor %q: %w", email, notFound(err))
+	}
+	return id, nil
+}
