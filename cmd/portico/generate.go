@@ -32,6 +32,9 @@ func cmdGenerate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Production {
+		return usageError{"dev generate: refused with PORTICO_ENV=production: it adds accounts with a known password"}
+	}
 	if scale <= 0 {
 		return usageError{"dev generate: --scale must be more than 0"}
 	}

@@ -260,4 +260,9 @@ func TestDevGenerate(t *testing.T) {
 	if !errors.As(err, &u) || !strings.Contains(err.Error(), "--scale") {
 		t.Errorf("dev generate -scale 0 = %v, want a usage error naming --scale", err)
 	}
+	prod := map[string]string{"DATABASE_URL": pgtest.EmptyURL(t), "PORTICO_ENV": "production", "PORTICO_SECRET": strings.Repeat("s", 64)}
+	_, _, err = runCmd(ctx, t, prod, "", "dev", "generate", "-scale", "0.005")
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), "production") {
+		t.Errorf("dev generate in production = %v, want a usage error", err)
+	}
 }

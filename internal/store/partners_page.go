@@ -71,7 +71,7 @@ func (s *Store) StaffPage(ctx context.Context, q ListQuery) ([]StaffMember, bool
 	// The key's first character is the rank (role <> 'admin'), the rest
 	// the name: compared as a row, never as one string.
 	err := s.q.SelectContext(ctx, &us, `
-		SELECT id, email, name, role, partner_id, password_hash, status, last_sign_in_at, created_at, updated_at,
+		SELECT id, email, name, role, partner_id, '' AS password_hash, status, last_sign_in_at, created_at, updated_at,
 		       CASE WHEN role = 'admin' THEN '0' ELSE '1' END || lower(name) AS sort_key
 		FROM users
 		WHERE role IN ('admin', 'account_manager') AND status = 'active'
