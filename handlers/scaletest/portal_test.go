@@ -76,6 +76,7 @@ var pages = []listPage{
 	{"/outbox", fixed("/outbox"), admin, 0},
 	{"/audit", fixed("/audit"), all, 0},
 	{"/audit?source=calls", fixed("/audit?source=calls"), all, 0},
+	{"/audit?kind=settings&range=all", fixed("/audit?kind=settings&range=all"), all, all},
 	{"/api/v1/members", fixed("/api/v1/members"), padm, 0},
 	{"/api/v1/invitations", fixed("/api/v1/invitations"), padm, 0},
 	{"/api/v1/teams", fixed("/api/v1/teams"), padm, 0},

@@ -49,6 +49,8 @@ func BenchmarkAuditEventsPage(b *testing.B) {
 		{"partner admin, page 2000", store.AuditQuery{Scope: store.AuditScope{PartnerID: partnerID}, After: &deep}},
 		{"partner admin, one person", store.AuditQuery{Scope: store.AuditScope{PartnerID: partnerID}, ActorID: dev}},
 		{"partner admin, rare kind", store.AuditQuery{Scope: store.AuditScope{PartnerID: partnerID}, Actions: []string{"settings."}}},
+		{"account manager, rare kind", store.AuditQuery{Scope: store.AuditScope{Partners: true}, Actions: []string{"settings.", "sandbox."}}},
+		{"platform admin, common kind", store.AuditQuery{Scope: store.AuditScope{All: true}, Actions: []string{"token."}}},
 		{"developer", store.AuditQuery{Scope: store.AuditScope{PartnerID: partnerID, UserID: dev}}},
 		{"request id", store.AuditQuery{Scope: store.AuditScope{All: true}, RequestID: "req-777777"}},
 	} {
