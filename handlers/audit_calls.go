@@ -13,9 +13,10 @@ import (
 // auditCalls fills m with a page of API calls.
 func (h *Handler) auditCalls(c echo.Context, m *views.AuditPage, q store.CallQuery) error {
 	m.ShowCalls = true
-	if q.API != "" {
+	if q.API != "" && m.Staff {
 		// A slug that names no API matches no call: say so rather than
-		// scan a partner's calls for it.
+		// scan every partner's calls for it. Only to staff: a partner
+		// user must not learn which APIs exist beyond those granted.
 		if _, err := h.store.APIBySlug(c.Request().Context(), q.API); errors.Is(err, store.ErrNotFound) {
 			m.APIUnknown = true
 			return nil

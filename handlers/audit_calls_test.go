@@ -108,11 +108,17 @@ func TestAuditCallsScopes(t *testing.T) {
 	if got := callPaths(admin.get("/audit?source=calls&api=telemetry")); len(got) != 0 {
 		t.Errorf("telemetry calls = %q, want none", got)
 	}
-	if pg := admin.get("/audit?source=calls&api=no-such-api"); !strings.Contains(text(pg, "[data-testid=calls-empty]"), "No API is called “no-such-api”") {
+	// Staff are told a slug names no API; a partner user is told only
+	// that no call matches, as for an API they are not granted.
+	am := signedInAs(t, p, "am@portico.test")
+	if pg := am.get("/audit?source=calls&api=no-such-api"); !strings.Contains(text(pg, "[data-testid=calls-empty]"), "No API is called “no-such-api”") {
 		t.Errorf("unknown API filter says %q", text(pg, "[data-testid=calls-empty]"))
 	}
-	if status, _, _ := admin.download("/audit/export?source=calls&api=no-such-api&format=csv"); status != http.StatusBadRequest {
+	if status, _, _ := am.download("/audit/export?source=calls&api=no-such-api&format=csv"); status != http.StatusBadRequest {
 		t.Errorf("export of an unknown API's calls = %d, want 400", status)
+	}
+	if pg := admin.get("/audit?source=calls&api=no-such-api"); strings.Contains(text(pg, "[data-testid=calls-empty]"), "No API is called") {
+		t.Errorf("a partner admin learns that no API has a slug: %q", text(pg, "[data-testid=calls-empty]"))
 	}
 	for _, q := range []string{"source=everything", "source=calls&status=3xx", "source=calls&after=bad", "source=calls&api=" + strings.Repeat("a", 101)} {
 		if pg := admin.get("/audit?" + q); pg.status != http.StatusBadRequest {

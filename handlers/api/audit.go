@@ -147,7 +147,9 @@ func (a *API) listAuditCalls(c echo.Context) error {
 	q := f.Calls(scope, time.Now())
 	q.Limit, q.After = limit, after
 	out := list[auditCall]{Items: []auditCall{}}
-	if q.API != "" {
+	// Only staff learn that a slug names no API (partner users see only
+	// the APIs granted to them).
+	if viewer, _ := c.Get(actorKey).(access.Actor); q.API != "" && viewer.Staff() {
 		if _, err := a.Store.APIBySlug(c.Request().Context(), q.API); errors.Is(err, store.ErrNotFound) {
 			return badRequest("api: no API is called " + q.API + ".")
 		} else if err != nil {
