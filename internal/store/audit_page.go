@@ -135,14 +135,19 @@ func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, 
 		where = `WHERE ($9::bigint = 0 OR e.partner_id = $9) AND (NOT $10::boolean OR e.partner_id IS NOT NULL)` + filters
 	default:
 		// What the user did, and what was done to them or their tokens:
-		// three index reads of at most a page each, merged.
+		// index reads of at most a page each (one per token of theirs:
+		// an IN list of tokens made the planner scan the whole trail),
+		// merged.
 		where = `WHERE e.id IN (
 			(SELECT e.id FROM audit_events e WHERE e.actor_id = $10 AND e.partner_id = $9` + filters + `
 			 ORDER BY e.at DESC, e.id DESC LIMIT $1)
 			UNION ALL
-			(SELECT e.id FROM audit_events e
-			 WHERE e.target_type = 'token' AND e.target_id IN (SELECT id FROM tokens WHERE user_id = $10) AND e.partner_id = $9` + filters + `
-			 ORDER BY e.at DESC, e.id DESC LIMIT $1)
+			(SELECT x.id FROM tokens t CROSS JOIN LATERAL (
+				SELECT e.id, e.at FROM audit_events e
+				WHERE e.target_type = 'token' AND e.target_id = t.id AND e.partner_id = $9` + filters + `
+				ORDER BY e.at DESC, e.id DESC LIMIT $1) x
+			 WHERE t.user_id = $10 AND t.partner_id = $9
+			 ORDER BY x.at DESC, x.id DESC LIMIT $1)
 			UNION ALL
 			(SELECT e.id FROM audit_events e WHERE e.target_type = 'user' AND e.target_id = $10` + filters + `
 			 ORDER BY e.at DESC, e.id DESC LIMIT $1))`
