@@ -260,8 +260,11 @@ func TestSenderRetriesWithBackoff(t *testing.T) {
 		t.Errorf("last_error seen by the retries (-want +got):\n%s", diff)
 	}
 	first, second := calls[1].Sub(calls[0]), calls[2].Sub(calls[1])
-	if first < cfg.BackoffBase || second < 2*cfg.BackoffBase || second <= first {
-		t.Errorf("waits between attempts %v then %v; want at least %v then %v, growing", first, second, cfg.BackoffBase, 2*cfg.BackoffBase)
+	// Lower bounds only: a loaded machine stretches any wait, so comparing
+	// the two measured waits with each other fails by chance. The second
+	// bound being twice the first is what shows the backoff grows.
+	if first < cfg.BackoffBase || second < 2*cfg.BackoffBase {
+		t.Errorf("waits between attempts %v then %v; want at least %v then %v", first, second, cfg.BackoffBase, 2*cfg.BackoffBase)
 	}
 }
 
