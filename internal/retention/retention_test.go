@@ -30,7 +30,7 @@ type fixture struct {
 	today time.Time
 }
 
-func newFixture(t *testing.T) fixture {
+func newFixture(t testing.TB) fixture {
 	t.Helper()
 	db := pgtest.DB(t)
 	st := store.New(db)
