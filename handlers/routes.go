@@ -142,6 +142,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	// Portal-wide settings: platform admins.
 	e.GET("/settings", h.portalSettings, h.signedIn)
 	e.POST("/settings", h.savePortalSettings, h.signedIn)
+	e.POST("/settings/retention", h.saveRetentionSettings, h.signedIn)
 
 	// The audit trail: each role sees the scope the policy gives it.
 	e.GET("/audit", h.auditTrail, h.signedIn)

@@ -122,10 +122,12 @@ func (h *Handler) portalSettings(c echo.Context) error {
 	if err := h.authorize(c, access.ManagePortalSettings, 0); err != nil {
 		return err
 	}
-	return h.renderPortalSettings(c, http.StatusOK, "", "")
+	return h.renderPortalSettings(c, http.StatusOK, "", "", nil)
 }
 
-func (h *Handler) renderPortalSettings(c echo.Context, status int, value, msg string) error {
+// renderPortalSettings shows the settings page; value and msg are a
+// refused token lifetime, ret a refused retention form (nil: saved ones).
+func (h *Handler) renderPortalSettings(c echo.Context, status int, value, msg string, ret *views.RetentionForm) error {
 	ctx := c.Request().Context()
 	s, err := h.store.Settings(ctx)
 	if err != nil {
@@ -141,6 +143,9 @@ func (h *Handler) renderPortalSettings(c echo.Context, status int, value, msg st
 			m.Updated += " by " + u.Name
 		}
 	}
+	if m.Retention, err = h.retentionForm(ctx, ret); err != nil {
+		return err
+	}
 	return h.render(c, status, views.PortalSettings(m))
 }
 
@@ -153,7 +158,7 @@ func (h *Handler) savePortalSettings(c echo.Context) error {
 	days, err := strconv.Atoi(raw)
 	if err != nil || days < minTokenDays || days > maxTokenDays {
 		return h.renderPortalSettings(c, http.StatusUnprocessableEntity, raw,
-			"Enter a whole number of days from 1 to 3650 (ten years).")
+			"Enter a whole number of days from 1 to 3650 (ten years).", nil)
 	}
 	ctx := c.Request().Context()
 	by := currentUser(c).ID

@@ -62,6 +62,7 @@ Commands:
   admin create   create a provider staff account (platform admin or account manager)
   dev            run the demo: a local PostgreSQL when DATABASE_URL is unset, migrate, seed, serve
   dev generate   fill the database with a provider's load (200 partners ... 10 M calls) to measure pages
+  retention run  remove calls and usage older than the retention settings now (serve does it daily)
   version        print the version
 
 Settings come from the environment; flags override them:
@@ -113,6 +114,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return cmdGenerate(ctx, e, args[2:])
 		}
 		return cmdDev(ctx, e, args[1:])
+	case "retention":
+		return cmdRetention(ctx, e, args[1:])
 	default:
 		fmt.Fprint(stderr, usage)
 		return usageError{fmt.Sprintf("unknown command %q", args[0])}

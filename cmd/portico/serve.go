@@ -21,6 +21,7 @@ import (
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/ratelimit"
+	"github.com/portico/portico/internal/retention"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 )
@@ -81,6 +82,11 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		}
 	}()
 	defer func() { stopWriter(); <-writerDone }()
+	// Retention: checked hourly, run once a day by one node; it stops
+	// (recording what it did) when the server is asked to stop.
+	retentionDone := make(chan struct{})
+	go func() { defer close(retentionDone); retention.New(st, retention.Config{}, e.log).Run(ctx) }()
+	defer func() { <-retentionDone }()
 	app := handlers.New(handlers.Config{
 		Version:        version,
 		SecureCookies:  cfg.SecureCookies(),

@@ -38,7 +38,7 @@ var (
 		{Value: "apis", Label: "APIs", Prefixes: []string{"api."}},
 		{Value: "partners", Label: "Partners", Prefixes: []string{"partner."}},
 		{Value: "account", Label: "Sign-ins and accounts", Prefixes: []string{"user."}},
-		{Value: "settings", Label: "Settings and sandbox", Prefixes: []string{"settings.", "sandbox."}},
+		{Value: "settings", Label: "Settings and sandbox", Prefixes: []string{"settings.", "sandbox.", "retention."}},
 	}
 	Statuses = []Choice{
 		{Value: "2xx", Label: "Succeeded (2xx)", Class: 2},

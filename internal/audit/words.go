@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/portico/portico/internal/access"
+	"strconv"
 	"strings"
 )
 
@@ -70,6 +71,18 @@ var phrases = map[string]func(t string, d func(string) string) string{
 	"settings.token_max_days": func(t string, d func(string) string) string {
 		return "set the longest token lifetime to " + d("to") + " days"
 	},
+	"settings.retention": func(t string, d func(string) string) string {
+		return "set call retention to " + d("calls_to") + " days and usage retention to " + d("rollups_to") + " days"
+	},
+	"retention.run": func(t string, d func(string) string) string {
+		s := "ran retention: dropped " + count(d("partitions"), "day partition", "day partitions") + " of calls older than " + d("calls_before") +
+			", deleted " + count(d("default_rows_deleted"), "stray call", "stray calls") +
+			" and " + count(d("rollup_rows_deleted"), "usage minute", "usage minutes") + " older than " + d("rollups_before")
+		if d("complete") == "false" {
+			s += " (cut short: " + d("error") + ")"
+		}
+		return s
+	},
 	"user.sign_in":                func(t string, d func(string) string) string { return "signed in" },
 	"user.sign_in_failed":         func(t string, d func(string) string) string { return "failed to sign in" },
 	"user.name_change":            func(t string, d func(string) string) string { return "changed their name to " + q(d("to")) },
@@ -109,6 +122,18 @@ func Sentence(actor, action, target string, details json.RawMessage) string {
 		return actor + ": " + action + " " + q(target)
 	}
 	return actor + ": " + action
+}
+
+// count says n things, n a JSON number (which decodes as a float: 1e+06).
+func count(n, one, many string) string {
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil {
+		return n + " " + many
+	}
+	if f == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatFloat(f, 'f', 0, 64) + " " + many
 }
 
 func q(s string) string { return "“" + s + "”" }

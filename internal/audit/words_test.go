@@ -15,6 +15,11 @@ func TestSentence(t *testing.T) {
 		{"Morgan Account", "grant.create", "Fleet basics", `{"grantee":"team Integrations"}`, "Morgan Account granted “Fleet basics” to team Integrations"},
 		{"Pat Admin", "settings.token_max_days", "Longest token lifetime", `{"from":90,"to":30}`, "Pat Admin set the longest token lifetime to 30 days"},
 		{"", "token.revoke", "old", `{}`, "The portal revoked token “old”"},
+		{"Pat Admin", "settings.retention", "Retention", `{"calls_from":400,"calls_to":90,"rollups_from":800,"rollups_to":365}`, "Pat Admin set call retention to 90 days and usage retention to 365 days"},
+		{"", "retention.run", "Retention", `{"partitions":3,"default_rows_deleted":1,"rollup_rows_deleted":1250000,"calls_before":"2025-10-30","rollups_before":"2024-09-25","complete":true,"error":""}`,
+			"The portal ran retention: dropped 3 day partitions of calls older than 2025-10-30, deleted 1 stray call and 1250000 usage minutes older than 2024-09-25"},
+		{"", "retention.run", "Retention", `{"partitions":1,"default_rows_deleted":0,"rollup_rows_deleted":0,"calls_before":"2025-10-30","rollups_before":"2024-09-25","complete":false,"error":"lock timeout"}`,
+			"The portal ran retention: dropped 1 day partition of calls older than 2025-10-30, deleted 0 stray calls and 0 usage minutes older than 2024-09-25 (cut short: lock timeout)"},
 		{"Ada Harbor", "something.new", "x", `null`, "Ada Harbor: something.new “x”"},
 	} {
 		if got := Sentence(tc.actor, tc.action, tc.target, json.RawMessage(tc.details)); got != tc.want {
