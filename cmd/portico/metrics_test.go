@@ -143,3 +143,13 @@ func TestMetricsOffWhenUnset(t *testing.T) {
 		t.Errorf("the log checked is not serve's (no \"portico ready\"):\n%s", r.stderr)
 	}
 }
+
+// TestHelpNamesMetricsSetting: `portico serve --help` documents the
+// setting.
+func TestHelpNamesMetricsSetting(t *testing.T) {
+	t.Parallel()
+	_, stderr, _ := runCmd(context.Background(), t, map[string]string{}, "", "serve", "--help")
+	if !strings.Contains(stderr, "-metrics-addr") || !strings.Contains(stderr, "PORTICO_METRICS_ADDR") {
+		t.Errorf("serve --help does not document the metrics listener:\n%s", stderr)
+	}
+}

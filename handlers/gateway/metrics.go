@@ -45,13 +45,17 @@ func envIndex(env string) int {
 var envNames = [3]string{"sandbox", "live", ""}
 
 // apiMetrics resolves the counters of slug in every environment, or nil
-// when metrics are off.
+// when metrics are off. A catalog API is only reached through sandbox or
+// live (split), so its third entry stays nil: no series that never moves.
 func (g *Gateway) apiMetrics(slug string) *[3]APIMetrics {
 	if g.d.Metrics == nil {
 		return nil
 	}
 	var m [3]APIMetrics
 	for i, env := range envNames {
+		if env == "" && slug != "" {
+			continue
+		}
 		m[i] = g.d.Metrics.API(env, slug)
 	}
 	return &m
