@@ -71,6 +71,9 @@ type Deps struct {
 	Limiter  ratelimit.Limiter
 	Quota    gateway.Quota
 	Recorder gateway.Recorder
+	// GatewayMetrics counts gateway calls for the metrics listener; nil
+	// when PORTICO_METRICS_ADDR is unset.
+	GatewayMetrics gateway.Metrics
 }
 
 // Handler holds the dependencies of every handler.
@@ -121,7 +124,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 		readyTimeout: 2 * time.Second,
 	}
 	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},
-		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log})
+		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log, Metrics: d.GatewayMetrics})
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

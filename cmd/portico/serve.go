@@ -87,6 +87,11 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	retentionDone := make(chan struct{})
 	go func() { defer close(retentionDone); retention.New(st, retention.Config{}, e.log).Run(ctx) }()
 	defer func() { <-retentionDone }()
+	gatewayMetrics, stopMetrics, err := startMetrics(ctx, e, cfg, db, st, recorder, verifier)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	app := handlers.New(handlers.Config{
 		Version:        version,
 		SecureCookies:  cfg.SecureCookies(),
@@ -97,7 +102,7 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		MailDelivered:  !mail.OutboxOnly(transport),
 		TrustedProxies: cfg.TrustedProxies,
 	}, handlers.Deps{Log: e.log, DB: db, Outbox: mail.NewOutbox(st), Mailer: sender, Verifier: verifier,
-		Limiter: limiter, Quota: quota, Recorder: recorder})
+		Limiter: limiter, Quota: quota, Recorder: recorder, GatewayMetrics: gatewayMetrics})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return usageError{fmt.Sprintf("PORTICO_ADDR: cannot listen on %s: %v", cfg.Addr, err)}

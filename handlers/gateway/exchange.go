@@ -13,6 +13,9 @@ type exchange struct {
 	bytes    int64
 	call     calls.Call
 	admitted bool
+	// m counts the call: the unmatched counters of its environment until
+	// it matches a catalog API, that API's after. nil: metrics off.
+	m APIMetrics
 	// lim bounds a chunked body; swallow drops what follows the 413 (or
 	// 429) that replaced an answer given while the body was refused.
 	lim     *bodyLimit

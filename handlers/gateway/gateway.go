@@ -71,6 +71,8 @@ type Deps struct {
 	Quota    Quota
 	Recorder Recorder
 	Log      *slog.Logger
+	// Metrics counts calls for monitoring; nil: not counted.
+	Metrics Metrics
 }
 
 // Gateway serves /sandbox/ and /live/.
@@ -91,6 +93,9 @@ type Gateway struct {
 	pool     sync.Pool // of *exchange
 	// loud limits the "limiter down" log to once per interval.
 	loud atomic.Int64
+	// unmatched counts the calls that matched no catalog API, by
+	// environment; nil when metrics are off.
+	unmatched *[3]APIMetrics
 }
 
 // New returns a gateway. Its route cache follows the verifier's access
@@ -100,7 +105,8 @@ func New(d Deps) *Gateway {
 	_, _ = rand.Read(b[:])
 	g := &Gateway{d: d, now: time.Now, UpstreamTimeout: 30 * time.Second, idPrefix: hex.EncodeToString(b[:]) + "-"}
 	g.apis = &apis{store: d.Store, catalog: d.Catalog, entries: map[string]*apiEntry{}, proxy: g.newProxy,
-		timeout: func() time.Duration { return g.UpstreamTimeout }}
+		timeout: func() time.Duration { return g.UpstreamTimeout }, metrics: g.apiMetrics}
+	g.unmatched = g.apiMetrics("")
 	g.pool.New = func() any { return &exchange{} }
 	if d.Verifier != nil {
 		d.Verifier.OnAccessChange(g.apis.forget)
@@ -122,6 +128,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string) {
 	x := g.pool.Get().(*exchange)
 	*x = exchange{w: w}
+	if g.unmatched != nil {
+		x.m = g.unmatched[envOf(r.URL.Path)]
+	}
 	start := g.now()
 	rid := r.Header.Get("X-Request-Id")
 	if !requestid.Valid(rid) {
@@ -190,13 +199,32 @@ func (g *Gateway) finish(x *exchange, start time.Time) {
 		// from now on it takes no place.
 		x.lim.release()
 	}
+	if x.m == nil && !x.admitted {
+		return
+	}
+	latency := g.now().Sub(start)
+	if x.m != nil {
+		x.m.Call(x.status, latency)
+	}
 	if !x.admitted {
 		return
 	}
 	x.call.Status = x.status
-	x.call.Latency = g.now().Sub(start)
+	x.call.Latency = latency
 	x.call.BytesOut = x.bytes
 	g.d.Recorder.RecordAdmitted(x.call)
+}
+
+// envOf is envIndex of the environment a path names, before split checks
+// the rest of it.
+func envOf(path string) int {
+	switch {
+	case strings.HasPrefix(path, "/sandbox/"):
+		return 0
+	case strings.HasPrefix(path, "/live/"):
+		return 1
+	}
+	return 2
 }
 
 // split cuts "/sandbox/fleet/spreaders/7" into sandbox, fleet, /spreaders/7.

@@ -33,6 +33,7 @@ func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, g
 				return false
 			}
 			if !d.Allowed {
+				x.limited(limitToken)
 				ratelimit.SetHeaders(x.Header(), tokenPolicy, d)
 				writeError(x, http.StatusTooManyRequests, codeTokenRateLimited,
 					fmt.Sprintf("This token's own limit is %d requests per minute, set by its owner in the portal below your organisation's limits. Retry after %d s.", p.TokenLimit, retrySeconds(d.RetryAfter)), rid)
@@ -47,6 +48,7 @@ func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, g
 				return false
 			}
 			if !d.Allowed {
+				x.limited(limitPartner)
 				ratelimit.SetHeaders(x.Header(), l.Policy, d)
 				writeError(x, http.StatusTooManyRequests, codeRateLimited,
 					fmt.Sprintf("Your organisation's limit for this API is %d requests per minute (access group %q). Retry after %d s.", l.PerMinute, l.Policy, retrySeconds(d.RetryAfter)), rid)
@@ -69,6 +71,7 @@ func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, g
 			return true
 		}
 		if !ok {
+			x.limited(limitQuota)
 			y, m, _ := now.UTC().Date()
 			next := time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC)
 			x.Header().Set("Retry-After", strconv.Itoa(int(next.Sub(now).Seconds())+1))

@@ -30,6 +30,9 @@ type apiEntry struct {
 	loaded  time.Time
 	// deprecation and sunset are the header values of a deprecated API.
 	deprecation, sunset string
+	// metrics are the API's counters by environment (envIndex), resolved
+	// once per load; nil when metrics are off.
+	metrics *[3]APIMetrics
 }
 
 // operation is one operation of an API, matched by method and path.
@@ -66,6 +69,8 @@ type apis struct {
 	catalog *catalog.Service
 	proxy   func(upstream *url.URL) *httputil.ReverseProxy
 	timeout func() time.Duration
+	// metrics resolves an API's counters (Gateway.apiMetrics).
+	metrics func(slug string) *[3]APIMetrics
 	// proxies keeps one proxy (and so one connection pool) per upstream
 	// URL and timeout across reloads of the entries.
 	proxies sync.Map // proxyKey -> *httputil.ReverseProxy
@@ -144,7 +149,7 @@ func (a *apis) get(ctx context.Context, slug string, now time.Time) (*apiEntry, 
 	if err != nil {
 		return nil, err
 	}
-	e = &apiEntry{api: api, spec: spec.Doc, maxBody: entryLimit(api), loaded: now}
+	e = &apiEntry{api: api, spec: spec.Doc, maxBody: entryLimit(api), loaded: now, metrics: a.metrics(api.Slug)}
 	// Requests are validated with kin-openapi's own schema visitor, not
 	// the JSON Schema 2020 compiler it picks for 3.1 documents: that one
 	// compiles every schema again on every call (about 50 µs a request).

@@ -73,6 +73,9 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 		writeError(x, http.StatusInternalServerError, codeInternal, "The gateway failed to load this API. Quote the request id to support.", rid)
 		return
 	}
+	if entry.metrics != nil {
+		x.m = entry.metrics[envIndex(env)]
+	}
 	if entry.api.Status == "retired" {
 		writeError(x, http.StatusGone, codeGone, "This API was retired and answers no more calls.", rid)
 		return

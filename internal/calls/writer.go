@@ -201,6 +201,10 @@ func (w *Writer) RecordAdmitted(c Call) {
 // Release gives back the room Admit reserved, for a call not audited.
 func (w *Writer) Release() { w.state.Add(-admission) }
 
+// Capacity is the most calls the queue holds (WriterConfig.QueueSize):
+// beyond it the gateway answers 503.
+func (w *Writer) Capacity() int { return w.cfg.QueueSize }
+
 // Stats returns the writer's counters.
 func (w *Writer) Stats() Stats {
 	return Stats{

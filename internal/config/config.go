@@ -26,6 +26,11 @@ type Config struct {
 	DatabaseURL string
 	// Addr is the listen address (PORTICO_ADDR).
 	Addr string
+	// MetricsAddr is the listen address of the Prometheus metrics
+	// (PORTICO_METRICS_ADDR): a listener of its own, never the public
+	// one, so /metrics is reachable only where the operator exposes
+	// that port. Empty: no metrics.
+	MetricsAddr string
 	// BaseURL is the address users reach the portal at (PORTICO_BASE_URL);
 	// https here makes cookies Secure and __Host- prefixed.
 	BaseURL *url.URL
@@ -76,6 +81,7 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 	c := &Config{
 		DatabaseURL: getenv("DATABASE_URL"),
 		Addr:        or(getenv("PORTICO_ADDR"), "127.0.0.1:8080"),
+		MetricsAddr: getenv("PORTICO_METRICS_ADDR"),
 		DataDir:     or(getenv("PORTICO_DATA"), ".data"),
 		baseURL:     getenv("PORTICO_BASE_URL"),
 		Production:  getenv("PORTICO_ENV") == "production",
@@ -92,6 +98,7 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 	if fs != nil {
 		fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL connection URL (env DATABASE_URL)")
 		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PORTICO_ADDR)")
+		fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen address of the Prometheus /metrics, a port apart from the public one (env PORTICO_METRICS_ADDR; unset: no metrics)")
 		fs.StringVar(&c.baseURL, "base-url", c.baseURL, "public URL of the portal (env PORTICO_BASE_URL; default http://ADDR)")
 		fs.StringVar(&c.DataDir, "data", c.DataDir, "folder for local state (env PORTICO_DATA)")
 	}
@@ -115,6 +122,9 @@ func (c *Config) Finish(needDB, needHTTP bool) error {
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil || port == "" {
 		return &Error{"PORTICO_ADDR", fmt.Sprintf("%q is not a host:port address (example: 127.0.0.1:8080)", c.Addr)}
+	}
+	if err := c.checkMetricsAddr(); err != nil {
+		return err
 	}
 	if c.baseURL == "" {
 		if host == "" || host == "0.0.0.0" || host == "::" {
@@ -143,6 +153,22 @@ func (c *Config) Finish(needDB, needHTTP bool) error {
 		return err
 	}
 	return c.loadSecret()
+}
+
+// checkMetricsAddr checks PORTICO_METRICS_ADDR: a host:port with a port
+// (0 picks a free one), other than the public listener's.
+func (c *Config) checkMetricsAddr() error {
+	if c.MetricsAddr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(c.MetricsAddr)
+	if err != nil || port == "" {
+		return &Error{"PORTICO_METRICS_ADDR", fmt.Sprintf("%q is not a host:port address (example: 127.0.0.1:9090)", c.MetricsAddr)}
+	}
+	if c.MetricsAddr == c.Addr {
+		return &Error{"PORTICO_METRICS_ADDR", fmt.Sprintf("%q is PORTICO_ADDR: metrics are served on a listener of their own, never the public one", c.MetricsAddr)}
+	}
+	return nil
 }
 
 func checkDatabaseURL(s string) error {

@@ -52,6 +52,9 @@ type Verifier struct {
 	// gen counts flushes: a lookup that began before a flush does not
 	// cache what it read, which may already be stale.
 	gen atomic.Uint64
+	// hits and misses count lookups answered from the cache and those
+	// that read the database, for the metrics listener.
+	hits, misses atomic.Uint64
 
 	usesMu sync.Mutex
 	uses   map[int64]store.TokenUse
@@ -103,9 +106,12 @@ func (v *Verifier) Verify(ctx context.Context, plaintext, env, ip string) (*Prin
 	e := v.entries[key]
 	v.mu.RUnlock()
 	if e == nil || now.Sub(e.fetched) > v.TTL {
+		v.misses.Add(1)
 		if e, err = v.fetch(ctx, key, now); err != nil {
 			return nil, err
 		}
+	} else {
+		v.hits.Add(1)
 	}
 	if e.err != nil {
 		return nil, e.err
@@ -121,6 +127,12 @@ func (v *Verifier) Verify(ctx context.Context, plaintext, env, ip string) (*Prin
 	}
 	v.recordUse(e.p.TokenID, now, ip)
 	return e.p, nil
+}
+
+// CacheCounts returns how many verifications were answered from the cache
+// (hits) and how many read the database (misses: not cached, or stale).
+func (v *Verifier) CacheCounts() (hits, misses uint64) {
+	return v.hits.Load(), v.misses.Load()
 }
 
 // fetch reads a token and its owner's grants and caches the result.
