@@ -10,17 +10,6 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// The charts' colours: each at least 4.5:1 on white (views' contrast test
-// checks them), and the two of a stacked chart far apart in hue.
-const (
-	colourSandbox = "#0b5cad"
-	colourLive    = "#9a3412"
-	colour4xx     = "#5b21b6"
-	colour5xx     = "#b42318"
-	colourP50     = "#0b5cad"
-	colourP95     = "#9a3412"
-)
-
 // usageSums are a range's calls per bucket, summed from the rollup's
 // points.
 type usageSums struct {
@@ -140,8 +129,8 @@ func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.Usag
 		latSummary = fmt.Sprintf("Over the whole range, half the calls took at most %s (p50) and 95 %% at most %s (p95), estimated from the latency histogram.",
 			quantileText(s.all, 0.5), quantileText(s.all, 0.95))
 	}
-	p50 := views.UsageSeries{Name: "p50", Colour: colourP50}
-	p95 := views.UsageSeries{Name: "p95", Colour: colourP95}
+	p50 := views.UsageSeries{Name: "p50", Colour: views.ColourP50}
+	p95 := views.UsageSeries{Name: "p95", Colour: views.ColourP95}
 	for i := range rng.Buckets {
 		for _, q := range []struct {
 			s *views.UsageSeries
@@ -157,9 +146,9 @@ func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.Usag
 	}
 	return []views.UsageChart{
 		{ID: "requests", Title: "Requests per " + unit, Summary: reqSummary, CSVHref: csv("requests"), Labels: labels, Unit: "calls",
-			Series: []views.UsageSeries{countSeries("sandbox", colourSandbox, s.sandbox), countSeries("live", colourLive, s.live)}},
+			Series: []views.UsageSeries{countSeries("sandbox", views.ColourSandbox, s.sandbox), countSeries("live", views.ColourLive, s.live)}},
 		{ID: "errors", Title: "Errors per " + unit, Summary: errSummary, CSVHref: csv("errors"), Labels: labels, Unit: "calls",
-			Series: []views.UsageSeries{countSeries("4xx", colour4xx, s.c4xx), countSeries("5xx", colour5xx, s.c5xx)}},
+			Series: []views.UsageSeries{countSeries("4xx", views.Colour4xx, s.c4xx), countSeries("5xx", views.Colour5xx, s.c5xx)}},
 		{ID: "latency", Title: "Latency per " + unit, Summary: latSummary, CSVHref: csv("latency"), Labels: labels, Unit: "ms", Lines: true,
 			Series: []views.UsageSeries{p50, p95}},
 	}

@@ -52,6 +52,21 @@ type UsageQuota struct {
 	Over bool
 }
 
+// The charts' colours: each has a contrast of at least 4.5:1 on white
+// (TestChartColours), and the two series of a chart are far apart in hue;
+// every series is also named in the legend and the table.
+const (
+	ColourSandbox = "#0b5cad"
+	ColourLive    = "#9a3412"
+	Colour4xx     = "#5b21b6"
+	Colour5xx     = "#b42318"
+	ColourP50     = "#0b5cad"
+	ColourP95     = "#9a3412"
+	// colourInk draws the axes' text; colourAxis the baseline.
+	colourInk  = "#3d4652"
+	colourAxis = "#5b6675"
+)
+
 // UsageChart is one chart: a title, a summary in words, the drawing (bars
 // stacked per bucket, or lines), and the same numbers as a table.
 type UsageChart struct {
