@@ -239,6 +239,9 @@ func TestUsageRefusals(t *testing.T) {
 		}
 	}
 	am := signedInAs(t, p, "am@portico.test")
+	if href := am.get("/partners").doc.Find("[data-testid=partner-usage]").First().AttrOr("href", ""); !strings.HasSuffix(href, "/usage") {
+		t.Errorf("the partner directory links to %q, want a partner's usage", href)
+	}
 	pg := am.get("/partners/" + crane + "/usage?range=30d")
 	if pg.status != http.StatusOK || pg.doc.Find("[data-testid=usage-total] strong").Text() != "9999" {
 		t.Errorf("staff view of Crane = %d, total %q, want 9999", pg.status, pg.doc.Find("[data-testid=usage-total] strong").Text())
