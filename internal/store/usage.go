@@ -17,16 +17,24 @@ type UsageScope struct {
 	PartnerID, UserID int64
 }
 
-// usageWhere is the scope and time filter every usage query shares; $1 is
-// the partner (0: every partner), $2 the user whose tokens count (0: every
-// token), [$3, $4) the time range. With the parameters known when the
-// statement is planned, the false branches fold away: a partner reads the
-// primary key (partner_id, minute, …), a user api_usage_minutes_token,
-// every partner api_usage_minutes_minute.
-const usageWhere = `
-	u.minute >= $3 AND u.minute < $4 AND u.partner_id <> 0
-	AND ($1::bigint = 0 OR u.partner_id = $1)
-	AND ($2::bigint = 0 OR u.token_id IN (SELECT id FROM tokens WHERE user_id = $2 AND partner_id = $1))`
+// usageWhere is the scope and time filter every usage query shares; $1
+// is the partner, $2 the user whose tokens count, [$3, $4) the time
+// range. Each scope has its own text, without OR, so that the planner
+// sees which index serves it: one partner reads the primary key
+// (partner_id, minute, …); one user's tokens are a semi-join on
+// api_usage_minutes_token (token_id, minute), whose predicate the
+// token_id <> 0 repeats; every partner reads api_usage_minutes_minute.
+// Calls refused before a credential was known (partner 0) are nobody's.
+func usageWhere(sc UsageScope) string {
+	switch {
+	case sc.UserID != 0:
+		return `u.minute >= $3 AND u.minute < $4 AND u.partner_id = $1 AND u.token_id <> 0
+			AND u.token_id IN (SELECT id FROM tokens WHERE user_id = $2 AND partner_id = $1)`
+	case sc.PartnerID != 0:
+		return `u.minute >= $3 AND u.minute < $4 AND u.partner_id = $1 AND $2::bigint = 0`
+	}
+	return `u.minute >= $3 AND u.minute < $4 AND u.partner_id <> 0 AND $1::bigint = 0 AND $2::bigint = 0`
+}
 
 // usageHistogram sums the rollup's latency histograms element by element.
 const usageHistogram = `ARRAY[sum(u.latency_buckets[1]), sum(u.latency_buckets[2]), sum(u.latency_buckets[3]), sum(u.latency_buckets[4]),
@@ -54,7 +62,7 @@ func (s *Store) UsageSeries(ctx context.Context, sc UsageScope, from, to time.Ti
 		SELECT floor((extract(epoch FROM u.minute) - extract(epoch FROM $3::timestamptz)) / $5)::int AS bucket,
 			t.environment, u.status_class, sum(u.count) AS calls, `+usageHistogram+` AS latency
 		FROM api_usage_minutes u JOIN tokens t ON t.id = u.token_id
-		WHERE `+usageWhere+`
+		WHERE `+usageWhere(sc)+`
 		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, sc.PartnerID, sc.UserID, from, to, int64(step/time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("usage series: %w", err)
@@ -87,7 +95,7 @@ func (s *Store) UsageByAPI(ctx context.Context, sc UsageScope, from, to time.Tim
 	err := s.q.SelectContext(ctx, &rs, `
 		SELECT 0::bigint AS id, u.api AS name, '' AS detail, `+usageTotals+`
 		FROM api_usage_minutes u
-		WHERE `+usageWhere+`
+		WHERE `+usageWhere(sc)+`
 		GROUP BY u.api ORDER BY calls DESC, u.api LIMIT $5`, sc.PartnerID, sc.UserID, from, to, limit)
 	if err != nil {
 		return nil, fmt.Errorf("usage by API: %w", err)
@@ -103,7 +111,7 @@ func (s *Store) UsageByToken(ctx context.Context, sc UsageScope, from, to time.T
 		WITH top AS (
 			SELECT u.token_id, `+usageTotals+`
 			FROM api_usage_minutes u
-			WHERE `+usageWhere+`
+			WHERE `+usageWhere(sc)+`
 			GROUP BY u.token_id ORDER BY calls DESC, u.token_id LIMIT $5)
 		SELECT top.token_id AS id, t.name, t.hint || ' · ' || t.environment || ' · ' || coalesce(o.name, '') AS detail,
 			top.calls, top.client_errors, top.server_errors, top.latency
@@ -121,9 +129,11 @@ func (s *Store) UsageByMember(ctx context.Context, sc UsageScope, from, to time.
 	var rs []UsageRow
 	err := s.q.SelectContext(ctx, &rs, `
 		WITH per AS (
-			SELECT u.token_id, `+usageTotals+`
+			SELECT u.token_id, sum(u.count) AS calls,
+				coalesce(sum(u.count) FILTER (WHERE u.status_class = 4), 0) AS client_errors,
+				coalesce(sum(u.count) FILTER (WHERE u.status_class = 5), 0) AS server_errors
 			FROM api_usage_minutes u
-			WHERE `+usageWhere+`
+			WHERE `+usageWhere(sc)+`
 			GROUP BY u.token_id)
 		SELECT t.user_id AS id, coalesce(o.name, '') AS name, coalesce(o.email, '') AS detail,
 			sum(per.calls)::bigint AS calls, sum(per.client_errors)::bigint AS client_errors,
@@ -144,7 +154,7 @@ func (s *Store) UsageByPartner(ctx context.Context, from, to time.Time, limit in
 		WITH top AS (
 			SELECT u.partner_id, `+usageTotals+`
 			FROM api_usage_minutes u
-			WHERE `+usageWhere+`
+			WHERE `+usageWhere(UsageScope{})+`
 			GROUP BY u.partner_id ORDER BY calls DESC, u.partner_id LIMIT $5)
 		SELECT top.partner_id AS id, coalesce(p.name, '') AS name, '' AS detail,
 			top.calls, top.client_errors, top.server_errors, top.latency
