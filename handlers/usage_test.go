@@ -206,6 +206,20 @@ func TestUsageNumbers(t *testing.T) {
 	if len(rows) != 2 || rows[1][0] != "Tally quota" || rows[1][1] != "1000" || rows[1][2] != "159" {
 		t.Errorf("quotas CSV = %q", rows)
 	}
+	// A faster group including the same API takes the charge, as at the
+	// gateway (the most generous group of those granted).
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO access_groups (name, rate_limit_per_minute, monthly_quota) VALUES ('Fast tally', 1200, 100000);
+		INSERT INTO access_group_apis (access_group_id, api_id, scopes)
+		SELECT g.id, a.id, '{read}' FROM access_groups g, apis a WHERE g.name = 'Fast tally' AND a.slug = 'tally';
+		INSERT INTO grants (access_group_id, partner_id, user_id)
+		SELECT g.id, u.partner_id, u.id FROM access_groups g, users u WHERE g.name = 'Fast tally' AND u.email = 'admin@harbor.test'`); err != nil {
+		t.Fatal(err)
+	}
+	_, rows = b.getCSV("/usage/export?range=24h&chart=quotas")
+	if len(rows) != 3 || rows[1][0] != "Fast tally" || rows[1][2] != "159" || rows[2][0] != "Tally quota" || rows[2][2] != "0" {
+		t.Errorf("quotas CSV with a faster group = %q, want Fast tally charged 159 and Tally quota 0", rows)
+	}
 	// Daily buckets: the calls three hours ago may be yesterday's.
 	_, rows = b.getCSV("/usage/export?range=7d&chart=requests")
 	if len(rows) != 8 || rows[7][2] != "42" || (rows[7][1] != "122" && (rows[7][1] != "117" || rows[6][1] != "5")) {

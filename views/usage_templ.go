@@ -214,7 +214,7 @@ func Usage(m UsagePage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if m.ShowQuotas {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<section data-testid=\"usage-quotas\"><h2>Monthly quotas</h2><p class=\"muted\">Calls this month (UTC) of your organisation's tokens to the APIs of each access group with a quota, and where they head by the month's end at this month's average rate. A call to an API in two groups counts for both. <a href=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<section data-testid=\"usage-quotas\"><h2>Monthly quotas</h2><p class=\"muted\">Calls this month (UTC) of your organisation's tokens to the APIs of each access group with a quota, and where they head by the month's end at this month's average rate. A call counts for the group the gateway charges: of the groups that include its API, the one with the highest rate limit. <a href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -180,25 +180,32 @@ const MaxQuotaGroups = 50
 
 // QuotaUses returns the access groups with a monthly quota granted (to any
 // team or member) to the partner, by name, each with the partner's calls
-// since monthStart to the APIs the group includes. A call to an API two
-// groups include counts for both: the rollup does not say which group's
-// quota the gateway charged.
+// since monthStart to the APIs it charges. The rollup does not say which
+// group's quota the gateway charged a call to, so each API is charged to
+// the group the gateway picks (credential.limitOf): of the groups granted
+// to the partner that include it, the one with the highest rate limit
+// (the older on a tie). The gateway picks among the groups of the token's
+// owner, so where members hold different groups this approximates.
 func (s *Store) QuotaUses(ctx context.Context, partnerID int64, monthStart time.Time) ([]QuotaUse, error) {
 	var qs []QuotaUse
 	err := s.q.SelectContext(ctx, &qs, `
 		WITH g AS (
-			SELECT DISTINCT ag.id, ag.name, ag.monthly_quota
+			SELECT DISTINCT ag.id, ag.name, ag.monthly_quota, ag.rate_limit_per_minute
 			FROM grants gr JOIN access_groups ag ON ag.id = gr.access_group_id
-			WHERE gr.partner_id = $1 AND gr.revoked_at IS NULL AND ag.monthly_quota IS NOT NULL),
+			WHERE gr.partner_id = $1 AND gr.revoked_at IS NULL),
+		charged AS (
+			SELECT DISTINCT ON (a.slug) a.slug, g.id
+			FROM g JOIN access_group_apis aga ON aga.access_group_id = g.id JOIN apis a ON a.id = aga.api_id
+			ORDER BY a.slug, g.rate_limit_per_minute DESC, g.id),
 		per AS (
 			SELECT u.api, sum(u.count) AS calls
 			FROM api_usage_minutes u
 			WHERE u.partner_id = $1 AND u.minute >= $2
 			GROUP BY u.api)
 		SELECT g.id, g.name, g.monthly_quota,
-			coalesce((SELECT sum(per.calls) FROM per JOIN apis a ON a.slug = per.api
-				JOIN access_group_apis aga ON aga.api_id = a.id AND aga.access_group_id = g.id), 0)::bigint AS used
-		FROM g ORDER BY lower(g.name), g.id LIMIT $3`, partnerID, monthStart, MaxQuotaGroups)
+			coalesce((SELECT sum(per.calls) FROM per JOIN charged c ON c.slug = per.api WHERE c.id = g.id), 0)::bigint AS used
+		FROM g WHERE g.monthly_quota IS NOT NULL
+		ORDER BY lower(g.name), g.id LIMIT $3`, partnerID, monthStart, MaxQuotaGroups)
 	if err != nil {
 		return nil, fmt.Errorf("quota uses: %w", err)
 	}
