@@ -94,9 +94,10 @@ type UsageSeries struct {
 // The drawing's geometry, in viewBox units.
 const (
 	chartW, chartH              = 600, 220
-	plotLeft, plotRight         = 56, 592
-	plotTop, plotBottom         = 12, 190
-	chartLabelY                 = 210
+	plotLeft, plotRight         = 28, 592
+	plotTop, plotBottom         = 28, 190
+	chartLabelY                 = 212
+	chartTopLabelY              = 18  // the axis top's label, above the plot
 	chartSeriesGap      float64 = 0.2 // share of a bucket left between bars
 )
 
@@ -240,10 +241,11 @@ func (c UsageChart) CellText(s UsageSeries, i int) string {
 
 // The fixed positions the template needs as text.
 var (
-	chartPlotLeft   = itoa(plotLeft)
-	chartPlotRight  = itoa(plotRight)
-	chartPlotTop    = itoa(plotTop)
-	chartPlotBottom = itoa(plotBottom)
-	chartLabelYText = itoa(chartLabelY)
-	chartAxisX      = itoa(plotLeft - 6)
+	chartPlotLeft      = itoa(plotLeft)
+	chartPlotRight     = itoa(plotRight)
+	chartPlotTop       = itoa(plotTop)
+	chartPlotBottom    = itoa(plotBottom)
+	chartLabelYText    = itoa(chartLabelY)
+	chartAxisX         = itoa(plotLeft - 6)
+	chartTopLabelYText = itoa(chartTopLabelY)
 )
