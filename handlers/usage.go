@@ -68,10 +68,7 @@ func (h *Handler) staffUsageViewOf(c echo.Context) (usageView, error) {
 	if err != nil {
 		return usageView{}, err
 	}
-	if err := h.authorize(c, access.StaffPartnerTokens, id); err != nil {
-		return usageView{}, err
-	}
-	if err := h.authorize(c, access.ViewUsage, id); err != nil {
+	if err := h.authorize(c, access.StaffPartnerUsage, id); err != nil {
 		return usageView{}, err
 	}
 	p, err := h.store.PartnerByID(c.Request().Context(), id)

@@ -252,6 +252,14 @@ func TestUsageRefusals(t *testing.T) {
 			}
 		}
 	}
+	// A partner admin's own partner's staff page is not theirs either.
+	var harbor string
+	if err := p.store.DB().Get(&harbor, `SELECT id::text FROM partners WHERE name = 'Harbor Logistics'`); err != nil {
+		t.Fatal(err)
+	}
+	if pg := padmin.get("/partners/" + harbor + "/usage"); pg.status != http.StatusForbidden {
+		t.Errorf("GET /partners/%s/usage by its partner admin = %d, want 403", harbor, pg.status)
+	}
 	am := signedInAs(t, p, "am@portico.test")
 	if href := am.get("/partners").doc.Find("[data-testid=partner-usage]").First().AttrOr("href", ""); !strings.HasSuffix(href, "/usage") {
 		t.Errorf("the partner directory links to %q, want a partner's usage", href)

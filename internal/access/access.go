@@ -89,6 +89,10 @@ const (
 	ViewUsage Action = "usage.view"
 	// ViewOwnUsage reads the usage of one's own tokens: every partner user.
 	ViewOwnUsage Action = "usage.view_own"
+	// StaffPartnerUsage is the partner directory's view of one partner's
+	// usage (/partners/:id/usage): provider staff only, like
+	// StaffPartnerTokens; a partner admin reads the same at /usage.
+	StaffPartnerUsage Action = "partners.usage"
 )
 
 // Decision is the policy's answer. Hidden means the resource belongs to a
@@ -120,7 +124,7 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 	switch act {
 	case ListPartners, ManagePartners:
 		return allowIf(a.Staff())
-	case StaffPartnerTokens:
+	case StaffPartnerTokens, StaffPartnerUsage:
 		return allowIf(partnerID != 0 && a.Staff())
 	case ListAccountManagers, ViewOutbox:
 		return allowIf(a.Role == RoleAdmin)

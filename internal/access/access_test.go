@@ -57,6 +57,8 @@ func TestCan(t *testing.T) {
 		{ViewUsage, 0, A, A, D, D, D, D},
 		{ViewOwnUsage, own, D, D, A, A, H, H},
 		{ViewOwnUsage, 0, D, D, D, D, D, D},
+		{StaffPartnerUsage, own, A, A, D, D, H, H},
+		{StaffPartnerUsage, 0, D, D, D, D, D, D},
 	}
 	for _, row := range table {
 		cases := []struct {
