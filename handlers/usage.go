@@ -146,19 +146,18 @@ func (h *Handler) renderUsage(c echo.Context, v usageView) error {
 			return err
 		}
 	}
-	if v.partner {
-		rows, err := h.store.UsageByMember(ctx, v.scope, rng.From, rng.To, usageTop)
-		if m.Members, err = table("members", rows, err); err != nil {
-			return err
-		}
-	}
 	rows, err := h.store.UsageByAPI(ctx, v.scope, rng.From, rng.To, usageTop)
 	if m.APIs, err = table("apis", rows, err); err != nil {
 		return err
 	}
-	rows, err = h.store.UsageByToken(ctx, v.scope, rng.From, rng.To, usageTop)
-	if m.Tokens, err = table("tokens", rows, err); err != nil {
+	tokens, members, err := h.store.UsageByTokenAndMember(ctx, v.scope, rng.From, rng.To, usageTop, v.partner)
+	if m.Tokens, err = table("tokens", tokens, err); err != nil {
 		return err
+	}
+	if v.partner {
+		if m.Members, err = table("members", members, nil); err != nil {
+			return err
+		}
 	}
 	if v.partner {
 		m.ShowQuotas, m.QuotaCSV = true, csv("quotas")

@@ -90,9 +90,9 @@ func (h *Handler) writeUsageCSV(c echo.Context, v usageView) error {
 		case "apis":
 			list, err = h.store.UsageByAPI(ctx, v.scope, rng.From, rng.To, usageTop)
 		case "tokens":
-			list, err = h.store.UsageByToken(ctx, v.scope, rng.From, rng.To, usageTop)
+			list, _, err = h.store.UsageByTokenAndMember(ctx, v.scope, rng.From, rng.To, usageTop, false)
 		case "members":
-			list, err = h.store.UsageByMember(ctx, v.scope, rng.From, rng.To, usageTop)
+			_, list, err = h.store.UsageByTokenAndMember(ctx, v.scope, rng.From, rng.To, usageTop, true)
 		case "partners":
 			list, err = h.store.UsageByPartner(ctx, rng.From, rng.To, usageTop)
 		}

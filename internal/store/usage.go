@@ -103,47 +103,47 @@ func (s *Store) UsageByAPI(ctx context.Context, sc UsageScope, from, to time.Tim
 	return rs, nil
 }
 
-// UsageByToken returns the limit tokens of the scope that made the most
-// calls in [from, to), most calls first, with their owners.
-func (s *Store) UsageByToken(ctx context.Context, sc UsageScope, from, to time.Time, limit int) ([]UsageRow, error) {
-	var rs []UsageRow
-	err := s.q.SelectContext(ctx, &rs, `
-		WITH top AS (
+// UsageByTokenAndMember returns the limit tokens of the scope that made
+// the most calls in [from, to), with their owners, and the limit members
+// whose tokens made the most (when withMembers), each most calls first:
+// both from one read of the rollup, summed per token.
+func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, to time.Time, limit int, withMembers bool) (tokens, members []UsageRow, err error) {
+	var rs []struct {
+		Kind string `db:"kind"`
+		UsageRow
+	}
+	err = s.q.SelectContext(ctx, &rs, `
+		WITH per AS MATERIALIZED (
 			SELECT u.token_id, `+usageTotals+`
 			FROM api_usage_minutes u
 			WHERE `+usageWhere(sc)+`
-			GROUP BY u.token_id ORDER BY calls DESC, u.token_id LIMIT $5)
-		SELECT top.token_id AS id, t.name, t.hint || ' · ' || t.environment || ' · ' || coalesce(o.name, '') AS detail,
+			GROUP BY u.token_id),
+		top AS (SELECT * FROM per ORDER BY calls DESC, token_id LIMIT $5),
+		mem AS (
+			SELECT t.user_id, sum(per.calls)::bigint AS calls, sum(per.client_errors)::bigint AS client_errors,
+				sum(per.server_errors)::bigint AS server_errors
+			FROM per JOIN tokens t ON t.id = per.token_id
+			WHERE $6::boolean
+			GROUP BY t.user_id ORDER BY calls DESC, t.user_id LIMIT $5)
+		SELECT 'token' AS kind, top.token_id AS id, t.name, t.hint || ' · ' || t.environment || ' · ' || coalesce(o.name, '') AS detail,
 			top.calls, top.client_errors, top.server_errors, top.latency
 		FROM top JOIN tokens t ON t.id = top.token_id LEFT JOIN users o ON o.id = t.user_id
-		ORDER BY top.calls DESC, top.token_id`, sc.PartnerID, sc.UserID, from, to, limit)
+		UNION ALL
+		SELECT 'member', mem.user_id, coalesce(o.name, ''), coalesce(o.email, ''),
+			mem.calls, mem.client_errors, mem.server_errors, '{}'::bigint[]
+		FROM mem LEFT JOIN users o ON o.id = mem.user_id
+		ORDER BY kind, calls DESC, id`, sc.PartnerID, sc.UserID, from, to, limit, withMembers)
 	if err != nil {
-		return nil, fmt.Errorf("usage by token: %w", err)
+		return nil, nil, fmt.Errorf("usage by token and member: %w", err)
 	}
-	return rs, nil
-}
-
-// UsageByMember returns the limit members of the scope's partner whose
-// tokens made the most calls in [from, to), most calls first.
-func (s *Store) UsageByMember(ctx context.Context, sc UsageScope, from, to time.Time, limit int) ([]UsageRow, error) {
-	var rs []UsageRow
-	err := s.q.SelectContext(ctx, &rs, `
-		WITH per AS (
-			SELECT u.token_id, sum(u.count) AS calls,
-				coalesce(sum(u.count) FILTER (WHERE u.status_class = 4), 0) AS client_errors,
-				coalesce(sum(u.count) FILTER (WHERE u.status_class = 5), 0) AS server_errors
-			FROM api_usage_minutes u
-			WHERE `+usageWhere(sc)+`
-			GROUP BY u.token_id)
-		SELECT t.user_id AS id, coalesce(o.name, '') AS name, coalesce(o.email, '') AS detail,
-			sum(per.calls)::bigint AS calls, sum(per.client_errors)::bigint AS client_errors,
-			sum(per.server_errors)::bigint AS server_errors, '{}'::bigint[] AS latency
-		FROM per JOIN tokens t ON t.id = per.token_id LEFT JOIN users o ON o.id = t.user_id
-		GROUP BY t.user_id, o.name, o.email ORDER BY calls DESC, t.user_id LIMIT $5`, sc.PartnerID, sc.UserID, from, to, limit)
-	if err != nil {
-		return nil, fmt.Errorf("usage by member: %w", err)
+	for _, r := range rs {
+		if r.Kind == "token" {
+			tokens = append(tokens, r.UsageRow)
+		} else {
+			members = append(members, r.UsageRow)
+		}
 	}
-	return rs, nil
+	return tokens, members, nil
 }
 
 // UsageByPartner returns the limit partners that made the most calls in
