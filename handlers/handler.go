@@ -207,6 +207,9 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 			(a.PartnerID != 0 && access.Can(a, access.ViewAudit, a.PartnerID) == access.Allow) {
 			items = append(items, views.NavItem{Label: "Audit", Href: "/audit"})
 		}
+		if access.Can(a, access.ViewUsage, 0) == access.Allow || access.Can(a, access.ViewOwnUsage, a.PartnerID) == access.Allow {
+			items = append(items, views.NavItem{Label: "Usage", Href: "/usage"})
+		}
 		if access.Can(a, access.ListAccountManagers, 0) == access.Allow {
 			items = append(items, views.NavItem{Label: "Account managers", Href: "/staff"})
 		}

@@ -147,4 +147,11 @@ func (h *Handler) routes(e *echo.Echo) {
 	// The audit trail: each role sees the scope the policy gives it.
 	e.GET("/audit", h.auditTrail, h.signedIn)
 	e.GET("/audit/export", h.exportAudit, h.signedIn)
+
+	// Usage dashboards, read from the usage rollup: each role sees the
+	// scope the policy gives it; staff also see one partner's.
+	e.GET("/usage", h.usagePage, h.signedIn)
+	e.GET("/usage/export", h.exportUsage, h.signedIn)
+	e.GET("/partners/:id/usage", h.staffUsagePage, h.signedIn)
+	e.GET("/partners/:id/usage/export", h.staffExportUsage, h.signedIn)
 }

@@ -83,6 +83,16 @@ const (
 	// ViewOwnAudit reads what one did and what was done to one's account
 	// and tokens: every partner user.
 	ViewOwnAudit Action = "audit.view_own"
+	// ViewUsage reads a partner's usage dashboards (every token and
+	// member): its partner admins, and staff (partnerID 0: every
+	// partner's usage, with the top consumers).
+	ViewUsage Action = "usage.view"
+	// ViewOwnUsage reads the usage of one's own tokens: every partner user.
+	ViewOwnUsage Action = "usage.view_own"
+	// StaffPartnerUsage is the partner directory's view of one partner's
+	// usage (/partners/:id/usage): provider staff only, like
+	// StaffPartnerTokens; a partner admin reads the same at /usage.
+	StaffPartnerUsage Action = "partners.usage"
 )
 
 // Decision is the policy's answer. Hidden means the resource belongs to a
@@ -114,7 +124,7 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 	switch act {
 	case ListPartners, ManagePartners:
 		return allowIf(a.Staff())
-	case StaffPartnerTokens:
+	case StaffPartnerTokens, StaffPartnerUsage:
 		return allowIf(partnerID != 0 && a.Staff())
 	case ListAccountManagers, ViewOutbox:
 		return allowIf(a.Role == RoleAdmin)
@@ -143,8 +153,10 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(a.Staff() || (partnerID != 0 && a.Role == RolePartnerAdmin))
 	case ViewPortalAudit:
 		return allowIf(a.Role == RoleAdmin)
-	case ViewOwnAudit:
+	case ViewOwnAudit, ViewOwnUsage:
 		return allowIf(partnerID != 0 && !a.Staff())
+	case ViewUsage:
+		return allowIf(a.Staff() || (partnerID != 0 && a.Role == RolePartnerAdmin))
 	}
 	return Deny
 }

@@ -53,6 +53,12 @@ func TestCan(t *testing.T) {
 		{ViewPortalAudit, 0, A, D, D, D, D, D},
 		{ViewOwnAudit, own, D, D, A, A, H, H},
 		{ViewOwnAudit, 0, D, D, D, D, D, D},
+		{ViewUsage, own, A, A, A, D, H, H},
+		{ViewUsage, 0, A, A, D, D, D, D},
+		{ViewOwnUsage, own, D, D, A, A, H, H},
+		{ViewOwnUsage, 0, D, D, D, D, D, D},
+		{StaffPartnerUsage, own, A, A, D, D, H, H},
+		{StaffPartnerUsage, 0, D, D, D, D, D, D},
 	}
 	for _, row := range table {
 		cases := []struct {

@@ -9,7 +9,7 @@ import (
 // TestNewPagesOnAPhone opens the pages this round of work added or
 // changed, at 390 px: the members list and the access page with their
 // search and pager (with enough members for a next page), searches with
-// no match, the audit trail (with events, and empty), and the API lifecycle page with its body-limit form. Each fits the screen, runs no
+// no match, the audit trail (with events, and empty), the usage dashboards (a partner admin's with a day of calls, a developer's empty, staff's), and the API lifecycle page with its body-limit form. Each fits the screen, runs no
 // script the CSP refuses and passes axe.
 func TestNewPagesOnAPhone(t *testing.T) {
 	t.Parallel()
@@ -17,7 +17,16 @@ func TestNewPagesOnAPhone(t *testing.T) {
 	if _, err := p.store.DB().Exec(`
 		INSERT INTO users (partner_id, email, name, role)
 		SELECT u.partner_id, 'member' || i || '@harbor.test', 'Member ' || i, 'developer'
-		FROM users u, generate_series(1, 60) i WHERE u.email = 'admin@harbor.test'`); err != nil {
+		FROM users u, generate_series(1, 60) i WHERE u.email = 'admin@harbor.test';
+		-- A day of usage for the dashboards: a sandbox token of Harbor's
+		-- admin with calls every hour, some failing.
+		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
+		SELECT id, partner_id, 'usage-phone', 'sandbox', '\x0e2e', 'ptc_s…e2e', '{fleet/fleet:read}', now() + interval '30 days'
+		FROM users WHERE email = 'admin@harbor.test';
+		INSERT INTO api_usage_minutes (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
+		SELECT date_trunc('minute', now()) - h * interval '1 hour', t.partner_id, t.id, 'fleet', 'listSpreaders', c, 10 + h, 0,
+			ARRAY[0, 1, 2, 3, 4, 5, h, 0, 0, 1, 0, 0, 0, 0, 0, 0]::bigint[]
+		FROM tokens t, generate_series(0, 23) h, (VALUES (2), (4), (5)) v(c) WHERE t.name = 'usage-phone'`); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -32,9 +41,14 @@ func TestNewPagesOnAPhone(t *testing.T) {
 			{"/access?q=nobody-at-all", "[data-testid=no-reach-match]"},
 			{"/audit", "[data-testid=audit-events]"},
 			{"/audit?request_id=nothing-like-it", "[data-testid=audit-empty]"},
+			{"/usage", "[data-testid=chart-requests] svg"},
+		}},
+		{"dev@harbor.test", []struct{ path, ready string }{
+			{"/usage?range=7d", "[data-testid=usage-empty]"},
 		}},
 		{"admin@portico.test", []struct{ path, ready string }{
 			{"/catalog/fleet/revisions", "main form"},
+			{"/usage?range=30d", "[data-testid=table-partners]"},
 		}},
 	} {
 		t.Run(tc.who, func(t *testing.T) {

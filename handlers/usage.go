@@ -1,0 +1,173 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/usage"
+	"github.com/portico/portico/views"
+)
+
+// usageTop bounds every ranked table of the dashboards (and its CSV).
+const usageTop = 20
+
+// usageView is whose usage a dashboard shows, as the policy decided: the
+// scope of the rollup it reads and which tables it has.
+type usageView struct {
+	scope store.UsageScope
+	// everyone: every partner's usage (staff), with the top consumers.
+	everyone bool
+	// partner: one partner's usage, with its members' shares and quotas.
+	partner        bool
+	heading, intro string
+	// path is the page's, csvPath its CSV download's.
+	path, csvPath string
+}
+
+// usageViewOf decides the scope of /usage for the signed-in user: every
+// partner for staff, their partner for a partner admin, their own tokens
+// for a developer. Never from the request.
+func (h *Handler) usageViewOf(c echo.Context) (usageView, error) {
+	u := currentUser(c)
+	if u == nil {
+		return usageView{}, &Error{Status: http.StatusUnauthorized, Message: "Please sign in to continue."}
+	}
+	a := actorOf(u)
+	v := usageView{path: "/usage", csvPath: "/usage/export"}
+	switch {
+	case a.Staff():
+		if err := h.authorize(c, access.ViewUsage, 0); err != nil {
+			return v, err
+		}
+		v.everyone = true
+		v.heading, v.intro = "Usage", "Calls through the gateway by every partner: the top consumers, the APIs and the tokens."
+	case access.Can(a, access.ViewUsage, a.PartnerID) == access.Allow:
+		v.scope = store.UsageScope{PartnerID: a.PartnerID}
+		v.partner = true
+		v.heading, v.intro = "Usage", "Calls through the gateway by your organisation's tokens, each member's share, and the monthly quotas."
+	default:
+		if err := h.authorize(c, access.ViewOwnUsage, a.PartnerID); err != nil {
+			return v, err
+		}
+		v.scope = store.UsageScope{PartnerID: a.PartnerID, UserID: a.UserID}
+		v.heading, v.intro = "Your usage", "Calls through the gateway made with your own tokens."
+	}
+	return v, nil
+}
+
+// staffUsageViewOf is /partners/:id/usage: one partner's dashboards, for
+// staff; the partner comes from the path.
+func (h *Handler) staffUsageViewOf(c echo.Context) (usageView, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return usageView{}, err
+	}
+	if err := h.authorize(c, access.StaffPartnerUsage, id); err != nil {
+		return usageView{}, err
+	}
+	p, err := h.store.PartnerByID(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return usageView{}, NotFound("This partner")
+	}
+	if err != nil {
+		return usageView{}, err
+	}
+	path := fmt.Sprintf("/partners/%d/usage", id)
+	return usageView{scope: store.UsageScope{PartnerID: id}, partner: true, heading: "Usage of " + p.Name,
+		intro: "Calls through the gateway by " + p.Name + "'s tokens, each member's share, and the monthly quotas.",
+		path:  path, csvPath: path + "/export"}, nil
+}
+
+// usagePage shows /usage.
+func (h *Handler) usagePage(c echo.Context) error {
+	v, err := h.usageViewOf(c)
+	if err != nil {
+		return err
+	}
+	return h.renderUsage(c, v)
+}
+
+// staffUsagePage shows /partners/:id/usage.
+func (h *Handler) staffUsagePage(c echo.Context) error {
+	v, err := h.staffUsageViewOf(c)
+	if err != nil {
+		return err
+	}
+	return h.renderUsage(c, v)
+}
+
+// usageRange reads ?range= (24h, 7d or 30d); anything else is refused.
+func usageRange(c echo.Context, now time.Time) (usage.Range, error) {
+	r, ok := usage.ParseRange(c.QueryParam("range"), now)
+	if !ok {
+		return r, BadRequest("Choose a time range of 24h, 7d or 30d.")
+	}
+	return r, nil
+}
+
+func (h *Handler) renderUsage(c echo.Context, v usageView) error {
+	now := time.Now()
+	rng, err := usageRange(c, now)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	m := views.UsagePage{Page: h.page(c, v.heading), Heading: v.heading, Intro: v.intro, Action: v.path,
+		RangeLabel: rng.Label, Bounded: usageTop}
+	for _, name := range usage.RangeNames {
+		r, _ := usage.ParseRange(name, now)
+		m.Ranges = append(m.Ranges, views.AuditOption{Value: name, Label: r.Label, Selected: name == rng.Name})
+	}
+	csv := func(chart string) string { return v.csvPath + "?range=" + rng.Name + "&chart=" + chart }
+	points, err := h.store.UsageSeries(ctx, v.scope, rng.From, rng.To, rng.Step)
+	if err != nil {
+		return err
+	}
+	s := sumSeries(points, rng)
+	m.Total, m.Empty = count(s.total), s.total == 0
+	m.Charts = s.charts(rng, csv)
+	table := func(id string, rows []store.UsageRow, err error) (*views.UsageTable, error) {
+		if err != nil {
+			return nil, err
+		}
+		t := usageTableOf(id, rows, s.total)
+		t.CSVHref = csv(id)
+		return &t, nil
+	}
+	if v.everyone {
+		rows, err := h.store.UsageByPartner(ctx, rng.From, rng.To, usageTop)
+		if m.Partners, err = table("partners", rows, err); err != nil {
+			return err
+		}
+	}
+	rows, err := h.store.UsageByAPI(ctx, v.scope, rng.From, rng.To, usageTop)
+	if m.APIs, err = table("apis", rows, err); err != nil {
+		return err
+	}
+	tokens, members, err := h.store.UsageByTokenAndMember(ctx, v.scope, rng.From, rng.To, usageTop, v.partner)
+	if m.Tokens, err = table("tokens", tokens, err); err != nil {
+		return err
+	}
+	if v.partner {
+		if m.Members, err = table("members", members, nil); err != nil {
+			return err
+		}
+	}
+	if v.partner {
+		m.ShowQuotas, m.QuotaCSV = true, csv("quotas")
+		qs, err := h.store.QuotaUses(ctx, v.scope.PartnerID, usage.MonthStart(now))
+		if err != nil {
+			return err
+		}
+		for _, q := range qs {
+			m.Quotas = append(m.Quotas, quotaRow(q, now))
+		}
+	}
+	return h.render(c, http.StatusOK, views.Usage(m))
+}

@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/usage"
+)
+
+// exportUsage is /usage/export: the series behind one chart or table of
+// /usage (?chart=), as CSV, in the same scope and range.
+func (h *Handler) exportUsage(c echo.Context) error {
+	v, err := h.usageViewOf(c)
+	if err != nil {
+		return err
+	}
+	return h.writeUsageCSV(c, v)
+}
+
+// staffExportUsage is /partners/:id/usage/export.
+func (h *Handler) staffExportUsage(c echo.Context) error {
+	v, err := h.staffUsageViewOf(c)
+	if err != nil {
+		return err
+	}
+	return h.writeUsageCSV(c, v)
+}
+
+// writeUsageCSV checks the range and chart before any query, then writes
+// the whole file (a few hundred rows at most) or an error page.
+func (h *Handler) writeUsageCSV(c echo.Context, v usageView) error {
+	now := time.Now()
+	rng, err := usageRange(c, now)
+	if err != nil {
+		return err
+	}
+	chart := c.QueryParam("chart")
+	switch chart {
+	case "requests", "errors", "latency", "apis", "tokens":
+	case "partners":
+		if !v.everyone {
+			return BadRequest("Top consumers are for provider staff: choose requests, errors, latency, apis or tokens.")
+		}
+	case "members", "quotas":
+		if !v.partner {
+			return BadRequest("Members and quotas are shown for one partner: choose requests, errors, latency, apis or tokens.")
+		}
+	default:
+		return BadRequest("Choose what to download: requests, errors, latency, apis, tokens, members, quotas or partners.")
+	}
+	ctx := c.Request().Context()
+	var rows [][]string
+	stamp := func(i int) string { return rng.Start(i).Format(time.RFC3339) }
+	switch chart {
+	case "requests", "errors", "latency":
+		points, err := h.store.UsageSeries(ctx, v.scope, rng.From, rng.To, rng.Step)
+		if err != nil {
+			return err
+		}
+		s := sumSeries(points, rng)
+		rows = append(rows, map[string][]string{"requests": {"bucket_start", "sandbox", "live"},
+			"errors": {"bucket_start", "client_errors_4xx", "server_errors_5xx"}, "latency": {"bucket_start", "calls", "p50_ms", "p95_ms"}}[chart])
+		for i := range rng.Buckets {
+			switch chart {
+			case "requests":
+				rows = append(rows, []string{stamp(i), count(s.sandbox[i]), count(s.live[i])})
+			case "errors":
+				rows = append(rows, []string{stamp(i), count(s.c4xx[i]), count(s.c5xx[i])})
+			default:
+				rows = append(rows, []string{stamp(i), count(s.hist[i].Total()), quantileMS(s.hist[i], 0.5), quantileMS(s.hist[i], 0.95)})
+			}
+		}
+	case "quotas":
+		qs, err := h.store.QuotaUses(ctx, v.scope.PartnerID, usage.MonthStart(now))
+		if err != nil {
+			return err
+		}
+		rows = append(rows, []string{"access_group", "monthly_quota", "used_this_month", "projected_at_month_end"})
+		for _, q := range qs {
+			rows = append(rows, []string{spreadsheetSafe(q.Name), count(q.Quota), count(q.Used), count(usage.Projection(q.Used, now))})
+		}
+	default:
+		var list []store.UsageRow
+		switch chart {
+		case "apis":
+			list, err = h.store.UsageByAPI(ctx, v.scope, rng.From, rng.To, usageTop)
+		case "tokens":
+			list, _, err = h.store.UsageByTokenAndMember(ctx, v.scope, rng.From, rng.To, usageTop, false)
+		case "members":
+			_, list, err = h.store.UsageByTokenAndMember(ctx, v.scope, rng.From, rng.To, usageTop, true)
+		case "partners":
+			list, err = h.store.UsageByPartner(ctx, rng.From, rng.To, usageTop)
+		}
+		if err != nil {
+			return err
+		}
+		rows = append(rows, []string{"name", "detail", "calls", "client_errors_4xx", "server_errors_5xx", "p95_ms"})
+		for _, r := range list {
+			rows = append(rows, []string{spreadsheetSafe(r.Name), spreadsheetSafe(r.Detail), count(r.Calls), count(r.ClientErrors),
+				count(r.ServerErrors), quantileMS(histogram(r.Latency), 0.95)})
+		}
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	if err := w.WriteAll(rows); err != nil {
+		return err
+	}
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="portico-usage-`+chart+`-`+rng.Name+`-`+now.UTC().Format("20060102-1504")+`.csv"`)
+	res.Header().Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}

@@ -1,0 +1,277 @@
+package handlers_test
+
+import (
+	"encoding/csv"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/google/go-cmp/cmp"
+)
+
+// usageWorld adds tokens and a hand-made usage rollup: Harbor's developer
+// has a sandbox and a live token, Harbor's admin a sandbox token, Crane's
+// developer a live token whose 9999 calls must never show to Harbor. All
+// calls are in the current minute (so this month and the last 24 hours)
+// but 5 calls to "berths" three hours ago. Harbor has the access group
+// "Tally quota" (1000 calls a month, the API "tally").
+func usageWorld(t *testing.T) *portal {
+	t.Helper()
+	p := newPortal(t, false)
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO apis (slug, name) VALUES ('tally', 'Tally'), ('berths', 'Berths');
+		INSERT INTO access_groups (name, rate_limit_per_minute, monthly_quota) VALUES ('Tally quota', 600, 1000), ('No quota', 600, NULL);
+		INSERT INTO access_group_apis (access_group_id, api_id, scopes)
+		SELECT g.id, a.id, '{read}' FROM access_groups g, apis a WHERE g.name IN ('Tally quota', 'No quota') AND a.slug = 'tally';
+		INSERT INTO grants (access_group_id, partner_id, user_id)
+		SELECT g.id, u.partner_id, u.id FROM access_groups g, users u WHERE g.name IN ('Tally quota', 'No quota') AND u.email = 'dev@harbor.test';
+		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
+		SELECT u.id, u.partner_id, v.name, v.env, decode(md5(v.name), 'hex'), 'ptc_…' || v.name, '{tally/read}', now() + interval '30 days'
+		FROM (VALUES ('dev@harbor.test', 'harbor-dev-sandbox', 'sandbox'), ('dev@harbor.test', 'harbor-dev-live', 'live'),
+		             ('admin@harbor.test', 'harbor-admin-sandbox', 'sandbox'), ('dev@crane.test', 'crane-secret-live', 'live')) v(email, name, env)
+		JOIN users u ON u.email = v.email;
+		INSERT INTO api_usage_minutes (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
+		SELECT date_trunc('minute', now()) - v.ago * interval '1 hour', t.partner_id, t.id, v.api, 'op', v.class, v.n, 0,
+			array_fill(0::bigint, ARRAY[v.bucket - 1]) || v.n || array_fill(0::bigint, ARRAY[16 - v.bucket])
+		FROM (VALUES ('harbor-dev-sandbox', 0, 'tally', 2, 100, 7), ('harbor-dev-sandbox', 0, 'tally', 4, 10, 4),
+		             ('harbor-dev-live', 0, 'tally', 2, 40, 10), ('harbor-dev-live', 0, 'tally', 5, 2, 16),
+		             ('harbor-admin-sandbox', 0, 'tally', 2, 7, 1), ('crane-secret-live', 0, 'tally', 2, 9999, 7),
+		             ('harbor-dev-sandbox', 3, 'berths', 2, 5, 7)) v(token, ago, api, class, n, bucket)
+		JOIN tokens t ON t.name = v.token;
+		-- A call without a credential is nobody's usage.
+		INSERT INTO api_usage_minutes (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
+		VALUES (date_trunc('minute', now()), 0, 0, 'tally', '', 4, 777, 0, array_fill(1::bigint, ARRAY[16]))`); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// rowsOf lists a usage table's "name calls" rows.
+func rowsOf(pg page, table string) []string {
+	var out []string
+	pg.doc.Find("[data-testid=table-" + table + "] [data-testid=usage-row]").Each(func(_ int, s *goquery.Selection) {
+		out = append(out, strings.TrimSpace(s.Find("[data-testid=usage-name]").Text())+" "+strings.TrimSpace(s.Find("[data-testid=usage-calls]").Text()))
+	})
+	return out
+}
+
+// getCSV fetches a CSV download and parses it.
+func (b *browser) getCSV(path string) (int, [][]string) {
+	b.t.Helper()
+	resp, err := b.client.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, nil
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		b.t.Errorf("GET %s: Content-Type %q, want text/csv", path, ct)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil {
+		b.t.Fatalf("GET %s: not CSV: %v\n%s", path, err, body)
+	}
+	return resp.StatusCode, rows
+}
+
+// TestUsageScopes: each role sees the usage the policy gives it, with the
+// right numbers, and never another partner's: a developer their own
+// tokens, a partner admin their partner with each member's share and the
+// quotas, staff every partner with the top consumers.
+func TestUsageScopes(t *testing.T) {
+	t.Parallel()
+	p := usageWorld(t)
+	for _, tc := range []struct {
+		who                     string
+		total                   string
+		partners, members, apis []string
+		tokens                  []string
+		quotas                  bool
+		mustNotShow             []string
+	}{
+		{who: "dev@harbor.test", total: "157", apis: []string{"tally 152", "berths 5"},
+			tokens:      []string{"harbor-dev-sandbox 115", "harbor-dev-live 42"},
+			mustNotShow: []string{"9999", "crane-secret-live", "harbor-admin-sandbox", "164", "777"}},
+		{who: "admin@harbor.test", total: "164", members: []string{"Dev Harbor 157", "Ada Harbor 7"}, apis: []string{"tally 159", "berths 5"},
+			tokens: []string{"harbor-dev-sandbox 115", "harbor-dev-live 42", "harbor-admin-sandbox 7"}, quotas: true,
+			mustNotShow: []string{"9999", "crane-secret-live", "Cleo Crane", "777"}},
+		{who: "dev@crane.test", total: "9999", apis: []string{"tally 9999"}, tokens: []string{"crane-secret-live 9999"},
+			mustNotShow: []string{"harbor-dev-sandbox", "164", "157", "Dev Harbor", "777"}},
+		{who: "am@portico.test", total: "10163", partners: []string{"Crane Works 9999", "Harbor Logistics 164"}, apis: []string{"tally 10158", "berths 5"},
+			tokens:      []string{"crane-secret-live 9999", "harbor-dev-sandbox 115", "harbor-dev-live 42", "harbor-admin-sandbox 7"},
+			mustNotShow: []string{"777"}},
+		{who: "admin@portico.test", total: "10163", partners: []string{"Crane Works 9999", "Harbor Logistics 164"}, apis: []string{"tally 10158", "berths 5"},
+			tokens: []string{"crane-secret-live 9999", "harbor-dev-sandbox 115", "harbor-dev-live 42", "harbor-admin-sandbox 7"}},
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			t.Parallel()
+			b := signedInAs(t, p, tc.who)
+			pg := b.get("/usage")
+			if pg.status != http.StatusOK {
+				t.Fatalf("GET /usage = %d", pg.status)
+			}
+			if got := pg.doc.Find("[data-testid=usage-total] strong").Text(); got != tc.total {
+				t.Errorf("total = %q, want %q", got, tc.total)
+			}
+			for _, x := range []struct {
+				table string
+				want  []string
+			}{{"partners", tc.partners}, {"members", tc.members}, {"apis", tc.apis}, {"tokens", tc.tokens}} {
+				if diff := cmp.Diff(x.want, rowsOf(pg, x.table)); diff != "" {
+					t.Errorf("table %s (-want +got):\n%s", x.table, diff)
+				}
+			}
+			if got := pg.doc.Find("[data-testid=usage-quotas]").Length() == 1; got != tc.quotas {
+				t.Errorf("quotas shown = %v, want %v", got, tc.quotas)
+			}
+			text := pg.doc.Find("main").Text()
+			for _, s := range tc.mustNotShow {
+				if strings.Contains(text, s) {
+					t.Errorf("the page shows %q, another partner's (or nobody's)", s)
+				}
+			}
+			for _, id := range []string{"requests", "errors", "latency"} {
+				c := pg.doc.Find("[data-testid=chart-" + id + "]")
+				if c.Find("h2").Text() == "" || c.Find("[data-testid=chart-summary]").Text() == "" || c.Find("svg[role=img]").Length() != 1 ||
+					c.Find("details [data-testid=chart-table] tbody tr").Length() != 24 {
+					t.Errorf("chart %s lacks its title, summary, drawing or 24-row table", id)
+				}
+			}
+			if !strings.Contains(pg.doc.Find(".site-header").Text(), "Usage") {
+				t.Error("the navigation has no Usage")
+			}
+		})
+	}
+}
+
+// TestUsageNumbers: the charts' CSVs of a partner admin, bucket by bucket,
+// and the quota with its projection.
+func TestUsageNumbers(t *testing.T) {
+	t.Parallel()
+	p := usageWorld(t)
+	b := signedInAs(t, p, "admin@harbor.test")
+	pg := b.get("/usage")
+	if got := strings.Join(strings.Fields(pg.doc.Find("[data-testid=chart-requests] [data-testid=chart-summary]").Text()), " "); !strings.HasPrefix(got, "164 calls: 122 sandbox, 42 live.") {
+		t.Errorf("requests summary = %q", got)
+	}
+	if got := strings.Join(strings.Fields(pg.doc.Find("[data-testid=chart-errors] [data-testid=chart-summary]").Text()), " "); !strings.HasPrefix(got, "10 client errors (4xx, 6.1 % of calls) and 2 server errors (5xx, 1.2 %)") {
+		t.Errorf("errors summary = %q", got)
+	}
+	// 164 calls: 7 ≤ 250 µs, 10 in (1, 2.5] ms, 105 in (10, 25] ms, 40 in
+	// (100, 250] ms, 2 over 10 s. The median is call 82, the 65th of 105 in
+	// (10, 25] ms: 10 + 15×65/105 = 19.29 ms; p95 is call 155.8, 33.8 of
+	// 40 in (100, 250] ms: 226.75 → "226 ms".
+	if got := strings.Join(strings.Fields(pg.doc.Find("[data-testid=chart-latency] [data-testid=chart-summary]").Text()), " "); !strings.Contains(got, "at most 19 ms (p50) and 95 % at most 226 ms (p95)") {
+		t.Errorf("latency summary = %q", got)
+	}
+	q := pg.doc.Find("[data-testid=quota]")
+	if q.Length() != 1 || q.Find("th").Text() != "Tally quota" || q.Find("[data-testid=quota-used]").Text() != "159" {
+		t.Errorf("quotas = %q, want Tally quota with 159 used (the group without a quota left out)", q.Text())
+	}
+	for _, tc := range []struct {
+		chart string
+		// rows are the CSV's rows of buckets 20 and 23 (the current hour).
+		header, b20, b23 []string
+	}{
+		{"requests", []string{"bucket_start", "sandbox", "live"}, []string{"5", "0"}, []string{"117", "42"}},
+		{"errors", []string{"bucket_start", "client_errors_4xx", "server_errors_5xx"}, []string{"0", "0"}, []string{"10", "2"}},
+		// Bucket 20: 5 calls in (10, 25] ms: p50 17.5 ms, p95 24.25 ms.
+		{"latency", []string{"bucket_start", "calls", "p50_ms", "p95_ms"}, []string{"5", "17.500", "24.250"}, []string{"159", "19.375", "227.687"}},
+	} {
+		status, rows := b.getCSV("/usage/export?range=24h&chart=" + tc.chart)
+		if status != http.StatusOK || len(rows) != 25 {
+			t.Fatalf("%s CSV: %d, %d rows, want 200 and a header with 24 buckets", tc.chart, status, len(rows))
+		}
+		if diff := cmp.Diff(tc.header, rows[0]); diff != "" {
+			t.Errorf("%s header (-want +got):\n%s", tc.chart, diff)
+		}
+		if diff := cmp.Diff(tc.b20, rows[21][1:]); diff != "" {
+			t.Errorf("%s three hours ago (-want +got):\n%s", tc.chart, diff)
+		}
+		if diff := cmp.Diff(tc.b23, rows[24][1:]); diff != "" {
+			t.Errorf("%s this hour (-want +got):\n%s", tc.chart, diff)
+		}
+	}
+	_, rows := b.getCSV("/usage/export?range=7d&chart=members")
+	if diff := cmp.Diff([][]string{{"name", "detail", "calls", "client_errors_4xx", "server_errors_5xx", "p95_ms"},
+		{"Dev Harbor", "dev@harbor.test", "157", "10", "2", ""}, {"Ada Harbor", "admin@harbor.test", "7", "0", "0", ""}}, rows); diff != "" {
+		t.Errorf("members CSV (-want +got):\n%s", diff)
+	}
+	_, rows = b.getCSV("/usage/export?range=30d&chart=quotas")
+	if len(rows) != 2 || rows[1][0] != "Tally quota" || rows[1][1] != "1000" || rows[1][2] != "159" {
+		t.Errorf("quotas CSV = %q", rows)
+	}
+	// A faster group including the same API takes the charge, as at the
+	// gateway (the most generous group of those granted).
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO access_groups (name, rate_limit_per_minute, monthly_quota) VALUES ('Fast tally', 1200, 100000);
+		INSERT INTO access_group_apis (access_group_id, api_id, scopes)
+		SELECT g.id, a.id, '{read}' FROM access_groups g, apis a WHERE g.name = 'Fast tally' AND a.slug = 'tally';
+		INSERT INTO grants (access_group_id, partner_id, user_id)
+		SELECT g.id, u.partner_id, u.id FROM access_groups g, users u WHERE g.name = 'Fast tally' AND u.email = 'admin@harbor.test'`); err != nil {
+		t.Fatal(err)
+	}
+	_, rows = b.getCSV("/usage/export?range=24h&chart=quotas")
+	if len(rows) != 3 || rows[1][0] != "Fast tally" || rows[1][2] != "159" || rows[2][0] != "Tally quota" || rows[2][2] != "0" {
+		t.Errorf("quotas CSV with a faster group = %q, want Fast tally charged 159 and Tally quota 0", rows)
+	}
+	// Daily buckets: the calls three hours ago may be yesterday's.
+	_, rows = b.getCSV("/usage/export?range=7d&chart=requests")
+	if len(rows) != 8 || rows[7][2] != "42" || (rows[7][1] != "122" && (rows[7][1] != "117" || rows[6][1] != "5")) {
+		t.Errorf("7-day requests CSV = %q, want 7 days, 122 sandbox and 42 live in the last two", rows)
+	}
+}
+
+// TestUsageRefusals: a bad range or chart is a 400 page, a chart of
+// another role's view too, and a partner user never reaches the staff
+// pages of a partner.
+func TestUsageRefusals(t *testing.T) {
+	t.Parallel()
+	p := usageWorld(t)
+	dev := signedInAs(t, p, "dev@harbor.test")
+	for _, path := range []string{"/usage?range=1y", "/usage?range=24H", "/usage/export?range=forever&chart=requests",
+		"/usage/export?chart=pie", "/usage/export?chart=members", "/usage/export?chart=partners", "/usage/export?chart=quotas"} {
+		if pg := dev.get(path); pg.status != http.StatusBadRequest || !strings.Contains(strings.ToLower(pg.doc.Text()), "choose") {
+			t.Errorf("GET %s = %d, want 400 saying what to choose", path, pg.status)
+		}
+	}
+	var crane string
+	if err := p.store.DB().Get(&crane, `SELECT id::text FROM partners WHERE name = 'Crane Works'`); err != nil {
+		t.Fatal(err)
+	}
+	padmin := signedInAs(t, p, "admin@harbor.test")
+	for _, b := range []*browser{dev, padmin} {
+		for _, path := range []string{"/partners/" + crane + "/usage", "/partners/" + crane + "/usage/export?chart=requests"} {
+			if pg := b.get(path); pg.status != http.StatusNotFound && pg.status != http.StatusForbidden {
+				t.Errorf("GET %s by a partner user = %d, want 404 or 403", path, pg.status)
+			}
+		}
+	}
+	// A partner admin's own partner's staff page is not theirs either.
+	var harbor string
+	if err := p.store.DB().Get(&harbor, `SELECT id::text FROM partners WHERE name = 'Harbor Logistics'`); err != nil {
+		t.Fatal(err)
+	}
+	if pg := padmin.get("/partners/" + harbor + "/usage"); pg.status != http.StatusForbidden {
+		t.Errorf("GET /partners/%s/usage by its partner admin = %d, want 403", harbor, pg.status)
+	}
+	am := signedInAs(t, p, "am@portico.test")
+	if href := am.get("/partners").doc.Find("[data-testid=partner-usage]").First().AttrOr("href", ""); !strings.HasSuffix(href, "/usage") {
+		t.Errorf("the partner directory links to %q, want a partner's usage", href)
+	}
+	pg := am.get("/partners/" + crane + "/usage?range=30d")
+	if pg.status != http.StatusOK || pg.doc.Find("[data-testid=usage-total] strong").Text() != "9999" {
+		t.Errorf("staff view of Crane = %d, total %q, want 9999", pg.status, pg.doc.Find("[data-testid=usage-total] strong").Text())
+	}
+	if strings.Contains(pg.doc.Find("main").Text(), "harbor-dev") {
+		t.Error("Crane's usage shows Harbor's tokens")
+	}
+	if pg := am.get("/partners/999999/usage"); pg.status != http.StatusNotFound {
+		t.Errorf("usage of no partner = %d, want 404", pg.status)
+	}
+}
