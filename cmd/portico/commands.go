@@ -64,6 +64,21 @@ func openDB(ctx context.Context, url string) (*sqlx.DB, error) {
 	return store.Open(ctx, url)
 }
 
+// currentDB opens the database at url and checks its schema is the one
+// this binary knows: the commands that read or write data refuse a schema
+// that is behind (run migrate first).
+func currentDB(ctx context.Context, url string) (*sqlx.DB, error) {
+	db, err := openDB(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.CheckSchema(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 func cmdMigrate(ctx context.Context, e env, args []string) error {
 	cfg, err := command{name: "migrate", summary: "Apply every pending database migration and print what ran.", needDB: true}.parse(e, args, nil)
 	if err != nil {
@@ -127,14 +142,11 @@ func cmdSeed(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg.DatabaseURL)
+	db, err := currentDB(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := store.CheckSchema(ctx, db); err != nil {
-		return err
-	}
 	return seed(ctx, e, db)
 }
 
@@ -214,14 +226,11 @@ func cmdAdminCreate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg.DatabaseURL)
+	db, err := currentDB(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := store.CheckSchema(ctx, db); err != nil {
-		return err
-	}
 	u, err := store.New(db).CreateUser(ctx, store.NewUser{Email: email, Name: name, Role: role, PasswordHash: hash})
 	if errors.Is(err, store.ErrEmailTaken) {
 		return usageError{fmt.Sprintf("admin create: a user with email %s already exists", email)}

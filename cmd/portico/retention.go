@@ -22,14 +22,11 @@ func cmdRetention(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg.DatabaseURL)
+	db, err := currentDB(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := store.CheckSchema(ctx, db); err != nil {
-		return err
-	}
 	r, err := retention.New(store.New(db), retention.Config{}, e.log).Once(ctx, true)
 	if errors.Is(err, retention.ErrBusy) {
 		return fmt.Errorf("retention run: %w; try again when it has finished", err)
