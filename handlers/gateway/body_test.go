@@ -468,8 +468,13 @@ func TestLargeBodiesPerPartner(t *testing.T) {
 	// The first call holds Harbor's one place once the gateway read 64 KiB
 	// of it: wait until a second one is refused.
 	large := f.workOrder(100 << 10)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
+		select {
+		case got := <-first:
+			t.Fatalf("the first call ended (%d) while it should hold Harbor's place", got)
+		default:
+		}
 		status, e, err := f.send(t, "/sandbox/maintenance/work-orders", harbor, "application/json", &chunked{prefix: large}, -1)
 		if err != nil {
 			status = int(f.status.Load())
