@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -9,8 +10,11 @@ import (
 // TestNewPagesOnAPhone opens the pages this round of work added or
 // changed, at 390 px: the members list and the access page with their
 // search and pager (with enough members for a next page), searches with
-// no match, the audit trail (with events, and empty), the usage dashboards (a partner admin's with a day of calls, a developer's empty, staff's), and the API lifecycle page with its body-limit form. Each fits the screen, runs no
-// script the CSP refuses and passes axe.
+// no match, the audit trail (with events, empty, and its calls), the usage
+// dashboards (a partner admin's with a day of calls, a developer's empty,
+// staff's, and staff's of one partner), the settings page with its
+// retention form, and the API lifecycle page with its body-limit form.
+// Each fits the screen, runs no script the CSP refuses and passes axe.
 func TestNewPagesOnAPhone(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
@@ -29,6 +33,10 @@ func TestNewPagesOnAPhone(t *testing.T) {
 		FROM tokens t, generate_series(0, 23) h, (VALUES (2), (4), (5)) v(c) WHERE t.name = 'usage-phone'`); err != nil {
 		t.Fatal(err)
 	}
+	var harbor int64
+	if err := p.store.DB().Get(&harbor, `SELECT partner_id FROM users WHERE email = 'admin@harbor.test'`); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		who   string
 		pages []struct{ path, ready string }
@@ -42,6 +50,7 @@ func TestNewPagesOnAPhone(t *testing.T) {
 			{"/audit", "[data-testid=audit-events]"},
 			{"/audit?request_id=nothing-like-it", "[data-testid=audit-empty]"},
 			{"/usage", "[data-testid=chart-requests] svg"},
+			{"/audit?source=calls", "[data-testid=calls-empty]"},
 		}},
 		{"dev@harbor.test", []struct{ path, ready string }{
 			{"/usage?range=7d", "[data-testid=usage-empty]"},
@@ -49,6 +58,8 @@ func TestNewPagesOnAPhone(t *testing.T) {
 		{"admin@portico.test", []struct{ path, ready string }{
 			{"/catalog/fleet/revisions", "main form"},
 			{"/usage?range=30d", "[data-testid=table-partners]"},
+			{"/partners/" + strconv.FormatInt(harbor, 10) + "/usage", "[data-testid=usage-total]"},
+			{"/settings", "[data-testid=retention-form]"},
 		}},
 	} {
 		t.Run(tc.who, func(t *testing.T) {

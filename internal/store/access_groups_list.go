@@ -180,19 +180,6 @@ const grantRowSelect = `
 	LEFT JOIN users gb ON gb.id = gr.granted_by
 	LEFT JOIN users rb ON rb.id = gr.revoked_by`
 
-// PartnerGrants lists the open grants to a partner's teams and people, by
-// group, then grantee.
-func (s *Store) PartnerGrants(ctx context.Context, partnerID int64) ([]GrantRow, error) {
-	var rs []GrantRow
-	err := s.q.SelectContext(ctx, &rs, grantRowSelect+`
-		WHERE gr.partner_id = $1 AND gr.revoked_at IS NULL
-		ORDER BY lower(g.name), g.id, gr.team_id IS NULL, lower(coalesce(t.name, u.name)), gr.id`, partnerID)
-	if err != nil {
-		return nil, fmt.Errorf("grants to partner %d: %w", partnerID, err)
-	}
-	return rs, nil
-}
-
 // LockGroupGrant returns a grant of the given group, open or revoked, and
 // locks it until the transaction ends: a grant of another group is
 // ErrNotFound, so a grant id cannot be revoked through the wrong group.
