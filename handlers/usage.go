@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -102,30 +103,18 @@ func (h *Handler) staffUsagePage(c echo.Context) error {
 	return h.renderUsage(c, v)
 }
 
-// usageRange reads ?range= (24h, 7d or 30d); anything else is refused.
-func usageRange(c echo.Context, now time.Time) (usage.Range, error) {
-	r, ok := usage.ParseRange(c.QueryParam("range"), now)
-	if !ok {
-		return r, BadRequest("Choose a time range of 24h, 7d or 30d.")
-	}
-	return r, nil
-}
-
 func (h *Handler) renderUsage(c echo.Context, v usageView) error {
 	now := time.Now()
-	rng, err := usageRange(c, now)
+	q, err := readUsageQuery(c, now)
 	if err != nil {
 		return err
 	}
+	rng, sc := q.rng, q.scope(v.scope)
 	ctx := c.Request().Context()
 	m := views.UsagePage{Page: h.page(c, v.heading), Heading: v.heading, Intro: v.intro, Action: v.path,
 		RangeLabel: rng.Label, Bounded: usageTop}
-	for _, name := range usage.RangeNames {
-		r, _ := usage.ParseRange(name, now)
-		m.Ranges = append(m.Ranges, views.AuditOption{Value: name, Label: r.Label, Selected: name == rng.Name})
-	}
-	csv := func(chart string) string { return v.csvPath + "?range=" + rng.Name + "&chart=" + chart }
-	points, err := h.store.UsageSeries(ctx, v.scope, rng.From, rng.To, rng.Step)
+	csv := func(chart string) string { return q.href(v.csvPath, "chart", chart) }
+	points, err := h.store.UsageSeries(ctx, sc, rng.From, rng.To, rng.Step)
 	if err != nil {
 		return err
 	}
@@ -138,22 +127,49 @@ func (h *Handler) renderUsage(c echo.Context, v usageView) error {
 		}
 		t := usageTableOf(id, rows, s.total)
 		t.CSVHref = csv(id)
+		for i, r := range rows {
+			switch id {
+			case "apis":
+				t.Rows[i].Href = q.href(v.path, "api", r.Name)
+			case "tokens":
+				t.Rows[i].Href = q.href(v.path, "token", strconv.FormatInt(r.ID, 10))
+			}
+		}
 		return &t, nil
 	}
 	if v.everyone {
-		rows, err := h.store.UsageByPartner(ctx, rng.From, rng.To, usageTop)
+		rows, err := h.store.UsageByPartner(ctx, sc, rng.From, rng.To, usageTop)
 		if m.Partners, err = table("partners", rows, err); err != nil {
 			return err
 		}
+		for i, r := range rows {
+			m.Partners.Rows[i].Href = q.href(fmt.Sprintf("/partners/%d/usage", r.ID), "token", "")
+		}
 	}
-	rows, err := h.store.UsageByAPI(ctx, v.scope, rng.From, rng.To, usageTop)
+	rows, err := h.store.UsageByAPI(ctx, sc, rng.From, rng.To, usageTop)
 	if m.APIs, err = table("apis", rows, err); err != nil {
 		return err
 	}
-	tokens, members, err := h.store.UsageByTokenAndMember(ctx, v.scope, rng.From, rng.To, usageTop, v.partner)
-	if m.Tokens, err = table("tokens", tokens, err); err != nil {
+	rows, err = h.store.UsageByOperation(ctx, sc, rng.From, rng.To, usageTop)
+	if m.Operations, err = table("operations", rows, err); err != nil {
 		return err
 	}
+	// Staff see tokens partner by partner: every partner's tokens over
+	// days is the biggest rollup read of all, for a table of 20 rows.
+	var tokens, members []store.UsageRow
+	if !v.everyone {
+		tokens, members, err = h.store.UsageByTokenAndMember(ctx, sc, rng.From, rng.To, usageTop, v.partner)
+		if m.Tokens, err = table("tokens", tokens, err); err != nil {
+			return err
+		}
+	}
+	tokenName := ""
+	for _, t := range tokens {
+		if t.ID == q.token {
+			tokenName = "‘" + t.Name + "’"
+		}
+	}
+	usageFilters(&m, q, v.path, tokenName, now)
 	if v.partner {
 		if m.Members, err = table("members", members, nil); err != nil {
 			return err

@@ -14,15 +14,19 @@ import (
 // points.
 type usageSums struct {
 	sandbox, live, c4xx, c5xx []int64
-	hist                      []usage.Histogram
-	all                       usage.Histogram
-	total                     int64
+	// c401, c403 and c429 are refusals the partner can act on: a bad or
+	// expired token, a call outside the grants, the rate limit.
+	c401, c403, c429 []int64
+	hist             []usage.Histogram
+	all              usage.Histogram
+	total            int64
 }
 
 // sumSeries adds the points up per bucket of rng.
 func sumSeries(points []store.UsagePoint, rng usage.Range) usageSums {
 	n := rng.Buckets
-	s := usageSums{sandbox: make([]int64, n), live: make([]int64, n), c4xx: make([]int64, n), c5xx: make([]int64, n), hist: make([]usage.Histogram, n)}
+	s := usageSums{sandbox: make([]int64, n), live: make([]int64, n), c4xx: make([]int64, n), c5xx: make([]int64, n),
+		c401: make([]int64, n), c403: make([]int64, n), c429: make([]int64, n), hist: make([]usage.Histogram, n)}
 	for _, p := range points {
 		i := p.Bucket
 		if i < 0 || i >= n {
@@ -33,12 +37,11 @@ func sumSeries(points []store.UsagePoint, rng usage.Range) usageSums {
 		} else {
 			s.sandbox[i] += p.Calls
 		}
-		switch p.StatusClass {
-		case 4:
-			s.c4xx[i] += p.Calls
-		case 5:
-			s.c5xx[i] += p.Calls
-		}
+		s.c4xx[i] += p.ClientErrors
+		s.c5xx[i] += p.ServerErrors
+		s.c401[i] += p.Unauthorized
+		s.c403[i] += p.Forbidden
+		s.c429[i] += p.RateLimited
 		h := histogram(p.Latency)
 		s.hist[i].Add(h)
 		s.all.Add(h)
@@ -101,8 +104,9 @@ func sum(vs []int64) int64 {
 	return n
 }
 
-// charts are the dashboard's three charts: requests per environment,
-// errors per class and latency quantiles, each bucket of rng.
+// charts are the dashboard's four charts: requests per environment,
+// errors per class, refusals by status and latency quantiles, each bucket
+// of rng.
 func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.UsageChart {
 	var labels []string
 	for i := range rng.Buckets {
@@ -129,6 +133,9 @@ func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.Usag
 		latSummary = fmt.Sprintf("Over the whole range, half the calls took at most %s (p50) and 95 %% at most %s (p95), estimated from the latency histogram.",
 			quantileText(s.all, 0.5), quantileText(s.all, 0.95))
 	}
+	r1, r3, r9 := sum(s.c401), sum(s.c403), sum(s.c429)
+	refusalSummary := fmt.Sprintf("%s calls refused for a missing, bad or expired token (401), %s outside the grants (403) and %s over the rate limit (429).",
+		count(r1), count(r3), count(r9))
 	p50 := views.UsageSeries{Name: "p50", Colour: views.ColourP50}
 	p95 := views.UsageSeries{Name: "p95", Colour: views.ColourP95}
 	for i := range rng.Buckets {
@@ -149,6 +156,9 @@ func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.Usag
 			Series: []views.UsageSeries{countSeries("sandbox", views.ColourSandbox, s.sandbox), countSeries("live", views.ColourLive, s.live)}},
 		{ID: "errors", Title: "Errors per " + unit, Summary: errSummary, CSVHref: csv("errors"), Labels: labels, Unit: "calls",
 			Series: []views.UsageSeries{countSeries("4xx", views.Colour4xx, s.c4xx), countSeries("5xx", views.Colour5xx, s.c5xx)}},
+		{ID: "refusals", Title: "Refusals per " + unit, Summary: refusalSummary, CSVHref: csv("refusals"), Labels: labels, Unit: "calls",
+			Series: []views.UsageSeries{countSeries("401", views.Colour401, s.c401), countSeries("403", views.Colour403, s.c403),
+				countSeries("429", views.Colour429, s.c429)}},
 		{ID: "latency", Title: "Latency per " + unit, Summary: latSummary, CSVHref: csv("latency"), Labels: labels, Unit: "ms", Lines: true,
 			Series: []views.UsageSeries{p50, p95}},
 	}
@@ -156,10 +166,11 @@ func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.Usag
 
 // usageTables title the ranked tables.
 var usageTables = map[string]struct{ title, summary, name, detail string }{
-	"partners": {"Top consumers", "The partners that made the most calls in this range.", "Partner", ""},
-	"members":  {"Calls per member", "Each member's share: the calls of the tokens they own.", "Member", "Email"},
-	"apis":     {"Calls per API", "The APIs called most in this range.", "API", ""},
-	"tokens":   {"Calls per token", "The tokens that made the most calls in this range.", "Token", "Hint · environment · owner"},
+	"partners":   {"Top consumers", "The partners that made the most calls in this range.", "Partner", ""},
+	"members":    {"Calls per member", "Each member's share: the calls of the tokens they own.", "Member", "Email"},
+	"apis":       {"Calls per API", "The APIs called most in this range; choose one to see its calls alone.", "API", ""},
+	"operations": {"Calls per operation", "The operations called most in this range.", "Operation", "API"},
+	"tokens":     {"Calls per token", "The tokens that made the most calls in this range; choose one to see its calls alone.", "Token", "Hint · environment · owner"},
 }
 
 // usageTableOf says rows in words; total is the range's calls (for the
@@ -169,7 +180,8 @@ func usageTableOf(id string, rows []store.UsageRow, total int64) views.UsageTabl
 	t := views.UsageTable{ID: id, Title: d.title, Summary: fmt.Sprintf("%s At most %d rows.", d.summary, usageTop), NameHeader: d.name, DetailHeader: d.detail}
 	for _, r := range rows {
 		t.Rows = append(t.Rows, views.UsageTableRow{Name: r.Name, Detail: r.Detail, Calls: count(r.Calls), Share: percent(r.Calls, total),
-			ClientErrors: count(r.ClientErrors), ServerErrors: count(r.ServerErrors), P95: quantileText(histogram(r.Latency), 0.95)})
+			ClientErrors: count(r.ClientErrors), ServerErrors: count(r.ServerErrors), Refused: count(r.Unauthorized + r.Forbidden + r.RateLimited),
+			P95: quantileText(histogram(r.Latency), 0.95)})
 	}
 	return t
 }

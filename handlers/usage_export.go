@@ -35,42 +35,50 @@ func (h *Handler) staffExportUsage(c echo.Context) error {
 // the whole file (a few hundred rows at most) or an error page.
 func (h *Handler) writeUsageCSV(c echo.Context, v usageView) error {
 	now := time.Now()
-	rng, err := usageRange(c, now)
+	q, err := readUsageQuery(c, now)
 	if err != nil {
 		return err
 	}
+	rng, sc := q.rng, q.scope(v.scope)
 	chart := c.QueryParam("chart")
 	switch chart {
-	case "requests", "errors", "latency", "apis", "tokens":
+	case "requests", "errors", "refusals", "latency", "apis", "operations":
+	case "tokens":
+		if v.everyone {
+			return BadRequest("Tokens are shown partner by partner: choose a partner in Top consumers, or download requests, errors, refusals, latency, apis, operations or partners.")
+		}
 	case "partners":
 		if !v.everyone {
-			return BadRequest("Top consumers are for provider staff: choose requests, errors, latency, apis or tokens.")
+			return BadRequest("Top consumers are for provider staff: choose requests, errors, refusals, latency, apis, operations or tokens.")
 		}
 	case "members", "quotas":
 		if !v.partner {
-			return BadRequest("Members and quotas are shown for one partner: choose requests, errors, latency, apis or tokens.")
+			return BadRequest("Members and quotas are shown for one partner: choose requests, errors, refusals, latency, apis, operations or tokens.")
 		}
 	default:
-		return BadRequest("Choose what to download: requests, errors, latency, apis, tokens, members, quotas or partners.")
+		return BadRequest("Choose what to download: requests, errors, refusals, latency, apis, operations, tokens, members, quotas or partners.")
 	}
 	ctx := c.Request().Context()
 	var rows [][]string
 	stamp := func(i int) string { return rng.Start(i).Format(time.RFC3339) }
 	switch chart {
-	case "requests", "errors", "latency":
-		points, err := h.store.UsageSeries(ctx, v.scope, rng.From, rng.To, rng.Step)
+	case "requests", "errors", "refusals", "latency":
+		points, err := h.store.UsageSeries(ctx, sc, rng.From, rng.To, rng.Step)
 		if err != nil {
 			return err
 		}
 		s := sumSeries(points, rng)
 		rows = append(rows, map[string][]string{"requests": {"bucket_start", "sandbox", "live"},
-			"errors": {"bucket_start", "client_errors_4xx", "server_errors_5xx"}, "latency": {"bucket_start", "calls", "p50_ms", "p95_ms"}}[chart])
+			"errors":   {"bucket_start", "client_errors_4xx", "server_errors_5xx"},
+			"refusals": {"bucket_start", "unauthorized_401", "forbidden_403", "rate_limited_429"}, "latency": {"bucket_start", "calls", "p50_ms", "p95_ms"}}[chart])
 		for i := range rng.Buckets {
 			switch chart {
 			case "requests":
 				rows = append(rows, []string{stamp(i), count(s.sandbox[i]), count(s.live[i])})
 			case "errors":
 				rows = append(rows, []string{stamp(i), count(s.c4xx[i]), count(s.c5xx[i])})
+			case "refusals":
+				rows = append(rows, []string{stamp(i), count(s.c401[i]), count(s.c403[i]), count(s.c429[i])})
 			default:
 				rows = append(rows, []string{stamp(i), count(s.hist[i].Total()), quantileMS(s.hist[i], 0.5), quantileMS(s.hist[i], 0.95)})
 			}
@@ -88,21 +96,24 @@ func (h *Handler) writeUsageCSV(c echo.Context, v usageView) error {
 		var list []store.UsageRow
 		switch chart {
 		case "apis":
-			list, err = h.store.UsageByAPI(ctx, v.scope, rng.From, rng.To, usageTop)
+			list, err = h.store.UsageByAPI(ctx, sc, rng.From, rng.To, usageTop)
+		case "operations":
+			list, err = h.store.UsageByOperation(ctx, sc, rng.From, rng.To, usageTop)
 		case "tokens":
-			list, _, err = h.store.UsageByTokenAndMember(ctx, v.scope, rng.From, rng.To, usageTop, false)
+			list, _, err = h.store.UsageByTokenAndMember(ctx, sc, rng.From, rng.To, usageTop, false)
 		case "members":
-			_, list, err = h.store.UsageByTokenAndMember(ctx, v.scope, rng.From, rng.To, usageTop, true)
+			_, list, err = h.store.UsageByTokenAndMember(ctx, sc, rng.From, rng.To, usageTop, true)
 		case "partners":
-			list, err = h.store.UsageByPartner(ctx, rng.From, rng.To, usageTop)
+			list, err = h.store.UsageByPartner(ctx, sc, rng.From, rng.To, usageTop)
 		}
 		if err != nil {
 			return err
 		}
-		rows = append(rows, []string{"name", "detail", "calls", "client_errors_4xx", "server_errors_5xx", "p95_ms"})
+		rows = append(rows, []string{"name", "detail", "calls", "client_errors_4xx", "server_errors_5xx",
+			"unauthorized_401", "forbidden_403", "rate_limited_429", "p95_ms"})
 		for _, r := range list {
 			rows = append(rows, []string{spreadsheetSafe(r.Name), spreadsheetSafe(r.Detail), count(r.Calls), count(r.ClientErrors),
-				count(r.ServerErrors), quantileMS(histogram(r.Latency), 0.95)})
+				count(r.ServerErrors), count(r.Unauthorized), count(r.Forbidden), count(r.RateLimited), quantileMS(histogram(r.Latency), 0.95)})
 		}
 	}
 	var buf bytes.Buffer

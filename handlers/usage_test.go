@@ -1,14 +1,20 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/csv"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/portico/portico/internal/calls"
+	"github.com/portico/portico/internal/store"
 )
 
 // usageWorld adds tokens and a hand-made usage rollup: Harbor's developer
@@ -31,21 +37,77 @@ func usageWorld(t *testing.T) *portal {
 		SELECT u.id, u.partner_id, v.name, v.env, decode(md5(v.name), 'hex'), 'ptc_…' || v.name, '{tally/read}', now() + interval '30 days'
 		FROM (VALUES ('dev@harbor.test', 'harbor-dev-sandbox', 'sandbox'), ('dev@harbor.test', 'harbor-dev-live', 'live'),
 		             ('admin@harbor.test', 'harbor-admin-sandbox', 'sandbox'), ('dev@crane.test', 'crane-secret-live', 'live')) v(email, name, env)
-		JOIN users u ON u.email = v.email;
-		INSERT INTO api_usage_minutes (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
-		SELECT date_trunc('minute', now()) - v.ago * interval '1 hour', t.partner_id, t.id, v.api, 'op', v.class, v.n, 0,
-			array_fill(0::bigint, ARRAY[v.bucket - 1]) || v.n || array_fill(0::bigint, ARRAY[16 - v.bucket])
-		FROM (VALUES ('harbor-dev-sandbox', 0, 'tally', 2, 100, 7), ('harbor-dev-sandbox', 0, 'tally', 4, 10, 4),
-		             ('harbor-dev-live', 0, 'tally', 2, 40, 10), ('harbor-dev-live', 0, 'tally', 5, 2, 16),
-		             ('harbor-admin-sandbox', 0, 'tally', 2, 7, 1), ('crane-secret-live', 0, 'tally', 2, 9999, 7),
-		             ('harbor-dev-sandbox', 3, 'berths', 2, 5, 7)) v(token, ago, api, class, n, bucket)
-		JOIN tokens t ON t.name = v.token;
-		-- A call without a credential is nobody's usage.
-		INSERT INTO api_usage_minutes (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
-		VALUES (date_trunc('minute', now()), 0, 0, 'tally', '', 4, 777, 0, array_fill(1::bigint, ARRAY[16]))`); err != nil {
+		JOIN users u ON u.email = v.email`); err != nil {
 		t.Fatal(err)
 	}
+	ids := map[string]int64{}
+	var toks []struct {
+		ID        int64  `db:"id"`
+		PartnerID int64  `db:"partner_id"`
+		Name      string `db:"name"`
+		Env       string `db:"environment"`
+	}
+	if err := p.store.DB().Select(&toks, `SELECT id, partner_id, name, environment FROM tokens`); err != nil {
+		t.Fatal(err)
+	}
+	var batch []calls.Call
+	now := time.Now()
+	// Each line: token, hours ago, API, status, calls, latency bucket
+	// (1-based, as the rollup's histogram counts them).
+	for _, v := range []struct {
+		token           string
+		ago             int
+		api             string
+		status, n, slot int
+	}{
+		{"harbor-dev-sandbox", 0, "tally", 200, 100, 7}, {"harbor-dev-sandbox", 0, "tally", 404, 10, 4},
+		{"harbor-dev-live", 0, "tally", 200, 40, 10}, {"harbor-dev-live", 0, "tally", 500, 2, 16},
+		{"harbor-admin-sandbox", 0, "tally", 200, 7, 1}, {"crane-secret-live", 0, "tally", 200, 9999, 7},
+		{"harbor-dev-sandbox", 3, "berths", 200, 5, 7},
+	} {
+		c := calls.Call{At: now.Add(-time.Duration(v.ago) * time.Hour), API: v.api, Operation: "op", Status: v.status,
+			Latency: 11 * time.Second, Method: "GET", Path: "/" + v.api}
+		if v.slot <= len(calls.LatencyBuckets) {
+			c.Latency = calls.LatencyBuckets[v.slot-1]
+		}
+		for _, tk := range toks {
+			if tk.Name == v.token {
+				c.TokenID, c.PartnerID, c.Environment = tk.ID, tk.PartnerID, tk.Env
+				ids[tk.Name] = tk.ID
+			}
+		}
+		for range v.n {
+			batch = append(batch, c)
+		}
+	}
+	// Calls without a credential are nobody's usage.
+	for range 777 {
+		batch = append(batch, calls.Call{At: now, API: "tally", Environment: "sandbox", Status: 401, Method: "GET", Path: "/tally"})
+	}
+	writeCalls(t, p.store, batch)
 	return p
+}
+
+// writeCalls writes batch through the gateway's calls writer, so that the
+// per-minute rollup and the dashboards' rollups hold it, as in production.
+func writeCalls(t *testing.T, st *store.Store, batch []calls.Call) {
+	t.Helper()
+	w := calls.NewWriter(st, nil, calls.WriterConfig{QueueSize: len(batch) + 1, FlushInterval: time.Millisecond}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	for _, c := range batch {
+		if err := w.Record(c); err != nil {
+			t.Fatalf("record a call: %v", err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("write the calls: %v", err)
+	}
+	if st := w.Stats(); st.Written != int64(len(batch)) {
+		t.Fatalf("the writer wrote %d calls of %d", st.Written, len(batch))
+	}
 }
 
 // rowsOf lists a usage table's "name calls" rows.
@@ -102,11 +164,10 @@ func TestUsageScopes(t *testing.T) {
 			mustNotShow: []string{"9999", "crane-secret-live", "Cleo Crane", "777"}},
 		{who: "dev@crane.test", total: "9999", apis: []string{"tally 9999"}, tokens: []string{"crane-secret-live 9999"},
 			mustNotShow: []string{"harbor-dev-sandbox", "164", "157", "Dev Harbor", "777"}},
+		// Staff see tokens partner by partner (/partners/:id/usage).
 		{who: "am@portico.test", total: "10163", partners: []string{"Crane Works 9999", "Harbor Logistics 164"}, apis: []string{"tally 10158", "berths 5"},
-			tokens:      []string{"crane-secret-live 9999", "harbor-dev-sandbox 115", "harbor-dev-live 42", "harbor-admin-sandbox 7"},
-			mustNotShow: []string{"777"}},
-		{who: "admin@portico.test", total: "10163", partners: []string{"Crane Works 9999", "Harbor Logistics 164"}, apis: []string{"tally 10158", "berths 5"},
-			tokens: []string{"crane-secret-live 9999", "harbor-dev-sandbox 115", "harbor-dev-live 42", "harbor-admin-sandbox 7"}},
+			mustNotShow: []string{"777", "crane-secret-live"}},
+		{who: "admin@portico.test", total: "10163", partners: []string{"Crane Works 9999", "Harbor Logistics 164"}, apis: []string{"tally 10158", "berths 5"}},
 	} {
 		t.Run(tc.who, func(t *testing.T) {
 			t.Parallel()
@@ -135,7 +196,7 @@ func TestUsageScopes(t *testing.T) {
 					t.Errorf("the page shows %q, another partner's (or nobody's)", s)
 				}
 			}
-			for _, id := range []string{"requests", "errors", "latency"} {
+			for _, id := range []string{"requests", "errors", "refusals", "latency"} {
 				c := pg.doc.Find("[data-testid=chart-" + id + "]")
 				if c.Find("h2").Text() == "" || c.Find("[data-testid=chart-summary]").Text() == "" || c.Find("svg[role=img]").Length() != 1 ||
 					c.Find("details [data-testid=chart-table] tbody tr").Length() != 24 {
@@ -198,8 +259,8 @@ func TestUsageNumbers(t *testing.T) {
 		}
 	}
 	_, rows := b.getCSV("/usage/export?range=7d&chart=members")
-	if diff := cmp.Diff([][]string{{"name", "detail", "calls", "client_errors_4xx", "server_errors_5xx", "p95_ms"},
-		{"Dev Harbor", "dev@harbor.test", "157", "10", "2", ""}, {"Ada Harbor", "admin@harbor.test", "7", "0", "0", ""}}, rows); diff != "" {
+	if diff := cmp.Diff([][]string{{"name", "detail", "calls", "client_errors_4xx", "server_errors_5xx", "unauthorized_401", "forbidden_403", "rate_limited_429", "p95_ms"},
+		{"Dev Harbor", "dev@harbor.test", "157", "10", "2", "0", "0", "0", ""}, {"Ada Harbor", "admin@harbor.test", "7", "0", "0", "0", "0", "0", ""}}, rows); diff != "" {
 		t.Errorf("members CSV (-want +got):\n%s", diff)
 	}
 	_, rows = b.getCSV("/usage/export?range=30d&chart=quotas")
@@ -273,5 +334,104 @@ func TestUsageRefusals(t *testing.T) {
 	}
 	if pg := am.get("/partners/999999/usage"); pg.status != http.StatusNotFound {
 		t.Errorf("usage of no partner = %d, want 404", pg.status)
+	}
+}
+
+// TestUsageFilters: one API, one token, chosen days and the refusals by
+// status narrow every chart and table, and a token or API of another
+// partner shows nothing of it.
+func TestUsageFilters(t *testing.T) {
+	t.Parallel()
+	p := usageWorld(t)
+	tokenID := func(name string) string {
+		t.Helper()
+		var id string
+		if err := p.store.DB().Get(&id, `SELECT id::text FROM tokens WHERE name = $1`, name); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	var partner int64
+	if err := p.store.DB().Get(&partner, `SELECT partner_id FROM tokens WHERE name = 'harbor-admin-sandbox'`); err != nil {
+		t.Fatal(err)
+	}
+	admin := tokenID("harbor-admin-sandbox")
+	id, _ := strconv.ParseInt(admin, 10, 64)
+	var refused []calls.Call
+	for _, st := range []int{401, 403, 403, 429, 429, 429} {
+		refused = append(refused, calls.Call{At: time.Now(), PartnerID: partner, TokenID: id, API: "tally", Operation: "op",
+			Environment: "sandbox", Status: st, Method: "GET", Path: "/tally"})
+	}
+	writeCalls(t, p.store, refused)
+	today := time.Now().UTC().Format(time.DateOnly)
+	b := signedInAs(t, p, "admin@harbor.test")
+	for _, tc := range []struct {
+		name, query, total string
+		apis, tokens       []string
+		filters            int
+	}{
+		{"one API", "?api=berths", "5", []string{"berths 5"}, []string{"harbor-dev-sandbox 5"}, 1},
+		{"one token", "?token=" + tokenID("harbor-dev-live"), "42", []string{"tally 42"}, []string{"harbor-dev-live 42"}, 1},
+		{"one token and one API", "?token=" + tokenID("harbor-dev-live") + "&api=berths", "0", nil, nil, 2},
+		{"another partner's token", "?token=" + tokenID("crane-secret-live"), "0", nil, nil, 1},
+		{"an API nobody has", "?api=nothing-here", "0", nil, nil, 1},
+		{"chosen days", "?range=custom&from=" + today + "&to=" + today, "", nil, nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pg := b.get("/usage" + tc.query)
+			if pg.status != http.StatusOK {
+				t.Fatalf("GET /usage%s = %d", tc.query, pg.status)
+			}
+			if got := pg.doc.Find("[data-testid=usage-total] strong").Text(); tc.total != "" && got != tc.total {
+				t.Errorf("total = %q, want %q", got, tc.total)
+			}
+			if tc.total != "" {
+				if diff := cmp.Diff(tc.apis, rowsOf(pg, "apis")); diff != "" {
+					t.Errorf("apis (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(tc.tokens, rowsOf(pg, "tokens")); diff != "" {
+					t.Errorf("tokens (-want +got):\n%s", diff)
+				}
+			}
+			if got := pg.doc.Find("[data-testid=usage-filters] li").Length(); got != tc.filters {
+				t.Errorf("%d filters said, want %d", got, tc.filters)
+			}
+			if strings.Contains(pg.doc.Find("main").Text(), "9999") {
+				t.Error("the page shows Crane's 9999 calls")
+			}
+			pg.doc.Find("[data-testid=usage-filter-clear]").Each(func(_ int, s *goquery.Selection) {
+				if href := s.AttrOr("href", ""); strings.Contains(href, "token=") && strings.Contains(href, "api=") {
+					t.Errorf("a filter's clear link %q keeps both filters", href)
+				}
+			})
+		})
+	}
+	// Chosen days: today alone, hourly, with the 164 calls of today (the
+	// five three hours ago may be yesterday's) and the six refusals.
+	pg := b.get("/usage?range=custom&from=" + today + "&to=" + today)
+	if n := pg.doc.Find("[data-testid=chart-requests] [data-testid=chart-table] tbody tr").Length(); n != 24 {
+		t.Errorf("a chosen day has %d rows, want 24 hours", n)
+	}
+	if got := strings.Join(strings.Fields(pg.doc.Find("[data-testid=chart-refusals] [data-testid=chart-summary]").Text()), " "); !strings.HasPrefix(got, "1 calls refused for a missing, bad or expired token (401), 2 outside the grants (403) and 3 over the rate limit (429)") {
+		t.Errorf("refusals summary = %q", got)
+	}
+	_, rows := b.getCSV("/usage/export?range=24h&chart=refusals&token=" + admin)
+	if len(rows) != 25 || strings.Join(rows[24][1:], " ") != "1 2 3" {
+		t.Errorf("refusals CSV of the admin's token, this hour = %q, want 1 2 3", rows[len(rows)-1])
+	}
+	// The token table's names link to the token alone, keeping the range.
+	href := b.get("/usage?range=7d").doc.Find("[data-testid=table-tokens] [data-testid=usage-name] a").First().AttrOr("href", "")
+	if !strings.Contains(href, "range=7d") || !strings.Contains(href, "token=") {
+		t.Errorf("a token's link is %q, want the 7-day range and the token", href)
+	}
+	for _, bad := range []string{"?range=custom", "?range=custom&from=2026-02-30&to=2026-03-01", "?range=custom&from=" + today + "&to=2020-01-01",
+		"?range=custom&from=2000-01-01&to=" + today, "?token=abc", "?token=-3", "?api=" + strings.Repeat("x", 101)} {
+		if pg := b.get("/usage" + bad); pg.status != http.StatusBadRequest {
+			t.Errorf("GET /usage%s = %d, want 400", bad, pg.status)
+		}
+	}
+	dev := signedInAs(t, p, "dev@harbor.test")
+	if got := dev.get("/usage?token=" + admin).doc.Find("[data-testid=usage-total] strong").Text(); got != "0" {
+		t.Errorf("a developer filtering on their admin's token sees %q calls, want 0", got)
 	}
 }

@@ -15,12 +15,19 @@ type UsagePage struct {
 	Action, ExportBase string
 	Ranges             []AuditOption
 	RangeLabel         string
+	// From and To are the chosen days' inputs (YYYY-MM-DD), Today their
+	// latest; API and Token the filters in force ("" and 0: none), and
+	// Filters say them, each with a link that drops it.
+	From, To, Today string
+	API             string
+	Token           int64
+	Filters         []UsageFilter
 	// Total is the range's calls; Empty says there were none.
 	Total  string
 	Empty  bool
 	Charts []UsageChart
 	// The tables; a nil one is not shown (not the viewer's to see).
-	APIs, Tokens, Members, Partners *UsageTable
+	APIs, Operations, Tokens, Members, Partners *UsageTable
 	// Quotas are the partner's monthly quotas, when it is one partner's
 	// usage; ShowQuotas says so (it may still have none).
 	ShowQuotas bool
@@ -43,6 +50,16 @@ type UsageTable struct {
 // UsageTableRow is one ranked row, its numbers said as text.
 type UsageTableRow struct {
 	Name, Detail, Calls, Share, ClientErrors, ServerErrors, P95 string
+	// Refused counts the 401, 403 and 429 answers.
+	Refused string
+	// Href, when set, shows the dashboard for this row alone.
+	Href string
+}
+
+// UsageFilter is a filter in force on a dashboard, said in words, with
+// the link that drops it.
+type UsageFilter struct {
+	Text, ClearHref string
 }
 
 // UsageQuota is one access group's monthly quota and its use.
@@ -62,6 +79,9 @@ const (
 	Colour5xx     = "#b42318"
 	ColourP50     = "#0b5cad"
 	ColourP95     = "#9a3412"
+	Colour401     = "#5b21b6"
+	Colour403     = "#0f766e"
+	Colour429     = "#9a3412"
 	// colourInk draws the axes' text; colourAxis the baseline.
 	colourInk  = "#3d4652"
 	colourAxis = "#5b6675"

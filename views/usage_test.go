@@ -30,7 +30,7 @@ func luminance(t *testing.T, hex string) float64 {
 // need 3:1).
 func TestChartColours(t *testing.T) {
 	t.Parallel()
-	for _, c := range []string{ColourSandbox, ColourLive, Colour4xx, Colour5xx, ColourP50, ColourP95, colourInk, colourAxis} {
+	for _, c := range []string{ColourSandbox, ColourLive, Colour4xx, Colour5xx, ColourP50, ColourP95, Colour401, Colour403, Colour429, colourInk, colourAxis} {
 		if r := 1.05 / (luminance(t, c) + 0.05); r < 4.5 {
 			t.Errorf("%s on white: contrast %.2f:1, want at least 4.5:1", c, r)
 		}

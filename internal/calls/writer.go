@@ -134,6 +134,7 @@ type Writer struct {
 	// Owned by Run's goroutine.
 	batch  []Call
 	rollup map[rollupKey]*rollupRow
+	usage  usageRollups
 }
 
 // NewWriter returns a writer over db (st's pool when db is nil; Run needs
@@ -153,6 +154,7 @@ func NewWriter(st *store.Store, db *sqlx.DB, cfg WriterConfig, log *slog.Logger)
 		queue:  make(chan Call, cfg.QueueSize),
 		batch:  make([]Call, 0, cfg.BatchSize),
 		rollup: map[rollupKey]*rollupRow{},
+		usage:  newUsageRollups(),
 	}
 }
 
@@ -421,6 +423,9 @@ func (w *Writer) write(ctx context.Context, id string, batch []Call) error {
 		return fmt.Errorf("copy: %w", err)
 	}
 	if err := w.upsertRollup(ctx, tx, batch); err != nil {
+		return err
+	}
+	if err := w.upsertUsage(ctx, tx, batch); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -42,7 +42,7 @@ func run(t testing.TB, w *Writer) (shutdown func() error) {
 // sample is call i of goroutine g: statuses, latencies and minutes vary so
 // that every status class and most latency buckets are hit.
 func sample(base time.Time, g, i int) Call {
-	statuses := []int{200, 201, 204, 301, 304, 400, 404, 429, 500, 503, 101}
+	statuses := []int{200, 201, 204, 301, 304, 400, 401, 403, 404, 429, 500, 503, 101}
 	latencies := []time.Duration{
 		90 * time.Microsecond, 250 * time.Microsecond, 700 * time.Microsecond, 3 * time.Millisecond,
 		40 * time.Millisecond, 300 * time.Millisecond, 2 * time.Second, 12 * time.Second,
@@ -215,6 +215,7 @@ func TestConcurrentRecordsAreAllWritten(t *testing.T) {
 			if diff := cmp.Diff(want, readUsage(t, db)); diff != "" {
 				t.Errorf("api_usage_minutes (-want +got):\n%s", diff)
 			}
+			checkDashboardRollups(t, db)
 			var rows []struct {
 				Status   int   `db:"status"`
 				N        int64 `db:"n"`
@@ -546,6 +547,47 @@ func TestBucketAndStatusClass(t *testing.T) {
 	for _, c := range classes {
 		if got := StatusClass(c.status); got != c.want {
 			t.Errorf("StatusClass(%d) = %d, want %d", c.status, got, c.want)
+		}
+	}
+}
+
+// checkDashboardRollups compares the dashboards' rollups (migration 00026)
+// with the calls they count, summed again from api_calls by SQL: each row
+// of each rollup, both ways.
+func checkDashboardRollups(t *testing.T, db *sqlx.DB) {
+	t.Helper()
+	const counts = `count(*), count(*) FILTER (WHERE status BETWEEN 400 AND 499), count(*) FILTER (WHERE status >= 500 OR status < 100),
+		count(*) FILTER (WHERE status = 401), count(*) FILTER (WHERE status = 403), count(*) FILTER (WHERE status = 429), sum(latency_us)`
+	const rolled = `calls, c4xx, c5xx, c401, c403, c429, latency_sum_us`
+	for _, q := range []struct{ table, rollup, calls string }{
+		{"api_usage_hours",
+			`SELECT hour, partner_id, token_id, api, operation, environment, ` + rolled + ` FROM api_usage_hours
+				WHERE (SELECT sum(b) FROM unnest(latency_buckets) b) = calls`,
+			`SELECT date_trunc('hour', at), coalesce(partner_id, 0), coalesce(token_id, 0), api, operation, environment, ` + counts + `
+				FROM api_calls GROUP BY 1, 2, 3, 4, 5, 6`},
+		{"api_usage_days",
+			`SELECT day, partner_id, api, operation, environment, ` + rolled + ` FROM api_usage_days
+				WHERE (SELECT sum(b) FROM unnest(latency_buckets) b) = calls`,
+			`SELECT date_trunc('day', at, 'UTC'), coalesce(partner_id, 0), api, operation, environment, ` + counts + `
+				FROM api_calls GROUP BY 1, 2, 3, 4, 5`},
+		{"api_usage_token_days",
+			`SELECT day, partner_id, token_id, api, ` + rolled + ` FROM api_usage_token_days
+				WHERE (SELECT sum(b) FROM unnest(latency_buckets) b) = calls`,
+			`SELECT date_trunc('day', at, 'UTC'), partner_id, token_id, api, ` + counts + `
+				FROM api_calls WHERE token_id IS NOT NULL GROUP BY 1, 2, 3, 4`},
+	} {
+		var rows, missing, extra int64
+		if err := db.Get(&rows, `SELECT count(*) FROM `+q.table); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Get(&missing, `SELECT count(*) FROM (`+q.calls+` EXCEPT `+q.rollup+`) x`); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Get(&extra, `SELECT count(*) FROM (`+q.rollup+` EXCEPT `+q.calls+`) x`); err != nil {
+			t.Fatal(err)
+		}
+		if rows == 0 || missing != 0 || extra != 0 {
+			t.Errorf("%s: %d rows; %d sums of the calls missing or different, %d rows that no calls sum to", q.table, rows, missing, extra)
 		}
 	}
 }

@@ -72,6 +72,9 @@ func TestGenerateSmall(t *testing.T) {
 		"calls":               count(`SELECT count(*) FROM api_calls`),
 		"calls in rollups":    count(`SELECT sum(count) FROM api_usage_minutes`),
 		"calls in histograms": count(`SELECT sum(b) FROM api_usage_minutes, unnest(latency_buckets) b`),
+		"calls by the hour":   count(`SELECT sum(calls) FROM api_usage_hours`),
+		"calls by the day":    count(`SELECT sum(calls) FROM api_usage_days`),
+		"calls by token-day":  count(`SELECT sum(calls) FROM api_usage_token_days`),
 	}
 	want := map[string]int{
 		"partners": spec.Partners, "big members": spec.BigMembers, "other members": (spec.Partners - 1) * spec.MembersPerPartner,
@@ -80,6 +83,7 @@ func TestGenerateSmall(t *testing.T) {
 		"fleet revisions": spec.Revisions, "grants": spec.Grants, "big grants": spec.BigGrants,
 		"tokens": spec.Tokens, "big tokens": spec.BigTokens, "developer's tokens": spec.OwnTokens,
 		"mails": spec.Mails, "events": spec.Events, "calls": spec.Calls, "calls in rollups": spec.Calls, "calls in histograms": spec.Calls,
+		"calls by the hour": spec.Calls, "calls by the day": spec.Calls, "calls by token-day": spec.Calls,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)

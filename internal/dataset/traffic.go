@@ -102,8 +102,15 @@ func (g *gen) calls(ctx context.Context, db *sqlx.DB, progress io.Writer) error 
 			if err != nil {
 				return 0, err
 			}
-			rollups, err = exec(ctx, tx, rollup, from, from.Add(24*time.Hour))
-			return rows + rollups, err
+			rollups = 0
+			for _, q := range rollup {
+				k, err := exec(ctx, tx, q, from, from.Add(24*time.Hour))
+				if err != nil {
+					return 0, err
+				}
+				rollups += k
+			}
+			return rows + rollups, nil
 		}
 		if err := g.runStep(ctx, db, progress, step{fmt.Sprintf("calls %d/%d", d+1, s.Days), day}); err != nil {
 			return err
@@ -115,11 +122,12 @@ func (g *gen) calls(ctx context.Context, db *sqlx.DB, progress io.Writer) error 
 	return nil
 }
 
-// rollupSQL adds the generated calls of [$1, $2) to api_usage_minutes as
-// the gateway's writer does (calls.Writer.upsertRollup): per minute,
-// partner, token, API, operation and status class, with the latency
-// histogram of calls.LatencyBuckets.
-func rollupSQL() string {
+// rollupSQL adds the generated calls of [$1, $2) to the rollups as the
+// gateway's writer does (calls.Writer.upsertRollup and upsertUsage): per
+// minute, partner, token, API, operation and status class in
+// api_usage_minutes, and the dashboards' hourly, daily and per-token
+// daily rollups, each with the latency histogram of calls.LatencyBuckets.
+func rollupSQL() []string {
 	var buckets []string
 	lo := int64(-1)
 	for _, le := range calls.LatencyBuckets {
@@ -127,14 +135,38 @@ func rollupSQL() string {
 		lo = le.Microseconds()
 	}
 	buckets = append(buckets, fmt.Sprintf("count(*) FILTER (WHERE latency_us > %d)", lo))
-	return `
+	hist := `ARRAY[` + strings.Join(buckets, ", ") + `]`
+	counts := `count(*), count(*) FILTER (WHERE status BETWEEN 400 AND 499), count(*) FILTER (WHERE status >= 500 OR status < 100),
+		count(*) FILTER (WHERE status = 401), count(*) FILTER (WHERE status = 403), count(*) FILTER (WHERE status = 429),
+		sum(latency_us), ` + hist
+	const set = `calls = u.calls + EXCLUDED.calls, c4xx = u.c4xx + EXCLUDED.c4xx, c5xx = u.c5xx + EXCLUDED.c5xx,
+		c401 = u.c401 + EXCLUDED.c401, c403 = u.c403 + EXCLUDED.c403, c429 = u.c429 + EXCLUDED.c429,
+		latency_sum_us = u.latency_sum_us + EXCLUDED.latency_sum_us,
+		latency_buckets = api_usage_add_buckets(u.latency_buckets, EXCLUDED.latency_buckets)`
+	const gen = `FROM api_calls WHERE at >= $1 AND at < $2 AND request_id LIKE 'gen-%'`
+	return []string{`
 		INSERT INTO api_usage_minutes AS u (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
 		SELECT date_trunc('minute', at), coalesce(partner_id, 0), coalesce(token_id, 0), api, operation,
-			least(greatest(status / 100, 1), 5), count(*), sum(latency_us), ARRAY[` + strings.Join(buckets, ", ") + `]
-		FROM api_calls WHERE at >= $1 AND at < $2 AND request_id LIKE 'gen-%'
+			least(greatest(status / 100, 1), 5), count(*), sum(latency_us), ` + hist + `
+		` + gen + `
 		GROUP BY 1, 2, 3, 4, 5, 6
 		ON CONFLICT (partner_id, minute, token_id, api, operation, status_class) DO UPDATE SET
 			count = u.count + EXCLUDED.count,
 			latency_sum_us = u.latency_sum_us + EXCLUDED.latency_sum_us,
-			latency_buckets = api_usage_add_buckets(u.latency_buckets, EXCLUDED.latency_buckets)`
+			latency_buckets = api_usage_add_buckets(u.latency_buckets, EXCLUDED.latency_buckets)`, `
+		INSERT INTO api_usage_hours AS u (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		SELECT date_trunc('hour', at), coalesce(partner_id, 0), coalesce(token_id, 0), api, operation, environment, ` + counts + `
+		` + gen + `
+		GROUP BY 1, 2, 3, 4, 5, 6
+		ON CONFLICT (partner_id, hour, token_id, api, operation, environment) DO UPDATE SET ` + set, `
+		INSERT INTO api_usage_days AS u (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		SELECT date_trunc('day', at, 'UTC'), coalesce(partner_id, 0), api, operation, environment, ` + counts + `
+		` + gen + `
+		GROUP BY 1, 2, 3, 4, 5
+		ON CONFLICT (partner_id, day, api, operation, environment) DO UPDATE SET ` + set, `
+		INSERT INTO api_usage_token_days AS u (day, partner_id, token_id, api, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		SELECT date_trunc('day', at, 'UTC'), partner_id, token_id, api, ` + counts + `
+		` + gen + ` AND token_id IS NOT NULL
+		GROUP BY 1, 2, 3, 4
+		ON CONFLICT (partner_id, day, token_id, api) DO UPDATE SET ` + set}
 }

@@ -218,9 +218,19 @@ func (j *Job) sweep(ctx context.Context, r *store.RetentionRun) error {
 	}); err != nil {
 		return err
 	}
-	return j.batches(ctx, &r.RollupRowsDeleted, func() (int64, error) {
+	if err := j.batches(ctx, &r.RollupRowsDeleted, func() (int64, error) {
 		return j.st.DeleteOldRollups(ctx, r.RollupsBefore, j.cfg.Batch)
-	})
+	}); err != nil {
+		return err
+	}
+	for _, rollup := range store.UsageRollups {
+		if err := j.batches(ctx, &r.RollupRowsDeleted, func() (int64, error) {
+			return j.st.DeleteOldUsage(ctx, rollup, r.RollupsBefore, j.cfg.Batch)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // drop drops one partition, trying again a few times when the writers

@@ -198,6 +198,35 @@ func (s *Store) DeleteOldRollups(ctx context.Context, before time.Time, limit in
 	return res.RowsAffected()
 }
 
+// UsageRollups are the dashboards' rollups (migration 00026), deleted
+// with the per-minute one by DeleteOldUsage.
+var UsageRollups = []string{"api_usage_hours", "api_usage_days", "api_usage_token_days"}
+
+// DeleteOldUsage deletes at most limit rows older than before from one of
+// UsageRollups and returns how many. A row of an hour or a day goes when
+// the whole hour or day is before before.
+func (s *Store) DeleteOldUsage(ctx context.Context, rollup string, before time.Time, limit int) (int64, error) {
+	var q string
+	switch rollup {
+	case "api_usage_hours":
+		q = `DELETE FROM api_usage_hours WHERE ctid = ANY (ARRAY(
+			SELECT ctid FROM api_usage_hours WHERE hour <= $1::timestamptz - interval '1 hour' ORDER BY hour LIMIT $2))`
+	case "api_usage_days":
+		q = `DELETE FROM api_usage_days WHERE ctid = ANY (ARRAY(
+			SELECT ctid FROM api_usage_days WHERE day <= $1::timestamptz - interval '1 day' ORDER BY day LIMIT $2))`
+	case "api_usage_token_days":
+		q = `DELETE FROM api_usage_token_days WHERE ctid = ANY (ARRAY(
+			SELECT ctid FROM api_usage_token_days WHERE day <= $1::timestamptz - interval '1 day' ORDER BY day LIMIT $2))`
+	default:
+		return 0, fmt.Errorf("delete old usage: no rollup %q", rollup)
+	}
+	res, err := s.q.ExecContext(ctx, q, before, limit)
+	if err != nil {
+		return 0, fmt.Errorf("delete old usage of %s: %w", rollup, err)
+	}
+	return res.RowsAffected()
+}
+
 // DatabaseToday is the database's current day (UTC), the clock the
 // partitions are made by.
 func (s *Store) DatabaseToday(ctx context.Context) (time.Time, error) {

@@ -8,32 +8,90 @@ import (
 	"github.com/lib/pq"
 )
 
-// UsageScope is the part of the usage rollup (api_usage_minutes) a
-// dashboard reads, as the policy gave it: one partner (PartnerID), one
-// partner user's own tokens (PartnerID and UserID), or every partner
-// (both 0). Calls refused before a credential was known (partner 0) are
-// in no scope.
+// UsageScope is the part of the usage rollups a dashboard reads, as the
+// policy gave it: one partner (PartnerID), one partner user's own tokens
+// (PartnerID and UserID), or every partner (both 0). API and TokenID
+// narrow it to one API or one token, when not empty; the caller checks
+// that the token is in the scope (the queries keep to the scope anyway).
+// Calls refused before a credential was known (partner 0) are in no
+// scope.
 type UsageScope struct {
 	PartnerID, UserID int64
+	API               string
+	TokenID           int64
 }
 
-// usageWhere is the scope and time filter every usage query shares; $1
-// is the partner, $2 the user whose tokens count, [$3, $4) the time
-// range. Each scope has its own text, without OR, so that the planner
-// sees which index serves it: one partner reads the primary key
-// (partner_id, minute, …); one user's tokens are a semi-join on
-// api_usage_minutes_token (token_id, minute), whose predicate the
-// token_id <> 0 repeats; every partner reads api_usage_minutes_minute.
-// Calls refused before a credential was known (partner 0) are nobody's.
-func usageWhere(sc UsageScope) string {
+// usageSource is the rollup a query reads (migration 00026), with the
+// name of its time column.
+type usageSource struct {
+	table, at string
+	// tokens: the rollup has token_id; ops: operation and environment.
+	tokens, ops bool
+}
+
+var (
+	usageHours     = usageSource{table: "api_usage_hours", at: "hour", tokens: true, ops: true}
+	usageDays      = usageSource{table: "api_usage_days", at: "day", ops: true}
+	usageTokenDays = usageSource{table: "api_usage_token_days", at: "day", tokens: true}
+)
+
+// daily says whether [from, to) is whole UTC days, more than one: such a
+// range can be read from the daily rollups, any other from the hourly one.
+func daily(from, to time.Time) bool {
+	midnight := func(t time.Time) bool { return t.Equal(t.UTC().Truncate(24 * time.Hour)) }
+	return to.Sub(from) > 24*time.Hour && midnight(from) && midnight(to)
+}
+
+// usageFrom picks the smallest rollup that answers a query of sc over
+// [from, to): the hourly one for a range of hours, and for one
+// developer's or one token's calls (a few rows an hour, read by token);
+// over days, the daily one, or the daily per token when the query needs
+// tokens.
+func usageFrom(sc UsageScope, from, to time.Time, needTokens bool) usageSource {
+	switch {
+	case !daily(from, to):
+		return usageHours
+	case needTokens:
+		return usageTokenDays
+	case sc.UserID != 0 || sc.TokenID != 0:
+		return usageHours
+	}
+	return usageDays
+}
+
+// usageWhere is the scope, filters and time range every usage query
+// shares, over the rollup src (as u): $1 is the partner, $2 the user
+// whose tokens count, [$3, $4) the time range, $5 the API and $6 the
+// token (each ignored when empty). Each scope has its own text, without
+// OR, so that the planner sees which index serves it: one partner reads
+// the primary key (partner_id, time, …), one user's tokens or one token
+// the (token_id, time) index, every partner the time index.
+func usageWhere(sc UsageScope, src usageSource) string {
+	w := `u.` + src.at + ` >= $3 AND u.` + src.at + ` < $4`
 	switch {
 	case sc.UserID != 0:
-		return `u.minute >= $3 AND u.minute < $4 AND u.partner_id = $1 AND u.token_id <> 0
-			AND u.token_id IN (SELECT id FROM tokens WHERE user_id = $2 AND partner_id = $1)`
+		w += ` AND u.partner_id = $1 AND u.token_id <> 0 AND u.token_id IN (SELECT id FROM tokens WHERE user_id = $2 AND partner_id = $1)`
 	case sc.PartnerID != 0:
-		return `u.minute >= $3 AND u.minute < $4 AND u.partner_id = $1 AND $2::bigint = 0`
+		w += ` AND u.partner_id = $1 AND $2::bigint = 0`
+	default:
+		w += ` AND u.partner_id <> 0 AND $1::bigint = 0 AND $2::bigint = 0`
 	}
-	return `u.minute >= $3 AND u.minute < $4 AND u.partner_id <> 0 AND $1::bigint = 0 AND $2::bigint = 0`
+	if sc.API != "" {
+		w += ` AND u.api = $5`
+	} else {
+		w += ` AND $5::text = ''`
+	}
+	if sc.TokenID != 0 {
+		w += ` AND u.token_id = $6`
+	} else {
+		w += ` AND $6::bigint = 0`
+	}
+	return w
+}
+
+// usageArgs are the arguments usageWhere numbers, then more.
+func usageArgs(sc UsageScope, from, to time.Time, more ...any) []any {
+	return append([]any{sc.PartnerID, sc.UserID, from, to, sc.API, sc.TokenID}, more...)
 }
 
 // usageHistogram sums the rollup's latency histograms element by element.
@@ -42,63 +100,89 @@ const usageHistogram = `ARRAY[sum(u.latency_buckets[1]), sum(u.latency_buckets[2
 	sum(u.latency_buckets[9]), sum(u.latency_buckets[10]), sum(u.latency_buckets[11]), sum(u.latency_buckets[12]),
 	sum(u.latency_buckets[13]), sum(u.latency_buckets[14]), sum(u.latency_buckets[15]), sum(u.latency_buckets[16])]::bigint[]`
 
-// UsagePoint is the calls of one time bucket, environment and status
-// class, with their summed latency histogram.
-type UsagePoint struct {
-	// Bucket is the bucket's index from the range's start.
-	Bucket      int           `db:"bucket"`
-	Environment string        `db:"environment"`
-	StatusClass int           `db:"status_class"`
-	Calls       int64         `db:"calls"`
-	Latency     pq.Int64Array `db:"latency"`
+// UsageCounts are the calls a usage row sums: all of them, the 4xx and
+// 5xx among them, 401, 403 and 429 by name, and their latency histogram.
+type UsageCounts struct {
+	Calls        int64         `db:"calls"`
+	ClientErrors int64         `db:"client_errors"`
+	ServerErrors int64         `db:"server_errors"`
+	Unauthorized int64         `db:"unauthorized"`
+	Forbidden    int64         `db:"forbidden"`
+	RateLimited  int64         `db:"rate_limited"`
+	Latency      pq.Int64Array `db:"latency"`
 }
 
-// UsageSeries sums the scope's calls of [from, to) per bucket of step,
-// environment (of the token) and status class: at most buckets × 2 × 5
-// rows, whatever the traffic.
+// usageTotals are the columns of UsageCounts, summed.
+const usageTotals = `sum(u.calls)::bigint AS calls, sum(u.c4xx)::bigint AS client_errors, sum(u.c5xx)::bigint AS server_errors,
+	sum(u.c401)::bigint AS unauthorized, sum(u.c403)::bigint AS forbidden, sum(u.c429)::bigint AS rate_limited, ` + usageHistogram + ` AS latency`
+
+// UsagePoint is the calls of one time bucket and environment.
+type UsagePoint struct {
+	// Bucket is the bucket's index from the range's start.
+	Bucket      int    `db:"bucket"`
+	Environment string `db:"environment"`
+	UsageCounts
+}
+
+// UsageSeries sums the scope's calls of [from, to) per bucket of step and
+// environment: at most buckets × 2 rows, whatever the traffic.
 func (s *Store) UsageSeries(ctx context.Context, sc UsageScope, from, to time.Time, step time.Duration) ([]UsagePoint, error) {
+	src := usageFrom(sc, from, to, false)
 	var ps []UsagePoint
 	err := s.q.SelectContext(ctx, &ps, `
-		SELECT floor((extract(epoch FROM u.minute) - extract(epoch FROM $3::timestamptz)) / $5)::int AS bucket,
-			t.environment, u.status_class, sum(u.count) AS calls, `+usageHistogram+` AS latency
-		FROM api_usage_minutes u JOIN tokens t ON t.id = u.token_id
-		WHERE `+usageWhere(sc)+`
-		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, sc.PartnerID, sc.UserID, from, to, int64(step/time.Second))
+		SELECT floor((extract(epoch FROM u.`+src.at+`) - extract(epoch FROM $3::timestamptz)) / $7)::int AS bucket,
+			u.environment, `+usageTotals+`
+		FROM `+src.table+` u
+		WHERE `+usageWhere(sc, src)+`
+		GROUP BY 1, 2 ORDER BY 1, 2`, usageArgs(sc, from, to, int64(step/time.Second))...)
 	if err != nil {
 		return nil, fmt.Errorf("usage series: %w", err)
 	}
 	return ps, nil
 }
 
-// UsageRow is the calls of one API, token, member or partner in a range.
+// UsageRow is the calls of one API, operation, token, member or partner
+// in a range.
 type UsageRow struct {
 	ID int64 `db:"id"`
-	// Name is the API's slug, the token's, member's or partner's name.
+	// Name is the API's slug, the operation's id, the token's, member's
+	// or partner's name.
 	Name string `db:"name"`
-	// Detail is the token's hint and environment, or its owner's name.
-	Detail       string        `db:"detail"`
-	Calls        int64         `db:"calls"`
-	ClientErrors int64         `db:"client_errors"`
-	ServerErrors int64         `db:"server_errors"`
-	Latency      pq.Int64Array `db:"latency"`
+	// Detail is the token's hint and environment, the member's email or
+	// the operation's API.
+	Detail string `db:"detail"`
+	UsageCounts
 }
-
-// usageTotals are the columns every UsageRow query sums.
-const usageTotals = `sum(u.count) AS calls,
-	coalesce(sum(u.count) FILTER (WHERE u.status_class = 4), 0) AS client_errors,
-	coalesce(sum(u.count) FILTER (WHERE u.status_class = 5), 0) AS server_errors, ` + usageHistogram + ` AS latency`
 
 // UsageByAPI returns the limit APIs the scope called most in [from, to),
 // most calls first.
 func (s *Store) UsageByAPI(ctx context.Context, sc UsageScope, from, to time.Time, limit int) ([]UsageRow, error) {
+	src := usageFrom(sc, from, to, false)
 	var rs []UsageRow
 	err := s.q.SelectContext(ctx, &rs, `
 		SELECT 0::bigint AS id, u.api AS name, '' AS detail, `+usageTotals+`
-		FROM api_usage_minutes u
-		WHERE `+usageWhere(sc)+`
-		GROUP BY u.api ORDER BY calls DESC, u.api LIMIT $5`, sc.PartnerID, sc.UserID, from, to, limit)
+		FROM `+src.table+` u
+		WHERE `+usageWhere(sc, src)+`
+		GROUP BY u.api ORDER BY calls DESC, u.api LIMIT $7`, usageArgs(sc, from, to, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("usage by API: %w", err)
+	}
+	return rs, nil
+}
+
+// UsageByOperation returns the limit operations the scope called most in
+// [from, to), most calls first; calls that matched no operation count as
+// the API's "(no operation)".
+func (s *Store) UsageByOperation(ctx context.Context, sc UsageScope, from, to time.Time, limit int) ([]UsageRow, error) {
+	src := usageFrom(sc, from, to, false)
+	var rs []UsageRow
+	err := s.q.SelectContext(ctx, &rs, `
+		SELECT 0::bigint AS id, CASE WHEN u.operation = '' THEN '(no operation)' ELSE u.operation END AS name, u.api AS detail, `+usageTotals+`
+		FROM `+src.table+` u
+		WHERE `+usageWhere(sc, src)+`
+		GROUP BY u.api, u.operation ORDER BY calls DESC, u.api, u.operation LIMIT $7`, usageArgs(sc, from, to, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("usage by operation: %w", err)
 	}
 	return rs, nil
 }
@@ -108,6 +192,7 @@ func (s *Store) UsageByAPI(ctx context.Context, sc UsageScope, from, to time.Tim
 // whose tokens made the most (when withMembers), each most calls first:
 // both from one read of the rollup, summed per token.
 func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, to time.Time, limit int, withMembers bool) (tokens, members []UsageRow, err error) {
+	src := usageFrom(sc, from, to, true)
 	var rs []struct {
 		Kind string `db:"kind"`
 		UsageRow
@@ -115,24 +200,25 @@ func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, 
 	err = s.q.SelectContext(ctx, &rs, `
 		WITH per AS MATERIALIZED (
 			SELECT u.token_id, `+usageTotals+`
-			FROM api_usage_minutes u
-			WHERE `+usageWhere(sc)+`
+			FROM `+src.table+` u
+			WHERE `+usageWhere(sc, src)+` AND u.token_id <> 0
 			GROUP BY u.token_id),
-		top AS (SELECT * FROM per ORDER BY calls DESC, token_id LIMIT $5),
+		top AS (SELECT * FROM per ORDER BY calls DESC, token_id LIMIT $7),
 		mem AS (
 			SELECT t.user_id, sum(per.calls)::bigint AS calls, sum(per.client_errors)::bigint AS client_errors,
-				sum(per.server_errors)::bigint AS server_errors
+				sum(per.server_errors)::bigint AS server_errors, sum(per.unauthorized)::bigint AS unauthorized,
+				sum(per.forbidden)::bigint AS forbidden, sum(per.rate_limited)::bigint AS rate_limited
 			FROM per JOIN tokens t ON t.id = per.token_id
-			WHERE $6::boolean
-			GROUP BY t.user_id ORDER BY calls DESC, t.user_id LIMIT $5)
+			WHERE $8::boolean
+			GROUP BY t.user_id ORDER BY calls DESC, t.user_id LIMIT $7)
 		SELECT 'token' AS kind, top.token_id AS id, t.name, t.hint || ' · ' || t.environment || ' · ' || coalesce(o.name, '') AS detail,
-			top.calls, top.client_errors, top.server_errors, top.latency
+			top.calls, top.client_errors, top.server_errors, top.unauthorized, top.forbidden, top.rate_limited, top.latency
 		FROM top JOIN tokens t ON t.id = top.token_id LEFT JOIN users o ON o.id = t.user_id
 		UNION ALL
 		SELECT 'member', mem.user_id, coalesce(o.name, ''), coalesce(o.email, ''),
-			mem.calls, mem.client_errors, mem.server_errors, '{}'::bigint[]
+			mem.calls, mem.client_errors, mem.server_errors, mem.unauthorized, mem.forbidden, mem.rate_limited, '{}'::bigint[]
 		FROM mem LEFT JOIN users o ON o.id = mem.user_id
-		ORDER BY kind, calls DESC, id`, sc.PartnerID, sc.UserID, from, to, limit, withMembers)
+		ORDER BY kind, calls DESC, id`, usageArgs(sc, from, to, limit, withMembers)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("usage by token and member: %w", err)
 	}
@@ -147,19 +233,22 @@ func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, 
 }
 
 // UsageByPartner returns the limit partners that made the most calls in
-// [from, to), most calls first: the top consumers, for staff.
-func (s *Store) UsageByPartner(ctx context.Context, from, to time.Time, limit int) ([]UsageRow, error) {
+// [from, to) (to sc's API, when it names one), most calls first: the top
+// consumers, for staff.
+func (s *Store) UsageByPartner(ctx context.Context, sc UsageScope, from, to time.Time, limit int) ([]UsageRow, error) {
+	sc = UsageScope{API: sc.API, TokenID: sc.TokenID}
+	src := usageFrom(sc, from, to, false)
 	var rs []UsageRow
 	err := s.q.SelectContext(ctx, &rs, `
 		WITH top AS (
 			SELECT u.partner_id, `+usageTotals+`
-			FROM api_usage_minutes u
-			WHERE `+usageWhere(UsageScope{})+`
-			GROUP BY u.partner_id ORDER BY calls DESC, u.partner_id LIMIT $5)
+			FROM `+src.table+` u
+			WHERE `+usageWhere(sc, src)+`
+			GROUP BY u.partner_id ORDER BY calls DESC, u.partner_id LIMIT $7)
 		SELECT top.partner_id AS id, coalesce(p.name, '') AS name, '' AS detail,
-			top.calls, top.client_errors, top.server_errors, top.latency
+			top.calls, top.client_errors, top.server_errors, top.unauthorized, top.forbidden, top.rate_limited, top.latency
 		FROM top LEFT JOIN partners p ON p.id = top.partner_id
-		ORDER BY top.calls DESC, top.partner_id`, 0, 0, from, to, limit)
+		ORDER BY top.calls DESC, top.partner_id`, usageArgs(sc, from, to, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("usage by partner: %w", err)
 	}
@@ -198,9 +287,9 @@ func (s *Store) QuotaUses(ctx context.Context, partnerID int64, monthStart time.
 			FROM g JOIN access_group_apis aga ON aga.access_group_id = g.id JOIN apis a ON a.id = aga.api_id
 			ORDER BY a.slug, g.rate_limit_per_minute DESC, g.id),
 		per AS (
-			SELECT u.api, sum(u.count) AS calls
-			FROM api_usage_minutes u
-			WHERE u.partner_id = $1 AND u.minute >= $2
+			SELECT u.api, sum(u.calls) AS calls
+			FROM api_usage_days u
+			WHERE u.partner_id = $1 AND u.day >= $2
 			GROUP BY u.api)
 		SELECT g.id, g.name, g.monthly_quota,
 			coalesce((SELECT sum(per.calls) FROM per JOIN charged c ON c.slug = per.api WHERE c.id = g.id), 0)::bigint AS used

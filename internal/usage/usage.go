@@ -45,12 +45,52 @@ func ParseRange(name string, now time.Time) (Range, bool) {
 	return Range{}, false
 }
 
+// MaxCustomDays bounds a chosen range: a year and a day of daily buckets.
+const MaxCustomDays = 366
+
+// ParseCustom returns the range of whole UTC days from the day from to the
+// day to, both included (YYYY-MM-DD, as a date input sends them), as of
+// now: hourly buckets for one or two days, daily ones beyond. It returns a
+// message saying what is wrong instead when the dates are not dates, run
+// backwards, end after today or span more than MaxCustomDays.
+func ParseCustom(from, to string, now time.Time) (Range, string) {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if from == "" || to == "" || err1 != nil || err2 != nil {
+		return Range{}, "Choose a first and a last day for the range, as dates (YYYY-MM-DD)."
+	}
+	now = now.UTC()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	switch {
+	case t.Before(f):
+		return Range{}, "The range's last day comes before its first: swap them."
+	case t.After(today):
+		return Range{}, "The range ends after today: choose today as its last day at the latest."
+	case t.Sub(f) >= MaxCustomDays*24*time.Hour:
+		return Range{}, fmt.Sprintf("A chosen range spans at most %d days: choose a shorter one.", MaxCustomDays)
+	}
+	end := t.AddDate(0, 0, 1)
+	days := int(end.Sub(f) / (24 * time.Hour))
+	r := Range{Name: "custom", From: f, To: end, Step: 24 * time.Hour, Buckets: days}
+	if days <= 2 {
+		r.Step, r.Buckets = time.Hour, days*24
+	}
+	r.Label = f.Format("2 Jan 2006") + " to " + t.Format("2 Jan 2006")
+	if days == 1 {
+		r.Label = f.Format("2 Jan 2006")
+	}
+	return r, ""
+}
+
 // Start returns the start of bucket i.
 func (r Range) Start(i int) time.Time { return r.From.Add(time.Duration(i) * r.Step) }
 
 // BucketLabel names bucket i briefly, for an axis or a table row.
 func (r Range) BucketLabel(i int) string {
 	if r.Step < 24*time.Hour {
+		if r.Buckets > 24 {
+			return r.Start(i).Format("2 Jan 15:04")
+		}
 		return r.Start(i).Format("15:04")
 	}
 	return r.Start(i).Format("2 Jan")

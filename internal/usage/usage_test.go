@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -90,5 +91,37 @@ func TestProjection(t *testing.T) {
 	}
 	if got := Projection(7, time.Date(2026, 3, 1, 0, 30, 0, 0, time.UTC)); got != 7 {
 		t.Errorf("Projection in the first hour = %d, want 7", got)
+	}
+}
+
+func TestParseCustom(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 10, 14, 35, 0, 0, time.UTC)
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		from, to string
+		want     Range
+	}{
+		{"2026-03-10", "2026-03-10", Range{Name: "custom", Label: "10 Mar 2026", From: day(3, 10), To: day(3, 11), Step: time.Hour, Buckets: 24}},
+		{"2026-03-08", "2026-03-09", Range{Name: "custom", Label: "8 Mar 2026 to 9 Mar 2026", From: day(3, 8), To: day(3, 10), Step: time.Hour, Buckets: 48}},
+		{"2026-02-01", "2026-02-28", Range{Name: "custom", Label: "1 Feb 2026 to 28 Feb 2026", From: day(2, 1), To: day(3, 1), Step: 24 * time.Hour, Buckets: 28}},
+		{"2025-03-10", "2026-03-10", Range{Name: "custom", Label: "10 Mar 2025 to 10 Mar 2026", From: time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC), To: day(3, 11), Step: 24 * time.Hour, Buckets: 366}},
+	}
+	for _, tc := range tests {
+		r, msg := ParseCustom(tc.from, tc.to, now)
+		if msg != "" || r != tc.want || !r.Start(r.Buckets).Equal(r.To) {
+			t.Errorf("ParseCustom(%q, %q) = %+v, %q; want %+v", tc.from, tc.to, r, msg, tc.want)
+		}
+	}
+	for _, bad := range []struct{ from, to, says string }{
+		{"", "2026-03-01", "as dates"},
+		{"2026-3-1", "2026-03-02", "as dates"},
+		{"2026-03-05", "2026-03-04", "swap"},
+		{"2026-03-05", "2026-03-11", "after today"},
+		{"2025-03-09", "2026-03-10", "at most 366 days"},
+	} {
+		if _, msg := ParseCustom(bad.from, bad.to, now); !strings.Contains(msg, bad.says) {
+			t.Errorf("ParseCustom(%q, %q) says %q, want it to say %q", bad.from, bad.to, msg, bad.says)
+		}
 	}
 }
