@@ -311,6 +311,9 @@ func seededDB(t *testing.T) *sqlx.DB {
 	return db
 }
 
+// e2eSecret is the portal's server-side key (tokens' HMACs, sessions).
+const e2eSecret = "e2e-secret-e2e-secret-e2e-secret-0123"
+
 // portal is the real portal on a loopback server over a seeded database:
 // the demo people, the three sample APIs and their access groups.
 type portal struct {
@@ -324,7 +327,11 @@ type portal struct {
 	sandboxAuth []string
 }
 
-func newPortal(t *testing.T) *portal {
+// portalOption adds to the dependencies a portal is built with (after
+// the defaults are set), for the tests that need a part of main's wiring.
+type portalOption func(t *testing.T, p *portal, d *handlers.Deps)
+
+func newPortal(t *testing.T, opts ...portalOption) *portal {
 	t.Helper()
 	db := seededDB(t)
 	st := store.New(db)
@@ -333,8 +340,12 @@ func newPortal(t *testing.T) *portal {
 		t.Fatal(err)
 	}
 	p := &portal{URL: "http://" + l.Addr().String(), store: st, logs: &logtest.Buffer{}}
-	cfg := handlers.Config{Version: "e2e", Secret: []byte("e2e-secret-e2e-secret-e2e-secret-0123"), BaseURL: p.URL, MailTransport: "test"}
-	app := handlers.New(cfg, handlers.Deps{Log: slog.New(slog.NewTextHandler(p.logs, nil)), DB: db, Outbox: mail.NewOutbox(st), Mailer: noKick{}})
+	cfg := handlers.Config{Version: "e2e", Secret: []byte(e2eSecret), BaseURL: p.URL, MailTransport: "test"}
+	deps := handlers.Deps{Log: slog.New(slog.NewTextHandler(p.logs, nil)), DB: db, Outbox: mail.NewOutbox(st), Mailer: noKick{}}
+	for _, o := range opts {
+		o(t, p, &deps)
+	}
+	app := handlers.New(cfg, deps)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/sandbox/") {
 			p.recordSandbox(r.Header.Get("Authorization"))
