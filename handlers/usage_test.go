@@ -435,3 +435,33 @@ func TestUsageFilters(t *testing.T) {
 		t.Errorf("a developer filtering on their admin's token sees %q calls, want 0", got)
 	}
 }
+
+// TestUsageRollupsAgree: the same calls read over 24 hours (the hourly
+// rollup), 7 and 30 days (the daily ones: per partner, per token, and the
+// staff's narrow ones) give the same totals and tables, for every role.
+func TestUsageRollupsAgree(t *testing.T) {
+	t.Parallel()
+	p := usageWorld(t)
+	for _, who := range []string{"dev@harbor.test", "admin@harbor.test", "am@portico.test"} {
+		b := signedInAs(t, p, who)
+		var first []string
+		for _, q := range []string{"?range=24h", "?range=7d", "?range=30d"} {
+			pg := b.get("/usage" + q)
+			got := []string{pg.doc.Find("[data-testid=usage-total] strong").Text()}
+			for _, table := range []string{"partners", "members", "apis", "operations", "tokens"} {
+				got = append(got, table+": "+strings.Join(rowsOf(pg, table), ", "))
+			}
+			if first == nil {
+				first = got
+				continue
+			}
+			if diff := cmp.Diff(first, got); diff != "" {
+				t.Errorf("%s: /usage%s differs from the last 24 hours (-24h +this):\n%s", who, q, diff)
+			}
+		}
+		day, hour := b.get("/usage?range=30d&api=tally"), b.get("/usage?range=24h&api=tally")
+		if d, h := day.doc.Find("[data-testid=usage-total] strong").Text(), hour.doc.Find("[data-testid=usage-total] strong").Text(); d != h || d == "0" {
+			t.Errorf("%s: tally's calls over 30 days %q, over 24 hours %q; want the same, not 0", who, d, h)
+		}
+	}
+}

@@ -50,13 +50,15 @@ func (u *sumCounts) add(c *Call) {
 	u.buckets[Bucket(c.Latency)]++
 }
 
-// usageRollups are a batch summed for the three dashboard rollups.
+// usageRollups are a batch summed for the dashboard rollups (migrations
+// 00026 and 00028).
 type usageRollups struct {
-	hours, days, tokenDays map[sumKey]*sumCounts
+	hours, days, tokenDays, partnerDays, operationDays map[sumKey]*sumCounts
 }
 
 func newUsageRollups() usageRollups {
-	return usageRollups{hours: map[sumKey]*sumCounts{}, days: map[sumKey]*sumCounts{}, tokenDays: map[sumKey]*sumCounts{}}
+	return usageRollups{hours: map[sumKey]*sumCounts{}, days: map[sumKey]*sumCounts{}, tokenDays: map[sumKey]*sumCounts{},
+		partnerDays: map[sumKey]*sumCounts{}, operationDays: map[sumKey]*sumCounts{}}
 }
 
 func addTo(m map[sumKey]*sumCounts, k sumKey, c *Call) {
@@ -73,6 +75,8 @@ func (r usageRollups) sum(batch []Call) {
 	clear(r.hours)
 	clear(r.days)
 	clear(r.tokenDays)
+	clear(r.partnerDays)
+	clear(r.operationDays)
 	for i := range batch {
 		x := clean(&batch[i])
 		c := &x
@@ -81,8 +85,12 @@ func (r usageRollups) sum(batch []Call) {
 		day := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC).Unix()
 		addTo(r.hours, sumKey{at: hour, partner: c.PartnerID, token: c.TokenID, api: c.API, operation: c.Operation, environment: c.Environment}, c)
 		addTo(r.days, sumKey{at: day, partner: c.PartnerID, api: c.API, operation: c.Operation, environment: c.Environment}, c)
+		addTo(r.partnerDays, sumKey{at: day, partner: c.PartnerID, api: c.API, environment: c.Environment}, c)
 		if c.TokenID != 0 {
 			addTo(r.tokenDays, sumKey{at: day, partner: c.PartnerID, token: c.TokenID, api: c.API}, c)
+		}
+		if c.PartnerID != 0 {
+			addTo(r.operationDays, sumKey{at: day, api: c.API, operation: c.Operation}, c)
 		}
 	}
 }
@@ -126,47 +134,77 @@ func arrays(m map[sumKey]*sumCounts) usageArrays {
 	return a
 }
 
-// usageSet is the ON CONFLICT update every dashboard rollup shares.
-const usageSet = `calls = u.calls + EXCLUDED.calls, c4xx = u.c4xx + EXCLUDED.c4xx, c5xx = u.c5xx + EXCLUDED.c5xx,
+// The histogram's columns (b1 … b16) of every dashboard rollup, the
+// values that fill them from the batch's histogram l.b, and the ON
+// CONFLICT update every dashboard rollup shares.
+const (
+	usageHistCols = `b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16`
+	usageHistVals = `l.b[1], l.b[2], l.b[3], l.b[4], l.b[5], l.b[6], l.b[7], l.b[8], l.b[9], l.b[10], l.b[11], l.b[12], l.b[13], l.b[14], l.b[15], l.b[16]`
+	usageSet      = `calls = u.calls + EXCLUDED.calls, c4xx = u.c4xx + EXCLUDED.c4xx, c5xx = u.c5xx + EXCLUDED.c5xx,
 	c401 = u.c401 + EXCLUDED.c401, c403 = u.c403 + EXCLUDED.c403, c429 = u.c429 + EXCLUDED.c429,
 	latency_sum_us = u.latency_sum_us + EXCLUDED.latency_sum_us,
-	latency_buckets = api_usage_add_buckets(u.latency_buckets, EXCLUDED.latency_buckets)`
+	b1 = u.b1 + EXCLUDED.b1, b2 = u.b2 + EXCLUDED.b2, b3 = u.b3 + EXCLUDED.b3, b4 = u.b4 + EXCLUDED.b4,
+	b5 = u.b5 + EXCLUDED.b5, b6 = u.b6 + EXCLUDED.b6, b7 = u.b7 + EXCLUDED.b7, b8 = u.b8 + EXCLUDED.b8,
+	b9 = u.b9 + EXCLUDED.b9, b10 = u.b10 + EXCLUDED.b10, b11 = u.b11 + EXCLUDED.b11, b12 = u.b12 + EXCLUDED.b12,
+	b13 = u.b13 + EXCLUDED.b13, b14 = u.b14 + EXCLUDED.b14, b15 = u.b15 + EXCLUDED.b15, b16 = u.b16 + EXCLUDED.b16`
+)
 
-// upsertUsage adds the batch to api_usage_hours, api_usage_days and
-// api_usage_token_days in one statement, in the batch's transaction: the
-// dashboards never see a call in one rollup and not another.
+// upsertUsage adds the batch to the dashboards' rollups in one statement,
+// in the batch's transaction: the dashboards never see a call in one
+// rollup and not another.
 func (w *Writer) upsertUsage(ctx context.Context, tx *sql.Tx, batch []Call) error {
 	w.usage.sum(batch)
 	h, d, t := arrays(w.usage.hours), arrays(w.usage.days), arrays(w.usage.tokenDays)
+	pd, od := arrays(w.usage.partnerDays), arrays(w.usage.operationDays)
 	_, err := tx.ExecContext(ctx, `
 		WITH hours AS (
-			INSERT INTO api_usage_hours AS u (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-			SELECT to_timestamp(x.at), x.p, x.t, x.a, x.o, x.e, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, x.h::bigint[]
+			INSERT INTO api_usage_hours AS u (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
+			SELECT to_timestamp(x.at), x.p, x.t, x.a, x.o, x.e, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
 			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
 				$9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[])
-				AS x(at, p, t, a, o, e, n, n4, n5, n401, n403, n429, s, h)
+				AS x(at, p, t, a, o, e, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
 			ON CONFLICT (partner_id, hour, token_id, api, operation, environment) DO UPDATE SET `+usageSet+`
 			RETURNING 1),
 		days AS (
-			INSERT INTO api_usage_days AS u (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-			SELECT to_timestamp(x.at), x.p, x.a, x.o, x.e, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, x.h::bigint[]
+			INSERT INTO api_usage_days AS u (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
+			SELECT to_timestamp(x.at), x.p, x.a, x.o, x.e, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
 			FROM unnest($15::bigint[], $16::bigint[], $17::text[], $18::text[], $19::text[], $20::bigint[], $21::bigint[],
 				$22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[], $27::text[])
-				AS x(at, p, a, o, e, n, n4, n5, n401, n403, n429, s, h)
+				AS x(at, p, a, o, e, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
 			ON CONFLICT (partner_id, day, api, operation, environment) DO UPDATE SET `+usageSet+`
+			RETURNING 1),
+		partner_days AS (
+			INSERT INTO api_usage_partner_days AS u (day, partner_id, api, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
+			SELECT to_timestamp(x.at), x.p, x.a, x.e, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
+			FROM unnest($40::bigint[], $41::bigint[], $42::text[], $43::text[], $44::bigint[], $45::bigint[], $46::bigint[],
+				$47::bigint[], $48::bigint[], $49::bigint[], $50::bigint[], $51::text[])
+				AS x(at, p, a, e, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
+			ON CONFLICT (day, partner_id, api, environment) DO UPDATE SET `+usageSet+`
+			RETURNING 1),
+		operation_days AS (
+			INSERT INTO api_usage_operation_days AS u (day, api, operation, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
+			SELECT to_timestamp(x.at), x.a, x.o, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
+			FROM unnest($52::bigint[], $53::text[], $54::text[], $55::bigint[], $56::bigint[], $57::bigint[],
+				$58::bigint[], $59::bigint[], $60::bigint[], $61::bigint[], $62::text[])
+				AS x(at, a, o, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
+			ON CONFLICT (day, api, operation) DO UPDATE SET `+usageSet+`
 			RETURNING 1)
-		INSERT INTO api_usage_token_days AS u (day, partner_id, token_id, api, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-		SELECT to_timestamp(x.at), x.p, x.t, x.a, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, x.h::bigint[]
+		INSERT INTO api_usage_token_days AS u (day, partner_id, token_id, api, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
+		SELECT to_timestamp(x.at), x.p, x.t, x.a, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
 		FROM unnest($28::bigint[], $29::bigint[], $30::bigint[], $31::text[], $32::bigint[], $33::bigint[], $34::bigint[],
 			$35::bigint[], $36::bigint[], $37::bigint[], $38::bigint[], $39::text[])
-			AS x(at, p, t, a, n, n4, n5, n401, n403, n429, s, h)
+			AS x(at, p, t, a, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
 		ON CONFLICT (partner_id, day, token_id, api) DO UPDATE SET `+usageSet,
 		pq.Array(h.at), pq.Array(h.partner), pq.Array(h.token), pq.Array(h.api), pq.Array(h.operation), pq.Array(h.environment),
 		pq.Array(h.calls), pq.Array(h.c4xx), pq.Array(h.c5xx), pq.Array(h.c401), pq.Array(h.c403), pq.Array(h.c429), pq.Array(h.latencys), pq.Array(h.hist),
 		pq.Array(d.at), pq.Array(d.partner), pq.Array(d.api), pq.Array(d.operation), pq.Array(d.environment),
 		pq.Array(d.calls), pq.Array(d.c4xx), pq.Array(d.c5xx), pq.Array(d.c401), pq.Array(d.c403), pq.Array(d.c429), pq.Array(d.latencys), pq.Array(d.hist),
 		pq.Array(t.at), pq.Array(t.partner), pq.Array(t.token), pq.Array(t.api),
-		pq.Array(t.calls), pq.Array(t.c4xx), pq.Array(t.c5xx), pq.Array(t.c401), pq.Array(t.c403), pq.Array(t.c429), pq.Array(t.latencys), pq.Array(t.hist))
+		pq.Array(t.calls), pq.Array(t.c4xx), pq.Array(t.c5xx), pq.Array(t.c401), pq.Array(t.c403), pq.Array(t.c429), pq.Array(t.latencys), pq.Array(t.hist),
+		pq.Array(pd.at), pq.Array(pd.partner), pq.Array(pd.api), pq.Array(pd.environment),
+		pq.Array(pd.calls), pq.Array(pd.c4xx), pq.Array(pd.c5xx), pq.Array(pd.c401), pq.Array(pd.c403), pq.Array(pd.c429), pq.Array(pd.latencys), pq.Array(pd.hist),
+		pq.Array(od.at), pq.Array(od.api), pq.Array(od.operation),
+		pq.Array(od.calls), pq.Array(od.c4xx), pq.Array(od.c5xx), pq.Array(od.c401), pq.Array(od.c403), pq.Array(od.c429), pq.Array(od.latencys), pq.Array(od.hist))
 	if err != nil {
 		return fmt.Errorf("usage rollups: %w", err)
 	}

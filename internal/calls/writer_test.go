@@ -562,19 +562,29 @@ func checkDashboardRollups(t *testing.T, db *sqlx.DB) {
 	for _, q := range []struct{ table, rollup, calls string }{
 		{"api_usage_hours",
 			`SELECT hour, partner_id, token_id, api, operation, environment, ` + rolled + ` FROM api_usage_hours
-				WHERE (SELECT sum(b) FROM unnest(latency_buckets) b) = calls`,
+				WHERE b1 + b2 + b3 + b4 + b5 + b6 + b7 + b8 + b9 + b10 + b11 + b12 + b13 + b14 + b15 + b16 = calls`,
 			`SELECT date_trunc('hour', at), coalesce(partner_id, 0), coalesce(token_id, 0), api, operation, environment, ` + counts + `
 				FROM api_calls GROUP BY 1, 2, 3, 4, 5, 6`},
 		{"api_usage_days",
 			`SELECT day, partner_id, api, operation, environment, ` + rolled + ` FROM api_usage_days
-				WHERE (SELECT sum(b) FROM unnest(latency_buckets) b) = calls`,
+				WHERE b1 + b2 + b3 + b4 + b5 + b6 + b7 + b8 + b9 + b10 + b11 + b12 + b13 + b14 + b15 + b16 = calls`,
 			`SELECT date_trunc('day', at, 'UTC'), coalesce(partner_id, 0), api, operation, environment, ` + counts + `
 				FROM api_calls GROUP BY 1, 2, 3, 4, 5`},
 		{"api_usage_token_days",
 			`SELECT day, partner_id, token_id, api, ` + rolled + ` FROM api_usage_token_days
-				WHERE (SELECT sum(b) FROM unnest(latency_buckets) b) = calls`,
+				WHERE b1 + b2 + b3 + b4 + b5 + b6 + b7 + b8 + b9 + b10 + b11 + b12 + b13 + b14 + b15 + b16 = calls`,
 			`SELECT date_trunc('day', at, 'UTC'), partner_id, token_id, api, ` + counts + `
 				FROM api_calls WHERE token_id IS NOT NULL GROUP BY 1, 2, 3, 4`},
+		{"api_usage_partner_days",
+			`SELECT day, partner_id, api, environment, ` + rolled + ` FROM api_usage_partner_days
+				WHERE b1 + b2 + b3 + b4 + b5 + b6 + b7 + b8 + b9 + b10 + b11 + b12 + b13 + b14 + b15 + b16 = calls`,
+			`SELECT date_trunc('day', at, 'UTC'), coalesce(partner_id, 0), api, environment, ` + counts + `
+				FROM api_calls GROUP BY 1, 2, 3, 4`},
+		{"api_usage_operation_days",
+			`SELECT day, api, operation, ` + rolled + ` FROM api_usage_operation_days
+				WHERE b1 + b2 + b3 + b4 + b5 + b6 + b7 + b8 + b9 + b10 + b11 + b12 + b13 + b14 + b15 + b16 = calls`,
+			`SELECT date_trunc('day', at, 'UTC'), api, operation, ` + counts + `
+				FROM api_calls WHERE partner_id IS NOT NULL GROUP BY 1, 2, 3`},
 	} {
 		var rows, missing, extra int64
 		if err := db.Get(&rows, `SELECT count(*) FROM `+q.table); err != nil {

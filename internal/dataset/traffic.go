@@ -125,8 +125,9 @@ func (g *gen) calls(ctx context.Context, db *sqlx.DB, progress io.Writer) error 
 // rollupSQL adds the generated calls of [$1, $2) to the rollups as the
 // gateway's writer does (calls.Writer.upsertRollup and upsertUsage): per
 // minute, partner, token, API, operation and status class in
-// api_usage_minutes, and the dashboards' hourly, daily and per-token
-// daily rollups, each with the latency histogram of calls.LatencyBuckets.
+// api_usage_minutes, and the dashboards' hourly and daily rollups
+// (migrations 00026, 00028), each with the latency histogram of
+// calls.LatencyBuckets.
 func rollupSQL() []string {
 	var buckets []string
 	lo := int64(-1)
@@ -138,11 +139,15 @@ func rollupSQL() []string {
 	hist := `ARRAY[` + strings.Join(buckets, ", ") + `]`
 	counts := `count(*), count(*) FILTER (WHERE status BETWEEN 400 AND 499), count(*) FILTER (WHERE status >= 500 OR status < 100),
 		count(*) FILTER (WHERE status = 401), count(*) FILTER (WHERE status = 403), count(*) FILTER (WHERE status = 429),
-		sum(latency_us), ` + hist
+		sum(latency_us), ` + strings.Join(buckets, ", ")
 	const set = `calls = u.calls + EXCLUDED.calls, c4xx = u.c4xx + EXCLUDED.c4xx, c5xx = u.c5xx + EXCLUDED.c5xx,
 		c401 = u.c401 + EXCLUDED.c401, c403 = u.c403 + EXCLUDED.c403, c429 = u.c429 + EXCLUDED.c429,
 		latency_sum_us = u.latency_sum_us + EXCLUDED.latency_sum_us,
-		latency_buckets = api_usage_add_buckets(u.latency_buckets, EXCLUDED.latency_buckets)`
+		b1 = u.b1 + EXCLUDED.b1, b2 = u.b2 + EXCLUDED.b2, b3 = u.b3 + EXCLUDED.b3, b4 = u.b4 + EXCLUDED.b4,
+		b5 = u.b5 + EXCLUDED.b5, b6 = u.b6 + EXCLUDED.b6, b7 = u.b7 + EXCLUDED.b7, b8 = u.b8 + EXCLUDED.b8,
+		b9 = u.b9 + EXCLUDED.b9, b10 = u.b10 + EXCLUDED.b10, b11 = u.b11 + EXCLUDED.b11, b12 = u.b12 + EXCLUDED.b12,
+		b13 = u.b13 + EXCLUDED.b13, b14 = u.b14 + EXCLUDED.b14, b15 = u.b15 + EXCLUDED.b15, b16 = u.b16 + EXCLUDED.b16`
+	const cols = `b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16`
 	const gen = `FROM api_calls WHERE at >= $1 AND at < $2 AND request_id LIKE 'gen-%'`
 	return []string{`
 		INSERT INTO api_usage_minutes AS u (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
@@ -154,19 +159,29 @@ func rollupSQL() []string {
 			count = u.count + EXCLUDED.count,
 			latency_sum_us = u.latency_sum_us + EXCLUDED.latency_sum_us,
 			latency_buckets = api_usage_add_buckets(u.latency_buckets, EXCLUDED.latency_buckets)`, `
-		INSERT INTO api_usage_hours AS u (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		INSERT INTO api_usage_hours AS u (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, ` + cols + `)
 		SELECT date_trunc('hour', at), coalesce(partner_id, 0), coalesce(token_id, 0), api, operation, environment, ` + counts + `
 		` + gen + `
 		GROUP BY 1, 2, 3, 4, 5, 6
 		ON CONFLICT (partner_id, hour, token_id, api, operation, environment) DO UPDATE SET ` + set, `
-		INSERT INTO api_usage_days AS u (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		INSERT INTO api_usage_days AS u (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, ` + cols + `)
 		SELECT date_trunc('day', at, 'UTC'), coalesce(partner_id, 0), api, operation, environment, ` + counts + `
 		` + gen + `
 		GROUP BY 1, 2, 3, 4, 5
 		ON CONFLICT (partner_id, day, api, operation, environment) DO UPDATE SET ` + set, `
-		INSERT INTO api_usage_token_days AS u (day, partner_id, token_id, api, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		INSERT INTO api_usage_token_days AS u (day, partner_id, token_id, api, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, ` + cols + `)
 		SELECT date_trunc('day', at, 'UTC'), partner_id, token_id, api, ` + counts + `
 		` + gen + ` AND token_id IS NOT NULL
 		GROUP BY 1, 2, 3, 4
-		ON CONFLICT (partner_id, day, token_id, api) DO UPDATE SET ` + set}
+		ON CONFLICT (partner_id, day, token_id, api) DO UPDATE SET ` + set, `
+		INSERT INTO api_usage_partner_days AS u (day, partner_id, api, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, ` + cols + `)
+		SELECT date_trunc('day', at, 'UTC'), coalesce(partner_id, 0), api, environment, ` + counts + `
+		` + gen + `
+		GROUP BY 1, 2, 3, 4
+		ON CONFLICT (day, partner_id, api, environment) DO UPDATE SET ` + set, `
+		INSERT INTO api_usage_operation_days AS u (day, api, operation, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, ` + cols + `)
+		SELECT date_trunc('day', at, 'UTC'), api, operation, ` + counts + `
+		` + gen + ` AND partner_id IS NOT NULL
+		GROUP BY 1, 2, 3
+		ON CONFLICT (day, api, operation) DO UPDATE SET ` + set}
 }

@@ -27,9 +27,10 @@ func TestNewPagesOnAPhone(t *testing.T) {
 		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
 		SELECT id, partner_id, 'usage-phone', 'sandbox', '\x0e2e', 'ptc_s…e2e', '{fleet/fleet:read}', now() + interval '30 days'
 		FROM users WHERE email = 'admin@harbor.test';
-		INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us,
+			b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
 		SELECT date_trunc('hour', now()) - h * interval '1 hour', t.partner_id, t.id, 'fleet', 'listSpreaders', 'sandbox', 30 + 3 * h, 10 + h, 10 + h, 1, 2, h % 4, 0,
-			ARRAY[0, 3, 6, 9, 12, 0, 3 * h, 0, 0, 0, 0, 0, 0, 0, 0, 0]::bigint[]
+			0, 3, 6, 9, 12, 0, 3 * h, 0, 0, 0, 0, 0, 0, 0, 0, 0
 		FROM tokens t, generate_series(0, 23) h WHERE t.name = 'usage-phone'`); err != nil {
 		t.Fatal(err)
 	}

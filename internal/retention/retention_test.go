@@ -65,15 +65,21 @@ func (f fixture) rollup(t *testing.T, minute time.Time, partner int64) {
 	for _, q := range []string{`
 		INSERT INTO api_usage_minutes (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
 		VALUES ($1, $2, 0, 'fleet', 'listSpreaders', 2, 1, 900, array_fill(0::bigint, ARRAY[16]))`, `
-		INSERT INTO api_usage_hours AS u (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-		VALUES (date_trunc('hour', $1::timestamptz), $2, 0, 'fleet', 'listSpreaders', 'sandbox', 1, 0, 0, 0, 0, 0, 900, array_fill(0::bigint, ARRAY[16]))
+		INSERT INTO api_usage_hours AS u (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		VALUES (date_trunc('hour', $1::timestamptz), $2, 0, 'fleet', 'listSpreaders', 'sandbox', 1, 0, 0, 0, 0, 0, 900, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 		ON CONFLICT (partner_id, hour, token_id, api, operation, environment) DO UPDATE SET calls = u.calls + 1`, `
-		INSERT INTO api_usage_days AS u (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-		VALUES (date_trunc('day', $1::timestamptz, 'UTC'), $2, 'fleet', 'listSpreaders', 'sandbox', 1, 0, 0, 0, 0, 0, 900, array_fill(0::bigint, ARRAY[16]))
+		INSERT INTO api_usage_days AS u (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		VALUES (date_trunc('day', $1::timestamptz, 'UTC'), $2, 'fleet', 'listSpreaders', 'sandbox', 1, 0, 0, 0, 0, 0, 900, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 		ON CONFLICT (partner_id, day, api, operation, environment) DO UPDATE SET calls = u.calls + 1`, `
-		INSERT INTO api_usage_token_days AS u (day, partner_id, token_id, api, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-		VALUES (date_trunc('day', $1::timestamptz, 'UTC'), $2, 7, 'fleet', 1, 0, 0, 0, 0, 0, 900, array_fill(0::bigint, ARRAY[16]))
-		ON CONFLICT (partner_id, day, token_id, api) DO UPDATE SET calls = u.calls + 1`} {
+		INSERT INTO api_usage_token_days AS u (day, partner_id, token_id, api, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		VALUES (date_trunc('day', $1::timestamptz, 'UTC'), $2, 7, 'fleet', 1, 0, 0, 0, 0, 0, 900, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+		ON CONFLICT (partner_id, day, token_id, api) DO UPDATE SET calls = u.calls + 1`, `
+		INSERT INTO api_usage_partner_days AS u (day, partner_id, api, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		VALUES (date_trunc('day', $1::timestamptz, 'UTC'), $2, 'fleet', 'sandbox', 1, 0, 0, 0, 0, 0, 900, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+		ON CONFLICT (day, partner_id, api, environment) DO UPDATE SET calls = u.calls + 1`, `
+		INSERT INTO api_usage_operation_days AS u (day, api, operation, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		VALUES (date_trunc('day', $1::timestamptz, 'UTC'), 'fleet', 'listSpreaders', $2, 0, 0, 0, 0, 0, 900, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+		ON CONFLICT (day, api, operation) DO UPDATE SET calls = u.calls + 1`} {
 		if _, err := f.db.Exec(q, minute, partner); err != nil {
 			t.Fatal(err)
 		}
@@ -169,12 +175,13 @@ func TestRunDropsOldPartitionsAndKeepsRollupsLonger(t *testing.T) {
 	if r.DefaultRowsDeleted != 2 {
 		t.Errorf("default rows deleted = %d, want 2", r.DefaultRowsDeleted)
 	}
-	// 5 per-minute rows, and the hour and the day (per partner and per
-	// token) they fall in.
-	if r.RollupRowsDeleted != 8 {
-		t.Errorf("rollup rows deleted = %d, want 8", r.RollupRowsDeleted)
+	// 5 per-minute rows, and the hour and the day (in each of the four
+	// daily rollups) they fall in.
+	if r.RollupRowsDeleted != 10 {
+		t.Errorf("rollup rows deleted = %d, want 10", r.RollupRowsDeleted)
 	}
-	for _, q := range []string{`SELECT min(hour)::text FROM api_usage_hours`, `SELECT min(day)::text FROM api_usage_days`, `SELECT min(day)::text FROM api_usage_token_days`} {
+	for _, q := range []string{`SELECT min(hour)::text FROM api_usage_hours`, `SELECT min(day)::text FROM api_usage_days`, `SELECT min(day)::text FROM api_usage_token_days`,
+		`SELECT min(day)::text FROM api_usage_partner_days`, `SELECT min(day)::text FROM api_usage_operation_days`} {
 		var oldest time.Time
 		if err := f.db.Get(&oldest, strings.Replace(q, "::text", "", 1)); err != nil || !oldest.Equal(f.day(800)) {
 			t.Errorf("%s = %v, %v; want the day 800 days ago, kept whole", q, oldest, err)
@@ -211,7 +218,7 @@ func TestRunDropsOldPartitionsAndKeepsRollupsLonger(t *testing.T) {
 	if err := json.Unmarshal(ev.Details, &d); err != nil {
 		t.Fatal(err)
 	}
-	if ev.Actor != nil || d.Partitions != 7 || len(d.Dropped) != 7 || d.Default != 2 || d.Rollups != 8 || !d.Complete ||
+	if ev.Actor != nil || d.Partitions != 7 || len(d.Dropped) != 7 || d.Default != 2 || d.Rollups != 10 || !d.Complete ||
 		d.CallsBefore != f.day(400).Format(time.DateOnly) {
 		t.Errorf("audit event: actor %v, details %s", ev.Actor, ev.Details)
 	}
@@ -255,8 +262,8 @@ func TestRunFollowsTheSettings(t *testing.T) {
 	if diff := cmp.Diff([]string{"d30"}, f.strings(t, `SELECT request_id FROM api_calls`)); diff != "" {
 		t.Errorf("calls kept (-want +got):\n%s", diff)
 	}
-	if r.RollupRowsDeleted != 4 {
-		t.Errorf("rollups deleted = %d, want 4 (a minute, its hour and its day, per partner and per token)", r.RollupRowsDeleted)
+	if r.RollupRowsDeleted != 6 {
+		t.Errorf("rollups deleted = %d, want 6 (a minute, its hour and its day in each daily rollup)", r.RollupRowsDeleted)
 	}
 }
 

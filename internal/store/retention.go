@@ -198,9 +198,9 @@ func (s *Store) DeleteOldRollups(ctx context.Context, before time.Time, limit in
 	return res.RowsAffected()
 }
 
-// UsageRollups are the dashboards' rollups (migration 00026), deleted
+// UsageRollups are the dashboards' rollups (migrations 00026, 00028), deleted
 // with the per-minute one by DeleteOldUsage.
-var UsageRollups = []string{"api_usage_hours", "api_usage_days", "api_usage_token_days"}
+var UsageRollups = []string{"api_usage_hours", "api_usage_days", "api_usage_token_days", "api_usage_partner_days", "api_usage_operation_days"}
 
 // DeleteOldUsage deletes at most limit rows older than before from one of
 // UsageRollups and returns how many. A row of an hour or a day goes when
@@ -217,6 +217,12 @@ func (s *Store) DeleteOldUsage(ctx context.Context, rollup string, before time.T
 	case "api_usage_token_days":
 		q = `DELETE FROM api_usage_token_days WHERE ctid = ANY (ARRAY(
 			SELECT ctid FROM api_usage_token_days WHERE day <= $1::timestamptz - interval '1 day' ORDER BY day LIMIT $2))`
+	case "api_usage_partner_days":
+		q = `DELETE FROM api_usage_partner_days WHERE ctid = ANY (ARRAY(
+			SELECT ctid FROM api_usage_partner_days WHERE day <= $1::timestamptz - interval '1 day' ORDER BY day LIMIT $2))`
+	case "api_usage_operation_days":
+		q = `DELETE FROM api_usage_operation_days WHERE ctid = ANY (ARRAY(
+			SELECT ctid FROM api_usage_operation_days WHERE day <= $1::timestamptz - interval '1 day' ORDER BY day LIMIT $2))`
 	default:
 		return 0, fmt.Errorf("delete old usage: no rollup %q", rollup)
 	}

@@ -25,14 +25,25 @@ type UsageScope struct {
 // name of its time column.
 type usageSource struct {
 	table, at string
-	// tokens: the rollup has token_id; ops: operation and environment.
-	tokens, ops bool
 }
 
 var (
-	usageHours     = usageSource{table: "api_usage_hours", at: "hour", tokens: true, ops: true}
-	usageDays      = usageSource{table: "api_usage_days", at: "day", ops: true}
-	usageTokenDays = usageSource{table: "api_usage_token_days", at: "day", tokens: true}
+	usageHours     = usageSource{table: "api_usage_hours", at: "hour"}
+	usageDays      = usageSource{table: "api_usage_days", at: "day"}
+	usageTokenDays = usageSource{table: "api_usage_token_days", at: "day"}
+	// Every partner at once (staff): a few hundred rows a day.
+	usagePartnerDays   = usageSource{table: "api_usage_partner_days", at: "day"}
+	usageOperationDays = usageSource{table: "api_usage_operation_days", at: "day"}
+)
+
+// usageNeed is what a query groups by beyond time, environment, partner
+// and API, which every rollup but the operations one holds.
+type usageNeed int
+
+const (
+	needNothing usageNeed = iota
+	needTokens
+	needOperations
 )
 
 // daily says whether [from, to) is whole UTC days, more than one: such a
@@ -45,16 +56,20 @@ func daily(from, to time.Time) bool {
 // usageFrom picks the smallest rollup that answers a query of sc over
 // [from, to): the hourly one for a range of hours, and for one
 // developer's or one token's calls (a few rows an hour, read by token);
-// over days, the daily one, or the daily per token when the query needs
-// tokens.
-func usageFrom(sc UsageScope, from, to time.Time, needTokens bool) usageSource {
+// over days, the daily per token when the query needs tokens, the
+// narrow staff rollups for every partner at once, else the daily one.
+func usageFrom(sc UsageScope, from, to time.Time, need usageNeed) usageSource {
 	switch {
 	case !daily(from, to):
 		return usageHours
-	case needTokens:
+	case need == needTokens:
 		return usageTokenDays
 	case sc.UserID != 0 || sc.TokenID != 0:
 		return usageHours
+	case sc.PartnerID == 0 && need == needOperations:
+		return usageOperationDays
+	case sc.PartnerID == 0:
+		return usagePartnerDays
 	}
 	return usageDays
 }
@@ -73,6 +88,9 @@ func usageWhere(sc UsageScope, src usageSource) string {
 		w += ` AND u.partner_id = $1 AND u.token_id <> 0 AND u.token_id IN (SELECT id FROM tokens WHERE user_id = $2 AND partner_id = $1)`
 	case sc.PartnerID != 0:
 		w += ` AND u.partner_id = $1 AND $2::bigint = 0`
+	case src == usageOperationDays:
+		// Holds no calls without a credential, and no partner.
+		w += ` AND $1::bigint = 0 AND $2::bigint = 0`
 	default:
 		w += ` AND u.partner_id <> 0 AND $1::bigint = 0 AND $2::bigint = 0`
 	}
@@ -94,11 +112,12 @@ func usageArgs(sc UsageScope, from, to time.Time, more ...any) []any {
 	return append([]any{sc.PartnerID, sc.UserID, from, to, sc.API, sc.TokenID}, more...)
 }
 
-// usageHistogram sums the rollup's latency histograms element by element.
-const usageHistogram = `ARRAY[sum(u.latency_buckets[1]), sum(u.latency_buckets[2]), sum(u.latency_buckets[3]), sum(u.latency_buckets[4]),
-	sum(u.latency_buckets[5]), sum(u.latency_buckets[6]), sum(u.latency_buckets[7]), sum(u.latency_buckets[8]),
-	sum(u.latency_buckets[9]), sum(u.latency_buckets[10]), sum(u.latency_buckets[11]), sum(u.latency_buckets[12]),
-	sum(u.latency_buckets[13]), sum(u.latency_buckets[14]), sum(u.latency_buckets[15]), sum(u.latency_buckets[16])]::bigint[]`
+// usageHistogram sums the rollup's latency histograms (columns b1 … b16)
+// bucket by bucket.
+const usageHistogram = `ARRAY[sum(u.b1), sum(u.b2), sum(u.b3), sum(u.b4),
+	sum(u.b5), sum(u.b6), sum(u.b7), sum(u.b8),
+	sum(u.b9), sum(u.b10), sum(u.b11), sum(u.b12),
+	sum(u.b13), sum(u.b14), sum(u.b15), sum(u.b16)]::bigint[]`
 
 // UsageCounts are the calls a usage row sums: all of them, the 4xx and
 // 5xx among them, 401, 403 and 429 by name, and their latency histogram.
@@ -118,8 +137,9 @@ const usageTotals = `sum(u.calls)::bigint AS calls, sum(u.c4xx)::bigint AS clien
 
 // UsagePoint is the calls of one time bucket and environment.
 type UsagePoint struct {
-	// Bucket is the bucket's index from the range's start.
-	Bucket      int    `db:"bucket"`
+	// Start is the bucket's start, Bucket its index from the range's.
+	Start       time.Time `db:"start"`
+	Bucket      int       `db:"-"`
 	Environment string `db:"environment"`
 	UsageCounts
 }
@@ -127,16 +147,18 @@ type UsagePoint struct {
 // UsageSeries sums the scope's calls of [from, to) per bucket of step and
 // environment: at most buckets × 2 rows, whatever the traffic.
 func (s *Store) UsageSeries(ctx context.Context, sc UsageScope, from, to time.Time, step time.Duration) ([]UsagePoint, error) {
-	src := usageFrom(sc, from, to, false)
+	src := usageFrom(sc, from, to, needNothing)
 	var ps []UsagePoint
 	err := s.q.SelectContext(ctx, &ps, `
-		SELECT floor((extract(epoch FROM u.`+src.at+`) - extract(epoch FROM $3::timestamptz)) / $7)::int AS bucket,
-			u.environment, `+usageTotals+`
+		SELECT date_bin($7::interval, u.`+src.at+`, $3::timestamptz) AS start, u.environment, `+usageTotals+`
 		FROM `+src.table+` u
 		WHERE `+usageWhere(sc, src)+`
-		GROUP BY 1, 2 ORDER BY 1, 2`, usageArgs(sc, from, to, int64(step/time.Second))...)
+		GROUP BY 1, 2 ORDER BY 1, 2`, usageArgs(sc, from, to, fmt.Sprintf("%d seconds", int64(step/time.Second)))...)
 	if err != nil {
 		return nil, fmt.Errorf("usage series: %w", err)
+	}
+	for i := range ps {
+		ps[i].Bucket = int(ps[i].Start.Sub(from) / step)
 	}
 	return ps, nil
 }
@@ -157,7 +179,7 @@ type UsageRow struct {
 // UsageByAPI returns the limit APIs the scope called most in [from, to),
 // most calls first.
 func (s *Store) UsageByAPI(ctx context.Context, sc UsageScope, from, to time.Time, limit int) ([]UsageRow, error) {
-	src := usageFrom(sc, from, to, false)
+	src := usageFrom(sc, from, to, needNothing)
 	var rs []UsageRow
 	err := s.q.SelectContext(ctx, &rs, `
 		SELECT 0::bigint AS id, u.api AS name, '' AS detail, `+usageTotals+`
@@ -174,7 +196,7 @@ func (s *Store) UsageByAPI(ctx context.Context, sc UsageScope, from, to time.Tim
 // [from, to), most calls first; calls that matched no operation count as
 // the API's "(no operation)".
 func (s *Store) UsageByOperation(ctx context.Context, sc UsageScope, from, to time.Time, limit int) ([]UsageRow, error) {
-	src := usageFrom(sc, from, to, false)
+	src := usageFrom(sc, from, to, needOperations)
 	var rs []UsageRow
 	err := s.q.SelectContext(ctx, &rs, `
 		SELECT 0::bigint AS id, CASE WHEN u.operation = '' THEN '(no operation)' ELSE u.operation END AS name, u.api AS detail, `+usageTotals+`
@@ -192,7 +214,7 @@ func (s *Store) UsageByOperation(ctx context.Context, sc UsageScope, from, to ti
 // whose tokens made the most (when withMembers), each most calls first:
 // both from one read of the rollup, summed per token.
 func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, to time.Time, limit int, withMembers bool) (tokens, members []UsageRow, err error) {
-	src := usageFrom(sc, from, to, true)
+	src := usageFrom(sc, from, to, needTokens)
 	var rs []struct {
 		Kind string `db:"kind"`
 		UsageRow
@@ -237,7 +259,7 @@ func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, 
 // consumers, for staff.
 func (s *Store) UsageByPartner(ctx context.Context, sc UsageScope, from, to time.Time, limit int) ([]UsageRow, error) {
 	sc = UsageScope{API: sc.API, TokenID: sc.TokenID}
-	src := usageFrom(sc, from, to, false)
+	src := usageFrom(sc, from, to, needNothing)
 	var rs []UsageRow
 	err := s.q.SelectContext(ctx, &rs, `
 		WITH top AS (
