@@ -140,7 +140,7 @@ type UsagePoint struct {
 	// Start is the bucket's start, Bucket its index from the range's.
 	Start       time.Time `db:"start"`
 	Bucket      int       `db:"-"`
-	Environment string `db:"environment"`
+	Environment string    `db:"environment"`
 	UsageCounts
 }
 
