@@ -145,6 +145,9 @@ func (h *Handler) renderUsage(c echo.Context, v usageView) error {
 		for i, r := range rows {
 			m.Partners.Rows[i].Href = q.href(fmt.Sprintf("/partners/%d/usage", r.ID), "token", "")
 		}
+		if err := h.staffUsage(c, &m, rng, q, csv); err != nil {
+			return err
+		}
 	}
 	rows, err := h.store.UsageByAPI(ctx, sc, rng.From, rng.To, usageTop)
 	if m.APIs, err = table("apis", rows, err); err != nil {

@@ -112,10 +112,7 @@ func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.Usag
 	for i := range rng.Buckets {
 		labels = append(labels, rng.BucketLabel(i))
 	}
-	unit := "hour"
-	if rng.Step >= 24*time.Hour {
-		unit = "day"
-	}
+	unit := rng.Unit()
 	busiest, most := 0, int64(-1)
 	for i := range rng.Buckets {
 		if n := s.sandbox[i] + s.live[i]; n > most {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/usage"
 )
@@ -51,6 +52,10 @@ func (h *Handler) writeUsageCSV(c echo.Context, v usageView) error {
 		if !v.everyone {
 			return BadRequest("Top consumers are for provider staff: choose requests, errors, refusals, latency, apis, operations or tokens.")
 		}
+	case "anonymous":
+		if !v.everyone || access.Can(actorOf(currentUser(c)), access.ViewAnonymousUsage, 0) != access.Allow {
+			return BadRequest("Calls without a credential are for platform admins: choose requests, errors, refusals, latency, apis or operations.")
+		}
 	case "members", "quotas":
 		if !v.partner {
 			return BadRequest("Members and quotas are shown for one partner: choose requests, errors, refusals, latency, apis, operations or tokens.")
@@ -62,18 +67,23 @@ func (h *Handler) writeUsageCSV(c echo.Context, v usageView) error {
 	var rows [][]string
 	stamp := func(i int) string { return rng.Start(i).Format(time.RFC3339) }
 	switch chart {
-	case "requests", "errors", "refusals", "latency":
-		points, err := h.store.UsageSeries(ctx, sc, rng.From, rng.To, rng.Step)
+	case "requests", "errors", "refusals", "latency", "anonymous":
+		var points []store.UsagePoint
+		if chart == "anonymous" {
+			points, err = h.store.UsageWithoutCredential(ctx, rng.From, rng.To, rng.Step)
+		} else {
+			points, err = h.store.UsageSeries(ctx, sc, rng.From, rng.To, rng.Step)
+		}
 		if err != nil {
 			return err
 		}
 		s := sumSeries(points, rng)
-		rows = append(rows, map[string][]string{"requests": {"bucket_start", "sandbox", "live"},
+		rows = append(rows, map[string][]string{"requests": {"bucket_start", "sandbox", "live"}, "anonymous": {"bucket_start", "sandbox", "live"},
 			"errors":   {"bucket_start", "client_errors_4xx", "server_errors_5xx"},
 			"refusals": {"bucket_start", "unauthorized_401", "forbidden_403", "rate_limited_429"}, "latency": {"bucket_start", "calls", "p50_ms", "p95_ms"}}[chart])
 		for i := range rng.Buckets {
 			switch chart {
-			case "requests":
+			case "requests", "anonymous":
 				rows = append(rows, []string{stamp(i), count(s.sandbox[i]), count(s.live[i])})
 			case "errors":
 				rows = append(rows, []string{stamp(i), count(s.c4xx[i]), count(s.c5xx[i])})

@@ -465,3 +465,61 @@ func TestUsageRollupsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageStaffLists: staff see the partners whose error rate rose; the
+// platform admin alone sees the calls that carried no credential.
+func TestUsageStaffLists(t *testing.T) {
+	t.Parallel()
+	p := usageWorld(t)
+	for _, tc := range []struct {
+		who             string
+		trends          []string
+		anonymous       bool
+		anonymousCSV    int
+		noTrendsSection bool
+	}{
+		// Harbor: 12 of 164 calls failed today, none the week before;
+		// Crane's 9999 all succeeded.
+		{who: "admin@portico.test", trends: []string{"Harbor Logistics"}, anonymous: true, anonymousCSV: http.StatusOK},
+		{who: "am@portico.test", trends: []string{"Harbor Logistics"}, anonymousCSV: http.StatusBadRequest},
+		{who: "admin@harbor.test", noTrendsSection: true, anonymousCSV: http.StatusBadRequest},
+		{who: "dev@harbor.test", noTrendsSection: true, anonymousCSV: http.StatusBadRequest},
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			t.Parallel()
+			b := signedInAs(t, p, tc.who)
+			pg := b.get("/usage")
+			var trends []string
+			pg.doc.Find("[data-testid=usage-trends] [data-testid=trend] th").Each(func(_ int, s *goquery.Selection) {
+				trends = append(trends, strings.TrimSpace(s.Text()))
+			})
+			if diff := cmp.Diff(tc.trends, trends); diff != "" {
+				t.Errorf("error rate rising (-want +got):\n%s", diff)
+			}
+			if got := pg.doc.Find("[data-testid=usage-trends]").Length() == 0; got != tc.noTrendsSection {
+				t.Errorf("no trends section = %v, want %v", got, tc.noTrendsSection)
+			}
+			chart := pg.doc.Find("[data-testid=chart-anonymous]")
+			if got := chart.Length() == 1; got != tc.anonymous {
+				t.Fatalf("chart of calls without a credential shown = %v, want %v", got, tc.anonymous)
+			}
+			if tc.anonymous && !strings.HasPrefix(strings.TrimSpace(chart.Find("[data-testid=chart-summary]").Text()), "777 calls carried no token") {
+				t.Errorf("summary = %q, want the 777 calls", chart.Find("[data-testid=chart-summary]").Text())
+			}
+			status, rows := b.getCSV("/usage/export?range=24h&chart=anonymous")
+			if status != tc.anonymousCSV {
+				t.Fatalf("CSV of calls without a credential = %d, want %d", status, tc.anonymousCSV)
+			}
+			if status == http.StatusOK {
+				var sum int
+				for _, r := range rows[1:] {
+					n, _ := strconv.Atoi(r[1])
+					sum += n
+				}
+				if sum != 777 || rows[0][1] != "sandbox" {
+					t.Errorf("CSV sums %d sandbox calls (header %q), want 777", sum, rows[0])
+				}
+			}
+		})
+	}
+}

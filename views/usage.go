@@ -35,6 +35,19 @@ type UsagePage struct {
 	QuotaCSV   string
 	// Bounded is how many rows each table shows at most.
 	Bounded int
+	// ShowTrends says the page lists the partners whose error rate is
+	// rising (staff), Trends them; Anonymous is the chart of calls
+	// without a credential (platform admins), nil when not shown.
+	ShowTrends bool
+	Trends     []UsageTrend
+	Anonymous  *UsageChart
+}
+
+// UsageTrend is a partner whose calls fail more than the week before.
+type UsageTrend struct {
+	Partner, Href string
+	// Now and Before say the error rate and calls ("20.0 % of 200").
+	Now, Before string
 }
 
 // UsageTable is a ranked table of calls (per API, token, member or

@@ -93,6 +93,10 @@ const (
 	// usage (/partners/:id/usage): provider staff only, like
 	// StaffPartnerTokens; a partner admin reads the same at /usage.
 	StaffPartnerUsage Action = "partners.usage"
+	// ViewAnonymousUsage reads the calls that carried no credential (no
+	// partner's: refused before one was known): platform admins, who run
+	// the gateway.
+	ViewAnonymousUsage Action = "usage.view_anonymous"
 )
 
 // Decision is the policy's answer. Hidden means the resource belongs to a
@@ -151,7 +155,7 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
 	case ViewAudit:
 		return allowIf(a.Staff() || (partnerID != 0 && a.Role == RolePartnerAdmin))
-	case ViewPortalAudit:
+	case ViewPortalAudit, ViewAnonymousUsage:
 		return allowIf(a.Role == RoleAdmin)
 	case ViewOwnAudit, ViewOwnUsage:
 		return allowIf(partnerID != 0 && !a.Staff())

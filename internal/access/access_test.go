@@ -51,6 +51,7 @@ func TestCan(t *testing.T) {
 		{ViewAudit, own, A, A, A, D, H, H},
 		{ViewAudit, 0, A, A, D, D, D, D},
 		{ViewPortalAudit, 0, A, D, D, D, D, D},
+		{ViewAnonymousUsage, 0, A, D, D, D, D, D},
 		{ViewOwnAudit, own, D, D, A, A, H, H},
 		{ViewOwnAudit, 0, D, D, D, D, D, D},
 		{ViewUsage, own, A, A, A, D, H, H},

@@ -85,6 +85,14 @@ func ParseCustom(from, to string, now time.Time) (Range, string) {
 // Start returns the start of bucket i.
 func (r Range) Start(i int) time.Time { return r.From.Add(time.Duration(i) * r.Step) }
 
+// Unit names a bucket's span: "hour" or "day".
+func (r Range) Unit() string {
+	if r.Step >= 24*time.Hour {
+		return "day"
+	}
+	return "hour"
+}
+
 // BucketLabel names bucket i briefly, for an axis or a table row.
 func (r Range) BucketLabel(i int) string {
 	if r.Step < 24*time.Hour {
