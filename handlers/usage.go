@@ -119,7 +119,7 @@ func (h *Handler) renderUsage(c echo.Context, v usageView) error {
 		return err
 	}
 	s := sumSeries(points, rng)
-	m.Total, m.Empty = count(s.total), s.total == 0
+	m.Total, m.Empty = formatCount(s.total), s.total == 0
 	m.Charts = s.charts(rng, csv)
 	table := func(id string, rows []store.UsageRow, err error) (*views.UsageTable, error) {
 		if err != nil {

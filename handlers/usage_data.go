@@ -78,6 +78,7 @@ func quantileMS(h usage.Histogram, q float64) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 3, 64)
 }
 
+// count writes n plainly, as the CSV downloads do.
 func count(n int64) string { return strconv.FormatInt(n, 10) }
 
 func percent(part, whole int64) string {
@@ -91,7 +92,7 @@ func percent(part, whole int64) string {
 func countSeries(name, colour string, vs []int64) views.UsageSeries {
 	s := views.UsageSeries{Name: name, Colour: colour}
 	for _, v := range vs {
-		s.Values, s.Text = append(s.Values, float64(v)), append(s.Text, count(v))
+		s.Values, s.Text = append(s.Values, float64(v)), append(s.Text, formatCount(v))
 	}
 	return s
 }
@@ -119,12 +120,12 @@ func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.Usag
 			busiest, most = i, n
 		}
 	}
-	reqSummary := fmt.Sprintf("%s calls: %s sandbox, %s live.", count(s.total), count(sum(s.sandbox)), count(sum(s.live)))
+	reqSummary := fmt.Sprintf("%s calls: %s sandbox, %s live.", formatCount(s.total), formatCount(sum(s.sandbox)), formatCount(sum(s.live)))
 	if s.total > 0 {
-		reqSummary += fmt.Sprintf(" The busiest %s was %s (UTC) with %s calls.", unit, labels[busiest], count(most))
+		reqSummary += fmt.Sprintf(" The busiest %s was %s (UTC) with %s calls.", unit, labels[busiest], formatCount(most))
 	}
 	e4, e5 := sum(s.c4xx), sum(s.c5xx)
-	errSummary := fmt.Sprintf("%s client errors (4xx, %s of calls) and %s server errors (5xx, %s).", count(e4), percent(e4, s.total), count(e5), percent(e5, s.total))
+	errSummary := fmt.Sprintf("%s client errors (4xx, %s of calls) and %s server errors (5xx, %s).", formatCount(e4), percent(e4, s.total), formatCount(e5), percent(e5, s.total))
 	latSummary := "No calls, so no latency."
 	if s.total > 0 {
 		latSummary = fmt.Sprintf("Over the whole range, half the calls took at most %s (p50) and 95 %% at most %s (p95), estimated from the latency histogram.",
@@ -132,7 +133,7 @@ func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.Usag
 	}
 	r1, r3, r9 := sum(s.c401), sum(s.c403), sum(s.c429)
 	refusalSummary := fmt.Sprintf("%s calls refused for a missing, bad or expired token (401), %s outside the grants (403) and %s over the rate limit (429).",
-		count(r1), count(r3), count(r9))
+		formatCount(r1), formatCount(r3), formatCount(r9))
 	p50 := views.UsageSeries{Name: "p50", Colour: views.ColourP50}
 	p95 := views.UsageSeries{Name: "p95", Colour: views.ColourP95}
 	for i := range rng.Buckets {
@@ -176,8 +177,8 @@ func usageTableOf(id string, rows []store.UsageRow, total int64) views.UsageTabl
 	d := usageTables[id]
 	t := views.UsageTable{ID: id, Title: d.title, Summary: fmt.Sprintf("%s At most %d rows.", d.summary, usageTop), NameHeader: d.name, DetailHeader: d.detail}
 	for _, r := range rows {
-		t.Rows = append(t.Rows, views.UsageTableRow{Name: r.Name, Detail: r.Detail, Calls: count(r.Calls), Share: percent(r.Calls, total),
-			ClientErrors: count(r.ClientErrors), ServerErrors: count(r.ServerErrors), Refused: count(r.Unauthorized + r.Forbidden + r.RateLimited),
+		t.Rows = append(t.Rows, views.UsageTableRow{Name: r.Name, Detail: r.Detail, Calls: formatCount(r.Calls), Share: percent(r.Calls, total),
+			ClientErrors: formatCount(r.ClientErrors), ServerErrors: formatCount(r.ServerErrors), Refused: formatCount(r.Unauthorized + r.Forbidden + r.RateLimited),
 			P95: quantileText(histogram(r.Latency), 0.95)})
 	}
 	return t
@@ -186,6 +187,6 @@ func usageTableOf(id string, rows []store.UsageRow, total int64) views.UsageTabl
 // quotaRow says a quota's use and projection.
 func quotaRow(q store.QuotaUse, now time.Time) views.UsageQuota {
 	proj := usage.Projection(q.Used, now)
-	return views.UsageQuota{Group: q.Name, Quota: count(q.Quota), Used: count(q.Used), Percent: percent(q.Used, q.Quota),
-		Projected: count(proj), Over: proj > q.Quota}
+	return views.UsageQuota{Group: q.Name, Quota: formatCount(q.Quota), Used: formatCount(q.Used), Percent: percent(q.Used, q.Quota),
+		Projected: formatCount(proj), Over: proj > q.Quota}
 }

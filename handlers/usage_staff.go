@@ -50,7 +50,7 @@ func (h *Handler) staffUsage(c echo.Context, m *views.UsagePage, rng usage.Range
 func (s usageSums) anonymousChart(rng usage.Range, csv func(string) string) views.UsageChart {
 	ch := views.UsageChart{ID: "anonymous", Title: "Calls without a credential per " + rng.Unit(), CSVHref: csv("anonymous"), Unit: "calls",
 		Summary: fmt.Sprintf("%s calls carried no token, or one the gateway did not know, and were refused before any partner was known: "+
-			"a client that lost its token, or someone trying tokens. They count for no partner.", count(s.total)),
+			"a client that lost its token, or someone trying tokens. They count for no partner.", formatCount(s.total)),
 		Series: []views.UsageSeries{countSeries("sandbox", views.ColourSandbox, s.sandbox), countSeries("live", views.ColourLive, s.live)}}
 	for i := range rng.Buckets {
 		ch.Labels = append(ch.Labels, rng.BucketLabel(i))

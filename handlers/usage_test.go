@@ -158,16 +158,16 @@ func TestUsageScopes(t *testing.T) {
 	}{
 		{who: "dev@harbor.test", total: "157", apis: []string{"tally 152", "berths 5"},
 			tokens:      []string{"harbor-dev-sandbox 115", "harbor-dev-live 42"},
-			mustNotShow: []string{"9999", "crane-secret-live", "harbor-admin-sandbox", "164", "777"}},
+			mustNotShow: []string{"9,999", "9999", "crane-secret-live", "harbor-admin-sandbox", "164", "777"}},
 		{who: "admin@harbor.test", total: "164", members: []string{"Dev Harbor 157", "Ada Harbor 7"}, apis: []string{"tally 159", "berths 5"},
 			tokens: []string{"harbor-dev-sandbox 115", "harbor-dev-live 42", "harbor-admin-sandbox 7"}, quotas: true,
-			mustNotShow: []string{"9999", "crane-secret-live", "Cleo Crane", "777"}},
-		{who: "dev@crane.test", total: "9999", apis: []string{"tally 9999"}, tokens: []string{"crane-secret-live 9999"},
+			mustNotShow: []string{"9,999", "9999", "crane-secret-live", "Cleo Crane", "777"}},
+		{who: "dev@crane.test", total: "9,999", apis: []string{"tally 9,999"}, tokens: []string{"crane-secret-live 9,999"},
 			mustNotShow: []string{"harbor-dev-sandbox", "164", "157", "Dev Harbor", "777"}},
 		// Staff see tokens partner by partner (/partners/:id/usage).
-		{who: "am@portico.test", total: "10163", partners: []string{"Crane Works 9999", "Harbor Logistics 164"}, apis: []string{"tally 10158", "berths 5"},
+		{who: "am@portico.test", total: "10,163", partners: []string{"Crane Works 9,999", "Harbor Logistics 164"}, apis: []string{"tally 10,158", "berths 5"},
 			mustNotShow: []string{"777", "crane-secret-live"}},
-		{who: "admin@portico.test", total: "10163", partners: []string{"Crane Works 9999", "Harbor Logistics 164"}, apis: []string{"tally 10158", "berths 5"}},
+		{who: "admin@portico.test", total: "10,163", partners: []string{"Crane Works 9,999", "Harbor Logistics 164"}, apis: []string{"tally 10,158", "berths 5"}},
 	} {
 		t.Run(tc.who, func(t *testing.T) {
 			t.Parallel()
@@ -326,8 +326,8 @@ func TestUsageRefusals(t *testing.T) {
 		t.Errorf("the partner directory links to %q, want a partner's usage", href)
 	}
 	pg := am.get("/partners/" + crane + "/usage?range=30d")
-	if pg.status != http.StatusOK || pg.doc.Find("[data-testid=usage-total] strong").Text() != "9999" {
-		t.Errorf("staff view of Crane = %d, total %q, want 9999", pg.status, pg.doc.Find("[data-testid=usage-total] strong").Text())
+	if pg.status != http.StatusOK || pg.doc.Find("[data-testid=usage-total] strong").Text() != "9,999" {
+		t.Errorf("staff view of Crane = %d, total %q, want 9,999", pg.status, pg.doc.Find("[data-testid=usage-total] strong").Text())
 	}
 	if strings.Contains(pg.doc.Find("main").Text(), "harbor-dev") {
 		t.Error("Crane's usage shows Harbor's tokens")
@@ -396,7 +396,7 @@ func TestUsageFilters(t *testing.T) {
 			if got := pg.doc.Find("[data-testid=usage-filters] li").Length(); got != tc.filters {
 				t.Errorf("%d filters said, want %d", got, tc.filters)
 			}
-			if strings.Contains(pg.doc.Find("main").Text(), "9999") {
+			if strings.Contains(pg.doc.Find("main").Text(), "9,999") {
 				t.Error("the page shows Crane's 9999 calls")
 			}
 			pg.doc.Find("[data-testid=usage-filter-clear]").Each(func(_ int, s *goquery.Selection) {
