@@ -31,7 +31,10 @@ func (h *Handler) auditCalls(c echo.Context, m *views.AuditPage, q store.CallQue
 	for _, r := range rows {
 		m.Calls = append(m.Calls, callRow(r, m.Staff))
 	}
-	if m.Source == "calls" && m.RequestID == "" {
+	if bothLists(m) && more {
+		m.MoreCallsHref = listHref("/audit", append(auditParams(m), "source", "calls")...)
+	}
+	if m.Source == "calls" {
 		m.FirstHref, m.NextHref = pageLinks(store.CallsList, q.After, rows, more, "/audit", auditParams(m)...)
 	}
 	return nil

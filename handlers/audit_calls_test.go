@@ -179,3 +179,60 @@ func TestAuditCallsPages(t *testing.T) {
 		t.Errorf("%d distinct calls across pages, want 120", len(seen))
 	}
 }
+
+// TestAuditRequestIDBeyondAPage: a request id a client sent with 60 calls
+// shows the first 50 beside the portal actions, with a link to the calls
+// alone, which pages through all 60, each once.
+func TestAuditRequestIDBeyondAPage(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	addCalls(t, p)
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO api_calls (at, partner_id, token_id, api, operation, environment, method, path, status, latency_us, user_agent, request_id, bytes_in, bytes_out)
+		SELECT now() - interval '1 hour' - i * interval '1 second', t.partner_id, t.id, 'fleet', '', 'sandbox', 'GET', '/again/' || i, 200, 10, 't', 'same-id', 0, 0
+		FROM tokens t, generate_series(1, 60) i WHERE t.name = 'dev-key'`); err != nil {
+		t.Fatal(err)
+	}
+	admin := signedInAs(t, p, "admin@harbor.test")
+	pg := admin.get("/audit?request_id=same-id")
+	if n := len(callPaths(pg)); n != 50 {
+		t.Errorf("the request id's page lists %d calls, want the first 50", n)
+	}
+	if pg.doc.Find("[data-testid=next-page]").Length() != 0 {
+		t.Error("the page of both lists has a pager of its own")
+	}
+	if got := pg.doc.Find("#audit-source option[selected]").Text(); got != "Portal actions and API calls" {
+		t.Errorf("the source list says %q, want both", got)
+	}
+	path, ok := pg.doc.Find("[data-testid=more-calls]").Attr("href")
+	if !ok {
+		t.Fatal("no link to the rest of the calls")
+	}
+	seen := map[string]int{}
+	for range 3 {
+		pg := admin.get(path)
+		for _, c := range callPaths(pg) {
+			seen[c]++
+		}
+		if pg.doc.Find("[data-testid=audit-event]").Length() != 0 {
+			t.Errorf("%s lists portal actions too", path)
+		}
+		if path, ok = pg.doc.Find("[data-testid=next-page]").Attr("href"); !ok {
+			break
+		}
+	}
+	if len(seen) != 60 {
+		t.Errorf("%d distinct calls across the pages, want 60", len(seen))
+	}
+	for c, n := range seen {
+		if n != 1 {
+			t.Errorf("%s shown %d times", c, n)
+		}
+	}
+	if pg := admin.get("/audit?request_id=same-id&source=events"); pg.status != http.StatusOK || len(callPaths(pg)) != 0 {
+		t.Errorf("the request id's portal actions alone = %d with %d calls, want 200 and none", pg.status, len(callPaths(pg)))
+	}
+	if pg := admin.get("/audit?source=everything"); pg.status != http.StatusBadRequest {
+		t.Errorf("an unknown source = %d, want 400", pg.status)
+	}
+}

@@ -36,7 +36,7 @@ func (h *Handler) exportAudit(c echo.Context) error {
 	if format != "csv" && format != "ndjson" {
 		return BadRequest("Choose the export's format: csv or ndjson.")
 	}
-	if m.Actor != "" && m.Source == "" {
+	if m.Actor != "" && m.Source != "calls" {
 		id, err := h.auditActor(c, m.Actor, q.Scope)
 		if err != nil {
 			return err

@@ -70,12 +70,18 @@ func (h *Handler) auditQueries(c echo.Context, m *views.AuditPage) (store.AuditQ
 		return store.AuditQuery{}, store.CallQuery{}, BadRequest(fe.Message)
 	}
 	m.Source = c.QueryParam("source")
-	if m.Source != "" && m.Source != "calls" {
+	if m.Source != "" && m.Source != "calls" && m.Source != "events" {
 		return store.AuditQuery{}, store.CallQuery{}, BadRequest("The audit trail shows portal actions or API calls: choose one from the list.")
 	}
 	m.Range, m.Kind, m.Status, m.Actor, m.API, m.RequestID = f.Range, f.Kind, f.Status, f.Actor, f.API, f.RequestID
-	m.Sources = []views.AuditOption{{Value: "", Label: "Portal actions", Selected: m.Source == ""},
+	m.Sources = []views.AuditOption{{Value: "", Label: "Portal actions", Selected: m.Source == "" || m.Source == "events"},
 		{Value: "calls", Label: "API calls", Selected: m.Source == "calls"}}
+	if m.RequestID != "" {
+		// A request id alone shows both, the first page of each.
+		m.Sources = []views.AuditOption{{Value: "", Label: "Portal actions and API calls", Selected: m.Source == ""},
+			{Value: "events", Label: "Portal actions", Selected: m.Source == "events"},
+			{Value: "calls", Label: "API calls", Selected: m.Source == "calls"}}
+	}
 	m.Ranges, m.Kinds, m.Statuses = auditOptions(audit.Ranges, f.Range), auditOptions(audit.Kinds, f.Kind), auditOptions(audit.Statuses, f.Status)
 	now := time.Now()
 	q, cq := f.Events(scope, now), f.Calls(scope, now)

@@ -29,13 +29,14 @@ func (h *Handler) auditTrail(c echo.Context) error {
 	m.Page = h.page(c, "Audit trail")
 	m.ExportCSV, m.ExportNDJSON = auditExportHref(&m, "csv"), auditExportHref(&m, "ndjson")
 	// A request id finds both what the request did in the portal and the
-	// call it was at the gateway: a few rows, shown together.
-	if m.RequestID != "" || m.Source == "calls" {
+	// call it was at the gateway: a few rows, shown together, the first
+	// page of each with a link to the rest.
+	if m.RequestID != "" && m.Source == "" || m.Source == "calls" {
 		if err := h.auditCalls(c, &m, cq); err != nil {
 			return err
 		}
 	}
-	if m.RequestID != "" || m.Source == "" {
+	if m.Source != "calls" {
 		if err := h.auditEvents(c, &m, q); err != nil {
 			return err
 		}
@@ -63,8 +64,20 @@ func (h *Handler) auditEvents(c echo.Context, m *views.AuditPage, q store.AuditQ
 	for _, r := range rows {
 		m.Events = append(m.Events, auditRow(r, actorOf(currentUser(c))))
 	}
-	m.FirstHref, m.NextHref = pageLinks(store.AuditList, q.After, rows, more && m.RequestID == "", "/audit", auditParams(m)...)
+	if bothLists(m) {
+		if more {
+			m.MoreEventsHref = listHref("/audit", append(auditParams(m), "source", "events")...)
+		}
+		return nil
+	}
+	m.FirstHref, m.NextHref = pageLinks(store.AuditList, q.After, rows, more, "/audit", auditParams(m)...)
 	return nil
+}
+
+// bothLists says the page shows a request id's portal actions and calls
+// together, each cut at its first page.
+func bothLists(m *views.AuditPage) bool {
+	return m.RequestID != "" && m.Source == ""
 }
 
 // auditScope is the part of the trail the signed-in user may read, as the
