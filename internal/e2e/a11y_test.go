@@ -79,10 +79,10 @@ func TestAccessibility(t *testing.T) {
 		email string
 		pages []string
 	}{
-		{"dev@harbor.test", []string{"/", "/apis", "/account", "/tokens", "/tokens/new", "/audit"}},
+		{"dev@harbor.test", []string{"/", "/apis", "/account", "/tokens", "/tokens/new", "/audit", "/usage"}},
 		{"admin@harbor.test", []string{"/members", "/teams", "/access", "/tokens/partner"}},
-		{"am@portico.test", []string{"/partners", "/access-groups", "/catalog/import", "/audit"}},
-		{"admin@portico.test", []string{"/staff", "/settings"}},
+		{"am@portico.test", []string{"/partners", "/access-groups", "/catalog/import", "/audit", "/usage?range=7d"}},
+		{"admin@portico.test", []string{"/staff", "/settings", "/usage"}},
 	} {
 		t.Run(role.email, func(t *testing.T) {
 			t.Parallel()
