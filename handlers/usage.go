@@ -16,7 +16,7 @@ import (
 )
 
 // usageTop bounds every ranked table of the dashboards (and its CSV).
-const usageTop = 20
+const usageTop = usage.TopRows
 
 // usageView is whose usage a dashboard shows, as the policy decided: the
 // scope of the rollup it reads and which tables it has.
@@ -33,30 +33,24 @@ type usageView struct {
 
 // usageViewOf decides the scope of /usage for the signed-in user: every
 // partner for staff, their partner for a partner admin, their own tokens
-// for a developer. Never from the request.
+// for a developer (usage.ViewFor, which the management API asks too).
+// Never from the request.
 func (h *Handler) usageViewOf(c echo.Context) (usageView, error) {
 	u := currentUser(c)
 	if u == nil {
 		return usageView{}, &Error{Status: http.StatusUnauthorized, Message: "Please sign in to continue."}
 	}
-	a := actorOf(u)
-	v := usageView{path: "/usage", csvPath: "/usage/export"}
+	uv, ok := usage.ViewFor(actorOf(u))
+	if !ok {
+		return usageView{}, &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "Your role does not allow this. Ask your organisation's portal admin."}
+	}
+	v := usageView{scope: uv.Scope, everyone: uv.Everyone, partner: uv.Partner, path: "/usage", csvPath: "/usage/export"}
 	switch {
-	case a.Staff():
-		if err := h.authorize(c, access.ViewUsage, 0); err != nil {
-			return v, err
-		}
-		v.everyone = true
+	case v.everyone:
 		v.heading, v.intro = "Usage", "Calls through the gateway by every partner: the top consumers, the APIs and the tokens."
-	case access.Can(a, access.ViewUsage, a.PartnerID) == access.Allow:
-		v.scope = store.UsageScope{PartnerID: a.PartnerID}
-		v.partner = true
+	case v.partner:
 		v.heading, v.intro = "Usage", "Calls through the gateway by your organisation's tokens, each member's share, and the monthly quotas."
 	default:
-		if err := h.authorize(c, access.ViewOwnUsage, a.PartnerID); err != nil {
-			return v, err
-		}
-		v.scope = store.UsageScope{PartnerID: a.PartnerID, UserID: a.UserID}
 		v.heading, v.intro = "Your usage", "Calls through the gateway made with your own tokens."
 	}
 	return v, nil
@@ -118,14 +112,14 @@ func (h *Handler) renderUsage(c echo.Context, v usageView) error {
 	if err != nil {
 		return err
 	}
-	s := sumSeries(points, rng)
-	m.Total, m.Empty = formatCount(s.total), s.total == 0
-	m.Charts = s.charts(rng, csv)
+	s := usage.Sum(points, rng)
+	m.Total, m.Empty = formatCount(s.Total), s.Total == 0
+	m.Charts = usageCharts(s, rng, csv)
 	table := func(id string, rows []store.UsageRow, err error) (*views.UsageTable, error) {
 		if err != nil {
 			return nil, err
 		}
-		t := usageTableOf(id, rows, s.total)
+		t := usageTableOf(id, rows, s.Total)
 		t.CSVHref = csv(id)
 		for i, r := range rows {
 			switch id {

@@ -10,53 +10,6 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// usageSums are a range's calls per bucket, summed from the rollup's
-// points.
-type usageSums struct {
-	sandbox, live, c4xx, c5xx []int64
-	// c401, c403 and c429 are refusals the partner can act on: a bad or
-	// expired token, a call outside the grants, the rate limit.
-	c401, c403, c429 []int64
-	hist             []usage.Histogram
-	all              usage.Histogram
-	total            int64
-}
-
-// sumSeries adds the points up per bucket of rng.
-func sumSeries(points []store.UsagePoint, rng usage.Range) usageSums {
-	n := rng.Buckets
-	s := usageSums{sandbox: make([]int64, n), live: make([]int64, n), c4xx: make([]int64, n), c5xx: make([]int64, n),
-		c401: make([]int64, n), c403: make([]int64, n), c429: make([]int64, n), hist: make([]usage.Histogram, n)}
-	for _, p := range points {
-		i := p.Bucket
-		if i < 0 || i >= n {
-			continue
-		}
-		if p.Environment == "live" {
-			s.live[i] += p.Calls
-		} else {
-			s.sandbox[i] += p.Calls
-		}
-		s.c4xx[i] += p.ClientErrors
-		s.c5xx[i] += p.ServerErrors
-		s.c401[i] += p.Unauthorized
-		s.c403[i] += p.Forbidden
-		s.c429[i] += p.RateLimited
-		h := histogram(p.Latency)
-		s.hist[i].Add(h)
-		s.all.Add(h)
-		s.total += p.Calls
-	}
-	return s
-}
-
-// histogram copies a rollup histogram read from the database.
-func histogram(a []int64) usage.Histogram {
-	var h usage.Histogram
-	copy(h[:], a)
-	return h
-}
-
 // quantileText says the q-quantile of h ("–" without calls).
 func quantileText(h usage.Histogram, q float64) string {
 	d, over, ok := h.Quantile(q)
@@ -71,11 +24,11 @@ func quantileText(h usage.Histogram, q float64) string {
 
 // quantileMS is the q-quantile of h in milliseconds, "" without calls.
 func quantileMS(h usage.Histogram, q float64) string {
-	d, _, ok := h.Quantile(q)
+	ms, _, ok := h.Millis(q)
 	if !ok {
 		return ""
 	}
-	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 3, 64)
+	return strconv.FormatFloat(ms, 'f', 3, 64)
 }
 
 // count writes n plainly, as the CSV downloads do.
@@ -105,10 +58,10 @@ func sum(vs []int64) int64 {
 	return n
 }
 
-// charts are the dashboard's four charts: requests per environment,
+// usageCharts are the dashboard's four charts: requests per environment,
 // errors per class, refusals by status and latency quantiles, each bucket
 // of rng.
-func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.UsageChart {
+func usageCharts(s usage.Sums, rng usage.Range, csv func(string) string) []views.UsageChart {
 	var labels []string
 	for i := range rng.Buckets {
 		labels = append(labels, rng.BucketLabel(i))
@@ -116,22 +69,22 @@ func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.Usag
 	unit := rng.Unit()
 	busiest, most := 0, int64(-1)
 	for i := range rng.Buckets {
-		if n := s.sandbox[i] + s.live[i]; n > most {
+		if n := s.Sandbox[i] + s.Live[i]; n > most {
 			busiest, most = i, n
 		}
 	}
-	reqSummary := fmt.Sprintf("%s calls: %s sandbox, %s live.", formatCount(s.total), formatCount(sum(s.sandbox)), formatCount(sum(s.live)))
-	if s.total > 0 {
+	reqSummary := fmt.Sprintf("%s calls: %s sandbox, %s live.", formatCount(s.Total), formatCount(sum(s.Sandbox)), formatCount(sum(s.Live)))
+	if s.Total > 0 {
 		reqSummary += fmt.Sprintf(" The busiest %s was %s (UTC) with %s calls.", unit, labels[busiest], formatCount(most))
 	}
-	e4, e5 := sum(s.c4xx), sum(s.c5xx)
-	errSummary := fmt.Sprintf("%s client errors (4xx, %s of calls) and %s server errors (5xx, %s).", formatCount(e4), percent(e4, s.total), formatCount(e5), percent(e5, s.total))
+	e4, e5 := sum(s.ClientErrors), sum(s.ServerErrors)
+	errSummary := fmt.Sprintf("%s client errors (4xx, %s of calls) and %s server errors (5xx, %s).", formatCount(e4), percent(e4, s.Total), formatCount(e5), percent(e5, s.Total))
 	latSummary := "No calls, so no latency."
-	if s.total > 0 {
+	if s.Total > 0 {
 		latSummary = fmt.Sprintf("Over the whole range, half the calls took at most %s (p50) and 95 %% at most %s (p95), estimated from the latency histogram.",
-			quantileText(s.all, 0.5), quantileText(s.all, 0.95))
+			quantileText(s.All, 0.5), quantileText(s.All, 0.95))
 	}
-	r1, r3, r9 := sum(s.c401), sum(s.c403), sum(s.c429)
+	r1, r3, r9 := sum(s.Unauthorized), sum(s.Forbidden), sum(s.RateLimited)
 	refusalSummary := fmt.Sprintf("%s calls refused for a missing, bad or expired token (401), %s outside the grants (403) and %s over the rate limit (429).",
 		formatCount(r1), formatCount(r3), formatCount(r9))
 	p50 := views.UsageSeries{Name: "p50", Colour: views.ColourP50}
@@ -141,22 +94,22 @@ func (s usageSums) charts(rng usage.Range, csv func(string) string) []views.Usag
 			s *views.UsageSeries
 			q float64
 		}{{&p50, 0.5}, {&p95, 0.95}} {
-			d, _, ok := s.hist[i].Quantile(q.q)
+			d, _, ok := s.Hist[i].Quantile(q.q)
 			text := ""
 			if ok {
-				text = quantileText(s.hist[i], q.q)
+				text = quantileText(s.Hist[i], q.q)
 			}
 			q.s.Values, q.s.Text = append(q.s.Values, float64(d)/float64(time.Millisecond)), append(q.s.Text, text)
 		}
 	}
 	return []views.UsageChart{
 		{ID: "requests", Title: "Requests per " + unit, Summary: reqSummary, CSVHref: csv("requests"), Labels: labels, Unit: "calls",
-			Series: []views.UsageSeries{countSeries("sandbox", views.ColourSandbox, s.sandbox), countSeries("live", views.ColourLive, s.live)}},
+			Series: []views.UsageSeries{countSeries("sandbox", views.ColourSandbox, s.Sandbox), countSeries("live", views.ColourLive, s.Live)}},
 		{ID: "errors", Title: "Errors per " + unit, Summary: errSummary, CSVHref: csv("errors"), Labels: labels, Unit: "calls",
-			Series: []views.UsageSeries{countSeries("4xx", views.Colour4xx, s.c4xx), countSeries("5xx", views.Colour5xx, s.c5xx)}},
+			Series: []views.UsageSeries{countSeries("4xx", views.Colour4xx, s.ClientErrors), countSeries("5xx", views.Colour5xx, s.ServerErrors)}},
 		{ID: "refusals", Title: "Refusals per " + unit, Summary: refusalSummary, CSVHref: csv("refusals"), Labels: labels, Unit: "calls",
-			Series: []views.UsageSeries{countSeries("401", views.Colour401, s.c401), countSeries("403", views.Colour403, s.c403),
-				countSeries("429", views.Colour429, s.c429)}},
+			Series: []views.UsageSeries{countSeries("401", views.Colour401, s.Unauthorized), countSeries("403", views.Colour403, s.Forbidden),
+				countSeries("429", views.Colour429, s.RateLimited)}},
 		{ID: "latency", Title: "Latency per " + unit, Summary: latSummary, CSVHref: csv("latency"), Labels: labels, Unit: "ms", Lines: true,
 			Series: []views.UsageSeries{p50, p95}},
 	}
@@ -179,7 +132,7 @@ func usageTableOf(id string, rows []store.UsageRow, total int64) views.UsageTabl
 	for _, r := range rows {
 		t.Rows = append(t.Rows, views.UsageTableRow{Name: r.Name, Detail: r.Detail, Calls: formatCount(r.Calls), Share: percent(r.Calls, total),
 			ClientErrors: formatCount(r.ClientErrors), ServerErrors: formatCount(r.ServerErrors), Refused: formatCount(r.Unauthorized + r.Forbidden + r.RateLimited),
-			P95: quantileText(histogram(r.Latency), 0.95)})
+			P95: quantileText(usage.HistogramOf(r.Latency), 0.95)})
 	}
 	return t
 }

@@ -77,20 +77,20 @@ func (h *Handler) writeUsageCSV(c echo.Context, v usageView) error {
 		if err != nil {
 			return err
 		}
-		s := sumSeries(points, rng)
+		s := usage.Sum(points, rng)
 		rows = append(rows, map[string][]string{"requests": {"bucket_start", "sandbox", "live"}, "anonymous": {"bucket_start", "sandbox", "live"},
 			"errors":   {"bucket_start", "client_errors_4xx", "server_errors_5xx"},
 			"refusals": {"bucket_start", "unauthorized_401", "forbidden_403", "rate_limited_429"}, "latency": {"bucket_start", "calls", "p50_ms", "p95_ms"}}[chart])
 		for i := range rng.Buckets {
 			switch chart {
 			case "requests", "anonymous":
-				rows = append(rows, []string{stamp(i), count(s.sandbox[i]), count(s.live[i])})
+				rows = append(rows, []string{stamp(i), count(s.Sandbox[i]), count(s.Live[i])})
 			case "errors":
-				rows = append(rows, []string{stamp(i), count(s.c4xx[i]), count(s.c5xx[i])})
+				rows = append(rows, []string{stamp(i), count(s.ClientErrors[i]), count(s.ServerErrors[i])})
 			case "refusals":
-				rows = append(rows, []string{stamp(i), count(s.c401[i]), count(s.c403[i]), count(s.c429[i])})
+				rows = append(rows, []string{stamp(i), count(s.Unauthorized[i]), count(s.Forbidden[i]), count(s.RateLimited[i])})
 			default:
-				rows = append(rows, []string{stamp(i), count(s.hist[i].Total()), quantileMS(s.hist[i], 0.5), quantileMS(s.hist[i], 0.95)})
+				rows = append(rows, []string{stamp(i), count(s.Hist[i].Total()), quantileMS(s.Hist[i], 0.5), quantileMS(s.Hist[i], 0.95)})
 			}
 		}
 	case "quotas":
@@ -123,7 +123,7 @@ func (h *Handler) writeUsageCSV(c echo.Context, v usageView) error {
 			"unauthorized_401", "forbidden_403", "rate_limited_429", "p95_ms"})
 		for _, r := range list {
 			rows = append(rows, []string{spreadsheetSafe(r.Name), spreadsheetSafe(r.Detail), count(r.Calls), count(r.ClientErrors),
-				count(r.ServerErrors), count(r.Unauthorized), count(r.Forbidden), count(r.RateLimited), quantileMS(histogram(r.Latency), 0.95)})
+				count(r.ServerErrors), count(r.Unauthorized), count(r.Forbidden), count(r.RateLimited), quantileMS(usage.HistogramOf(r.Latency), 0.95)})
 		}
 	}
 	var buf bytes.Buffer

@@ -40,18 +40,18 @@ func (h *Handler) staffUsage(c echo.Context, m *views.UsagePage, rng usage.Range
 	if err != nil {
 		return err
 	}
-	s := sumSeries(points, rng)
-	ch := s.anonymousChart(rng, csv)
+	s := usage.Sum(points, rng)
+	ch := anonymousChart(s, rng, csv)
 	m.Anonymous = &ch
 	return nil
 }
 
 // anonymousChart is the calls that carried no credential, per bucket.
-func (s usageSums) anonymousChart(rng usage.Range, csv func(string) string) views.UsageChart {
+func anonymousChart(s usage.Sums, rng usage.Range, csv func(string) string) views.UsageChart {
 	ch := views.UsageChart{ID: "anonymous", Title: "Calls without a credential per " + rng.Unit(), CSVHref: csv("anonymous"), Unit: "calls",
 		Summary: fmt.Sprintf("%s calls carried no token, or one the gateway did not know, and were refused before any partner was known: "+
-			"a client that lost its token, or someone trying tokens. They count for no partner.", formatCount(s.total)),
-		Series: []views.UsageSeries{countSeries("sandbox", views.ColourSandbox, s.sandbox), countSeries("live", views.ColourLive, s.live)}}
+			"a client that lost its token, or someone trying tokens. They count for no partner.", formatCount(s.Total)),
+		Series: []views.UsageSeries{countSeries("sandbox", views.ColourSandbox, s.Sandbox), countSeries("live", views.ColourLive, s.Live)}}
 	for i := range rng.Buckets {
 		ch.Labels = append(ch.Labels, rng.BucketLabel(i))
 	}
