@@ -112,6 +112,7 @@ func Register(g *echo.Group, a *API) {
 
 	g.GET("/audit", a.listAuditEvents, auth)
 	g.GET("/audit/calls", a.listAuditCalls, auth)
+	g.GET("/usage", a.getUsage, auth)
 
 	if a.Tokens != nil {
 		g.GET("/tokens", a.listTokens, auth)

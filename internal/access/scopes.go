@@ -14,6 +14,7 @@ const (
 	ScopeTokensRead   = "portal:tokens:read"
 	ScopeTokensWrite  = "portal:tokens:write"
 	ScopeAuditRead    = "portal:audit:read"
+	ScopeUsageRead    = "portal:usage:read"
 )
 
 // PortalScope describes a portal scope for the token form.
@@ -36,6 +37,7 @@ var PortalScopes = []PortalScope{
 	{ScopeTeamsWrite, "Create, rename and delete teams and change their members", true},
 	{ScopeAccessRead, "See what your organisation was granted", true},
 	{ScopeAuditRead, "Read the audit trail you see in the portal (yours, or your organisation's as its admin)", false},
+	{ScopeUsageRead, "Read the usage you see in the portal (your tokens', or your organisation's as its admin)", false},
 }
 
 // PortalScopesFor returns the portal scopes a role may put on a token.
@@ -81,6 +83,8 @@ func ScopeFor(act Action) string {
 		return ScopeTokensWrite
 	case ViewAudit, ViewOwnAudit, ViewPortalAudit:
 		return ScopeAuditRead
+	case ViewUsage, ViewOwnUsage:
+		return ScopeUsageRead
 	}
 	return ""
 }
