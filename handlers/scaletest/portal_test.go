@@ -95,6 +95,9 @@ var pages = []listPage{
 	{"/api/v1/members/:id/access", func(r *dataset.Result) string { return fmt.Sprintf("/api/v1/members/%d/access", r.DeveloperID) }, padm | staff, 0},
 	{"/api/v1/tokens", fixed("/api/v1/tokens"), all, staff},
 	{"/api/v1/partner/tokens", fixed("/api/v1/partner/tokens"), padm, 0},
+	{"/api/v1/usage", fixed("/api/v1/usage"), all, 0},
+	{"/api/v1/usage?range=30d", fixed("/api/v1/usage?range=30d"), all, 0},
+	{"/api/v1/usage?range=30d&api=fleet", fixed("/api/v1/usage?range=30d&api=fleet"), all, 0},
 }
 
 // portal is the portal over a data set, with a signed-in client per role.
