@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,7 +74,8 @@ func TestUsageAPIMatchesPage(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if total := doc.Find("[data-testid=usage-total] strong").Text(); total != n(got.Totals.Calls) {
+				// The page writes thousands with commas: 10,168.
+				if total := strings.ReplaceAll(doc.Find("[data-testid=usage-total] strong").Text(), ",", ""); total != n(got.Totals.Calls) {
 					t.Errorf("page total %q, API %d", total, got.Totals.Calls)
 				}
 				charts := map[string][][]string{"requests": {}, "errors": {}, "refusals": {}, "latency": {}}
