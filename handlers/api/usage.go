@@ -96,6 +96,9 @@ func (a *API) getUsage(c echo.Context) error {
 		for _, r := range rows {
 			out.Partners = append(out.Partners, usagePartner{ID: r.ID, Name: r.Name, usageCounts: countsOf(r.UsageCounts), P95: p95Of(r)})
 		}
+		if err := a.staffUsage(ctx, actor, rng, now, &out); err != nil {
+			return err
+		}
 	}
 	rows, err := a.Store.UsageByAPI(ctx, sc, rng.From, rng.To, usage.TopRows)
 	if err != nil {

@@ -8,9 +8,10 @@ import (
 )
 
 // usageAnswer is GET /api/v1/usage. A table the caller's view does not
-// have is null: partners outside staff's view, tokens in staff's (the
-// page shows them partner by partner), members and quotas outside one
-// partner's; a table without rows is [].
+// have is null: partners and rising outside staff's view, tokens in
+// staff's (the page shows them partner by partner), members and quotas
+// outside one partner's, anonymous but for the platform admin; a table
+// without rows is [].
 type usageAnswer struct {
 	// Scope says whose calls these are: "own" (the caller's tokens),
 	// "partner" (the caller's partner) or "all" (every partner).
@@ -25,6 +26,8 @@ type usageAnswer struct {
 	Members    []usageMember    `json:"members"`
 	Partners   []usagePartner   `json:"partners"`
 	Quotas     []usageQuota     `json:"quotas"`
+	Rising     []usageRising    `json:"rising"`
+	Anonymous  *usageAnonymous  `json:"anonymous"`
 }
 
 type usageRange struct {

@@ -55,7 +55,7 @@ func TestUsageAPIMatchesPage(t *testing.T) {
 	today := time.Now().UTC()
 	custom := "range=custom&from=" + today.AddDate(0, 0, -1).Format(time.DateOnly) + "&to=" + today.Format(time.DateOnly)
 	live := strconv.FormatInt(ids["harbor-dev-live"], 10)
-	for _, who := range []string{"dev@harbor.test", "admin@harbor.test", "admin@crane.test", "am@portico.test"} {
+	for _, who := range []string{"dev@harbor.test", "admin@harbor.test", "admin@crane.test", "am@portico.test", "admin@portico.test"} {
 		cookie := e.signIn(who)
 		// The page's query and the API's: the same but the token filter's name.
 		for _, q := range [][2]string{
@@ -98,6 +98,21 @@ func TestUsageAPIMatchesPage(t *testing.T) {
 				}
 				if got.Partners != nil {
 					charts["partners"] = rowsOf(got.Partners, func(r usageRowBody) (string, string) { return r.Name, "" })
+				}
+				if got.Anonymous != nil {
+					charts["anonymous"] = [][]string{}
+					for _, b := range got.Anonymous.Series {
+						charts["anonymous"] = append(charts["anonymous"], []string{b.Start.Format(time.RFC3339), n(b.Sandbox), n(b.Live)})
+					}
+				}
+				var trends []string
+				doc.Find("[data-testid=trend] th").Each(func(_ int, s *goquery.Selection) { trends = append(trends, s.Text()) })
+				var rising []string
+				for _, r := range got.Rising {
+					rising = append(rising, r.Partner)
+				}
+				if diff := cmp.Diff(trends, rising); diff != "" {
+					t.Errorf("error rate rising: page (-) and API (+) differ:\n%s", diff)
 				}
 				for chart, want := range charts {
 					if diff := cmp.Diff(e.pageCSV(cookie, page, chart), want); diff != "" {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -71,6 +72,21 @@ type usageBody struct {
 		Used      int64  `json:"used"`
 		Projected int64  `json:"projected"`
 	} `json:"quotas"`
+	Rising []struct {
+		Partner    string `json:"partner"`
+		Calls      int64  `json:"calls"`
+		Errors     int64  `json:"errors"`
+		BaseCalls  int64  `json:"base_calls"`
+		BaseErrors int64  `json:"base_errors"`
+	} `json:"rising"`
+	Anonymous *struct {
+		Calls  int64 `json:"calls"`
+		Series []struct {
+			Start   time.Time `json:"start"`
+			Sandbox int64     `json:"sandbox"`
+			Live    int64     `json:"live"`
+		} `json:"series"`
+	} `json:"anonymous"`
 }
 
 // withUsage adds tokens and calls, written through the gateway's calls
@@ -178,15 +194,19 @@ func named(rows []usageRowBody) []string {
 // TestUsageAPIScopes: GET /api/v1/usage answers each role the usage the
 // policy gives it and never another partner's (both ways): a developer
 // their own tokens, a partner admin their partner with the members'
-// shares and the quotas, staff every partner with the top consumers (and
-// tokens partner by partner, as on the page); calls without a credential
-// are nobody's.
+// shares and the quotas, staff every partner with the top consumers and
+// the rising error rates (and tokens partner by partner, as on the
+// page); calls without a credential are nobody's, shown apart to the
+// platform admin alone.
 func TestUsageAPIScopes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.withUsage()
-	staffTables := struct{ apis, ops, partners []string }{[]string{"tally 10160", "berths 5", "hoist 3"},
-		[]string{"op@tally 10160", "op@berths 5", "op@hoist 3"}, []string{"Crane Works 10002", "Harbor Logistics 166"}}
+	// Harbor's 14 errors in 166 calls are a rising rate (none the week
+	// before); Crane's 3 in 10 002 are not.
+	staffTables := struct{ apis, ops, partners, rising []string }{[]string{"tally 10160", "berths 5", "hoist 3"},
+		[]string{"op@tally 10160", "op@berths 5", "op@hoist 3"}, []string{"Crane Works 10002", "Harbor Logistics 166"},
+		[]string{"Harbor Logistics 14/166 after 0/0"}}
 	for _, tc := range []struct {
 		who, scope, never     string
 		total, refused        int64
@@ -194,6 +214,8 @@ func TestUsageAPIScopes(t *testing.T) {
 		tokens, members       []string
 		partners, quotas      []string
 		unauthorized, limited int64
+		rising                []string
+		anonymous             int64
 	}{
 		{who: "dev@harbor.test", scope: "own", never: "crane", total: 159, unauthorized: 2, apis: []string{"tally 154", "berths 5"},
 			operations: []string{"op@tally 154", "op@berths 5"}, tokens: []string{"harbor-dev-sandbox 115", "harbor-dev-live 44"}},
@@ -207,9 +229,9 @@ func TestUsageAPIScopes(t *testing.T) {
 			operations: []string{"op@tally 9999", "op@hoist 3"}, tokens: []string{"crane-secret-live 10002"},
 			members: []string{"Dan Crane 10002"}, quotas: []string{}},
 		{who: "am@portico.test", scope: "all", total: 10168, unauthorized: 2, limited: 3, apis: staffTables.apis,
-			operations: staffTables.ops, partners: staffTables.partners},
+			operations: staffTables.ops, partners: staffTables.partners, rising: staffTables.rising, anonymous: -1},
 		{who: "admin@portico.test", scope: "all", total: 10168, unauthorized: 2, limited: 3, apis: staffTables.apis,
-			operations: staffTables.ops, partners: staffTables.partners},
+			operations: staffTables.ops, partners: staffTables.partners, rising: staffTables.rising, anonymous: 777},
 	} {
 		t.Run(tc.who, func(t *testing.T) {
 			t.Parallel()
@@ -237,13 +259,28 @@ func TestUsageAPIScopes(t *testing.T) {
 					}
 				}
 			}
+			var rising []string
+			if got.Rising != nil {
+				rising = []string{}
+				for _, r := range got.Rising {
+					rising = append(rising, fmt.Sprintf("%s %d/%d after %d/%d", r.Partner, r.Errors, r.Calls, r.BaseErrors, r.BaseCalls))
+				}
+			}
+			switch {
+			case tc.anonymous < 0 && got.Anonymous != nil:
+				t.Errorf("calls without a credential shown: %+v", got.Anonymous)
+			case tc.anonymous > 0 && (got.Anonymous == nil || got.Anonymous.Calls != tc.anonymous || len(got.Anonymous.Series) != 24):
+				t.Errorf("calls without a credential: %+v, want %d in 24 buckets", got.Anonymous, tc.anonymous)
+			case tc.anonymous == 0 && got.Anonymous != nil:
+				t.Errorf("a partner user sees calls without a credential: %+v", got.Anonymous)
+			}
 			for _, c := range []struct {
 				table     string
 				got, want []string
 			}{
 				{"apis", named(got.APIs), tc.apis}, {"operations", named(got.Operations), tc.operations},
 				{"tokens", named(got.Tokens), tc.tokens}, {"members", named(got.Members), tc.members},
-				{"partners", named(got.Partners), tc.partners}, {"quotas", quotas, tc.quotas},
+				{"partners", named(got.Partners), tc.partners}, {"quotas", quotas, tc.quotas}, {"rising", rising, tc.rising},
 			} {
 				if diff := cmp.Diff(c.want, c.got); diff != "" {
 					t.Errorf("%s (-want +got):\n%s", c.table, diff)
