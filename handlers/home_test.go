@@ -308,3 +308,67 @@ func TestHomeSignedOut(t *testing.T) {
 		t.Error("a visitor does not see the landing page")
 	}
 }
+
+// TestHomeQueriesDoNotGrow: each role's home sends as many statements
+// with hundreds of rows behind every item as with the demo data, and few:
+// one per item, besides the session's.
+func TestHomeQueriesDoNotGrow(t *testing.T) {
+	t.Parallel()
+	p, queries := newCountingPortal(t)
+	users := []string{"dev@harbor.test", "admin@harbor.test", "am@portico.test", "admin@portico.test"}
+	browsers := map[string]*browser{}
+	before := map[string]int64{}
+	for _, u := range users {
+		browsers[u] = signedInAs(t, p, u)
+		before[u] = queriesOf(t, browsers[u], queries, "/")
+	}
+	const n = 300
+	for _, q := range []string{
+		// Partners with calls, quotas near full, grants, members in no
+		// team, invitations, expiring and pending tokens, mails.
+		`INSERT INTO partners (name, slug) SELECT 'Filler ' || i, 'filler-' || i FROM generate_series(1, $1) i`,
+		`INSERT INTO access_groups (name, rate_limit_per_minute, monthly_quota) SELECT 'Filler group ' || i, 60, 10 FROM generate_series(1, $1) i`,
+		`INSERT INTO access_group_apis (access_group_id, api_id, scopes)
+		 SELECT g.id, a.id, '{fleet:read}' FROM access_groups g, apis a WHERE g.name LIKE 'Filler group %' AND a.slug = 'fleet' AND $1 > 0`,
+		`INSERT INTO users (email, name, role, partner_id)
+		 SELECT 'filler' || i || '@' || p.slug || '.test', 'Filler ' || i, 'developer', p.id
+		 FROM partners p, generate_series(1, $1) i WHERE p.slug IN ('harbor-logistics', 'filler-1', 'filler-2')`,
+		`INSERT INTO grants (access_group_id, partner_id, user_id)
+		 SELECT g.id, u.partner_id, u.id FROM access_groups g JOIN users u ON u.email = 'filler' || substr(g.name, 14) || '@filler-1.test'
+		 WHERE g.name LIKE 'Filler group %' AND $1 > 0`,
+		`INSERT INTO grants (access_group_id, partner_id, user_id)
+		 SELECT g.id, u.partner_id, u.id FROM access_groups g, users u WHERE g.name LIKE 'Filler group %' AND u.email = 'dev@harbor.test' AND $1 > 0`,
+		`INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at, pending)
+		 SELECT u.id, u.partner_id, 'filler-' || u.id || '-' || i, 'live', decode(md5(u.email || i), 'hex'), 'ptc_…abcd', '{fleet/fleet:read}',
+		        now() + (1 + i % 10) * interval '1 day', i % 2 = 0
+		 FROM users u, generate_series(1, $1) i WHERE u.email IN ('dev@harbor.test', 'filler1@filler-1.test')`,
+		`INSERT INTO api_usage_minutes (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
+		 SELECT date_trunc('minute', now()) - (i % 50) * interval '1 minute', t.partner_id, t.id, 'fleet', 'op', 2 + i % 4, 100, 0, array_fill(0::bigint, ARRAY[16])
+		 FROM tokens t, generate_series(1, 3) i WHERE t.name LIKE 'filler-%' AND $1 > 0`,
+		`INSERT INTO invitations (partner_id, email, role, token_hash, expires_at)
+		 SELECT p.id, 'inv' || i || '@' || p.slug || '.test', 'developer', (p.slug || i)::bytea, now() + interval '7 days'
+		 FROM partners p, generate_series(1, $1) i WHERE p.slug IN ('harbor-logistics', 'crane-works')`,
+		`INSERT INTO outbox (to_email, to_name, subject, text_body, html_body) SELECT 'to' || i || '@x.test', '', 'Mail ' || i, 'text', '' FROM generate_series(1, $1) i`,
+	} {
+		if _, err := p.store.DB().Exec(q, n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for _, u := range users {
+		pg := browsers[u].get("/")
+		if n := pg.doc.Find("[data-testid^=home-]").Length(); n == 0 {
+			t.Fatalf("%s: the filled home shows nothing", u)
+		}
+		if rows := pg.doc.Find("ul.home-list li").Length(); rows > 40 {
+			t.Errorf("%s: the home lists %d rows; each item is bounded", u, rows)
+		}
+		after := queriesOf(t, browsers[u], queries, "/")
+		if after != before[u] {
+			t.Errorf("%s: GET / sent %d statements with the demo data, %d with %d more rows in every item", u, before[u], after, n)
+		}
+		t.Logf("%s: %d statements", u, after)
+		if after > 12 {
+			t.Errorf("%s: GET / sends %d statements; each item should be one", u, after)
+		}
+	}
+}
