@@ -47,7 +47,7 @@ func (h *Handler) home(c echo.Context) error {
 	if u == nil {
 		return h.render(c, http.StatusOK, views.Home(m))
 	}
-	m.SignedIn, m.RoleHelp = true, roleHelp[u.Role]
+	m.SignedIn, m.Heading, m.RoleHelp = true, "What to do next", roleHelp[u.Role]
 	hc := homeContext{c: c, a: actorOf(u), now: time.Now()}
 	var err error
 	switch u.Role {
@@ -58,6 +58,7 @@ func (h *Handler) home(c echo.Context) error {
 	case store.RoleAccountManager:
 		m.AccountManager, err = h.accountManagerHome(hc)
 	case store.RoleAdmin:
+		m.Heading = "The portal's health"
 		m.Admin, err = h.adminHome(hc)
 	}
 	if err != nil {
@@ -93,6 +94,14 @@ func boundedCount(n, bound int) string {
 		return formatCount(int64(bound)) + "+"
 	}
 	return formatCount(int64(n))
+}
+
+// pluralWords picks the words that follow a count of n.
+func pluralWords(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // homeQuota says a quota's use in words and for its meter:

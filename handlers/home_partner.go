@@ -93,6 +93,7 @@ func (h *Handler) partnerAdminHome(hc homeContext) (*views.PartnerAdminHome, err
 		m.ShowPending = true
 		if n > 0 {
 			m.Pending = boundedCount(n, store.PendingCountLimit)
+			m.PendingWords = pluralWords(n, "live token waits for your approval before it works.", "live tokens wait for your approval before they work.")
 		}
 	}
 	if hc.can(access.ViewMembers, pid) {
@@ -112,6 +113,8 @@ func (h *Handler) partnerAdminHome(hc homeContext) (*views.PartnerAdminHome, err
 			return nil, err
 		}
 		m.ShowTeamless, m.TeamlessCount = true, boundedCount(len(ms), teamlessBound)
+		m.TeamlessWords = pluralWords(len(ms), "member belongs to no team, so they reach only what is granted to them in person.",
+			"members belong to no team, so they reach only what is granted to them in person.")
 		for i, u := range ms {
 			if i == homeRows {
 				break

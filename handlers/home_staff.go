@@ -55,8 +55,12 @@ func (h *Handler) accountManagerHome(hc homeContext) (*views.AccountManagerHome,
 		m.ShowGrants = true
 		for _, g := range grants {
 			v := grantView(g)
+			grantee := v.Grantee
+			if g.TeamID != nil {
+				grantee = "team " + grantee
+			}
 			m.Grants = append(m.Grants, views.HomeGrant{Group: g.GroupName, Href: "/access-groups/" + strconv.FormatInt(g.GroupID, 10),
-				Partner: g.PartnerName, Kind: v.Kind, Grantee: v.Grantee, Granted: "granted " + v.Granted + " by " + v.GrantedBy})
+				Partner: g.PartnerName, Grantee: grantee, Granted: v.Granted + " by " + v.GrantedBy})
 		}
 	}
 	return m, nil
@@ -79,6 +83,9 @@ func (h *Handler) adminHome(hc homeContext) (*views.AdminHome, error) {
 		if g.Calls > 0 {
 			rate := 100 * float64(g.ServerErrors) / float64(g.Calls)
 			m.ErrorRate, m.ErrorsRaised = fmt.Sprintf("%.1f %%", rate), rate >= 1
+			if g.ServerErrors > 0 && rate < 0.05 {
+				m.ErrorRate = "< 0.1 %" // not "0.0 %" when some failed
+			}
 		}
 	}
 	if h.callQueue != nil && hc.can(access.ManagePortalSettings, 0) {
@@ -92,6 +99,7 @@ func (h *Handler) adminHome(hc homeContext) (*views.AdminHome, error) {
 			return nil, err
 		}
 		m.ShowOutbox, m.OutboxWaiting, m.OutboxBacklog = true, n > 0, boundedCount(n, outboxBound)
+		m.OutboxWords = pluralWords(n, "mail waits to be sent.", "mails wait to be sent.")
 	}
 	if hc.can(access.ManagePortalSettings, 0) {
 		run, err := h.store.LastRetentionRun(ctx)

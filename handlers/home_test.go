@@ -2,14 +2,23 @@ package handlers_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/internal/calls"
 	"github.com/portico/portico/internal/demo"
+	"github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/pgtest"
+	"github.com/portico/portico/internal/store"
 )
 
 // homeWorld is the demo portal with its catalog (Harbor's Integrations
@@ -172,7 +181,7 @@ func TestHomeNextSteps(t *testing.T) {
 		t.Parallel()
 		pg := homeOf(t, p, "admin@harbor.test")
 		approvals := itemOf(pg, "approvals")
-		if approvals.total() != "1" || approvals.action() != "/tokens/partner?status=pending" {
+		if approvals.total() != "1" || approvals.action() != "/tokens/partner?status=pending" || !strings.Contains(approvals.text(), "1 live token waits") {
 			t.Errorf("approvals = %q linking to %q, want 1 pending token linking to the pending list", approvals.text(), approvals.action())
 		}
 		invites := itemOf(pg, "invitations")
@@ -228,6 +237,9 @@ func TestHomeNextSteps(t *testing.T) {
 		grants := itemOf(pg, "grants")
 		if got := grants.attrs("home-grant", "data-partner"); len(got) != 3 || got[0] != "Crane Works" {
 			t.Errorf("recent grants = %v, want 3, the newest (Tight to Crane) first", got)
+		}
+		if got := strings.Join(strings.Fields(grants.sel.Find("[data-testid=home-grant]").First().Text()), " "); !strings.HasPrefix(got, "Tight to Dan Crane, Crane Works") {
+			t.Errorf("newest grant = %q", got)
 		}
 		if href := grants.sel.Find("[data-testid=home-grant] a").First().AttrOr("href", ""); !strings.HasPrefix(href, "/access-groups/") {
 			t.Errorf("a grant links to %q", href)
@@ -369,6 +381,54 @@ func TestHomeQueriesDoNotGrow(t *testing.T) {
 		t.Logf("%s: %d statements", u, after)
 		if after > 12 {
 			t.Errorf("%s: GET / sends %d statements; each item should be one", u, after)
+		}
+	}
+}
+
+// TestHomeAdminHealth: the platform admin sees this node's call audit
+// queue when the gateway records calls through one, and what the last
+// retention run did.
+func TestHomeAdminHealth(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	st := store.New(db)
+	if _, err := demo.Seed(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	// A writer that is not running: what is recorded stays queued.
+	queue := calls.NewWriter(st, db, calls.WriterConfig{QueueSize: 100}, nil)
+	for range 60 {
+		if !queue.Admit() {
+			t.Fatal("the queue refused a call")
+		}
+		queue.RecordAdmitted(calls.Call{API: "fleet"})
+	}
+	now := time.Now()
+	if err := st.AddRetentionRun(context.Background(), &store.RetentionRun{StartedAt: now.Add(-time.Minute), FinishedAt: now,
+		CallsBefore: now.AddDate(0, 0, -400), RollupsBefore: now.AddDate(0, 0, -800), PartitionsDropped: []string{"api_calls_20251001", "api_calls_20251002"},
+		DefaultRowsDeleted: 5, RollupRowsDeleted: 1234, Complete: true}); err != nil {
+		t.Fatal(err)
+	}
+	app := handlers.New(testConfig(), handlers.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db,
+		Outbox: mail.NewOutbox(st), Mailer: noKick{}, Recorder: queue})
+	srv := httptest.NewServer(app)
+	t.Cleanup(srv.Close)
+	p := &portal{srv: srv, store: st}
+
+	pg := homeOf(t, p, "admin@portico.test")
+	if got := text(pg, "h1"); got != "The portal's health" {
+		t.Errorf("heading = %q", got)
+	}
+	q := itemOf(pg, "calls-queue")
+	if q.total() != "60" || !strings.Contains(q.text(), "of 100 it holds") || q.sel.Find("strong.field-error").Length() != 1 {
+		t.Errorf("call queue = %q, want 60 of 100, marked as high", q.text())
+	}
+	if got := text(pg, "[data-testid=home-retention]"); !strings.Contains(got, "2 call partitions dropped, 5 older call rows and 1,234 usage rows deleted.") {
+		t.Errorf("retention = %q", got)
+	}
+	for _, who := range []string{"am@portico.test", "admin@harbor.test"} {
+		if itemOf(homeOf(t, p, who), "calls-queue").shown() {
+			t.Errorf("%s sees the call queue", who)
 		}
 	}
 }

@@ -10,6 +10,7 @@ type HomePage struct {
 	// SignedIn shows the role's next steps instead of the landing page;
 	// RoleHelp says in a line what the role does in the portal.
 	SignedIn bool
+	Heading  string
 	RoleHelp string
 
 	Developer      *DeveloperHome
@@ -86,8 +87,9 @@ type HomeQuota struct {
 type PartnerAdminHome struct {
 	// ShowPending: tokens waiting for their approval (Pending is a bounded
 	// count said in words, "" for none).
-	ShowPending bool
-	Pending     string
+	ShowPending  bool
+	Pending      string
+	PendingWords string
 	// ShowInvitations: the newest open invitations; MoreInvitations says
 	// more follow on the invitations page.
 	ShowInvitations bool
@@ -98,6 +100,7 @@ type PartnerAdminHome struct {
 	ShowTeamless  bool
 	Teamless      []HomeMember
 	TeamlessCount string
+	TeamlessWords string
 	// ShowCalls: the partner's calls today, per API.
 	ShowCalls  bool
 	CallsToday string
@@ -118,9 +121,10 @@ type HomeQuotaAlert struct {
 	HomeQuota
 }
 
-// HomeGrant is a recent grant of an access group.
+// HomeGrant is a recent grant of an access group: Grantee says to whom
+// ("team Integrations", "Dan Crane").
 type HomeGrant struct {
-	Group, Href, Partner, Kind, Grantee, Granted string
+	Group, Href, Partner, Grantee, Granted string
 }
 
 // AccountManagerHome is an account manager's next steps.
@@ -151,6 +155,7 @@ type AdminHome struct {
 	// ShowOutbox: mails waiting to be sent (a bounded count in words).
 	ShowOutbox    bool
 	OutboxBacklog string
+	OutboxWords   string
 	OutboxWaiting bool
 	// ShowErrors: the gateway's calls and 5xx share in the last hour.
 	ShowErrors   bool
