@@ -17,6 +17,10 @@ import (
 // when they may call it; otherwise the first they may, by slug.
 const tryFirst = "fleet"
 
+// maxHomeAPIs bounds the APIs a developer's home lists; the catalog has
+// the rest.
+const maxHomeAPIs = 10
+
 // developerHome is a developer's next steps: the APIs they may call now,
 // their tokens expiring soon, their calls today, and a first call to try
 // while they have made none.
@@ -66,6 +70,9 @@ func (h *Handler) developerHome(hc homeContext) (*views.DeveloperHome, error) {
 			}
 		}
 		m.TryHref, m.TryName = try.Href+"#try-it", apiTitle(try.Slug)
+	}
+	if len(m.APIs) > maxHomeAPIs {
+		m.APIs, m.MoreAPIs = m.APIs[:maxHomeAPIs], len(m.APIs)-maxHomeAPIs
 	}
 	return m, nil
 }

@@ -46,6 +46,8 @@ type DeveloperHome struct {
 	// ShowAPIs and APIs: what they may call now.
 	ShowAPIs bool
 	APIs     []HomeAPI
+	// MoreAPIs is how many more they may call than are listed.
+	MoreAPIs int
 	// ShowTokens: their tokens expiring within SoonDays days; HasTokens
 	// tells the empty state apart (none at all, or none expiring).
 	ShowTokens bool
