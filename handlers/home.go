@@ -131,9 +131,7 @@ func (h *Handler) callsToday(hc homeContext, sc store.UsageScope) (string, []vie
 		} else {
 			sandbox += p.Calls
 		}
-		if p.StatusClass >= 4 {
-			failed += p.Calls
-		}
+		failed += p.ClientErrors + p.ServerErrors
 	}
 	if total == 0 {
 		return "0", nil, nil

@@ -28,7 +28,7 @@ func (h *Handler) accountManagerHome(hc homeContext) (*views.AccountManagerHome,
 	ctx := hc.c.Request().Context()
 	m := &views.AccountManagerHome{MinPercent: quotaAlertPercent}
 	if hc.can(access.ViewUsage, 0) {
-		rows, err := h.store.UsageByPartner(ctx, hc.now.Add(-24*time.Hour), hc.now.Add(time.Minute), homeRows)
+		rows, err := h.store.UsageByPartner(ctx, store.UsageScope{}, hc.now.Add(-24*time.Hour), hc.now.Add(time.Minute), homeRows)
 		if err != nil {
 			return nil, err
 		}

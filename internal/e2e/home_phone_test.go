@@ -24,9 +24,16 @@ func TestHomeOnAPhone(t *testing.T) {
 			now() + v.days * interval '1 day', v.pending
 		FROM (VALUES ('ci-deploy-token-with-a-long-name', 'sandbox', 3, false), ('nightly-sync', 'live', 9, false),
 		             ('waiting-live', 'live', 30, true)) v(name, env, days, pending), users u WHERE u.email = 'dev@harbor.test';
+		-- 85,127 calls this hour, in each rollup as the calls writer keeps them.
 		INSERT INTO api_usage_minutes (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
 		SELECT date_trunc('minute', now()), t.partner_id, t.id, 'fleet', 'listSpreaders', v.c, v.n, 0, array_fill(0::bigint, ARRAY[16])
 		FROM tokens t, (VALUES (2, 85000), (4, 120), (5, 7)) v(c, n) WHERE t.name = 'ci-deploy-token-with-a-long-name';
+		INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		SELECT date_trunc('hour', now()), t.partner_id, t.id, 'fleet', 'listSpreaders', 'sandbox', 85127, 120, 7, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
+		FROM tokens t WHERE t.name = 'ci-deploy-token-with-a-long-name';
+		INSERT INTO api_usage_days (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', t.partner_id, 'fleet', 'listSpreaders', 'sandbox', 85127, 120, 7, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
+		FROM tokens t WHERE t.name = 'ci-deploy-token-with-a-long-name';
 		INSERT INTO invitations (partner_id, email, role, token_hash, expires_at)
 		SELECT partner_id, 'invited-colleague-' || i || '@harbor-logistics.test', 'developer', ('h' || i)::bytea, now() + interval '7 days'
 		FROM users, generate_series(1, 6) i WHERE email = 'admin@harbor.test';

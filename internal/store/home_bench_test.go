@@ -12,8 +12,9 @@ import (
 // BenchmarkHomeQueries times the home pages' own queries on the data set
 // of issue 12 (one partner of 10 000 members, every one of them in a team:
 // the worst case of MembersWithoutTeam, which then reads the whole partner
-// to find none) with 30 days of usage rollup: 200 partners, 2 APIs, one
-// row every 15 minutes (about 1.2 million rows), and a monthly quota on
+// to find none) with 30 days of usage for 200 partners and 2 APIs: the
+// per-minute rollup a row every 15 minutes (about 1.2 million rows), the
+// hourly one (288 000 rows) and the daily one; and a monthly quota on
 // every group.
 func BenchmarkHomeQueries(b *testing.B) {
 	db := pgtest.DB(b)
@@ -25,6 +26,12 @@ func BenchmarkHomeQueries(b *testing.B) {
 		 SELECT date_trunc('minute', now()) - m * interval '15 minutes', p.id, p.id, a.api, 'op', CASE WHEN m % 50 = 0 THEN 5 ELSE 2 END,
 		        1 + (p.id + m) % 7, 0, array_fill(0::bigint, ARRAY[16])
 		 FROM partners p, generate_series(0, 2879) m, (VALUES ('fleet'), ('telemetry')) a(api)`,
+		`INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		 SELECT date_trunc('hour', now()) - h * interval '1 hour', p.id, p.id, a.api, 'op', 'live', 100 + (p.id + h) % 7, 1, h % 3, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
+		 FROM partners p, generate_series(0, 719) h, (VALUES ('fleet'), ('telemetry')) a(api)`,
+		`INSERT INTO api_usage_days (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		 SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - d * interval '1 day', p.id, a.api, 'op', 'live', 2400 + p.id % 7, 24, d % 3, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
+		 FROM partners p, generate_series(0, 29) d, (VALUES ('fleet'), ('telemetry')) a(api)`,
 		`INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
 		 SELECT u.id, u.partner_id, 't' || i, 'sandbox', decode(md5(u.email || i), 'hex'), 'ptc_…abcd', '{fleet/fleet:read}', now() + (i % 90) * interval '1 day'
 		 FROM users u, generate_series(1, 500) i WHERE u.email = 'm1@big.test'`,
@@ -77,7 +84,7 @@ func BenchmarkHomeQueries(b *testing.B) {
 	})
 	b.Run("usage-by-partner-24h", func(b *testing.B) {
 		for b.Loop() {
-			if rs, err := st.UsageByPartner(ctx, now.Add(-24*time.Hour), now.Add(time.Minute), 5); err != nil || len(rs) != 5 {
+			if rs, err := st.UsageByPartner(ctx, store.UsageScope{}, now.Add(-24*time.Hour), now.Add(time.Minute), 5); err != nil || len(rs) != 5 {
 				b.Fatal(len(rs), err)
 			}
 		}

@@ -23,8 +23,8 @@ type QuotaAlert struct {
 // QuotaUses, for every partner at once: each API a partner called is
 // charged to the group the gateway picks among the partner's granted
 // groups that include it (the highest rate limit, the older on a tie).
-// It reads the month of api_usage_minutes; the whole computation is this
-// one statement, so moving it onto a daily rollup changes only its SQL.
+// It reads the month of the daily rollup (api_usage_days), as QuotaUses
+// does; the whole computation is this one statement.
 func (s *Store) QuotaAlerts(ctx context.Context, monthStart time.Time, minPercent int, limit int) ([]QuotaAlert, error) {
 	var qs []QuotaAlert
 	err := s.q.SelectContext(ctx, &qs, `
@@ -37,9 +37,9 @@ func (s *Store) QuotaAlerts(ctx context.Context, monthStart time.Time, minPercen
 			FROM g JOIN access_group_apis aga ON aga.access_group_id = g.id JOIN apis a ON a.id = aga.api_id
 			ORDER BY g.partner_id, a.slug, g.rate_limit_per_minute DESC, g.id),
 		per AS (
-			SELECT u.partner_id, u.api, sum(u.count) AS calls
-			FROM api_usage_minutes u
-			WHERE u.minute >= $1 AND u.partner_id <> 0
+			SELECT u.partner_id, u.api, sum(u.calls) AS calls
+			FROM api_usage_days u
+			WHERE u.day >= $1 AND u.partner_id <> 0
 			GROUP BY u.partner_id, u.api),
 		used AS (
 			SELECT c.partner_id, c.id, sum(per.calls)::bigint AS used

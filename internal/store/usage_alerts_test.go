@@ -40,12 +40,12 @@ func quotaWorld(t *testing.T) (*store.Store, time.Time) {
 		FROM access_groups g JOIN users u ON (g.name, u.email) IN
 			(('Small', 'dev@harbor.test'), ('Tele', 'dev@harbor.test'), ('Crane cap', 'dev@crane.test'), ('Revoked cap', 'dev@crane.test'));`)
 	if _, err := st.DB().Exec(`
-		INSERT INTO api_usage_minutes (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
-		SELECT v.at, coalesce(p.id, 0), 0, v.api, 'op', 2, v.n, 0, array_fill(0::bigint, ARRAY[16])
-		FROM (VALUES ('harbor-logistics', 'fleet', 60000, $1::timestamptz), ('harbor-logistics', 'fleet', 30000, $1 + interval '1 minute'),
-		             ('harbor-logistics', 'telemetry', 950, $1), ('crane-works', 'fleet', 150, $1), ('crane-works', 'telemetry', 30, $1),
-		             ('crane-works', 'fleet', 1000, $2), ('', 'fleet', 99999, $1)) v(slug, api, n, at)
-		LEFT JOIN partners p ON p.slug = v.slug`, monthStart.Add(time.Minute), monthStart.Add(-time.Hour)); err != nil {
+		INSERT INTO api_usage_days (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
+		SELECT v.at, coalesce(p.id, 0), v.api, 'op', v.env, v.n, 0, 0, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
+		FROM (VALUES ('harbor-logistics', 'fleet', 'live', 60000, $1::timestamptz), ('harbor-logistics', 'fleet', 'sandbox', 30000, $1 + interval '1 day'),
+		             ('harbor-logistics', 'telemetry', 'live', 950, $1), ('crane-works', 'fleet', 'live', 150, $1), ('crane-works', 'telemetry', 'live', 30, $1),
+		             ('crane-works', 'fleet', 'live', 1000, $2), ('', 'fleet', 'sandbox', 99999, $1)) v(slug, api, env, n, at)
+		LEFT JOIN partners p ON p.slug = v.slug`, monthStart, monthStart.AddDate(0, 0, -1)); err != nil {
 		t.Fatal(err)
 	}
 	return st, monthStart
