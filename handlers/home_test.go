@@ -380,11 +380,14 @@ func TestHomeQueriesDoNotGrow(t *testing.T) {
 		`INSERT INTO api_usage_minutes (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
 		 SELECT date_trunc('minute', now()) - (i % 50) * interval '1 minute', t.partner_id, t.id, 'fleet', 'op', 2 + i % 4, 100, 0, array_fill(0::bigint, ARRAY[16])
 		 FROM tokens t, generate_series(1, 3) i WHERE t.name LIKE 'filler-%' AND $1 > 0`,
-		`INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-		 SELECT date_trunc('hour', now()), t.partner_id, t.id, 'fleet', 'op', 'live', 300, 10, 5, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
+		`INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		 SELECT date_trunc('hour', now()), t.partner_id, t.id, 'fleet', 'op', 'live', 300, 10, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 		 FROM tokens t WHERE t.name LIKE 'filler-%' AND $1 > 0`,
-		`INSERT INTO api_usage_days (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-		 SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', p.id, 'fleet', 'op', 'live', 1000, 0, 0, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
+		`INSERT INTO api_usage_days (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		 SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', p.id, 'fleet', 'op', 'live', 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+		 FROM partners p WHERE $1 > 0`,
+		`INSERT INTO api_usage_partner_days (day, partner_id, api, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		 SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', p.id, 'fleet', 'live', 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 		 FROM partners p WHERE $1 > 0`,
 		`INSERT INTO invitations (partner_id, email, role, token_hash, expires_at)
 		 SELECT p.id, 'inv' || i || '@' || p.slug || '.test', 'developer', (p.slug || i)::bytea, now() + interval '7 days'

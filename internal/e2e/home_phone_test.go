@@ -28,11 +28,14 @@ func TestHomeOnAPhone(t *testing.T) {
 		INSERT INTO api_usage_minutes (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)
 		SELECT date_trunc('minute', now()), t.partner_id, t.id, 'fleet', 'listSpreaders', v.c, v.n, 0, array_fill(0::bigint, ARRAY[16])
 		FROM tokens t, (VALUES (2, 85000), (4, 120), (5, 7)) v(c, n) WHERE t.name = 'ci-deploy-token-with-a-long-name';
-		INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-		SELECT date_trunc('hour', now()), t.partner_id, t.id, 'fleet', 'listSpreaders', 'sandbox', 85127, 120, 7, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
+		INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		SELECT date_trunc('hour', now()), t.partner_id, t.id, 'fleet', 'listSpreaders', 'sandbox', 85127, 120, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 		FROM tokens t WHERE t.name = 'ci-deploy-token-with-a-long-name';
-		INSERT INTO api_usage_days (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-		SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', t.partner_id, 'fleet', 'listSpreaders', 'sandbox', 85127, 120, 7, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
+		INSERT INTO api_usage_days (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', t.partner_id, 'fleet', 'listSpreaders', 'sandbox', 85127, 120, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+		FROM tokens t WHERE t.name = 'ci-deploy-token-with-a-long-name';
+		INSERT INTO api_usage_partner_days (day, partner_id, api, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', t.partner_id, 'fleet', 'sandbox', 85127, 120, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 		FROM tokens t WHERE t.name = 'ci-deploy-token-with-a-long-name';
 		INSERT INTO invitations (partner_id, email, role, token_hash, expires_at)
 		SELECT partner_id, 'invited-colleague-' || i || '@harbor-logistics.test', 'developer', ('h' || i)::bytea, now() + interval '7 days'
@@ -47,8 +50,8 @@ func TestHomeOnAPhone(t *testing.T) {
 	}{
 		{"dev@harbor.test", "developer", []string{"apis", "tokens", "calls"}},
 		{"dev@crane.test", "developer-first-call", []string{"try-it", "apis", "tokens", "calls"}},
-		{"admin@harbor.test", "partner-admin", []string{"approvals", "invitations", "teamless", "calls", "quotas"}},
-		{"am@portico.test", "account-manager", []string{"partner-usage", "near-quota", "grants"}},
+		{"admin@harbor.test", "partner-admin", []string{"approvals", "invitations", "teamless", "calls", "quotas", "quota"}},
+		{"am@portico.test", "account-manager", []string{"partner-usage", "near-quota", "alert", "grants"}},
 		{"admin@portico.test", "platform-admin", []string{"gateway-errors", "outbox", "retention"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -26,12 +26,15 @@ func BenchmarkHomeQueries(b *testing.B) {
 		 SELECT date_trunc('minute', now()) - m * interval '15 minutes', p.id, p.id, a.api, 'op', CASE WHEN m % 50 = 0 THEN 5 ELSE 2 END,
 		        1 + (p.id + m) % 7, 0, array_fill(0::bigint, ARRAY[16])
 		 FROM partners p, generate_series(0, 2879) m, (VALUES ('fleet'), ('telemetry')) a(api)`,
-		`INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-		 SELECT date_trunc('hour', now()) - h * interval '1 hour', p.id, p.id, a.api, 'op', 'live', 100 + (p.id + h) % 7, 1, h % 3, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
+		`INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		 SELECT date_trunc('hour', now()) - h * interval '1 hour', p.id, p.id, a.api, 'op', 'live', 100 + (p.id + h) % 7, 1, h % 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 		 FROM partners p, generate_series(0, 719) h, (VALUES ('fleet'), ('telemetry')) a(api)`,
-		`INSERT INTO api_usage_days (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-		 SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - d * interval '1 day', p.id, a.api, 'op', 'live', 2400 + p.id % 7, 24, d % 3, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
+		`INSERT INTO api_usage_days (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		 SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - d * interval '1 day', p.id, a.api, 'op', 'live', 2400 + p.id % 7, 24, d % 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 		 FROM partners p, generate_series(0, 29) d, (VALUES ('fleet'), ('telemetry')) a(api)`,
+		`INSERT INTO api_usage_partner_days (day, partner_id, api, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		 SELECT day, partner_id, api, environment, sum(calls), sum(c4xx), sum(c5xx), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+		 FROM api_usage_days GROUP BY 1, 2, 3, 4`,
 		`INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
 		 SELECT u.id, u.partner_id, 't' || i, 'sandbox', decode(md5(u.email || i), 'hex'), 'ptc_…abcd', '{fleet/fleet:read}', now() + (i % 90) * interval '1 day'
 		 FROM users u, generate_series(1, 500) i WHERE u.email = 'm1@big.test'`,

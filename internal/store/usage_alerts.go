@@ -23,8 +23,10 @@ type QuotaAlert struct {
 // QuotaUses, for every partner at once: each API a partner called is
 // charged to the group the gateway picks among the partner's granted
 // groups that include it (the highest rate limit, the older on a tie).
-// It reads the month of the daily rollup (api_usage_days), as QuotaUses
-// does; the whole computation is this one statement.
+// It reads the month of the staff's daily rollup per partner and API
+// (api_usage_partner_days, the same counts as the api_usage_days that
+// QuotaUses reads for one partner); the whole computation is this one
+// statement.
 func (s *Store) QuotaAlerts(ctx context.Context, monthStart time.Time, minPercent int, limit int) ([]QuotaAlert, error) {
 	var qs []QuotaAlert
 	err := s.q.SelectContext(ctx, &qs, `
@@ -38,7 +40,7 @@ func (s *Store) QuotaAlerts(ctx context.Context, monthStart time.Time, minPercen
 			ORDER BY g.partner_id, a.slug, g.rate_limit_per_minute DESC, g.id),
 		per AS (
 			SELECT u.partner_id, u.api, sum(u.calls) AS calls
-			FROM api_usage_days u
+			FROM api_usage_partner_days u
 			WHERE u.day >= $1 AND u.partner_id <> 0
 			GROUP BY u.partner_id, u.api),
 		used AS (

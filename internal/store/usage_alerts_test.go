@@ -39,17 +39,34 @@ func quotaWorld(t *testing.T) (*store.Store, time.Time) {
 		SELECT g.id, u.partner_id, u.id, CASE WHEN g.name = 'Revoked cap' THEN now() END
 		FROM access_groups g JOIN users u ON (g.name, u.email) IN
 			(('Small', 'dev@harbor.test'), ('Tele', 'dev@harbor.test'), ('Crane cap', 'dev@crane.test'), ('Revoked cap', 'dev@crane.test'));`)
-	if _, err := st.DB().Exec(`
-		INSERT INTO api_usage_days (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, latency_buckets)
-		SELECT v.at, coalesce(p.id, 0), v.api, 'op', v.env, v.n, 0, 0, 0, 0, 0, 0, array_fill(0::bigint, ARRAY[16])
-		FROM (VALUES ('harbor-logistics', 'fleet', 'live', 60000, $1::timestamptz), ('harbor-logistics', 'fleet', 'sandbox', 30000, $1 + interval '1 day'),
-		             ('harbor-logistics', 'telemetry', 'live', 950, $1), ('crane-works', 'fleet', 'live', 150, $1), ('crane-works', 'telemetry', 'live', 30, $1),
-		             ('crane-works', 'fleet', 'live', 1000, $2), ('', 'fleet', 'sandbox', 99999, $1)) v(slug, api, env, n, at)
-		LEFT JOIN partners p ON p.slug = v.slug`, monthStart, monthStart.AddDate(0, 0, -1)); err != nil {
-		t.Fatal(err)
+	// The same calls in both daily rollups: QuotaUses reads one, QuotaAlerts
+	// the other.
+	for _, q := range []string{
+		`INSERT INTO api_usage_days (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, ` + histogramColumns + `)
+		 SELECT v.at, coalesce(p.id, 0), v.api, 'op', v.env, v.n, 0, 0, 0, 0, 0, 0, ` + zeroHistogram + ` FROM ` + quotaCalls,
+		`INSERT INTO api_usage_partner_days (day, partner_id, api, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, ` + histogramColumns + `)
+		 SELECT v.at, coalesce(p.id, 0), v.api, v.env, v.n, 0, 0, 0, 0, 0, 0, ` + zeroHistogram + ` FROM ` + quotaCalls,
+	} {
+		if _, err := st.DB().Exec(q, monthStart, monthStart.AddDate(0, 0, -1)); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
 	return st, monthStart
 }
+
+// quotaCalls are quotaWorld's calls, per day: $1 is the month's start, $2
+// a day of the month before.
+const quotaCalls = `(VALUES ('harbor-logistics', 'fleet', 'live', 60000, $1::timestamptz), ('harbor-logistics', 'fleet', 'sandbox', 30000, $1 + interval '1 day'),
+	('harbor-logistics', 'telemetry', 'live', 950, $1), ('crane-works', 'fleet', 'live', 150, $1), ('crane-works', 'telemetry', 'live', 30, $1),
+	('crane-works', 'fleet', 'live', 1000, $2), ('', 'fleet', 'sandbox', 99999, $1)) v(slug, api, env, n, at)
+	LEFT JOIN partners p ON p.slug = v.slug`
+
+// histogramColumns and zeroHistogram fill the rollups' latency histogram
+// (b1 … b16) with zeros.
+const (
+	histogramColumns = `b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16`
+	zeroHistogram    = `0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0`
+)
 
 // TestQuotaAlerts: the (partner, group) pairs at or above the share asked,
 // fullest first, bounded, with the same numbers as each partner's own
