@@ -74,7 +74,8 @@ func partnerUsagePath(id int64) string { return "/partners/" + strconv.FormatInt
 func (h *Handler) adminHome(hc homeContext) (*views.AdminHome, error) {
 	ctx := hc.c.Request().Context()
 	m := &views.AdminHome{}
-	if hc.can(access.ViewUsage, 0) {
+	// The gateway's error rate counts the calls without a credential too.
+	if hc.can(access.ViewUsage, 0) && hc.can(access.ViewAnonymousUsage, 0) {
 		g, err := h.store.GatewayErrors(ctx, hc.now.Add(-time.Hour), hc.now.Add(time.Minute))
 		if err != nil {
 			return nil, err
