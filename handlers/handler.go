@@ -94,6 +94,9 @@ type Handler struct {
 	// page resets a partner's sandbox data through it.
 	sandbox *sandbox.Sandbox
 	gateway *gateway.Gateway
+	// callQueue is the gateway's call audit queue when the recorder is one
+	// (the platform admin's home shows its depth); nil otherwise.
+	callQueue callQueue
 	// readyTimeout bounds the /readyz checks.
 	readyTimeout time.Duration
 }
@@ -125,6 +128,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 	}
 	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},
 		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log, Metrics: d.GatewayMetrics})
+	h.callQueue, _ = d.Recorder.(callQueue)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

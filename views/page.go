@@ -53,21 +53,3 @@ type ErrorPage struct {
 	Heading string
 	Message string
 }
-
-// HomePage is the model of the landing page.
-type HomePage struct {
-	Page
-	// SignInHref is the sign-in link shown to signed-out visitors.
-	SignInHref string
-	// Account summarises the signed-in user; nil when signed out.
-	Account *AccountSummary
-}
-
-// AccountSummary is what the home page shows a signed-in user about themselves.
-type AccountSummary struct {
-	Name         string
-	Email        string
-	RoleLabel    string
-	Organisation string
-	RoleHelp     string
-}
