@@ -10,6 +10,7 @@ import (
 
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/usage"
 	"github.com/portico/portico/views"
 )
 
@@ -24,7 +25,7 @@ const (
 	teamlessBound = 20
 	// quotaAlertPercent is the share of a monthly quota from which a
 	// partner is "near" it on an account manager's home.
-	quotaAlertPercent = 80
+	quotaAlertPercent = usage.NearQuotaPercent
 	// outboxBound bounds the count of mails waiting.
 	outboxBound = 1000
 )

@@ -7,16 +7,18 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/usage"
 	"github.com/portico/portico/views"
 )
 
-// maxTrends bounds the "error rate rising" list.
+// maxTrends bounds the "error rate rising" and "close to quota" lists.
 const maxTrends = 10
 
 // staffUsage adds what only the provider's staff see on /usage: the
-// partners whose calls fail more than they did, and, for the platform
-// admin, the calls that carried no credential.
+// partners whose calls fail more than they did, those close to a monthly
+// quota, and, for the platform admin, the calls that carried no
+// credential.
 func (h *Handler) staffUsage(c echo.Context, m *views.UsagePage, rng usage.Range, q usageQuery, csv func(string) string) error {
 	ctx := c.Request().Context()
 	now := time.Now()
@@ -32,6 +34,14 @@ func (h *Handler) staffUsage(c echo.Context, m *views.UsagePage, rng usage.Range
 		}
 		m.Trends = append(m.Trends, views.UsageTrend{Partner: t.Name, Href: fmt.Sprintf("/partners/%d/usage", t.PartnerID),
 			Now: percent(t.Errors, t.Calls) + " of " + formatCount(t.Calls), Before: base})
+	}
+	alerts, err := h.store.QuotaAlerts(ctx, usage.MonthStart(now), usage.NearQuotaPercent, maxTrends)
+	if err != nil {
+		return err
+	}
+	for _, a := range alerts {
+		m.NearQuota = append(m.NearQuota, views.UsageQuotaAlert{Partner: a.PartnerName, Href: fmt.Sprintf("/partners/%d/usage", a.PartnerID),
+			UsageQuota: quotaRow(store.QuotaUse{GroupID: a.GroupID, Name: a.GroupName, Quota: a.Quota, Used: a.Used}, now)})
 	}
 	if access.Can(actorOf(currentUser(c)), access.ViewAnonymousUsage, 0) != access.Allow {
 		return nil

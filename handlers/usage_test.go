@@ -471,6 +471,15 @@ func TestUsageRollupsAgree(t *testing.T) {
 func TestUsageStaffLists(t *testing.T) {
 	t.Parallel()
 	p := usageWorld(t)
+	// Crane's 9999 calls this month use 99.99 % of a quota of 10 000.
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO access_groups (name, rate_limit_per_minute, monthly_quota) VALUES ('Small tally', 600, 10000);
+		INSERT INTO access_group_apis (access_group_id, api_id, scopes)
+		SELECT g.id, a.id, '{read}' FROM access_groups g, apis a WHERE g.name = 'Small tally' AND a.slug = 'tally';
+		INSERT INTO grants (access_group_id, partner_id, user_id)
+		SELECT g.id, u.partner_id, u.id FROM access_groups g, users u WHERE g.name = 'Small tally' AND u.email = 'dev@crane.test'`); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		who             string
 		trends          []string
@@ -498,6 +507,19 @@ func TestUsageStaffLists(t *testing.T) {
 			}
 			if got := pg.doc.Find("[data-testid=usage-trends]").Length() == 0; got != tc.noTrendsSection {
 				t.Errorf("no trends section = %v, want %v", got, tc.noTrendsSection)
+			}
+			var near []string
+			pg.doc.Find("[data-testid=usage-near-quota] [data-testid=near-quota]").Each(func(_ int, s *goquery.Selection) {
+				var cells []string
+				s.Find("th, td").Each(func(_ int, c *goquery.Selection) { cells = append(cells, strings.Join(strings.Fields(c.Text()), " ")) })
+				near = append(near, strings.Join(cells, " | "))
+			})
+			var wantNear []string
+			if !tc.noTrendsSection {
+				wantNear = []string{"Crane Works | Small tally | 9,999 of 10,000 (100.0 %) | "}
+			}
+			if len(near) != len(wantNear) || (len(near) == 1 && !strings.HasPrefix(near[0], wantNear[0])) {
+				t.Errorf("close to quota = %q, want %q and its projection", near, wantNear)
 			}
 			chart := pg.doc.Find("[data-testid=chart-anonymous]")
 			if got := chart.Length() == 1; got != tc.anonymous {

@@ -40,7 +40,16 @@ type UsagePage struct {
 	// without a credential (platform admins), nil when not shown.
 	ShowTrends bool
 	Trends     []UsageTrend
+	// NearQuota are the partners at 80 % of a monthly quota or more
+	// (staff, shown with the trends).
+	NearQuota []UsageQuotaAlert
 	Anonymous  *UsageChart
+}
+
+// UsageQuotaAlert is a partner's monthly quota, nearly used.
+type UsageQuotaAlert struct {
+	Partner, Href string
+	UsageQuota
 }
 
 // UsageTrend is a partner whose calls fail more than the week before.

@@ -27,6 +27,7 @@ type usageAnswer struct {
 	Partners   []usagePartner   `json:"partners"`
 	Quotas     []usageQuota     `json:"quotas"`
 	Rising     []usageRising    `json:"rising"`
+	NearQuota  []usageNearQuota `json:"near_quota"`
 	Anonymous  *usageAnonymous  `json:"anonymous"`
 }
 
@@ -99,6 +100,13 @@ type usagePartner struct {
 	Name string `json:"name"`
 	usageCounts
 	P95 *float64 `json:"p95_ms"`
+}
+
+// usageNearQuota is a partner's monthly quota, nearly used.
+type usageNearQuota struct {
+	PartnerID int64  `json:"partner_id"`
+	Partner   string `json:"partner"`
+	usageQuota
 }
 
 type usageQuota struct {

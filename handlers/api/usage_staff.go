@@ -35,7 +35,8 @@ type usageAnonymousBucket struct {
 }
 
 // staffUsage adds what only staff see on /usage: the partners whose
-// error rate is rising (whatever the range and filters, as on the page)
+// error rate is rising and those at 80 % of a monthly quota or more
+// (whatever the range and filters, as on the page)
 // and, for the platform admin, the calls over the range that carried no
 // credential (nobody's, so no filter applies).
 func (a *API) staffUsage(ctx context.Context, actor access.Actor, rng usage.Range, now time.Time, out *usageAnswer) error {
@@ -47,6 +48,15 @@ func (a *API) staffUsage(ctx context.Context, actor access.Actor, rng usage.Rang
 	for _, t := range trends {
 		out.Rising = append(out.Rising, usageRising{PartnerID: t.PartnerID, Partner: t.Name, Calls: t.Calls, Errors: t.Errors,
 			BaseCalls: t.BaseCalls, BaseErrors: t.BaseErrors})
+	}
+	alerts, err := a.Store.QuotaAlerts(ctx, usage.MonthStart(now), usage.NearQuotaPercent, maxRising)
+	if err != nil {
+		return err
+	}
+	out.NearQuota = make([]usageNearQuota, 0, len(alerts))
+	for _, q := range alerts {
+		out.NearQuota = append(out.NearQuota, usageNearQuota{PartnerID: q.PartnerID, Partner: q.PartnerName,
+			usageQuota: usageQuota{GroupID: q.GroupID, Group: q.GroupName, Quota: q.Quota, Used: q.Used, Projected: usage.Projection(q.Used, now)}})
 	}
 	if access.Can(actor, access.ViewAnonymousUsage, 0) != access.Allow {
 		return nil

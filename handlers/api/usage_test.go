@@ -79,6 +79,11 @@ type usageBody struct {
 		BaseCalls  int64  `json:"base_calls"`
 		BaseErrors int64  `json:"base_errors"`
 	} `json:"rising"`
+	NearQuota []struct {
+		Partner string `json:"partner"`
+		Group   string `json:"group"`
+		Used    int64  `json:"used"`
+	} `json:"near_quota"`
 	Anonymous *struct {
 		Calls  int64 `json:"calls"`
 		Series []struct {
@@ -265,6 +270,9 @@ func TestUsageAPIScopes(t *testing.T) {
 				for _, r := range got.Rising {
 					rising = append(rising, fmt.Sprintf("%s %d/%d after %d/%d", r.Partner, r.Errors, r.Calls, r.BaseErrors, r.BaseCalls))
 				}
+			}
+			if (got.NearQuota != nil) != (got.Rising != nil) {
+				t.Errorf("near_quota %v beside rising %v: staff get both, others neither", got.NearQuota, got.Rising)
 			}
 			switch {
 			case tc.anonymous < 0 && got.Anonymous != nil:

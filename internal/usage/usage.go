@@ -177,6 +177,10 @@ func Projection(used int64, now time.Time) int64 {
 	return int64(float64(used) * float64(end.Sub(start)) / float64(elapsed))
 }
 
+// NearQuotaPercent is the share of a monthly quota from which a partner
+// is "close to quota" for its account manager.
+const NearQuotaPercent = 80
+
 // MonthStart is the start of now's month (UTC), where quotas renew.
 func MonthStart(now time.Time) time.Time {
 	now = now.UTC()
