@@ -7,10 +7,12 @@
 -- views group by, a few hundred rows a day:
 --
 --   api_usage_partner_days    per UTC day, partner, API and environment:
---                             the charts, the top consumers and the APIs,
---                             and each partner's quota use;
---   api_usage_operation_days  per UTC day, API and operation, every
---                             partner's calls together: the operations.
+--                             the top consumers, each partner's quota use
+--                             and error rate, and the calls without a
+--                             credential (partner 0);
+--   api_usage_operation_days  per UTC day, API, operation and
+--                             environment, every partner's calls together:
+--                             the charts, the APIs and the operations.
 --
 -- Same counts as the other rollups (00026); written by the calls writer in
 -- the batch's transaction, deleted by retention with them.
@@ -51,6 +53,7 @@ CREATE TABLE api_usage_operation_days (
     day              timestamptz NOT NULL,
     api              text NOT NULL,
     operation        text NOT NULL,
+    environment      text NOT NULL,
     calls            bigint NOT NULL,
     c4xx             bigint NOT NULL,
     c5xx             bigint NOT NULL,
@@ -76,7 +79,7 @@ CREATE TABLE api_usage_operation_days (
     b14 bigint NOT NULL,
     b15 bigint NOT NULL,
     b16 bigint NOT NULL,
-    PRIMARY KEY (day, api, operation)
+    PRIMARY KEY (day, api, operation, environment)
 );
 
 -- Backfill from api_usage_days. Calls without a credential (partner 0)
@@ -92,16 +95,16 @@ SELECT d.day, d.partner_id, d.api, d.environment, sum(d.calls), sum(d.c4xx), sum
 FROM api_usage_days d
 GROUP BY 1, 2, 3, 4;
 
-INSERT INTO api_usage_operation_days (day, api, operation, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us,
+INSERT INTO api_usage_operation_days (day, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us,
     b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
-SELECT d.day, d.api, d.operation, sum(d.calls), sum(d.c4xx), sum(d.c5xx), sum(d.c401), sum(d.c403), sum(d.c429),
+SELECT d.day, d.api, d.operation, d.environment, sum(d.calls), sum(d.c4xx), sum(d.c5xx), sum(d.c401), sum(d.c403), sum(d.c429),
     sum(d.latency_sum_us),
     sum(d.b1), sum(d.b2), sum(d.b3), sum(d.b4),
         sum(d.b5), sum(d.b6), sum(d.b7), sum(d.b8),
         sum(d.b9), sum(d.b10), sum(d.b11), sum(d.b12),
         sum(d.b13), sum(d.b14), sum(d.b15), sum(d.b16)
 FROM api_usage_days d WHERE d.partner_id <> 0
-GROUP BY 1, 2, 3;
+GROUP BY 1, 2, 3, 4;
 
 -- +goose Down
 DROP TABLE api_usage_operation_days;

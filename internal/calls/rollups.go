@@ -90,7 +90,7 @@ func (r usageRollups) sum(batch []Call) {
 			addTo(r.tokenDays, sumKey{at: day, partner: c.PartnerID, token: c.TokenID, api: c.API}, c)
 		}
 		if c.PartnerID != 0 {
-			addTo(r.operationDays, sumKey{at: day, api: c.API, operation: c.Operation}, c)
+			addTo(r.operationDays, sumKey{at: day, api: c.API, operation: c.Operation, environment: c.Environment}, c)
 		}
 	}
 }
@@ -182,12 +182,12 @@ func (w *Writer) upsertUsage(ctx context.Context, tx *sql.Tx, batch []Call) erro
 			ON CONFLICT (day, partner_id, api, environment) DO UPDATE SET `+usageSet+`
 			RETURNING 1),
 		operation_days AS (
-			INSERT INTO api_usage_operation_days AS u (day, api, operation, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
-			SELECT to_timestamp(x.at), x.a, x.o, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
-			FROM unnest($52::bigint[], $53::text[], $54::text[], $55::bigint[], $56::bigint[], $57::bigint[],
-				$58::bigint[], $59::bigint[], $60::bigint[], $61::bigint[], $62::text[])
-				AS x(at, a, o, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
-			ON CONFLICT (day, api, operation) DO UPDATE SET `+usageSet+`
+			INSERT INTO api_usage_operation_days AS u (day, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
+			SELECT to_timestamp(x.at), x.a, x.o, x.e, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
+			FROM unnest($52::bigint[], $53::text[], $54::text[], $55::text[], $56::bigint[], $57::bigint[], $58::bigint[],
+				$59::bigint[], $60::bigint[], $61::bigint[], $62::bigint[], $63::text[])
+				AS x(at, a, o, e, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
+			ON CONFLICT (day, api, operation, environment) DO UPDATE SET `+usageSet+`
 			RETURNING 1)
 		INSERT INTO api_usage_token_days AS u (day, partner_id, token_id, api, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
 		SELECT to_timestamp(x.at), x.p, x.t, x.a, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
@@ -203,7 +203,7 @@ func (w *Writer) upsertUsage(ctx context.Context, tx *sql.Tx, batch []Call) erro
 		pq.Array(t.calls), pq.Array(t.c4xx), pq.Array(t.c5xx), pq.Array(t.c401), pq.Array(t.c403), pq.Array(t.c429), pq.Array(t.latencys), pq.Array(t.hist),
 		pq.Array(pd.at), pq.Array(pd.partner), pq.Array(pd.api), pq.Array(pd.environment),
 		pq.Array(pd.calls), pq.Array(pd.c4xx), pq.Array(pd.c5xx), pq.Array(pd.c401), pq.Array(pd.c403), pq.Array(pd.c429), pq.Array(pd.latencys), pq.Array(pd.hist),
-		pq.Array(od.at), pq.Array(od.api), pq.Array(od.operation),
+		pq.Array(od.at), pq.Array(od.api), pq.Array(od.operation), pq.Array(od.environment),
 		pq.Array(od.calls), pq.Array(od.c4xx), pq.Array(od.c5xx), pq.Array(od.c401), pq.Array(od.c403), pq.Array(od.c429), pq.Array(od.latencys), pq.Array(od.hist))
 	if err != nil {
 		return fmt.Errorf("usage rollups: %w", err)

@@ -581,10 +581,10 @@ func checkDashboardRollups(t *testing.T, db *sqlx.DB) {
 			`SELECT date_trunc('day', at, 'UTC'), coalesce(partner_id, 0), api, environment, ` + counts + `
 				FROM api_calls GROUP BY 1, 2, 3, 4`},
 		{"api_usage_operation_days",
-			`SELECT day, api, operation, ` + rolled + ` FROM api_usage_operation_days
+			`SELECT day, api, operation, environment, ` + rolled + ` FROM api_usage_operation_days
 				WHERE b1 + b2 + b3 + b4 + b5 + b6 + b7 + b8 + b9 + b10 + b11 + b12 + b13 + b14 + b15 + b16 = calls`,
-			`SELECT date_trunc('day', at, 'UTC'), api, operation, ` + counts + `
-				FROM api_calls WHERE partner_id IS NOT NULL GROUP BY 1, 2, 3`},
+			`SELECT date_trunc('day', at, 'UTC'), api, operation, environment, ` + counts + `
+				FROM api_calls WHERE partner_id IS NOT NULL GROUP BY 1, 2, 3, 4`},
 	} {
 		var rows, missing, extra int64
 		if err := db.Get(&rows, `SELECT count(*) FROM `+q.table); err != nil {

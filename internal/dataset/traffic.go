@@ -179,9 +179,9 @@ func rollupSQL() []string {
 		` + gen + `
 		GROUP BY 1, 2, 3, 4
 		ON CONFLICT (day, partner_id, api, environment) DO UPDATE SET ` + set, `
-		INSERT INTO api_usage_operation_days AS u (day, api, operation, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, ` + cols + `)
-		SELECT date_trunc('day', at, 'UTC'), api, operation, ` + counts + `
+		INSERT INTO api_usage_operation_days AS u (day, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, ` + cols + `)
+		SELECT date_trunc('day', at, 'UTC'), api, operation, environment, ` + counts + `
 		` + gen + ` AND partner_id IS NOT NULL
-		GROUP BY 1, 2, 3
-		ON CONFLICT (day, api, operation) DO UPDATE SET ` + set}
+		GROUP BY 1, 2, 3, 4
+		ON CONFLICT (day, api, operation, environment) DO UPDATE SET ` + set}
 }

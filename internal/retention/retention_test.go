@@ -77,9 +77,9 @@ func (f fixture) rollup(t *testing.T, minute time.Time, partner int64) {
 		INSERT INTO api_usage_partner_days AS u (day, partner_id, api, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
 		VALUES (date_trunc('day', $1::timestamptz, 'UTC'), $2, 'fleet', 'sandbox', 1, 0, 0, 0, 0, 0, 900, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 		ON CONFLICT (day, partner_id, api, environment) DO UPDATE SET calls = u.calls + 1`, `
-		INSERT INTO api_usage_operation_days AS u (day, api, operation, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
-		VALUES (date_trunc('day', $1::timestamptz, 'UTC'), 'fleet', 'listSpreaders', $2, 0, 0, 0, 0, 0, 900, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-		ON CONFLICT (day, api, operation) DO UPDATE SET calls = u.calls + 1`} {
+		INSERT INTO api_usage_operation_days AS u (day, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		VALUES (date_trunc('day', $1::timestamptz, 'UTC'), 'fleet', 'listSpreaders', 'sandbox', $2, 0, 0, 0, 0, 0, 900, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+		ON CONFLICT (day, api, operation, environment) DO UPDATE SET calls = u.calls + 1`} {
 		if _, err := f.db.Exec(q, minute, partner); err != nil {
 			t.Fatal(err)
 		}

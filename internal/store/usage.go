@@ -36,14 +36,15 @@ var (
 	usageOperationDays = usageSource{table: "api_usage_operation_days", at: "day"}
 )
 
-// usageNeed is what a query groups by beyond time, environment, partner
-// and API, which every rollup but the operations one holds.
+// usageNeed is what a query groups by beyond time, environment and API,
+// which every rollup holds.
 type usageNeed int
 
 const (
 	needNothing usageNeed = iota
 	needTokens
 	needOperations
+	needPartners
 )
 
 // daily says whether [from, to) is whole UTC days, more than one: such a
@@ -56,8 +57,10 @@ func daily(from, to time.Time) bool {
 // usageFrom picks the smallest rollup that answers a query of sc over
 // [from, to): the hourly one for a range of hours, and for one
 // developer's or one token's calls (a few rows an hour, read by token);
-// over days, the daily per token when the query needs tokens, the
-// narrow staff rollups for every partner at once, else the daily one.
+// over days, the daily per token when the query needs tokens; for every
+// partner at once (staff) the narrow staff rollups: per partner when the
+// query ranks partners, else per operation, every partner together (a few
+// dozen rows a day); else the daily one.
 func usageFrom(sc UsageScope, from, to time.Time, need usageNeed) usageSource {
 	switch {
 	case !daily(from, to):
@@ -66,10 +69,10 @@ func usageFrom(sc UsageScope, from, to time.Time, need usageNeed) usageSource {
 		return usageTokenDays
 	case sc.UserID != 0 || sc.TokenID != 0:
 		return usageHours
-	case sc.PartnerID == 0 && need == needOperations:
-		return usageOperationDays
-	case sc.PartnerID == 0:
+	case sc.PartnerID == 0 && need == needPartners:
 		return usagePartnerDays
+	case sc.PartnerID == 0:
+		return usageOperationDays
 	}
 	return usageDays
 }
@@ -85,7 +88,10 @@ func usageWhere(sc UsageScope, src usageSource) string {
 	w := `u.` + src.at + ` >= $3 AND u.` + src.at + ` < $4`
 	switch {
 	case sc.UserID != 0:
-		w += ` AND u.partner_id = $1 AND u.token_id <> 0 AND u.token_id IN (SELECT id FROM tokens WHERE user_id = $2 AND partner_id = $1)`
+		// The user's tokens first (an InitPlan on tokens_user), then
+		// their rows by (token_id, time): as a semi-join the planner
+		// preferred scanning every token in parallel.
+		w += ` AND u.partner_id = $1 AND u.token_id <> 0 AND u.token_id = ANY (ARRAY(SELECT id FROM tokens WHERE user_id = $2 AND partner_id = $1))`
 	case sc.PartnerID != 0:
 		w += ` AND u.partner_id = $1 AND $2::bigint = 0`
 	case src == usageOperationDays:
@@ -132,8 +138,11 @@ type UsageCounts struct {
 }
 
 // usageTotals are the columns of UsageCounts, summed.
-const usageTotals = `sum(u.calls)::bigint AS calls, sum(u.c4xx)::bigint AS client_errors, sum(u.c5xx)::bigint AS server_errors,
-	sum(u.c401)::bigint AS unauthorized, sum(u.c403)::bigint AS forbidden, sum(u.c429)::bigint AS rate_limited, ` + usageHistogram + ` AS latency`
+const usageTotals = usageCounts + `, ` + usageHistogram + ` AS latency`
+
+// usageCounts are the columns of UsageCounts but the histogram, summed.
+const usageCounts = `sum(u.calls)::bigint AS calls, sum(u.c4xx)::bigint AS client_errors, sum(u.c5xx)::bigint AS server_errors,
+	sum(u.c401)::bigint AS unauthorized, sum(u.c403)::bigint AS forbidden, sum(u.c429)::bigint AS rate_limited`
 
 // UsagePoint is the calls of one time bucket and environment.
 type UsagePoint struct {
@@ -221,18 +230,29 @@ func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, 
 	}
 	err = s.q.SelectContext(ctx, &rs, `
 		WITH per AS MATERIALIZED (
-			SELECT u.token_id, `+usageTotals+`
+			SELECT u.token_id, `+usageCounts+`
 			FROM `+src.table+` u
 			WHERE `+usageWhere(sc, src)+` AND u.token_id <> 0
 			GROUP BY u.token_id),
-		top AS (SELECT * FROM per ORDER BY calls DESC, token_id LIMIT $7),
+		chosen AS MATERIALIZED (SELECT * FROM per ORDER BY calls DESC, token_id LIMIT $7),
+		-- The histograms of the chosen tokens only, read again by token
+		-- (the token_id, time index; the tokens are the scope's already):
+		-- summing them for every token cost most of the query.
+		top AS (
+			SELECT c.*, (SELECT `+usageHistogram+` FROM `+src.table+` u
+				WHERE u.token_id = c.token_id AND u.`+src.at+` >= $3 AND u.`+src.at+` < $4 AND ($5::text = '' OR u.api = $5)) AS latency
+			FROM chosen c),
+		-- Each token's owner by its primary key (a scalar subquery, so
+		-- that the planner does not hash every token of the portal).
+		owned AS (
+			SELECT (SELECT t.user_id FROM tokens t WHERE t.id = per.token_id) AS user_id, per.*
+			FROM per WHERE $8::boolean),
 		mem AS (
-			SELECT t.user_id, sum(per.calls)::bigint AS calls, sum(per.client_errors)::bigint AS client_errors,
-				sum(per.server_errors)::bigint AS server_errors, sum(per.unauthorized)::bigint AS unauthorized,
-				sum(per.forbidden)::bigint AS forbidden, sum(per.rate_limited)::bigint AS rate_limited
-			FROM per JOIN tokens t ON t.id = per.token_id
-			WHERE $8::boolean
-			GROUP BY t.user_id ORDER BY calls DESC, t.user_id LIMIT $7)
+			SELECT owned.user_id, sum(owned.calls)::bigint AS calls, sum(owned.client_errors)::bigint AS client_errors,
+				sum(owned.server_errors)::bigint AS server_errors, sum(owned.unauthorized)::bigint AS unauthorized,
+				sum(owned.forbidden)::bigint AS forbidden, sum(owned.rate_limited)::bigint AS rate_limited
+			FROM owned WHERE owned.user_id IS NOT NULL
+			GROUP BY owned.user_id ORDER BY calls DESC, owned.user_id LIMIT $7)
 		SELECT 'token' AS kind, top.token_id AS id, t.name, t.hint || ' · ' || t.environment || ' · ' || coalesce(o.name, '') AS detail,
 			top.calls, top.client_errors, top.server_errors, top.unauthorized, top.forbidden, top.rate_limited, top.latency
 		FROM top JOIN tokens t ON t.id = top.token_id LEFT JOIN users o ON o.id = t.user_id
@@ -259,7 +279,7 @@ func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, 
 // consumers, for staff.
 func (s *Store) UsageByPartner(ctx context.Context, sc UsageScope, from, to time.Time, limit int) ([]UsageRow, error) {
 	sc = UsageScope{API: sc.API, TokenID: sc.TokenID}
-	src := usageFrom(sc, from, to, needNothing)
+	src := usageFrom(sc, from, to, needPartners)
 	var rs []UsageRow
 	err := s.q.SelectContext(ctx, &rs, `
 		WITH top AS (
