@@ -43,7 +43,7 @@ type UsagePage struct {
 	// NearQuota are the partners at 80 % of a monthly quota or more
 	// (staff, shown with the trends).
 	NearQuota []UsageQuotaAlert
-	Anonymous  *UsageChart
+	Anonymous *UsageChart
 }
 
 // UsageQuotaAlert is a partner's monthly quota, nearly used.
