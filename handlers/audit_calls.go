@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,7 +30,11 @@ func (h *Handler) auditCalls(c echo.Context, m *views.AuditPage, q store.CallQue
 		return err
 	}
 	for _, r := range rows {
-		m.Calls = append(m.Calls, callRow(r, m.Staff))
+		row := callRow(r, m.Staff)
+		if r.TokenID != nil && r.TokenName != "" && m.Token == 0 {
+			row.TokenHref = listHref("/audit", append(auditParams(m), "source", "calls", "token", strconv.FormatInt(*r.TokenID, 10), "request_id", "")...)
+		}
+		m.Calls = append(m.Calls, row)
 	}
 	if bothLists(m) && more {
 		m.MoreCallsHref = listHref("/audit", append(auditParams(m), "source", "calls")...)

@@ -236,3 +236,65 @@ func TestAuditRequestIDBeyondAPage(t *testing.T) {
 		t.Errorf("an unknown source = %d, want 400", pg.status)
 	}
 }
+
+// TestAuditTokenFilter: a call's token links to that token's calls and
+// what was done to it; another partner's token shows nothing; a token
+// that is not a number is a 400.
+func TestAuditTokenFilter(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	addCalls(t, p)
+	ids := map[string]string{}
+	for _, name := range []string{"dev-key", "admin-key"} {
+		var id string
+		if err := p.store.DB().Get(&id, `SELECT t.id::text FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.name = $1 AND u.email LIKE '%@harbor.test'`, name); err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = id
+	}
+	var crane string
+	if err := p.store.DB().Get(&crane, `SELECT t.id::text FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.email = 'dev@crane.test'`); err != nil {
+		t.Fatal(err)
+	}
+	// What was done to the developer's token, and to the admin's.
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO audit_events (actor, partner_id, action, target_type, target_id, target, request_id)
+		SELECT 'admin@harbor.test', t.partner_id, 'token.revoke', 'token', t.id, t.name, 'rid-revoke-' || t.name
+		FROM tokens t WHERE t.id IN ($1, $2)`, ids["dev-key"], ids["admin-key"]); err != nil {
+		t.Fatal(err)
+	}
+	admin := signedInAs(t, p, "admin@harbor.test")
+	pg := admin.get("/audit?source=calls")
+	var href string
+	pg.doc.Find("[data-testid=call-token]").Each(func(_ int, s *goquery.Selection) {
+		if strings.HasPrefix(s.Text(), "dev-key") {
+			href = s.AttrOr("href", "")
+		}
+	})
+	if !strings.Contains(href, "token="+ids["dev-key"]) {
+		t.Fatalf("the developer's token links to %q, want its calls alone", href)
+	}
+	pg = admin.get(href)
+	if diff := cmp.Diff([]string{"GET /sandbox/fleet/v1/spreaders 200"}, callPaths(pg)); diff != "" {
+		t.Errorf("the token's calls (-want +got):\n%s", diff)
+	}
+	if pg.doc.Find("[data-testid=audit-token-clear]").Length() != 1 {
+		t.Error("no link drops the token filter")
+	}
+	events := admin.get("/audit?token=" + ids["dev-key"]).doc.Find("[data-testid=audit-event]")
+	if events.Length() != 1 || !strings.Contains(events.Text(), "dev-key") {
+		t.Errorf("what was done to the token = %d events (%q), want its revocation alone", events.Length(), events.Text())
+	}
+	for _, path := range []string{"/audit?source=calls&token=" + crane, "/audit?token=" + crane} {
+		pg := admin.get(path)
+		if pg.status != http.StatusOK || len(callPaths(pg)) != 0 || pg.doc.Find("[data-testid=audit-event]").Length() != 0 {
+			t.Errorf("GET %s by Harbor's admin = %d with %d calls, %d events; want 200 and nothing of Crane's", path, pg.status,
+				len(callPaths(pg)), pg.doc.Find("[data-testid=audit-event]").Length())
+		}
+	}
+	for _, bad := range []string{"/audit?token=abc", "/audit?source=calls&token=0", "/audit?token=-1"} {
+		if pg := admin.get(bad); pg.status != http.StatusBadRequest {
+			t.Errorf("GET %s = %d, want 400", bad, pg.status)
+		}
+	}
+}

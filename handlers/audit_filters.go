@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,7 +74,7 @@ func (h *Handler) auditQueries(c echo.Context, m *views.AuditPage) (store.AuditQ
 	if m.Source != "" && m.Source != "calls" && m.Source != "events" {
 		return store.AuditQuery{}, store.CallQuery{}, BadRequest("The audit trail shows portal actions or API calls: choose one from the list.")
 	}
-	m.Range, m.Kind, m.Status, m.Actor, m.API, m.RequestID = f.Range, f.Kind, f.Status, f.Actor, f.API, f.RequestID
+	m.Range, m.Kind, m.Status, m.Actor, m.API, m.RequestID, m.Token = f.Range, f.Kind, f.Status, f.Actor, f.API, f.RequestID, f.Token
 	m.Sources = []views.AuditOption{{Value: "", Label: "Portal actions", Selected: m.Source == "" || m.Source == "events"},
 		{Value: "calls", Label: "API calls", Selected: m.Source == "calls"}}
 	if m.RequestID != "" {
@@ -111,8 +112,12 @@ func auditOptions(cs []audit.Choice, selected string) []views.AuditOption {
 
 // auditParams are the page's filters as listHref takes them.
 func auditParams(m *views.AuditPage) []string {
+	token := ""
+	if m.Token != 0 {
+		token = strconv.FormatInt(m.Token, 10)
+	}
 	return []string{"source", m.Source, "range", m.Range, "kind", m.Kind, "actor", m.Actor,
-		"status", m.Status, "api", m.API, "request_id", m.RequestID}
+		"status", m.Status, "api", m.API, "request_id", m.RequestID, "token", token}
 }
 
 // auditExportHref links to the export of what the page's filters match,

@@ -28,6 +28,9 @@ func (h *Handler) auditTrail(c echo.Context) error {
 	}
 	m.Page = h.page(c, "Audit trail")
 	m.ExportCSV, m.ExportNDJSON = auditExportHref(&m, "csv"), auditExportHref(&m, "ndjson")
+	if m.Token != 0 {
+		m.TokenClearHref = listHref("/audit", append(auditParams(&m), "token", "")...)
+	}
 	// A request id finds both what the request did in the portal and the
 	// call it was at the gateway: a few rows, shown together, the first
 	// page of each with a link to the rest.

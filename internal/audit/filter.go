@@ -2,6 +2,7 @@ package audit
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -57,6 +58,9 @@ type Filter struct {
 	// API is an API's slug (calls only).
 	API       string
 	RequestID string
+	// Token keeps one token's calls and what was done to it (its id, as
+	// the trail's links give it); 0 keeps every token.
+	Token int64
 }
 
 // FilterError is a filter value the trail does not offer; Message says
@@ -78,6 +82,13 @@ func ParseFilter(v url.Values) (Filter, error) {
 		return f, &FilterError{"actor", "An email has at most 254 characters."}
 	case utf8.RuneCountInString(f.API) > 100:
 		return f, &FilterError{"api", "An API's short name has at most 100 characters."}
+	}
+	if s := v.Get("token"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return f, &FilterError{"token", "The token to show is a token's number, as the links of the trail give it."}
+		}
+		f.Token = id
 	}
 	if f.Range == "" {
 		f.Range = "30d"
@@ -117,7 +128,7 @@ func (f Filter) since(now time.Time) time.Time {
 // Events is the store query of the portal actions the filter keeps in
 // scope (the person filter, an email, is resolved by the caller).
 func (f Filter) Events(scope store.AuditScope, now time.Time) store.AuditQuery {
-	q := store.AuditQuery{Scope: scope, RequestID: f.RequestID, Since: f.since(now)}
+	q := store.AuditQuery{Scope: scope, RequestID: f.RequestID, TokenID: f.Token, Since: f.since(now)}
 	if c := choice(Kinds, f.Kind); c != nil {
 		q.Actions = c.Prefixes
 	}
@@ -126,7 +137,7 @@ func (f Filter) Events(scope store.AuditScope, now time.Time) store.AuditQuery {
 
 // Calls is the store query of the API calls the filter keeps in scope.
 func (f Filter) Calls(scope store.AuditScope, now time.Time) store.CallQuery {
-	q := store.CallQuery{Scope: scope, RequestID: f.RequestID, API: f.API, Since: f.since(now)}
+	q := store.CallQuery{Scope: scope, RequestID: f.RequestID, API: f.API, TokenID: f.Token, Since: f.since(now)}
 	if c := choice(Statuses, f.Status); c != nil {
 		q.StatusClass = c.Class
 	}

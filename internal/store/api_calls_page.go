@@ -43,6 +43,8 @@ type CallQuery struct {
 	// API keeps the calls of one API (its slug).
 	API       string
 	RequestID string
+	// TokenID keeps one token's calls; 0 keeps all.
+	TokenID int64
 	// Since and Until bound the time (Until excluded); zero is open.
 	Since, Until time.Time
 	// After is the Key of the last row of the previous page.
@@ -70,8 +72,9 @@ func (s *Store) CallsPage(ctx context.Context, q CallQuery) ([]CallRow, bool, er
 	}
 	since, until := timeRange(q.Since, q.Until)
 	// $1 limit+1, $2/$3 the keyset, $4 status class, $5 API, $6 request
-	// id, $7/$8 the time range, $9/$10 the scope.
+	// id, $7/$8 the time range, $9/$10 the scope, $11 the token.
 	const filters = `
+		  AND ($11::bigint = 0 OR c.token_id = $11)
 		  AND ($2::timestamptz IS NULL OR (c.at, c.request_id) < ($2::timestamptz, $3::text))
 		  AND ($4::int = 0 OR c.status / 100 = $4)
 		  AND ($5 = '' OR c.api = $5)
@@ -105,7 +108,7 @@ func (s *Store) CallsPage(ctx context.Context, q CallQuery) ([]CallRow, bool, er
 		LEFT JOIN users u ON u.id = t.user_id
 		LEFT JOIN partners p ON p.id = c.partner_id
 		ORDER BY c.at DESC, c.request_id DESC`,
-		limit+1, afterAt, afterReq, q.StatusClass, q.API, q.RequestID, since, until, arg9, arg10)
+		limit+1, afterAt, afterReq, q.StatusClass, q.API, q.RequestID, since, until, arg9, arg10, q.TokenID)
 	if err != nil {
 		return nil, false, fmt.Errorf("calls page: %w", err)
 	}

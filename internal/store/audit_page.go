@@ -64,6 +64,8 @@ type AuditQuery struct {
 	ActorID int64
 	// RequestID keeps the events of one request.
 	RequestID string
+	// TokenID keeps what was done to one token; 0 keeps all.
+	TokenID int64
 	// Since and Until bound the time (Until excluded); zero is open.
 	Since, Until time.Time
 	// After is the key of the last row of the previous page (a TimeKey).
@@ -101,7 +103,7 @@ func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, 
 	afterAt, afterID := after(q.After)
 	since, until := timeRange(q.Since, q.Until)
 	// $1 limit+1, $2/$3 the keyset, $4 actions, $5 actor, $6 request id,
-	// $7/$8 the time range, $9 partner, $10 user. Every condition is
+	// $7/$8 the time range, $9 partner, $10 user, $11 the token. Every condition is
 	// constant per call, so the plan keeps only what applies.
 	const filters = `
 		  AND ($2::timestamptz IS NULL OR (e.at, e.id) < ($2::timestamptz, $3::bigint))
@@ -109,7 +111,8 @@ func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, 
 		  AND ($5::bigint = 0 OR e.actor_id = $5)
 		  AND ($6 = '' OR e.request_id = $6)
 		  AND ($7::timestamptz IS NULL OR e.at >= $7)
-		  AND ($8::timestamptz IS NULL OR e.at < $8)`
+		  AND ($8::timestamptz IS NULL OR e.at < $8)
+		  AND ($11::bigint = 0 OR (e.target_type = 'token' AND e.target_id = $11))`
 	arg9, arg10, own, ok := scopeArgs(q.Scope)
 	var with, where string
 	switch {
@@ -162,7 +165,7 @@ func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, 
 		LEFT JOIN partners p ON p.id = e.partner_id
 		`+where+`
 		ORDER BY e.at DESC, e.id DESC
-		LIMIT $1`, limit+1, afterAt, afterID, pq.Array(q.Actions), q.ActorID, q.RequestID, since, until, arg9, arg10)
+		LIMIT $1`, limit+1, afterAt, afterID, pq.Array(q.Actions), q.ActorID, q.RequestID, since, until, arg9, arg10, q.TokenID)
 	if err != nil {
 		return nil, false, fmt.Errorf("audit page: %w", err)
 	}
