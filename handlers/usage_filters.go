@@ -114,7 +114,9 @@ func usageFilters(m *views.UsagePage, q usageQuery, path, tokenName string, now 
 	if q.token != 0 {
 		text := "token " + tokenName
 		if tokenName == "" {
-			text = "token number " + strconv.FormatInt(q.token, 10) + " (no calls in this range)"
+			// Not in the token table: no calls in this range, or a
+			// view without one (staff's).
+			text = "token number " + strconv.FormatInt(q.token, 10)
 		}
 		m.Filters = append(m.Filters, views.UsageFilter{Text: text, ClearHref: q.href(path, "token", "")})
 	}

@@ -545,3 +545,43 @@ func TestUsageStaffLists(t *testing.T) {
 		})
 	}
 }
+
+// TestUsageTwoChosenDays: a chosen range of two days is drawn by the hour,
+// each call in its hour, for a partner (read from the hourly rollup, not
+// the daily one) as for staff.
+func TestUsageTwoChosenDays(t *testing.T) {
+	t.Parallel()
+	p := usageWorld(t)
+	now := time.Now().UTC()
+	today := now.Format(time.DateOnly)
+	yesterday := now.AddDate(0, 0, -1).Format(time.DateOnly)
+	hour := now.Truncate(time.Hour).Format(time.RFC3339)
+	for _, tc := range []struct {
+		who      string
+		thisHour []string
+		total    int
+	}{
+		{"admin@harbor.test", []string{"117", "42"}, 164},
+		{"am@portico.test", []string{"117", "10041"}, 10163},
+	} {
+		b := signedInAs(t, p, tc.who)
+		status, rows := b.getCSV("/usage/export?range=custom&from=" + yesterday + "&to=" + today + "&chart=requests")
+		if status != http.StatusOK || len(rows) != 49 {
+			t.Fatalf("%s: two chosen days = %d with %d rows, want 48 hours", tc.who, status, len(rows)-1)
+		}
+		sum := 0
+		var got []string
+		for _, r := range rows[1:] {
+			for _, v := range r[1:] {
+				n, _ := strconv.Atoi(v)
+				sum += n
+			}
+			if r[0] == hour {
+				got = r[1:]
+			}
+		}
+		if sum != tc.total || !cmp.Equal(got, tc.thisHour) {
+			t.Errorf("%s: %d calls over the two days, %q this hour; want %d and %q", tc.who, sum, got, tc.total, tc.thisHour)
+		}
+	}
+}

@@ -127,13 +127,15 @@ CREATE TABLE api_usage_token_days (
     PRIMARY KEY (partner_id, day, token_id, api)
 );
 CREATE INDEX api_usage_token_days_token ON api_usage_token_days (token_id, day);
+-- Retention deletes the oldest days first.
+CREATE INDEX api_usage_token_days_day ON api_usage_token_days (day);
 
 -- Backfill from the per-minute rollup, which knows neither the
 -- environment of a call without a credential ('' here) nor the status
 -- beyond its class (401, 403 and 429 count from here on).
 INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us,
     b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
-SELECT date_trunc('hour', u.minute), u.partner_id, u.token_id, u.api, u.operation, coalesce(t.environment, ''),
+SELECT date_trunc('hour', u.minute, 'UTC'), u.partner_id, u.token_id, u.api, u.operation, coalesce(t.environment, ''),
     sum(u.count), coalesce(sum(u.count) FILTER (WHERE u.status_class = 4), 0), coalesce(sum(u.count) FILTER (WHERE u.status_class = 5), 0),
     0, 0, 0, sum(u.latency_sum_us),
     sum(u.latency_buckets[1]), sum(u.latency_buckets[2]), sum(u.latency_buckets[3]), sum(u.latency_buckets[4]),

@@ -160,7 +160,7 @@ func rollupSQL() []string {
 			latency_sum_us = u.latency_sum_us + EXCLUDED.latency_sum_us,
 			latency_buckets = api_usage_add_buckets(u.latency_buckets, EXCLUDED.latency_buckets)`, `
 		INSERT INTO api_usage_hours AS u (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, ` + cols + `)
-		SELECT date_trunc('hour', at), coalesce(partner_id, 0), coalesce(token_id, 0), api, operation, environment, ` + counts + `
+		SELECT date_trunc('hour', at, 'UTC'), coalesce(partner_id, 0), coalesce(token_id, 0), api, operation, environment, ` + counts + `
 		` + gen + `
 		GROUP BY 1, 2, 3, 4, 5, 6
 		ON CONFLICT (partner_id, hour, token_id, api, operation, environment) DO UPDATE SET ` + set, `

@@ -157,6 +157,11 @@ type UsagePoint struct {
 // environment: at most buckets × 2 rows, whatever the traffic.
 func (s *Store) UsageSeries(ctx context.Context, sc UsageScope, from, to time.Time, step time.Duration) ([]UsagePoint, error) {
 	src := usageFrom(sc, from, to, needNothing)
+	if step < 24*time.Hour {
+		// Hourly buckets over whole days (a chosen day or two) need
+		// the hours, whatever else the range could be read from.
+		src = usageHours
+	}
 	var ps []UsagePoint
 	err := s.q.SelectContext(ctx, &ps, `
 		SELECT date_bin($7::interval, u.`+src.at+`, $3::timestamptz) AS start, u.environment, `+usageTotals+`
@@ -236,11 +241,12 @@ func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, 
 			GROUP BY u.token_id),
 		chosen AS MATERIALIZED (SELECT * FROM per ORDER BY calls DESC, token_id LIMIT $7),
 		-- The histograms of the chosen tokens only, read again by token
-		-- (the token_id, time index; the tokens are the scope's already):
+		-- (the token_id, time index, partial: hence token_id <> 0; the
+		-- tokens are the scope's already):
 		-- summing them for every token cost most of the query.
 		top AS (
 			SELECT c.*, (SELECT `+usageHistogram+` FROM `+src.table+` u
-				WHERE u.token_id = c.token_id AND u.`+src.at+` >= $3 AND u.`+src.at+` < $4 AND ($5::text = '' OR u.api = $5)) AS latency
+				WHERE u.token_id = c.token_id AND u.token_id <> 0 AND u.`+src.at+` >= $3 AND u.`+src.at+` < $4 AND ($5::text = '' OR u.api = $5)) AS latency
 			FROM chosen c),
 		-- Each token's owner by its primary key (a scalar subquery, so
 		-- that the planner does not hash every token of the portal).

@@ -13,7 +13,7 @@ import (
 // admin watches them for probing and broken clients.
 func (s *Store) UsageWithoutCredential(ctx context.Context, from, to time.Time, step time.Duration) ([]UsagePoint, error) {
 	src := usageHours
-	if daily(from, to) {
+	if daily(from, to) && step >= 24*time.Hour {
 		src = usagePartnerDays
 	}
 	var ps []UsagePoint
