@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -66,10 +67,25 @@ func (a *API) auditRequest(c echo.Context, list store.PageList) (store.AuditScop
 	if err := requireScope(c, access.ViewOwnAudit); err != nil {
 		return scope, audit.Filter{}, 0, nil, err
 	}
-	f, err := audit.ParseFilter(c.QueryParams())
+	// The API names a token token_id, as its answers do; the page's
+	// links say token.
+	q := url.Values{}
+	for k, v := range c.QueryParams() {
+		if k != "token" {
+			q[k] = v
+		}
+	}
+	if id := c.QueryParam("token_id"); id != "" {
+		q.Set("token", id)
+	}
+	f, err := audit.ParseFilter(q)
 	var fe *audit.FilterError
 	if errors.As(err, &fe) {
-		return scope, f, 0, nil, badRequest(fe.Param + ": " + fe.Message)
+		param := fe.Param
+		if param == "token" {
+			param = "token_id"
+		}
+		return scope, f, 0, nil, badRequest(param + ": " + fe.Message)
 	}
 	limit := DefaultLimit
 	if raw := c.QueryParam("limit"); raw != "" {

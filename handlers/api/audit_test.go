@@ -113,20 +113,20 @@ func TestAuditAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	var paths []string
-	for _, c := range decodeBody[list[auditCallBody]](t, e.call(am, "GET", "/api/v1/audit/calls?token="+harborToken, "")).Items {
+	for _, c := range decodeBody[list[auditCallBody]](t, e.call(am, "GET", "/api/v1/audit/calls?token_id="+harborToken, "")).Items {
 		paths = append(paths, c.Path)
 	}
 	if diff := cmp.Diff([]string{"/c/k-dev@harbor.test"}, paths); diff != "" {
 		t.Errorf("one token's calls (-want +got):\n%s", diff)
 	}
-	if got := decodeBody[list[auditCallBody]](t, e.call(harborAdmin, "GET", "/api/v1/audit/calls?token="+craneToken, "")).Items; len(got) != 0 {
+	if got := decodeBody[list[auditCallBody]](t, e.call(harborAdmin, "GET", "/api/v1/audit/calls?token_id="+craneToken, "")).Items; len(got) != 0 {
 		t.Errorf("Harbor's admin reads Crane's token's calls: %+v", got)
 	}
 
 	for _, tc := range []struct{ path, code string }{
 		{"/api/v1/audit?range=forever", "bad_request"},
 		{"/api/v1/audit?kind=nope", "bad_request"},
-		{"/api/v1/audit/calls?token=x", "bad_request"},
+		{"/api/v1/audit/calls?token_id=x", "bad_request"},
 		{"/api/v1/audit?cursor=zzz", "bad_request"},
 		{"/api/v1/audit?limit=0", "bad_request"},
 		{"/api/v1/audit/calls?status=3xx", "bad_request"},
