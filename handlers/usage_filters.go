@@ -3,9 +3,7 @@ package handlers
 import (
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,37 +22,13 @@ type usageQuery struct {
 }
 
 // readUsageQuery checks ?range=, ?from=, ?to=, ?api= and ?token= before
-// any query. An API or token outside the viewer's scope is not refused:
-// it shows no calls, as one that does not exist, so the answer tells
-// nothing about other partners' APIs and tokens.
+// any query (usage.ParseQuery, which the management API shares).
 func readUsageQuery(c echo.Context, now time.Time) (usageQuery, error) {
-	var q usageQuery
-	if name := c.QueryParam("range"); name == "custom" {
-		q.from, q.to = strings.TrimSpace(c.QueryParam("from")), strings.TrimSpace(c.QueryParam("to"))
-		r, msg := usage.ParseCustom(q.from, q.to, now)
-		if msg != "" {
-			return q, BadRequest(msg)
-		}
-		q.rng = r
-	} else {
-		r, ok := usage.ParseRange(name, now)
-		if !ok {
-			return q, BadRequest("Choose a time range of 24h, 7d or 30d, or custom with a first and a last day.")
-		}
-		q.rng = r
+	q, qe := usage.ParseQuery(c.QueryParams(), "token", now)
+	if qe != nil {
+		return usageQuery{}, BadRequest(qe.Message)
 	}
-	q.api = strings.TrimSpace(c.QueryParam("api"))
-	if utf8.RuneCountInString(q.api) > 100 {
-		return q, BadRequest("An API's short name has at most 100 characters.")
-	}
-	if s := c.QueryParam("token"); s != "" {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
-			return q, BadRequest("The token to show is a token's number, as the links of the token table give it.")
-		}
-		q.token = id
-	}
-	return q, nil
+	return usageQuery{rng: q.Range, from: q.From, to: q.To, api: q.API, token: q.Token}, nil
 }
 
 // scope narrows sc to the query's filters.

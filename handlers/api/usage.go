@@ -2,10 +2,8 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,42 +21,20 @@ type usageRequest struct {
 }
 
 // readUsageRequest checks ?range= (24h, 7d, 30d, or custom with ?from=
-// and ?to=, whole UTC days), ?api= and ?token_id= before any query. An
-// API or a token outside the caller's scope is not refused: it counts no
-// calls, as one that does not exist, so the answer tells nothing about
-// other partners' APIs and tokens (the /usage page's rule).
+// and ?to=, whole UTC days), ?api= and ?token_id= before any query, with
+// the page's reader (usage.ParseQuery). An API or a token outside the
+// caller's scope is not refused: it counts no calls, as one that does not
+// exist. Unlike the page's form, an API client that sends from or to
+// without range=custom is told.
 func readUsageRequest(c echo.Context, now time.Time) (usageRequest, error) {
-	var r usageRequest
-	from, to := c.QueryParam("from"), c.QueryParam("to")
-	switch name := c.QueryParam("range"); name {
-	case "custom":
-		rng, msg := usage.ParseCustom(strings.TrimSpace(from), strings.TrimSpace(to), now)
-		if msg != "" {
-			return r, badRequest("from, to: " + msg)
-		}
-		r.rng = rng
-	default:
-		rng, ok := usage.ParseRange(name, now)
-		if !ok {
-			return r, badRequest("range must be 24h, 7d, 30d, or custom with from and to.")
-		}
-		if from != "" || to != "" {
-			return r, badRequest("from and to go with range=custom.")
-		}
-		r.rng = rng
+	if c.QueryParam("range") != "custom" && (c.QueryParam("from") != "" || c.QueryParam("to") != "") {
+		return usageRequest{}, badRequest("from and to go with range=custom.")
 	}
-	r.api = strings.TrimSpace(c.QueryParam("api"))
-	if utf8.RuneCountInString(r.api) > 100 {
-		return r, badRequest("api: an API's short name has at most 100 characters.")
+	q, qe := usage.ParseQuery(c.QueryParams(), "token_id", now)
+	if qe != nil {
+		return usageRequest{}, badRequest(qe.Param + ": " + qe.Message)
 	}
-	if s := c.QueryParam("token_id"); s != "" {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
-			return r, badRequest("token_id must be a token's id, a whole number from 1.")
-		}
-		r.tokenID = id
-	}
-	return r, nil
+	return usageRequest{rng: q.Range, api: q.API, tokenID: q.Token}, nil
 }
 
 // getUsage answers the caller's usage: the numbers of the /usage
