@@ -327,7 +327,7 @@ func TestHomeEmptyStates(t *testing.T) {
 			}
 		})
 	}
-	if got := text(homeOf(t, p, "dev@harbor.test"), "[data-testid=home-tokens] [data-testid=home-empty]"); !strings.HasPrefix(got, "No tokens yet — create one") {
+	if got := text(homeOf(t, p, "dev@harbor.test"), "[data-testid=home-tokens] [data-testid=home-empty]"); !strings.HasPrefix(got, "No open tokens (none yet, or all expired or revoked) — create one") {
 		t.Errorf("tokens empty state = %q", got)
 	}
 }

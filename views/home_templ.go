@@ -836,7 +836,7 @@ func developerHome(m DeveloperHome) templ.Component {
 				}
 				ctx = templ.InitializeContext(ctx)
 				if !m.HasTokens {
-					templ_7745c5c3_Err = homeEmpty("No tokens yet", "/tokens/new", "create one").Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = homeEmpty("No open tokens (none yet, or all expired or revoked)", "/tokens/new", "create one").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
