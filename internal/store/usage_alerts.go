@@ -23,7 +23,8 @@ type QuotaAlert struct {
 // QuotaUses, for every partner at once: each API a partner called is
 // charged to the group the gateway picks among the partner's granted
 // groups that include it (the highest rate limit, the older on a tie).
-// It reads the month of the staff's daily rollup per partner and API
+// Suspended partners are left out: their calls are refused anyway. It
+// reads the month of the staff's daily rollup per partner and API
 // (api_usage_partner_days, the same counts as the api_usage_days that
 // QuotaUses reads for one partner); the whole computation is this one
 // statement.
@@ -51,7 +52,7 @@ func (s *Store) QuotaAlerts(ctx context.Context, monthStart time.Time, minPercen
 			coalesce(used.used, 0) AS used
 		FROM g JOIN partners p ON p.id = g.partner_id
 		LEFT JOIN used ON used.partner_id = g.partner_id AND used.id = g.id
-		WHERE g.monthly_quota > 0 AND coalesce(used.used, 0) * 100 >= $2::bigint * g.monthly_quota
+		WHERE g.monthly_quota > 0 AND coalesce(used.used, 0) * 100 >= $2::bigint * g.monthly_quota AND p.status = 'active'
 		ORDER BY coalesce(used.used, 0)::numeric / g.monthly_quota DESC, lower(p.name), p.id, lower(g.name), g.id
 		LIMIT $3`, monthStart, minPercent, limit)
 	if err != nil {

@@ -142,6 +142,14 @@ func TestQuotaAlerts(t *testing.T) {
 			t.Errorf("%s: QuotaAlerts and QuotaUses disagree (-QuotaUses +QuotaAlerts):\n%s", slug, diff)
 		}
 	}
+
+	// A suspended partner's calls are refused anyway: no alert.
+	if _, err := st.DB().Exec(`UPDATE partners SET status = 'suspended' WHERE slug = 'crane-works'`); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]alert{tele, port}, alertsOf(80, 10)); diff != "" {
+		t.Errorf("alerts with Crane suspended (-want +got):\n%s", diff)
+	}
 }
 
 // TestGatewayErrors: every call of the range counts, partner 0's too, and

@@ -52,7 +52,8 @@ const MinTrendCalls = 100
 // ErrorRatesRising returns at most limit partners whose share of failed
 // calls (4xx and 5xx) in the 24 hours before now is at least twice that of
 // the 7 days before yesterday and 5 points higher, over at least
-// MinTrendCalls calls: the account managers' early warning. The steepest
+// MinTrendCalls calls: the account managers' early warning. Suspended
+// partners are left out (their calls fail because they are suspended). The steepest
 // rise comes first. Both windows are read from rollups staff views
 // already read: the hourly one for the last day, the daily per-partner
 // one for the week.
@@ -72,10 +73,10 @@ func (s *Store) ErrorRatesRising(ctx context.Context, now time.Time, limit int) 
 			FROM api_usage_partner_days u
 			WHERE u.day >= $3 AND u.day < $4 AND u.partner_id IN (SELECT partner_id FROM recent)
 			GROUP BY u.partner_id)
-		SELECT r.partner_id, coalesce(p.name, '') AS name, r.calls, r.errors,
+		SELECT r.partner_id, p.name, r.calls, r.errors,
 			coalesce(b.calls, 0) AS base_calls, coalesce(b.errors, 0) AS base_errors
-		FROM recent r LEFT JOIN base b ON b.partner_id = r.partner_id LEFT JOIN partners p ON p.id = r.partner_id
-		WHERE r.errors::float8 / r.calls >= 2 * coalesce(b.errors::float8 / nullif(b.calls, 0), 0)
+		FROM recent r LEFT JOIN base b ON b.partner_id = r.partner_id JOIN partners p ON p.id = r.partner_id
+		WHERE p.status = 'active' AND r.errors::float8 / r.calls >= 2 * coalesce(b.errors::float8 / nullif(b.calls, 0), 0)
 			AND r.errors::float8 / r.calls >= coalesce(b.errors::float8 / nullif(b.calls, 0), 0) + 0.05
 		ORDER BY r.errors::float8 / r.calls - coalesce(b.errors::float8 / nullif(b.calls, 0), 0) DESC, r.partner_id
 		LIMIT $6`, hour.Add(-24*time.Hour), hour, today.AddDate(0, 0, -8), today.AddDate(0, 0, -1), MinTrendCalls, limit)

@@ -21,7 +21,7 @@ func TestErrorRatesRising(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().UTC()
 	ids := map[string]int64{}
-	for _, name := range []string{"Rising", "Steady", "Quiet", "Better", "New"} {
+	for _, name := range []string{"Rising", "Steady", "Quiet", "Better", "New", "Suspended"} {
 		var id int64
 		if err := db.Get(&id, `INSERT INTO partners (name, slug) VALUES ($1, lower($1)) RETURNING id`, name); err != nil {
 			t.Fatal(err)
@@ -34,11 +34,12 @@ func TestErrorRatesRising(t *testing.T) {
 		name                           string
 		calls, errors, bcalls, berrors int64
 	}{
-		{"Rising", 200, 40, 1000, 20},  // 20 % after 2 %
-		{"Steady", 200, 40, 1000, 200}, // 20 % after 20 %
-		{"Quiet", 50, 40, 1000, 0},     // too few calls to say
-		{"Better", 200, 2, 1000, 200},  // 1 % after 20 %
-		{"New", 150, 15, 0, 0},         // 10 % with nothing before
+		{"Rising", 200, 40, 1000, 20},    // 20 % after 2 %
+		{"Steady", 200, 40, 1000, 200},   // 20 % after 20 %
+		{"Quiet", 50, 40, 1000, 0},       // too few calls to say
+		{"Better", 200, 2, 1000, 200},    // 1 % after 20 %
+		{"New", 150, 15, 0, 0},           // 10 % with nothing before
+		{"Suspended", 200, 200, 1000, 0}, // refused for being suspended
 	} {
 		for _, q := range []struct {
 			sql string
@@ -62,6 +63,9 @@ func TestErrorRatesRising(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+	if _, err := db.Exec(`UPDATE partners SET status = 'suspended' WHERE id = $1`, ids["Suspended"]); err != nil {
+		t.Fatal(err)
 	}
 	got, err := st.ErrorRatesRising(ctx, now, 10)
 	if err != nil {
