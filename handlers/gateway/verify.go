@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/token"
 )
 
 // VerifyPath is the verification endpoint for a proxy in front of the
@@ -82,7 +83,8 @@ func original(r *http.Request) (target, string) {
 	if strings.IndexByte(path, '%') >= 0 {
 		p, err := url.PathUnescape(path)
 		if err != nil {
-			return self, uriName + " is not a valid URI path: " + strconv.Quote(path) + "."
+			// Redacted: the caller may have pasted a credential there.
+			return self, uriName + " is not a valid URI path: " + strconv.Quote(token.RedactPath(path)) + "."
 		}
 		path = p
 	}
@@ -99,7 +101,7 @@ func original(r *http.Request) (target, string) {
 // another operation than the one checked.
 func checkOriginal(t target, name string) string {
 	if !isToken(t.method) {
-		return "The original call's method " + strconv.Quote(t.method) + " is not an HTTP method."
+		return "The original call's method is not an HTTP method."
 	}
 	for rest := t.path; rest != ""; {
 		var seg string

@@ -8,10 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 )
 
@@ -225,6 +227,9 @@ func TestVerifyOriginalRefused(t *testing.T) {
 		{"empty URI", "/auth/verify", nginx("GET", ""), "X-Original-URI"},
 		{"not a method", "/auth/verify", nginx("GE T", "/live/fleet/spreaders"), "not an HTTP method"},
 		{"bad escape", "/auth/verify", nginx("GET", "/live/fleet/spreaders/%zz"), "not a valid URI path"},
+		// call fails the test if an answer repeats the token.
+		{"bad escape after a pasted token", "/auth/verify", nginx("GET", "/live/fleet/spreaders/"+live+"%zz"), "not a valid URI path"},
+		{"a token as the method", "/auth/verify", nginx(live, "/live/fleet/spreaders"), "not an HTTP method"},
 		{"dot segment", "/auth/verify", nginx("GET", "/live/fleet/spreaders/../../maintenance/work-orders"), ". or .. segment"},
 		{"encoded dot segment", "/auth/verify", nginx("GET", "/live/fleet/spreaders/%2e%2e"), ". or .. segment"},
 		{"Envoy dot segment", "/auth/verify/live/fleet/spreaders/..", nil, ". or .. segment"},
@@ -285,4 +290,33 @@ func BenchmarkVerify(b *testing.B) {
 	req.Header.Set("X-Original-URI", "/sandbox/fleet/spreaders?limit=10")
 	req.RemoteAddr = "192.0.2.1:1234"
 	benchRequest(b, l, req, http.StatusNoContent)
+}
+
+// A deprecated API's verification says so as the gateway's answers do; a
+// retired one is refused as the gateway refuses it.
+func TestVerifyLifecycle(t *testing.T) {
+	t.Parallel()
+	l := newLimited(t, 1000, nil)
+	live := l.token(t, "dev@harbor.test", "live", "fleet/fleet:read").Plaintext
+	ctx := context.Background()
+	api, err := l.st.APIBySlug(ctx, "fleet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sunset := time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)
+	if _, err := l.cat.SetStatus(ctx, api.ID, store.APIDeprecated, &sunset); err != nil {
+		t.Fatal(err)
+	}
+	l.gw.Forget()
+	resp, _ := l.call(t, "GET", "/auth/verify", live, nginx("GET", "/live/fleet/spreaders"))
+	if resp.StatusCode != 204 || !strings.HasPrefix(resp.Header.Get("Deprecation"), "@") || resp.Header.Get("Sunset") != "Wed, 31 Mar 2027 00:00:00 GMT" {
+		t.Errorf("deprecated: %d Deprecation=%q Sunset=%q", resp.StatusCode, resp.Header.Get("Deprecation"), resp.Header.Get("Sunset"))
+	}
+	if _, err := l.cat.SetStatus(ctx, api.ID, store.APIRetired, nil); err != nil {
+		t.Fatal(err)
+	}
+	l.gw.Forget()
+	if resp, e := l.call(t, "GET", "/auth/verify", live, nginx("GET", "/live/fleet/spreaders")); resp.StatusCode != 410 || e.Error.Code != "api_retired" {
+		t.Errorf("retired: %d %s", resp.StatusCode, e.Error.Code)
+	}
 }
