@@ -10,13 +10,20 @@ import (
 	"github.com/portico/portico/internal/sandbox"
 )
 
-// machineSurface hands /sandbox/ and /live/ to the gateway before echo
-// routes them, with the client address the portal's proxy rules give.
+// machineSurface hands /sandbox/, /live/ and /auth/verify to the gateway
+// before echo routes them, with the client address the portal's proxy
+// rules give: no session, no CSRF check, the gateway's own errors and
+// audit. Behind a proxy that calls /auth/verify, that address is the
+// proxy's X-Forwarded-For once PORTICO_TRUSTED_PROXIES names the proxy.
 func (h *Handler) machineSurface(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p := c.Request().URL.Path
 		if strings.HasPrefix(p, "/sandbox/") || strings.HasPrefix(p, "/live/") {
 			h.gateway.Serve(c.Response().Writer, c.Request(), c.RealIP())
+			return nil
+		}
+		if gateway.IsVerify(p) {
+			h.gateway.Verify(c.Response().Writer, c.Request(), c.RealIP())
 			return nil
 		}
 		return next(c)

@@ -12,6 +12,9 @@ have_postgres || need+=(postgresql)
 # The browser tests (internal/e2e) drive Debian's Chromium headless.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# The /auth/verify test (internal/nginxtest) runs Debian's NGINX in front
+# of Portico; it lives in /usr/sbin, not on every user's PATH.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0

@@ -114,22 +114,44 @@ func New(d Deps) *Gateway {
 	return g
 }
 
-// ServeHTTP serves a call, taking the client address from the connection.
+// ServeHTTP serves a call, or verifies one on /auth/verify, taking the
+// client address from the connection.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		ip = r.RemoteAddr
 	}
-	g.Serve(w, r, ip)
+	g.run(w, r, ip, IsVerify(r.URL.Path))
 }
 
 // Serve serves a call from clientIP (as the portal's trusted-proxy rules
 // determined it).
 func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string) {
+	g.run(w, r, clientIP, false)
+}
+
+// Verify answers /auth/verify for a proxy in front of the API (NGINX
+// auth_request, Traefik forwardAuth, Envoy ext_authz): the same chain as
+// Serve on the original request the proxy describes, recorded the same
+// way, answered 204 with the identity headers instead of being served.
+// clientIP is the original client's (the proxy's X-Forwarded-For, when the
+// portal trusts it).
+func (g *Gateway) Verify(w http.ResponseWriter, r *http.Request, clientIP string) {
+	g.run(w, r, clientIP, true)
+}
+
+// run serves a call (Serve) or verifies one (Verify). Both share
+// everything but the last step, so a call answers the same refusals and
+// leaves the same audit record whichever way it comes.
+func (g *Gateway) run(w http.ResponseWriter, r *http.Request, clientIP string, verify bool) {
+	t, bad := target{r.Method, r.URL.Path, r.URL.RawQuery}, ""
+	if verify {
+		t, bad = original(r)
+	}
 	x := g.pool.Get().(*exchange)
 	*x = exchange{w: w}
 	if g.unmatched != nil {
-		x.m = g.unmatched[envOf(r.URL.Path)]
+		x.m = g.unmatched[envOf(t.path)]
 	}
 	start := g.now()
 	rid := r.Header.Get("X-Request-Id")
@@ -139,7 +161,7 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string)
 	h := w.Header()
 	h.Set("X-Request-Id", rid)
 	h["X-Content-Type-Options"], h["Content-Security-Policy"] = nosniff, sandboxed
-	x.call = calls.Call{At: start, Method: r.Method, Path: r.URL.Path, ClientIP: clientIP,
+	x.call = calls.Call{At: start, Method: t.method, Path: t.path, ClientIP: clientIP,
 		UserAgent: r.UserAgent(), RequestID: rid, BytesIn: max(r.ContentLength, 0)}
 	defer func() {
 		p := recover()
@@ -173,7 +195,14 @@ func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request, clientIP string)
 		}
 		x.admitted = true
 	}
-	g.serve(x, r, rid, clientIP)
+	switch {
+	case bad != "":
+		writeError(x, http.StatusBadRequest, codeInvalidRequest, bad, rid)
+	case verify:
+		g.verify(x, r, t, rid, clientIP)
+	default:
+		g.serve(x, r, t, rid, clientIP)
+	}
 }
 
 // Every gateway answer is data for a program, never a page, though it is

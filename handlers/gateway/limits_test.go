@@ -392,9 +392,14 @@ func benchChain(b *testing.B, l *limited, sbx string) {
 	req := httptest.NewRequest("GET", "/sandbox/fleet/spreaders", nil)
 	req.Header.Set("Authorization", "Bearer "+sbx)
 	req.RemoteAddr = "192.0.2.1:1234"
+	benchRequest(b, l, req, 200)
+}
+
+// benchRequest serves req again and again, each answered with status want.
+func benchRequest(b *testing.B, l *limited, req *http.Request, want int) {
 	w := &discard{h: http.Header{}}
 	l.gw.ServeHTTP(w, req)
-	if w.status != 200 {
+	if w.status != want {
 		b.Fatalf("warm-up call = %d", w.status)
 	}
 	b.ReportAllocs()
@@ -413,7 +418,7 @@ func benchChain(b *testing.B, l *limited, sbx string) {
 		clear(w.h)
 		w.status = 0
 		l.gw.ServeHTTP(w, req)
-		if w.status != 200 {
+		if w.status != want {
 			b.Fatalf("call %d = %d", i, w.status)
 		}
 	}

@@ -12,38 +12,92 @@ import (
 	"github.com/portico/portico/internal/token"
 )
 
-// serve runs the chain of one call; every refusal is a JSON error.
-func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
-	env, slug, rest, ok := split(r.URL.Path)
+// target is what a call asks for: its method and its URL's path (decoded)
+// and query. A gateway call's are its own; /auth/verify's are the original
+// request's, as the proxy in front of the API reports them.
+type target struct {
+	method, path, query string
+}
+
+// authorized is a call the chain let through: who makes it, through which
+// grant, and the API and operation it matched.
+type authorized struct {
+	p     *credential.Principal
+	grant *credential.APIGrant
+	entry *apiEntry
+	op    *operation
+	// env, slug and rest are the target's path cut by split.
+	env, slug, rest string
+}
+
+// serve runs the chain of one call, then serves it: the sandbox backend or
+// the live upstream. Every refusal is a JSON error.
+func (g *Gateway) serve(x *exchange, r *http.Request, t target, rid, clientIP string) {
+	a, ok := g.authorize(x, r, t, rid, clientIP)
+	if !ok {
+		return
+	}
+	p, entry, op, rest := a.p, a.entry, a.op, a.rest
+	if !g.admitBody(x, r, p.PartnerID, entry.maxBody, rid) {
+		return
+	}
+	deprecate(x, entry)
+	params := op.pathParams(rest)
+	if err := g.validate(r, op, rest, params); err != nil {
+		if x.bodyRefused() {
+			x.refuse()
+			return
+		}
+		writeError(x, http.StatusBadRequest, codeInvalidRequest, err.Error(), rid)
+		return
+	}
+	if a.env == "sandbox" {
+		g.d.Sandbox.Serve(x, r, SandboxRequest{PartnerID: p.PartnerID, API: a.slug, Spec: entry.spec, Route: op.route, PathParams: params})
+		return
+	}
+	if entry.proxy == nil {
+		writeError(x, http.StatusServiceUnavailable, codeNoUpstream, "This API has no live upstream configured yet; use the sandbox.", rid)
+		return
+	}
+	g.forward(x, r, entry, p, a.grant, rest, rid, clientIP)
+}
+
+// authorize runs the chain up to serving the call, for the gateway's own
+// calls and /auth/verify's alike: the credential, the API and operation
+// t names, the scope, the token's and the partner's limits. It answers a
+// refusal itself and reports false; on success it has set the RateLimit
+// headers and answered nothing yet.
+func (g *Gateway) authorize(x *exchange, r *http.Request, t target, rid, clientIP string) (authorized, bool) {
+	env, slug, rest, ok := split(t.path)
 	if !ok {
 		writeError(x, http.StatusNotFound, codeNotFound, "Call /sandbox/{api}/… or /live/{api}/…, with the API's slug from the catalog.", rid)
-		return
+		return authorized{}, false
 	}
 	x.call.Environment, x.call.API = env, slug
 	// A token in the URL ends up in logs and histories: refuse it without
 	// looking at it, and never log the query.
-	if tokenInURL(r) {
+	if tokenInURL(t.path, t.query) {
 		challenge(x, codeInvalidRequest, "", "")
 		writeError(x, http.StatusBadRequest, codeInvalidRequest,
 			"Send the token in the Authorization header (Authorization: Bearer ptc_…), never in the URL. Revoke that token now: it may have been recorded.", rid)
-		return
+		return authorized{}, false
 	}
 	plain, err := credential.Bearer(r.Header["Authorization"])
 	switch {
 	case errors.Is(err, credential.ErrNoCredential):
 		challenge(x, "", "", "")
 		writeError(x, http.StatusUnauthorized, codeInvalidToken, "This API needs a personal access token: Authorization: Bearer ptc_…", rid)
-		return
+		return authorized{}, false
 	case err != nil:
 		challenge(x, codeInvalidRequest, "", "")
 		writeError(x, http.StatusBadRequest, codeInvalidRequest, err.Error(), rid)
-		return
+		return authorized{}, false
 	}
 	ctx := r.Context()
 	p, err := g.d.Verifier.Verify(ctx, plain, env, clientIP)
 	if err != nil {
 		g.refuseToken(x, err, env, rid)
-		return
+		return authorized{}, false
 	}
 	x.call.PartnerID, x.call.TokenID = p.PartnerID, p.TokenID
 	grant := p.API(slug)
@@ -61,71 +115,55 @@ func (g *Gateway) serve(x *exchange, r *http.Request, rid, clientIP string) {
 		default:
 			writeError(x, http.StatusNotFound, codeNotFound, "There is no API "+strconv.Quote(slug)+" granted to you. See the catalog in the portal.", rid)
 		}
-		return
+		return authorized{}, false
 	}
 	entry, err := g.apis.get(ctx, slug, g.now())
 	if errors.Is(err, errNoAPI) {
 		writeError(x, http.StatusNotFound, codeNotFound, "There is no API "+strconv.Quote(slug)+" granted to you. See the catalog in the portal.", rid)
-		return
+		return authorized{}, false
 	}
 	if err != nil {
 		g.d.Log.Error("gateway: load API", "api", slug, "request_id", rid, "err", err)
 		writeError(x, http.StatusInternalServerError, codeInternal, "The gateway failed to load this API. Quote the request id to support.", rid)
-		return
+		return authorized{}, false
 	}
 	if entry.metrics != nil {
 		x.m = entry.metrics[envIndex(env)]
 	}
 	if entry.api.Status == "retired" {
 		writeError(x, http.StatusGone, codeGone, "This API was retired and answers no more calls.", rid)
-		return
+		return authorized{}, false
 	}
-	op, methodOK := entry.match(r.Method, rest)
+	op, methodOK := entry.match(t.method, rest)
 	if op == nil {
 		if !methodOK {
-			writeError(x, http.StatusMethodNotAllowed, codeMethodNotAllowed, r.Method+" is not an operation of this path.", rid)
-			return
+			writeError(x, http.StatusMethodNotAllowed, codeMethodNotAllowed, t.method+" is not an operation of this path.", rid)
+			return authorized{}, false
 		}
 		writeError(x, http.StatusNotFound, codeNotFound, "No operation of this API matches "+token.RedactPath(rest)+".", rid)
-		return
+		return authorized{}, false
 	}
 	x.call.Operation = op.id
 	if !holdsOne(p, slug, op.scopes) {
 		challenge(x, codeInsufficientScope, "", strings.Join(op.scopes, " "))
 		writeError(x, http.StatusForbidden, codeInsufficientScope,
 			fmt.Sprintf("%s needs the scope %s, which this token does not hold (or which is no longer granted to you).", op.id, strings.Join(op.scopes, " or ")), rid)
-		return
+		return authorized{}, false
 	}
 	if !g.limit(x, r, p, grant, rid) {
-		return
+		return authorized{}, false
 	}
-	if !g.admitBody(x, r, p.PartnerID, entry.maxBody, rid) {
-		return
-	}
+	return authorized{p: p, grant: grant, entry: entry, op: op, env: env, slug: slug, rest: rest}, true
+}
+
+// deprecate sets the lifecycle headers of a deprecated API.
+func deprecate(x *exchange, entry *apiEntry) {
 	if entry.deprecation != "" {
 		x.Header().Set("Deprecation", entry.deprecation)
 		if entry.sunset != "" {
 			x.Header().Set("Sunset", entry.sunset)
 		}
 	}
-	params := op.pathParams(rest)
-	if err := g.validate(r, op, rest, params); err != nil {
-		if x.bodyRefused() {
-			x.refuse()
-			return
-		}
-		writeError(x, http.StatusBadRequest, codeInvalidRequest, err.Error(), rid)
-		return
-	}
-	if env == "sandbox" {
-		g.d.Sandbox.Serve(x, r, SandboxRequest{PartnerID: p.PartnerID, API: slug, Spec: entry.spec, Route: op.route, PathParams: params})
-		return
-	}
-	if entry.proxy == nil {
-		writeError(x, http.StatusServiceUnavailable, codeNoUpstream, "This API has no live upstream configured yet; use the sandbox.", rid)
-		return
-	}
-	g.forward(x, r, entry, p, grant, rest, rid, clientIP)
 }
 
 // refuseToken answers a token the verifier refused.
@@ -157,10 +195,10 @@ func holdsOne(p *credential.Principal, api string, scopes []string) bool {
 	return false
 }
 
-// tokenInURL reports whether the URL carries what looks like a credential,
+// tokenInURL reports whether a URL (its decoded path, its raw query) carries what looks like a credential,
 // percent-encoded or not.
-func tokenInURL(r *http.Request) bool {
-	return looksLikeToken(r.URL.RawQuery) || looksLikeToken(r.URL.Path) || token.InPath(r.URL.Path)
+func tokenInURL(path, query string) bool {
+	return looksLikeToken(query) || looksLikeToken(path) || token.InPath(path)
 }
 
 func looksLikeToken(s string) bool {

@@ -1,0 +1,225 @@
+package gateway_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/nginxtest"
+	"github.com/portico/portico/internal/pat"
+)
+
+// readmeNGINX is the NGINX block of the README, for Portico at portico
+// and the API's servers at servers (host:port).
+func readmeNGINX(t testing.TB, portico, servers string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(b), "```nginx\n")
+	block, _, ok2 := strings.Cut(block, "\n```")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no ```nginx block")
+	}
+	for _, s := range []string{"127.0.0.1:8080", "127.0.0.1:9000", "listen 80;"} {
+		if !strings.Contains(block, s) {
+			t.Fatalf("README's NGINX block lacks %q, which the test replaces", s)
+		}
+	}
+	return strings.NewReplacer("127.0.0.1:8080", portico, "127.0.0.1:9000", servers, "listen 80;", "listen {{listen}};").Replace(block)
+}
+
+// seenCall is what the API's server behind NGINX received.
+type seenCall struct {
+	URI, Partner, TokenID, Scopes, Authorization, RequestID string
+}
+
+// Debian's NGINX in front of an API's server, with auth_request to
+// /auth/verify as the README configures it: allowed calls reach the
+// server with Portico's identity headers (never the caller's, never the
+// credential), refused ones never reach it and keep the gateway's status
+// and limit headers.
+func TestNGINXAuthRequest(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []seenCall
+	servers := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, seenCall{URI: r.RequestURI, Partner: r.Header.Get("X-Portico-Partner"), TokenID: r.Header.Get("X-Portico-Token-Id"),
+			Scopes: r.Header.Get("X-Portico-Scopes"), Authorization: r.Header.Get("Authorization"), RequestID: r.Header.Get("X-Request-Id")})
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"items":[]}`))
+	}))
+	t.Cleanup(servers.Close)
+	takeSeen := func() []seenCall {
+		mu.Lock()
+		defer mu.Unlock()
+		s := seen
+		seen = nil
+		return s
+	}
+
+	l := newLimited(t, 1000, nil)
+	ngx := nginxtest.Start(t, readmeNGINX(t, strings.TrimPrefix(l.srv.URL, "http://"), strings.TrimPrefix(servers.URL, "http://")))
+
+	live := l.token(t, "dev@harbor.test", "live", "fleet/fleet:read", "maintenance/maintenance:read")
+	revoked := l.token(t, "dev@harbor.test", "live", "fleet/fleet:read")
+	l.revoke(t, "dev@harbor.test", revoked.Token.ID)
+	capped := l.liveLimitedToken(t, "dev@crane.test", 1)
+
+	call := func(t *testing.T, method, uri, tok string, hdr map[string]string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, ngx.URL()+uri, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.Header.Get("X-Request-Id") == "" {
+			t.Errorf("%s %s: no X-Request-Id", method, uri)
+		}
+		return resp
+	}
+
+	t.Run("a valid token passes with the identity headers", func(t *testing.T) {
+		resp := call(t, "GET", "/live/fleet/spreaders?limit=5", live.Plaintext, map[string]string{
+			"X-Portico-Partner": "999", "X-Portico-Scopes": "everything", "X-Portico-Token-Id": "424242"})
+		if resp.StatusCode != 200 {
+			t.Fatalf("status = %d; nginx said:\n%s", resp.StatusCode, ngx.Output())
+		}
+		want := []seenCall{{URI: "/live/fleet/spreaders?limit=5", Partner: strconv.FormatInt(live.Token.PartnerID, 10),
+			TokenID: strconv.FormatInt(live.Token.ID, 10), Scopes: "fleet:read", RequestID: resp.Header.Get("X-Request-Id")}}
+		if diff := cmp.Diff(want, takeSeen()); diff != "" {
+			t.Errorf("the API's server saw (-want +got):\n%s", diff)
+		}
+		if got := resp.Header.Get("RateLimit-Policy"); got != `"Port operations";q=1000;w=60` {
+			t.Errorf("RateLimit-Policy = %q", got)
+		}
+		if !strings.HasPrefix(resp.Header.Get("RateLimit"), `"Port operations";r=`) {
+			t.Errorf("RateLimit = %q", resp.Header.Get("RateLimit"))
+		}
+	})
+
+	refusals := []struct {
+		name, method, uri, tok string
+		hdr                    map[string]string
+		status                 int
+	}{
+		{"a revoked token is refused", "GET", "/live/fleet/spreaders", revoked.Plaintext, nil, 401},
+		{"a missing scope is refused", "POST", "/live/maintenance/work-orders", live.Plaintext, nil, 403},
+		{"an unknown operation is not found", "GET", "/live/fleet/cranes", live.Plaintext, nil, 404},
+		// The client's own Traefik pair beside NGINX's: not believed.
+		{"a made-up original call is refused", "POST", "/live/maintenance/work-orders", live.Plaintext,
+			map[string]string{"X-Forwarded-Method": "GET", "X-Forwarded-Uri": "/live/fleet/spreaders"}, 400},
+	}
+	for _, tc := range refusals {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := call(t, tc.method, tc.uri, tc.tok, tc.hdr)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status = %d, want %d; nginx said:\n%s", resp.StatusCode, tc.status, ngx.Output())
+			}
+			if tc.status == 401 && !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+				t.Errorf("WWW-Authenticate = %q", resp.Header.Get("WWW-Authenticate"))
+			}
+			if s := takeSeen(); len(s) != 0 {
+				t.Errorf("the API's server was called: %+v", s)
+			}
+		})
+	}
+
+	t.Run("over the token's limit: 429 with the limit headers", func(t *testing.T) {
+		if resp := call(t, "GET", "/live/fleet/spreaders", capped, nil); resp.StatusCode != 200 {
+			t.Fatalf("first call = %d", resp.StatusCode)
+		}
+		resp := call(t, "GET", "/live/fleet/spreaders", capped, nil)
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" ||
+			resp.Header.Get("RateLimit-Policy") != `"token";q=1;w=60` || !strings.HasPrefix(resp.Header.Get("RateLimit"), `"token";r=0;`) {
+			t.Errorf("second call = %d, Retry-After %q, RateLimit-Policy %q, RateLimit %q", resp.StatusCode,
+				resp.Header.Get("Retry-After"), resp.Header.Get("RateLimit-Policy"), resp.Header.Get("RateLimit"))
+		}
+		if s := takeSeen(); len(s) != 1 {
+			t.Errorf("the API's server saw %d calls, want 1", len(s))
+		}
+	})
+
+	// Every call asked about is in the audit, under NGINX's request id,
+	// as the call the client made.
+	l.stop()
+	var calls []string
+	if err := l.st.DB().Select(&calls, `SELECT method || ' ' || path || ' ' || status FROM api_calls ORDER BY at, request_id`); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"GET /live/fleet/spreaders 204", "GET /live/fleet/spreaders 401", "POST /live/maintenance/work-orders 403",
+		"GET /live/fleet/cranes 404", "GET /auth/verify 400", "GET /live/fleet/spreaders 204", "GET /live/fleet/spreaders 429"}
+	if diff := cmp.Diff(want, calls); diff != "" {
+		t.Errorf("recorded calls (-want +got):\n%s", diff)
+	}
+}
+
+// liveLimitedToken creates a live fleet token of email with its own limit.
+func (f *fixture) liveLimitedToken(t testing.TB, email string, perMinute int) string {
+	t.Helper()
+	u, err := f.st.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.pats.Create(context.Background(), access.Actor{UserID: u.ID, Role: u.Role, PartnerID: *u.PartnerID},
+		pat.Input{Name: "limited", Environment: "live", Days: 30, Scopes: []string{"fleet/fleet:read"}, RatePerMinute: &perMinute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Plaintext
+}
+
+// BenchmarkNGINXDirect and BenchmarkNGINXVerify compare NGINX proxying a
+// trivial API server directly with the same NGINX asking /auth/verify
+// first (the README's block), over loopback HTTP with keep-alive clients:
+// what Portico's check costs a provider that keeps its own proxy.
+func BenchmarkNGINXDirect(b *testing.B) {
+	up := trivialServer(b)
+	ngx := nginxtest.Start(b, `upstream api_servers { server `+strings.TrimPrefix(up.URL, "http://")+`; keepalive 16; }
+server {
+    listen {{listen}};
+    location /live/ {
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_pass http://api_servers;
+    }
+}`)
+	loop(b, ngx.URL()+"/live/fleet/spreaders", "")
+}
+
+func BenchmarkNGINXVerify(b *testing.B) {
+	up := trivialServer(b)
+	l := newLimited(b, 1<<30, nil)
+	ngx := nginxtest.Start(b, readmeNGINX(b, strings.TrimPrefix(l.srv.URL, "http://"), strings.TrimPrefix(up.URL, "http://")))
+	loop(b, ngx.URL()+"/live/fleet/spreaders", l.token(b, "dev@harbor.test", "live", "fleet/fleet:read").Plaintext)
+}
+
+func trivialServer(b *testing.B) *httptest.Server {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(trivialBody)
+	}))
+	b.Cleanup(up.Close)
+	return up
+}
