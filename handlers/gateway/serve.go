@@ -82,6 +82,11 @@ func (g *Gateway) authorize(x *exchange, r *http.Request, t target, rid, clientI
 			"Send the token in the Authorization header (Authorization: Bearer ptc_…), never in the URL. Revoke that token now: it may have been recorded.", rid)
 		return authorized{}, false
 	}
+	if dotSegment(rest) {
+		writeError(x, http.StatusBadRequest, codeInvalidRequest,
+			"The path has a . or .. segment: call the operation's path as the API's documentation gives it.", rid)
+		return authorized{}, false
+	}
 	plain, err := credential.Bearer(r.Header["Authorization"])
 	switch {
 	case errors.Is(err, credential.ErrNoCredential):

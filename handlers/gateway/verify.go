@@ -103,14 +103,26 @@ func checkOriginal(t target, name string) string {
 	if !isToken(t.method) {
 		return "The original call's method is not an HTTP method."
 	}
-	for rest := t.path; rest != ""; {
+	if dotSegment(t.path) {
+		return name + " has a . or .. segment: send the path as the API's server will read it."
+	}
+	return ""
+}
+
+// dotSegment reports whether path (decoded) has a "." or ".." segment.
+// The chain matches an operation segment by segment as written, while
+// the server behind may resolve "/spreaders/.." into another resource
+// than the one whose scope was checked: the gateway and /auth/verify
+// both refuse such a path.
+func dotSegment(path string) bool {
+	for rest := path; rest != ""; {
 		var seg string
 		seg, rest, _ = strings.Cut(rest, "/")
 		if seg == "." || seg == ".." {
-			return name + " has a . or .. segment: send the path as the API's server will read it."
+			return true
 		}
 	}
-	return ""
+	return false
 }
 
 // isToken reports whether m is an HTTP method (an RFC 9110 token).

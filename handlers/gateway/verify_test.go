@@ -320,3 +320,27 @@ func TestVerifyLifecycle(t *testing.T) {
 		t.Errorf("retired: %d %s", resp.StatusCode, e.Error.Code)
 	}
 }
+
+// TestGatewayRefusesDotSegments: a path with a . or .. segment, written
+// or percent-encoded, is refused before the token is even read and never
+// reaches the API's server, which could resolve it into another
+// operation than the one whose scope the chain checked.
+func TestGatewayRefusesDotSegments(t *testing.T) {
+	t.Parallel()
+	l := newLimited(t, 1000, nil)
+	up := newUpstream(t)
+	l.setUpstream(t, "fleet", up.URL)
+	live := l.token(t, "dev@harbor.test", "live", "fleet/fleet:read").Plaintext
+	for _, uri := range []string{"/live/fleet/spreaders/..", "/live/fleet/spreaders/%2e%2e", "/live/fleet/./spreaders", "/live/fleet/spreaders/%2E/x"} {
+		resp, e := l.call(t, "GET", uri, live, nil)
+		if resp.StatusCode != http.StatusBadRequest || e.Error.Code != "invalid_request" || !strings.Contains(e.Error.Message, ". or ..") {
+			t.Errorf("GET %s = %d %s %q, want 400 invalid_request naming the dot segment", uri, resp.StatusCode, e.Error.Code, e.Error.Message)
+		}
+	}
+	if r := up.seen(); r != nil {
+		t.Errorf("the API's server was called: %s", r.URL.Path)
+	}
+	if resp, _ := l.call(t, "GET", "/live/fleet/spreaders", live, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("a plain path = %d, want 200", resp.StatusCode)
+	}
+}
