@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -45,7 +46,7 @@ func (h *Handler) deleteAccessGroup(c echo.Context) error {
 		return err
 	}
 	g, err := h.groups.Delete(c.Request().Context(), id)
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("This access group")

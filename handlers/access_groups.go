@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -65,8 +66,8 @@ func submittedGroupForm(c echo.Context) (views.AccessGroupForm, catalog.GroupFie
 	return f, fields, err
 }
 
-// withFieldError puts an InputError of the group fields next to its input.
-func withFieldError(f views.AccessGroupForm, in *catalog.InputError) views.AccessGroupForm {
+// withFieldError puts a field error of the group fields next to its input.
+func withFieldError(f views.AccessGroupForm, in *apierr.FieldError) views.AccessGroupForm {
 	switch in.Field {
 	case "description":
 		f.DescriptionError = in.Message
@@ -119,7 +120,7 @@ func (h *Handler) createAccessGroup(c echo.Context) error {
 	if err == nil {
 		g, err = h.groups.Create(c.Request().Context(), fields)
 	}
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		return h.renderAccessGroups(c, http.StatusUnprocessableEntity, withFieldError(form, in))
 	}
@@ -246,7 +247,7 @@ func (h *Handler) updateAccessGroup(c echo.Context) error {
 	if err == nil {
 		g, err = h.groups.Update(c.Request().Context(), id, fields)
 	}
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("This access group")
@@ -281,7 +282,7 @@ func (h *Handler) includeAPI(c echo.Context) error {
 		return err
 	}
 	g, _, err := h.groups.IncludeAPI(ctx, id, api.ID, scopes)
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.As(err, &in):
 		return h.renderAccessGroup(c, http.StatusUnprocessableEntity, id, groupPageState{includeAPI: api.Slug, includeError: in.Message, includeScopes: scopes})

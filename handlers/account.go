@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/views"
 )
@@ -30,7 +31,7 @@ func (h *Handler) account(c echo.Context) error {
 func (h *Handler) changeName(c echo.Context) error {
 	name := c.FormValue("name")
 	err := h.people.ChangeName(c.Request().Context(), currentUser(c).ID, name)
-	var in *people.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		m := h.accountModel(c)
 		m.NameValue, m.NameError = name, in.Message
@@ -47,7 +48,7 @@ func (h *Handler) changeName(c echo.Context) error {
 func (h *Handler) changePassword(c echo.Context) error {
 	u := currentUser(c)
 	err := h.people.ChangePassword(c.Request().Context(), u.ID, c.FormValue("current_password"), c.FormValue("new_password"))
-	var in *people.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		m := h.accountModel(c)
 		if in.Field == "current_password" {

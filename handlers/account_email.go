@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/views"
@@ -34,7 +35,7 @@ func (h *Handler) changeEmail(c echo.Context) error {
 	}
 	email := c.FormValue("email")
 	ch, err := h.people.RequestEmailChange(c.Request().Context(), currentUser(c).ID, email)
-	var in *people.InputError
+	var in *apierr.FieldError
 	var limit *people.LimitError
 	switch {
 	case errors.As(err, &in):

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/openapi/samples"
@@ -83,7 +84,7 @@ func (h *Handler) importAPI(c echo.Context) error {
 		}
 	}
 	var se *catalog.SpecError
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.As(err, &se):
 		m.SpecError = se.Message
@@ -204,7 +205,7 @@ func (h *Handler) setAPIStatus(c echo.Context) error {
 		return h.renderRevisions(c, http.StatusUnprocessableEntity, api, views.RevisionsPage{StatusError: "Choose active, deprecated or retired."})
 	}
 	_, err = h.catalog.SetStatus(c.Request().Context(), api.ID, status, sunset)
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		return h.renderRevisions(c, http.StatusUnprocessableEntity, api, views.RevisionsPage{StatusError: in.Message})
 	}
@@ -222,7 +223,7 @@ func (h *Handler) setAPIUpstream(c echo.Context) error {
 	}
 	raw := c.FormValue("upstream")
 	_, err = h.catalog.SetUpstream(c.Request().Context(), api.ID, raw)
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		return h.renderRevisions(c, http.StatusUnprocessableEntity, api, views.RevisionsPage{UpstreamError: in.Message, UpstreamInput: raw})
 	}
@@ -260,7 +261,7 @@ func (h *Handler) deleteAPI(c echo.Context) error {
 		return err
 	}
 	err = h.catalog.Delete(c.Request().Context(), api.ID)
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		return h.render(c, http.StatusConflict, views.DeleteAPI(views.DeleteAPIPage{Page: h.page(c, "Delete "+api.Name), APIName: api.Name, Slug: api.Slug, Refusal: in.Message}))
 	}

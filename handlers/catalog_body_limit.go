@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/portico/portico/internal/catalog"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/views"
 )
 
@@ -25,7 +25,7 @@ func (h *Handler) setAPIBodyLimit(c echo.Context) error {
 		kib = -1 // refused below with the range in the message
 	}
 	_, err = h.catalog.SetBodyLimit(c.Request().Context(), api.ID, kib<<10)
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		return h.renderRevisions(c, http.StatusUnprocessableEntity, api, views.RevisionsPage{BodyLimitError: in.Message, BodyLimitInput: raw})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/token"
 	"github.com/portico/portico/views"
 )
@@ -40,18 +41,6 @@ func NotFound(what string) *Error {
 // BadRequest is the error for input the user can correct.
 func BadRequest(msg string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: msg}
-}
-
-// errorBody is the JSON error shape of every JSON surface:
-// {"error": {"code", "message", "request_id"}}.
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	RequestID string `json:"request_id"`
 }
 
 var statusCodes = map[int]struct{ code, heading, message string }{
@@ -148,7 +137,7 @@ func (h *Handler) handleError(err error, c echo.Context) {
 		return
 	}
 	if wantsJSON(r) {
-		_ = c.JSON(e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, RequestID: rid}})
+		apierr.Write(c.Response(), e.Status, apierr.Detail{Code: e.Code, Message: e.Message, RequestID: rid})
 		return
 	}
 	page := h.page(c, describe(e.Status).heading)

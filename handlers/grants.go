@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -60,7 +61,7 @@ func (h *Handler) grantAccessGroup(c echo.Context) error {
 		}
 	}
 	gr, err := h.groups.Grant(c.Request().Context(), actorOf(currentUser(c)), id, to)
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("This access group")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -70,7 +71,7 @@ func article(label string) string {
 func (h *Handler) acceptInvitation(c echo.Context) error {
 	name := c.FormValue("name")
 	u, err := h.people.Accept(c.Request().Context(), c.Param("token"), name, c.FormValue("password"))
-	var in *people.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		m := views.AcceptInvitationPage{Name: name}
 		switch in.Field {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -21,7 +22,7 @@ func (h *Handler) changeRole(c echo.Context) error {
 		return h.requireSudo(c, "/members", "Changing a role needs your password: confirm it, then change the role again.")
 	}
 	u, err := h.people.ChangeRole(c.Request().Context(), partnerID, id, c.FormValue("role"))
-	var in *people.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("This member")

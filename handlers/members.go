@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -75,7 +76,7 @@ func (h *Handler) invite(c echo.Context) error {
 	}
 	email, role := c.FormValue("email"), c.FormValue("role")
 	inv, err := h.people.Invite(c.Request().Context(), actorOf(currentUser(c)), partnerID, email, role)
-	var in *people.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		form := views.InviteForm{Email: email, Role: role}
 		if in.Field == "role" {

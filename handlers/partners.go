@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
-	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
@@ -54,7 +54,7 @@ func (h *Handler) createPartner(c echo.Context) error {
 	}
 	name, email := c.FormValue("name"), c.FormValue("admin_email")
 	p, inv, err := h.people.CreatePartner(c.Request().Context(), actorOf(currentUser(c)), name, email)
-	var in *people.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		form := views.CreatePartnerForm{Name: name, AdminEmail: email}
 		if in.Field == "name" {
@@ -81,7 +81,7 @@ func (h *Handler) setPartnerStatus(c echo.Context) error {
 		return err
 	}
 	p, err := h.people.SetPartnerStatus(c.Request().Context(), id, c.FormValue("status"))
-	var in *people.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("This partner")

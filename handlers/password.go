@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -22,7 +23,7 @@ func (h *Handler) forgotPasswordForm(c echo.Context) error {
 func (h *Handler) forgotPassword(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	err := h.people.RequestPasswordReset(c.Request().Context(), email, c.RealIP())
-	var in *people.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		return h.render(c, http.StatusUnprocessableEntity, views.ForgotPassword(views.ForgotPasswordPage{
 			Page: h.page(c, "Reset your password"), Email: email, Error: in.Message}))
@@ -67,7 +68,7 @@ func (h *Handler) resetPasswordForm(c echo.Context) error {
 func (h *Handler) resetPassword(c echo.Context) error {
 	plain := c.Param("token")
 	u, err := h.people.ResetPassword(c.Request().Context(), plain, c.FormValue("password"))
-	var in *people.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.As(err, &in):
 		return h.render(c, http.StatusUnprocessableEntity, views.ResetPassword(views.ResetPasswordPage{

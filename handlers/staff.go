@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
-	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
@@ -52,7 +52,7 @@ func (h *Handler) createStaff(c echo.Context) error {
 	}
 	form := views.CreateStaffForm{Name: c.FormValue("name"), Email: c.FormValue("email"), Role: c.FormValue("role")}
 	u, err := h.people.CreateStaff(c.Request().Context(), actorOf(currentUser(c)), form.Name, form.Email, form.Role)
-	var in *people.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		switch in.Field {
 		case "name":

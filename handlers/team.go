@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -101,7 +102,7 @@ func (h *Handler) addTeamMember(c echo.Context) error {
 	userID, _ := strconv.ParseInt(c.FormValue("user_id"), 10, 64)
 	find := boundedSearch(c.FormValue("find"))
 	t, u, err := h.people.AddTeamMember(c.Request().Context(), partnerID, id, userID)
-	var in *people.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.Is(err, people.ErrNoSuchMember):
 		return NotFound("This member")

@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
-	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
@@ -53,7 +53,7 @@ func (h *Handler) createTeam(c echo.Context) error {
 	}
 	name := c.FormValue("name")
 	t, err := h.people.CreateTeam(c.Request().Context(), partnerID, name)
-	var in *people.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		return h.renderTeams(c, http.StatusUnprocessableEntity, views.TeamForm{Name: name, NameError: in.Message})
 	}
@@ -71,7 +71,7 @@ func (h *Handler) renameTeam(c echo.Context) error {
 	}
 	name := c.FormValue("name")
 	t, err := h.people.RenameTeam(c.Request().Context(), partnerID, id, name)
-	var in *people.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("This team")

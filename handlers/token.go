@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -163,7 +164,7 @@ func (h *Handler) regenerateToken(c echo.Context) error {
 		return h.requireSudo(c, tokenPath(t.ID, "regenerate"), "Regenerating a live token needs your password: confirm it, then regenerate the token again.")
 	}
 	created, err := h.pats.Regenerate(c.Request().Context(), actorOf(currentUser(c)), t.ID, grace)
-	var fail *pat.InputError
+	var fail *apierr.FieldError
 	switch {
 	case errors.Is(err, pat.ErrClosed):
 		return h.redirectWithFlash(c, "/tokens", "error", "“"+t.Name+"” was revoked or has expired and cannot be regenerated: create a new token instead.")
@@ -182,7 +183,7 @@ func (h *Handler) renameToken(c echo.Context) error {
 		return err
 	}
 	renamed, err := h.pats.Rename(c.Request().Context(), actorOf(currentUser(c)), t.ID, c.FormValue("name"))
-	var fail *pat.InputError
+	var fail *apierr.FieldError
 	if errors.As(err, &fail) {
 		return h.redirectWithFlash(c, "/tokens", "error", "“"+t.Name+"” was not renamed: "+fail.Message)
 	}
@@ -203,7 +204,7 @@ func (h *Handler) setTokenRateLimit(c echo.Context) error {
 	if err == nil {
 		_, err = h.pats.SetRateLimit(c.Request().Context(), actorOf(currentUser(c)), t.ID, n)
 	}
-	var fail *pat.InputError
+	var fail *apierr.FieldError
 	switch {
 	case errors.As(err, &fail):
 		return h.redirectWithFlash(c, "/tokens", "error", "The rate limit of “"+t.Name+"” was not changed: "+fail.Message)

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -60,7 +61,7 @@ func (h *Handler) newToken(c echo.Context) error {
 
 // renderNewToken renders the form with the user's input (rate as it was
 // entered) and, on a refusal, its message at the field.
-func (h *Handler) renderNewToken(c echo.Context, status int, in pat.Input, rate string, fail *pat.InputError) error {
+func (h *Handler) renderNewToken(c echo.Context, status int, in pat.Input, rate string, fail *apierr.FieldError) error {
 	a := actorOf(currentUser(c))
 	ch, err := h.pats.Choices(c.Request().Context(), a)
 	if err != nil {
@@ -133,7 +134,7 @@ func (h *Handler) createToken(c echo.Context) error {
 		}
 		return h.requireSudo(c, "/tokens/new?"+back.Encode(), "Creating a live token needs your password: confirm it, then create the token again.")
 	}
-	var fail *pat.InputError
+	var fail *apierr.FieldError
 	in.RatePerMinute, err = pat.ParseRateLimit(rate)
 	if errors.As(err, &fail) {
 		return h.renderNewToken(c, http.StatusUnprocessableEntity, in, rate, fail)

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/store"
 )
@@ -60,10 +61,10 @@ func groupOf(g *store.AccessGroup, apis []store.GroupAPI) grantedGroup {
 // groups is the access group service over the API's store.
 func (a *API) groups() *catalog.Groups { return catalog.NewGroups(a.Store) }
 
-// groupError maps the access group service's errors: an InputError is
+// groupError maps the access group service's errors: a FieldError is
 // invalid_input naming its field, store.ErrNotFound a 404 of what.
 func groupError(err error, what string) error {
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	switch {
 	case err == nil:
 		return nil
@@ -167,7 +168,7 @@ func (in *groupInput) apply(f catalog.GroupFields) (catalog.GroupFields, error) 
 // groupFieldsError is groupError for the group's own fields, with the
 // API's wording for the quota.
 func groupFieldsError(err error) error {
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) && in.Field == "monthly_quota" {
 		return invalidInput(in.Field, quotaMessage)
 	}
@@ -257,7 +258,7 @@ func (a *API) deleteAccessGroup(c echo.Context) error {
 		return err
 	}
 	_, err = a.groups().Delete(c.Request().Context(), id)
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		return &Error{Status: http.StatusConflict, Code: "still_granted", Message: in.Message, Err: err}
 	}
@@ -299,7 +300,7 @@ func (a *API) includeGroupAPI(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	_, _, err = a.groups().IncludeAPI(ctx, id, api.ID, in.Scopes)
-	var refused *catalog.InputError
+	var refused *apierr.FieldError
 	if errors.As(err, &refused) && refused.Field == "api" {
 		return invalidInput("slug", refused.Message) // the API is named by the path
 	}

@@ -7,7 +7,8 @@
 // partner is always the actor's own: it is never read from a URL or a body,
 // and ids of another partner's resources answer 404 like ids that do not
 // exist. Errors are *Error, which the portal's error handler turns into the
-// one JSON error shape {"error": {"code", "message", "request_id"}}.
+// one JSON error body of internal/apierr: {"error": {"code", "message",
+// "request_id"}}.
 package api
 
 import (
@@ -26,6 +27,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/pat"
@@ -178,7 +180,7 @@ func invalidInput(field, msg string) *Error {
 // domainError turns the people service's errors into API errors; what names
 // the resource a store.ErrNotFound is about.
 func domainError(err error, what string) error {
-	var in *people.InputError
+	var in *apierr.FieldError
 	var limit *people.LimitError
 	switch {
 	case err == nil:

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/store"
 )
@@ -303,7 +304,7 @@ func readDocument(c echo.Context) ([]byte, error) {
 // invalid_input naming the field.
 func importError(err error) error {
 	var se *catalog.SpecError
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.As(err, &se):
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_spec", Message: se.Message}

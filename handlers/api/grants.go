@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/store"
 )
@@ -187,7 +188,7 @@ func (in *grantInput) check() (catalog.GrantTo, error) {
 // as one field, "grantee"; the API names the body's field: team_id or
 // user_id.
 func grantError(err error, to catalog.GrantTo) error {
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) && in.Field == "grantee" {
 		field := "user_id"
 		if to.TeamID > 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/store"
 )
@@ -77,7 +78,7 @@ func tokenOf(t *store.Token) tokenJSON {
 
 // tokenError maps the token service's errors.
 func tokenDomainError(err error) error {
-	var in *pat.InputError
+	var in *apierr.FieldError
 	switch {
 	case errors.As(err, &in) && in.Field == "rate_limit":
 		return invalidInput("rate_limit_per_minute", rateMessage)

@@ -2,12 +2,12 @@ package gateway
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
+
+	"github.com/portico/portico/internal/apierr"
 )
 
 // Error codes of the gateway, documented in the portal's docs: every error
-// answers {"error": {"code", "message", "request_id"}}.
+// answers apierr's body {"error": {"code", "message", "request_id"}}.
 const (
 	codeInvalidRequest    = "invalid_request"
 	codeInvalidToken      = "invalid_token"
@@ -30,23 +30,11 @@ const (
 	codeLargeBodiesBusy   = "too_many_large_bodies"
 )
 
-// writeError answers the JSON error shape. The message never contains
-// what the caller sent as a credential.
+// writeError answers the JSON error body, never to be cached. The message
+// never contains what the caller sent as a credential.
 func writeError(w http.ResponseWriter, status int, code, msg, requestID string) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	var b strings.Builder
-	b.Grow(64 + len(msg) + len(requestID))
-	b.WriteString(`{"error":{"code":`)
-	b.WriteString(strconv.Quote(code))
-	b.WriteString(`,"message":`)
-	b.WriteString(strconv.Quote(msg))
-	b.WriteString(`,"request_id":`)
-	b.WriteString(strconv.Quote(requestID))
-	b.WriteString("}}\n")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(b.String()))
+	w.Header().Set("Cache-Control", "no-store")
+	apierr.Write(w, status, apierr.Detail{Code: code, Message: msg, RequestID: requestID})
 }
 
 // challenge sets the RFC 6750 WWW-Authenticate header of a 401 or 403.

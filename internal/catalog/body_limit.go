@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 )
@@ -14,7 +15,7 @@ import (
 // cached copy through the database's notification.
 func (s *Service) SetBodyLimit(ctx context.Context, apiID, maxBytes int64) (*store.API, error) {
 	if maxBytes < store.MinMaxBody || maxBytes > store.MaxMaxBody {
-		return nil, &InputError{Field: "max_body_kib", Message: fmt.Sprintf(
+		return nil, &apierr.FieldError{Field: "max_body_kib", Message: fmt.Sprintf(
 			"Enter a body limit between %d KiB and %d KiB (%d MiB).", store.MinMaxBody>>10, store.MaxMaxBody>>10, store.MaxMaxBody>>20)}
 	}
 	var api *store.API

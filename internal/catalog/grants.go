@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 )
@@ -46,13 +47,13 @@ type Granted struct {
 }
 
 // Grant gives a group to a team or a person of an active partner, recording
-// who granted it. Refused with an InputError, nothing stored: no or an
+// who granted it. Refused with a FieldError, nothing stored: no or an
 // unknown grantee, a staff member, a removed person, a suspended partner,
 // a grantee of another partner than to.PartnerID, and a grantee that holds
 // the group already. An unknown group is store.ErrNotFound.
 func (g *Groups) Grant(ctx context.Context, actor access.Actor, groupID int64, to GrantTo) (*Granted, error) {
 	if (to.TeamID > 0) == (to.UserID > 0) {
-		return nil, &InputError{Field: "grantee", Message: "Choose a team or a person of a partner to grant the group to."}
+		return nil, &apierr.FieldError{Field: "grantee", Message: "Choose a team or a person of a partner to grant the group to."}
 	}
 	out := &Granted{}
 	err := g.store.InTx(ctx, func(tx *store.Store) error {
@@ -65,13 +66,13 @@ func (g *Groups) Grant(ctx context.Context, actor access.Actor, groupID int64, t
 			teamID = &to.TeamID
 			out.Grantee, err = tx.LockGranteeTeam(ctx, to.TeamID)
 			if errors.Is(err, store.ErrNotFound) {
-				return &InputError{Field: "grantee", Message: "That team does not exist (any more). Choose another."}
+				return &apierr.FieldError{Field: "grantee", Message: "That team does not exist (any more). Choose another."}
 			}
 		} else {
 			userID = &to.UserID
 			out.Grantee, err = tx.LockGranteeUser(ctx, to.UserID)
 			if errors.Is(err, store.ErrNotFound) {
-				return &InputError{Field: "grantee", Message: "Access groups are granted to the people of partners; that person is not a member of any partner."}
+				return &apierr.FieldError{Field: "grantee", Message: "Access groups are granted to the people of partners; that person is not a member of any partner."}
 			}
 		}
 		if err != nil {
@@ -115,25 +116,25 @@ func checkGrantee(ctx context.Context, tx *store.Store, gt *store.Grantee, partn
 	if partnerID != 0 && gt.PartnerID != partnerID {
 		p, err := tx.PartnerByID(ctx, partnerID)
 		if errors.Is(err, store.ErrNotFound) {
-			return &InputError{Field: "grantee", Message: "That partner does not exist."}
+			return &apierr.FieldError{Field: "grantee", Message: "That partner does not exist."}
 		}
 		if err != nil {
 			return err
 		}
-		return &InputError{Field: "grantee", Message: fmt.Sprintf("%s is not part of %s but of %s: a grant goes to a team or person of the partner it is for.",
+		return &apierr.FieldError{Field: "grantee", Message: fmt.Sprintf("%s is not part of %s but of %s: a grant goes to a team or person of the partner it is for.",
 			GranteeLabel(gt), p.Name, gt.PartnerName)}
 	}
 	if gt.PartnerStatus != store.PartnerActive {
-		return &InputError{Field: "grantee", Message: gt.PartnerName + " is suspended. Reactivate the partner before granting it access."}
+		return &apierr.FieldError{Field: "grantee", Message: gt.PartnerName + " is suspended. Reactivate the partner before granting it access."}
 	}
 	if gt.UserStatus != nil && *gt.UserStatus != "active" {
-		return &InputError{Field: "grantee", Message: gt.Name + " was removed from " + gt.PartnerName + " and cannot be granted access."}
+		return &apierr.FieldError{Field: "grantee", Message: gt.Name + " was removed from " + gt.PartnerName + " and cannot be granted access."}
 	}
 	return nil
 }
 
 func alreadyHolds(gt *store.Grantee, group string) error {
-	return &InputError{Field: "grantee", Message: fmt.Sprintf("%s of %s holds %s already.", GranteeLabel(gt), gt.PartnerName, group)}
+	return &apierr.FieldError{Field: "grantee", Message: fmt.Sprintf("%s of %s holds %s already.", GranteeLabel(gt), gt.PartnerName, group)}
 }
 
 // GranteeLabel names a grantee: "team Integrations" or "Dev Harbor".

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/textcheck"
@@ -90,11 +91,11 @@ func parseCount(raw string) (int64, bool) {
 }
 
 func rateError() error {
-	return &InputError{Field: "rate_limit_per_minute", Message: fmt.Sprintf("Enter the requests allowed per minute: a whole number from 1 to %d.", MaxRatePerMinute)}
+	return &apierr.FieldError{Field: "rate_limit_per_minute", Message: fmt.Sprintf("Enter the requests allowed per minute: a whole number from 1 to %d.", MaxRatePerMinute)}
 }
 
 func quotaError() error {
-	return &InputError{Field: "monthly_quota", Message: "Enter the requests allowed per month: a whole number from 1 to 1000000000000, or leave it blank for no monthly quota."}
+	return &apierr.FieldError{Field: "monthly_quota", Message: "Enter the requests allowed per month: a whole number from 1 to 1000000000000, or leave it blank for no monthly quota."}
 }
 
 // check trims and checks the fields.
@@ -103,13 +104,13 @@ func (f GroupFields) check() (GroupFields, error) {
 	f.Description = strings.TrimSpace(f.Description)
 	switch {
 	case textcheck.Line(f.Name) != "":
-		return f, &InputError{Field: "name", Message: "The name " + textcheck.Line(f.Name)}
+		return f, &apierr.FieldError{Field: "name", Message: "The name " + textcheck.Line(f.Name)}
 	case textcheck.Text(f.Description) != "":
-		return f, &InputError{Field: "description", Message: "The description " + textcheck.Text(f.Description)}
+		return f, &apierr.FieldError{Field: "description", Message: "The description " + textcheck.Text(f.Description)}
 	case f.Name == "" || utf8.RuneCountInString(f.Name) > MaxGroupName:
-		return f, &InputError{Field: "name", Message: fmt.Sprintf("Enter a name for the access group (up to %d characters).", MaxGroupName)}
+		return f, &apierr.FieldError{Field: "name", Message: fmt.Sprintf("Enter a name for the access group (up to %d characters).", MaxGroupName)}
 	case utf8.RuneCountInString(f.Description) > MaxGroupDescription:
-		return f, &InputError{Field: "description", Message: fmt.Sprintf("Shorten the description to %d characters.", MaxGroupDescription)}
+		return f, &apierr.FieldError{Field: "description", Message: fmt.Sprintf("Shorten the description to %d characters.", MaxGroupDescription)}
 	case f.RatePerMinute < 1 || f.RatePerMinute > MaxRatePerMinute:
 		return f, rateError()
 	case f.MonthlyQuota != nil && (*f.MonthlyQuota < 1 || *f.MonthlyQuota > MaxMonthlyQuota):
@@ -130,7 +131,7 @@ func (f GroupFields) limits() map[string]any {
 }
 
 func groupNameTaken(name string) error {
-	return &InputError{Field: "name", Message: fmt.Sprintf("An access group named %s exists already (names are compared ignoring case).", name)}
+	return &apierr.FieldError{Field: "name", Message: fmt.Sprintf("An access group named %s exists already (names are compared ignoring case).", name)}
 }
 
 // Create creates an access group with no APIs yet.
@@ -222,7 +223,7 @@ func (g *Groups) IncludeAPI(ctx context.Context, groupID, apiID int64, scopes []
 			return err
 		}
 		if api.Status == store.APIRetired {
-			return &InputError{Field: "api", Message: api.Name + " is retired: it answers no calls, so no group can include it."}
+			return &apierr.FieldError{Field: "api", Message: api.Name + " is retired: it answers no calls, so no group can include it."}
 		}
 		rev, err := tx.CurrentRevision(ctx, apiID)
 		if err != nil {
@@ -244,7 +245,7 @@ func (g *Groups) IncludeAPI(ctx context.Context, groupID, apiID int64, scopes []
 }
 
 // checkScopes returns the chosen scopes trimmed, without duplicates and
-// sorted, or an InputError naming what the API does not declare.
+// sorted, or a FieldError naming what the API does not declare.
 func checkScopes(apiName string, chosen, declared []string) ([]string, error) {
 	known := map[string]bool{}
 	for _, sc := range declared {
@@ -268,11 +269,11 @@ func checkScopes(apiName string, chosen, declared []string) ([]string, error) {
 		if len(unknown) > 1 {
 			word = "the scopes"
 		}
-		return nil, &InputError{Field: "scopes", Message: fmt.Sprintf("%s does not declare %s %s. Its scopes are: %s.",
+		return nil, &apierr.FieldError{Field: "scopes", Message: fmt.Sprintf("%s does not declare %s %s. Its scopes are: %s.",
 			apiName, word, strings.Join(unknown, ", "), strings.Join(declared, ", "))}
 	}
 	if len(out) == 0 {
-		return nil, &InputError{Field: "scopes", Message: "Choose at least one scope of " + apiName + ". To take the API out of the group, remove it instead."}
+		return nil, &apierr.FieldError{Field: "scopes", Message: "Choose at least one scope of " + apiName + ". To take the API out of the group, remove it instead."}
 	}
 	sort.Strings(out)
 	return out, nil
@@ -304,7 +305,7 @@ func (g *Groups) RemoveAPI(ctx context.Context, groupID, apiID int64) (*store.Ac
 }
 
 // Delete deletes a group. It revokes nothing silently: while grants of it
-// are open it is refused with an InputError naming the partners that hold
+// are open it is refused with a FieldError naming the partners that hold
 // them.
 func (g *Groups) Delete(ctx context.Context, groupID int64) (*store.AccessGroup, error) {
 	var grp *store.AccessGroup
@@ -332,10 +333,10 @@ func (g *Groups) Delete(ctx context.Context, groupID int64) (*store.AccessGroup,
 	return grp, nil
 }
 
-// DeleteRefusal is the InputError of a group that cannot be deleted while
+// DeleteRefusal is the FieldError of a group that cannot be deleted while
 // partners hold it.
-func DeleteRefusal(group string, partners []string) *InputError {
-	return &InputError{Field: "group", Message: group + " is still granted to " + strings.Join(partners, ", ") +
+func DeleteRefusal(group string, partners []string) *apierr.FieldError {
+	return &apierr.FieldError{Field: "group", Message: group + " is still granted to " + strings.Join(partners, ", ") +
 		". Revoke those grants first: deleting the group would take access away from them without a trace."}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/store"
 )
@@ -35,7 +36,7 @@ func importYard(t *testing.T, st *store.Store) *store.API {
 }
 
 func inputField(err error) string {
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		return in.Field
 	}
@@ -159,7 +160,7 @@ func TestIncludeAndRemoveAPI(t *testing.T) {
 			t.Errorf("%s: group scopes (-want +got):\n%s", tc.name, diff)
 		}
 	}
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if _, _, err := g.IncludeAPI(ctx, grp.ID, yard.ID, []string{"yard:nope"}); !errors.As(err, &in) || !strings.Contains(in.Message, "Yard API does not declare the scope yard:nope") {
 		t.Errorf("unknown scope message = %v", err)
 	}
@@ -238,9 +239,9 @@ func TestGrant(t *testing.T) {
 			before := countGrants(t, w.st)
 			got, err := catalog.NewGroups(w.st).Grant(ctx, staff, w.readers, tc.to(t, w))
 			if tc.refused != "" {
-				var in *catalog.InputError
+				var in *apierr.FieldError
 				if !errors.As(err, &in) || !strings.Contains(in.Message, tc.refused) {
-					t.Fatalf("err = %v, want an InputError saying %q", err, tc.refused)
+					t.Fatalf("err = %v, want a FieldError saying %q", err, tc.refused)
 				}
 				if n := countGrants(t, w.st); n != before {
 					t.Errorf("grants %d → %d: a refused grant must store nothing", before, n)
@@ -349,7 +350,7 @@ func TestDeleteGroupRefusedWhileGranted(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = g.Delete(ctx, w.readers)
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if !errors.As(err, &in) || !strings.Contains(in.Message, "Readers is still granted to Crane Works, Harbor Logistics.") {
 		t.Fatalf("delete while granted: err = %v, want a refusal naming both partners", err)
 	}

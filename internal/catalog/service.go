@@ -13,18 +13,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/textcheck"
 )
-
-// InputError is a problem with a form field other than the document.
-type InputError struct {
-	Field   string
-	Message string
-}
-
-func (e *InputError) Error() string { return e.Field + ": " + e.Message }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
 
@@ -70,7 +63,7 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, slug, name str
 	slug = strings.TrimSpace(slug)
 	name = strings.TrimSpace(name)
 	if !slugPattern.MatchString(slug) {
-		return nil, &InputError{Field: "slug", Message: "Use 1 to 64 lower-case letters, digits and dashes, starting and ending with a letter or digit (it appears in URLs: /sandbox/SLUG/…)."}
+		return nil, &apierr.FieldError{Field: "slug", Message: "Use 1 to 64 lower-case letters, digits and dashes, starting and ending with a letter or digit (it appears in URLs: /sandbox/SLUG/…)."}
 	}
 	spec, err := Parse(data)
 	if err != nil {
@@ -80,17 +73,17 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, slug, name str
 		name = spec.Title
 	}
 	if p := textcheck.Line(name); p != "" {
-		return nil, &InputError{Field: "name", Message: "The display name " + p}
+		return nil, &apierr.FieldError{Field: "name", Message: "The display name " + p}
 	}
 	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return nil, &InputError{Field: "name", Message: "Enter a display name (up to 200 characters)."}
+		return nil, &apierr.FieldError{Field: "name", Message: "Enter a display name (up to 200 characters)."}
 	}
 	ops, _ := Diff(nil, spec.Operations)
 	var api *store.API
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		api, err = tx.CreateAPI(ctx, slug, name, s.revision(actor, spec, data, ops, nil))
 		if errors.Is(err, store.ErrSlugTaken) {
-			return &InputError{Field: "slug", Message: fmt.Sprintf("An API with the slug %q exists already. To update it, import a new revision from its page.", slug)}
+			return &apierr.FieldError{Field: "slug", Message: fmt.Sprintf("An API with the slug %q exists already. To update it, import a new revision from its page.", slug)}
 		}
 		if err != nil {
 			return err
@@ -189,7 +182,7 @@ func (s *Service) Delete(ctx context.Context, apiID int64) error {
 			return err
 		}
 		if len(groups) > 0 {
-			return &InputError{Field: "api", Message: "Access groups still include this API: " + strings.Join(groups, ", ") + ". Remove it from them first."}
+			return &apierr.FieldError{Field: "api", Message: "Access groups still include this API: " + strings.Join(groups, ", ") + ". Remove it from them first."}
 		}
 		if err := tx.DeleteAPI(ctx, apiID); err != nil {
 			return err
@@ -203,12 +196,12 @@ func (s *Service) Delete(ctx context.Context, apiID int64) error {
 func (s *Service) SetStatus(ctx context.Context, apiID int64, status string, sunset *time.Time) (*store.API, error) {
 	switch {
 	case status == store.APIDeprecated && sunset == nil:
-		return nil, &InputError{Field: "sunset", Message: "A deprecated API needs a sunset date: the day it will be switched off."}
+		return nil, &apierr.FieldError{Field: "sunset", Message: "A deprecated API needs a sunset date: the day it will be switched off."}
 	case status == store.APIDeprecated:
 	case status == store.APIActive, status == store.APIRetired:
 		sunset = nil
 	default:
-		return nil, &InputError{Field: "status", Message: "Choose active, deprecated or retired."}
+		return nil, &apierr.FieldError{Field: "status", Message: "Choose active, deprecated or retired."}
 	}
 	var api *store.API
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
@@ -245,7 +238,7 @@ func (s *Service) SetUpstream(ctx context.Context, apiID int64, raw string) (*st
 	if raw != "" {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || len(raw) > 2000 {
-			return nil, &InputError{Field: "upstream", Message: "Enter an absolute http or https URL without credentials, query or fragment, such as https://api.internal.example.com/fleet."}
+			return nil, &apierr.FieldError{Field: "upstream", Message: "Enter an absolute http or https URL without credentials, query or fragment, such as https://api.internal.example.com/fleet."}
 		}
 		clean := strings.TrimSuffix(u.String(), "/")
 		upstream = &clean

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/pgtest"
 )
@@ -44,11 +45,11 @@ func TestImportAndRevisions(t *testing.T) {
 		{"invalid document", "fleet2", "openapi: 3.0.3\ninfo: {title: x}\n", ""},
 	} {
 		_, err := svc.Create(ctx, am, tc.slug, "", []byte(tc.doc))
-		var in *catalog.InputError
+		var in *apierr.FieldError
 		var se *catalog.SpecError
 		switch {
 		case tc.field != "" && (!errors.As(err, &in) || in.Field != tc.field):
-			t.Errorf("%s: err = %v, want an InputError on %s", tc.name, err, tc.field)
+			t.Errorf("%s: err = %v, want a FieldError on %s", tc.name, err, tc.field)
 		case tc.field == "" && !errors.As(err, &se):
 			t.Errorf("%s: err = %v, want a SpecError", tc.name, err)
 		}
@@ -107,7 +108,7 @@ func TestDeleteRefusedWhileGroupsIncludeTheAPI(t *testing.T) {
 		}
 	}
 	err = svc.Delete(ctx, imp.API.ID)
-	var in *catalog.InputError
+	var in *apierr.FieldError
 	if !errors.As(err, &in) || !strings.Contains(in.Message, "Analytics, Yard ops") {
 		t.Fatalf("Delete = %v, want a refusal listing Analytics, Yard ops", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
@@ -73,7 +74,7 @@ func (s *Service) Regenerate(ctx context.Context, actor access.Actor, id int64, 
 		return nil, ErrClosed
 	}
 	if grace < 0 || grace > MaxGrace {
-		return nil, &InputError{"grace", "The old secret may keep working for at most 24 hours."}
+		return nil, &apierr.FieldError{Field: "grace", Message: "The old secret may keep working for at most 24 hours."}
 	}
 	kind := token.KindSandbox
 	if t.Environment == store.EnvLive {

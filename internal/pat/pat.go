@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/catalog"
 	pmail "github.com/portico/portico/internal/mail"
@@ -43,14 +44,6 @@ var (
 	// ErrClosed is an action on a revoked or expired token.
 	ErrClosed = errors.New("token revoked or expired")
 )
-
-// InputError is a problem with what the user entered, tied to a field.
-type InputError struct {
-	Field   string
-	Message string
-}
-
-func (e *InputError) Error() string { return e.Field + ": " + e.Message }
 
 // Service carries out the actions.
 type Service struct {
@@ -116,7 +109,7 @@ func checkRateLimit(n *int) error {
 }
 
 func rateLimitError() error {
-	return &InputError{"rate_limit", fmt.Sprintf("Enter the requests per minute as a whole number from 1 to %d, or leave it empty for your organisation's limits only.", MaxRatePerMinute)}
+	return &apierr.FieldError{Field: "rate_limit", Message: fmt.Sprintf("Enter the requests per minute as a whole number from 1 to %d, or leave it empty for your organisation's limits only.", MaxRatePerMinute)}
 }
 
 // ParseRateLimit reads a rate limit as a form sends it: empty is none
@@ -139,13 +132,13 @@ func ParseRateLimit(raw string) (*int, error) {
 func checkName(raw string) (string, error) {
 	name := strings.Join(strings.Fields(raw), " ")
 	if p := textcheck.Line(name); p != "" {
-		return "", &InputError{"name", "The name " + p}
+		return "", &apierr.FieldError{Field: "name", Message: "The name " + p}
 	}
 	if name == "" {
-		return "", &InputError{"name", "Give the token a name, such as “CI deploy” or “Laptop”."}
+		return "", &apierr.FieldError{Field: "name", Message: "Give the token a name, such as “CI deploy” or “Laptop”."}
 	}
 	if utf8.RuneCountInString(name) > maxName {
-		return "", &InputError{"name", fmt.Sprintf("Keep the name under %d characters.", maxName)}
+		return "", &apierr.FieldError{Field: "name", Message: fmt.Sprintf("Keep the name under %d characters.", maxName)}
 	}
 	return name, nil
 }
@@ -167,14 +160,14 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (*Cr
 	case store.EnvLive:
 		kind = token.KindLive
 	default:
-		return nil, &InputError{"environment", "Choose sandbox or live."}
+		return nil, &apierr.FieldError{Field: "environment", Message: "Choose sandbox or live."}
 	}
 	settings, err := s.store.Settings(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if in.Days < 1 || in.Days > settings.TokenMaxDays {
-		return nil, &InputError{"expiry", fmt.Sprintf("Choose a lifetime between 1 and %d days (the portal's maximum).", settings.TokenMaxDays)}
+		return nil, &apierr.FieldError{Field: "expiry", Message: fmt.Sprintf("Choose a lifetime between 1 and %d days (the portal's maximum).", settings.TokenMaxDays)}
 	}
 	scopes, err := s.checkScopes(ctx, actor, in.Environment, in.Scopes)
 	if err != nil {
@@ -225,12 +218,12 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (*Cr
 }
 
 // checkScopes returns the requested scopes, sorted and without duplicates,
-// or an InputError naming the first one the actor may not have.
+// or a FieldError naming the first one the actor may not have.
 // Portal scopes change real data, so only live tokens (created after
 // entering the password again) may carry them.
 func (s *Service) checkScopes(ctx context.Context, actor access.Actor, env string, want []string) ([]string, error) {
 	if len(want) == 0 {
-		return nil, &InputError{"scopes", "Choose at least one scope."}
+		return nil, &apierr.FieldError{Field: "scopes", Message: "Choose at least one scope."}
 	}
 	granted, err := catalog.EffectiveAccess(ctx, s.store, actor.UserID)
 	if err != nil {
@@ -246,11 +239,11 @@ func (s *Service) checkScopes(ctx context.Context, actor access.Actor, env strin
 			}
 		} else if access.IsPortalScope(actor.Role, sc) {
 			if env != store.EnvLive {
-				return nil, &InputError{"scopes", fmt.Sprintf("%q works on the management API, which only live tokens may use.", sc)}
+				return nil, &apierr.FieldError{Field: "scopes", Message: fmt.Sprintf("%q works on the management API, which only live tokens may use.", sc)}
 			}
 			continue
 		}
-		return nil, &InputError{"scopes", fmt.Sprintf("You are not granted %q (any more): reload the form and choose again.", sc)}
+		return nil, &apierr.FieldError{Field: "scopes", Message: fmt.Sprintf("You are not granted %q (any more): reload the form and choose again.", sc)}
 	}
 	return out, nil
 }

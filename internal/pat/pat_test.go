@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/demo"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pat"
@@ -70,7 +71,7 @@ func (f *fixture) create(t *testing.T, a access.Actor, in pat.Input) *pat.Create
 func ptr(n int) *int { return &n }
 
 func field(err error) string {
-	var in *pat.InputError
+	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		return in.Field
 	}

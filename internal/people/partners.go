@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/textcheck"
@@ -43,10 +44,10 @@ func Slugify(name string) string {
 func (s *Service) CreatePartner(ctx context.Context, actor access.Actor, name, adminEmail string) (*store.Partner, *store.Invitation, error) {
 	name = strings.TrimSpace(name)
 	if p := textcheck.Line(name); p != "" {
-		return nil, nil, &InputError{Field: "name", Message: "The name " + p}
+		return nil, nil, &apierr.FieldError{Field: "name", Message: "The name " + p}
 	}
 	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return nil, nil, &InputError{Field: "name", Message: "Enter the partner's name (up to 200 characters)."}
+		return nil, nil, &apierr.FieldError{Field: "name", Message: "Enter the partner's name (up to 200 characters)."}
 	}
 	slug := Slugify(name)
 	if slug == "" {
@@ -64,7 +65,7 @@ func (s *Service) CreatePartner(ctx context.Context, actor access.Actor, name, a
 		partner, err = tx.CreatePartner(ctx, name, slug)
 		var pqErr *pq.Error
 		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-			return &InputError{Field: "name", Message: "A partner with this name (or one that differs only in punctuation) exists already."}
+			return &apierr.FieldError{Field: "name", Message: "A partner with this name (or one that differs only in punctuation) exists already."}
 		}
 		if err != nil {
 			return err
@@ -75,7 +76,7 @@ func (s *Service) CreatePartner(ctx context.Context, actor access.Actor, name, a
 			return err
 		}
 		inv, err = s.invite(ctx, tx, actor, partner.ID, email, access.RolePartnerAdmin)
-		var in *InputError
+		var in *apierr.FieldError
 		if errors.As(err, &in) {
 			in.Field = "admin_email"
 		}
@@ -91,7 +92,7 @@ func (s *Service) CreatePartner(ctx context.Context, actor access.Actor, name, a
 // users out at once (their sessions are deleted in the same transaction).
 func (s *Service) SetPartnerStatus(ctx context.Context, partnerID int64, status string) (*store.Partner, error) {
 	if status != store.PartnerActive && status != store.PartnerSuspended {
-		return nil, &InputError{Field: "status", Message: "Unknown status."}
+		return nil, &apierr.FieldError{Field: "status", Message: "Unknown status."}
 	}
 	var p *store.Partner
 	err := s.store.InTx(ctx, func(tx *store.Store) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/auth"
 	pmail "github.com/portico/portico/internal/mail"
@@ -122,7 +123,7 @@ func resetState(r *store.PasswordReset, now time.Time) error {
 // other links and ends every session of the user.
 func (s *Service) ResetPassword(ctx context.Context, plain, newPassword string) (*store.User, error) {
 	if err := password.Validate(newPassword); err != nil {
-		return nil, &InputError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
+		return nil, &apierr.FieldError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
 	}
 	if p, err := token.Parse(plain); err != nil || p.Kind != token.KindPasswordReset {
 		return nil, store.ErrNotFound
@@ -139,7 +140,7 @@ func (s *Service) ResetPassword(ctx context.Context, plain, newPassword string) 
 		return nil, err
 	}
 	if err := password.Validate(newPassword, owner.Email, owner.Name); err != nil {
-		return nil, &InputError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
+		return nil, &apierr.FieldError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
 	}
 	hash, err := password.Hash(newPassword)
 	if err != nil {
@@ -204,7 +205,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, new
 		return err
 	}
 	if err := password.Validate(newPassword, owner.Email, owner.Name); err != nil {
-		return &InputError{Field: "new_password", Message: "Choose a new password: " + err.Error() + "."}
+		return &apierr.FieldError{Field: "new_password", Message: "Choose a new password: " + err.Error() + "."}
 	}
 	// The current password is checked against the account's sign-in
 	// budget, so a borrowed session cannot guess it without limit.
@@ -215,7 +216,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, new
 		return &LimitError{RetryAfter: throttled.Wait,
 			Message: "Too many wrong passwords."}
 	case errors.Is(err, auth.ErrBadCredentials):
-		return &InputError{Field: "current_password", Message: "The current password is not right."}
+		return &apierr.FieldError{Field: "current_password", Message: "The current password is not right."}
 	case err != nil:
 		return err
 	}
@@ -230,7 +231,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, new
 		}
 		// Changed by another request since it was checked: check again.
 		if u.PasswordHash == nil || owner.PasswordHash == nil || *u.PasswordHash != *owner.PasswordHash {
-			return &InputError{Field: "current_password", Message: "The current password is not right."}
+			return &apierr.FieldError{Field: "current_password", Message: "The current password is not right."}
 		}
 		if err := s.setPassword(ctx, tx, u, hash); err != nil {
 			return err
@@ -243,10 +244,10 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, new
 func (s *Service) ChangeName(ctx context.Context, userID int64, name string) error {
 	name = strings.TrimSpace(name)
 	if p := textcheck.Line(name); p != "" {
-		return &InputError{Field: "name", Message: "The name " + p}
+		return &apierr.FieldError{Field: "name", Message: "The name " + p}
 	}
 	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return &InputError{Field: "name", Message: "Enter your name (up to 200 characters)."}
+		return &apierr.FieldError{Field: "name", Message: "Enter your name (up to 200 characters)."}
 	}
 	return s.store.InTx(ctx, func(tx *store.Store) error {
 		u, err := tx.UserByID(ctx, userID)

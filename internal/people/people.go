@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/password"
@@ -72,14 +73,6 @@ var (
 	ErrInvitationCancelled = errors.New("invitation cancelled")
 )
 
-// InputError is a problem with what the user typed, tied to a form field.
-type InputError struct {
-	Field   string
-	Message string
-}
-
-func (e *InputError) Error() string { return e.Field + ": " + e.Message }
-
 // Service carries out the actions.
 type Service struct {
 	store   *store.Store
@@ -100,15 +93,15 @@ func ValidRole(role string) bool {
 	return role == access.RolePartnerAdmin || role == access.RoleDeveloper
 }
 
-// checkEmail returns the normalised address or an InputError.
+// checkEmail returns the normalised address or a FieldError.
 func checkEmail(raw string) (string, error) {
 	if p := textcheck.Line(raw); p != "" {
-		return "", &InputError{Field: "email", Message: "The email address " + p}
+		return "", &apierr.FieldError{Field: "email", Message: "The email address " + p}
 	}
 	email := store.NormalizeEmail(raw)
 	addr, err := mail.ParseAddress(email)
 	if email == "" || err != nil || addr.Address != email || len(email) > 254 {
-		return "", &InputError{Field: "email", Message: "Enter a valid email address, like name@example.com."}
+		return "", &apierr.FieldError{Field: "email", Message: "Enter a valid email address, like name@example.com."}
 	}
 	return email, nil
 }
@@ -120,7 +113,7 @@ func (s *Service) Invite(ctx context.Context, actor access.Actor, partnerID int6
 		return nil, err
 	}
 	if !ValidRole(role) {
-		return nil, &InputError{Field: "role", Message: "Choose a role: admin or developer."}
+		return nil, &apierr.FieldError{Field: "role", Message: "Choose a role: admin or developer."}
 	}
 	var inv *store.Invitation
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
@@ -164,7 +157,7 @@ func (s *Service) invite(ctx context.Context, tx *store.Store, actor access.Acto
 	}
 	inv, err := tx.CreateInvitation(ctx, partnerID, email, role, hash, actorID(actor), s.now().Add(InvitationTTL))
 	if errors.Is(err, store.ErrInvitationOpen) {
-		return nil, &InputError{Field: "email", Message: fmt.Sprintf("%s already has an open invitation: resend it from the list below instead.", email)}
+		return nil, &apierr.FieldError{Field: "email", Message: fmt.Sprintf("%s already has an open invitation: resend it from the list below instead.", email)}
 	}
 	if err != nil {
 		return nil, err
@@ -209,11 +202,11 @@ func memberEvent(action string, u *store.User, details map[string]any) audit.Eve
 }
 
 // accountElsewhere says whether email already has an account. A member of
-// the partner itself is an InputError returned as err (the partner admin
+// the partner itself is a FieldError returned as err (the partner admin
 // sees their own members anyway). An account of another partner or of the
 // provider's staff is returned as elsewhere, the message for staff: a
 // partner admin's invitation to it is answered as if it did not exist.
-func accountElsewhere(ctx context.Context, tx *store.Store, email string, partnerID int64) (elsewhere *InputError, err error) {
+func accountElsewhere(ctx context.Context, tx *store.Store, email string, partnerID int64) (elsewhere *apierr.FieldError, err error) {
 	u, err := tx.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -223,11 +216,11 @@ func accountElsewhere(ctx context.Context, tx *store.Store, email string, partne
 	}
 	switch {
 	case u.IsStaff():
-		return &InputError{Field: "email", Message: "That address belongs to the portal provider's staff; staff cannot be invited as partner members."}, nil
+		return &apierr.FieldError{Field: "email", Message: "That address belongs to the portal provider's staff; staff cannot be invited as partner members."}, nil
 	case u.PartnerID != nil && *u.PartnerID == partnerID:
-		return nil, &InputError{Field: "email", Message: fmt.Sprintf("%s is already a member of your organisation.", email)}
+		return nil, &apierr.FieldError{Field: "email", Message: fmt.Sprintf("%s is already a member of your organisation.", email)}
 	default:
-		return &InputError{Field: "email", Message: "That address already has an account with another organisation on this portal; it cannot be invited."}, nil
+		return &apierr.FieldError{Field: "email", Message: "That address already has an account with another organisation on this portal; it cannot be invited."}, nil
 	}
 }
 
@@ -320,7 +313,7 @@ func (s *Service) Cancel(ctx context.Context, partnerID, invitationID int64) (*s
 // ChangeRole sets a member's role, refusing to demote the last admin.
 func (s *Service) ChangeRole(ctx context.Context, partnerID, userID int64, role string) (*store.User, error) {
 	if !ValidRole(role) {
-		return nil, &InputError{Field: "role", Message: "Choose a role: admin or developer."}
+		return nil, &apierr.FieldError{Field: "role", Message: "Choose a role: admin or developer."}
 	}
 	var u *store.User
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
@@ -435,10 +428,10 @@ func invitationState(inv *store.Invitation, now time.Time) error {
 func (s *Service) Accept(ctx context.Context, plain, name, pw string) (*store.User, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return nil, &InputError{Field: "name", Message: "Enter your name (up to 200 characters)."}
+		return nil, &apierr.FieldError{Field: "name", Message: "Enter your name (up to 200 characters)."}
 	}
 	if err := password.Validate(pw); err != nil {
-		return nil, &InputError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
+		return nil, &apierr.FieldError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
 	}
 	if p, err := token.Parse(plain); err != nil || p.Kind != token.KindInvite {
 		return nil, store.ErrNotFound
@@ -451,7 +444,7 @@ func (s *Service) Accept(ctx context.Context, plain, name, pw string) (*store.Us
 		return nil, err
 	}
 	if err := password.Validate(pw, pre.Email, name); err != nil {
-		return nil, &InputError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
+		return nil, &apierr.FieldError{Field: "password", Message: "Choose a password: " + err.Error() + "."}
 	}
 	hash, err := password.Hash(pw)
 	if err != nil {
@@ -476,7 +469,7 @@ func (s *Service) Accept(ctx context.Context, plain, name, pw string) (*store.Us
 		pid := inv.PartnerID
 		u, err = tx.CreateUser(ctx, store.NewUser{Email: inv.Email, Name: name, Role: inv.Role, PartnerID: &pid, PasswordHash: hash})
 		if errors.Is(err, store.ErrEmailTaken) {
-			return &InputError{Field: "email", Message: "An account with this email exists already: sign in instead."}
+			return &apierr.FieldError{Field: "email", Message: "An account with this email exists already: sign in instead."}
 		}
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
@@ -25,23 +26,23 @@ const StaffWelcomeTTL = 72 * time.Hour
 func (s *Service) CreateStaff(ctx context.Context, actor access.Actor, name, rawEmail, role string) (*store.User, error) {
 	name = strings.TrimSpace(name)
 	if p := textcheck.Line(name); p != "" {
-		return nil, &InputError{Field: "name", Message: "The name " + p}
+		return nil, &apierr.FieldError{Field: "name", Message: "The name " + p}
 	}
 	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return nil, &InputError{Field: "name", Message: "Enter the person's name (up to 200 characters)."}
+		return nil, &apierr.FieldError{Field: "name", Message: "Enter the person's name (up to 200 characters)."}
 	}
 	email, err := checkEmail(rawEmail)
 	if err != nil {
 		return nil, err
 	}
 	if role != access.RoleAdmin && role != access.RoleAccountManager {
-		return nil, &InputError{Field: "role", Message: "Choose a role: platform admin or account manager."}
+		return nil, &apierr.FieldError{Field: "role", Message: "Choose a role: platform admin or account manager."}
 	}
 	var u *store.User
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		u, err = tx.CreateUser(ctx, store.NewUser{Email: email, Name: name, Role: role})
 		if errors.Is(err, store.ErrEmailTaken) {
-			return &InputError{Field: "email", Message: "That address already has an account on this portal."}
+			return &apierr.FieldError{Field: "email", Message: "That address already has an account on this portal."}
 		}
 		if err != nil {
 			return err

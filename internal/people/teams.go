@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/textcheck"
@@ -24,14 +25,14 @@ var (
 	ErrNotInTeam     = errors.New("not in the team")
 )
 
-// checkTeamName returns the trimmed name or an InputError.
+// checkTeamName returns the trimmed name or a FieldError.
 func checkTeamName(raw string) (string, error) {
 	name := strings.TrimSpace(raw)
 	if p := textcheck.Line(name); p != "" {
-		return "", &InputError{Field: "name", Message: "The team name " + p}
+		return "", &apierr.FieldError{Field: "name", Message: "The team name " + p}
 	}
 	if name == "" || utf8.RuneCountInString(name) > MaxTeamName {
-		return "", &InputError{Field: "name", Message: fmt.Sprintf("Enter a team name (up to %d characters).", MaxTeamName)}
+		return "", &apierr.FieldError{Field: "name", Message: fmt.Sprintf("Enter a team name (up to %d characters).", MaxTeamName)}
 	}
 	return name, nil
 }
@@ -42,7 +43,7 @@ func teamEvent(action string, t *store.Team, details map[string]any) audit.Event
 }
 
 func teamNameTaken(name string) error {
-	return &InputError{Field: "name", Message: fmt.Sprintf("A team named %s exists already.", name)}
+	return &apierr.FieldError{Field: "name", Message: fmt.Sprintf("A team named %s exists already.", name)}
 }
 
 // CreateTeam creates a team of the partner.
@@ -160,7 +161,7 @@ func (s *Service) RemoveTeamMember(ctx context.Context, partnerID, teamID, userI
 // ErrAlreadyInTeam and ErrNotInTeam too, for the message that names them.
 func (s *Service) changeTeamMember(ctx context.Context, partnerID, teamID, userID int64, change func(tx *store.Store, t *store.Team, u *store.User) error) (*store.Team, *store.User, error) {
 	if userID <= 0 {
-		return nil, nil, &InputError{Field: "user_id", Message: "Choose the member to add to the team."}
+		return nil, nil, &apierr.FieldError{Field: "user_id", Message: "Choose the member to add to the team."}
 	}
 	var t *store.Team
 	var u *store.User

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/store"
 )
@@ -23,7 +24,7 @@ func TestTeamNames(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		partner int64
-		want    string // the InputError's message; empty for success
+		want    string // the FieldError's message; empty for success
 	}{
 		{"  Fleet  ", harbor.ID, ""},
 		{strings.Repeat("é", 100), harbor.ID, ""},
@@ -34,7 +35,7 @@ func TestTeamNames(t *testing.T) {
 		{"Platform", crane.ID, ""},
 	} {
 		team, err := svc.CreateTeam(ctx, tc.partner, tc.name)
-		var in *people.InputError
+		var in *apierr.FieldError
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("CreateTeam(%q) = %v, want it created", tc.name, err)
@@ -51,7 +52,7 @@ func TestTeamNames(t *testing.T) {
 	fleet := teams[0]
 	// Renaming to another team's name is refused; to a change of case of
 	// its own name is not.
-	var in *people.InputError
+	var in *apierr.FieldError
 	if _, err := svc.RenameTeam(ctx, harbor.ID, fleet.ID, "platform"); !errors.As(err, &in) || in.Message != "A team named platform exists already." {
 		t.Errorf("rename to a taken name = %v", err)
 	}

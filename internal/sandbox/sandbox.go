@@ -32,6 +32,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -150,21 +151,10 @@ func (c *call) sendRaw(status int, contentType string, body []byte) {
 	_, _ = c.w.Write(body)
 }
 
-// errorBody is the one error shape of every Portico API.
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	RequestID string `json:"request_id"`
-}
-
-// fail answers the JSON error shape.
+// fail answers apierr's JSON error body, carrying the X-Request-Id the
+// gateway set on w.
 func (c *call) fail(status int, code, msg string) {
-	b, _ := json.Marshal(errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: c.w.Header().Get("X-Request-Id")}})
-	c.sendRaw(status, "application/json", b)
+	apierr.Write(c.w, status, apierr.Detail{Code: code, Message: msg, RequestID: c.w.Header().Get("X-Request-Id")})
 }
 
 func (c *call) notFound(msg string) { c.fail(http.StatusNotFound, "not_found", msg) }

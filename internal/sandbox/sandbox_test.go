@@ -21,6 +21,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/pgtest"
 	"github.com/portico/portico/internal/store"
@@ -277,7 +278,7 @@ func TestSampleOperationsMatchTheirSpecs(t *testing.T) {
 					t.Errorf("%s %s %s = %d, want %d: %s", tc.api, tc.method, tc.path, res.status, tc.status, res.body)
 				}
 				if res.status >= 400 {
-					var eb errorBody
+					var eb apierr.Body
 					res.decode(t, &eb)
 					if eb.Error.RequestID != testRequestID || eb.Error.Code == "" || eb.Error.Message == "" {
 						t.Errorf("%s %s: error %+v lacks a code, a message or the request id", tc.method, tc.path, eb.Error)
