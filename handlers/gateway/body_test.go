@@ -21,6 +21,7 @@ import (
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/demo"
+	"github.com/portico/portico/internal/logtest"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/pgtest"
@@ -103,25 +104,7 @@ type bodyFixture struct {
 	// marked X-Test-Signal.
 	reading chan struct{}
 	// logs holds what the gateway logged.
-	logs *lockedBuffer
-}
-
-// lockedBuffer is a log destination safe for concurrent calls.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	logs *logtest.Buffer
 }
 
 // signalBody closes f.reading when the gateway first reads the body.
@@ -189,7 +172,7 @@ func newBodyFixtureWith(t testing.TB, uploads gateway.Sandbox) *bodyFixture {
 	}
 	h := token.NewHasher(secret)
 	v := credential.NewVerifier(st, h)
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	lctx, cancel := context.WithCancel(context.Background())
 	ready, done := make(chan struct{}), make(chan struct{})

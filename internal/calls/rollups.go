@@ -134,13 +134,14 @@ func arrays(m map[sumKey]*sumCounts) usageArrays {
 	return a
 }
 
-// The histogram's columns (b1 … b16) of every dashboard rollup, the
-// values that fill them from the batch's histogram l.b, and the ON
-// CONFLICT update every dashboard rollup shares.
+// UsageHistColumns are the histogram's columns (b1 … b16) of every
+// dashboard rollup, and UsageUpsertSet the ON CONFLICT update they all
+// share; the data generator (internal/dataset) writes the same rollups
+// with them. usageHistVals fill the columns from a batch's histogram l.b.
 const (
-	usageHistCols = `b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16`
-	usageHistVals = `l.b[1], l.b[2], l.b[3], l.b[4], l.b[5], l.b[6], l.b[7], l.b[8], l.b[9], l.b[10], l.b[11], l.b[12], l.b[13], l.b[14], l.b[15], l.b[16]`
-	usageSet      = `calls = u.calls + EXCLUDED.calls, c4xx = u.c4xx + EXCLUDED.c4xx, c5xx = u.c5xx + EXCLUDED.c5xx,
+	UsageHistColumns = `b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16`
+	usageHistVals    = `l.b[1], l.b[2], l.b[3], l.b[4], l.b[5], l.b[6], l.b[7], l.b[8], l.b[9], l.b[10], l.b[11], l.b[12], l.b[13], l.b[14], l.b[15], l.b[16]`
+	UsageUpsertSet   = `calls = u.calls + EXCLUDED.calls, c4xx = u.c4xx + EXCLUDED.c4xx, c5xx = u.c5xx + EXCLUDED.c5xx,
 	c401 = u.c401 + EXCLUDED.c401, c403 = u.c403 + EXCLUDED.c403, c429 = u.c429 + EXCLUDED.c429,
 	latency_sum_us = u.latency_sum_us + EXCLUDED.latency_sum_us,
 	b1 = u.b1 + EXCLUDED.b1, b2 = u.b2 + EXCLUDED.b2, b3 = u.b3 + EXCLUDED.b3, b4 = u.b4 + EXCLUDED.b4,
@@ -158,43 +159,43 @@ func (w *Writer) upsertUsage(ctx context.Context, tx *sql.Tx, batch []Call) erro
 	pd, od := arrays(w.usage.partnerDays), arrays(w.usage.operationDays)
 	_, err := tx.ExecContext(ctx, `
 		WITH hours AS (
-			INSERT INTO api_usage_hours AS u (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
+			INSERT INTO api_usage_hours AS u (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+UsageHistColumns+`)
 			SELECT to_timestamp(x.at), x.p, x.t, x.a, x.o, x.e, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
 			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
 				$9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[])
 				AS x(at, p, t, a, o, e, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
-			ON CONFLICT (partner_id, hour, token_id, api, operation, environment) DO UPDATE SET `+usageSet+`
+			ON CONFLICT (partner_id, hour, token_id, api, operation, environment) DO UPDATE SET `+UsageUpsertSet+`
 			RETURNING 1),
 		days AS (
-			INSERT INTO api_usage_days AS u (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
+			INSERT INTO api_usage_days AS u (day, partner_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+UsageHistColumns+`)
 			SELECT to_timestamp(x.at), x.p, x.a, x.o, x.e, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
 			FROM unnest($15::bigint[], $16::bigint[], $17::text[], $18::text[], $19::text[], $20::bigint[], $21::bigint[],
 				$22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[], $27::text[])
 				AS x(at, p, a, o, e, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
-			ON CONFLICT (partner_id, day, api, operation, environment) DO UPDATE SET `+usageSet+`
+			ON CONFLICT (partner_id, day, api, operation, environment) DO UPDATE SET `+UsageUpsertSet+`
 			RETURNING 1),
 		partner_days AS (
-			INSERT INTO api_usage_partner_days AS u (day, partner_id, api, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
+			INSERT INTO api_usage_partner_days AS u (day, partner_id, api, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+UsageHistColumns+`)
 			SELECT to_timestamp(x.at), x.p, x.a, x.e, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
 			FROM unnest($40::bigint[], $41::bigint[], $42::text[], $43::text[], $44::bigint[], $45::bigint[], $46::bigint[],
 				$47::bigint[], $48::bigint[], $49::bigint[], $50::bigint[], $51::text[])
 				AS x(at, p, a, e, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
-			ON CONFLICT (day, partner_id, api, environment) DO UPDATE SET `+usageSet+`
+			ON CONFLICT (day, partner_id, api, environment) DO UPDATE SET `+UsageUpsertSet+`
 			RETURNING 1),
 		operation_days AS (
-			INSERT INTO api_usage_operation_days AS u (day, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
+			INSERT INTO api_usage_operation_days AS u (day, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+UsageHistColumns+`)
 			SELECT to_timestamp(x.at), x.a, x.o, x.e, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
 			FROM unnest($52::bigint[], $53::text[], $54::text[], $55::text[], $56::bigint[], $57::bigint[], $58::bigint[],
 				$59::bigint[], $60::bigint[], $61::bigint[], $62::bigint[], $63::text[])
 				AS x(at, a, o, e, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
-			ON CONFLICT (day, api, operation, environment) DO UPDATE SET `+usageSet+`
+			ON CONFLICT (day, api, operation, environment) DO UPDATE SET `+UsageUpsertSet+`
 			RETURNING 1)
-		INSERT INTO api_usage_token_days AS u (day, partner_id, token_id, api, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+usageHistCols+`)
+		INSERT INTO api_usage_token_days AS u (day, partner_id, token_id, api, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us, `+UsageHistColumns+`)
 		SELECT to_timestamp(x.at), x.p, x.t, x.a, x.n, x.n4, x.n5, x.n401, x.n403, x.n429, x.s, `+usageHistVals+`
 		FROM unnest($28::bigint[], $29::bigint[], $30::bigint[], $31::text[], $32::bigint[], $33::bigint[], $34::bigint[],
 			$35::bigint[], $36::bigint[], $37::bigint[], $38::bigint[], $39::text[])
 			AS x(at, p, t, a, n, n4, n5, n401, n403, n429, s, h), LATERAL (SELECT x.h::bigint[] AS b) l
-		ON CONFLICT (partner_id, day, token_id, api) DO UPDATE SET `+usageSet,
+		ON CONFLICT (partner_id, day, token_id, api) DO UPDATE SET `+UsageUpsertSet,
 		pq.Array(h.at), pq.Array(h.partner), pq.Array(h.token), pq.Array(h.api), pq.Array(h.operation), pq.Array(h.environment),
 		pq.Array(h.calls), pq.Array(h.c4xx), pq.Array(h.c5xx), pq.Array(h.c401), pq.Array(h.c403), pq.Array(h.c429), pq.Array(h.latencys), pq.Array(h.hist),
 		pq.Array(d.at), pq.Array(d.partner), pq.Array(d.api), pq.Array(d.operation), pq.Array(d.environment),

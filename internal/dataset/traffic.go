@@ -140,14 +140,7 @@ func rollupSQL() []string {
 	counts := `count(*), count(*) FILTER (WHERE status BETWEEN 400 AND 499), count(*) FILTER (WHERE status >= 500 OR status < 100),
 		count(*) FILTER (WHERE status = 401), count(*) FILTER (WHERE status = 403), count(*) FILTER (WHERE status = 429),
 		sum(latency_us), ` + strings.Join(buckets, ", ")
-	const set = `calls = u.calls + EXCLUDED.calls, c4xx = u.c4xx + EXCLUDED.c4xx, c5xx = u.c5xx + EXCLUDED.c5xx,
-		c401 = u.c401 + EXCLUDED.c401, c403 = u.c403 + EXCLUDED.c403, c429 = u.c429 + EXCLUDED.c429,
-		latency_sum_us = u.latency_sum_us + EXCLUDED.latency_sum_us,
-		b1 = u.b1 + EXCLUDED.b1, b2 = u.b2 + EXCLUDED.b2, b3 = u.b3 + EXCLUDED.b3, b4 = u.b4 + EXCLUDED.b4,
-		b5 = u.b5 + EXCLUDED.b5, b6 = u.b6 + EXCLUDED.b6, b7 = u.b7 + EXCLUDED.b7, b8 = u.b8 + EXCLUDED.b8,
-		b9 = u.b9 + EXCLUDED.b9, b10 = u.b10 + EXCLUDED.b10, b11 = u.b11 + EXCLUDED.b11, b12 = u.b12 + EXCLUDED.b12,
-		b13 = u.b13 + EXCLUDED.b13, b14 = u.b14 + EXCLUDED.b14, b15 = u.b15 + EXCLUDED.b15, b16 = u.b16 + EXCLUDED.b16`
-	const cols = `b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16`
+	const set, cols = calls.UsageUpsertSet, calls.UsageHistColumns
 	const gen = `FROM api_calls WHERE at >= $1 AND at < $2 AND request_id LIKE 'gen-%'`
 	return []string{`
 		INSERT INTO api_usage_minutes AS u (minute, partner_id, token_id, api, operation, status_class, count, latency_sum_us, latency_buckets)

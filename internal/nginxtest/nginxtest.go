@@ -8,7 +8,6 @@
 package nginxtest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -20,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/portico/portico/internal/logtest"
 )
 
 // Server is a running nginx.
@@ -28,7 +29,7 @@ type Server struct {
 	Addr string
 
 	cmd  *exec.Cmd
-	log  *lockedBuffer
+	log  *logtest.Buffer
 	once sync.Once
 	done chan struct{}
 }
@@ -109,7 +110,7 @@ func start(bin, dir, servers string) (*Server, error) {
 	if err := os.WriteFile(conf, []byte(config(dir, strings.ReplaceAll(servers, "{{listen}}", addr))), 0o600); err != nil {
 		return nil, err
 	}
-	s := &Server{Addr: addr, log: &lockedBuffer{}, done: make(chan struct{})}
+	s := &Server{Addr: addr, log: &logtest.Buffer{}, done: make(chan struct{})}
 	// -e: the log of start-up, before the configuration is read, goes to
 	// stderr too rather than to /var/log/nginx.
 	s.cmd = exec.Command(bin, "-p", dir, "-c", conf, "-e", "stderr")
@@ -158,21 +159,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

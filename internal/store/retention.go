@@ -206,27 +206,21 @@ var UsageRollups = []string{"api_usage_hours", "api_usage_days", "api_usage_toke
 // UsageRollups and returns how many. A row of an hour or a day goes when
 // the whole hour or day is before before.
 func (s *Store) DeleteOldUsage(ctx context.Context, rollup string, before time.Time, limit int) (int64, error) {
-	var q string
-	switch rollup {
-	case "api_usage_hours":
-		q = `DELETE FROM api_usage_hours WHERE ctid = ANY (ARRAY(
-			SELECT ctid FROM api_usage_hours WHERE hour <= $1::timestamptz - interval '1 hour' ORDER BY hour LIMIT $2))`
-	case "api_usage_days":
-		q = `DELETE FROM api_usage_days WHERE ctid = ANY (ARRAY(
-			SELECT ctid FROM api_usage_days WHERE day <= $1::timestamptz - interval '1 day' ORDER BY day LIMIT $2))`
-	case "api_usage_token_days":
-		q = `DELETE FROM api_usage_token_days WHERE ctid = ANY (ARRAY(
-			SELECT ctid FROM api_usage_token_days WHERE day <= $1::timestamptz - interval '1 day' ORDER BY day LIMIT $2))`
-	case "api_usage_partner_days":
-		q = `DELETE FROM api_usage_partner_days WHERE ctid = ANY (ARRAY(
-			SELECT ctid FROM api_usage_partner_days WHERE day <= $1::timestamptz - interval '1 day' ORDER BY day LIMIT $2))`
-	case "api_usage_operation_days":
-		q = `DELETE FROM api_usage_operation_days WHERE ctid = ANY (ARRAY(
-			SELECT ctid FROM api_usage_operation_days WHERE day <= $1::timestamptz - interval '1 day' ORDER BY day LIMIT $2))`
-	default:
+	var src usageSource
+	for _, r := range []usageSource{usageHours, usageDays, usageTokenDays, usagePartnerDays, usageOperationDays} {
+		if r.table == rollup {
+			src = r
+		}
+	}
+	if src.table == "" {
 		return 0, fmt.Errorf("delete old usage: no rollup %q", rollup)
 	}
-	res, err := s.q.ExecContext(ctx, q, before, limit)
+	// The table and its time column ("hour" or "day", also the unit of a
+	// row) come from the fixed list above, never from input.
+	res, err := s.q.ExecContext(ctx, `
+		DELETE FROM `+src.table+` WHERE ctid = ANY (ARRAY(
+			SELECT ctid FROM `+src.table+` WHERE `+src.at+` <= $1::timestamptz - interval '1 `+src.at+`'
+			ORDER BY `+src.at+` LIMIT $2))`, before, limit)
 	if err != nil {
 		return 0, fmt.Errorf("delete old usage of %s: %w", rollup, err)
 	}
