@@ -73,8 +73,13 @@ func tokenError(c echo.Context, err error) error {
 	msg := "The access token is invalid or has been revoked."
 	code := "invalid_token"
 	switch {
+	case errors.Is(err, credential.ErrAccessTokenExpired):
+		code, msg = "token_expired", "The OAuth access token has expired: ask POST /oauth/token for a new one."
 	case errors.Is(err, credential.ErrExpired):
 		code, msg = "token_expired", "The access token has expired: regenerate it or create a new one in the portal."
+	case errors.Is(err, credential.ErrNetwork):
+		return &Error{Status: http.StatusForbidden, Code: "network_not_allowed",
+			Message: "This credential may not be used from this network address: its allowed networks are set in the portal."}
 	case errors.Is(err, credential.ErrPending):
 		code, msg = "token_pending", "The access token waits for a partner admin's approval."
 	case errors.Is(err, credential.ErrInvalid):

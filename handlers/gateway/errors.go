@@ -14,6 +14,7 @@ const (
 	codeTokenExpired      = "token_expired"
 	codeTokenPending      = "token_pending"
 	codeWrongEnvironment  = "wrong_environment"
+	codeNetworkNotAllowed = "network_not_allowed"
 	codeInsufficientScope = "insufficient_scope"
 	codeNotFound          = "not_found"
 	codeMethodNotAllowed  = "method_not_allowed"

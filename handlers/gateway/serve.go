@@ -176,8 +176,15 @@ func (g *Gateway) refuseToken(x *exchange, err error, env, rid string) {
 	code, msg := codeInvalidToken, "The access token is invalid or has been revoked."
 	switch {
 	case errors.Is(err, credential.ErrInvalid):
+	case errors.Is(err, credential.ErrAccessTokenExpired):
+		code, msg = codeTokenExpired, "The OAuth access token has expired: ask POST /oauth/token for a new one."
 	case errors.Is(err, credential.ErrExpired):
 		code, msg = codeTokenExpired, "The access token has expired: regenerate it or create a new one in the portal."
+	case errors.Is(err, credential.ErrNetwork):
+		// The credential is genuine but its owner restricted where it may
+		// be used from: a 403, which asking again with it cannot fix.
+		writeError(x, http.StatusForbidden, codeNetworkNotAllowed, "This credential may not be used from this network address: its allowed networks are set in the portal.", rid)
+		return
 	case errors.Is(err, credential.ErrPending):
 		code, msg = codeTokenPending, "The access token waits for a partner admin's approval."
 	case errors.Is(err, credential.ErrEnvironment):

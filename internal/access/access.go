@@ -70,6 +70,10 @@ const (
 	// ManagePortalSettings changes portal-wide settings (the longest token
 	// lifetime): platform admins.
 	ManagePortalSettings Action = "portal_settings.manage"
+	// ManageResourceServers issues and revokes the credentials resource
+	// servers use to introspect and revoke OAuth access tokens: platform
+	// admins.
+	ManageResourceServers Action = "resource_servers.manage"
 	// ResetSandbox deletes what a partner wrote in the sandbox: partner
 	// admins, for their own partner.
 	ResetSandbox Action = "sandbox.reset"
@@ -149,7 +153,7 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(partnerID != 0 && !a.Staff())
 	case ManagePartnerSettings:
 		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
-	case ManagePortalSettings:
+	case ManagePortalSettings, ManageResourceServers:
 		return allowIf(a.Role == RoleAdmin)
 	case ResetSandbox:
 		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
@@ -161,6 +165,26 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(partnerID != 0 && !a.Staff())
 	case ViewUsage:
 		return allowIf(a.Staff() || (partnerID != 0 && a.Role == RolePartnerAdmin))
+	}
+	return Deny
+}
+
+// CanCreateClient decides whether a may register an OAuth client owned by
+// themselves in partnerID: partner admins may; developers when their
+// partner lets developers register clients (developersAllowed, the
+// partner's setting); staff never (a client belongs to a partner).
+func CanCreateClient(a Actor, partnerID int64, developersAllowed bool) Decision {
+	if a.UserID == 0 || partnerID == 0 || a.Staff() {
+		return Deny
+	}
+	if a.PartnerID != partnerID {
+		return Hidden
+	}
+	switch a.Role {
+	case RolePartnerAdmin:
+		return Allow
+	case RoleDeveloper:
+		return allowIf(developersAllowed)
 	}
 	return Deny
 }

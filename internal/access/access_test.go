@@ -52,6 +52,7 @@ func TestCan(t *testing.T) {
 		{ViewAudit, 0, A, A, D, D, D, D},
 		{ViewPortalAudit, 0, A, D, D, D, D, D},
 		{ViewAnonymousUsage, 0, A, D, D, D, D, D},
+		{ManageResourceServers, 0, A, D, D, D, D, D},
 		{ViewOwnAudit, own, D, D, A, A, H, H},
 		{ViewOwnAudit, 0, D, D, D, D, D, D},
 		{ViewUsage, own, A, A, A, D, H, H},
@@ -100,5 +101,39 @@ func TestCan(t *testing.T) {
 	}
 	if got := Can(admin, Action("no.such.action"), 0); got != Deny {
 		t.Errorf("unknown action = %v, want Deny", got)
+	}
+}
+
+func TestCanCreateClient(t *testing.T) {
+	t.Parallel()
+	const own, other = 7, 9
+	admin := Actor{UserID: 1, Role: RoleAdmin}
+	am := Actor{UserID: 2, Role: RoleAccountManager}
+	padmin := Actor{UserID: 3, Role: RolePartnerAdmin, PartnerID: own}
+	dev := Actor{UserID: 4, Role: RoleDeveloper, PartnerID: own}
+	tests := []struct {
+		who       string
+		a         Actor
+		partner   int64
+		devsAllow bool
+		want      Decision
+	}{
+		{"platform admin", admin, own, true, Deny},
+		{"account manager", am, own, true, Deny},
+		{"partner admin", padmin, own, false, Allow},
+		{"partner admin, developers allowed", padmin, own, true, Allow},
+		{"developer, not allowed", dev, own, false, Deny},
+		{"developer, allowed", dev, own, true, Allow},
+		{"partner admin, other partner", padmin, other, true, Hidden},
+		{"developer, other partner", dev, other, true, Hidden},
+		{"nobody", Actor{}, own, true, Deny},
+		{"no partner", dev, 0, true, Deny},
+	}
+	for _, tc := range tests {
+		t.Run(tc.who, func(t *testing.T) {
+			if got := CanCreateClient(tc.a, tc.partner, tc.devsAllow); got != tc.want {
+				t.Errorf("CanCreateClient(%s, %d, %v) = %v, want %v", tc.who, tc.partner, tc.devsAllow, got, tc.want)
+			}
+		})
 	}
 }

@@ -13,6 +13,9 @@ import (
 // d a string from its details ("" when absent).
 var phrases = map[string]func(t string, d func(string) string) string{
 	"token.create": func(t string, d func(string) string) string { return "created " + d("environment") + " token " + q(t) },
+	"client.create": func(t string, d func(string) string) string {
+		return "registered " + d("environment") + " OAuth client " + q(t)
+	},
 	"token.console": func(t string, d func(string) string) string {
 		return "got a sandbox token for the docs console of " + d("api")
 	},

@@ -1,7 +1,9 @@
 package credential
 
 import (
+	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/portico/portico/internal/catalog"
@@ -25,6 +27,14 @@ type Principal struct {
 	// here, not per request.
 	TokenLimit   int
 	TokenRateKey string
+	// ClientID is the OAuth client's public id when the credential is an
+	// access token (TokenID is then the client's); empty for a PAT.
+	ClientID string
+	// IssuedAt is when an access token was issued; nil for a PAT.
+	IssuedAt *time.Time
+	// Networks are the source networks the credential may be used from;
+	// empty: anywhere.
+	Networks []netip.Prefix
 	// apis maps an API slug to the effective scopes on it, sorted.
 	apis map[string]*APIGrant
 	// portal are the effective portal scopes, sorted.
@@ -77,3 +87,38 @@ func (p *Principal) HasPortalScope(scope string) bool {
 
 // PortalScopes returns the effective portal scopes.
 func (p *Principal) PortalScopes() []string { return slices.Clone(p.portal) }
+
+// AllowedFrom reports whether ip (an address as the gateway saw it) is in
+// one of the principal's networks; with none, every address is.
+func (p *Principal) AllowedFrom(ip string) bool {
+	if len(p.Networks) == 0 {
+		return true
+	}
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, n := range p.Networks {
+		if n.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// Scopes returns every effective scope as written on the credential
+// ("SLUG/SCOPE" and portal scopes), sorted: what introspection reports.
+func (p *Principal) Scopes() []string {
+	out := slices.Clone(p.portal)
+	for api, g := range p.apis {
+		for _, s := range g.Scopes {
+			out = append(out, api+"/"+s)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ScopeString is Scopes joined by spaces (RFC 6749's scope syntax).
+func (p *Principal) ScopeString() string { return strings.Join(p.Scopes(), " ") }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +34,12 @@ var (
 	ErrExpired     = errors.New("the access token expired")
 	ErrPending     = errors.New("the access token waits for a partner admin's approval")
 	ErrEnvironment = errors.New("the access token is for another environment")
+	// ErrNetwork is a credential used from outside the networks its
+	// owner allowed.
+	ErrNetwork = errors.New("the credential may not be used from this network")
+	// ErrAccessTokenExpired is an OAuth access token past its lifetime:
+	// the client asks /oauth/token for a new one. It is an ErrExpired.
+	ErrAccessTokenExpired = fmt.Errorf("the OAuth access token expired: %w", ErrExpired)
 )
 
 // DefaultTTL bounds how long a cached verification is trusted without a
@@ -90,15 +97,39 @@ func NewVerifier(st *store.Store, hasher *token.Hasher) *Verifier {
 // ("sandbox", "live", or "" for any, as on the management API) and returns
 // its principal.
 func (v *Verifier) Verify(ctx context.Context, plaintext, env, ip string) (*Principal, error) {
+	p, now, err := v.lookup(ctx, plaintext)
+	if err != nil {
+		return nil, err
+	}
+	if env != "" && p.Environment != env {
+		return nil, ErrEnvironment
+	}
+	if len(p.Networks) > 0 && !p.AllowedFrom(ip) {
+		return nil, ErrNetwork
+	}
+	v.recordUse(p.TokenID, now, ip)
+	return p, nil
+}
+
+// Inspect returns the principal of a credential that is valid now, in any
+// environment and from anywhere, without counting it as used: what token
+// introspection (RFC 7662) reports to a resource server.
+func (v *Verifier) Inspect(ctx context.Context, plaintext string) (*Principal, error) {
+	p, _, err := v.lookup(ctx, plaintext)
+	return p, err
+}
+
+// lookup parses a personal access token or OAuth access token, finds it
+// (cache, then database) and checks that it is valid now.
+func (v *Verifier) lookup(ctx context.Context, plaintext string) (*Principal, time.Time, error) {
 	parsed, err := token.Parse(plaintext)
 	if err != nil {
-		return nil, ErrInvalid
+		return nil, time.Time{}, ErrInvalid
 	}
 	switch parsed.Kind {
-	case token.KindSandbox, token.KindLive:
+	case token.KindSandbox, token.KindLive, token.KindAccessToken:
 	default:
-		// OAuth access tokens join here with their own lookup.
-		return nil, ErrInvalid
+		return nil, time.Time{}, ErrInvalid
 	}
 	key := v.hasher.Sum(plaintext)
 	now := v.now()
@@ -107,26 +138,25 @@ func (v *Verifier) Verify(ctx context.Context, plaintext, env, ip string) (*Prin
 	v.mu.RUnlock()
 	if e == nil || now.Sub(e.fetched) > v.TTL {
 		v.misses.Add(1)
-		if e, err = v.fetch(ctx, key, now); err != nil {
-			return nil, err
+		if e, err = v.fetch(ctx, parsed.Kind, key, now); err != nil {
+			return nil, now, err
 		}
 	} else {
 		v.hits.Add(1)
 	}
 	if e.err != nil {
-		return nil, e.err
+		return nil, now, e.err
 	}
 	if !now.Before(e.until) {
 		if e.until.Before(e.p.ExpiresAt) {
-			return nil, ErrInvalid // the grace period of a replaced secret is over
+			return nil, now, ErrInvalid // the grace period of a replaced secret is over
 		}
-		return nil, ErrExpired
+		if parsed.Kind == token.KindAccessToken {
+			return nil, now, ErrAccessTokenExpired
+		}
+		return nil, now, ErrExpired
 	}
-	if env != "" && e.p.Environment != env {
-		return nil, ErrEnvironment
-	}
-	v.recordUse(e.p.TokenID, now, ip)
-	return e.p, nil
+	return e.p, now, nil
 }
 
 // CacheCounts returns how many verifications were answered from the cache
@@ -135,10 +165,16 @@ func (v *Verifier) CacheCounts() (hits, misses uint64) {
 	return v.hits.Load(), v.misses.Load()
 }
 
-// fetch reads a token and its owner's grants and caches the result.
-func (v *Verifier) fetch(ctx context.Context, key [32]byte, now time.Time) (*entry, error) {
+// fetch reads a token and its owner's grants and caches the result. An
+// OAuth access token is read with its client's row, whose id it caches
+// under: revoking or changing the client forgets its access tokens too.
+func (v *Verifier) fetch(ctx context.Context, kind token.Kind, key [32]byte, now time.Time) (*entry, error) {
 	gen := v.gen.Load()
-	a, err := v.store.TokenAuthByHash(ctx, key[:])
+	read := v.store.TokenAuthByHash
+	if kind == token.KindAccessToken {
+		read = v.store.AccessTokenAuthByHash
+	}
+	a, err := read(ctx, key[:])
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrInvalid
 	}
@@ -174,7 +210,13 @@ func (v *Verifier) fetch(ctx context.Context, key [32]byte, now time.Time) (*ent
 // principal intersects the token's scopes with what its owner holds now.
 func principal(a *store.TokenAuth, granted *catalog.Access) *Principal {
 	p := &Principal{TokenID: a.ID, UserID: a.UserID, PartnerID: a.PartnerID, Role: a.Role,
-		Environment: a.Environment, ExpiresAt: a.ExpiresAt, apis: map[string]*APIGrant{}}
+		Environment: a.Environment, ExpiresAt: a.ExpiresAt, ClientID: a.ClientID, IssuedAt: a.IssuedAt,
+		apis: map[string]*APIGrant{}}
+	for _, n := range a.AllowedNetworks {
+		if pfx, err := netip.ParsePrefix(n); err == nil {
+			p.Networks = append(p.Networks, pfx.Masked())
+		}
+	}
 	if a.RateLimitPerMinute != nil && *a.RateLimitPerMinute > 0 {
 		p.TokenLimit = *a.RateLimitPerMinute
 		p.TokenRateKey = "rlt:" + strconv.FormatInt(a.ID, 10)

@@ -77,7 +77,10 @@ func (s *Service) Regenerate(ctx context.Context, actor access.Actor, id int64, 
 		return nil, &apierr.FieldError{Field: "grace", Message: "The old secret may keep working for at most 24 hours."}
 	}
 	kind := token.KindSandbox
-	if t.Environment == store.EnvLive {
+	switch {
+	case t.IsClient():
+		kind = token.KindClientSecret // rotating an OAuth client's secret
+	case t.Environment == store.EnvLive:
 		kind = token.KindLive
 	}
 	plain, err := token.New(kind)

@@ -27,6 +27,14 @@ type TokenAuth struct {
 	PreviousUntil *time.Time `db:"previous_until"`
 	// RateLimitPerMinute is the token's own limit; nil for none.
 	RateLimitPerMinute *int `db:"rate_limit_per_minute"`
+	// AllowedNetworks are the CIDRs the credential may be used from;
+	// empty: anywhere.
+	AllowedNetworks pq.StringArray `db:"allowed_networks"`
+	// ClientID is the OAuth client's public id, for an access token (and
+	// a client row); empty for a PAT.
+	ClientID string `db:"client_id"`
+	// IssuedAt is when an access token was issued; nil for a PAT.
+	IssuedAt *time.Time `db:"issued_at"`
 }
 
 // TokenAuthByHash finds the token whose current or (within its grace
@@ -36,9 +44,9 @@ func (s *Store) TokenAuthByHash(ctx context.Context, hash []byte) (*TokenAuth, e
 	err := s.q.GetContext(ctx, &a, `
 		SELECT t.id, t.user_id, t.partner_id, u.role, t.environment, t.scopes, t.expires_at, t.pending,
 		       t.revoked_at IS NOT NULL AS revoked, u.status = 'active' AS user_active, p.status = 'active' AS partner_active,
-		       t.hash <> $1 AS previous, t.previous_until, t.rate_limit_per_minute
+		       t.hash <> $1 AS previous, t.previous_until, t.rate_limit_per_minute, t.allowed_networks::text[] AS allowed_networks
 		FROM tokens t JOIN users u ON u.id = t.user_id JOIN partners p ON p.id = t.partner_id
-		WHERE t.hash = $1 OR (t.previous_hash = $1 AND t.previous_until > now())`, hash)
+		WHERE (t.hash = $1 OR (t.previous_hash = $1 AND t.previous_until > now())) AND t.client_id IS NULL`, hash)
 	if err != nil {
 		return nil, fmt.Errorf("token by hash: %w", notFound(err))
 	}
@@ -109,15 +117,17 @@ func (s *Store) ClaimExpiryNotices(ctx context.Context, now time.Time) ([]Expiri
 
 // PortalSettings are the platform admin's portal-wide settings.
 type PortalSettings struct {
-	TokenMaxDays int       `db:"token_max_days"`
-	UpdatedAt    time.Time `db:"updated_at"`
-	UpdatedBy    *int64    `db:"updated_by"`
+	TokenMaxDays int `db:"token_max_days"`
+	// AccessTokenMinutes is how long OAuth access tokens live.
+	AccessTokenMinutes int       `db:"access_token_minutes"`
+	UpdatedAt          time.Time `db:"updated_at"`
+	UpdatedBy          *int64    `db:"updated_by"`
 }
 
 // Settings returns the portal settings.
 func (s *Store) Settings(ctx context.Context) (*PortalSettings, error) {
 	var p PortalSettings
-	if err := s.q.GetContext(ctx, &p, `SELECT token_max_days, updated_at, updated_by FROM portal_settings WHERE id = 1`); err != nil {
+	if err := s.q.GetContext(ctx, &p, `SELECT token_max_days, access_token_minutes, updated_at, updated_by FROM portal_settings WHERE id = 1`); err != nil {
 		return nil, fmt.Errorf("portal settings: %w", err)
 	}
 	return &p, nil
@@ -127,6 +137,14 @@ func (s *Store) Settings(ctx context.Context) (*PortalSettings, error) {
 func (s *Store) SetTokenMaxDays(ctx context.Context, days int, by int64) error {
 	if _, err := s.q.ExecContext(ctx, `UPDATE portal_settings SET token_max_days = $1, updated_at = now(), updated_by = $2 WHERE id = 1`, days, by); err != nil {
 		return fmt.Errorf("set token max days: %w", err)
+	}
+	return nil
+}
+
+// SetAccessTokenMinutes changes how long new OAuth access tokens live.
+func (s *Store) SetAccessTokenMinutes(ctx context.Context, minutes int, by int64) error {
+	if _, err := s.q.ExecContext(ctx, `UPDATE portal_settings SET access_token_minutes = $1, updated_at = now(), updated_by = $2 WHERE id = 1`, minutes, by); err != nil {
+		return fmt.Errorf("set access token minutes: %w", err)
 	}
 	return nil
 }

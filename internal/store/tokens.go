@@ -37,10 +37,20 @@ type Token struct {
 	// RateLimitPerMinute is the token's own limit, below its partner's
 	// access-group limits; nil when only those apply.
 	RateLimitPerMinute *int `db:"rate_limit_per_minute"`
+	// ClientID is the public id of an OAuth client (pcl_…); nil for a
+	// personal access token. A client's secret is the row's secret.
+	ClientID *string `db:"client_id"`
+	// AllowedNetworks are the CIDRs the credential may be used from;
+	// empty: anywhere.
+	AllowedNetworks pq.StringArray `db:"allowed_networks"`
 	// OwnerName and OwnerEmail are filled by the list queries.
 	OwnerName  string `db:"owner_name"`
 	OwnerEmail string `db:"owner_email"`
 }
+
+// IsClient reports whether the row is an OAuth client rather than a
+// personal access token.
+func (t *Token) IsClient() bool { return t.ClientID != nil }
 
 // Status is the token's state at time now: active, pending, expired or
 // revoked.
@@ -58,7 +68,8 @@ func (t *Token) Status(now time.Time) string {
 
 const tokenColumns = `t.id, t.user_id, t.partner_id, t.name, t.environment, t.hint, t.scopes, t.created_at, t.expires_at,
 	t.pending, t.approved_at, t.revoked_at, t.revoked_by, t.revoke_reason, t.previous_until, t.regenerated_at,
-	t.last_used_at, host(t.last_used_ip) AS last_used_ip, t.rate_limit_per_minute, u.name AS owner_name, u.email AS owner_email`
+	t.last_used_at, host(t.last_used_ip) AS last_used_ip, t.rate_limit_per_minute,
+	t.client_id, t.allowed_networks::text[] AS allowed_networks, u.name AS owner_name, u.email AS owner_email`
 
 // NewToken is what InsertToken stores.
 type NewToken struct {
@@ -71,15 +82,21 @@ type NewToken struct {
 	Pending           bool
 	// RatePerMinute is the token's own limit; nil for none.
 	RatePerMinute *int
+	// ClientID makes the row an OAuth client; nil for a PAT.
+	ClientID *string
+	// Networks are CIDRs the credential may be used from; nil: anywhere.
+	Networks []string
 }
 
 // InsertToken stores a new token and returns its id.
 func (s *Store) InsertToken(ctx context.Context, n NewToken) (int64, error) {
 	var id int64
 	err := s.q.GetContext(ctx, &id, `
-		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at, pending, rate_limit_per_minute)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		n.UserID, n.PartnerID, n.Name, n.Environment, n.Hash, n.Hint, stringArray(n.Scopes), n.ExpiresAt, n.Pending, n.RatePerMinute)
+		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at, pending, rate_limit_per_minute,
+		                    client_id, allowed_networks)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[]::cidr[]) RETURNING id`,
+		n.UserID, n.PartnerID, n.Name, n.Environment, n.Hash, n.Hint, stringArray(n.Scopes), n.ExpiresAt, n.Pending, n.RatePerMinute,
+		n.ClientID, stringArray(n.Networks))
 	if err != nil {
 		return 0, fmt.Errorf("insert token %q: %w", n.Name, err)
 	}

@@ -48,6 +48,9 @@ const (
 	// KindEmailChange is the secret in a link that confirms a new sign-in
 	// email.
 	KindEmailChange Kind = "eml"
+	// KindResourceServer is the secret of a resource server, which
+	// introspects and revokes OAuth access tokens.
+	KindResourceServer Kind = "srv"
 )
 
 // Valid reports whether k is one of the kinds Portico issues, so callers
@@ -76,6 +79,8 @@ func canonical(k Kind) (Kind, bool) {
 		return KindPasswordReset, true
 	case KindEmailChange:
 		return KindEmailChange, true
+	case KindResourceServer:
+		return KindResourceServer, true
 	}
 	return "", false
 }
@@ -390,4 +395,46 @@ func (h *Hasher) Sum(plaintext string) (out [sha256.Size]byte) {
 	}
 	h.pool.Put(st)
 	return out
+}
+
+// Public identifiers of OAuth clients and resource servers: a prefix and
+// 22 base62 characters (131 bits) from crypto/rand. They are not secrets
+// (a client sends its id with every token request) but are unguessable,
+// so an id alone tells nothing and cannot be enumerated.
+const (
+	ClientIDPrefix         = "pcl_"
+	ResourceServerIDPrefix = "prs_"
+	publicIDLen            = 22
+)
+
+// NewPublicID returns a fresh public identifier with prefix (ClientIDPrefix
+// or ResourceServerIDPrefix).
+func NewPublicID(prefix string) (string, error) {
+	var random [publicIDLen]byte
+	if _, err := rand.Read(random[:]); err != nil {
+		return "", fmt.Errorf("token: reading random bytes: %w", err)
+	}
+	buf := make([]byte, 0, len(prefix)+publicIDLen)
+	buf = append(buf, prefix...)
+	for _, b := range random {
+		// b % 62 favours the first 8 characters slightly; for an
+		// identifier only the entropy matters, still over 128 bits.
+		buf = append(buf, alphabet[int(b)%len(alphabet)])
+	}
+	return string(buf), nil
+}
+
+// ValidPublicID reports whether s has the shape of an identifier NewPublicID
+// makes with prefix, so forms and the token endpoint can refuse anything
+// else before a lookup.
+func ValidPublicID(prefix, s string) bool {
+	if len(s) != len(prefix)+publicIDLen || s[:len(prefix)] != prefix {
+		return false
+	}
+	for i := len(prefix); i < len(s); i++ {
+		if digitValue[s[i]] == invalid {
+			return false
+		}
+	}
+	return true
 }

@@ -16,7 +16,7 @@ import (
 	"testing"
 )
 
-var allKinds = []Kind{KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite, KindPasswordReset, KindEmailChange}
+var allKinds = []Kind{KindSandbox, KindLive, KindClientSecret, KindAccessToken, KindInvite, KindPasswordReset, KindEmailChange, KindResourceServer}
 
 // mustNew mints a token or fails the test.
 func mustNew(t testing.TB, k Kind) string {
@@ -55,13 +55,14 @@ func decodeBase62(t testing.TB, s string) *big.Int {
 func TestNewParseRoundTrip(t *testing.T) {
 	t.Parallel()
 	wantLen := map[Kind]int{
-		KindSandbox:       57,
-		KindLive:          58,
-		KindClientSecret:  56,
-		KindAccessToken:   56,
-		KindInvite:        57,
-		KindPasswordReset: 57,
-		KindEmailChange:   57,
+		KindSandbox:        57,
+		KindLive:           58,
+		KindClientSecret:   56,
+		KindAccessToken:    56,
+		KindInvite:         57,
+		KindPasswordReset:  57,
+		KindEmailChange:    57,
+		KindResourceServer: 57,
 	}
 	for _, k := range allKinds {
 		t.Run(string(k), func(t *testing.T) {
@@ -641,5 +642,28 @@ func BenchmarkSum(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		h.Sum(s)
+	}
+}
+
+func TestPublicIDs(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, prefix := range []string{ClientIDPrefix, ResourceServerIDPrefix} {
+		for range 100 {
+			id, err := NewPublicID(prefix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ValidPublicID(prefix, id) || seen[id] {
+				t.Fatalf("NewPublicID(%q) = %q: invalid or repeated", prefix, id)
+			}
+			seen[id] = true
+		}
+	}
+	id, _ := NewPublicID(ClientIDPrefix)
+	for _, bad := range []string{"", ClientIDPrefix, id[:len(id)-1], id + "a", ResourceServerIDPrefix + id[4:], id[:10] + "-" + id[11:]} {
+		if ValidPublicID(ClientIDPrefix, bad) {
+			t.Errorf("ValidPublicID(%q) = true", bad)
+		}
 	}
 }
