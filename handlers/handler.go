@@ -20,6 +20,7 @@ import (
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/oauth"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/ratelimit"
@@ -127,7 +128,8 @@ func New(cfg Config, d Deps) *echo.Echo {
 		readyTimeout: 2 * time.Second,
 	}
 	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},
-		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log, Metrics: d.GatewayMetrics})
+		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log, Metrics: d.GatewayMetrics,
+		OAuth: oauth.New(st, hasher, verifier, cfg.BaseURL, d.Log)})
 	h.callQueue, _ = d.Recorder.(callQueue)
 	e := echo.New()
 	e.HideBanner = true

@@ -10,7 +10,8 @@ import (
 	"github.com/portico/portico/internal/sandbox"
 )
 
-// machineSurface hands /sandbox/, /live/ and /auth/verify to the gateway
+// machineSurface hands /sandbox/, /live/, /auth/verify and the OAuth
+// endpoints (/oauth/…, /.well-known/oauth-authorization-server) to the gateway
 // before echo routes them, with the client address the portal's proxy
 // rules give: no session, no CSRF check, the gateway's own errors and
 // audit. Behind a proxy that calls /auth/verify, that address is the
@@ -24,6 +25,10 @@ func (h *Handler) machineSurface(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if gateway.IsVerify(p) {
 			h.gateway.Verify(c.Response().Writer, c.Request(), c.RealIP())
+			return nil
+		}
+		if gateway.IsOAuth(p) {
+			h.gateway.OAuth(c.Response().Writer, c.Request(), c.RealIP())
 			return nil
 		}
 		return next(c)

@@ -27,6 +27,7 @@ import (
 	"github.com/portico/portico/internal/calls"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/oauth"
 	"github.com/portico/portico/internal/ratelimit"
 	"github.com/portico/portico/internal/requestid"
 	"github.com/portico/portico/internal/store"
@@ -73,6 +74,9 @@ type Deps struct {
 	Log      *slog.Logger
 	// Metrics counts calls for monitoring; nil: not counted.
 	Metrics Metrics
+	// OAuth serves /oauth/… and the authorization server metadata; nil:
+	// those paths answer 404.
+	OAuth *oauth.Server
 }
 
 // Gateway serves /sandbox/ and /live/.
@@ -114,12 +118,16 @@ func New(d Deps) *Gateway {
 	return g
 }
 
-// ServeHTTP serves a call, or verifies one on /auth/verify, taking the
-// client address from the connection.
+// ServeHTTP serves a call, verifies one on /auth/verify or answers an
+// OAuth endpoint, taking the client address from the connection.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		ip = r.RemoteAddr
+	}
+	if IsOAuth(r.URL.Path) {
+		g.OAuth(w, r, ip)
+		return
 	}
 	g.run(w, r, ip, IsVerify(r.URL.Path))
 }

@@ -16,6 +16,9 @@ var phrases = map[string]func(t string, d func(string) string) string{
 	"client.create": func(t string, d func(string) string) string {
 		return "registered " + d("environment") + " OAuth client " + q(t)
 	},
+	"token.access_token_revoke": func(t string, d func(string) string) string {
+		return "revoked an access token of OAuth client " + q(t) + of(d("owner")) + " at the request of resource server " + q(d("resource_server"))
+	},
 	"token.console": func(t string, d func(string) string) string {
 		return "got a sandbox token for the docs console of " + d("api")
 	},

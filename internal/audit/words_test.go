@@ -20,6 +20,8 @@ func TestSentence(t *testing.T) {
 			"The portal ran retention: dropped 3 day partitions of calls older than 2025-10-30, deleted 1 stray call and 1250000 usage minutes older than 2024-09-25"},
 		{"", "retention.run", "Retention", `{"partitions":1,"default_rows_deleted":0,"rollup_rows_deleted":0,"calls_before":"2025-10-30","rollups_before":"2024-09-25","complete":false,"error":"lock timeout"}`,
 			"The portal ran retention: dropped 1 day partition of calls older than 2025-10-30, deleted 0 stray calls and 0 usage minutes older than 2024-09-25 (cut short: lock timeout)"},
+		{"", "token.access_token_revoke", "Billing server", `{"owner":"dev@harbor.test","resource_server":"Edge gateway","hint":"ptc_at_…abcd"}`,
+			"The portal revoked an access token of OAuth client “Billing server” of dev@harbor.test at the request of resource server “Edge gateway”"},
 		{"Ada Harbor", "something.new", "x", `null`, "Ada Harbor: something.new “x”"},
 	} {
 		if got := Sentence(tc.actor, tc.action, tc.target, json.RawMessage(tc.details)); got != tc.want {
