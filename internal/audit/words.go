@@ -84,6 +84,9 @@ var phrases = map[string]func(t string, d func(string) string) string{
 		s := "ran retention: dropped " + count(d("partitions"), "day partition", "day partitions") + " of calls older than " + d("calls_before") +
 			", deleted " + count(d("default_rows_deleted"), "stray call", "stray calls") +
 			" and " + count(d("rollup_rows_deleted"), "usage minute", "usage minutes") + " older than " + d("rollups_before")
+		if n := d("oauth_tokens_deleted"); n != "" && n != "0" {
+			s += ", and " + count(n, "expired OAuth access token", "expired OAuth access tokens")
+		}
 		if d("complete") == "false" {
 			s += " (cut short: " + d("error") + ")"
 		}

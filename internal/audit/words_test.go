@@ -22,6 +22,8 @@ func TestSentence(t *testing.T) {
 			"The portal ran retention: dropped 1 day partition of calls older than 2025-10-30, deleted 0 stray calls and 0 usage minutes older than 2024-09-25 (cut short: lock timeout)"},
 		{"", "token.access_token_revoke", "Billing server", `{"owner":"dev@harbor.test","resource_server":"Edge gateway","hint":"ptc_at_…abcd"}`,
 			"The portal revoked an access token of OAuth client “Billing server” of dev@harbor.test at the request of resource server “Edge gateway”"},
+		{"", "retention.run", "Retention", `{"partitions":0,"default_rows_deleted":0,"rollup_rows_deleted":2,"oauth_tokens_deleted":120,"calls_before":"2025-10-30","rollups_before":"2024-09-25","complete":true,"error":""}`,
+			"The portal ran retention: dropped 0 day partitions of calls older than 2025-10-30, deleted 0 stray calls and 2 usage minutes older than 2024-09-25, and 120 expired OAuth access tokens"},
 		{"Ada Harbor", "something.new", "x", `null`, "Ada Harbor: something.new “x”"},
 	} {
 		if got := Sentence(tc.actor, tc.action, tc.target, json.RawMessage(tc.details)); got != tc.want {

@@ -2,8 +2,9 @@
 // partitions of api_calls older than the portal's call retention are
 // dropped whole (a DROP TABLE, never a DELETE of the live table), old rows
 // caught in the default partition and per-minute rollups older than the
-// (longer) rollup retention are deleted in bounded batches. Each run is
-// recorded (retention_runs, shown on the settings page) and audited.
+// (longer) rollup retention are deleted in bounded batches, as are OAuth
+// access tokens a day past their expiry. Each run is recorded
+// (retention_runs, shown on the settings page) and audited.
 //
 // Several nodes may run the job: a session advisory lock lets one run at
 // a time, and the others skip. A run is bounded in time and stops when its
@@ -99,7 +100,7 @@ func (j *Job) Run(ctx context.Context) {
 			j.log.Warn("retention: run failed", "err", err)
 		case r != nil:
 			j.log.Info("retention: run", "partitions_dropped", len(r.PartitionsDropped),
-				"default_rows_deleted", r.DefaultRowsDeleted, "rollup_rows_deleted", r.RollupRowsDeleted,
+				"default_rows_deleted", r.DefaultRowsDeleted, "rollup_rows_deleted", r.RollupRowsDeleted, "oauth_tokens_deleted", r.AccessTokensDeleted,
 				"complete", r.Complete, "error", r.Error)
 		}
 		t.Reset(j.cfg.Every)
@@ -180,6 +181,7 @@ func (j *Job) run(parent context.Context) (*store.RetentionRun, error) {
 				"partitions_dropped":   []string(r.PartitionsDropped),
 				"default_rows_deleted": r.DefaultRowsDeleted,
 				"rollup_rows_deleted":  r.RollupRowsDeleted,
+				"oauth_tokens_deleted": r.AccessTokensDeleted,
 				"calls_before":         r.CallsBefore.Format(time.DateOnly),
 				"rollups_before":       r.RollupsBefore.Format(time.DateOnly),
 				"complete":             r.Complete,
@@ -230,8 +232,17 @@ func (j *Job) sweep(ctx context.Context, r *store.RetentionRun) error {
 			return err
 		}
 	}
-	return nil
+	// OAuth access tokens live minutes; a day after expiry nobody needs
+	// their rows (the calls made with them count against their client).
+	tokensBefore := r.StartedAt.Add(-AccessTokenKeep)
+	return j.batches(ctx, &r.AccessTokensDeleted, func() (int64, error) {
+		n, err := j.st.DeleteExpiredAccessTokens(ctx, tokensBefore, j.cfg.Batch)
+		return int64(n), err
+	})
 }
+
+// AccessTokenKeep is how long an expired OAuth access token's row is kept.
+const AccessTokenKeep = 24 * time.Hour
 
 // drop drops one partition, trying again a few times when the writers
 // hold api_calls longer than the lock timeout.

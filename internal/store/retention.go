@@ -53,6 +53,9 @@ type RetentionRun struct {
 	PartitionsDropped  pq.StringArray `db:"partitions_dropped"`
 	DefaultRowsDeleted int64          `db:"default_rows_deleted"`
 	RollupRowsDeleted  int64          `db:"rollup_rows_deleted"`
+	// AccessTokensDeleted counts the expired OAuth access tokens the run
+	// deleted; said in the run's audit event, not kept in retention_runs.
+	AccessTokensDeleted int64 `db:"-"`
 	// Complete is false for a run cut short (a lock not had in time, its
 	// deadline, a shutdown, an error): the next check runs again.
 	Complete bool   `db:"complete"`
