@@ -51,7 +51,7 @@ type oauthFixture struct {
 	secrets []string // every secret the test saw: none may be logged
 }
 
-func newOAuthFixture(t *testing.T) *oauthFixture {
+func newOAuthFixture(t testing.TB) *oauthFixture {
 	t.Helper()
 	url := pgtest.URL(t)
 	db, err := store.Open(context.Background(), url)
@@ -88,7 +88,7 @@ func newOAuthFixture(t *testing.T) *oauthFixture {
 
 // node starts another portal over the fixture's database, with its own
 // verifier (nil: one that caches nothing), as another node of a cluster.
-func (f *oauthFixture) node(t *testing.T, v *credential.Verifier) *httptest.Server {
+func (f *oauthFixture) node(t testing.TB, v *credential.Verifier) *httptest.Server {
 	t.Helper()
 	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
 	cfg := handlers.Config{Version: "test", Secret: oauthSecret, BaseURL: "https://portal.test", MailTransport: "test",
@@ -102,7 +102,7 @@ func (f *oauthFixture) node(t *testing.T, v *credential.Verifier) *httptest.Serv
 
 // listening returns a caching verifier that follows the database's
 // notifications until the test ends, as in production.
-func (f *oauthFixture) listening(t *testing.T) *credential.Verifier {
+func (f *oauthFixture) listening(t testing.TB) *credential.Verifier {
 	t.Helper()
 	v := credential.NewVerifier(f.st, f.hasher)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -59,19 +59,12 @@ func (s *Server) Issue(ctx context.Context, req TokenRequest) (*Issued, error) {
 	if err != nil {
 		return nil, err
 	}
-	settings, err := s.store.Settings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	expires := now.Add(time.Duration(settings.AccessTokenMinutes) * time.Minute)
-	if c.ExpiresAt.Before(expires) {
-		expires = c.ExpiresAt
-	}
 	plain, err := token.New(token.KindAccessToken)
 	if err != nil {
 		return nil, fmt.Errorf("issue access token: %w", err)
 	}
-	if _, err := s.store.InsertAccessToken(ctx, c.ID, s.hasher.Hash(plain), scopes, expires); err != nil {
+	expires, err := s.store.IssueAccessToken(ctx, c.ID, s.hasher.Hash(plain), scopes, now, c.ExpiresAt)
+	if err != nil {
 		return nil, err
 	}
 	return &Issued{AccessToken: plain, ExpiresIn: int(expires.Sub(now) / time.Second), ExpiresAt: expires,

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -21,7 +20,7 @@ import (
 // Retry-After until its window ends, without its secret being checked,
 // so it cannot be guessed faster. A right secret costs nothing.
 //
-// The budgets are read without locks first (store.PeekAttemptCounter): a
+// The budgets are read without locks first (store.PeekAttemptCounters): a
 // flood of requests past a budget costs reads, never writes or row locks.
 // A failure is counted with store.CountAttempt, an atomic upsert, so
 // concurrent failures are all counted; at most the requests already past
@@ -49,22 +48,27 @@ func keysFor(id string, idOK bool, ip string) throttleKeys {
 // throttled returns the refusal of a request whose id or address spent
 // its budget, or nil.
 func (s *Server) throttled(ctx context.Context, k throttleKeys, now time.Time) error {
+	var keys []store.CounterKey
+	if k.id != "" {
+		keys = append(keys, store.CounterKey{Kind: store.CounterOAuthClient, Key: k.id})
+	}
+	if k.ip != "" {
+		keys = append(keys, store.CounterKey{Kind: store.CounterOAuthIP, Key: k.ip})
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	counters, err := s.store.PeekAttemptCounters(ctx, keys...)
+	if err != nil {
+		return err
+	}
 	var wait time.Duration
-	for _, c := range []struct {
-		kind, key string
-		max       int
-	}{{store.CounterOAuthClient, k.id, MaxClientFailures}, {store.CounterOAuthIP, k.ip, MaxIPFailures}} {
-		if c.key == "" {
-			continue
+	for _, c := range counters {
+		limit := MaxIPFailures
+		if c.Kind == store.CounterOAuthClient {
+			limit = MaxClientFailures
 		}
-		got, err := s.store.PeekAttemptCounter(ctx, c.kind, c.key)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if end := got.WindowStart.Add(ThrottleWindow); got.Count >= c.max && now.Before(end) {
+		if end := c.WindowStart.Add(ThrottleWindow); c.Count >= limit && now.Before(end) {
 			wait = max(wait, end.Sub(now))
 		}
 	}
