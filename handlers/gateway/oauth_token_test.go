@@ -246,4 +246,25 @@ func TestRevokedClientRefused(t *testing.T) {
 	if got := callAPI(t, f.srv, "/sandbox/fleet/spreaders", at); got != 401 {
 		t.Errorf("access token of a revoked client = %d, want 401", got)
 	}
+	// A suspended partner's and a removed owner's clients get nothing
+	// either, answered as an unknown client is.
+	other := f.client(t, nil)
+	ask := func() oauthReply {
+		return f.do(t, f.srv, oauthReq{path: "/oauth/token", form: url.Values{"grant_type": {"client_credentials"}}, basic: [2]string{other.ClientID, other.Secret}})
+	}
+	for _, tc := range []struct{ name, off, on string }{
+		{"suspended partner", `UPDATE partners SET status = 'suspended' WHERE id = $1`, `UPDATE partners SET status = 'active' WHERE id = $1`},
+		{"removed owner", `UPDATE users SET status = 'removed' WHERE partner_id = $1 AND role = 'developer'`, `UPDATE users SET status = 'active' WHERE partner_id = $1`},
+	} {
+		f.exec(t, tc.off, f.dev.PartnerID)
+		if r := ask(); r.status != 401 || r.str("error") != "invalid_client" {
+			t.Errorf("%s: %d %s", tc.name, r.status, r.raw)
+		}
+		f.exec(t, tc.on, f.dev.PartnerID)
+		if r := ask(); r.status != 200 {
+			t.Errorf("%s, active again: %d %s", tc.name, r.status, r.raw)
+		} else {
+			f.saw(r.str("access_token"))
+		}
+	}
 }

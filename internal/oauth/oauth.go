@@ -91,9 +91,6 @@ func New(st *store.Store, hasher *token.Hasher, verifier *credential.Verifier, i
 		now: time.Now, lastUse: map[int64]time.Time{}}
 }
 
-// SetClock replaces the server's clock (tests).
-func (s *Server) SetClock(now func() time.Time) { s.now = now }
-
 // Credentials are what a caller authenticates with: a public id and its
 // secret, from HTTP Basic or the form (client_secret_basic or _post).
 type Credentials struct {
