@@ -52,6 +52,20 @@ func (g *Gateway) OAuth(w http.ResponseWriter, r *http.Request, clientIP string)
 		writeError(w, http.StatusNotFound, codeNotFound, "OAuth is not enabled on this server.", rid)
 		return
 	}
+	// Mounted before the portal's middleware, so its panic recovery too:
+	// a panic is a server_error answer here, the connection survives.
+	answered := false
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			g.d.Log.Error("oauth endpoint panic", "path", r.URL.Path, "request_id", rid, "panic", p)
+			if !answered {
+				writeOAuthError(w, serverError(rid))
+			}
+		}
+	}()
 	ctx := audit.WithSource(r.Context(), audit.Source{IP: clientIP, RequestID: rid})
 	r = r.WithContext(ctx)
 	var err error
@@ -68,6 +82,7 @@ func (g *Gateway) OAuth(w http.ResponseWriter, r *http.Request, clientIP string)
 		writeError(w, http.StatusNotFound, codeNotFound, "No such OAuth endpoint.", rid)
 		return
 	}
+	answered = true
 	var oe *oauth.Error
 	switch {
 	case err == nil:
@@ -79,9 +94,13 @@ func (g *Gateway) OAuth(w http.ResponseWriter, r *http.Request, clientIP string)
 		writeOAuthError(w, oe, challenges...)
 	default:
 		g.d.Log.Error("oauth endpoint failed", "path", r.URL.Path, "request_id", rid, "err", err)
-		writeOAuthError(w, &oauth.Error{Code: oauth.CodeServerError, Status: http.StatusInternalServerError,
-			Description: "The authorization server failed to handle this request; quote request id " + rid + " to support."})
+		writeOAuthError(w, serverError(rid))
 	}
+}
+
+func serverError(rid string) *oauth.Error {
+	return &oauth.Error{Code: oauth.CodeServerError, Status: http.StatusInternalServerError,
+		Description: "The authorization server failed to handle this request; quote request id " + rid + " to support."}
 }
 
 // tokenResponse is RFC 6749 §5.1's successful answer.
