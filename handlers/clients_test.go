@@ -366,3 +366,56 @@ func TestRotateAndRevokeAnOAuthClient(t *testing.T) {
 		t.Errorf("status after revoke = %q", got)
 	}
 }
+
+func TestTokenListsFilterByType(t *testing.T) {
+	t.Parallel()
+	p := newCatalogPortal(t)
+	p.joinIntegrations(t, "admin@harbor.test")
+	admin := signedInAs(t, p, "admin@harbor.test")
+	clientSecretOf(t, admin.post("/tokens/new-client", clientForm("Billing client", "sandbox", "30", "", "fleet/fleet:read")))
+	createToken(t, admin, tokenForm("Laptop token", "sandbox", "30", "fleet/fleet:read"))
+	createToken(t, signedInAs(t, p, "dev@harbor.test"), tokenForm("Dev token", "sandbox", "30", "fleet/fleet:read"))
+	am := signedInAs(t, p, "am@portico.test")
+	staffPath := "/partners/" + itoa(p.partnerID(t, "harbor-logistics")) + "/tokens"
+
+	for _, tc := range []struct {
+		b    *browser
+		path string
+		want []string
+	}{
+		{admin, "/tokens", []string{"Laptop token", "Billing client"}},
+		{admin, "/tokens?type=clients", []string{"Billing client"}},
+		{admin, "/tokens?type=tokens", []string{"Laptop token"}},
+		{admin, "/tokens/partner?type=clients&status=all", []string{"Billing client"}},
+		{admin, "/tokens/partner?type=tokens", []string{"Dev token", "Laptop token"}},
+		{am, staffPath + "?type=clients", []string{"Billing client"}},
+		{admin, "/tokens/partner?type=clients&q=laptop", nil},
+	} {
+		pg := tc.b.get(tc.path)
+		if pg.status != http.StatusOK {
+			t.Errorf("%s = %d", tc.path, pg.status)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, tokenNames(pg)); diff != "" {
+			t.Errorf("%s lists (-want +got):\n%s", tc.path, diff)
+		}
+	}
+	// The other filters, the search and the pager keep the type.
+	pg := admin.get("/tokens/partner?type=clients")
+	if got := pg.doc.Find("[data-testid=filter-revoked]").AttrOr("href", ""); !strings.Contains(got, "type=clients") {
+		t.Errorf("status filter link %q drops the type", got)
+	}
+	if got := pg.doc.Find("[data-testid=token-search] input[name=type]").AttrOr("value", ""); got != "clients" {
+		t.Errorf("search form type = %q", got)
+	}
+	if pg.doc.Find("[data-testid=type-clients][aria-current=page]").Length() != 1 {
+		t.Error("the current type is not marked")
+	}
+	empty := admin.get("/tokens?type=clients&status=revoked")
+	if href := empty.doc.Find("[data-testid=any-type]").AttrOr("href", ""); href != "/tokens?status=revoked" {
+		t.Errorf("an empty client filter offers %q, want the same status with every type", href)
+	}
+	if res := admin.get("/tokens?type=robots"); res.status != http.StatusBadRequest || !strings.Contains(text(res, "main"), "clients") {
+		t.Errorf("unknown type = %d: %q", res.status, text(res, "main"))
+	}
+}
