@@ -96,7 +96,7 @@ func TestPartnerAdminRegistersAnOAuthClient(t *testing.T) {
 	f.Set("rate_limit", "120")
 	res := admin.post("/tokens/new-client", f)
 	clientID, secret := clientSecretOf(t, res)
-	if got := text(res, "[data-testid=token-endpoint]"); got != "http://portal.test/oauth/token" {
+	if got := res.doc.Find("[data-testid=token-endpoint]").AttrOr("value", ""); got != "http://portal.test/oauth/token" {
 		t.Errorf("token endpoint = %q", got)
 	}
 	curl := text(res, "[data-testid=client-usage]")

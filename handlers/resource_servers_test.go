@@ -194,3 +194,31 @@ func TestPortalSettingsAccessTokenLifetime(t *testing.T) {
 		t.Errorf("audit (-want +got):\n%s", diff)
 	}
 }
+
+func TestResourceServerCredentialsAreBounded(t *testing.T) {
+	t.Parallel()
+	p := newCatalogPortal(t)
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO resource_servers (name, client_id, hash, hint)
+		SELECT 'Service ' || i, 'prs_' || lpad(i::text, 22, '0'), decode(md5(i::text), 'hex'), 'ptc_srv_…' || i
+		FROM generate_series(1, 50) i`); err != nil {
+		t.Fatal(err)
+	}
+	admin := signedInAs(t, p, "admin@portico.test")
+	res := admin.post("/resource-servers", url.Values{"name": {"One too many"}})
+	if res.status != http.StatusUnprocessableEntity || !strings.Contains(text(res, "[data-testid=server-name-error]"), "revoke one") {
+		t.Errorf("51st credential = %d, error %q", res.status, text(res, "[data-testid=server-name-error]"))
+	}
+	if got := res.doc.Find("input[name=name]").AttrOr("value", ""); got != "One too many" {
+		t.Errorf("name not kept: %q", got)
+	}
+	if res.doc.Find("[data-testid=resource-server]").Length() != 50 {
+		t.Errorf("the refusal lists %d credentials, want 50", res.doc.Find("[data-testid=resource-server]").Length())
+	}
+	// Revoking one makes room.
+	confirm := admin.get(res.doc.Find("[data-testid=revoke-server]").First().AttrOr("href", ""))
+	admin.post(confirm.doc.Find("[data-testid=confirm-revoke-server] form").AttrOr("action", ""), nil)
+	if res := admin.post("/resource-servers", url.Values{"name": {"Now it fits"}}); res.status != http.StatusOK {
+		t.Errorf("after a revocation = %d, want the new credential", res.status)
+	}
+}
