@@ -138,11 +138,20 @@ func (h *Handler) routes(e *echo.Echo) {
 	tk.POST("/:id/rename", h.renameToken)
 	tk.POST("/:id/rate-limit", h.setTokenRateLimit)
 	tk.POST("/:id/approve", h.approveToken)
+	tk.GET("/new-client", h.newClient)
+	tk.POST("/new-client", h.createClient)
+	tk.POST("/partner/developer-clients", h.setDeveloperClients)
 
 	// Portal-wide settings: platform admins.
 	e.GET("/settings", h.portalSettings, h.signedIn)
 	e.POST("/settings", h.savePortalSettings, h.signedIn)
 	e.POST("/settings/retention", h.saveRetentionSettings, h.signedIn)
+	e.POST("/settings/access-tokens", h.saveAccessTokenMinutes, h.signedIn)
+	// Resource server credentials (introspection, revocation): platform admins.
+	e.GET("/resource-servers", h.resourceServers, h.signedIn)
+	e.POST("/resource-servers", h.createResourceServer, h.signedIn)
+	e.GET("/resource-servers/:id/revoke", h.confirmRevokeResourceServer, h.signedIn)
+	e.POST("/resource-servers/:id/revoke", h.revokeResourceServer, h.signedIn)
 
 	// The audit trail: each role sees the scope the policy gives it.
 	e.GET("/audit", h.auditTrail, h.signedIn)

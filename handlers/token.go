@@ -101,8 +101,15 @@ func (h *Handler) confirmRevokeToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	live := 0
+	if t.IsClient() {
+		if live, err = h.store.LiveAccessTokens(c.Request().Context(), t.ID); err != nil {
+			return err
+		}
+	}
 	return h.render(c, http.StatusOK, views.RevokeToken(views.RevokeTokenPage{
 		Page: h.page(c, "Revoke "+t.Name), Token: rows[0], Action: action, Back: back, Own: t.UserID == currentUser(c).ID,
+		LiveAccessTokens: live,
 	}))
 }
 
@@ -122,6 +129,9 @@ func (h *Handler) revokeToken(c echo.Context) error {
 	}
 	if t.UserID != currentUser(c).ID {
 		h.mailer.Kick()
+	}
+	if t.IsClient() {
+		return h.redirectWithFlash(c, back, "success", "OAuth client “"+t.Name+"” ("+*t.ClientID+") was revoked: it gets no more access tokens, and those it had stopped working.")
 	}
 	return h.redirectWithFlash(c, back, "success", "“"+t.Name+"” ("+t.Hint+") was revoked: calls with it are refused from now on.")
 }
@@ -143,8 +153,12 @@ func (h *Handler) renderRegenerate(c echo.Context, status int, t *store.Token, g
 	if err != nil {
 		return err
 	}
+	title := "Regenerate " + t.Name
+	if t.IsClient() {
+		title = "Rotate the secret of " + t.Name
+	}
 	return h.render(c, status, views.RegenerateToken(views.RegenerateTokenPage{
-		Page: h.page(c, "Regenerate "+t.Name), Token: rows[0], Grace: grace, Error: msg,
+		Page: h.page(c, title), Token: rows[0], Grace: grace, Error: msg,
 	}))
 }
 

@@ -52,6 +52,9 @@ func (h *Handler) tokenRows(c echo.Context, a access.Actor, ts []store.Token, l 
 		if t.RateLimitPerMinute != nil {
 			r.RateLimit = *t.RateLimitPerMinute
 		}
+		if t.ClientID != nil {
+			r.ClientID, r.Networks = *t.ClientID, t.AllowedNetworks
+		}
 		if l.own {
 			r.CanRegenerate = open && can(access.RegenerateToken)
 			r.CanRename = status != "revoked" && can(access.RenameToken)

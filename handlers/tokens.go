@@ -40,8 +40,12 @@ func (h *Handler) tokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	canClient, clientHint, err := h.clientChoice(c, a)
+	if err != nil {
+		return err
+	}
 	return h.render(c, http.StatusOK, views.Tokens(views.TokensPage{
-		Page: h.page(c, "Your tokens"), Tokens: rows,
+		Page: h.page(c, "Your tokens"), Tokens: rows, CanCreateClient: canClient, ClientHint: clientHint,
 		List:         tokenListNav("/tokens", "Search your tokens by name", store.OwnTokensList, q, list.Tokens, list.More, -1),
 		PartnerAdmin: access.Can(a, access.ViewPartnerTokens, a.PartnerID) == access.Allow,
 	}))
@@ -62,17 +66,27 @@ func (h *Handler) newToken(c echo.Context) error {
 // renderNewToken renders the form with the user's input (rate as it was
 // entered) and, on a refusal, its message at the field.
 func (h *Handler) renderNewToken(c echo.Context, status int, in pat.Input, rate string, fail *apierr.FieldError) error {
+	m, err := h.newTokenModel(c, "New token", in, rate, fail)
+	if err != nil {
+		return err
+	}
+	return h.render(c, status, views.NewToken(m))
+}
+
+// newTokenModel is the token form's model (also the client form's core):
+// the user's choices, what they entered and a refusal's message.
+func (h *Handler) newTokenModel(c echo.Context, title string, in pat.Input, rate string, fail *apierr.FieldError) (views.NewTokenPage, error) {
 	a := actorOf(currentUser(c))
 	ch, err := h.pats.Choices(c.Request().Context(), a)
 	if err != nil {
-		return tokenError(err)
+		return views.NewTokenPage{}, tokenError(err)
 	}
 	checked := map[string]bool{}
 	for _, s := range in.Scopes {
 		checked[s] = true
 	}
 	m := views.NewTokenPage{
-		Page: h.page(c, "New token"), MaxDays: ch.MaxDays, ApprovalRequired: ch.ApprovalRequired,
+		Page: h.page(c, title), MaxDays: ch.MaxDays, ApprovalRequired: ch.ApprovalRequired,
 		GroupRate: ch.GroupRate, MaxRate: pat.MaxRatePerMinute,
 		PartnerAdmin: a.Role == access.RolePartnerAdmin,
 		Form:         views.TokenForm{Name: in.Name, Environment: in.Environment, RateLimit: strings.TrimSpace(rate)},
@@ -109,7 +123,7 @@ func (h *Handler) renderNewToken(c echo.Context, status int, in pat.Input, rate 
 			m.Form.ScopesError = fail.Message
 		}
 	}
-	return h.render(c, status, views.NewToken(m))
+	return m, nil
 }
 
 // createToken creates a token and shows its secret in this response: it
@@ -156,6 +170,9 @@ func (h *Handler) createToken(c echo.Context) error {
 // page no cache may keep.
 func (h *Handler) renderSecret(c echo.Context, created *pat.Created, regenerated bool) error {
 	t := created.Token
+	if t.IsClient() {
+		return h.renderClientSecret(c, t, created.Plaintext, regenerated)
+	}
 	groups, err := h.scopeGroups(c, t.Scopes)
 	if err != nil {
 		return err

@@ -78,10 +78,14 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 	if err != nil {
 		return err
 	}
+	devClients, err := h.store.DeveloperClients(ctx, partnerID)
+	if err != nil {
+		return err
+	}
 	return h.render(c, http.StatusOK, views.PartnerTokens(views.PartnerTokensPage{
 		Page: h.page(c, "Tokens of "+partner.Name), Partner: partner.Name, Tokens: rows,
 		List:  tokenListNav(path, "Search by token name, owner name or email", store.PartnerTokensList, q, list.Tokens, list.More, pending),
-		Staff: staff, RequireApproval: approval,
+		Staff: staff, RequireApproval: approval, DeveloperClients: devClients,
 		CanSettings: access.Can(a, access.ManagePartnerSettings, partnerID) == access.Allow,
 	}))
 }
@@ -128,12 +132,23 @@ func (h *Handler) portalSettings(c echo.Context) error {
 // renderPortalSettings shows the settings page; value and msg are a
 // refused token lifetime, ret a refused retention form (nil: saved ones).
 func (h *Handler) renderPortalSettings(c echo.Context, status int, value, msg string, ret *views.RetentionForm) error {
-	ctx := c.Request().Context()
-	s, err := h.store.Settings(ctx)
+	m, err := h.portalSettingsModel(c, value, msg, ret)
 	if err != nil {
 		return err
 	}
-	m := views.PortalSettingsPage{Page: h.page(c, "Portal settings"), MaxDays: value, MaxDaysError: msg}
+	return h.render(c, status, views.PortalSettings(m))
+}
+
+// portalSettingsModel is the settings page's model with the saved values
+// or a refused token lifetime or retention form.
+func (h *Handler) portalSettingsModel(c echo.Context, value, msg string, ret *views.RetentionForm) (views.PortalSettingsPage, error) {
+	ctx := c.Request().Context()
+	s, err := h.store.Settings(ctx)
+	if err != nil {
+		return views.PortalSettingsPage{}, err
+	}
+	m := views.PortalSettingsPage{Page: h.page(c, "Portal settings"), MaxDays: value, MaxDaysError: msg,
+		AccessTokenMinutes: strconv.Itoa(s.AccessTokenMinutes)}
 	if msg == "" {
 		m.MaxDays = strconv.Itoa(s.TokenMaxDays)
 	}
@@ -144,9 +159,9 @@ func (h *Handler) renderPortalSettings(c echo.Context, status int, value, msg st
 		}
 	}
 	if m.Retention, err = h.retentionForm(ctx, ret); err != nil {
-		return err
+		return views.PortalSettingsPage{}, err
 	}
-	return h.render(c, status, views.PortalSettings(m))
+	return m, nil
 }
 
 // savePortalSettings changes the longest token lifetime, audited.

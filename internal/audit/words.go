@@ -53,6 +53,21 @@ var phrases = map[string]func(t string, d func(string) string) string{
 		}
 		return "stopped requiring approval of live tokens at " + t
 	},
+	"partner.developer_clients": func(t string, d func(string) string) string {
+		if d("to") == "true" {
+			return "let developers register OAuth clients at " + t
+		}
+		return "stopped developers registering OAuth clients at " + t
+	},
+	"settings.access_token_minutes": func(t string, d func(string) string) string {
+		return "set the OAuth access token lifetime to " + d("to") + " minutes"
+	},
+	"resource_server.create": func(t string, d func(string) string) string {
+		return "issued resource server credential " + q(t) + " (" + d("client_id") + ")"
+	},
+	"resource_server.revoke": func(t string, d func(string) string) string {
+		return "revoked resource server credential " + q(t) + " (" + d("client_id") + ")"
+	},
 	"sandbox.reset":       func(t string, d func(string) string) string { return "reset the sandbox data of " + t },
 	"access_group.create": func(t string, d func(string) string) string { return "created access group " + q(t) },
 	"access_group.update": func(t string, d func(string) string) string { return "changed access group " + q(t) },

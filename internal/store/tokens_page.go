@@ -36,12 +36,36 @@ var tokenStatusWhere = map[string]string{
 	TokensAll:     `true`,
 }
 
+// The type filters of the token lists: personal access tokens only, or
+// OAuth clients only (rows with a client id); empty is both.
+const (
+	TokenTypeTokens  = "tokens"
+	TokenTypeClients = "clients"
+)
+
+// TokenTypes are the type filters in the order lists offer them, after
+// "both" ("").
+var TokenTypes = []string{TokenTypeTokens, TokenTypeClients}
+
+// ValidTokenType reports whether s is empty or one of TokenTypes.
+func ValidTokenType(s string) bool { return s == "" || slices.Contains(TokenTypes, s) }
+
+// tokenTypeWhere is each type filter's condition; the clients one is the
+// predicate of tokens_partner_clients (migration 00029).
+var tokenTypeWhere = map[string]string{
+	"":               ``,
+	TokenTypeTokens:  ` AND t.client_id IS NULL`,
+	TokenTypeClients: ` AND t.client_id IS NOT NULL`,
+}
+
 // TokenQuery selects a page of a token list: ListQuery's Search matches
 // the token's name (on a partner's list also its owner's name or email).
 type TokenQuery struct {
 	ListQuery
 	// Status is one of TokenStatuses; empty is TokensOpen.
 	Status string
+	// Type is one of TokenTypes; empty lists tokens and clients.
+	Type string
 }
 
 // Key is the token's place in the token lists, newest first: TimeKey of
@@ -86,6 +110,11 @@ func (s *Store) tokensPage(ctx context.Context, owner string, id int64, byOwner 
 	if !ok {
 		return nil, false, fmt.Errorf("unknown token status %q", q.Status)
 	}
+	typeWhere, ok := tokenTypeWhere[q.Type]
+	if !ok {
+		return nil, false, fmt.Errorf("unknown token type %q", q.Type)
+	}
+	where += typeWhere
 	limit := pageLimit(q.Limit)
 	afterAt, afterID := after(q.After)
 	var ts []Token
