@@ -42,6 +42,9 @@ type TokenQuery struct {
 	ListQuery
 	// Status is one of TokenStatuses; empty is TokensOpen.
 	Status string
+	// Type is "" (every kind), "pat" (personal access tokens) or
+	// "client" (OAuth clients): TokenTypePAT, TokenTypeClient.
+	Type string
 }
 
 // Key is the token's place in the token lists, newest first: TimeKey of
@@ -86,6 +89,11 @@ func (s *Store) tokensPage(ctx context.Context, owner string, id int64, byOwner 
 	if !ok {
 		return nil, false, fmt.Errorf("unknown token status %q", q.Status)
 	}
+	typ, ok := tokenTypeWhere[q.Type]
+	if !ok {
+		return nil, false, fmt.Errorf("unknown token type %q", q.Type)
+	}
+	where += ` AND ` + typ
 	limit := pageLimit(q.Limit)
 	afterAt, afterID := after(q.After)
 	var ts []Token
