@@ -25,7 +25,13 @@ var storeTypes = map[string]string{"": "", typePAT: store.TokenTypePAT, typeClie
 // clientCreate registers an OAuth client (schema OAuthClientCreate): a
 // token's settings and the networks it may be used from.
 type clientCreate struct {
-	tokenCreate
+	// The fields of tokenCreate, spelled out rather than embedded: the
+	// text check of decode walks exported fields only.
+	Name            string   `json:"name"`
+	Environment     string   `json:"environment"`
+	ExpiresIn       int      `json:"expires_in_days"`
+	Scopes          []string `json:"scopes"`
+	RateLimit       *int     `json:"rate_limit_per_minute"`
 	AllowedNetworks []string `json:"allowed_networks"`
 }
 

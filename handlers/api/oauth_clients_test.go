@@ -209,6 +209,8 @@ func TestOAuthClientRefusals(t *testing.T) {
 		{"an unknown API's scope", `{"name":"sync","environment":"sandbox","expires_in_days":30,"scopes":["cranes/cranes:read"]}`, false, 422, "invalid_input", "scopes"},
 		{"no lifetime", `{"name":"sync","environment":"sandbox","expires_in_days":0,"scopes":["fleet/fleet:read"]}`, true, 422, "invalid_input", "expires_in_days"},
 		{"beyond the maximum lifetime", `{"name":"sync","environment":"sandbox","expires_in_days":9999,"scopes":["fleet/fleet:read"]}`, false, 422, "invalid_input", "expires_in_days"},
+		{"a NUL in the name", `{"name":"a\u0000b","environment":"sandbox","expires_in_days":30,"scopes":["fleet/fleet:read"]}`, false, 422, "invalid_input", "name"},
+		{"a NUL in a network", client(`,"allowed_networks":["10.0.0.0/8\u0000"]`), false, 422, "invalid_input", "allowed_networks[0]"},
 		{"no name", `{"name":"  ","environment":"sandbox","expires_in_days":30,"scopes":["fleet/fleet:read"]}`, false, 422, "invalid_input", "name"},
 		{"networks as a string", client(`,"allowed_networks":"10.0.0.0/8"`), true, 422, "invalid_input", "allowed_networks"},
 		{"an unknown field", client(`,"redirect_uris":["https://x.test"]`), true, 400, "bad_request", ""},
