@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -13,24 +12,9 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// Error is an error a handler returns to answer with a given status, a
-// machine-readable code and a message safe to show the user. Err, when set,
-// is the internal cause: logged, never shown.
-type Error struct {
-	Status  int
-	Code    string
-	Message string
-	Err     error
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Code, e.Message, e.Err)
-	}
-	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
+// Error is the error a handler returns to answer with a status, a code
+// and a message safe to show: apierr's, shared with the management API.
+type Error = apierr.Error
 
 // NotFound is the error for a resource that does not exist or that the
 // viewer may not see: both answer the same, so ids do not leak.
@@ -56,15 +40,6 @@ var statusCodes = map[int]struct{ code, heading, message string }{
 	http.StatusServiceUnavailable:    {"unavailable", "Temporarily unavailable", "The service is temporarily unavailable. Please try again shortly."},
 }
 
-// publicError is an error of another HTTP package (the management API's)
-// that carries its own status, code and user-safe message.
-type publicError interface {
-	error
-	HTTPStatus() int
-	ErrorCode() string
-	PublicMessage() string
-}
-
 // classify turns any error a handler returned into the Error to answer with.
 func classify(err error) *Error {
 	var e *Error
@@ -76,10 +51,6 @@ func classify(err error) *Error {
 			out.Message = or(out.Message, d.message)
 		}
 		return &out
-	}
-	var pe publicError
-	if errors.As(err, &pe) {
-		return &Error{Status: pe.HTTPStatus(), Code: pe.ErrorCode(), Message: pe.PublicMessage(), Err: errors.Unwrap(err)}
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

@@ -129,34 +129,10 @@ func Register(g *echo.Group, a *API) {
 	}
 }
 
-// Error is an error a handler returns to answer with a status, a stable
-// machine-readable code and a message safe to show. Err, when set, is the
-// internal cause: logged, never sent. The portal's error handler reads it
-// through HTTPStatus, ErrorCode and PublicMessage.
-type Error struct {
-	Status  int
-	Code    string
-	Message string
-	Err     error
-}
-
-// HTTPStatus is the response's status.
-func (e *Error) HTTPStatus() int { return e.Status }
-
-// ErrorCode is the machine-readable code, e.g. not_found.
-func (e *Error) ErrorCode() string { return e.Code }
-
-// PublicMessage is the message sent to the client.
-func (e *Error) PublicMessage() string { return e.Message }
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Code, e.Message, e.Err)
-	}
-	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
+// Error is the error a handler returns to answer with a status, a stable
+// machine-readable code and a message safe to show: apierr's, the one type
+// the portal's error handler answers for pages and the API alike.
+type Error = apierr.Error
 
 func notFound(what string) *Error {
 	return &Error{Status: http.StatusNotFound, Code: "not_found", Message: what + " was not found."}

@@ -132,7 +132,7 @@ var originTrailers = func() []string {
 // identityHeaders are the headers forward sets for the upstream: the
 // verified identity and the client address the gateway saw (httputil drops
 // X-Forwarded-For from the outbound request before Rewrite).
-var identityHeaders = []string{"X-Portico-Partner", "X-Portico-Token-Id", "X-Portico-Scopes", "X-Request-Id", "X-Forwarded-For", "X-Real-Ip"}
+var identityHeaders = []string{"X-Portico-Partner", "X-Portico-Token-Id", "X-Portico-Scopes", "X-Portico-Client-Id", "X-Request-Id", "X-Forwarded-For", "X-Real-Ip"}
 
 // spoofable reports whether the caller's header k claims something only
 // the gateway may say: its identity headers, or a client address. Names
@@ -177,6 +177,10 @@ func (g *Gateway) forward(x *exchange, r *http.Request, e *apiEntry, p *credenti
 	h.Set("X-Portico-Partner", strconv.FormatInt(p.PartnerID, 10))
 	h.Set("X-Portico-Token-Id", strconv.FormatInt(p.TokenID, 10))
 	h.Set("X-Portico-Scopes", grant.ScopeHeader)
+	if p.ClientID != "" {
+		// An OAuth access token: X-Portico-Token-Id is its client's row.
+		h.Set("X-Portico-Client-Id", p.ClientID)
+	}
 	h.Set("X-Request-Id", rid)
 	// One slice for both: nothing appends to either before they are sent.
 	addr := []string{clientIP}

@@ -153,6 +153,10 @@ func (g *Gateway) verify(x *exchange, r *http.Request, t target, rid, clientIP s
 	h := x.Header()
 	id := identity(a.p, a.grant)
 	h["X-Portico-Partner"], h["X-Portico-Token-Id"], h["X-Portico-Scopes"] = id[0:1:1], id[1:2:2], id[2:3:3]
+	if a.p.ClientID != "" {
+		// An OAuth access token: X-Portico-Token-Id is its client's row.
+		h.Set("X-Portico-Client-Id", a.p.ClientID)
+	}
 	// An answer about one credential at one moment: no proxy keeps it.
 	h["Cache-Control"] = noStore
 	x.WriteHeader(http.StatusNoContent)

@@ -41,10 +41,10 @@ func (s *Service) Revoke(ctx context.Context, actor access.Actor, id int64) (*st
 			if err != nil {
 				return err
 			}
-			if err := s.notify(ctx, tx, owner.Email, owner.Name, fmt.Sprintf("Your token “%s” was revoked", t.Name), "/tokens", "Your tokens",
-				fmt.Sprintf("Your %s token “%s” (%s) was %s on %s. Calls with it are refused from now on.",
-					t.Environment, t.Name, t.Hint, reason, s.now().UTC().Format("2 January 2006, 15:04 UTC")),
-				"If you still need access, create a new token; ask your partner admin if you do not know why this happened."); err != nil {
+			if err := s.notify(ctx, tx, owner.Email, owner.Name, fmt.Sprintf("Your %s “%s” was revoked", noun(t), t.Name), "/tokens", "Your tokens",
+				fmt.Sprintf("Your %s %s “%s” (%s) was %s on %s. Calls with it are refused from now on.",
+					t.Environment, noun(t), t.Name, t.Hint, reason, s.now().UTC().Format("2 January 2006, 15:04 UTC")),
+				"If you still need access, create a new one; ask your partner admin if you do not know why this happened."); err != nil {
 				return err
 			}
 		}
@@ -256,6 +256,14 @@ func (s *Service) Approve(ctx context.Context, actor access.Actor, id int64) (*s
 	return s.store.TokenByID(ctx, id)
 }
 
+// noun is what mails call the row: a token, or an OAuth client.
+func noun(t *store.Token) string {
+	if t.IsClient() {
+		return "OAuth client"
+	}
+	return "token"
+}
+
 // notify queues a short notice to one person in tx, with a button to
 // the portal page at path.
 func (s *Service) notify(ctx context.Context, tx *store.Store, toEmail, toName, subject, path, label string, lines ...string) error {
@@ -273,8 +281,8 @@ func (s *Service) mailApprovers(ctx context.Context, tx *store.Store, t *store.T
 		return err
 	}
 	for _, a := range admins {
-		if err := s.notify(ctx, tx, a.Email, a.Name, fmt.Sprintf("%s asks for a live token", t.OwnerName), "/tokens/partner", "Review tokens",
-			fmt.Sprintf("%s (%s) created the live token “%s” (%s). It works once a partner admin approves it.", t.OwnerName, t.OwnerEmail, t.Name, t.Hint)); err != nil {
+		if err := s.notify(ctx, tx, a.Email, a.Name, fmt.Sprintf("%s asks for a live %s", t.OwnerName, noun(t)), "/tokens/partner", "Review tokens",
+			fmt.Sprintf("%s (%s) created the live %s “%s” (%s). It works once a partner admin approves it.", t.OwnerName, t.OwnerEmail, noun(t), t.Name, t.Hint)); err != nil {
 			return err
 		}
 	}
@@ -295,9 +303,13 @@ func (s *Service) SendExpiryNotices(ctx context.Context) (int, error) {
 			if t.Days == 1 {
 				when = "within a day"
 			}
-			if err := s.notify(ctx, tx, t.OwnerEmail, t.OwnerName, fmt.Sprintf("Your token “%s” expires %s", t.Name, when), "/tokens", "Your tokens",
-				fmt.Sprintf("Your %s token “%s” (%s) expires on %s.", t.Environment, t.Name, t.Hint, t.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")),
-				"Regenerate it or create a new one before then so your integration keeps working."); err != nil {
+			advice := "Regenerate it or create a new one before then so your integration keeps working."
+			if t.IsClient() {
+				advice = "Rotate its secret before then (the new secret renews it) so your integration keeps working."
+			}
+			if err := s.notify(ctx, tx, t.OwnerEmail, t.OwnerName, fmt.Sprintf("Your %s “%s” expires %s", noun(&t.Token), t.Name, when), "/tokens", "Your tokens",
+				fmt.Sprintf("Your %s %s “%s” (%s) expires on %s.", t.Environment, noun(&t.Token), t.Name, t.Hint, t.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")),
+				advice); err != nil {
 				return err
 			}
 			n++

@@ -107,4 +107,23 @@ func TestCreateClient(t *testing.T) {
 	if _, err := f.svc.CreateClient(ctx, dev, in); err != nil {
 		t.Errorf("developer's client once allowed: %v", err)
 	}
+
+	// Its owner's mails call it what the portal calls it.
+	if _, err := f.st.DB().Exec(`UPDATE tokens SET expires_at = now() + interval '12 hours' WHERE id = $1`, c.Token.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SendExpiryNotices(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ms, _, err := f.st.ListMails(ctx, 50, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subjects []string
+	for _, m := range ms {
+		subjects = append(subjects, m.Subject)
+	}
+	if diff := cmp.Diff([]string{"Your OAuth client “Billing server” expires within a day"}, subjects); diff != "" {
+		t.Errorf("mails (-want +got):\n%s", diff)
+	}
 }
