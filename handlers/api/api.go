@@ -125,6 +125,7 @@ func Register(g *echo.Group, a *API) {
 		g.POST("/tokens/:id/regenerate", a.regenerateToken, auth)
 		g.POST("/tokens/:id/approve", a.approveToken, auth)
 		g.GET("/partner/tokens", a.listPartnerTokens, auth)
+		g.POST("/oauth-clients", a.createClient, auth)
 	}
 }
 

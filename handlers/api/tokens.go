@@ -16,9 +16,13 @@ import (
 	"github.com/portico/portico/internal/store"
 )
 
-// tokenJSON is a personal access token, never its secret (schema Token).
+// tokenJSON is a personal access token or an OAuth client, never its
+// secret (schema Token).
 type tokenJSON struct {
-	ID          int64      `json:"id"`
+	ID int64 `json:"id"`
+	// Type is typePAT or typeClient; ClientID is null for a PAT.
+	Type        string     `json:"type"`
+	ClientID    *string    `json:"client_id"`
 	Name        string     `json:"name"`
 	Hint        string     `json:"hint"`
 	Environment string     `json:"environment"`
@@ -29,8 +33,10 @@ type tokenJSON struct {
 	LastUsedAt  *time.Time `json:"last_used_at"`
 	LastUsedIP  *string    `json:"last_used_ip"`
 	// RateLimit is the token's own requests per minute; null for none.
-	RateLimit *int       `json:"rate_limit_per_minute"`
-	Owner     tokenOwner `json:"owner"`
+	RateLimit *int `json:"rate_limit_per_minute"`
+	// AllowedNetworks are the CIDRs it may be used from; empty: anywhere.
+	AllowedNetworks []string   `json:"allowed_networks"`
+	Owner           tokenOwner `json:"owner"`
 }
 
 type tokenOwner struct {
@@ -70,7 +76,11 @@ type tokenRegenerate struct {
 }
 
 func tokenOf(t *store.Token) tokenJSON {
-	return tokenJSON{ID: t.ID, Name: t.Name, Hint: t.Hint, Environment: t.Environment, Scopes: append([]string{}, t.Scopes...),
+	typ := typePAT
+	if t.IsClient() {
+		typ = typeClient
+	}
+	return tokenJSON{ID: t.ID, Type: typ, ClientID: t.ClientID, AllowedNetworks: append([]string{}, t.AllowedNetworks...), Name: t.Name, Hint: t.Hint, Environment: t.Environment, Scopes: append([]string{}, t.Scopes...),
 		Status: t.Status(time.Now()), CreatedAt: utc(t.CreatedAt), ExpiresAt: utc(t.ExpiresAt),
 		LastUsedAt: utcPtr(t.LastUsedAt), LastUsedIP: t.LastUsedIP, RateLimit: t.RateLimitPerMinute,
 		Owner: tokenOwner{ID: t.UserID, Name: t.OwnerName, Email: t.OwnerEmail}}
@@ -82,6 +92,8 @@ func tokenDomainError(err error) error {
 	switch {
 	case errors.As(err, &in) && in.Field == "rate_limit":
 		return invalidInput("rate_limit_per_minute", rateMessage)
+	case errors.As(err, &in) && jsonFields[in.Field] != "":
+		return invalidInput(jsonFields[in.Field], in.Message)
 	case errors.As(err, &in):
 		return invalidInput(in.Field, in.Message)
 	case errors.Is(err, pat.ErrNotFound):
@@ -93,6 +105,10 @@ func tokenDomainError(err error) error {
 	}
 	return err
 }
+
+// jsonFields names the request fields of the token service's field
+// errors whose names differ, so that a message names what was sent.
+var jsonFields = map[string]string{"expiry": "expires_in_days", "networks": "allowed_networks", "grace": "grace_seconds"}
 
 // tokenID reads the token id and checks the token's scope for act.
 func (a *API) tokenID(c echo.Context, act access.Action) (access.Actor, int64, error) {
@@ -204,7 +220,7 @@ func (a *API) regenerateToken(c echo.Context) error {
 	if err != nil {
 		return tokenDomainError(err)
 	}
-	return c.JSON(http.StatusOK, tokenSecret{tokenJSON: tokenOf(created.Token), Token: created.Plaintext})
+	return c.JSON(http.StatusOK, regeneratedOf(created))
 }
 
 // revokeToken revokes a token at once.

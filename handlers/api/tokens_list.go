@@ -35,8 +35,8 @@ func (a *API) listPartnerTokens(c echo.Context) error {
 }
 
 // tokenPage serves one page of token list l, newest first, from the
-// database: limit, cursor (the last row's creation time and id), q and
-// status are all checked before any query.
+// database: limit, cursor (the last row's creation time and id), q,
+// status and type are all checked before any query.
 func (a *API) tokenPage(c echo.Context, l store.PageList, load func(store.TokenQuery) (*pat.Page, error)) error {
 	lq, err := keysetQuery(c, l)
 	if err != nil {
@@ -49,6 +49,11 @@ func (a *API) tokenPage(c echo.Context, l store.PageList, load func(store.TokenQ
 	if !store.ValidTokenStatus(q.Status) {
 		return badRequest("status must be one of " + strings.Join(store.TokenStatuses, ", ") + ".")
 	}
+	typ, ok := storeTypes[c.QueryParam("type")]
+	if !ok {
+		return badRequest("type must be " + typePAT + " or " + typeClient + ", or left out for both.")
+	}
+	q.Type = typ
 	page, err := load(q)
 	if err != nil {
 		return tokenDomainError(err)

@@ -189,37 +189,3 @@ func (f *fixture) liveLimitedToken(t testing.TB, email string, perMinute int) st
 	}
 	return c.Plaintext
 }
-
-// BenchmarkNGINXDirect and BenchmarkNGINXVerify compare NGINX proxying a
-// trivial API server directly with the same NGINX asking /auth/verify
-// first (the README's block), over loopback HTTP with keep-alive clients:
-// what Portico's check costs a provider that keeps its own proxy.
-func BenchmarkNGINXDirect(b *testing.B) {
-	up := trivialServer(b)
-	ngx := nginxtest.Start(b, `upstream api_servers { server `+strings.TrimPrefix(up.URL, "http://")+`; keepalive 16; }
-server {
-    listen {{listen}};
-    location /live/ {
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        proxy_pass http://api_servers;
-    }
-}`)
-	loop(b, ngx.URL()+"/live/fleet/spreaders", "")
-}
-
-func BenchmarkNGINXVerify(b *testing.B) {
-	up := trivialServer(b)
-	l := newLimited(b, 1<<30, nil)
-	ngx := nginxtest.Start(b, readmeNGINX(b, strings.TrimPrefix(l.srv.URL, "http://"), strings.TrimPrefix(up.URL, "http://")))
-	loop(b, ngx.URL()+"/live/fleet/spreaders", l.token(b, "dev@harbor.test", "live", "fleet/fleet:read").Plaintext)
-}
-
-func trivialServer(b *testing.B) *httptest.Server {
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(trivialBody)
-	}))
-	b.Cleanup(up.Close)
-	return up
-}
