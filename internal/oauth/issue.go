@@ -130,15 +130,43 @@ func narrow(raw string, client []string) ([]string, error) {
 		slices.Sort(out)
 		return slices.Compact(out), nil
 	}
-	for _, sc := range want {
-		if !slices.Contains(client, sc) {
-			return nil, &Error{Code: CodeInvalidScope, Status: http.StatusBadRequest,
-				Description: "Ask only for scopes this client was registered with (" + strings.Join(client, " ") +
-					"), separated by spaces; leave scope out to get all of them."}
+	for i, sc := range want {
+		if slices.Contains(client, sc) {
+			continue
 		}
+		// A bare scope name (fleet:read), as an API's OpenAPI document
+		// names it and as Swagger UI or a generated client sends it,
+		// stands for the one scope of that name among the client's
+		// (fleet/fleet:read); two APIs' scopes of one name need the
+		// API's slug to tell them apart.
+		if !strings.Contains(sc, "/") {
+			if full, n := bareScope(sc, client); n == 1 {
+				want[i] = full
+				continue
+			} else if n > 1 {
+				return nil, &Error{Code: CodeInvalidScope, Status: http.StatusBadRequest,
+					Description: "More than one API of this client has a scope of that name: write it as API/SCOPE (" + strings.Join(client, " ") + ")."}
+			}
+		}
+		return nil, &Error{Code: CodeInvalidScope, Status: http.StatusBadRequest,
+			Description: "Ask only for scopes this client was registered with (" + strings.Join(client, " ") +
+				"), separated by spaces; leave scope out to get all of them."}
 	}
 	slices.Sort(want)
 	return slices.Compact(want), nil
+}
+
+// bareScope returns the client scope "API/name" of a bare scope name and
+// how many of the client's scopes have that name.
+func bareScope(name string, client []string) (string, int) {
+	var full string
+	n := 0
+	for _, c := range client {
+		if _, scope, ok := strings.Cut(c, "/"); ok && scope == name {
+			full, n = c, n+1
+		}
+	}
+	return full, n
 }
 
 // allowedFrom reports whether ip is in one of networks (CIDRs as

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -22,6 +23,10 @@ func TestNarrow(t *testing.T) {
 		{"fleet/fleet:write", nil, CodeInvalidScope},
 		{"fleet/fleet:read\tmaintenance/maintenance:read", nil, CodeInvalidScope},
 		{"fleet", nil, CodeInvalidScope},
+		// A bare scope name stands for the client's one scope of that name.
+		{"fleet:read", []string{"fleet/fleet:read"}, ""},
+		{"fleet:read fleet/fleet:read maintenance:read", []string{"fleet/fleet:read", "maintenance/maintenance:read"}, ""},
+		{"fleet:write", nil, CodeInvalidScope},
 	} {
 		got, err := narrow(tc.raw, client)
 		var e *Error
@@ -32,6 +37,10 @@ func TestNarrow(t *testing.T) {
 		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("narrow(%q) (-want +got):\n%s", tc.raw, diff)
 		}
+	}
+	// Two APIs with a scope of one name: the bare name is ambiguous.
+	if _, err := narrow("items:read", []string{"a/items:read", "b/items:read"}); err == nil || !strings.Contains(err.Error(), "API/SCOPE") {
+		t.Errorf("ambiguous bare scope: %v, want invalid_scope naming API/SCOPE", err)
 	}
 	if _, err := narrow("", nil); err == nil {
 		t.Error("a client without scopes got a token's worth of none")
