@@ -14,9 +14,10 @@ import (
 )
 
 // TestTokenThrottle: failed client authentication is limited per client
-// id and per address. Past a budget the answer is 429 with Retry-After,
-// the right secret included, until the window ends; other clients and
-// other addresses are not affected.
+// id and per address. Past the id's budget, the addresses that failed
+// with it are answered 429 with Retry-After, the right secret included,
+// until the window ends; past an address's budget, everything from it
+// is. Other clients and other addresses are not affected.
 func TestTokenThrottle(t *testing.T) {
 	t.Parallel()
 	f := newOAuthFixture(t)
@@ -34,18 +35,21 @@ func TestTokenThrottle(t *testing.T) {
 			t.Fatalf("failure %d: %d %s", i+1, r.status, r.raw)
 		}
 	}
-	r := ask(victim.ClientID, victim.Secret, "192.0.2.1")
+	r := ask(victim.ClientID, victim.Secret, "198.51.100.3")
 	retry, _ := strconv.Atoi(r.header.Get("Retry-After"))
 	if r.status != http.StatusTooManyRequests || r.str("error") != "temporarily_unavailable" || retry < 290 || retry > 300 {
-		t.Errorf("right secret past the client's budget: %d Retry-After %q %s", r.status, r.header.Get("Retry-After"), r.raw)
+		t.Errorf("right secret past the client's budget, from an address that failed: %d Retry-After %q %s", r.status, r.header.Get("Retry-After"), r.raw)
+	}
+	if r := ask(victim.ClientID, victim.Secret, "192.0.2.1"); r.status != 200 {
+		t.Errorf("right secret past the client's budget, from an address that did not fail: %d %s", r.status, r.raw)
 	}
 	if r := ask(bystander.ClientID, bystander.Secret, "198.51.100.1"); r.status != 200 {
 		t.Errorf("another client from a guessing address: %d %s", r.status, r.raw)
 	}
 	// The window ends (as five minutes passing would): the client is
-	// served again.
+	// served again from the addresses that failed.
 	f.exec(t, `UPDATE attempt_counters SET window_start = window_start - interval '5 minutes' WHERE kind = 'oauth_client'`)
-	if r := ask(victim.ClientID, victim.Secret, "192.0.2.1"); r.status != 200 {
+	if r := ask(victim.ClientID, victim.Secret, "198.51.100.3"); r.status != 200 {
 		t.Errorf("after the window: %d %s", r.status, r.raw)
 	}
 
@@ -75,6 +79,93 @@ func TestTokenThrottle(t *testing.T) {
 	_ = f.db.Get(&n, `SELECT count FROM attempt_counters WHERE kind = 'oauth_ip' AND key = '203.0.113.9'`)
 	if n != oauth.MaxIPFailures {
 		t.Errorf("address counter = %d, want %d", n, oauth.MaxIPFailures)
+	}
+}
+
+// TestTokenThrottleSpares: client ids are not secrets, so whoever spends
+// a client id's budget from their own addresses must not lock the client
+// out. The addresses that failed are refused; the client, from an address
+// that did not fail with its id, still gets its tokens; a newcomer with a
+// wrong secret gets one invalid_client and is refused after it.
+func TestTokenThrottleSpares(t *testing.T) {
+	t.Parallel()
+	f := newOAuthFixture(t)
+	victim := f.client(t, nil)
+	cc := url.Values{"grant_type": {"client_credentials"}}
+	ask := func(secret, ip string) oauthReply {
+		t.Helper()
+		return f.do(t, f.srv, oauthReq{path: "/oauth/token", form: cc, basic: [2]string{victim.ClientID, secret}, ip: ip})
+	}
+	const attacker, home = "203.0.113.66", "192.0.2.10"
+	wrong := strings.Replace(victim.Secret, victim.Secret[10:14], "AAAA", 1)
+	for i := range oauth.MaxClientFailures {
+		if r := ask(wrong, attacker); r.status != 401 || r.str("error") != "invalid_client" {
+			t.Fatalf("failure %d: %d %s", i+1, r.status, r.raw)
+		}
+	}
+	for round := range 3 {
+		for _, secret := range []string{wrong, victim.Secret} {
+			if r := ask(secret, attacker); r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+				t.Errorf("round %d: the attacking address = %d %s, want 429 with Retry-After", round, r.status, r.raw)
+			}
+		}
+		r := ask(victim.Secret, home)
+		if r.status != 200 || !strings.HasPrefix(r.str("access_token"), "ptc_at_") {
+			t.Fatalf("round %d: the client from its own address = %d %s, want a token", round, r.status, r.raw)
+		}
+		f.saw(r.str("access_token"))
+	}
+
+	for _, tc := range []struct{ name, failing, sameNet, otherNet string }{
+		{"IPv4", "198.51.100.20", "198.51.100.20", "198.51.100.21"},
+		{"IPv6 by /64", "2001:db8:1:2::17", "2001:db8:1:2::99", "2001:db8:1:3::17"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := ask(wrong, tc.failing); r.status != 401 || r.str("error") != "invalid_client" {
+				t.Errorf("a new address's wrong secret = %d %s, want 401 invalid_client", r.status, r.raw)
+			}
+			if r := ask(victim.Secret, tc.sameNet); r.status != http.StatusTooManyRequests {
+				t.Errorf("after its failure, %s = %d %s, want 429", tc.sameNet, r.status, r.raw)
+			}
+			if r := ask(victim.Secret, tc.otherNet); r.status != 200 {
+				t.Errorf("%s, which did not fail = %d %s, want 200", tc.otherNet, r.status, r.raw)
+			}
+		})
+	}
+
+	// Refused requests are not counted, and right secrets cost nothing:
+	// the id's counter holds the attacker's failures and the two
+	// newcomers', the attacker's pair its own.
+	counts := map[string]int{}
+	rows, err := f.db.Query(`SELECT kind, key, count FROM attempt_counters WHERE kind IN ('oauth_client', 'oauth_client_ip')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var kind, key string
+		var n int
+		if err := rows.Scan(&kind, &key, &n); err != nil {
+			t.Fatal(err)
+		}
+		counts[kind+" "+key] = n
+	}
+	rows.Close()
+	want := map[string]int{
+		"oauth_client " + victim.ClientID:                           oauth.MaxClientFailures + 2,
+		"oauth_client_ip " + victim.ClientID + " " + attacker:       oauth.MaxClientFailures,
+		"oauth_client_ip " + victim.ClientID + " 198.51.100.20":     1,
+		"oauth_client_ip " + victim.ClientID + " 2001:db8:1:2::/64": 1,
+	}
+	if diff := cmp.Diff(want, counts); diff != "" {
+		t.Errorf("counters (-want +got):\n%s", diff)
+	}
+
+	// The attacker's window ends (as five minutes passing would): its
+	// address is authenticated again.
+	f.exec(t, `UPDATE attempt_counters SET window_start = window_start - interval '5 minutes' WHERE kind = 'oauth_client_ip' AND key = $1`,
+		victim.ClientID+" "+attacker)
+	if r := ask(victim.Secret, attacker); r.status != 200 {
+		t.Errorf("after the address's window: %d %s", r.status, r.raw)
 	}
 }
 

@@ -14,6 +14,10 @@ const (
 	// CounterOAuthClient counts failed authentications per public id
 	// (pcl_… or prs_…), existing or not.
 	CounterOAuthClient = "oauth_client"
+	// CounterOAuthClientIP counts failed authentications per public id
+	// and client address together (key "id address"): once an id's
+	// budget is spent, only the addresses that failed with it are refused.
+	CounterOAuthClientIP = "oauth_client_ip"
 	// CounterOAuthIP counts failed OAuth authentications per client
 	// address (auth.AddressKey).
 	CounterOAuthIP = "oauth_ip"
@@ -24,7 +28,8 @@ type CounterKey struct{ Kind, Key string }
 
 // PeekAttemptCounters is PeekAttemptCounter for several counters in one
 // read: those that exist, in no particular order. The token endpoint
-// checks a client id's and an address's budgets on every request with it.
+// checks a client id's, the id and address pair's and the address's
+// counters on every request with them.
 func (s *Store) PeekAttemptCounters(ctx context.Context, keys ...CounterKey) ([]AttemptCounter, error) {
 	kinds, ks := make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
