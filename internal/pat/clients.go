@@ -100,25 +100,8 @@ func (s *Service) CreateClient(ctx context.Context, actor access.Actor, in Clien
 	if access.CanCreateClient(actor, actor.PartnerID, allowed) != access.Allow {
 		return nil, ErrForbidden
 	}
-	name, err := checkName(in.Name)
+	name, scopes, err := s.checkInput(ctx, actor, in.Input)
 	if err != nil {
-		return nil, err
-	}
-	if in.Environment != store.EnvSandbox && in.Environment != store.EnvLive {
-		return nil, &apierr.FieldError{Field: "environment", Message: "Choose sandbox or live."}
-	}
-	settings, err := s.store.Settings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if in.Days < 1 || in.Days > settings.TokenMaxDays {
-		return nil, &apierr.FieldError{Field: "expiry", Message: fmt.Sprintf("Choose a lifetime between 1 and %d days (the portal's maximum).", settings.TokenMaxDays)}
-	}
-	scopes, err := s.checkScopes(ctx, actor, in.Environment, in.Scopes)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRateLimit(in.RatePerMinute); err != nil {
 		return nil, err
 	}
 	networks, err := checkNetworks(in.Networks)

@@ -150,31 +150,13 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (*Cr
 	if access.Can(actor, access.CreateToken, actor.PartnerID) != access.Allow {
 		return nil, ErrForbidden
 	}
-	name, err := checkName(in.Name)
+	name, scopes, err := s.checkInput(ctx, actor, in)
 	if err != nil {
 		return nil, err
 	}
 	kind := token.KindSandbox
-	switch in.Environment {
-	case store.EnvSandbox:
-	case store.EnvLive:
+	if in.Environment == store.EnvLive {
 		kind = token.KindLive
-	default:
-		return nil, &apierr.FieldError{Field: "environment", Message: "Choose sandbox or live."}
-	}
-	settings, err := s.store.Settings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if in.Days < 1 || in.Days > settings.TokenMaxDays {
-		return nil, &apierr.FieldError{Field: "expiry", Message: fmt.Sprintf("Choose a lifetime between 1 and %d days (the portal's maximum).", settings.TokenMaxDays)}
-	}
-	scopes, err := s.checkScopes(ctx, actor, in.Environment, in.Scopes)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRateLimit(in.RatePerMinute); err != nil {
-		return nil, err
 	}
 	plain, err := token.New(kind)
 	if err != nil {
@@ -215,6 +197,34 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (*Cr
 		return nil, err
 	}
 	return &Created{Token: created, Plaintext: plain}, nil
+}
+
+// checkInput checks the settings a token and an OAuth client share: the
+// name (returned tidied), the environment, the lifetime within the
+// portal's maximum, the scopes (returned sorted) and the own rate limit.
+func (s *Service) checkInput(ctx context.Context, actor access.Actor, in Input) (string, []string, error) {
+	name, err := checkName(in.Name)
+	if err != nil {
+		return "", nil, err
+	}
+	if in.Environment != store.EnvSandbox && in.Environment != store.EnvLive {
+		return "", nil, &apierr.FieldError{Field: "environment", Message: "Choose sandbox or live."}
+	}
+	settings, err := s.store.Settings(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	if in.Days < 1 || in.Days > settings.TokenMaxDays {
+		return "", nil, &apierr.FieldError{Field: "expiry", Message: fmt.Sprintf("Choose a lifetime between 1 and %d days (the portal's maximum).", settings.TokenMaxDays)}
+	}
+	scopes, err := s.checkScopes(ctx, actor, in.Environment, in.Scopes)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := checkRateLimit(in.RatePerMinute); err != nil {
+		return "", nil, err
+	}
+	return name, scopes, nil
 }
 
 // checkScopes returns the requested scopes, sorted and without duplicates,
