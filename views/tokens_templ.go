@@ -2385,7 +2385,7 @@ func RegenerateToken(m RegenerateTokenPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if m.Token.ClientID != "" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 212, "<p>The client keeps its id, name, scopes, networks and rate limit and gets a new secret; its lifetime counts from now. The new secret is shown once. Access tokens it has already got keep working until they expire.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 212, "<p>The client keeps its id, name, scopes, networks and rate limit and gets a new secret; its lifetime counts from now. The new secret is shown once. Access tokens it has already got end with the old secret: at once, or when the grace period you choose ends.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -53,6 +53,9 @@ func (a *API) createClient(c echo.Context) error {
 	if err := requireScope(c, access.CreateToken); err != nil {
 		return err
 	}
+	if err := refuseAccessTokenMinting(c); err != nil {
+		return err
+	}
 	var in clientCreate
 	if err := decode(c, &in); err != nil {
 		return err

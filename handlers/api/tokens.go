@@ -128,6 +128,9 @@ func (a *API) createToken(c echo.Context) error {
 	if err := requireScope(c, access.CreateToken); err != nil {
 		return err
 	}
+	if err := refuseAccessTokenMinting(c); err != nil {
+		return err
+	}
 	var in tokenCreate
 	if err := decode(c, &in); err != nil {
 		return err
@@ -201,6 +204,9 @@ func (a *API) updateToken(c echo.Context) error {
 func (a *API) regenerateToken(c echo.Context) error {
 	actor, id, err := a.tokenID(c, access.RegenerateToken)
 	if err != nil {
+		return err
+	}
+	if err := refuseAccessTokenMinting(c); err != nil {
 		return err
 	}
 	var in tokenRegenerate

@@ -146,3 +146,42 @@ func TestAllowedNetworks(t *testing.T) {
 		t.Errorf("Inspect = %v", err)
 	}
 }
+
+// TestRotationEndsOldAccessTokens: rotating a client's secret ends the
+// access tokens got with the old one: at once without a grace period, at
+// its end with one; a listening node sees it within a second.
+func TestRotationEndsOldAccessTokens(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	v := f.listening(t)
+	c, issue := f.client(t, nil, "fleet/fleet:read")
+	dev := f.actor(t, "dev@harbor.test")
+	old := issue([]string{"fleet/fleet:read"}, time.Hour)
+	if _, err := v.Verify(ctx, old, "sandbox", "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pats.Regenerate(ctx, dev, c.Token.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	within(t, time.Second, "access token of the replaced secret refused", func() bool {
+		_, err := v.Verify(ctx, old, "sandbox", "192.0.2.1")
+		return errors.Is(err, credential.ErrExpired)
+	})
+
+	// With a grace period, the old tokens last until it ends, no longer.
+	long := issue([]string{"fleet/fleet:read"}, 2*time.Hour)
+	if _, err := f.pats.Regenerate(ctx, dev, c.Token.ID, 30*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	var left time.Duration
+	if err := f.st.DB().Get(&left, `SELECT extract(epoch FROM expires_at - now())::bigint * 1000000000 FROM oauth_access_tokens WHERE hash = $1`, f.hasher.Hash(long)); err != nil {
+		t.Fatal(err)
+	}
+	if left > 30*time.Minute || left < 29*time.Minute {
+		t.Errorf("access token of the old secret ends in %v, want the 30 minutes of grace", left)
+	}
+	if _, err := v.Verify(ctx, long, "sandbox", "192.0.2.1"); err != nil {
+		t.Errorf("during the grace period: %v", err)
+	}
+}

@@ -104,6 +104,17 @@ func (s *Service) Regenerate(ctx context.Context, actor access.Actor, id int64, 
 		if err := tx.RegenerateToken(ctx, id, s.hasher.Hash(plain), token.Hint(plain), expires, until); err != nil {
 			return err
 		}
+		if t.IsClient() {
+			// Access tokens got with the old secret end with it: a
+			// rotation after a leak leaves the leaker nothing.
+			end := s.now()
+			if until != nil {
+				end = *until
+			}
+			if _, err := tx.EndAccessTokensBy(ctx, id, end); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Event{
 			Action: "token.regenerate", PartnerID: t.PartnerID, TargetType: "token", TargetID: id, Target: t.Name,
 			Details: map[string]any{"old_hint": t.Hint, "hint": token.Hint(plain), "grace_seconds": int(grace / time.Second)},

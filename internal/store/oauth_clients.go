@@ -97,6 +97,22 @@ func (s *Store) RevokeAccessToken(ctx context.Context, hash []byte, clientTokenI
 	return n > 0, nil
 }
 
+// EndAccessTokensBy makes the open access tokens of a client end by
+// `until` at the latest: when its secret is rotated, the tokens issued
+// under the old secret live no longer than the old secret does (revoked
+// at once without a grace period). The client row's own update notifies
+// the credential caches, which forget its access tokens with it.
+func (s *Store) EndAccessTokensBy(ctx context.Context, clientTokenID int64, until time.Time) (int, error) {
+	res, err := s.q.ExecContext(ctx, `
+		UPDATE oauth_access_tokens SET expires_at = $2
+		WHERE client_token_id = $1 AND revoked_at IS NULL AND expires_at > $2`, clientTokenID, until)
+	if err != nil {
+		return 0, fmt.Errorf("end access tokens of client %d: %w", clientTokenID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // LiveAccessTokens counts the client's access tokens that are neither
 // expired nor revoked.
 func (s *Store) LiveAccessTokens(ctx context.Context, clientTokenID int64) (int, error) {
