@@ -10,12 +10,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/nginxtest"
 	"github.com/portico/portico/internal/pat"
+	"github.com/portico/portico/internal/token"
 )
 
 // readmeNGINX is the NGINX block of the README, for Portico at portico
@@ -41,7 +43,7 @@ func readmeNGINX(t testing.TB, portico, servers string) string {
 
 // seenCall is what the API's server behind NGINX received.
 type seenCall struct {
-	URI, Partner, TokenID, Scopes, Authorization, RequestID string
+	URI, Partner, TokenID, Scopes, ClientID, Authorization, RequestID string
 }
 
 // Debian's NGINX in front of an API's server, with auth_request to
@@ -56,7 +58,7 @@ func TestNGINXAuthRequest(t *testing.T) {
 	servers := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		seen = append(seen, seenCall{URI: r.RequestURI, Partner: r.Header.Get("X-Portico-Partner"), TokenID: r.Header.Get("X-Portico-Token-Id"),
-			Scopes: r.Header.Get("X-Portico-Scopes"), Authorization: r.Header.Get("Authorization"), RequestID: r.Header.Get("X-Request-Id")})
+			Scopes: r.Header.Get("X-Portico-Scopes"), ClientID: r.Header.Get("X-Portico-Client-Id"), Authorization: r.Header.Get("Authorization"), RequestID: r.Header.Get("X-Request-Id")})
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"items":[]}`))
@@ -102,7 +104,7 @@ func TestNGINXAuthRequest(t *testing.T) {
 
 	t.Run("a valid token passes with the identity headers", func(t *testing.T) {
 		resp := call(t, "GET", "/live/fleet/spreaders?limit=5", live.Plaintext, map[string]string{
-			"X-Portico-Partner": "999", "X-Portico-Scopes": "everything", "X-Portico-Token-Id": "424242"})
+			"X-Portico-Partner": "999", "X-Portico-Scopes": "everything", "X-Portico-Token-Id": "424242", "X-Portico-Client-Id": "pcl_forged"})
 		if resp.StatusCode != 200 {
 			t.Fatalf("status = %d; nginx said:\n%s", resp.StatusCode, ngx.Output())
 		}
@@ -161,6 +163,36 @@ func TestNGINXAuthRequest(t *testing.T) {
 		}
 	})
 
+	t.Run("an OAuth access token passes as its client, until the client is revoked", func(t *testing.T) {
+		client, at := l.accessToken(t, "dev@harbor.test", "live", "fleet/fleet:read", "maintenance/maintenance:read")
+		resp := call(t, "GET", "/live/fleet/spreaders", at, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("status = %d; nginx said:\n%s", resp.StatusCode, ngx.Output())
+		}
+		want := []seenCall{{URI: "/live/fleet/spreaders", Partner: strconv.FormatInt(client.Token.PartnerID, 10),
+			TokenID: strconv.FormatInt(client.Token.ID, 10), Scopes: "fleet:read", ClientID: client.ClientID, RequestID: resp.Header.Get("X-Request-Id")}}
+		if diff := cmp.Diff(want, takeSeen()); diff != "" {
+			t.Errorf("the API's server saw (-want +got):\n%s", diff)
+		}
+		if resp := call(t, "POST", "/live/maintenance/work-orders", at, nil); resp.StatusCode != 403 {
+			t.Errorf("a scope the client lacks = %d, want 403", resp.StatusCode)
+		}
+		// An access token the client got before it was revoked (this
+		// fixture's verifier does not listen for changes, so one it has
+		// not cached yet: invalidation is the credential tests' subject).
+		unused, _ := token.New(token.KindAccessToken)
+		if _, err := l.st.InsertAccessToken(context.Background(), client.Token.ID, token.NewHasher(secret).Hash(unused), []string{"fleet/fleet:read"}, time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		l.revoke(t, "dev@harbor.test", client.Token.ID)
+		if resp := call(t, "GET", "/live/fleet/spreaders", unused, nil); resp.StatusCode != 401 {
+			t.Errorf("access token of a revoked client = %d, want 401", resp.StatusCode)
+		}
+		if s := takeSeen(); len(s) != 0 {
+			t.Errorf("the API's server was called: %+v", s)
+		}
+	})
+
 	// Every call asked about is in the audit, under NGINX's request id,
 	// as the call the client made.
 	l.stop()
@@ -169,10 +201,36 @@ func TestNGINXAuthRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"GET /live/fleet/spreaders 204", "GET /live/fleet/spreaders 401", "POST /live/maintenance/work-orders 403",
-		"GET /live/fleet/cranes 404", "GET /auth/verify 400", "GET /live/fleet/spreaders 204", "GET /live/fleet/spreaders 429"}
+		"GET /live/fleet/cranes 404", "GET /auth/verify 400", "GET /live/fleet/spreaders 204", "GET /live/fleet/spreaders 429",
+		"GET /live/fleet/spreaders 204", "POST /live/maintenance/work-orders 403", "GET /live/fleet/spreaders 401"}
 	if diff := cmp.Diff(want, calls); diff != "" {
 		t.Errorf("recorded calls (-want +got):\n%s", diff)
 	}
+}
+
+// accessToken registers an OAuth client of email (their partner lets
+// developers register clients) and issues it an access token as the
+// token endpoint does, stored only as its hash.
+func (f *fixture) accessToken(t testing.TB, email, env string, scopes ...string) (*pat.ClientCreated, string) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := f.st.UserByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.SetDeveloperClients(ctx, *u.PartnerID, true); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.pats.CreateClient(ctx, access.Actor{UserID: u.ID, Role: u.Role, PartnerID: *u.PartnerID},
+		pat.ClientInput{Input: pat.Input{Name: "machine", Environment: env, Days: 30, Scopes: scopes}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, _ := token.New(token.KindAccessToken)
+	if _, err := f.st.InsertAccessToken(ctx, c.Token.ID, token.NewHasher(secret).Hash(at), scopes, time.Now().Add(15*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	return c, at
 }
 
 // liveLimitedToken creates a live fleet token of email with its own limit.

@@ -153,16 +153,24 @@ func (g *Gateway) verify(x *exchange, r *http.Request, t target, rid, clientIP s
 	h := x.Header()
 	id := identity(a.p, a.grant)
 	h["X-Portico-Partner"], h["X-Portico-Token-Id"], h["X-Portico-Scopes"] = id[0:1:1], id[1:2:2], id[2:3:3]
+	// An OAuth access token names its client (X-Portico-Token-Id is the
+	// client's row); for a PAT the header is sent empty, so a proxy that
+	// copies it onto the call (NGINX, Traefik, Envoy as the README sets
+	// them up) overwrites whatever client id the caller sent.
 	if a.p.ClientID != "" {
-		// An OAuth access token: X-Portico-Token-Id is its client's row.
-		h.Set("X-Portico-Client-Id", a.p.ClientID)
+		h["X-Portico-Client-Id"] = []string{a.p.ClientID}
+	} else {
+		h["X-Portico-Client-Id"] = noClient
 	}
 	// An answer about one credential at one moment: no proxy keeps it.
 	h["Cache-Control"] = noStore
 	x.WriteHeader(http.StatusNoContent)
 }
 
-var noStore = []string{"no-store"}
+var (
+	noStore  = []string{"no-store"}
+	noClient = []string{""}
+)
 
 // identity returns the values of X-Portico-Partner, X-Portico-Token-Id and
 // X-Portico-Scopes in two allocations: one string for both numbers, one
