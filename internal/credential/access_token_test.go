@@ -142,7 +142,7 @@ func TestAllowedNetworks(t *testing.T) {
 	}
 	// Introspection is not a use from anywhere: it reports the token
 	// whatever address asks.
-	if _, err := v.Inspect(ctx, at); err != nil {
+	if _, _, err := v.Inspect(ctx, at); err != nil {
 		t.Errorf("Inspect = %v", err)
 	}
 }
@@ -183,5 +183,26 @@ func TestRotationEndsOldAccessTokens(t *testing.T) {
 	}
 	if _, err := v.Verify(ctx, long, "sandbox", "192.0.2.1"); err != nil {
 		t.Errorf("during the grace period: %v", err)
+	}
+}
+
+// TestInspectReportsTheGraceEnd: introspecting the secret a rotation
+// replaced says it is valid until its grace period ends, not until the
+// token's own expiry, so a resource server caching the answer stops in time.
+func TestInspectReportsTheGraceEnd(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	v := credential.NewVerifier(f.st, f.hasher)
+	old := f.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read")
+	if _, err := f.pats.Regenerate(ctx, f.actor(t, "dev@harbor.test"), old.Token.ID, 30*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	_, until, err := v.Inspect(ctx, old.Plaintext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := time.Until(until); left > 30*time.Minute || left < 29*time.Minute {
+		t.Errorf("old secret valid for %v, want the 30 minutes of grace", left)
 	}
 }

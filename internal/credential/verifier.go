@@ -97,10 +97,11 @@ func NewVerifier(st *store.Store, hasher *token.Hasher) *Verifier {
 // ("sandbox", "live", or "" for any, as on the management API) and returns
 // its principal.
 func (v *Verifier) Verify(ctx context.Context, plaintext, env, ip string) (*Principal, error) {
-	p, now, err := v.lookup(ctx, plaintext)
+	e, now, err := v.lookup(ctx, plaintext)
 	if err != nil {
 		return nil, err
 	}
+	p := e.p
 	if env != "" && p.Environment != env {
 		return nil, ErrEnvironment
 	}
@@ -112,16 +113,27 @@ func (v *Verifier) Verify(ctx context.Context, plaintext, env, ip string) (*Prin
 }
 
 // Inspect returns the principal of a credential that is valid now, in any
-// environment and from anywhere, without counting it as used: what token
-// introspection (RFC 7662) reports to a resource server.
-func (v *Verifier) Inspect(ctx context.Context, plaintext string) (*Principal, error) {
-	p, _, err := v.lookup(ctx, plaintext)
-	return p, err
+// environment and from anywhere, without counting it as used, and until
+// when this secret is valid: the principal's expiry, or the earlier end of
+// the grace period of a secret a rotation replaced. That is what token
+// introspection (RFC 7662) reports to a resource server, which may cache
+// the answer until then.
+func (v *Verifier) Inspect(ctx context.Context, plaintext string) (*Principal, time.Time, error) {
+	e, _, err := v.lookup(ctx, plaintext)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	until := e.p.ExpiresAt
+	if e.until.Before(until) {
+		until = e.until
+	}
+	return e.p, until, nil
 }
 
 // lookup parses a personal access token or OAuth access token, finds it
-// (cache, then database) and checks that it is valid now.
-func (v *Verifier) lookup(ctx context.Context, plaintext string) (*Principal, time.Time, error) {
+// (cache, then database) and checks that it is valid now; the entry's
+// principal is then set.
+func (v *Verifier) lookup(ctx context.Context, plaintext string) (*entry, time.Time, error) {
 	parsed, err := token.Parse(plaintext)
 	if err != nil {
 		return nil, time.Time{}, ErrInvalid
@@ -156,7 +168,7 @@ func (v *Verifier) lookup(ctx context.Context, plaintext string) (*Principal, ti
 		}
 		return nil, now, ErrExpired
 	}
-	return e.p, now, nil
+	return e, now, nil
 }
 
 // CacheCounts returns how many verifications were answered from the cache

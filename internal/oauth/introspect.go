@@ -36,14 +36,14 @@ type Introspection struct {
 // answered; anything else (client or resource server secrets, garbage) is
 // inactive. Nothing is recorded as a use of the token.
 func (s *Server) Introspect(ctx context.Context, tok string) (*Introspection, error) {
-	p, err := s.verifier.Inspect(ctx, tok)
+	p, until, err := s.verifier.Inspect(ctx, tok)
 	switch {
 	case errors.Is(err, credential.ErrInvalid), errors.Is(err, credential.ErrExpired), errors.Is(err, credential.ErrPending):
 		return &Introspection{}, nil
 	case err != nil:
 		return nil, err
 	}
-	in := &Introspection{Active: true, Scope: p.ScopeString(), TokenType: "Bearer", Exp: p.ExpiresAt.Unix(),
+	in := &Introspection{Active: true, Scope: p.ScopeString(), TokenType: "Bearer", Exp: until.Unix(),
 		Iss: s.Issuer, PartnerID: p.PartnerID, Environment: p.Environment}
 	if p.ClientID != "" {
 		in.ClientID, in.Sub = p.ClientID, p.ClientID
