@@ -1989,14 +1989,14 @@ func TokenCreated(m TokenCreatedPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 176, "</dl><h2>Use it</h2><p>Keep it in your secret store or CI variables (say <code>PORTICO_TOKEN</code>), never in code, and send it in the <code>Authorization</code> header as a bearer token, never in a URL:</p><pre data-testid=\"token-usage\"><code>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 176, "</dl><h2>Use it</h2><p>Keep it in your secret store or CI variables (say <code>PORTICO_TOKEN</code>), never in code, and send it in the <code>Authorization</code> header as a bearer token, never in a URL:</p><pre tabindex=\"0\" aria-label=\"Example: call an API with the token\" data-testid=\"token-usage\"><code>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var81 string
 			templ_7745c5c3_Var81, templ_7745c5c3_Err = templ.JoinStringErrs(m.Curl)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/tokens.templ`, Line: 605, Col: 48}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/tokens.templ`, Line: 605, Col: 110}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var81))
 			if templ_7745c5c3_Err != nil {
