@@ -10,7 +10,9 @@ package nginxtest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,7 +83,7 @@ func find(lookPath func(string) (string, error), getenv func(string) string) (bi
 }
 
 // config is the whole nginx.conf around the test's servers.
-func config(dir, servers string) string {
+func config(dir, servers, probe, marker string) string {
 	return `daemon off;
 master_process off;
 worker_processes 1;
@@ -96,18 +98,40 @@ http {
     uwsgi_temp_path ` + filepath.Join(dir, "uwsgi") + `;
     scgi_temp_path ` + filepath.Join(dir, "scgi") + `;
 ` + servers + `
+    # nginxtest's readiness probe: answering the marker on this port, it
+    # is this nginx, with every listen socket of the servers above bound
+    # (nginx binds them all before it serves any).
+    server { listen ` + probe + `; location = /nginxtest-ready { return 200 "` + marker + `"; } }
 }
 `
 }
 
 func start(bin, dir, servers string) (*Server, error) {
+	// A port freePort saw free may be taken by another process before
+	// nginx binds it: nginx then exits with "Address already in use",
+	// and the start is tried again on other ports.
+	for attempt := 1; ; attempt++ {
+		s, err := startOnce(bin, dir, servers)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "Address already in use") {
+			return s, err
+		}
+	}
+}
+
+func startOnce(bin, dir, servers string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
+	probePort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	probe := net.JoinHostPort("127.0.0.1", strconv.Itoa(probePort))
+	marker := "nginxtest-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + strconv.Itoa(port)
 	conf := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(conf, []byte(config(dir, strings.ReplaceAll(servers, "{{listen}}", addr))), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(config(dir, strings.ReplaceAll(servers, "{{listen}}", addr), probe, marker)), 0o600); err != nil {
 		return nil, err
 	}
 	s := &Server{Addr: addr, log: &logtest.Buffer{}, done: make(chan struct{})}
@@ -121,16 +145,17 @@ func start(bin, dir, servers string) (*Server, error) {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	// Ready is the marker from the probe port: a connection accepted on
+	// addr alone may be another process's listener on a reused port.
+	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
+		if ready(client, probe, marker) {
 			return s, nil
 		}
 		if time.Now().After(deadline) {
 			s.Stop()
-			return nil, fmt.Errorf("nginx on %s did not accept connections: %v; its output:\n%s", addr, err, s.log)
+			return nil, fmt.Errorf("nginx on %s did not answer its readiness probe within 10 s; its output:\n%s", addr, s.log)
 		}
 		select {
 		case <-s.done:
@@ -138,6 +163,17 @@ func start(bin, dir, servers string) (*Server, error) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+}
+
+// ready reports whether the probe port answers the marker.
+func ready(client *http.Client, probe, marker string) bool {
+	resp, err := client.Get("http://" + probe + "/nginxtest-ready")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 256))
+	return err == nil && resp.StatusCode == http.StatusOK && string(b) == marker
 }
 
 // Stop kills nginx (it keeps nothing worth a graceful stop) and waits for

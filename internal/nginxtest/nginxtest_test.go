@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -82,5 +83,22 @@ func TestFind(t *testing.T) {
 				t.Errorf("find (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestReadyNeedsTheMarker: another process's listener on a port nginx was
+// to take is not mistaken for nginx (a bad config once "started" so).
+func TestReadyNeedsTheMarker(t *testing.T) {
+	t.Parallel()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("somebody else"))
+	}))
+	t.Cleanup(other.Close)
+	client := &http.Client{Timeout: time.Second}
+	if ready(client, strings.TrimPrefix(other.URL, "http://"), "nginxtest-marker") {
+		t.Error("another server's answer was taken for nginx's readiness")
+	}
+	if !ready(client, strings.TrimPrefix(other.URL, "http://"), "somebody else") {
+		t.Error("the marker was not recognised")
 	}
 }
