@@ -217,7 +217,7 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 			items = append(items, views.NavItem{Label: "Usage", Href: "/usage"})
 		}
 		if access.Can(a, access.ListAccountManagers, 0) == access.Allow {
-			items = append(items, views.NavItem{Label: "Account managers", Href: "/staff"})
+			items = append(items, views.NavItem{Label: "Staff", Href: "/staff"})
 		}
 		if access.Can(a, access.ViewOutbox, 0) == access.Allow {
 			items = append(items, views.NavItem{Label: "Outbox", Href: "/outbox"})

@@ -104,6 +104,12 @@ func TestHomePage(t *testing.T) {
 	if n := doc.Find("script:not([src])").Length(); n != 0 {
 		t.Errorf("page has %d inline scripts; the CSP forbids them", n)
 	}
+	// A favicon of its own, so no page ends with a failed request for one.
+	icon := doc.Find(`link[rel=icon]`).AttrOr("href", "")
+	if r := get(t, app, icon, nil); !strings.HasPrefix(icon, "/static/") || r.Code != http.StatusOK ||
+		r.Header().Get("Content-Type") != "image/svg+xml" || !strings.Contains(r.Header().Get("Cache-Control"), "immutable") {
+		t.Errorf("favicon %q: %d %q %q; want a hashed /static/ SVG, cached for good", icon, r.Code, r.Header().Get("Content-Type"), r.Header().Get("Cache-Control"))
+	}
 }
 
 func TestNotFound(t *testing.T) {

@@ -21,7 +21,7 @@ func (h *Handler) renderStaff(c echo.Context, status int, form views.CreateStaff
 	if err := h.authorize(c, access.ListAccountManagers, 0); err != nil {
 		return err
 	}
-	q, err := pageQuery(c, store.StaffList, listPageSize, brokenLink("staff", "Account managers from the menu"))
+	q, err := pageQuery(c, store.StaffList, listPageSize, brokenLink("staff", "Staff from the menu"))
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func (h *Handler) renderStaff(c echo.Context, status int, form views.CreateStaff
 	if err != nil {
 		return err
 	}
-	m := views.StaffPage{Page: h.page(c, "Account managers"), Create: form,
+	m := views.StaffPage{Page: h.page(c, "Staff"), Create: form,
 		Search: views.ListSearch{Action: "/staff", ID: "staff-q", Label: "Search staff by name or email", Query: q.Search}}
 	m.Pager.Label = "Staff pages"
 	m.Pager.FirstHref, m.Pager.NextHref = pageLinks(store.StaffList, q.After, us, more, "/staff", "q", q.Search)

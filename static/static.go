@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-//go:embed vendor/*.js vendor/*.css vendor/swagger-ui/*.js vendor/swagger-ui/*.css css/*.css js/*.js
+//go:embed vendor/*.js vendor/*.css vendor/swagger-ui/*.js vendor/swagger-ui/*.css css/*.css js/*.js img/*.svg
 var files embed.FS
 
 // Prefix is where assets are served.
@@ -53,6 +53,8 @@ func load() {
 			a.ctyp = "text/css; charset=utf-8"
 		case ".js":
 			a.ctyp = "text/javascript; charset=utf-8"
+		case ".svg":
+			a.ctyp = "image/svg+xml"
 		default:
 			a.ctyp = "application/octet-stream"
 		}

@@ -177,7 +177,7 @@ func ImportAPI(m ImportAPIPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(m.Bundled) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<label for=\"bundled\">…or a document bundled with Portico (openapi/samples)</label> <select id=\"bundled\" name=\"bundled\"><option value=\"\">None: use the uploaded file</option> ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<label for=\"bundled\">…or one of the sample APIs that come with Portico</label> <select id=\"bundled\" name=\"bundled\"><option value=\"\">None: use the uploaded file</option> ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -70,7 +70,7 @@ func Staff(m StaffPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<hgroup><h1>Account managers and admins</h1><p>The provider's people: account managers onboard partners and decide who may call which API.</p></hgroup>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<hgroup><h1 data-testid=\"staff-heading\">Staff</h1><p>The provider's people: platform admins, and account managers, who onboard partners and decide who may call which API.</p></hgroup>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
