@@ -77,6 +77,11 @@ func (h *Handler) apiCatalog(c echo.Context) error {
 		}
 		m.APIs = append(m.APIs, e)
 	}
+	if m.PartnerAdmin && len(m.APIs) == 0 && q.Search == "" && q.After == nil {
+		if m.PartnerAPIs, err = h.store.PartnerGrantedAPIs(ctx, a.PartnerID); err != nil {
+			return err
+		}
+	}
 	m.Pager.Label = "API pages"
 	m.Pager.FirstHref, m.Pager.NextHref = pageLinks(store.APIsList, q.After, apis, more, "/apis", "q", q.Search)
 	m.Page = h.catalogPage(c, "APIs")

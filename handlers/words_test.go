@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -35,5 +36,28 @@ func TestWordsSayWhatIsTrue(t *testing.T) {
 	imp := admin.get("/catalog/import")
 	if label := imp.doc.Find(`label[for=bundled]`).Text(); label == "" || strings.Contains(label, "openapi/") {
 		t.Errorf("bundled documents' label = %q, want the sample APIs named without a source folder", label)
+	}
+}
+
+// TestCatalogOfAPartnerAdminOutsideEveryGrant: a partner admin in no team
+// that holds a grant is told their organisation holds APIs (as Access
+// shows), not that it has none.
+func TestCatalogOfAPartnerAdminOutsideEveryGrant(t *testing.T) {
+	t.Parallel()
+	p := newCatalogPortal(t)
+	admin := signedInAs(t, p, "admin@harbor.test")
+	page := admin.get("/apis")
+	var want int
+	if err := p.store.DB().Get(&want, `
+		SELECT count(DISTINCT aga.api_id) FROM grants g JOIN access_group_apis aga ON aga.access_group_id = g.access_group_id
+		JOIN partners pa ON pa.id = g.partner_id WHERE pa.slug = 'harbor-logistics' AND g.revoked_at IS NULL`); err != nil {
+		t.Fatal(err)
+	}
+	got := text(page, "[data-testid=catalog-not-yours]")
+	if want != 3 || got != fmt.Sprintf("Your organisation is granted %d APIs, but not to you.", want) {
+		t.Errorf("empty catalog says %q; Harbor is granted %d APIs", got, want)
+	}
+	if page.doc.Find(`[data-testid=catalog-empty] a[href="/access"]`).Length() != 1 {
+		t.Error("no link to Access, where the organisation's APIs are")
 	}
 }

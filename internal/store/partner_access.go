@@ -40,3 +40,19 @@ func (s *Store) PartnerGranteeSamples(ctx context.Context, partnerID int64, perG
 	}
 	return rs, nil
 }
+
+// PartnerGrantedAPIs counts the APIs (not retired) that a partner's open
+// grants reach, whoever of the partner holds them: what a partner admin
+// outside every granted team is told exists, though not for them.
+func (s *Store) PartnerGrantedAPIs(ctx context.Context, partnerID int64) (int, error) {
+	var n int
+	err := s.q.GetContext(ctx, &n, `
+		SELECT count(DISTINCT aga.api_id)
+		FROM grants g JOIN access_group_apis aga ON aga.access_group_id = g.access_group_id
+		JOIN apis a ON a.id = aga.api_id
+		WHERE g.partner_id = $1 AND g.revoked_at IS NULL AND a.status <> 'retired'`, partnerID)
+	if err != nil {
+		return 0, fmt.Errorf("granted APIs of partner %d: %w", partnerID, err)
+	}
+	return n, nil
+}
