@@ -95,8 +95,10 @@ func (h *Handler) newTokenModel(c echo.Context, title string, in pat.Input, rate
 	if !slices.Contains(ch.Expiry, days) {
 		days = ch.DefaultDays
 	}
+	now := time.Now().UTC()
 	for _, d := range ch.Expiry {
-		m.Expiry = append(m.Expiry, views.ExpiryChoice{Days: d, Selected: d == days})
+		m.Expiry = append(m.Expiry, views.ExpiryChoice{Days: d, Selected: d == days,
+			Until: now.Add(time.Duration(d) * 24 * time.Hour).Format("2 January 2006")})
 	}
 	for _, api := range ch.APIs {
 		ac := views.TokenAPIChoice{Slug: api.Slug, Name: api.Name, Status: api.Status, Groups: api.Groups}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWordsSayWhatIsTrue: pages name things as they are (issue 15): an
@@ -59,5 +60,21 @@ func TestCatalogOfAPartnerAdminOutsideEveryGrant(t *testing.T) {
 	}
 	if page.doc.Find(`[data-testid=catalog-empty] a[href="/access"]`).Length() != 1 {
 		t.Error("no link to Access, where the organisation's APIs are")
+	}
+}
+
+// TestExpiryChoicesShowTheDate: the token form says the day each lifetime
+// ends, not only its number of days.
+func TestExpiryChoicesShowTheDate(t *testing.T) {
+	t.Parallel()
+	p := newCatalogPortal(t)
+	dev := signedInAs(t, p, "dev@harbor.test")
+	before := time.Now().UTC()
+	form := dev.get("/tokens/new")
+	after := time.Now().UTC()
+	got := strings.TrimSpace(form.doc.Find(`select[name=days] option[value="90"]`).Text())
+	want := func(at time.Time) string { return "90 days, until " + at.Add(90*24*time.Hour).Format("2 January 2006") }
+	if got != want(before) && got != want(after) {
+		t.Errorf("90-day choice = %q, want %q", got, want(after))
 	}
 }
