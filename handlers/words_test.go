@@ -78,3 +78,19 @@ func TestExpiryChoicesShowTheDate(t *testing.T) {
 		t.Errorf("90-day choice = %q, want %q", got, want(after))
 	}
 }
+
+// TestNewSecretIsNotAnError: the page that shows a new token once says so
+// as good news (a status), not as an error alert.
+func TestNewSecretIsNotAnError(t *testing.T) {
+	t.Parallel()
+	p := newCatalogPortal(t)
+	dev := signedInAs(t, p, "dev@harbor.test")
+	res := dev.post("/tokens", tokenForm("laptop", "sandbox", "30", "fleet/fleet:read"))
+	once := res.doc.Find("[data-testid=shown-once]")
+	if once.Length() != 1 || once.AttrOr("role", "") != "status" || once.HasClass("form-error") {
+		t.Errorf("shown-once notice: %d found, role %q, classes %q; want one status, not an error", once.Length(), once.AttrOr("role", ""), once.AttrOr("class", ""))
+	}
+	if res.doc.Find(`[role=alert], .form-error`).Length() != 0 {
+		t.Error("the new token's page shows an error alert")
+	}
+}

@@ -611,7 +611,7 @@ func ClientCreated(m ClientCreatedPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "</h1><p class=\"form-error\" role=\"alert\">This is the only time the secret is shown. Portico keeps only a fingerprint of it: if you lose it, rotate the secret.</p><label for=\"client-id-value\">Client id <span class=\"muted\">(public; not a secret)</span></label><div class=\"secret-box\"><input id=\"client-id-value\" type=\"text\" readonly value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "</h1><p class=\"shown-once\" role=\"status\" data-testid=\"shown-once\">Done. This is the only time the secret is shown. Portico keeps only a fingerprint of it: if you lose it, rotate the secret.</p><label for=\"client-id-value\">Client id <span class=\"muted\">(public; not a secret)</span></label><div class=\"secret-box\"><input id=\"client-id-value\" type=\"text\" readonly value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

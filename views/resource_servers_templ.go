@@ -421,7 +421,7 @@ func ResourceServerCreated(m ResourceServerCreatedPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "” now</h1><p class=\"form-error\" role=\"alert\">This is the only time the secret is shown. Portico keeps only a fingerprint of it: if you lose it, revoke it and issue another.</p><label for=\"server-id-value\">Client id <span class=\"muted\">(public)</span></label><div class=\"secret-box\"><input id=\"server-id-value\" type=\"text\" readonly value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "” now</h1><p class=\"shown-once\" role=\"status\" data-testid=\"shown-once\">Done. This is the only time the secret is shown. Portico keeps only a fingerprint of it: if you lose it, revoke it and issue another.</p><label for=\"server-id-value\">Client id <span class=\"muted\">(public)</span></label><div class=\"secret-box\"><input id=\"server-id-value\" type=\"text\" readonly value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -1873,7 +1873,7 @@ func TokenCreated(m TokenCreatedPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 162, "</h1><p class=\"form-error\" role=\"alert\">This is the only time the token is shown. Portico keeps only a fingerprint of it: if you lose it, regenerate it or create another.</p><label for=\"token-value\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 162, "</h1><p class=\"shown-once\" role=\"status\" data-testid=\"shown-once\">Done. This is the only time the token is shown. Portico keeps only a fingerprint of it: if you lose it, regenerate it or create another.</p><label for=\"token-value\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
