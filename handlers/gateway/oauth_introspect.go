@@ -17,21 +17,33 @@ func tokenParam(form url.Values) (string, error) {
 	return "", oauth.BadRequest("token is missing: send the token to check in the token parameter.")
 }
 
-// introspect is POST /oauth/introspect (RFC 7662), for resource servers:
-// whether a token is active and what it may do now.
-func (g *Gateway) introspect(w http.ResponseWriter, r *http.Request, clientIP string) error {
+// callerAndToken reads the form of introspection and revocation, and
+// returns who asks (a resource server, or with clients an OAuth client
+// too) and the token asked about.
+func (g *Gateway) callerAndToken(w http.ResponseWriter, r *http.Request, clientIP string, clients bool) (*oauth.Caller, string, error) {
 	form, oe := readForm(w, r)
 	if oe != nil {
-		return oe
+		return nil, "", oe
 	}
 	cr, bearer, oe := credentials(r, form, true)
 	if oe != nil {
-		return oe
+		return nil, "", oe
 	}
-	if _, err := g.d.OAuth.Authenticate(r.Context(), cr, bearer, clientIP, false); err != nil {
-		return err
+	caller, err := g.d.OAuth.Authenticate(r.Context(), cr, bearer, clientIP, clients)
+	if err != nil {
+		return nil, "", err
 	}
 	tok, err := tokenParam(form)
+	if err != nil {
+		return nil, "", err
+	}
+	return caller, tok, nil
+}
+
+// introspect is POST /oauth/introspect (RFC 7662), for resource servers:
+// whether a token is active and what it may do now.
+func (g *Gateway) introspect(w http.ResponseWriter, r *http.Request, clientIP string) error {
+	_, tok, err := g.callerAndToken(w, r, clientIP, false)
 	if err != nil {
 		return err
 	}
@@ -48,19 +60,7 @@ func (g *Gateway) introspect(w http.ResponseWriter, r *http.Request, clientIP st
 // access token, an OAuth client its own. Done, unknown and foreign tokens
 // all answer 200 with an empty body.
 func (g *Gateway) revoke(w http.ResponseWriter, r *http.Request, clientIP string) error {
-	form, oe := readForm(w, r)
-	if oe != nil {
-		return oe
-	}
-	cr, bearer, oe := credentials(r, form, true)
-	if oe != nil {
-		return oe
-	}
-	caller, err := g.d.OAuth.Authenticate(r.Context(), cr, bearer, clientIP, true)
-	if err != nil {
-		return err
-	}
-	tok, err := tokenParam(form)
+	caller, tok, err := g.callerAndToken(w, r, clientIP, true)
 	if err != nil {
 		return err
 	}

@@ -157,8 +157,8 @@ func (g *Gateway) verify(x *exchange, r *http.Request, t target, rid, clientIP s
 	// client's row); for a PAT the header is sent empty, so a proxy that
 	// copies it onto the call (NGINX, Traefik, Envoy as the README sets
 	// them up) overwrites whatever client id the caller sent.
-	if a.p.ClientID != "" {
-		h["X-Portico-Client-Id"] = []string{a.p.ClientID}
+	if a.p.ClientIDHeader != nil {
+		h["X-Portico-Client-Id"] = a.p.ClientIDHeader
 	} else {
 		h["X-Portico-Client-Id"] = noClient
 	}

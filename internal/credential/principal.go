@@ -30,6 +30,9 @@ type Principal struct {
 	// ClientID is the OAuth client's public id when the credential is an
 	// access token (TokenID is then the client's); empty for a PAT.
 	ClientID string
+	// ClientIDHeader is ClientID as a header value, made once with the
+	// cached principal rather than per call; nil for a PAT. Read only.
+	ClientIDHeader []string
 	// IssuedAt is when an access token was issued; nil for a PAT.
 	IssuedAt *time.Time
 	// Networks are the source networks the credential may be used from;

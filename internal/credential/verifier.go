@@ -224,6 +224,9 @@ func principal(a *store.TokenAuth, granted *catalog.Access) *Principal {
 	p := &Principal{TokenID: a.ID, UserID: a.UserID, PartnerID: a.PartnerID, Role: a.Role,
 		Environment: a.Environment, ExpiresAt: a.ExpiresAt, ClientID: a.ClientID, IssuedAt: a.IssuedAt,
 		apis: map[string]*APIGrant{}}
+	if a.ClientID != "" {
+		p.ClientIDHeader = []string{a.ClientID}
+	}
 	for _, n := range a.AllowedNetworks {
 		if pfx, err := netip.ParsePrefix(n); err == nil {
 			p.Networks = append(p.Networks, pfx.Masked())

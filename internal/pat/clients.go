@@ -10,7 +10,6 @@ import (
 
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/apierr"
-	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 )
@@ -116,37 +115,12 @@ func (s *Service) CreateClient(ctx context.Context, actor access.Actor, in Clien
 	if err != nil {
 		return nil, fmt.Errorf("create client: %w", err)
 	}
-	var created *store.Token
-	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		pending := false
-		if in.Environment == store.EnvLive && actor.Role != access.RolePartnerAdmin {
-			if pending, err = tx.RequiresLiveApproval(ctx, actor.PartnerID); err != nil {
-				return err
-			}
-		}
-		id, err := tx.InsertToken(ctx, store.NewToken{
-			UserID: actor.UserID, PartnerID: actor.PartnerID, Name: name, Environment: in.Environment,
-			Hash: s.hasher.Hash(secret), Hint: token.Hint(secret), Scopes: scopes,
-			ExpiresAt: s.now().Add(time.Duration(in.Days) * 24 * time.Hour), Pending: pending,
-			RatePerMinute: in.RatePerMinute, ClientID: &clientID, Networks: networks,
-		})
-		if err != nil {
-			return err
-		}
-		if created, err = tx.TokenByID(ctx, id); err != nil {
-			return err
-		}
-		if pending {
-			if err := s.mailApprovers(ctx, tx, created); err != nil {
-				return err
-			}
-		}
-		return audit.Record(ctx, tx, audit.Event{
-			Action: "client.create", PartnerID: actor.PartnerID, TargetType: "token", TargetID: id, Target: name,
-			Details: map[string]any{"client_id": clientID, "hint": created.Hint, "environment": in.Environment, "scopes": scopes,
-				"expires_at": created.ExpiresAt, "pending": pending, "networks": networks, "rate_limit_per_minute": in.RatePerMinute},
-		})
-	})
+	created, err := s.insert(ctx, actor, store.NewToken{
+		UserID: actor.UserID, PartnerID: actor.PartnerID, Name: name, Environment: in.Environment,
+		Hash: s.hasher.Hash(secret), Hint: token.Hint(secret), Scopes: scopes,
+		ExpiresAt: s.now().Add(time.Duration(in.Days) * 24 * time.Hour), RatePerMinute: in.RatePerMinute,
+		ClientID: &clientID, Networks: networks,
+	}, "client.create", map[string]any{"client_id": clientID, "networks": networks})
 	if err != nil {
 		return nil, err
 	}

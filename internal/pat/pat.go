@@ -162,41 +162,56 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (*Cr
 	if err != nil {
 		return nil, fmt.Errorf("create token: %w", err)
 	}
+	created, err := s.insert(ctx, actor, store.NewToken{
+		UserID: actor.UserID, PartnerID: actor.PartnerID, Name: name, Environment: in.Environment,
+		Hash: s.hasher.Hash(plain), Hint: token.Hint(plain), Scopes: scopes,
+		ExpiresAt: s.now().Add(time.Duration(in.Days) * 24 * time.Hour), RatePerMinute: in.RatePerMinute,
+	}, "token.create", nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Created{Token: created, Plaintext: plain}, nil
+}
+
+// insert stores a new token or client row in one transaction with what
+// comes with it: a live one of a partner that requires approval is
+// pending unless a partner admin creates it (and the partner's admins are
+// mailed), and the audit event action, whose details are the row's
+// settings plus extra.
+func (s *Service) insert(ctx context.Context, actor access.Actor, nt store.NewToken, action string, extra map[string]any) (*store.Token, error) {
 	var created *store.Token
-	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		pending := false
-		if kind == token.KindLive && actor.Role != access.RolePartnerAdmin {
-			if pending, err = tx.RequiresLiveApproval(ctx, actor.PartnerID); err != nil {
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if nt.Environment == store.EnvLive && actor.Role != access.RolePartnerAdmin {
+			if nt.Pending, err = tx.RequiresLiveApproval(ctx, actor.PartnerID); err != nil {
 				return err
 			}
 		}
-		id, err := tx.InsertToken(ctx, store.NewToken{
-			UserID: actor.UserID, PartnerID: actor.PartnerID, Name: name, Environment: in.Environment,
-			Hash: s.hasher.Hash(plain), Hint: token.Hint(plain), Scopes: scopes,
-			ExpiresAt: s.now().Add(time.Duration(in.Days) * 24 * time.Hour), Pending: pending,
-			RatePerMinute: in.RatePerMinute,
-		})
+		id, err := tx.InsertToken(ctx, nt)
 		if err != nil {
 			return err
 		}
 		if created, err = tx.TokenByID(ctx, id); err != nil {
 			return err
 		}
-		if pending {
+		if nt.Pending {
 			if err := s.mailApprovers(ctx, tx, created); err != nil {
 				return err
 			}
 		}
+		details := map[string]any{"hint": created.Hint, "environment": nt.Environment, "scopes": nt.Scopes,
+			"expires_at": created.ExpiresAt, "pending": nt.Pending, "rate_limit_per_minute": nt.RatePerMinute}
+		for k, v := range extra {
+			details[k] = v
+		}
 		return audit.Record(ctx, tx, audit.Event{
-			Action: "token.create", PartnerID: actor.PartnerID, TargetType: "token", TargetID: id, Target: name,
-			Details: map[string]any{"hint": created.Hint, "environment": in.Environment, "scopes": scopes, "expires_at": created.ExpiresAt, "pending": pending,
-				"rate_limit_per_minute": in.RatePerMinute},
+			Action: action, PartnerID: actor.PartnerID, TargetType: "token", TargetID: id, Target: nt.Name, Details: details,
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Created{Token: created, Plaintext: plain}, nil
+	return created, nil
 }
 
 // checkInput checks the settings a token and an OAuth client share: the
