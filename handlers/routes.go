@@ -80,6 +80,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.GET("/:id/tokens", h.staffPartnerTokens)
 	p.GET("/:id/tokens/:token/revoke", h.confirmRevokeToken)
 	p.POST("/:id/tokens/:token/revoke", h.revokeToken)
+	p.GET("/:id", h.partnerPage)
 	e.GET("/outbox", h.outbox, h.signedIn)
 
 	// The API catalog and documentation: everyone signed in; partner users

@@ -97,6 +97,11 @@ const (
 	// usage (/partners/:id/usage): provider staff only, like
 	// StaffPartnerTokens; a partner admin reads the same at /usage.
 	StaffPartnerUsage Action = "partners.usage"
+	// StaffPartnerPage is the staff's page of one partner
+	// (/partners/:id): its members, teams, grants, credentials and usage
+	// in one place. Provider staff only, like StaffPartnerTokens: partner
+	// admins have their own pages for each of these.
+	StaffPartnerPage Action = "partners.view"
 	// ViewAnonymousUsage reads the calls that carried no credential (no
 	// partner's: refused before one was known): platform admins, who run
 	// the gateway.
@@ -132,7 +137,7 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 	switch act {
 	case ListPartners, ManagePartners:
 		return allowIf(a.Staff())
-	case StaffPartnerTokens, StaffPartnerUsage:
+	case StaffPartnerTokens, StaffPartnerUsage, StaffPartnerPage:
 		return allowIf(partnerID != 0 && a.Staff())
 	case ListAccountManagers, ViewOutbox:
 		return allowIf(a.Role == RoleAdmin)
