@@ -459,7 +459,7 @@ func PartnerView(m PartnerPage) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "No invitation is open either: the one sent to its first admin expired or was cancelled, and only a partner admin can invite. Note it in your records before ending the partnership.")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "No invitation is open either: the one sent to its first admin expired or was cancelled. Staff cannot invite a partner's people from the portal; until someone joins, its people can neither sign in nor hold credentials.")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
