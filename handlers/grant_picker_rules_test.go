@@ -85,6 +85,20 @@ func TestGrantPickerOffersOnlyGrantable(t *testing.T) {
 		}
 	}
 
+	// A partner search that finds only a suspended partner says so, with
+	// a link to where it is reactivated; one that finds grantable people
+	// does not.
+	for how, pg := range map[string]page{"page": am.get(group + "?partner=quay"), "htmx": am.getHTMX(group + "/grantees?partner=quay")} {
+		hint := pg.doc.Find("[data-testid=suspended-match]")
+		if got := strings.Join(strings.Fields(hint.Text()), " "); got != "Suspended, so not offered (reactivate a partner from its page before granting it access): Quay Lines" ||
+			hint.Find("a").AttrOr("href", "") != "/partners/"+partnerOf("quay-lines") {
+			t.Errorf("%s ?partner=quay: hint %q linking to %q", how, got, hint.Find("a").AttrOr("href", ""))
+		}
+	}
+	if am.get(group+"?partner=crane").doc.Find("[data-testid=suspended-match]").Length() != 0 {
+		t.Error("a partner search with grantable matches names suspended partners")
+	}
+
 	// Posted anyway (a stale page, a forged form): refused with the reason.
 	var before int
 	if err := p.store.DB().Get(&before, `SELECT count(*) FROM grants`); err != nil {
