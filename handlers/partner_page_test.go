@@ -180,6 +180,10 @@ func TestPartnerPage(t *testing.T) {
 		}
 	}
 
+	if got := am.get(path+"/tokens").doc.Find(".breadcrumb [data-testid=partner-page]").AttrOr("href", ""); got != path {
+		t.Errorf("the staff's token list links back to %q, want %q", got, path)
+	}
+
 	// The members' second page, from the page's own link; a forged
 	// cursor is a 400.
 	next := pg.doc.Find("[data-testid=members-pager] [data-testid=next-page]").AttrOr("href", "")
