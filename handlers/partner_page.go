@@ -78,7 +78,7 @@ func (h *Handler) partnerPage(c echo.Context) error {
 	}
 	m.TeamsPager = sectionPager(sections[1], path, teams, more)
 
-	grants, more, err := h.store.PartnerGrantsPage(ctx, id, sections[2].query())
+	grants, more, err := h.store.PartnerOpenGrants(ctx, id, sections[2].query())
 	if err != nil {
 		return err
 	}

@@ -68,3 +68,33 @@ func (s *Store) InactivePartnersNamed(ctx context.Context, search string, limit 
 	}
 	return ps, nil
 }
+
+// PartnerOpenGrants lists one page of the partner's open grants in the
+// order and with the keys of PartnerGrantsPage (by access group, then
+// grant), without its search. The names come from scalar subqueries on
+// primary keys rather than six joins: the page's rows are read from
+// grants_partner_open_group alone, and the statement plans in a fraction
+// of the joined one's time (which was most of the partner page's).
+func (s *Store) PartnerOpenGrants(ctx context.Context, partnerID int64, q ListQuery) ([]GrantRow, bool, error) {
+	limit := pageLimit(q.Limit)
+	afterGroup, afterID := after(q.After)
+	var rs []GrantRow
+	err := s.q.SelectContext(ctx, &rs, `
+		SELECT gr.id, gr.access_group_id, (SELECT g.name FROM access_groups g WHERE g.id = gr.access_group_id) AS group_name,
+		       gr.partner_id, (SELECT p.name FROM partners p WHERE p.id = gr.partner_id) AS partner_name,
+		       gr.team_id, (SELECT t.name FROM teams t WHERE t.id = gr.team_id) AS team_name,
+		       gr.user_id, u.name AS user_name, u.email AS user_email, u.status AS user_status,
+		       (SELECT gb.name FROM users gb WHERE gb.id = gr.granted_by) AS granted_by_name, gr.granted_at,
+		       NULL::text AS revoked_by_name, gr.revoked_at
+		FROM grants gr
+		LEFT JOIN LATERAL (SELECT u.name, u.email, u.status FROM users u WHERE u.id = gr.user_id) u ON true
+		WHERE gr.partner_id = $1 AND gr.revoked_at IS NULL
+		  AND ($3::text IS NULL OR (gr.access_group_id, gr.id) > ($3::bigint, $4::bigint))
+		ORDER BY gr.access_group_id, gr.id
+		LIMIT $2`, partnerID, limit+1, afterGroup, afterID)
+	if err != nil {
+		return nil, false, fmt.Errorf("open grants of partner %d: %w", partnerID, err)
+	}
+	rs, more := cut(rs, limit)
+	return rs, more, nil
+}
