@@ -19,6 +19,8 @@ import (
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/hygiene"
+	"github.com/portico/portico/internal/leak"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/oauth"
 	"github.com/portico/portico/internal/pat"
@@ -53,6 +55,9 @@ type Config struct {
 	// TrustedProxies may set X-Forwarded-For; nobody else can say which
 	// address a request comes from.
 	TrustedProxies []*net.IPNet
+	// LeakKeys accept signed leaked-token reports from secret scanners;
+	// nil, POST /security/leaked-tokens answers 404.
+	LeakKeys *leak.Keys
 }
 
 // Kicker wakes the mail sender so a queued mail goes out at once.
@@ -88,7 +93,9 @@ type Handler struct {
 	people   *people.Service
 	catalog  *catalog.Service
 	groups   *catalog.Groups
+	hygiene  *hygiene.Service
 	pats     *pat.Service
+	leaks    *leak.Service
 	verifier *credential.Verifier
 	mailer   Kicker
 	// sandbox is the built-in backend of every API's sandbox; the access
@@ -120,6 +127,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 		sessions:     session.New(st, cfg.Secret, cfg.SecureCookies),
 		people:       people.New(st, hasher, d.Outbox, cfg.BaseURL),
 		pats:         pat.New(st, hasher, d.Outbox, cfg.BaseURL),
+		leaks:        leak.New(st, hasher, d.Outbox, cfg.BaseURL),
 		verifier:     verifier,
 		catalog:      catalog.NewService(st),
 		groups:       catalog.NewGroups(st),
@@ -127,6 +135,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 		sandbox:      sandbox.New(st),
 		readyTimeout: 2 * time.Second,
 	}
+	h.hygiene = hygiene.New(st, h.catalog)
 	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},
 		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log, Metrics: d.GatewayMetrics,
 		OAuth: oauth.New(st, hasher, verifier, cfg.BaseURL, d.Log)})

@@ -13,6 +13,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/readyz", h.readyz)
 	e.GET("/openapi/portal.yaml", h.portalSpec)
 	e.GET("/static/*", h.asset)
+	e.POST(LeakPath, h.leakedTokens)
 
 	// The management API: JSON over the same domain functions as the pages,
 	// authenticated by the portal session until personal access tokens land.
@@ -36,6 +37,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST("/forgot-password", h.forgotPassword)
 	e.GET("/reset-password/:token", h.resetPasswordForm)
 	e.POST("/reset-password/:token", h.resetPassword)
+	e.GET("/security/report-token", h.reportTokenForm)
+	e.POST("/security/report-token", h.reportToken)
 
 	// The signed-in user's own account.
 	e.GET("/confirm-password", h.confirmPasswordForm, h.signedIn)
@@ -80,6 +83,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.GET("/:id/tokens", h.staffPartnerTokens)
 	p.GET("/:id/tokens/:token/revoke", h.confirmRevokeToken)
 	p.POST("/:id/tokens/:token/revoke", h.revokeToken)
+	p.GET("/:id/tokens/hygiene", h.staffTokenHygiene)
 	p.GET("/:id", h.partnerPage)
 	e.GET("/outbox", h.outbox, h.signedIn)
 
@@ -142,6 +146,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	tk.GET("/new-client", h.newClient)
 	tk.POST("/new-client", h.createClient)
 	tk.POST("/partner/developer-clients", h.setDeveloperClients)
+	tk.GET("/hygiene", h.tokenHygiene)
 
 	// Portal-wide settings: platform admins.
 	e.GET("/settings", h.portalSettings, h.signedIn)
