@@ -173,10 +173,14 @@ func TestPartnerPage(t *testing.T) {
 	for sel, href := range map[string]string{
 		"[data-testid=partner-tokens]":  path + "/tokens",
 		"[data-testid=partner-pending]": path + "/tokens?status=pending",
+		"[data-testid=partner-hygiene]": path + "/tokens/hygiene",
 		"[data-testid=usage-calls]":     path + "/usage",
 	} {
 		if got := pg.doc.Find(sel).First().AttrOr("href", ""); got != href {
 			t.Errorf("%s links to %q, want %q", sel, got, href)
+		}
+		if res := am.get(href); res.status != http.StatusOK {
+			t.Errorf("%s: GET %s = %d", sel, href, res.status)
 		}
 	}
 
