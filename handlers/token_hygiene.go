@@ -61,7 +61,10 @@ func (h *Handler) renderHygiene(c echo.Context, partnerID int64, path string) er
 	}
 	a := actorOf(currentUser(c))
 	m := views.HygienePage{Page: h.page(c, "Credential hygiene of "+partner.Name), Partner: partner.Name,
-		Staff: a.Staff(), Total: total, Attention: attention, ShowAll: showAll,
+		Staff: a.Staff(), ShowAll: showAll,
+		Total: boundedCount(total, store.HygieneCountLimit), TotalWords: pluralWords(total, "credential that works", "credentials that work"),
+		Attention:      boundedCount(attention, store.HygieneCountLimit),
+		AttentionWords: pluralWords(attention, "needs attention", "need attention"),
 		AttentionHref: path, AllHref: path + "?show=all", TokensHref: "/tokens/partner"}
 	if a.Staff() {
 		m.TokensHref = partnerTokensPath(partnerID)

@@ -66,6 +66,9 @@ func TestCredentialHygiene(t *testing.T) {
 	if got := text(res, "[data-testid=hygiene-score]"); got != "Harbor Logistics has 6 credentials that work; 3 need attention." {
 		t.Errorf("score %q", got)
 	}
+	if got := text(admin.get("/"), "[data-testid=home-hygiene-score]"); got != "3 need attention, of 6 credentials." {
+		t.Errorf("home's hygiene score %q", got)
+	}
 	all := admin.get("/tokens/hygiene?show=all")
 	if diff := cmp.Diff(map[string][]string{
 		"fresh": {}, "never-used": {"never_used"}, "idle": {"idle"}, "expiring": {"expiring"},
