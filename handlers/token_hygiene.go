@@ -97,6 +97,10 @@ func hygieneRow(cr hygiene.Credential, a access.Actor, partnerID int64, now time
 	if t.LastUsedAt != nil {
 		r.LastUsed = formatTime(*t.LastUsedAt)
 	}
+	if len(cr.Used) > 0 && (cr.Has(hygiene.UnusedScopes) || cr.Has(hygiene.OwnerNotGranted)) &&
+		access.CanToken(a, access.NarrowToken, t.UserID, t.PartnerID) == access.Allow {
+		r.NarrowPath = tokenPath(t.ID, "narrow")
+	}
 	if access.CanToken(a, access.RevokeToken, t.UserID, t.PartnerID) == access.Allow {
 		r.RevokePath = tokenPath(t.ID, "revoke") + "?from=partner"
 		if a.Staff() {

@@ -149,3 +149,17 @@ func (s *Store) EffectiveGrantsOf(ctx context.Context, userIDs []int64) ([]UserG
 	}
 	return gs, nil
 }
+
+// SetTokenScopes replaces the scopes of an open token (narrowing it); the
+// tokens trigger tells the credential caches. ErrNotFound when it is
+// revoked meanwhile.
+func (s *Store) SetTokenScopes(ctx context.Context, id int64, scopes []string) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE tokens SET scopes = $2 WHERE id = $1 AND revoked_at IS NULL`, id, pq.Array(scopes))
+	if err != nil {
+		return fmt.Errorf("set scopes of token %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set scopes of token %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
