@@ -66,6 +66,9 @@ type DocOperation struct {
 	Body      *DocBody
 	Responses []DocResponse
 	Samples   []CodeSample
+	// BodySample is the JSON body the samples send, indented; empty when
+	// the operation takes none. Try it starts from it.
+	BodySample string
 }
 
 // DocParam is a parameter (or a response header).
@@ -332,6 +335,9 @@ func (b *builder) operation(o Operation, item *openapi3.PathItem, op *openapi3.O
 			body.Required = rb.Required
 			d.Body = body
 			req.Body = b.firstExample(mt)
+			if req.Body != nil {
+				d.BodySample = JSON(req.Body, "  ")
+			}
 		}
 	}
 	d.Responses = b.responses(op.Responses)
