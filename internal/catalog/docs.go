@@ -30,6 +30,9 @@ type DocPage struct {
 	// Intro is the first paragraph of the description as plain text.
 	Intro       string
 	Description Prose
+	// Overview is the description without the sections Notes holds.
+	Overview Prose
+	Notes    DocNotes
 	Target      DocTarget
 	// Scopes are every scope the document declares, by name.
 	Scopes []DocScope
@@ -235,6 +238,7 @@ func BuildDocs(spec *Spec, raw []byte, t DocTarget) *DocPage {
 	if doc.Info != nil {
 		p.Summary = doc.Info.Summary
 		p.Description = ParseProse(doc.Info.Description)
+		p.Overview, p.Notes = Fold(p.Description)
 		p.Intro = p.Description.FirstParagraph()
 		if p.Intro == "" {
 			p.Intro = p.Summary
