@@ -33,7 +33,7 @@ type DocPage struct {
 	// Overview is the description without the sections Notes holds.
 	Overview Prose
 	Notes    DocNotes
-	Target      DocTarget
+	Target   DocTarget
 	// Scopes are every scope the document declares, by name.
 	Scopes []DocScope
 	// Groups are the operations by tag (or first path segment).
