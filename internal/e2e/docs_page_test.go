@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/google/go-cmp/cmp"
 )
 
 // docsBudget is the most an API's docs page may transfer, every request
@@ -101,6 +103,9 @@ func TestDocsPageAtTwoWidths(t *testing.T) {
 					var a = document.querySelector("#op-listSpreaders .op-aside").getBoundingClientRect();
 					return {MainLeft: m.left, MainBottom: m.bottom, AsideLeft: a.left, AsideTop: a.top};
 				})()`)
+				if got, want := eval[string](tb, `getComputedStyle(document.querySelector("#op-listSpreaders .op-aside")).position`), map[bool]string{true: "sticky", false: "static"}[w.px > 1000]; got != want {
+					t.Errorf("%s: the samples' column is %s, want %s", where, got, want)
+				}
 				beside := pos.AsideLeft > pos.MainLeft+100
 				if wide := w.px > 1000; beside != wide {
 					t.Errorf("%s: the samples start at x %.0f, the reference at x %.0f; want them beside it on a wide screen only", where, pos.AsideLeft, pos.MainLeft)
@@ -124,4 +129,58 @@ func TestDocsPageAtTwoWidths(t *testing.T) {
 			}
 		})
 	}
+}
+
+// visibleSamples lists the languages of the code samples shown in each
+// operation of the page, by operation id.
+func visibleSamples(tb *tab) map[string][]string {
+	return eval[map[string][]string](tb, `(function () {
+		var out = {};
+		document.querySelectorAll("[data-testid=operation]").forEach(function (op) {
+			out[op.dataset.operationId] = [...op.querySelectorAll("[data-testid=sample]")].filter(s => s.checkVisibility()).map(s => s.dataset.lang);
+		});
+		return out;
+	})()`)
+}
+
+// TestDocsSamplesTabs: the code samples' tabs work without JavaScript
+// (choosing Python in one operation shows its Python sample, the others
+// keep curl, and no Try it panel shows since it cannot work); with it,
+// the choice carries over to every operation and to the next page.
+func TestDocsSamplesTabs(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	bc := browserContext(t)
+	p.signIn(t, bc, "dev@harbor.test")
+
+	t.Run("without JavaScript", func(t *testing.T) {
+		tb := newTab(t, bc)
+		if _, err := chromedp.Call(tb.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			t.Fatalf("e2e: turn scripts off: %v", err)
+		}
+		tb.do("open /apis/fleet", chromedp.Navigate(p.URL+"/apis/fleet"), chromedp.WaitVisible(chromedp.CSS("#op-getSpreader [data-testid=samples]")))
+		if got := visibleSamples(tb); !cmp.Equal(got, map[string][]string{"listSpreaders": {"curl"}, "getSpreader": {"curl"}, "getSpreaderStatus": {"curl"}}) {
+			t.Errorf("samples shown at first: %v, want curl in each operation", got)
+		}
+		tb.do("choose Python in Get a spreader", chromedp.Click(chromedp.CSS("#op-getSpreader label[for=op-getSpreader-python]")))
+		if got := visibleSamples(tb); !cmp.Equal(got, map[string][]string{"listSpreaders": {"curl"}, "getSpreader": {"python"}, "getSpreaderStatus": {"curl"}}) {
+			t.Errorf("samples shown after choosing Python in getSpreader without JavaScript: %v", got)
+		}
+		if n := eval[int](tb, `[...document.querySelectorAll("[data-testid=try-panel], [data-testid=try-open]")].filter(e => e.checkVisibility()).length`); n != 0 {
+			t.Errorf("%d Try it panels or buttons show without JavaScript, where they cannot work", n)
+		}
+	})
+	t.Run("with JavaScript", func(t *testing.T) {
+		tb := newTab(t, bc)
+		tb.do("open /apis/fleet", chromedp.Navigate(p.URL+"/apis/fleet"), chromedp.WaitVisible(chromedp.CSS("#op-getSpreader [data-testid=try-open]")))
+		tb.do("choose Go in Get a spreader", chromedp.Click(chromedp.CSS("#op-getSpreader label[for=op-getSpreader-go]")))
+		want := map[string][]string{"listSpreaders": {"go"}, "getSpreader": {"go"}, "getSpreaderStatus": {"go"}}
+		if got := visibleSamples(tb); !cmp.Equal(got, want) {
+			t.Errorf("samples shown after choosing Go: %v, want Go everywhere", got)
+		}
+		tb.do("open the page again", chromedp.Navigate(p.URL+"/apis/fleet"), chromedp.WaitVisible(chromedp.CSS("#op-getSpreader [data-testid=try-open]")))
+		if got := visibleSamples(tb); !cmp.Equal(got, want) {
+			t.Errorf("samples shown on the next visit: %v, want Go everywhere", got)
+		}
+	})
 }
