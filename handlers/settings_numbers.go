@@ -43,7 +43,9 @@ var tokenMaxDays = numberSetting{
 	},
 	action: "settings.token_max_days", target: "Longest token lifetime",
 	get: func(s *store.PortalSettings) int { return s.TokenMaxDays },
-	set: func(ctx context.Context, tx *store.Store, v int, by int64) error { return tx.SetTokenMaxDays(ctx, v, by) },
+	set: func(ctx context.Context, tx *store.Store, v int, by int64) error {
+		return tx.SetTokenMaxDays(ctx, v, by)
+	},
 	refused: func(m *views.PortalSettingsPage, raw, msg string) {
 		m.MaxDays, m.MaxDaysError = raw, msg
 	},

@@ -140,9 +140,10 @@ func (s *Store) ResourceServerByHash(ctx context.Context, hash []byte) (*Resourc
 	return &r, nil
 }
 
-// RevokeResourceServer revokes an open resource server credential;
-// ErrNotFound when there is none.
-func (s *Store) RevokeResourceServer(ctx context.Context, id, by int64) error {
+// RevokeResourceServer revokes an open resource server credential; by is
+// the platform admin, nil for a revocation nobody signed in made (a
+// leaked-secret report). ErrNotFound when there is none.
+func (s *Store) RevokeResourceServer(ctx context.Context, id int64, by *int64) error {
 	res, err := s.q.ExecContext(ctx, `
 		UPDATE resource_servers SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL`, id, by)
 	if err != nil {
