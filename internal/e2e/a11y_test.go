@@ -11,7 +11,7 @@ import (
 )
 
 // axeSource is axe-core, vendored for the tests only (see
-// scripts/vendor-swagger-ui.sh); it never reaches static/.
+// scripts/vendor-axe.sh); it never reaches static/.
 //
 //go:embed testdata/axe.min.js
 var axeSource string
