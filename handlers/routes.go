@@ -83,6 +83,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.GET("/:id/tokens", h.staffPartnerTokens)
 	p.GET("/:id/tokens/:token/revoke", h.confirmRevokeToken)
 	p.POST("/:id/tokens/:token/revoke", h.revokeToken)
+	p.GET("/:id/tokens/hygiene", h.staffTokenHygiene)
 	e.GET("/outbox", h.outbox, h.signedIn)
 
 	// The API catalog and documentation: everyone signed in; partner users
@@ -144,6 +145,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	tk.GET("/new-client", h.newClient)
 	tk.POST("/new-client", h.createClient)
 	tk.POST("/partner/developer-clients", h.setDeveloperClients)
+	tk.GET("/hygiene", h.tokenHygiene)
 
 	// Portal-wide settings: platform admins.
 	e.GET("/settings", h.portalSettings, h.signedIn)
