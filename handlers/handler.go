@@ -135,7 +135,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 		sandbox:      sandbox.New(st),
 		readyTimeout: 2 * time.Second,
 	}
-	h.hygiene = hygiene.New(st, h.catalog)
+	h.hygiene = hygiene.New(st, h.catalog, d.Outbox, cfg.BaseURL)
 	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},
 		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log, Metrics: d.GatewayMetrics,
 		OAuth: oauth.New(st, hasher, verifier, cfg.BaseURL, d.Log)})

@@ -147,6 +147,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	tk.POST("/new-client", h.createClient)
 	tk.POST("/partner/developer-clients", h.setDeveloperClients)
 	tk.GET("/hygiene", h.tokenHygiene)
+	tk.GET("/:id/narrow", h.confirmNarrowToken)
+	tk.POST("/:id/narrow", h.narrowToken)
 
 	// Portal-wide settings: platform admins.
 	e.GET("/settings", h.portalSettings, h.signedIn)

@@ -61,8 +61,11 @@ func (h *Handler) renderHygiene(c echo.Context, partnerID int64, path string) er
 	}
 	a := actorOf(currentUser(c))
 	m := views.HygienePage{Page: h.page(c, "Credential hygiene of "+partner.Name), Partner: partner.Name,
-		Staff: a.Staff(), Total: total, Attention: attention, ShowAll: showAll,
-		AttentionHref: path, AllHref: path + "?show=all", TokensHref: "/tokens/partner"}
+		Staff: a.Staff(), ShowAll: showAll,
+		Total: boundedCount(total, store.HygieneCountLimit), TotalWords: pluralWords(total, "credential that works", "credentials that work"),
+		Attention:      boundedCount(attention, store.HygieneCountLimit),
+		AttentionWords: pluralWords(attention, "needs attention", "need attention"),
+		AttentionHref:  path, AllHref: path + "?show=all", TokensHref: "/tokens/partner"}
 	if a.Staff() {
 		m.TokensHref = partnerTokensPath(partnerID)
 	}
@@ -93,6 +96,10 @@ func hygieneRow(cr hygiene.Credential, a access.Actor, partnerID int64, now time
 		Owner: t.OwnerName, OwnerEmail: t.OwnerEmail, Created: formatTime(t.CreatedAt), Expires: formatTime(t.ExpiresAt)}
 	if t.LastUsedAt != nil {
 		r.LastUsed = formatTime(*t.LastUsedAt)
+	}
+	if len(cr.Used) > 0 && (cr.Has(hygiene.UnusedScopes) || cr.Has(hygiene.OwnerNotGranted)) &&
+		access.CanToken(a, access.NarrowToken, t.UserID, t.PartnerID) == access.Allow {
+		r.NarrowPath = tokenPath(t.ID, "narrow")
 	}
 	if access.CanToken(a, access.RevokeToken, t.UserID, t.PartnerID) == access.Allow {
 		r.RevokePath = tokenPath(t.ID, "revoke") + "?from=partner"

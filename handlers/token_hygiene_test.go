@@ -66,6 +66,9 @@ func TestCredentialHygiene(t *testing.T) {
 	if got := text(res, "[data-testid=hygiene-score]"); got != "Harbor Logistics has 6 credentials that work; 3 need attention." {
 		t.Errorf("score %q", got)
 	}
+	if got := text(admin.get("/"), "[data-testid=home-hygiene-score]"); got != "3 need attention, of 6 credentials." {
+		t.Errorf("home's hygiene score %q", got)
+	}
 	all := admin.get("/tokens/hygiene?show=all")
 	if diff := cmp.Diff(map[string][]string{
 		"fresh": {}, "never-used": {"never_used"}, "idle": {"idle"}, "expiring": {"expiring"},
@@ -78,6 +81,46 @@ func TestCredentialHygiene(t *testing.T) {
 	busy := all.doc.Find("[data-testid=hygiene-row]:has([data-testid=credential-name]:contains('busy')) [data-flag=unused_scopes]").Text()
 	if busy != "Has not used maintenance/maintenance:read in 30 days (it used fleet/fleet:read)." {
 		t.Errorf("busy's flag %q", busy)
+	}
+	// Narrowing "busy" to what it used: the confirmation says what goes,
+	// the token keeps its secret and loses the scope, its owner is told.
+	narrow := all.doc.Find("[data-testid=hygiene-row]:has([data-testid=credential-name]:contains('busy')) [data-testid=narrow]").AttrOr("href", "")
+	confirm := admin.get(narrow)
+	if got := text(confirm, "[data-testid=narrow-drop]"); confirm.status != http.StatusOK || got != "maintenance/maintenance:read" {
+		t.Fatalf("narrow confirmation %q = %d, drops %q", narrow, confirm.status, got)
+	}
+	if res := admin.post(confirm.doc.Find("[data-testid=confirm-narrow] form").AttrOr("action", ""), nil); res.status != http.StatusSeeOther {
+		t.Fatalf("narrow = %d", res.status)
+	}
+	var scopes, events, mails string
+	if err := p.store.DB().QueryRow(`SELECT array_to_string(scopes, ' ') FROM tokens WHERE name = 'busy'`).Scan(&scopes); err != nil || scopes != "fleet/fleet:read" {
+		t.Errorf("busy's scopes after narrowing: %q (%v)", scopes, err)
+	}
+	if err := p.store.DB().QueryRow(`SELECT count(*)::text FROM audit_events WHERE action = 'token.narrow' AND target = 'busy'`).Scan(&events); err != nil || events != "1" {
+		t.Errorf("token.narrow events: %s (%v)", events, err)
+	}
+	if err := p.store.DB().QueryRow(`SELECT count(*)::text FROM outbox WHERE to_email = 'dev@harbor.test' AND subject LIKE '%narrowed%'`).Scan(&mails); err != nil || mails != "1" {
+		t.Errorf("owner's mails: %s (%v)", mails, err)
+	}
+	if got := flags(admin.get("/tokens/hygiene?show=all"))["busy"]; len(got) != 0 {
+		t.Errorf("busy still flagged %v after narrowing", got)
+	}
+	for _, tc := range []struct {
+		who, name string
+		status    int
+	}{
+		{"admin@harbor.test", "never-used", http.StatusConflict}, // used nothing: revoke instead
+		{"admin@harbor.test", "busy", http.StatusConflict},       // nothing left to drop
+		{"admin@crane.test", "orphan", http.StatusNotFound},
+		{"dev@harbor.test", "orphan", http.StatusOK}, // the owner narrows their own
+	} {
+		var id int64
+		if err := p.store.DB().Get(&id, `SELECT id FROM tokens WHERE name = $1`, tc.name); err != nil {
+			t.Fatal(err)
+		}
+		if got := signedInAs(t, p, tc.who).get("/tokens/" + strconv.FormatInt(id, 10) + "/narrow"); got.status != tc.status {
+			t.Errorf("%s narrowing %s = %d, want %d", tc.who, tc.name, got.status, tc.status)
+		}
 	}
 	revoke := all.doc.Find("[data-testid=hygiene-row] [data-testid=revoke]").First().AttrOr("href", "")
 	if confirm := admin.get(revoke); confirm.status != http.StatusOK {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/internal/catalog"
+	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -55,12 +56,15 @@ func (c Credential) Has(f Flag) bool { return slices.Contains(c.Flags, f) }
 type Service struct {
 	store   *store.Store
 	catalog *catalog.Service
+	outbox  *pmail.Outbox
+	baseURL string
 	now     func() time.Time
 }
 
-// New returns the service.
-func New(st *store.Store, cat *catalog.Service) *Service {
-	return &Service{store: st, catalog: cat, now: time.Now}
+// New returns the service; baseURL is the portal's public URL, for links
+// in mails.
+func New(st *store.Store, cat *catalog.Service, outbox *pmail.Outbox, baseURL string) *Service {
+	return &Service{store: st, catalog: cat, outbox: outbox, baseURL: strings.TrimSuffix(baseURL, "/"), now: time.Now}
 }
 
 // Page is a page of credentials and whether more follow.
@@ -79,6 +83,16 @@ func (s *Service) Page(ctx context.Context, partnerID int64, attention bool, fro
 	if err != nil {
 		return nil, err
 	}
+	cs, err := s.assess(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
+	return &Page{Credentials: cs, More: more}, nil
+}
+
+// assess flags rows with a fixed number of queries: the operations they
+// used, their owners' grants, and each named API's current revision.
+func (s *Service) assess(ctx context.Context, rows []store.HygieneToken) ([]Credential, error) {
 	ids, owners := make([]int64, 0, len(rows)), []int64{}
 	apis := map[string]bool{}
 	for _, r := range rows {
@@ -109,11 +123,11 @@ func (s *Service) Page(ctx context.Context, partnerID int64, attention bool, fro
 	for _, u := range used {
 		calls[u.TokenID] = append(calls[u.TokenID], u)
 	}
-	p := &Page{More: more, Credentials: make([]Credential, 0, len(rows))}
+	out := make([]Credential, 0, len(rows))
 	for _, r := range rows {
-		p.Credentials = append(p.Credentials, Assess(r, calls[r.ID], granted[r.UserID], opScopes, now))
+		out = append(out, Assess(r, calls[r.ID], granted[r.UserID], opScopes, now))
 	}
-	return p, nil
+	return out, nil
 }
 
 // operationScopes maps each named API's operations to the scopes they

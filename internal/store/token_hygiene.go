@@ -57,17 +57,28 @@ func (s *Store) HygienePage(ctx context.Context, partnerID int64, attention bool
 	return ts, more, nil
 }
 
+// HygieneCountLimit bounds the hygiene counts: past it a page says
+// "1,000+", and a partner with 100 000 tokens does not cost a full scan on
+// every home page.
+const HygieneCountLimit = 1000
+
 // HygieneCounts counts a partner's open credentials and those that need
-// attention, in one pass over the partner's open tokens.
+// attention, each up to HygieneCountLimit+1, read from tokens_partner_open.
 func (s *Store) HygieneCounts(ctx context.Context, partnerID int64) (total, attention int, err error) {
 	var r struct {
 		Total     int `db:"total"`
 		Attention int `db:"attention"`
 	}
 	err = s.q.GetContext(ctx, &r, `
-		SELECT count(*) AS total, count(*) FILTER (WHERE `+hygieneAttention+`) AS attention
-		FROM tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.partner_id = $1 AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now()`, partnerID)
+		SELECT
+		  (SELECT count(*) FROM (
+		     SELECT 1 FROM tokens t
+		     WHERE t.partner_id = $1 AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now()
+		     LIMIT $2) x) AS total,
+		  (SELECT count(*) FROM (
+		     SELECT 1 FROM tokens t JOIN users u ON u.id = t.user_id
+		     WHERE t.partner_id = $1 AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now() AND `+hygieneAttention+`
+		     LIMIT $2) y) AS attention`, partnerID, HygieneCountLimit+1)
 	if err != nil {
 		return 0, 0, fmt.Errorf("hygiene counts of partner %d: %w", partnerID, err)
 	}
@@ -137,4 +148,18 @@ func (s *Store) EffectiveGrantsOf(ctx context.Context, userIDs []int64) ([]UserG
 		return nil, fmt.Errorf("effective grants of %d users: %w", len(userIDs), err)
 	}
 	return gs, nil
+}
+
+// SetTokenScopes replaces the scopes of an open token (narrowing it); the
+// tokens trigger tells the credential caches. ErrNotFound when it is
+// revoked meanwhile.
+func (s *Store) SetTokenScopes(ctx context.Context, id int64, scopes []string) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE tokens SET scopes = $2 WHERE id = $1 AND revoked_at IS NULL`, id, pq.Array(scopes))
+	if err != nil {
+		return fmt.Errorf("set scopes of token %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set scopes of token %d: %w", id, ErrNotFound)
+	}
+	return nil
 }
