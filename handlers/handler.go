@@ -167,7 +167,7 @@ func (h *Handler) render(c echo.Context, status int, comp templ.Component) error
 	if err := comp.Render(c.Request().Context(), &buf); err != nil {
 		return fmt.Errorf("render page: %w", err)
 	}
-	return c.HTMLBlob(status, buf.Bytes())
+	return writeHTML(c, status, buf.Bytes())
 }
 
 // page builds the frame's model for the current request, taking any

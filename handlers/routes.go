@@ -84,6 +84,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.GET("/:id/tokens/:token/revoke", h.confirmRevokeToken)
 	p.POST("/:id/tokens/:token/revoke", h.revokeToken)
 	p.GET("/:id/tokens/hygiene", h.staffTokenHygiene)
+	p.GET("/:id/tokens/hygiene/revoke-unused", h.staffConfirmRevokeUnused)
+	p.POST("/:id/tokens/hygiene/revoke-unused", h.staffRevokeUnused)
 	p.GET("/:id", h.partnerPage)
 	e.GET("/outbox", h.outbox, h.signedIn)
 
@@ -147,6 +149,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	tk.POST("/new-client", h.createClient)
 	tk.POST("/partner/developer-clients", h.setDeveloperClients)
 	tk.GET("/hygiene", h.tokenHygiene)
+	tk.GET("/hygiene/revoke-unused", h.confirmRevokeUnused)
+	tk.POST("/hygiene/revoke-unused", h.revokeUnused)
 	tk.GET("/:id/narrow", h.confirmNarrowToken)
 	tk.POST("/:id/narrow", h.narrowToken)
 
