@@ -139,4 +139,3 @@ func fmtMails(ms []struct {
 	}
 	return out + "]"
 }
-
