@@ -218,6 +218,15 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 		if a.PartnerID != 0 && access.Can(a, access.CreateToken, a.PartnerID) == access.Allow {
 			items = append(items, views.NavItem{Label: "Tokens", Href: "/tokens"})
 		}
+		if scope := alertsScope(a); (a.Staff() || a.PartnerID != 0) && access.Can(a, access.ViewAlerts, scope) == access.Allow {
+			label := "Alerts"
+			// One bounded count from the open alerts' index per page; a
+			// failure only leaves the count out.
+			if n, err := h.store.CountOpenAlerts(c.Request().Context(), scope); err == nil && n > 0 {
+				label += " (" + boundedCount(n, store.AlertCountLimit) + ")"
+			}
+			items = append(items, views.NavItem{Label: label, Href: "/alerts"})
+		}
 		if access.Can(a, access.ViewAudit, 0) == access.Allow || access.Can(a, access.ViewOwnAudit, a.PartnerID) == access.Allow ||
 			(a.PartnerID != 0 && access.Can(a, access.ViewAudit, a.PartnerID) == access.Allow) {
 			items = append(items, views.NavItem{Label: "Audit", Href: "/audit"})

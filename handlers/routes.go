@@ -166,6 +166,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST("/resource-servers/:id/revoke", h.revokeResourceServer, h.signedIn)
 
 	// The audit trail: each role sees the scope the policy gives it.
+	e.GET("/alerts", h.alertsPage, h.signedIn)
+	e.POST("/alerts/:id/acknowledge", h.acknowledgeAlert, h.signedIn)
+	e.POST("/alerts/:id/mute", h.muteAlert, h.signedIn)
 	e.GET("/audit", h.auditTrail, h.signedIn)
 	e.GET("/audit/export", h.exportAudit, h.signedIn)
 

@@ -57,6 +57,11 @@ const (
 	// CreateToken creates a personal access token for oneself: partner
 	// users only (a token belongs to a partner).
 	CreateToken Action = "tokens.create"
+	// ViewAlerts lists the alerts of a partner (partnerID 0: of every
+	// partner, for staff); ManageAlerts acknowledges them and mutes a rule
+	// for a credential.
+	ViewAlerts   Action = "alerts.view"
+	ManageAlerts Action = "alerts.manage"
 	// ViewPartnerTokens lists every token of a partner.
 	ViewPartnerTokens Action = "tokens.view_partner"
 	// StaffPartnerTokens is the partner directory's view of a partner's
@@ -162,7 +167,7 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(a.Role == RoleAdmin)
 	case ResetSandbox:
 		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
-	case ViewAudit:
+	case ViewAudit, ViewAlerts, ManageAlerts:
 		return allowIf(a.Staff() || (partnerID != 0 && a.Role == RolePartnerAdmin))
 	case ViewPortalAudit, ViewAnonymousUsage:
 		return allowIf(a.Role == RoleAdmin)
