@@ -24,6 +24,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	mgmt.Catalog = h.catalog
 	mgmt.Verifier = h.verifier
 	mgmt.Tokens = h.pats
+	mgmt.Hygiene = h.hygiene
 	api.Register(e.Group("/api/v1"), mgmt)
 
 	// Pages.
