@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -84,7 +85,9 @@ func (h *Handler) doRevokeUnused(c echo.Context, partnerID int64, staff bool) er
 		if err != nil || id <= 0 {
 			return BadRequest("Open the list of never-used credentials again and confirm from there.")
 		}
-		ids = append(ids, id)
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
 	done, err := h.hygiene.RevokeNeverUsed(c.Request().Context(), actorOf(currentUser(c)), partnerID, ids)
 	if err != nil {
@@ -93,7 +96,8 @@ func (h *Handler) doRevokeUnused(c echo.Context, partnerID int64, staff bool) er
 	h.mailer.Kick()
 	msg := pluralWords(len(done), "never-used credential was revoked.", "never-used credentials were revoked.")
 	if skipped := len(ids) - len(done); skipped > 0 {
-		msg += " " + strconv.Itoa(skipped) + " were used or revoked meanwhile and left alone."
+		msg += " " + strconv.Itoa(skipped) + " " + pluralWords(skipped, "was used or revoked meanwhile and left alone.",
+			"were used or revoked meanwhile and left alone.")
 	}
 	return h.redirectWithFlash(c, hygienePath(staff, partnerID), "success", strconv.Itoa(len(done))+" "+msg)
 }

@@ -277,4 +277,19 @@ func TestLeakedTokenReportRefusals(t *testing.T) {
 	if got := callAPI(t, srv, "/sandbox/fleet/spreaders", next.Plaintext); got != 200 {
 		t.Errorf("current secret after its predecessor's report = %d, want 200", got)
 	}
+	// A report whose url and source are as long as kept (and longer) is
+	// acted on, not refused: the alert's message is cut, never the report.
+	long, err := f.pats.Create(ctx, f.dev, pat.Input{Name: strings.Repeat("n", 100), Environment: "sandbox", Days: 30, Scopes: []string{"fleet/fleet:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.saw(long.Plaintext)
+	status, body := sc.report(t, srv, []leak.Found{{Token: long.Plaintext, Type: "portico_token",
+		URL: "https://example.com/" + strings.Repeat("u", 2000), Source: strings.Repeat("s", 2000)}}, nil)
+	if status != 200 || !strings.Contains(string(body), "true_positive") {
+		t.Fatalf("report with long url and source = %d %s", status, body)
+	}
+	if got := callAPI(t, srv, "/sandbox/fleet/spreaders", long.Plaintext); got != http.StatusUnauthorized {
+		t.Errorf("token of the long report = %d, want 401", got)
+	}
 }

@@ -17,6 +17,10 @@ var Labels = map[string]string{
 	RuleSpike5xx:      "Unusually many failed calls",
 	RuleExpiringInUse: "Expires soon while in use",
 	RuleLeaked:        "Leaked and revoked",
+	RuleNewNetwork:    "Used from a new network",
+	RuleRevokedInUse:  "Revoked but still in use",
+	RuleExpiredInUse:  "Expired but still in use",
+	RuleWrongEnv:      "Sent to the wrong environment",
 }
 
 // ErrNotMutable is a mute of an alert that is not about one credential

@@ -32,6 +32,10 @@ const (
 	RuleSpike5xx       = "spike_5xx"
 	RuleExpiringInUse  = "expiring_in_use"
 	RuleLeaked         = "leaked"
+	RuleNewNetwork     = "new_network"
+	RuleRevokedInUse   = "revoked_in_use"
+	RuleExpiredInUse   = "expired_in_use"
+	RuleWrongEnv       = "wrong_environment"
 	lockKey            = "portico.alerts"
 	defaultEvery       = 5 * time.Minute
 	quotaAlertsPerRun  = 1000
@@ -131,7 +135,7 @@ func (j *Job) Once(ctx context.Context) (int, error) {
 	}
 	now := j.now()
 	raised := 0
-	for _, rule := range []func(context.Context, time.Time) (int, error){j.quota, j.rateLimited, j.spikes, j.expiringInUse} {
+	for _, rule := range []func(context.Context, time.Time) (int, error){j.quota, j.rateLimited, j.spikes, j.expiringInUse, j.newNetworks, j.refused} {
 		n, err := rule(ctx, now)
 		raised += n
 		if err != nil {
@@ -325,4 +329,75 @@ func (j *Job) ownerOf(ctx context.Context, tokenID int64) int64 {
 		return 0
 	}
 	return t.UserID
+}
+
+// signalWindow is how far back each run looks for the verifier's notes: a
+// run every 5 minutes sees each note several times, and the cause makes
+// only the first raise count.
+const signalWindow = time.Hour
+
+// newNetworks raises a credential used from a network (an IPv4 /24, an
+// IPv6 /48) it was never used from before, once per network.
+func (j *Job) newNetworks(ctx context.Context, now time.Time) (int, error) {
+	ns, err := j.store.NewTokenNetworks(ctx, now.Add(-signalWindow))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, nw := range ns {
+		id := nw.TokenID
+		msg := fmt.Sprintf("The credential “%s” (%s) was used from %s on %s, a network it was never used from before. If nobody at your organisation moved a job there, revoke it.",
+			nw.Name, nw.Hint, nw.Network, nw.FirstSeen.UTC().Format("2 January 2006, 15:04 UTC"))
+		ok, err := j.raise(ctx, store.NewAlert{PartnerID: nw.PartnerID, TokenID: &id, Rule: RuleNewNetwork, Cause: nw.Network, Message: msg},
+			j.ownerOf(ctx, id), "“"+nw.Name+"” used from a new network")
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// refused raises a revoked or expired credential still presented (once
+// per credential) and one sent to the other environment (once a day).
+func (j *Job) refused(ctx context.Context, now time.Time) (int, error) {
+	rs, err := j.store.RefusedCredentials(ctx, now.Add(-signalWindow))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range rs {
+		id := r.TokenID
+		a := store.NewAlert{PartnerID: r.PartnerID, TokenID: &id}
+		var subject string
+		switch r.Reason {
+		case store.RefusedRevoked:
+			a.Rule, a.Cause, subject = RuleRevokedInUse, "revoked", "A revoked credential is still in use"
+			a.Message = fmt.Sprintf("The revoked credential “%s” (%s) was presented %d times in the last hour: an integration still uses it and gets 401 invalid_token. Give it a working credential, or switch it off.", r.Name, r.Hint, r.Count)
+		case store.RefusedExpired:
+			a.Rule, a.Cause, subject = RuleExpiredInUse, "expired "+r.ExpiresAt.UTC().Format(time.RFC3339), "An expired credential is still in use"
+			a.Message = fmt.Sprintf("The credential “%s” (%s) expired on %s and was presented %d times in the last hour: the job using it gets 401 token_expired. Regenerate it or create a new one.",
+				r.Name, r.Hint, r.ExpiresAt.UTC().Format("2 January 2006"), r.Count)
+		case store.RefusedWrongEnv:
+			other := "/live"
+			if r.Env == "live" {
+				other = "/sandbox"
+			}
+			a.Rule, a.Cause, subject = RuleWrongEnv, now.UTC().Format("2006-01-02"), "A credential was sent to the wrong environment"
+			a.Message = fmt.Sprintf("The %s credential “%s” (%s) was sent to %s %d times in the last hour and refused with wrong_environment: a configuration mixes the environments.",
+				r.Env, r.Name, r.Hint, other, r.Count)
+		default:
+			continue
+		}
+		ok, err := j.raise(ctx, a, j.ownerOf(ctx, id), subject)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
 }

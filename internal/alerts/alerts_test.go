@@ -5,14 +5,19 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/alerts"
+	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/demo"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pgtest"
+	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/token"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -39,9 +44,10 @@ func TestRulesFireOncePerCause(t *testing.T) {
 	// Harbor is refused 150 times by its rate limit in the last hour, and
 	// the Port operations group's quota (100 000) is 85 % used.
 	if _, err := db.Exec(`
-		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
-		SELECT u.id, u.partner_id, v.name, 'sandbox', decode(md5(v.name), 'hex'), 'ptc_sbx_…' || left(v.name, 4), '{fleet/fleet:read}', now() + v.days * interval '1 day'
-		FROM users u, (VALUES ('spiky', 60), ('daily', 3), ('quiet', 60), ('new', 60)) v(name, days)
+		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, created_at, expires_at)
+		SELECT u.id, u.partner_id, v.name, 'sandbox', decode(md5(v.name), 'hex'), 'ptc_sbx_…' || left(v.name, 4), '{fleet/fleet:read}',
+		       now() - v.age * interval '1 day', now() + v.days * interval '1 day'
+		FROM users u, (VALUES ('spiky', 60, 30), ('daily', 3, 30), ('quiet', 60, 30), ('new', 60, 0)) v(name, days, age)
 		WHERE u.email = 'dev@harbor.test';
 		INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us,
 			b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
@@ -138,4 +144,107 @@ func fmtMails(ms []struct {
 		out += "{" + m.To + " " + strconv.Itoa(m.Count) + "}"
 	}
 	return out + "]"
+}
+
+// TestVerifierSignals: what the verifier notices, flushed in batches,
+// raises its alerts once: a credential used from a second network (not its
+// first), a revoked one still presented, an expired one still presented,
+// and one sent to the other environment.
+func TestVerifierSignals(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	st := store.New(db)
+	ctx := context.Background()
+	if _, err := demo.Seed(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.SeedCatalog(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	hasher := token.NewHasher([]byte("alerts-test-secret-alerts-test-secret"))
+	pats := pat.New(st, hasher, pmail.NewOutbox(st), "http://portal.test")
+	dev, err := st.UserByEmail(ctx, "dev@harbor.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor := access.Actor{UserID: dev.ID, Role: dev.Role, PartnerID: *dev.PartnerID}
+	mint := func(name string) *pat.Created {
+		c, err := pats.Create(ctx, actor, pat.Input{Name: name, Environment: "sandbox", Days: 30, Scopes: []string{"fleet/fleet:read"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	roaming, revoked, expired, mixed := mint("roaming"), mint("forgotten"), mint("lapsed"), mint("mixed")
+	v := credential.NewVerifier(st, hasher)
+	verify := func(c *pat.Created, env, ip string) error {
+		_, err := v.Verify(ctx, c.Plaintext, env, ip)
+		return err
+	}
+	for _, ip := range []string{"192.0.2.10", "192.0.2.99"} { // one /24
+		if err := verify(roaming, "sandbox", ip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := verify(expired, "sandbox", "192.0.2.10"); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	job := alerts.New(st, db.DB, pmail.NewOutbox(st), "http://portal.test", nil)
+	if n, err := job.Once(ctx); err != nil || n != 0 {
+		t.Fatalf("first networks raised %d (%v)", n, err)
+	}
+	if err := verify(roaming, "sandbox", "2001:db8:1::7"); err != nil { // a second network
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE tokens SET revoked_at = now() WHERE name = 'forgotten';
+		UPDATE tokens SET expires_at = now() - interval '1 minute' WHERE name = 'lapsed'`); err != nil {
+		t.Fatal(err)
+	}
+	v.Forget(0)
+	for range 3 {
+		if err := verify(revoked, "sandbox", "192.0.2.10"); err == nil {
+			t.Fatal("a revoked token verified")
+		}
+		if err := verify(expired, "sandbox", "192.0.2.10"); err == nil {
+			t.Fatal("an expired token verified")
+		}
+		if err := verify(mixed, "live", "192.0.2.10"); err == nil {
+			t.Fatal("a sandbox token verified on live")
+		}
+	}
+	if err := v.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := job.Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := db.Select(&got, `SELECT a.rule || ' ' || t.name || ' ' || a.cause FROM alerts a JOIN tokens t ON t.id = a.token_id ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC().Format("2006-01-02")
+	var exp time.Time
+	if err := db.Get(&exp, `SELECT expires_at FROM tokens WHERE name = 'lapsed'`); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"expired_in_use lapsed expired " + exp.UTC().Format(time.RFC3339),
+		"new_network roaming 2001:db8:1::/48",
+		"revoked_in_use forgotten revoked",
+		"wrong_environment mixed " + today,
+	}
+	if diff := cmp.Diff(want, got); diff != "" || n != 4 {
+		t.Errorf("raised %d (-want +got):\n%s", n, diff)
+	}
+	var refused int64
+	if err := db.Get(&refused, `SELECT sum(count) FROM credential_refusals`); err != nil || refused != 9 {
+		t.Errorf("refusals counted %d (%v), want 9", refused, err)
+	}
+	if n, err := job.Once(ctx); err != nil || n != 0 {
+		t.Errorf("a second run raised %d (%v)", n, err)
+	}
 }

@@ -65,6 +65,12 @@ type Verifier struct {
 
 	usesMu sync.Mutex
 	uses   map[int64]store.TokenUse
+	// nets are the networks each credential was used from since the last
+	// flush, and refusals the presentations of known credentials refused
+	// (revoked, expired, wrong environment), both under usesMu and
+	// written by Flush, for the alert rules.
+	nets     map[netKey]time.Time
+	refusals map[refusalKey]int64
 
 	hooksMu sync.Mutex
 	hooks   []func()
@@ -90,7 +96,8 @@ type entry struct {
 // NewVerifier returns a verifier over st whose hashes are keyed by hasher.
 func NewVerifier(st *store.Store, hasher *token.Hasher) *Verifier {
 	return &Verifier{store: st, hasher: hasher, TTL: DefaultTTL, now: time.Now,
-		entries: map[[32]byte]*entry{}, uses: map[int64]store.TokenUse{}}
+		entries: map[[32]byte]*entry{}, uses: map[int64]store.TokenUse{},
+		nets: map[netKey]time.Time{}, refusals: map[refusalKey]int64{}}
 }
 
 // Verify checks a bearer credential presented from ip for environment env
@@ -103,6 +110,7 @@ func (v *Verifier) Verify(ctx context.Context, plaintext, env, ip string) (*Prin
 	}
 	p := e.p
 	if env != "" && p.Environment != env {
+		v.recordRefusal(p.TokenID, store.RefusedWrongEnv, now)
 		return nil, ErrEnvironment
 	}
 	if len(p.Networks) > 0 && !p.AllowedFrom(ip) {
@@ -163,6 +171,7 @@ func (v *Verifier) lookup(ctx context.Context, plaintext string) (*entry, time.T
 		if e.until.Before(e.p.ExpiresAt) {
 			return nil, now, ErrInvalid // the grace period of a replaced secret is over
 		}
+		v.recordRefusal(e.id, store.RefusedExpired, now)
 		if parsed.Kind == token.KindAccessToken {
 			return nil, now, ErrAccessTokenExpired
 		}
@@ -196,6 +205,9 @@ func (v *Verifier) fetch(ctx context.Context, kind token.Kind, key [32]byte, now
 	if a.Revoked || !a.UserActive || !a.PartnerActive {
 		// Not cached: a revoked token costs the same lookup as an unknown
 		// one, so timing does not tell them apart either.
+		if a.Revoked {
+			v.recordRefusal(a.ID, store.RefusedRevoked, now)
+		}
 		return nil, ErrInvalid
 	}
 	e := &entry{id: a.ID, fetched: now, until: a.ExpiresAt}
@@ -312,23 +324,40 @@ func (v *Verifier) Forget(tokenID int64) {
 // recordUse notes the last use of a token; Flush writes them in one
 // statement, so verifying never writes to the database.
 func (v *Verifier) recordUse(id int64, at time.Time, ip string) {
+	nk, netOK := networkOf(id, ip)
 	v.usesMu.Lock()
 	v.uses[id] = store.TokenUse{ID: id, At: at, IP: ip}
+	if netOK && len(v.nets) < maxNets {
+		v.nets[nk] = at
+	}
 	v.usesMu.Unlock()
 }
 
-// Flush writes the uses recorded since the last flush.
+// Flush writes the uses, networks and refusals recorded since the last
+// flush, a statement each.
 func (v *Verifier) Flush(ctx context.Context) error {
 	v.usesMu.Lock()
-	if len(v.uses) == 0 {
-		v.usesMu.Unlock()
-		return nil
-	}
 	batch := make([]store.TokenUse, 0, len(v.uses))
 	for _, u := range v.uses {
 		batch = append(batch, u)
 	}
 	clear(v.uses)
+	nets := make([]store.TokenNetwork, 0, len(v.nets))
+	for k, at := range v.nets {
+		nets = append(nets, store.TokenNetwork{TokenID: k.id, Network: k.net.String(), At: at})
+	}
+	clear(v.nets)
+	refusals := make([]store.Refusal, 0, len(v.refusals))
+	for k, n := range v.refusals {
+		refusals = append(refusals, store.Refusal{Hour: time.Unix(k.hour, 0).UTC(), TokenID: k.id, Reason: k.reason, Count: n})
+	}
+	clear(v.refusals)
 	v.usesMu.Unlock()
-	return v.store.RecordTokenUses(ctx, batch)
+	if err := v.store.RecordTokenUses(ctx, batch); err != nil {
+		return err
+	}
+	if err := v.store.RecordTokenNetworks(ctx, nets); err != nil {
+		return err
+	}
+	return v.store.RecordRefusals(ctx, refusals)
 }

@@ -69,7 +69,12 @@ func (s *Service) plan(ctx context.Context, q *store.Store, actor access.Actor, 
 	if len(c.Used) == 0 {
 		return nil, ErrNothingUsed
 	}
-	n := &Narrowing{Token: *t, Drop: append(slices.Clone(c.Unused), c.NotGranted...)}
+	// Unused scopes go only when the page would flag them (the credential
+	// is old enough to judge); scopes its owner lost go always.
+	n := &Narrowing{Token: *t, Drop: slices.Clone(c.NotGranted)}
+	if c.Has(UnusedScopes) {
+		n.Drop = append(n.Drop, c.Unused...)
+	}
 	if len(n.Drop) == 0 {
 		return nil, ErrNothingToDrop
 	}

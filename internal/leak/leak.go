@@ -199,9 +199,10 @@ func (s *Service) tokenLeaked(ctx context.Context, tx *store.Store, t *store.Tok
 	}
 	var ended bool
 	var err error
-	if previous {
+	open := t.RevokedAt == nil && s.now().Before(t.ExpiresAt)
+	if previous && open {
 		ended, err = tx.EndGrace(ctx, t.ID)
-	} else if t.RevokedAt == nil && s.now().Before(t.ExpiresAt) {
+	} else if !previous && open {
 		err = tx.RevokeToken(ctx, t.ID, nil, "leaked: reported by "+w.reporter)
 		ended = err == nil
 		if errors.Is(err, store.ErrNotFound) {

@@ -232,6 +232,15 @@ func (j *Job) sweep(ctx context.Context, r *store.RetentionRun) error {
 			return err
 		}
 	}
+	// The verifier's notes for the alert rules, which read the last hour:
+	// refusal counts are kept 30 days, networks 180 days after last seen
+	// (a network back after that raises its alert again).
+	var signals int64
+	if err := j.batches(ctx, &signals, func() (int64, error) {
+		return j.st.DeleteOldSignals(ctx, r.StartedAt.Add(-RefusalsKeep), r.StartedAt.Add(-NetworksKeep), j.cfg.Batch)
+	}); err != nil {
+		return err
+	}
 	// OAuth access tokens live minutes; a day after expiry nobody needs
 	// their rows (the calls made with them count against their client).
 	tokensBefore := r.StartedAt.Add(-AccessTokenKeep)
@@ -240,6 +249,14 @@ func (j *Job) sweep(ctx context.Context, r *store.RetentionRun) error {
 		return int64(n), err
 	})
 }
+
+// RefusalsKeep and NetworksKeep are how long the verifier's notes for the
+// alert rules are kept: refusal counts by their hour, networks by when
+// they were last seen.
+const (
+	RefusalsKeep = 30 * 24 * time.Hour
+	NetworksKeep = 180 * 24 * time.Hour
+)
 
 // AccessTokenKeep is how long an expired OAuth access token's row is kept.
 const AccessTokenKeep = 24 * time.Hour

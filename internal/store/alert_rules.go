@@ -51,7 +51,7 @@ func (s *Store) BusyExpiringTokens(ctx context.Context, now, before time.Time, d
 		WHERE t.revoked_at IS NULL AND t.expires_at > $1 AND t.expires_at < $2 AND NOT t.console
 		  AND (SELECT count(DISTINCT date_trunc('day', u.hour AT TIME ZONE 'UTC'))
 		       FROM api_usage_hours u
-		       WHERE u.token_id = t.id AND u.calls > 0
+		       WHERE u.token_id = t.id AND u.token_id <> 0 AND u.calls > 0
 		         AND u.hour >= date_trunc('day', $1 AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - $3::int * interval '1 day'
 		         AND u.hour < date_trunc('day', $1 AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') >= $3
 		ORDER BY t.id`, now, before, days)
@@ -78,7 +78,9 @@ type TokenHour struct {
 
 // TokenHourVersusBaseline lists the credentials that made at least min
 // calls in the hour starting at hour, each with its hourly average over the
-// baselineDays before that hour (hours without calls count as zero).
+// baselineDays before that hour, or over its life when it is younger
+// (hours without calls count as zero). Both reads of the rollup go through
+// api_usage_hours_token (token_id <> 0 is its predicate).
 func (s *Store) TokenHourVersusBaseline(ctx context.Context, hour time.Time, baselineDays int, min int64) ([]TokenHour, error) {
 	var rs []TokenHour
 	err := s.q.SelectContext(ctx, &rs, `
@@ -87,13 +89,17 @@ func (s *Store) TokenHourVersusBaseline(ctx context.Context, hour time.Time, bas
 			FROM api_usage_hours WHERE hour = $1 AND token_id <> 0
 			GROUP BY token_id HAVING sum(calls) >= $3)
 		SELECT n.token_id, t.partner_id, t.name, t.hint, n.calls, n.c4xx, n.c5xx,
-		       coalesce(b.calls, 0)::float8 / ($2 * 24) AS base_calls,
-		       coalesce(b.c4xx, 0)::float8 / ($2 * 24) AS base_4xx,
-		       coalesce(b.c5xx, 0)::float8 / ($2 * 24) AS base_5xx
+		       coalesce(b.calls, 0)::float8 / w.hours AS base_calls,
+		       coalesce(b.c4xx, 0)::float8 / w.hours AS base_4xx,
+		       coalesce(b.c5xx, 0)::float8 / w.hours AS base_5xx
 		FROM now_hour n JOIN tokens t ON t.id = n.token_id
+		-- The baseline's hours: the week before, or the credential's life
+		-- before the hour when it is younger (at least one hour).
+		CROSS JOIN LATERAL (
+			SELECT greatest(extract(epoch FROM $1 - greatest(t.created_at, $1 - $2 * interval '1 day')) / 3600, 1)::float8 AS hours) w
 		LEFT JOIN LATERAL (
 			SELECT sum(calls) AS calls, sum(c4xx) AS c4xx, sum(c5xx) AS c5xx FROM api_usage_hours u
-			WHERE u.token_id = n.token_id AND u.hour >= $1 - $2 * interval '1 day' AND u.hour < $1) b ON true
+			WHERE u.token_id = n.token_id AND u.token_id <> 0 AND u.hour >= $1 - $2 * interval '1 day' AND u.hour < $1) b ON true
 		ORDER BY n.token_id`, hour, baselineDays, min)
 	if err != nil {
 		return nil, fmt.Errorf("token hour versus baseline: %w", err)

@@ -40,10 +40,19 @@ type NewAlert struct {
 	Message   string
 }
 
+// MaxAlertMessage is the longest message an alert keeps (the column's
+// CHECK).
+const MaxAlertMessage = 1000
+
 // RaiseAlert stores an alert unless one of the same rule, partner,
 // credential and cause exists, or the rule is muted for the credential;
 // raised says whether this call stored it (and so whether to tell anyone).
 func (s *Store) RaiseAlert(ctx context.Context, a NewAlert) (id int64, raised bool, err error) {
+	// A message quoting a reporter's words may run long: it is cut rather
+	// than refused, so raising never fails the action it belongs to.
+	if r := []rune(a.Message); len(r) > MaxAlertMessage {
+		a.Message = string(r[:MaxAlertMessage-1]) + "…"
+	}
 	err = s.q.GetContext(ctx, &id, `
 		INSERT INTO alerts (partner_id, token_id, rule, cause, message)
 		SELECT $1, $2, $3, $4, $5

@@ -22,15 +22,36 @@ type HygieneToken struct {
 	OwnerInactive bool `db:"owner_inactive"`
 }
 
-// hygieneFlags and hygieneAttention are one definition of the flags, as
-// columns and as the "needs attention" condition.
+// hygieneFlags are the flags as columns of a page's rows;
+// hygieneAttentionIDs finds the same credentials by index (a test checks
+// the page's "needs attention" view lists exactly the flagged ones).
 const (
 	hygieneNeverUsed = `(t.last_used_at IS NULL AND NOT t.pending AND t.created_at < now() - interval '7 days')`
 	hygieneIdle      = `(t.last_used_at IS NOT NULL AND t.last_used_at < now() - interval '30 days')`
 	hygieneExpiring  = `(t.expires_at < now() + interval '14 days')`
 	hygieneOwner     = `(u.status <> 'active')`
 	hygieneFlags     = hygieneNeverUsed + ` AS never_used, ` + hygieneIdle + ` AS idle, ` + hygieneExpiring + ` AS expiring, ` + hygieneOwner + ` AS owner_inactive`
-	hygieneAttention = `(` + hygieneNeverUsed + ` OR ` + hygieneIdle + ` OR ` + hygieneExpiring + ` OR ` + hygieneOwner + `)`
+	// hygieneAttentionIDs are the ids of partner $1's open credentials
+	// that need attention, one arm per flag, each read from its partial
+	// index (migration 00033) or, for owners no longer active, from the
+	// partner's few such people: the cost follows the flagged credentials,
+	// not the partner's 100 000 healthy ones.
+	hygieneAttentionIDs = `
+		SELECT t.id FROM tokens t
+		WHERE t.partner_id = $1 AND t.last_used_at IS NULL AND t.revoked_at IS NULL AND NOT t.console
+		  AND NOT t.pending AND t.created_at < now() - interval '7 days' AND t.expires_at > now()
+		UNION
+		SELECT t.id FROM tokens t
+		WHERE t.partner_id = $1 AND t.revoked_at IS NULL AND NOT t.console
+		  AND t.last_used_at < now() - interval '30 days' AND t.expires_at > now()
+		UNION
+		SELECT t.id FROM tokens t
+		WHERE t.partner_id = $1 AND t.revoked_at IS NULL AND NOT t.console
+		  AND t.expires_at > now() AND t.expires_at < now() + interval '14 days'
+		UNION
+		SELECT t.id FROM users u JOIN tokens t ON t.user_id = u.id
+		WHERE u.partner_id = $1 AND u.status <> 'active' AND t.partner_id = $1 AND t.revoked_at IS NULL AND NOT t.console
+		  AND t.expires_at > now()`
 )
 
 // HygienePage lists one page of a partner's open credentials, newest
@@ -47,7 +68,7 @@ func (s *Store) HygienePage(ctx context.Context, partnerID int64, attention bool
 		FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.partner_id = $1 AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now()
 		  AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3::timestamptz, $4::bigint))
-		  AND (NOT $5 OR `+hygieneAttention+`)
+		  AND (NOT $5 OR t.id IN (`+hygieneAttentionIDs+`))
 		ORDER BY t.created_at DESC, t.id DESC
 		LIMIT $2`, partnerID, limit+1, afterAt, afterID, attention)
 	if err != nil {
@@ -75,10 +96,7 @@ func (s *Store) HygieneCounts(ctx context.Context, partnerID int64) (total, atte
 		     SELECT 1 FROM tokens t
 		     WHERE t.partner_id = $1 AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now()
 		     LIMIT $2) x) AS total,
-		  (SELECT count(*) FROM (
-		     SELECT 1 FROM tokens t JOIN users u ON u.id = t.user_id
-		     WHERE t.partner_id = $1 AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now() AND `+hygieneAttention+`
-		     LIMIT $2) y) AS attention`, partnerID, HygieneCountLimit+1)
+		  (SELECT count(*) FROM (`+hygieneAttentionIDs+` LIMIT $2) y) AS attention`, partnerID, HygieneCountLimit+1)
 	if err != nil {
 		return 0, 0, fmt.Errorf("hygiene counts of partner %d: %w", partnerID, err)
 	}
