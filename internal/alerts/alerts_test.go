@@ -14,8 +14,8 @@ import (
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/demo"
 	pmail "github.com/portico/portico/internal/mail"
-	"github.com/portico/portico/internal/pgtest"
 	"github.com/portico/portico/internal/pat"
+	"github.com/portico/portico/internal/pgtest"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 )
