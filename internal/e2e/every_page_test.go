@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -17,53 +18,143 @@ var screens = []struct{ w, h int }{{390, 844}, {1366, 900}}
 
 // TestEveryPage opens every main page of every role — each link of the
 // role's navigation and the pages behind them (an API's docs, a team, an
-// access group, a partner's tokens and usage, the forms) — at 390×844 and
-// at 1366×900. At each width the document must not scroll sideways, every
-// action in a table row must be reachable (on screen, or in a box that
-// scrolls it into view), no script the CSP refuses may run, and axe must
-// find nothing serious. Each role has one browser context for all its
-// pages; the roles run in parallel.
+// access group, a partner's tokens and usage, the forms, confirmation
+// pages), lists long enough for a next page, searches with and without a
+// match, dashboards with and without calls — at 390×844 and at 1366×900.
+// Each page must show what it is about (its wanted elements); at each width
+// the document must not scroll sideways, every action in a table row must
+// be reachable (on screen, or in a box that scrolls it into view), no
+// script the CSP refuses may run, and axe must find nothing serious. Each
+// role has one browser context for all its pages; the roles run in
+// parallel.
 func TestEveryPage(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
-	// Rows with actions in them: tokens of every state with long names
-	// (the developer's own, the partner admin's list, staff's), an OAuth
-	// client and an open invitation.
-	if _, err := p.store.DB().Exec(`
-		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at, pending)
-		SELECT u.id, u.partner_id, v.name, v.env, decode(md5(v.name), 'hex'), 'ptc_' || left(v.env, 3) || '_…' || right(v.name, 4),
+	for _, q := range []string{
+		// Rows with actions in them: tokens of every state with long names
+		// (the developer's own, the partner admin's list, staff's), enough
+		// for a next page, and an open invitation with a long address.
+		`INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at, pending)
+		 SELECT u.id, u.partner_id, v.name, v.env, decode(md5(v.name), 'hex'), 'ptc_' || left(v.env, 3) || '_…' || right(v.name, 4),
 			'{fleet/fleet:read,telemetry/telemetry:read}', now() + v.days * interval '1 day', v.pending
-		FROM (VALUES ('continuous-integration-deploy-token', 'sandbox', 30, false), ('nightly-sync', 'live', 9, false),
-		             ('waiting-for-approval', 'live', 60, true)) v(name, env, days, pending), users u WHERE u.email = 'dev@harbor.test';
-		INSERT INTO invitations (partner_id, email, role, token_hash, expires_at)
-		SELECT partner_id, 'invited-colleague-with-a-long-address@harbor-logistics.test', 'developer', 'every-page'::bytea, now() + interval '7 days'
-		FROM users WHERE email = 'admin@harbor.test'`); err != nil {
-		t.Fatal(err)
+		 FROM (VALUES ('continuous-integration-deploy-token', 'sandbox', 30, false), ('nightly-sync', 'live', 9, false),
+		              ('waiting-for-approval', 'live', 60, true)) v(name, env, days, pending), users u WHERE u.email = 'dev@harbor.test'`,
+		`INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, created_at, expires_at, pending)
+		 SELECT u.id, u.partner_id, 'CI deploy ' || i, 'sandbox', decode(md5('phone' || i), 'hex'), 'ptc_sbx_…abcd',
+		        '{fleet/fleet:read}', now() - i * interval '1 minute', now() + interval '30 days', i % 10 = 0
+		 FROM users u, generate_series(1, 40) i WHERE u.email = 'dev@harbor.test'`,
+		`INSERT INTO invitations (partner_id, email, role, token_hash, expires_at)
+		 SELECT partner_id, 'invited-colleague-with-a-long-address@harbor-logistics.test', 'developer', 'every-page'::bytea, now() + interval '7 days'
+		 FROM users WHERE email = 'admin@harbor.test'`,
+		`INSERT INTO invitations (partner_id, email, role, token_hash, expires_at)
+		 SELECT partner_id, 'invited' || i || '@harbor.test', 'developer', ('t' || i)::bytea, now() + interval '7 days'
+		 FROM users, generate_series(1, 60) i WHERE email = 'admin@harbor.test'`,
+		// Lists long enough for a next page.
+		`INSERT INTO users (partner_id, email, name, role)
+		 SELECT u.partner_id, 'member' || i || '@harbor.test', 'Member ' || i, 'developer'
+		 FROM users u, generate_series(1, 60) i WHERE u.email = 'admin@harbor.test'`,
+		`INSERT INTO partners (name, slug) SELECT 'Partner with a rather long name ' || i, 'partner-' || i FROM generate_series(1, 60) i`,
+		`INSERT INTO users (email, name, role) SELECT 'manager' || i || '@portico.test', 'Manager ' || i, 'account_manager' FROM generate_series(1, 60) i`,
+		`INSERT INTO outbox (to_email, to_name, subject, text_body, html_body) SELECT 'to' || i || '@x.test', '', 'Mail ' || i, 'text', '' FROM generate_series(1, 60) i`,
+		`INSERT INTO access_groups (name, rate_limit_per_minute) SELECT 'Group ' || i, 60 FROM generate_series(1, 60) i`,
+		// A day of usage for the dashboards: a sandbox token of Harbor's
+		// admin with calls every hour, some failing.
+		`INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
+		 SELECT id, partner_id, 'usage-phone', 'sandbox', '\x0e2e', 'ptc_s…e2e', '{fleet/fleet:read}', now() + interval '30 days'
+		 FROM users WHERE email = 'admin@harbor.test'`,
+		`INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us,
+			b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		 SELECT date_trunc('hour', now()) - h * interval '1 hour', t.partner_id, t.id, 'fleet', 'listSpreaders', 'sandbox', 30 + 3 * h, 10 + h, 10 + h, 1, 2, h % 4, 0,
+			0, 3, 6, 9, 12, 0, 3 * h, 0, 0, 0, 0, 0, 0, 0, 0, 0
+		 FROM tokens t, generate_series(0, 23) h WHERE t.name = 'usage-phone'`,
+	} {
+		if _, err := p.store.DB().Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
 	var ids struct {
 		Harbor int64 `db:"harbor"`
 		Team   int64 `db:"team"`
 		Group  int64 `db:"grp"`
+		Grant  int64 `db:"grant_id"`
+		Dev    int64 `db:"dev"`
+		Token  int64 `db:"token"`
 	}
 	if err := p.store.DB().Get(&ids, `SELECT
 		(SELECT partner_id FROM users WHERE email = 'admin@harbor.test') AS harbor,
 		(SELECT id FROM teams WHERE name = 'Integrations') AS team,
-		(SELECT id FROM access_groups WHERE name = 'Port operations') AS grp`); err != nil {
+		(SELECT id FROM access_groups WHERE name = 'Port operations') AS grp,
+		(SELECT g.id FROM grants g JOIN teams t ON t.id = g.team_id WHERE t.name = 'Integrations') AS grant_id,
+		(SELECT id FROM users WHERE email = 'dev@harbor.test') AS dev,
+		(SELECT id FROM tokens WHERE name = 'nightly-sync') AS token`); err != nil {
 		t.Fatal(err)
 	}
-	harbor, team, group := strconv.FormatInt(ids.Harbor, 10), strconv.FormatInt(ids.Team, 10), strconv.FormatInt(ids.Group, 10)
-	staff := []string{"/apis/fleet", "/partners/" + harbor + "/tokens", "/partners/" + harbor + "/usage",
-		"/access-groups/" + group, "/catalog/import", "/catalog/fleet/revisions", "/account"}
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	harbor, team, group := id(ids.Harbor), id(ids.Team), id(ids.Group)
+	// page is a page to open and the elements it must show.
+	type page struct {
+		path string
+		want []string
+	}
+	staff := []page{
+		{"/apis/fleet", nil},
+		{"/partners/" + harbor + "/tokens?q=deploy", []string{"[data-testid=token]"}},
+		{"/partners/" + harbor + "/usage", []string{"[data-testid=usage-total]"}},
+		{"/access-groups/" + group, []string{"[data-testid=grant]", "[data-testid=include-api]"}},
+		{"/access-groups/" + group + "/grants/" + id(ids.Grant) + "/revoke", []string{"[data-testid=confirm-button]"}},
+		{"/catalog/import", []string{"main form"}},
+		{"/catalog/fleet/revisions", []string{"main form"}},
+		{"/account", nil},
+	}
 	for _, role := range []struct {
 		who string
-		// more are the pages not in the role's navigation.
-		more []string
+		// more are pages beyond the role's navigation, or the navigation's
+		// pages with what they must show.
+		more []page
 	}{
-		{"admin@portico.test", append(staff, "/resource-servers")},
+		{"admin@portico.test", append([]page{
+			{"/partners", []string{"[data-testid=next-page]"}},
+			{"/partners?q=nobody-at-all", []string{"[data-testid=no-partners]"}},
+			{"/staff", []string{"[data-testid=next-page]"}},
+			{"/staff?q=nobody-at-all", []string{"[data-testid=no-match]"}},
+			{"/outbox", []string{"[data-testid=next-page]"}},
+			{"/apis", []string{"[data-testid=list-search]"}},
+			{"/access-groups", []string{"[data-testid=next-page]"}},
+			{"/usage?range=30d", []string{"[data-testid=table-partners]"}},
+			{"/settings", []string{"[data-testid=retention-form]"}},
+			{"/resource-servers", nil},
+		}, staff...)},
 		{"am@portico.test", staff},
-		{"admin@harbor.test", []string{"/apis/fleet", "/members/invitations", "/teams/" + team, "/tokens/new", "/tokens/new-client",
-			"/tokens/partner", "/account"}},
-		{"dev@harbor.test", []string{"/apis/fleet", "/tokens/new", "/account"}},
+		{"admin@harbor.test", []page{
+			{"/members", []string{"[data-testid=next-page]", "[data-testid=more-invitations]"}},
+			{"/members?q=member+1", []string{"[data-testid=member]"}},
+			{"/members?q=nobody-at-all", []string{"[data-testid=no-member-match]"}},
+			{"/members/invitations", []string{"[data-testid=next-page]"}},
+			{"/members/invitations?q=nobody-at-all", []string{"[data-testid=no-match]"}},
+			{"/access", []string{"[data-testid=reach-pager]"}},
+			{"/access?q=nobody-at-all", []string{"[data-testid=no-reach-match]"}},
+			{"/audit", []string{"[data-testid=audit-events]"}},
+			{"/audit?request_id=nothing-like-it", []string{"[data-testid=audit-empty]"}},
+			{"/audit?source=calls", []string{"[data-testid=calls-empty]"}},
+			{"/usage", []string{"[data-testid=chart-requests] svg"}},
+			{"/teams/" + team, []string{"[data-testid=team-member]"}},
+			{"/teams/" + team + "/members/" + id(ids.Dev) + "/remove", []string{"[data-testid=confirm-button]"}},
+			{"/tokens/partner", []string{"[data-testid=next-page]"}},
+			{"/tokens/partner?status=pending", []string{"[data-testid=token]"}},
+			{"/tokens/partner?status=revoked&q=nobody-at-all", []string{"[data-testid=no-tokens]"}},
+			{"/tokens/" + id(ids.Token) + "/revoke?from=partner", []string{"[data-testid=confirm-revoke-button]"}},
+			{"/tokens/new", nil},
+			{"/tokens/new-client", nil},
+			{"/apis/fleet", nil},
+			{"/account", nil},
+		}},
+		{"dev@harbor.test", []page{
+			{"/tokens", []string{"[data-testid=next-page]", "[data-testid=revoke-token]"}},
+			{"/usage?range=7d", []string{"[data-testid=usage-empty]"}},
+			{"/tokens/new", nil},
+			{"/apis/fleet", nil},
+			{"/account", nil},
+		}},
 	} {
 		t.Run(role.who, func(t *testing.T) {
 			t.Parallel()
@@ -72,15 +163,25 @@ func TestEveryPage(t *testing.T) {
 			if len(nav) < 3 {
 				t.Fatalf("%s's navigation has %d links: %v", role.who, len(nav), nav)
 			}
-			seen := map[string]bool{}
-			for _, path := range append(nav, role.more...) {
-				if seen[path] {
-					continue
+			pages, seen := role.more, map[string]bool{}
+			for _, pg := range pages {
+				seen[pg.path] = true
+			}
+			for _, path := range nav {
+				if !seen[path] {
+					pages, seen[path] = append(pages, page{path: path}), true
 				}
-				seen[path] = true
+			}
+			for _, pg := range pages {
+				path := pg.path
 				tb.do("open "+path, chromedp.Navigate(p.URL+path))
 				if got := eval[string](tb, `location.pathname`); got != pathOnly(path) {
 					t.Errorf("%s: landed on %s", path, got)
+				}
+				for _, sel := range pg.want {
+					if !tb.shows(sel, 5*time.Second) {
+						t.Errorf("%s as %s shows no %s", path, role.who, sel)
+					}
 				}
 				for _, s := range screens {
 					where := fmt.Sprintf("%s at %d px as %s", path, s.w, role.who)
@@ -103,6 +204,20 @@ func TestEveryPage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// shows reports whether an element matching sel is on the page within d
+// (some parts arrive after the load event).
+func (tb *tab) shows(sel string, d time.Duration) bool {
+	tb.t.Helper()
+	for deadline := time.Now().Add(d); ; time.Sleep(50 * time.Millisecond) {
+		if eval[bool](tb, `document.querySelector(`+strconv.Quote(sel)+`) !== null`) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
 	}
 }
 
