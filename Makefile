@@ -22,8 +22,10 @@ build:
 deps:
 	@./scripts/deps.sh
 
+## generate: templ's Go files, and the brotli/gzip copies of static assets (after changing one)
 generate:
 	$(GO) tool templ generate
+	$(GO) generate ./static
 
 fmt:
 	gofmt -w $$(git ls-files --cached --others --exclude-standard '*.go')

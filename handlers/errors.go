@@ -76,7 +76,7 @@ func describe(status int) struct{ code, heading, message string } {
 // surfaces always get JSON; elsewhere the Accept header decides.
 func wantsJSON(r *http.Request) bool {
 	p := r.URL.Path
-	for _, prefix := range []string{"/api/", "/sandbox/", "/live/", "/oauth/", "/healthz", "/readyz"} {
+	for _, prefix := range []string{"/api/", "/sandbox/", "/live/", "/oauth/", "/healthz", "/readyz", LeakPath} {
 		if strings.HasPrefix(p, prefix) {
 			return true
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/leak"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/oauth"
 	"github.com/portico/portico/internal/pat"
@@ -53,6 +54,9 @@ type Config struct {
 	// TrustedProxies may set X-Forwarded-For; nobody else can say which
 	// address a request comes from.
 	TrustedProxies []*net.IPNet
+	// LeakKeys accept signed leaked-token reports from secret scanners;
+	// nil, POST /security/leaked-tokens answers 404.
+	LeakKeys *leak.Keys
 }
 
 // Kicker wakes the mail sender so a queued mail goes out at once.
@@ -89,6 +93,7 @@ type Handler struct {
 	catalog  *catalog.Service
 	groups   *catalog.Groups
 	pats     *pat.Service
+	leaks    *leak.Service
 	verifier *credential.Verifier
 	mailer   Kicker
 	// sandbox is the built-in backend of every API's sandbox; the access
@@ -120,6 +125,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 		sessions:     session.New(st, cfg.Secret, cfg.SecureCookies),
 		people:       people.New(st, hasher, d.Outbox, cfg.BaseURL),
 		pats:         pat.New(st, hasher, d.Outbox, cfg.BaseURL),
+		leaks:        leak.New(st, hasher, d.Outbox, cfg.BaseURL),
 		verifier:     verifier,
 		catalog:      catalog.NewService(st),
 		groups:       catalog.NewGroups(st),

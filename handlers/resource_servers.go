@@ -23,15 +23,38 @@ func (h *Handler) resourceServers(c echo.Context) error {
 	return h.renderResourceServers(c, http.StatusOK, "", "")
 }
 
+// renderResourceServers shows the open credentials (at most
+// store.MaxResourceServers) and a page of the revoked ones, which the
+// URL's after parameter moves through.
 func (h *Handler) renderResourceServers(c echo.Context, status int, name, msg string) error {
-	rs, err := h.store.ResourceServers(c.Request().Context())
+	ctx := c.Request().Context()
+	q, err := pageQuery(c, store.RevokedResourceServersList, listPageSize,
+		brokenLink("revoked credentials", "Resource servers from the portal settings"))
+	if err != nil {
+		return err
+	}
+	open, err := h.store.ResourceServers(ctx)
+	if err != nil {
+		return err
+	}
+	revoked, more, err := h.store.RevokedResourceServers(ctx, q.After, q.Limit)
 	if err != nil {
 		return err
 	}
 	m := views.ResourceServersPage{Page: h.page(c, "Resource servers"), Name: name, NameError: msg,
 		IntrospectURL: strings.TrimSuffix(h.cfg.BaseURL, "/") + "/oauth/introspect"}
-	for i := range rs {
-		m.Servers = append(m.Servers, resourceServerRow(&rs[i]))
+	for _, rs := range [][]store.ResourceServer{open, revoked} {
+		for i := range rs {
+			m.Servers = append(m.Servers, resourceServerRow(&rs[i]))
+		}
+	}
+	m.Pager = views.ListPager{Label: "Pages of revoked credentials", TestID: "revoked-pager",
+		First: "Newest revoked", Next: "Older revoked", Anchor: "#servers-heading"}
+	if q.After != nil {
+		m.Pager.FirstHref = "/resource-servers"
+	}
+	if more {
+		m.Pager.NextHref = "/resource-servers?after=" + store.RevokedResourceServerCursor(revoked[len(revoked)-1])
 	}
 	return h.render(c, status, views.ResourceServers(m))
 }

@@ -3,9 +3,11 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/portico/portico/internal/token"
@@ -220,5 +222,54 @@ func TestResourceServerCredentialsAreBounded(t *testing.T) {
 	admin.post(confirm.doc.Find("[data-testid=confirm-revoke-server] form").AttrOr("action", ""), nil)
 	if res := admin.post("/resource-servers", url.Values{"name": {"Now it fits"}}); res.status != http.StatusOK {
 		t.Errorf("after a revocation = %d, want the new credential", res.status)
+	}
+}
+
+// TestRevokedResourceServersArePaged: every page lists the open
+// credentials, then 50 revoked ones, most recently revoked first; the
+// pager walks through all of them once, and a made-up cursor is a 400.
+func TestRevokedResourceServersArePaged(t *testing.T) {
+	t.Parallel()
+	p := newCatalogPortal(t)
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO resource_servers (name, client_id, hash, hint, revoked_at)
+		SELECT 'Service ' || i, 'prs_' || lpad(i::text, 22, '0'), decode(md5(i::text), 'hex'), 'ptc_srv_…' || i,
+		       CASE WHEN i > 2 THEN now() - i * interval '1 minute' END
+		FROM generate_series(1, 122) i`); err != nil {
+		t.Fatal(err)
+	}
+	admin := signedInAs(t, p, "admin@portico.test")
+	var revoked []string
+	path, pages := "/resource-servers", 0
+	for path != "" {
+		pages++
+		res := admin.get(path)
+		if res.status != http.StatusOK {
+			t.Fatalf("%s = %d", path, res.status)
+		}
+		var open []string
+		res.doc.Find("[data-testid=resource-server]").Each(func(_ int, s *goquery.Selection) {
+			name := s.Find("[data-testid=server-name]").Text()
+			if s.Find("[data-testid=revoke-server]").Length() == 1 {
+				open = append(open, name)
+			} else {
+				revoked = append(revoked, name)
+			}
+		})
+		if diff := cmp.Diff([]string{"Service 2", "Service 1"}, open); diff != "" {
+			t.Errorf("page %d's open credentials (-want +got):\n%s", pages, diff)
+		}
+		path = res.doc.Find("[data-testid=revoked-pager] [data-testid=next-page]").AttrOr("href", "")
+		path, _, _ = strings.Cut(path, "#")
+	}
+	var want []string
+	for i := 3; i <= 122; i++ { // revoked i minutes ago: the lower, the newer
+		want = append(want, "Service "+strconv.Itoa(i))
+	}
+	if diff := cmp.Diff(want, revoked); diff != "" || pages != 3 {
+		t.Errorf("%d pages; revoked credentials in page order (-want +got):\n%s", pages, diff)
+	}
+	if res := admin.get("/resource-servers?after=bm90LWEtY3Vyc29y"); res.status != http.StatusBadRequest {
+		t.Errorf("made-up cursor = %d, want 400", res.status)
 	}
 }

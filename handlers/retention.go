@@ -84,7 +84,7 @@ func (h *Handler) saveRetentionSettings(c echo.Context) error {
 		f.RollupsDaysError = "Keep usage at least as long as the calls it counts: " + strconv.Itoa(calls) + " days or more."
 	}
 	if f.CallsDaysError != "" || f.RollupsDaysError != "" {
-		return h.renderPortalSettings(c, http.StatusUnprocessableEntity, "", "", &f)
+		return h.renderPortalSettings(c, http.StatusUnprocessableEntity, &f)
 	}
 	ctx := c.Request().Context()
 	by := currentUser(c).ID

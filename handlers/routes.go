@@ -13,6 +13,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/readyz", h.readyz)
 	e.GET("/openapi/portal.yaml", h.portalSpec)
 	e.GET("/static/*", h.asset)
+	e.POST(LeakPath, h.leakedTokens)
 
 	// The management API: JSON over the same domain functions as the pages,
 	// authenticated by the portal session until personal access tokens land.
@@ -36,6 +37,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST("/forgot-password", h.forgotPassword)
 	e.GET("/reset-password/:token", h.resetPasswordForm)
 	e.POST("/reset-password/:token", h.resetPassword)
+	e.GET("/security/report-token", h.reportTokenForm)
+	e.POST("/security/report-token", h.reportToken)
 
 	// The signed-in user's own account.
 	e.GET("/confirm-password", h.confirmPasswordForm, h.signedIn)

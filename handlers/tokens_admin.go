@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -126,32 +125,30 @@ func (h *Handler) portalSettings(c echo.Context) error {
 	if err := h.authorize(c, access.ManagePortalSettings, 0); err != nil {
 		return err
 	}
-	return h.renderPortalSettings(c, http.StatusOK, "", "", nil)
+	return h.renderPortalSettings(c, http.StatusOK, nil)
 }
 
 // renderPortalSettings shows the settings page; value and msg are a
 // refused token lifetime, ret a refused retention form (nil: saved ones).
-func (h *Handler) renderPortalSettings(c echo.Context, status int, value, msg string, ret *views.RetentionForm) error {
-	m, err := h.portalSettingsModel(c, value, msg, ret)
+func (h *Handler) renderPortalSettings(c echo.Context, status int, ret *views.RetentionForm) error {
+	m, err := h.portalSettingsModel(c, ret)
 	if err != nil {
 		return err
 	}
 	return h.render(c, status, views.PortalSettings(m))
 }
 
-// portalSettingsModel is the settings page's model with the saved values
-// or a refused token lifetime or retention form.
-func (h *Handler) portalSettingsModel(c echo.Context, value, msg string, ret *views.RetentionForm) (views.PortalSettingsPage, error) {
+// portalSettingsModel is the settings page's model with the saved values,
+// or with a refused retention form (a refused number setting is put at its
+// field by saveNumberSetting).
+func (h *Handler) portalSettingsModel(c echo.Context, ret *views.RetentionForm) (views.PortalSettingsPage, error) {
 	ctx := c.Request().Context()
 	s, err := h.store.Settings(ctx)
 	if err != nil {
 		return views.PortalSettingsPage{}, err
 	}
-	m := views.PortalSettingsPage{Page: h.page(c, "Portal settings"), MaxDays: value, MaxDaysError: msg,
+	m := views.PortalSettingsPage{Page: h.page(c, "Portal settings"), MaxDays: strconv.Itoa(s.TokenMaxDays),
 		AccessTokenMinutes: strconv.Itoa(s.AccessTokenMinutes)}
-	if msg == "" {
-		m.MaxDays = strconv.Itoa(s.TokenMaxDays)
-	}
 	if s.UpdatedBy != nil {
 		m.Updated = formatTime(s.UpdatedAt)
 		if u, err := h.store.UserByID(ctx, *s.UpdatedBy); err == nil {
@@ -166,33 +163,5 @@ func (h *Handler) portalSettingsModel(c echo.Context, value, msg string, ret *vi
 
 // savePortalSettings changes the longest token lifetime, audited.
 func (h *Handler) savePortalSettings(c echo.Context) error {
-	if err := h.authorize(c, access.ManagePortalSettings, 0); err != nil {
-		return err
-	}
-	raw := strings.TrimSpace(c.FormValue("token_max_days"))
-	days, err := strconv.Atoi(raw)
-	if err != nil || days < minTokenDays || days > maxTokenDays {
-		return h.renderPortalSettings(c, http.StatusUnprocessableEntity, raw,
-			"Enter a whole number of days from 1 to 3650 (ten years).", nil)
-	}
-	ctx := c.Request().Context()
-	by := currentUser(c).ID
-	err = h.store.InTx(ctx, func(tx *store.Store) error {
-		s, err := tx.Settings(ctx)
-		if err != nil || s.TokenMaxDays == days {
-			return err
-		}
-		if err := tx.SetTokenMaxDays(ctx, days, by); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{
-			Action: "settings.token_max_days", TargetType: "portal_settings", Target: "Longest token lifetime",
-			Details: map[string]any{"from": s.TokenMaxDays, "to": days},
-		})
-	})
-	if err != nil {
-		return err
-	}
-	return h.redirectWithFlash(c, "/settings", "success",
-		"New tokens now live at most "+strconv.Itoa(days)+" days; existing tokens keep their expiry.")
+	return h.saveNumberSetting(c, tokenMaxDays)
 }

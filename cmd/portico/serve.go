@@ -18,6 +18,7 @@ import (
 	"github.com/portico/portico/internal/calls"
 	"github.com/portico/portico/internal/config"
 	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/leak"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/ratelimit"
@@ -92,6 +93,13 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		return err
 	}
 	defer stopMetrics()
+	var leakKeys *leak.Keys
+	if cfg.LeakKeys != "" {
+		if leakKeys, err = leak.LoadKeys(cfg.LeakKeys); err != nil {
+			return usageError{"PORTICO_LEAK_KEYS: " + err.Error()}
+		}
+		e.log.Info("leaked-token reports accepted", "keys", len(leakKeys.IDs()))
+	}
 	app := handlers.New(handlers.Config{
 		Version:        version,
 		SecureCookies:  cfg.SecureCookies(),
@@ -101,6 +109,7 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		MailTransport:  fmt.Sprint(transport),
 		MailDelivered:  !mail.OutboxOnly(transport),
 		TrustedProxies: cfg.TrustedProxies,
+		LeakKeys:       leakKeys,
 	}, handlers.Deps{Log: e.log, DB: db, Outbox: mail.NewOutbox(st), Mailer: sender, Verifier: verifier,
 		Limiter: limiter, Quota: quota, Recorder: recorder, GatewayMetrics: gatewayMetrics})
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -23,6 +23,14 @@ type Metrics interface {
 	API(env, slug string) APIMetrics
 }
 
+// OAuthMetrics is what Metrics may also do: count the answers of the
+// OAuth endpoints, by endpoint (token, introspect, revoke, metadata) and
+// outcome ("ok" or the error code). Optional, so a Metrics of calls only
+// still serves.
+type OAuthMetrics interface {
+	OAuth(endpoint, outcome string)
+}
+
 // Limits named in Limited.
 const (
 	limitToken   = "token"

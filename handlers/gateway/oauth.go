@@ -69,20 +69,22 @@ func (g *Gateway) OAuth(w http.ResponseWriter, r *http.Request, clientIP string)
 	ctx := audit.WithSource(r.Context(), audit.Source{IP: clientIP, RequestID: rid})
 	r = r.WithContext(ctx)
 	var err error
+	var endpoint string
 	switch r.URL.Path {
 	case TokenPath:
-		err = g.token(w, r, clientIP)
+		endpoint, err = "token", g.token(w, r, clientIP)
 	case IntrospectPath:
-		err = g.introspect(w, r, clientIP)
+		endpoint, err = "introspect", g.introspect(w, r, clientIP)
 	case RevokePath:
-		err = g.revoke(w, r, clientIP)
+		endpoint, err = "revoke", g.revoke(w, r, clientIP)
 	case MetadataPath:
-		err = g.metadata(w, r)
+		endpoint, err = "metadata", g.metadata(w, r)
 	default:
 		writeError(w, http.StatusNotFound, codeNotFound, "No such OAuth endpoint.", rid)
 		return
 	}
 	answered = true
+	outcome := "ok"
 	var oe *oauth.Error
 	switch {
 	case err == nil:
@@ -92,9 +94,14 @@ func (g *Gateway) OAuth(w http.ResponseWriter, r *http.Request, clientIP string)
 			challenges = append(challenges, bearerChallenge)
 		}
 		writeOAuthError(w, oe, challenges...)
+		outcome = oe.Code
 	default:
 		g.d.Log.Error("oauth endpoint failed", "path", r.URL.Path, "request_id", rid, "err", err)
 		writeOAuthError(w, serverError(rid))
+		outcome = oauth.CodeServerError
+	}
+	if m, ok := g.d.Metrics.(OAuthMetrics); ok {
+		m.OAuth(endpoint, outcome)
 	}
 }
 

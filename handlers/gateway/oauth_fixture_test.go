@@ -21,6 +21,7 @@ import (
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/demo"
+	"github.com/portico/portico/internal/leak"
 	"github.com/portico/portico/internal/logtest"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pat"
@@ -46,6 +47,9 @@ type oauthFixture struct {
 	srv    *httptest.Server
 	logs   *logtest.Buffer
 	dev    access.Actor
+	// leakKeys are the nodes' accepted leaked-token report keys (nil:
+	// reports are not enabled).
+	leakKeys *leak.Keys
 
 	mu      sync.Mutex
 	secrets []string // every secret the test saw: none may be logged
@@ -90,11 +94,18 @@ func newOAuthFixture(t testing.TB) *oauthFixture {
 // verifier (nil: one that caches nothing), as another node of a cluster.
 func (f *oauthFixture) node(t testing.TB, v *credential.Verifier) *httptest.Server {
 	t.Helper()
+	return f.nodeWith(t, handlers.Deps{Verifier: v})
+}
+
+// nodeWith starts another portal like node, with d's Verifier and
+// GatewayMetrics.
+func (f *oauthFixture) nodeWith(t testing.TB, d handlers.Deps) *httptest.Server {
+	t.Helper()
 	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
 	cfg := handlers.Config{Version: "test", Secret: oauthSecret, BaseURL: "https://portal.test", MailTransport: "test",
-		TrustedProxies: []*net.IPNet{loopback}}
+		TrustedProxies: []*net.IPNet{loopback}, LeakKeys: f.leakKeys}
 	app := handlers.New(cfg, handlers.Deps{Log: slog.New(slog.NewTextHandler(f.logs, nil)), DB: f.db,
-		Outbox: pmail.NewOutbox(f.st), Mailer: kickNone{}, Verifier: v})
+		Outbox: pmail.NewOutbox(f.st), Mailer: kickNone{}, Verifier: d.Verifier, GatewayMetrics: d.GatewayMetrics})
 	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)
 	return srv

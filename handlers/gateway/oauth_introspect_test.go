@@ -131,7 +131,7 @@ func TestIntrospectionCallers(t *testing.T) {
 	if r := f.do(t, f.srv, oauthReq{path: "/oauth/introspect", basic: [2]string{rsID, rsSecret}}); r.status != 400 || r.str("error") != "invalid_request" {
 		t.Errorf("no token: %d %s", r.status, r.raw)
 	}
-	if err := f.st.RevokeResourceServer(context.Background(), id, f.staffID(t)); err != nil {
+	if err := f.st.RevokeResourceServer(context.Background(), id, new(f.staffID(t))); err != nil {
 		t.Fatal(err)
 	}
 	if r := f.do(t, f.srv, oauthReq{path: "/oauth/introspect", form: tokForm, basic: [2]string{rsID, rsSecret}}); r.status != 401 {

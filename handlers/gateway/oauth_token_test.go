@@ -268,3 +268,42 @@ func TestRevokedClientRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenScopeIsWhatTheOwnerHolds: the answer's scope (and the token) are
+// the client's scopes its owner still holds, so a client whose owner lost
+// an API is not told it may call it; losing every one is invalid_scope.
+func TestTokenScopeIsWhatTheOwnerHolds(t *testing.T) {
+	t.Parallel()
+	f := newOAuthFixture(t)
+	c := f.client(t, nil)
+	revokeAPI := func(slug string) {
+		// Every access group stops including the API (one group of the
+		// demo includes both APIs, so revoking grants would take both).
+		f.exec(t, `DELETE FROM access_group_apis WHERE api_id = (SELECT id FROM apis WHERE slug = $1)`, slug)
+	}
+	revokeAPI("maintenance")
+	for _, scope := range []string{"", "fleet/fleet:read maintenance/maintenance:read"} {
+		r := f.tokenFor(t, c, scope)
+		if r.status != 200 || r.str("scope") != "fleet/fleet:read" {
+			t.Fatalf("scope %q without maintenance's grant: %d %s", scope, r.status, r.raw)
+		}
+		f.saw(r.str("access_token"))
+	}
+	// Asking only for what the owner lost, or losing everything.
+	ask := func(scope string) oauthReply {
+		form := url.Values{"grant_type": {"client_credentials"}}
+		if scope != "" {
+			form.Set("scope", scope)
+		}
+		return f.do(t, f.srv, oauthReq{path: "/oauth/token", form: form, basic: [2]string{c.ClientID, c.Secret}})
+	}
+	r := ask("maintenance/maintenance:read")
+	if r.status != 400 || r.str("error") != "invalid_scope" {
+		t.Errorf("only the lost scope: %d %s", r.status, r.raw)
+	}
+	revokeAPI("fleet")
+	r = ask("")
+	if r.status != 400 || r.str("error") != "invalid_scope" || !strings.Contains(r.str("error_description"), "holds none") {
+		t.Errorf("owner holds nothing: %d %s", r.status, r.raw)
+	}
+}

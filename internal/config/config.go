@@ -60,6 +60,10 @@ type Config struct {
 	// (Redis) cannot be reached (PORTICO_RATELIMIT_FAILURE=closed); the
 	// default, open, allows them unchecked and logs the outage.
 	RateLimitFailClosed bool
+	// LeakKeys is a PEM file of the public keys whose signatures
+	// leaked-token reports (POST /security/leaked-tokens) are accepted
+	// with (PORTICO_LEAK_KEYS); empty, the endpoint answers 404.
+	LeakKeys string
 
 	trustedProxies   string
 	rateLimitFailure string
@@ -88,6 +92,7 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 		SMTPURL:     getenv("SMTP_URL"),
 		MailFrom:    or(getenv("PORTICO_MAIL_FROM"), "portico@localhost"),
 		RedisURL:    getenv("REDIS_URL"),
+		LeakKeys:    getenv("PORTICO_LEAK_KEYS"),
 
 		trustedProxies:   getenv("PORTICO_TRUSTED_PROXIES"),
 		rateLimitFailure: getenv("PORTICO_RATELIMIT_FAILURE"),

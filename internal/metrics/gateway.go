@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +25,17 @@ type Gateway struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	limited  *prometheus.CounterVec
+	oauth    *prometheus.CounterVec
 }
+
+// oauthEndpoints and oauthOutcomes are the label values of
+// portico_oauth_requests_total; anything else is counted as "other", so a
+// caller can never add a series.
+var (
+	oauthEndpoints = []string{"token", "introspect", "revoke", "metadata"}
+	oauthOutcomes  = []string{"ok", "invalid_request", "invalid_client", "unauthorized_client",
+		"unsupported_grant_type", "invalid_scope", "unsupported_token_type", "temporarily_unavailable", "server_error"}
+)
 
 func newGateway() *Gateway {
 	return &Gateway{
@@ -38,7 +49,22 @@ func newGateway() *Gateway {
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "portico_gateway_rate_limited_total",
 			Help: "Gateway calls refused with 429 by a limit: the token's own rate limit, the partner's (access group) rate limit, or the monthly quota."},
 			[]string{"environment", "api", "limit"}),
+		oauth: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "portico_oauth_requests_total",
+			Help: "OAuth endpoint requests answered, by endpoint (token, introspect, revoke, metadata) and outcome (ok, or the RFC 6749/7009 error code)."},
+			[]string{"endpoint", "outcome"}),
 	}
+}
+
+// OAuth counts one answer of an OAuth endpoint: outcome is "ok" or the
+// error code answered. Values outside the known sets count as "other".
+func (g *Gateway) OAuth(endpoint, outcome string) {
+	if !slices.Contains(oauthEndpoints, endpoint) {
+		endpoint = "other"
+	}
+	if !slices.Contains(oauthOutcomes, outcome) {
+		outcome = "other"
+	}
+	g.oauth.WithLabelValues(endpoint, outcome).Inc()
 }
 
 // API returns the counters of slug's calls in env; slug "" is NoAPI and

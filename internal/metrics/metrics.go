@@ -53,7 +53,7 @@ func New(reg prometheus.Registerer, src Sources) (*Gateway, error) {
 		src.Log = slog.Default()
 	}
 	g := newGateway()
-	cs := []prometheus.Collector{g.requests, g.latency, g.limited,
+	cs := []prometheus.Collector{g.requests, g.latency, g.limited, g.oauth,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}
 	if src.DB != nil {
 		cs = append(cs, collectors.NewDBStatsCollector(src.DB, "portico"))

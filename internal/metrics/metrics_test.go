@@ -64,6 +64,20 @@ func TestLabels(t *testing.T) {
 	if got, _ := fams.Value("portico_gateway_rate_limited_total"); got != 0 {
 		t.Errorf("an unknown limit was counted: rate_limited_total = %v", got)
 	}
+	g.OAuth("token", "invalid_scope")
+	g.OAuth("/oauth/x", "made-up")
+	fams = metricstest.Gather(t, reg)
+	for _, c := range []struct {
+		labels []string
+		want   float64
+	}{
+		{[]string{"endpoint", "token", "outcome", "invalid_scope"}, 1},
+		{[]string{"endpoint", "other", "outcome", "other"}, 1},
+	} {
+		if got, ok := fams.Value("portico_oauth_requests_total", c.labels...); !ok || got != c.want {
+			t.Errorf("oauth_requests_total%v = %v (present %v), want %v", c.labels, got, ok, c.want)
+		}
+	}
 }
 
 // TestHandler scrapes a real registry over HTTP: /metrics serves the

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 )
@@ -59,6 +61,9 @@ func (s *Server) Issue(ctx context.Context, req TokenRequest) (*Issued, error) {
 	if err != nil {
 		return nil, err
 	}
+	if scopes, err = s.held(ctx, c, scopes); err != nil {
+		return nil, err
+	}
 	plain, err := token.New(token.KindAccessToken)
 	if err != nil {
 		return nil, fmt.Errorf("issue access token: %w", err)
@@ -69,6 +74,30 @@ func (s *Server) Issue(ctx context.Context, req TokenRequest) (*Issued, error) {
 	}
 	return &Issued{AccessToken: plain, ExpiresIn: int(expires.Sub(now) / time.Second), ExpiresAt: expires,
 		Scope: strings.Join(scopes, " ")}, nil
+}
+
+// held narrows scopes to those the client's owner holds now, so the answer's
+// scope says what the token can do (RFC 6749 §5.1) rather than what the
+// client was registered with: the gateway would refuse the rest anyway.
+// The token keeps only these; a grant given back later does not widen it.
+func (s *Server) held(ctx context.Context, c *store.ClientAuth, scopes []string) ([]string, error) {
+	granted, err := catalog.EffectiveAccess(ctx, s.store, c.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("issue access token for client %d: %w", c.ID, err)
+	}
+	out := scopes[:0:0]
+	for _, sc := range scopes {
+		api, scope, ok := strings.Cut(sc, "/")
+		if ok && granted.Allows(api, scope) || !ok && access.IsPortalScope(c.Role, sc) {
+			out = append(out, sc)
+		}
+	}
+	if len(out) == 0 {
+		return nil, &Error{Code: CodeInvalidScope, Status: http.StatusBadRequest,
+			Description: "The client's owner holds none of the scopes asked for now (their access groups changed). " +
+				"A partner admin or account manager can grant the access again, or register a client with scopes its owner holds."}
+	}
+	return out, nil
 }
 
 // authenticateClient checks an OAuth client's id and secret, within the

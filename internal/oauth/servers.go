@@ -89,7 +89,7 @@ func RevokeResourceServer(ctx context.Context, st *store.Store, id, by int64) (*
 		if rs.RevokedAt != nil {
 			return ErrServerRevoked
 		}
-		if err := tx.RevokeResourceServer(ctx, id, by); err != nil {
+		if err := tx.RevokeResourceServer(ctx, id, &by); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return ErrServerRevoked // revoked by someone else in the meantime
 			}

@@ -37,6 +37,9 @@ const (
 	// CounterEmailChange counts requests to change the sign-in email per
 	// user id.
 	CounterEmailChange = "email_change"
+	// CounterLeakReportIP counts reports through the leaked-token form
+	// per client address.
+	CounterLeakReportIP = "leak_report_ip"
 )
 
 // AttemptCounter is the state of one counter.

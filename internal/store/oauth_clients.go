@@ -13,6 +13,7 @@ import (
 type ClientAuth struct {
 	ID            int64          `db:"id"`
 	UserID        int64          `db:"user_id"`
+	Role          string         `db:"role"`
 	PartnerID     int64          `db:"partner_id"`
 	Name          string         `db:"name"`
 	Environment   string         `db:"environment"`
@@ -33,7 +34,7 @@ type ClientAuth struct {
 func (s *Store) ClientByClientID(ctx context.Context, clientID string) (*ClientAuth, error) {
 	var c ClientAuth
 	err := s.q.GetContext(ctx, &c, `
-		SELECT t.id, t.user_id, t.partner_id, t.name, t.environment, t.scopes, t.expires_at, t.pending,
+		SELECT t.id, t.user_id, u.role, t.partner_id, t.name, t.environment, t.scopes, t.expires_at, t.pending,
 		       t.revoked_at IS NOT NULL AS revoked, u.status = 'active' AS user_active, p.status = 'active' AS partner_active,
 		       t.hash, CASE WHEN t.previous_until > now() THEN t.previous_hash END AS previous_hash,
 		       t.allowed_networks::text[] AS allowed_networks

@@ -58,18 +58,55 @@ func (s *Store) InsertResourceServer(ctx context.Context, name, clientID string,
 	return id, nil
 }
 
-// ResourceServers lists every resource server credential, open ones
-// first, newest first.
+// ResourceServers lists the open resource server credentials, newest
+// first: at most MaxResourceServers, so one page.
 func (s *Store) ResourceServers(ctx context.Context) ([]ResourceServer, error) {
 	var rs []ResourceServer
 	err := s.q.SelectContext(ctx, &rs, `
 		SELECT `+resourceServerColumns+`, COALESCE(u.name, '') AS creator_name
 		FROM resource_servers r LEFT JOIN users u ON u.id = r.created_by
-		ORDER BY r.revoked_at IS NOT NULL, r.created_at DESC, r.id DESC LIMIT 500`)
+		WHERE r.revoked_at IS NULL
+		ORDER BY r.created_at DESC, r.id DESC LIMIT $1`, MaxResourceServers)
 	if err != nil {
 		return nil, fmt.Errorf("resource servers: %w", err)
 	}
 	return rs, nil
+}
+
+// RevokedResourceServersList pages the revoked resource server credentials.
+var RevokedResourceServersList = PageList{name: "rs", timed: true}
+
+// RevokedResourceServers lists a page of the revoked credentials, most
+// recently revoked first, after the key of the previous page's last row
+// (nil: the first page); more says whether rows follow. Unlike the open
+// ones they are not bounded: every rotation of a service leaves one.
+func (s *Store) RevokedResourceServers(ctx context.Context, after *Key, limit int) (rs []ResourceServer, more bool, err error) {
+	limit = pageLimit(limit)
+	var at *time.Time
+	var afterID int64
+	if after != nil {
+		t, err := time.Parse(time.RFC3339Nano, after.Sort)
+		if err != nil {
+			return nil, false, fmt.Errorf("revoked resource servers: cursor time %q: %w", after.Sort, err)
+		}
+		at, afterID = &t, after.ID
+	}
+	err = s.q.SelectContext(ctx, &rs, `
+		SELECT `+resourceServerColumns+`, COALESCE(u.name, '') AS creator_name
+		FROM resource_servers r LEFT JOIN users u ON u.id = r.created_by
+		WHERE r.revoked_at IS NOT NULL
+		  AND ($2::timestamptz IS NULL OR (r.revoked_at, r.id) < ($2::timestamptz, $3::bigint))
+		ORDER BY r.revoked_at DESC, r.id DESC LIMIT $1`, limit+1, at, afterID)
+	if err != nil {
+		return nil, false, fmt.Errorf("revoked resource servers: %w", err)
+	}
+	rs, more = cut(rs, limit)
+	return rs, more, nil
+}
+
+// RevokedResourceServerCursor is the cursor of the page after r.
+func RevokedResourceServerCursor(r ResourceServer) string {
+	return RevokedResourceServersList.Cursor(TimeKey(*r.RevokedAt, r.ID))
 }
 
 // ResourceServerByID returns one resource server credential.
@@ -103,9 +140,10 @@ func (s *Store) ResourceServerByHash(ctx context.Context, hash []byte) (*Resourc
 	return &r, nil
 }
 
-// RevokeResourceServer revokes an open resource server credential;
-// ErrNotFound when there is none.
-func (s *Store) RevokeResourceServer(ctx context.Context, id, by int64) error {
+// RevokeResourceServer revokes an open resource server credential; by is
+// the platform admin, nil for a revocation nobody signed in made (a
+// leaked-secret report). ErrNotFound when there is none.
+func (s *Store) RevokeResourceServer(ctx context.Context, id int64, by *int64) error {
 	res, err := s.q.ExecContext(ctx, `
 		UPDATE resource_servers SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL`, id, by)
 	if err != nil {
