@@ -24,7 +24,8 @@ var screens = []struct{ w, h int }{{390, 844}, {1366, 900}}
 // Each page must show what it is about (its wanted elements); at each width
 // the document must not scroll sideways, every action in a table row must
 // be reachable (on screen, or in a box that scrolls it into view), no
-// script the CSP refuses may run, and axe must find nothing serious. Each
+// script the CSP refuses may run, and axe must find nothing serious; on the
+// wide screen no button stretches across its form. Each
 // role has one browser context for all its pages; the roles run in
 // parallel.
 func TestEveryPage(t *testing.T) {
@@ -200,6 +201,14 @@ func TestEveryPage(t *testing.T) {
 						tb.checkFits(t, where, s.w)
 					}
 					tb.checkRowActions(t, where)
+					if s.w > 1000 {
+						// Buttons size to their words (Pico draws submit buttons
+						// full width; issue 15).
+						if wide := eval[[]string](tb, `[...document.querySelectorAll("main button[type=submit]")].
+							filter(b => b.getBoundingClientRect().width > 480).map(b => b.textContent.trim())`); len(wide) > 0 {
+							t.Errorf("%s: buttons as wide as their form: %v", where, wide)
+						}
+					}
 					checkAccessibility(t, tb, where)
 				}
 			}
