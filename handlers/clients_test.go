@@ -32,8 +32,8 @@ func clientSecretOf(t *testing.T, pg page) (id, secret string) {
 	if cc := pg.header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control of the page with the secret = %q, want no-store", cc)
 	}
-	id = pg.doc.Find("[data-testid=client-id]").AttrOr("value", "")
-	secret = pg.doc.Find("[data-testid=client-secret]").AttrOr("value", "")
+	id = pg.doc.Find("pre > code[data-testid=client-id]").Text()
+	secret = pg.doc.Find("pre > code[data-testid=client-secret]").Text()
 	if !token.ValidPublicID(token.ClientIDPrefix, id) {
 		t.Errorf("client id %q is not a pcl_ id", id)
 	}
@@ -96,7 +96,7 @@ func TestPartnerAdminRegistersAnOAuthClient(t *testing.T) {
 	f.Set("rate_limit", "120")
 	res := admin.post("/tokens/new-client", f)
 	clientID, secret := clientSecretOf(t, res)
-	if got := res.doc.Find("[data-testid=token-endpoint]").AttrOr("value", ""); got != "http://portal.test/oauth/token" {
+	if got := res.doc.Find("[data-testid=token-endpoint]").Text(); got != "http://portal.test/oauth/token" {
 		t.Errorf("token endpoint = %q", got)
 	}
 	curl := text(res, "[data-testid=client-usage]")

@@ -12,14 +12,15 @@ import (
 	"github.com/portico/portico/internal/store"
 )
 
-// The "Try it" console of an API's documentation page: Swagger UI, served
-// from the binary, loading the document from consoleSpec and calling the
-// sandbox with a console token from consoleToken (static/js/try-it.js).
+// The "Try it" panels of an API's documentation page call the sandbox with
+// a console token from consoleToken (static/js/try-it.js); the page links
+// consoleSpec for the developer's own tools.
 
-// consoleSpec serves the API's current document as the console shows it to
-// the viewer: only the sandbox as server, a bearer scheme the console can
-// fill in, and the operations the viewer is not granted marked as such.
-// GET /apis/:slug/openapi.json.
+// consoleSpec serves the API's current document ready for the viewer's
+// tools (Postman, Insomnia, Swagger UI, a client generator): only the
+// sandbox as server, a bearer scheme a tool can fill in, and the
+// operations the viewer is not granted marked as such.
+// GET /apis/:slug/openapi.json, linked from the docs page.
 func (h *Handler) consoleSpec(c echo.Context) error {
 	api, held, err := h.visibleAPI(c)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,34 +73,53 @@ func (b *browser) mintConsoleToken(slug string, header map[string]string) (int, 
 	return b.raw(req)
 }
 
-func TestDocsPageEmbedsTheConsole(t *testing.T) {
+// TestDocsPageTryIt: a developer's docs page has a Try it panel in every
+// operation, hidden until try-it.js (from this origin, hashed URL, the only
+// script of the page besides the layout's) shows it, with what the script
+// needs; staff, who hold no sandbox credentials, get none. Swagger UI is
+// not loaded.
+func TestDocsPageTryIt(t *testing.T) {
 	t.Parallel()
 	p := newCatalogPortal(t)
-	for _, tc := range []struct{ who, mode string }{{"dev@harbor.test", "partner"}, {"am@portico.test", "staff"}} {
+	for _, tc := range []struct {
+		who, mode string
+		panels    bool
+	}{{"dev@harbor.test", "partner", true}, {"am@portico.test", "staff", false}} {
 		pg := signedInAs(t, p, tc.who).get("/apis/fleet")
-		c := pg.doc.Find("[data-testid=try-it] #swagger-ui")
+		c := pg.doc.Find("#try-it[data-testid=try-it]")
 		if c.Length() != 1 {
-			t.Fatalf("%s: the docs page has no console", tc.who)
+			t.Fatalf("%s: the docs page has no Try it section", tc.who)
 		}
-		got := map[string]string{
-			"spec": c.AttrOr("data-spec-url", ""), "token": c.AttrOr("data-token-url", ""),
-			"sandbox": c.AttrOr("data-sandbox", ""), "mode": c.AttrOr("data-mode", ""),
-		}
-		want := map[string]string{
-			"spec": "/apis/fleet/openapi.json", "token": "/apis/fleet/console-token",
-			"sandbox": "http://portal.test/sandbox/fleet", "mode": tc.mode,
-		}
+		got := map[string]string{"token": c.AttrOr("data-token-url", ""), "sandbox": c.AttrOr("data-sandbox", ""), "mode": c.AttrOr("data-mode", "")}
+		want := map[string]string{"token": "/apis/fleet/console-token", "sandbox": "http://portal.test/sandbox/fleet", "mode": tc.mode}
 		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s: console attributes (-want +got):\n%s", tc.who, diff)
+			t.Errorf("%s: Try it attributes (-want +got):\n%s", tc.who, diff)
 		}
-		// Swagger UI and its starter come from this origin under hashed
-		// URLs; nothing inline (the CSP forbids it).
+		ops := attrs(pg, "[data-testid=operation]", "data-operation-id")
+		var panels []string
+		pg.doc.Find("[data-testid=operation]").Each(func(_ int, op *goquery.Selection) {
+			op.Find("[data-testid=operation-aside] [data-testid=try-panel]").Each(func(_ int, s *goquery.Selection) {
+				panels = append(panels, s.AttrOr("data-operation-id", ""))
+				if _, hidden := s.Attr("hidden"); !hidden {
+					t.Errorf("%s: the Try it panel of %s shows without JavaScript", tc.who, s.AttrOr("data-operation-id", ""))
+				}
+				if _, hidden := s.Find("[data-testid=try-form]").Attr("hidden"); !hidden || s.Find("input[data-token][type=password]").Length() != 1 {
+					t.Errorf("%s: the Try it form of %s is open or has no token field", tc.who, s.AttrOr("data-operation-id", ""))
+				}
+			})
+		})
+		if tc.panels && !cmp.Equal(ops, panels) {
+			t.Errorf("%s: Try it panels %q, want one in each operation %q", tc.who, panels, ops)
+		}
+		if !tc.panels && len(panels) != 0 {
+			t.Errorf("%s: staff see Try it panels %q", tc.who, panels)
+		}
 		var scripts []string
-		pg.doc.Find("[data-testid=try-it] script").Each(func(_ int, s *goquery.Selection) { scripts = append(scripts, s.AttrOr("src", "")) })
-		if len(scripts) != 2 || !strings.HasPrefix(scripts[0], "/static/vendor/swagger-ui/swagger-ui-bundle.") || !strings.HasPrefix(scripts[1], "/static/js/try-it.") {
-			t.Errorf("%s: console scripts = %q", tc.who, scripts)
+		pg.doc.Find("main script").Each(func(_ int, s *goquery.Selection) { scripts = append(scripts, s.AttrOr("src", "")) })
+		if len(scripts) != 1 || !strings.HasPrefix(scripts[0], "/static/js/try-it.") {
+			t.Errorf("%s: the page's scripts = %q, want try-it.js alone", tc.who, scripts)
 		}
-		for _, u := range append(scripts, pg.doc.Find("[data-testid=try-it] link[rel=stylesheet]").Map(func(_ int, s *goquery.Selection) string { return s.AttrOr("href", "") })...) {
+		for _, u := range append(scripts, pg.doc.Find("main link[rel=stylesheet]").Map(func(_ int, s *goquery.Selection) string { return s.AttrOr("href", "") })...) {
 			if r := get(t, p.srv.Config.Handler, u, nil); r.Code != http.StatusOK || !strings.Contains(r.Header().Get("Cache-Control"), "immutable") {
 				t.Errorf("GET %s = %d, Cache-Control %q", u, r.Code, r.Header().Get("Cache-Control"))
 			}
@@ -107,9 +127,22 @@ func TestDocsPageEmbedsTheConsole(t *testing.T) {
 		if n := pg.doc.Find("script:not([src])").Length(); n != 0 {
 			t.Errorf("%s: %d inline scripts", tc.who, n)
 		}
-		if pg.doc.Find("[data-testid=toc-try-it]").Length() != 1 {
-			t.Errorf("%s: the table of contents does not lead to the console", tc.who)
+		if n := pg.doc.Find("script[src*=swagger], link[href*=swagger]").Length(); n != 0 {
+			t.Errorf("%s: the page loads Swagger UI (%d tags)", tc.who, n)
 		}
+		if pg.doc.Find("[data-testid=toc-try-it]").Length() != 1 {
+			t.Errorf("%s: the table of contents does not lead to Try it", tc.who)
+		}
+	}
+	// Maintenance with read only: the write operations are marked.
+	grantMaintenanceReadOnly(t, p, "dev@crane.test")
+	pg := signedInAs(t, p, "dev@crane.test").get("/apis/maintenance")
+	var marked []string
+	pg.doc.Find("[data-testid=try-panel]:has([data-testid=try-not-granted])").Each(func(_ int, s *goquery.Selection) {
+		marked = append(marked, s.AttrOr("data-operation-id", ""))
+	})
+	if len(marked) == 0 || slices.Contains(marked, "listWorkOrders") {
+		t.Errorf("operations marked as not granted to a reader: %q", marked)
 	}
 }
 
@@ -249,5 +282,34 @@ func TestConsoleTokenCap(t *testing.T) {
 	retry, _ := strconv.Atoi(h.Get("Retry-After"))
 	if status != http.StatusTooManyRequests || e.Error.Code != "rate_limited" || retry < 1 || retry > 3600 {
 		t.Errorf("past the cap: %d %s, Retry-After %q; want 429 rate_limited with Retry-After", status, body, h.Get("Retry-After"))
+	}
+}
+
+// grantMaintenanceReadOnly grants the user a new access group with the
+// Maintenance API's read scope only.
+func grantMaintenanceReadOnly(t *testing.T, p *portal, email string) {
+	t.Helper()
+	ctx := context.Background()
+	err := p.store.InTx(ctx, func(tx *store.Store) error {
+		g, err := tx.CreateAccessGroup(ctx, "Maintenance read", "Read work orders.", 60, nil)
+		if err != nil {
+			return err
+		}
+		api, err := tx.APIBySlug(ctx, "maintenance")
+		if err != nil {
+			return err
+		}
+		if err := tx.SetGroupAPI(ctx, g.ID, api.ID, []string{"maintenance:read"}); err != nil {
+			return err
+		}
+		u, err := tx.UserByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Grant(ctx, g.ID, *u.PartnerID, nil, &u.ID, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/hygiene"
 	"github.com/portico/portico/internal/leak"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/oauth"
@@ -92,6 +93,7 @@ type Handler struct {
 	people   *people.Service
 	catalog  *catalog.Service
 	groups   *catalog.Groups
+	hygiene  *hygiene.Service
 	pats     *pat.Service
 	leaks    *leak.Service
 	verifier *credential.Verifier
@@ -133,6 +135,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 		sandbox:      sandbox.New(st),
 		readyTimeout: 2 * time.Second,
 	}
+	h.hygiene = hygiene.New(st, h.catalog, d.Outbox, cfg.BaseURL)
 	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},
 		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log, Metrics: d.GatewayMetrics,
 		OAuth: oauth.New(st, hasher, verifier, cfg.BaseURL, d.Log)})

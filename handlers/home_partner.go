@@ -102,6 +102,15 @@ func (h *Handler) partnerAdminHome(hc homeContext) (*views.PartnerAdminHome, err
 			m.Pending = boundedCount(n, store.PendingCountLimit)
 			m.PendingWords = pluralWords(n, "live token waits for your approval before it works.", "live tokens wait for your approval before they work.")
 		}
+		total, attention, err := h.store.HygieneCounts(ctx, pid)
+		if err != nil {
+			return nil, err
+		}
+		m.ShowHygiene = true
+		m.HygieneTotal = boundedCount(total, store.HygieneCountLimit)
+		m.HygieneTotalWords = pluralWords(total, "credential", "credentials")
+		m.HygieneAttention = boundedCount(attention, store.HygieneCountLimit)
+		m.HygieneAttWords = pluralWords(attention, "needs attention", "need attention")
 	}
 	if hc.can(access.ViewMembers, pid) {
 		invs, more, err := h.store.OpenInvitationsPage(ctx, pid, store.ListQuery{Limit: homeRows})

@@ -85,6 +85,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.GET("/:id/tokens", h.staffPartnerTokens)
 	p.GET("/:id/tokens/:token/revoke", h.confirmRevokeToken)
 	p.POST("/:id/tokens/:token/revoke", h.revokeToken)
+	p.GET("/:id/tokens/hygiene", h.staffTokenHygiene)
 	p.GET("/:id/suspend", h.confirmSuspendPartner)
 	e.GET("/outbox", h.outbox, h.signedIn)
 
@@ -149,6 +150,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	tk.GET("/new-client", h.newClient)
 	tk.POST("/new-client", h.createClient)
 	tk.POST("/partner/developer-clients", h.setDeveloperClients)
+	tk.GET("/hygiene", h.tokenHygiene)
+	tk.GET("/:id/narrow", h.confirmNarrowToken)
+	tk.POST("/:id/narrow", h.narrowToken)
 
 	// Portal-wide settings: platform admins.
 	e.GET("/settings", h.portalSettings, h.signedIn)

@@ -100,16 +100,8 @@ func (h *Handler) newTokenModel(c echo.Context, title string, in pat.Input, rate
 		m.Expiry = append(m.Expiry, views.ExpiryChoice{Days: d, Selected: d == days,
 			Until: now.Add(time.Duration(d) * 24 * time.Hour).Format("2 January 2006")})
 	}
-	for _, api := range ch.APIs {
-		ac := views.TokenAPIChoice{Slug: api.Slug, Name: api.Name, Status: api.Status, Groups: api.Groups}
-		for _, s := range api.Scopes {
-			v := api.Slug + "/" + s
-			ac.Scopes = append(ac.Scopes, views.TokenScopeChoice{Value: v, Label: s, Checked: checked[v]})
-		}
-		m.APIs = append(m.APIs, ac)
-	}
-	for _, p := range ch.Portal {
-		m.Portal = append(m.Portal, views.TokenScopeChoice{Value: p.Name, Label: p.Name, Description: p.Description, Checked: checked[p.Name]})
+	if m.APIs, m.Portal, err = h.scopeChoices(c.Request().Context(), ch, checked); err != nil {
+		return views.NewTokenPage{}, err
 	}
 	if fail != nil {
 		switch fail.Field {

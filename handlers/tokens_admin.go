@@ -82,11 +82,20 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 		return err
 	}
 	return h.render(c, http.StatusOK, views.PartnerTokens(views.PartnerTokensPage{
-		Page: h.page(c, "Tokens of "+partner.Name), Partner: partner.Name, Tokens: rows,
+		Page: h.page(c, "Tokens of "+partner.Name), Partner: partner.Name, Tokens: rows, HygieneHref: hygienePath(staff, partnerID),
 		List:  tokenListNav(path, "Search by token name, owner name or email", store.PartnerTokensList, q, list.Tokens, list.More, pending),
 		Staff: staff, RequireApproval: approval, DeveloperClients: devClients,
 		CanSettings: access.Can(a, access.ManagePartnerSettings, partnerID) == access.Allow,
 	}))
+}
+
+// hygienePath is the credential hygiene page of a partner: under the
+// partner directory for staff, the admin's own otherwise.
+func hygienePath(staff bool, partnerID int64) string {
+	if staff {
+		return partnerTokensPath(partnerID) + "/hygiene"
+	}
+	return "/tokens/hygiene"
 }
 
 // setLiveApproval turns the partner's approval of live tokens on or off.

@@ -40,7 +40,7 @@ func secretOf(t *testing.T, pg page) string {
 	if cc := pg.header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control of the page with the secret = %q, want no-store", cc)
 	}
-	return pg.doc.Find("[data-testid=token-plaintext]").AttrOr("value", "")
+	return pg.doc.Find("pre > code[data-testid=token-plaintext]").Text()
 }
 
 // createToken creates a token as b and returns its plaintext and id.

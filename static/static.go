@@ -20,8 +20,8 @@ import (
 	"time"
 )
 
-//go:embed vendor/*.js vendor/*.css vendor/swagger-ui/*.js vendor/swagger-ui/*.css css/*.css js/*.js img/*.svg
-//go:embed vendor/*.br vendor/*.gz vendor/swagger-ui/*.br vendor/swagger-ui/*.gz css/*.br css/*.gz js/*.br js/*.gz img/*.br img/*.gz
+//go:embed vendor/*.js vendor/*.css css/*.css js/*.js img/*.svg
+//go:embed vendor/*.br vendor/*.gz css/*.br css/*.gz js/*.br js/*.gz img/*.br img/*.gz
 var files embed.FS
 
 // encodings are the precompressed copies an asset may have, best first: the

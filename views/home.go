@@ -92,6 +92,11 @@ type PartnerAdminHome struct {
 	ShowPending  bool
 	Pending      string
 	PendingWords string
+	// ShowHygiene: the credential hygiene score, bounded counts of the
+	// open credentials and of those that need attention.
+	ShowHygiene                        bool
+	HygieneTotal, HygieneAttention     string
+	HygieneTotalWords, HygieneAttWords string
 	// ShowInvitations: the newest open invitations; MoreInvitations says
 	// more follow on the invitations page.
 	ShowInvitations bool

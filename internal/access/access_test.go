@@ -137,3 +137,38 @@ func TestCanCreateClient(t *testing.T) {
 		})
 	}
 }
+
+// TestCanToken: who may do what with one token (its owner is a developer
+// of partner 7, id 4).
+func TestCanToken(t *testing.T) {
+	t.Parallel()
+	const partner, ownerID = 7, 4
+	owner := Actor{UserID: ownerID, Role: RoleDeveloper, PartnerID: partner}
+	colleague := Actor{UserID: 6, Role: RoleDeveloper, PartnerID: partner}
+	padmin := Actor{UserID: 3, Role: RolePartnerAdmin, PartnerID: partner}
+	otherAdmin := Actor{UserID: 8, Role: RolePartnerAdmin, PartnerID: 9}
+	am := Actor{UserID: 2, Role: RoleAccountManager}
+	A, D, H := Allow, Deny, Hidden
+	for _, tc := range []struct {
+		act                                    Action
+		owner, colleague, padmin, other, staff Decision
+	}{
+		{ViewToken, A, H, A, H, A},
+		{RevokeToken, A, H, A, H, A},
+		{NarrowToken, A, H, A, H, A},
+		{RegenerateToken, A, H, D, H, D},
+		{RenameToken, A, H, D, H, D},
+		{ApproveToken, D, H, A, H, D},
+	} {
+		for _, c := range []struct {
+			who  string
+			a    Actor
+			want Decision
+		}{{"owner", owner, tc.owner}, {"colleague", colleague, tc.colleague}, {"partner admin", padmin, tc.padmin},
+			{"other partner's admin", otherAdmin, tc.other}, {"account manager", am, tc.staff}} {
+			if got := CanToken(c.a, tc.act, ownerID, partner); got != c.want {
+				t.Errorf("%s %s: %v, want %v", c.who, tc.act, got, c.want)
+			}
+		}
+	}
+}

@@ -79,7 +79,7 @@ func ScopeFor(act Action) string {
 		return ScopeAccessRead
 	case ViewToken, ViewPartnerTokens:
 		return ScopeTokensRead
-	case CreateToken, RevokeToken, RegenerateToken, RenameToken, LimitToken, ApproveToken:
+	case CreateToken, RevokeToken, NarrowToken, RegenerateToken, RenameToken, LimitToken, ApproveToken:
 		return ScopeTokensWrite
 	case ViewAudit, ViewOwnAudit, ViewPortalAudit:
 		return ScopeAuditRead

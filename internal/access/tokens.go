@@ -9,6 +9,9 @@ const (
 	ApproveToken    Action = "token.approve"
 	// LimitToken sets or removes the token's own rate limit.
 	LimitToken Action = "token.rate_limit"
+	// NarrowToken drops scopes a token did not use, keeping its secret:
+	// whoever may revoke it may take that smaller step.
+	NarrowToken Action = "token.narrow"
 )
 
 // CanToken decides whether a may act on the token of ownerID in partnerID.
@@ -26,16 +29,16 @@ func CanToken(a Actor, act Action, ownerID, partnerID int64) Decision {
 	switch {
 	case owner:
 		switch act {
-		case ViewToken, RevokeToken, RegenerateToken, RenameToken, LimitToken:
+		case ViewToken, RevokeToken, NarrowToken, RegenerateToken, RenameToken, LimitToken:
 			return Allow
 		case ApproveToken:
 			return allowIf(admin)
 		}
 		return Deny
 	case admin:
-		return allowIf(act == ViewToken || act == RevokeToken || act == ApproveToken)
+		return allowIf(act == ViewToken || act == RevokeToken || act == NarrowToken || act == ApproveToken)
 	case a.Staff():
-		return allowIf(act == ViewToken || act == RevokeToken)
+		return allowIf(act == ViewToken || act == RevokeToken || act == NarrowToken)
 	}
 	return Hidden
 }

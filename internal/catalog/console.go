@@ -12,8 +12,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// ConsoleView is how the documentation's "Try it" console (Swagger UI)
-// presents an API to one viewer.
+// ConsoleView is how the document a viewer downloads from the docs page
+// for their own tools (Postman, Swagger UI, …) presents an API to them.
 type ConsoleView struct {
 	// Server is the API's sandbox base URL, the only server listed: the
 	// console never calls live.
@@ -34,7 +34,7 @@ const notGranted = "not granted to you"
 //   - servers replaced by the sandbox alone;
 //   - every OAuth2 and OpenID Connect security scheme replaced, under the
 //     same name, by an HTTP bearer scheme, so the console can fill in a
-//     token (Swagger UI pre-authorises bearer and API-key schemes only;
+//     token (Swagger UI, for one, pre-authorises bearer and API-key schemes only;
 //     the operations' security requirements still name their scopes);
 //   - each operation's description starting with the scopes it requires
 //     and, for partner users, whether they hold one; an operation they do
@@ -122,7 +122,7 @@ func yOptionalParams(list *yaml.Node, done map[*yaml.Node]bool) {
 }
 
 // yOptionalParam moves an optional parameter's example into its
-// description: Swagger UI fills examples in as values, and a call the
+// description: tools such as Swagger UI and Postman fill examples in as values, and a call the
 // developer did not ask for (filters, a cursor) would answer an empty or a
 // refused page. Required parameters keep theirs, so Execute works at once.
 func yOptionalParam(p *yaml.Node, done map[*yaml.Node]bool) {

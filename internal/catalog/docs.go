@@ -30,7 +30,10 @@ type DocPage struct {
 	// Intro is the first paragraph of the description as plain text.
 	Intro       string
 	Description Prose
-	Target      DocTarget
+	// Overview is the description without the sections Notes holds.
+	Overview Prose
+	Notes    DocNotes
+	Target   DocTarget
 	// Scopes are every scope the document declares, by name.
 	Scopes []DocScope
 	// Groups are the operations by tag (or first path segment).
@@ -66,6 +69,9 @@ type DocOperation struct {
 	Body      *DocBody
 	Responses []DocResponse
 	Samples   []CodeSample
+	// BodySample is the JSON body the samples send, indented; empty when
+	// the operation takes none. Try it starts from it.
+	BodySample string
 }
 
 // DocParam is a parameter (or a response header).
@@ -232,6 +238,7 @@ func BuildDocs(spec *Spec, raw []byte, t DocTarget) *DocPage {
 	if doc.Info != nil {
 		p.Summary = doc.Info.Summary
 		p.Description = ParseProse(doc.Info.Description)
+		p.Overview, p.Notes = Fold(p.Description)
 		p.Intro = p.Description.FirstParagraph()
 		if p.Intro == "" {
 			p.Intro = p.Summary
@@ -332,6 +339,9 @@ func (b *builder) operation(o Operation, item *openapi3.PathItem, op *openapi3.O
 			body.Required = rb.Required
 			d.Body = body
 			req.Body = b.firstExample(mt)
+			if req.Body != nil {
+				d.BodySample = JSON(req.Body, "  ")
+			}
 		}
 	}
 	d.Responses = b.responses(op.Responses)

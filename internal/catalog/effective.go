@@ -46,6 +46,24 @@ func EffectiveAccess(ctx context.Context, st *store.Store, userID int64) (*Acces
 
 // accessFrom folds effective grant rows into an Access: scopes are the
 // union over the groups, sorted.
+// EffectiveAccessOf is EffectiveAccess of several users, read in one
+// query; a user granted nothing has an empty Access.
+func EffectiveAccessOf(ctx context.Context, st *store.Store, userIDs []int64) (map[int64]*Access, error) {
+	rows, err := st.EffectiveGrantsOf(ctx, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	by := make(map[int64][]store.EffectiveGrant, len(userIDs))
+	for _, r := range rows {
+		by[r.UserID] = append(by[r.UserID], r.EffectiveGrant)
+	}
+	out := make(map[int64]*Access, len(userIDs))
+	for _, id := range userIDs {
+		out[id] = accessFrom(by[id])
+	}
+	return out, nil
+}
+
 func accessFrom(rows []store.EffectiveGrant) *Access {
 	a := &Access{APIs: map[string]*APIAccess{}}
 	seen := map[string]map[string]bool{}

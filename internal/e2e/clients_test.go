@@ -50,8 +50,8 @@ func TestRegisterOAuthClientInTheBrowser(t *testing.T) {
 			where = "new client's secret at " + strconv.Itoa(px) + " px"
 			tb.checkFits(t, where, px)
 			checkAccessibility(t, tb, where)
-			id := eval[string](tb, `document.querySelector("[data-testid=client-id]").value`)
-			secret := eval[string](tb, `document.querySelector("[data-testid=client-secret]").value`)
+			id := eval[string](tb, `document.querySelector("[data-testid=client-id]").textContent`)
+			secret := eval[string](tb, `document.querySelector("[data-testid=client-secret]").textContent`)
 			if !token.ValidPublicID(token.ClientIDPrefix, id) {
 				t.Errorf("client id %q", id)
 			}

@@ -12,38 +12,37 @@ import (
 	"github.com/portico/portico/internal/store"
 )
 
-// opID is the element id Swagger UI gives an operation.
-func opID(tag, operationID string) string { return "#operations-" + tag + "-" + operationID }
-
-// openConsole opens an API's docs page and waits until Swagger UI shows
-// its operations and, for partner users, has filled in the console token.
-func openConsole(t *testing.T, p *portal, tb *tab, slug string, partner bool) {
-	t.Helper()
-	tb.do("open /apis/"+slug, chromedp.Navigate(p.URL+"/apis/"+slug))
-	tb.waitFor("Swagger UI's operations", `document.querySelectorAll("#swagger-ui .opblock").length > 0`)
-	if partner {
-		tb.waitFor("the console token", `document.querySelector("[data-testid=console-status]").textContent.includes("Authorised")`)
-	}
+// panel is the CSS selector of an operation's Try it panel.
+func panel(operationID string) string {
+	return "[data-testid=try-panel][data-operation-id=" + operationID + "]"
 }
 
-// execute expands an operation, clicks Try it out and Execute, and returns
-// the status and body Swagger UI shows for the response.
-func execute(t *testing.T, tb *tab, op string) (status, body string) {
+// openTryIt opens an API's docs page and the Try it panel of one of its
+// operations, and waits until the panel has the console token.
+func openTryIt(t *testing.T, p *portal, tb *tab, slug, operationID string) {
 	t.Helper()
-	tb.do("expand "+op,
-		chromedp.Click(chromedp.CSS(op+" .opblock-summary-control")),
-		chromedp.Click(chromedp.CSS(op+" .try-out__btn")),
-		chromedp.Click(chromedp.CSS(op+" .execute")),
-	)
-	tb.waitFor("the response of "+op, `document.querySelector("`+op+` .live-responses-table tbody .response-col_status")`)
-	status = strings.TrimSpace(eval[string](tb, `document.querySelector("`+op+` .live-responses-table tbody .response-col_status").textContent`))
-	if f := strings.Fields(status); len(f) > 0 {
-		status = f[0] // "404 Undocumented" is a 404 the document does not list
-	}
-	body = eval[string](tb, `(function () {
-		var el = document.querySelector("`+op+` .live-responses-table tbody .response-col_description pre, `+op+` .live-responses-table tbody .response-col_description code");
-		return el ? el.textContent : "";
-	})()`)
+	tb.do("open /apis/"+slug, chromedp.Navigate(p.URL+"/apis/"+slug))
+	openPanel(t, tb, operationID)
+}
+
+// openPanel opens the Try it panel of an operation of the docs page shown.
+func openPanel(t *testing.T, tb *tab, operationID string) {
+	t.Helper()
+	sel := panel(operationID)
+	tb.waitFor("the Try it button of "+operationID, `document.querySelector("`+sel+`:not([hidden]) [data-testid=try-open]")`)
+	tb.do("open Try it of "+operationID, chromedp.Click(chromedp.CSS(sel+" [data-testid=try-open]")))
+	tb.waitFor("the console token", `document.querySelector("`+sel+` [data-testid=try-status]").textContent.includes("Authorised")`)
+}
+
+// execute sends the operation's request from its open panel and returns
+// the status and body the panel shows for the response.
+func execute(t *testing.T, tb *tab, operationID string) (status, body string) {
+	t.Helper()
+	sel := panel(operationID)
+	tb.do("send "+operationID, chromedp.Click(chromedp.CSS(sel+" [data-testid=try-send]")))
+	tb.waitFor("the response of "+operationID, `!document.querySelector("`+sel+` [data-testid=try-response]").hidden`)
+	status = eval[string](tb, `document.querySelector("`+sel+` [data-testid=try-response-status]").textContent`)
+	body = eval[string](tb, `document.querySelector("`+sel+` [data-testid=try-response-body]").textContent`)
 	return status, body
 }
 
@@ -66,48 +65,51 @@ func spreaderIDs(t *testing.T, body string) []string {
 }
 
 // TestTryItCallsTheSandboxAsTheDeveloper is the issue's scenario: a
-// developer signs in, opens the Fleet API's docs, runs "List spreaders"
-// from the console and sees their partner's spreaders; a developer of
-// another partner sees others.
+// developer signs in, opens the Fleet API's docs, opens Try it of "List
+// spreaders", sends it and sees their partner's spreaders; a developer of
+// another partner sees others. Nothing is minted before Try it is opened.
 func TestTryItCallsTheSandboxAsTheDeveloper(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
 	harbor := p.signIn(t, browserContext(t), "dev@harbor.test")
-	openConsole(t, p, harbor, "fleet", true)
-
-	// The console lists the operations, and the sandbox as its only server.
-	ops := eval[[]string](harbor, `Array.from(document.querySelectorAll("#swagger-ui .opblock .opblock-summary-description")).map(e => e.textContent.trim())`)
-	for _, want := range []string{"List spreaders", "Get a spreader"} {
-		if !slices.ContainsFunc(ops, func(s string) bool { return strings.HasPrefix(s, want) }) {
-			t.Errorf("console operations %q lack %q", ops, want)
+	harbor.do("open /apis/fleet", chromedp.Navigate(p.URL+"/apis/fleet"))
+	harbor.waitFor("the Try it buttons", `document.querySelector("[data-testid=try-panel]:not([hidden])")`)
+	if n := consoleTokens(t, p, "dev@harbor.test"); n != 0 {
+		t.Errorf("opening the docs page minted %d console tokens, want none before Try it is opened", n)
+	}
+	// One panel for each operation, each closed.
+	panels := eval[[]string](harbor, `[...document.querySelectorAll("[data-testid=try-panel]")].map(p => p.dataset.operationId + (p.querySelector("form").hidden ? "" : " open"))`)
+	for _, want := range []string{"listSpreaders", "getSpreader"} {
+		if !slices.Contains(panels, want) {
+			t.Errorf("Try it panels %q lack a closed %s", panels, want)
 		}
 	}
-	servers := eval[[]string](harbor, `Array.from(document.querySelectorAll("#swagger-ui .servers select option")).map(o => o.value)`)
-	if want := []string{p.URL + "/sandbox/fleet"}; !slices.Equal(servers, want) {
-		t.Errorf("console servers = %q, want %q", servers, want)
-	}
 
-	list := opID("spreaders", "listSpreaders")
+	const list = "listSpreaders"
+	openPanel(t, harbor, list)
 	status, body := execute(t, harbor, list)
-	curl := eval[string](harbor, `(document.querySelector("`+list+` .curl-command") || {textContent: ""}).textContent`)
-	if !strings.Contains(curl, "Authorization: Bearer ptc_sbx_") || !strings.Contains(curl, p.URL+"/sandbox/fleet/spreaders") {
-		t.Errorf("curl line %q does not call the sandbox with a sandbox token", curl)
-	}
 	if v := harbor.cspViolations(); len(v) > 0 {
 		t.Errorf("the docs page broke its Content-Security-Policy:\n%s", strings.Join(v, "\n"))
 	}
-	// The artifact: the docs page's console with the response.
-	shot := harbor.screenshotOf("#try-it", "try-it-fleet-list-spreaders.png")
+	// The artifact: the operation with its samples and the response.
+	shot := harbor.screenshotOf("#op-listSpreaders", "try-it-fleet-list-spreaders.png")
 	if calls := p.sandboxCalls(); !slices.Equal(calls, []string{"ptc_sbx"}) {
 		t.Errorf("sandbox calls carried %q, want one sandbox token", calls)
 	}
+	if n := consoleTokens(t, p, "dev@harbor.test"); n != 1 {
+		t.Errorf("opening Try it and sending minted %d console tokens, want 1", n)
+	}
 	// The portal never logs credentials.
-	if logs := p.logs.String(); strings.Contains(logs, "Bearer") || strings.Contains(logs, tokenIn(curl)) {
+	tok := eval[string](harbor, `document.querySelector("`+panel(list)+` [data-token]").value`)
+	if !strings.HasPrefix(tok, "ptc_sbx_") {
+		t.Errorf("the panel's token field holds %q, want the console token", tok)
+	}
+	if logs := p.logs.String(); strings.Contains(logs, "Bearer") || strings.Contains(logs, tok) {
 		t.Errorf("the portal's log holds the console token:\n%s", logs)
 	}
 
 	if status != "200" {
-		t.Fatalf("List spreaders answered %s in the console, want 200 (screenshot %s):\n%s", status, shot, body)
+		t.Fatalf("List spreaders answered %s in Try it, want 200 (screenshot %s):\n%s", status, shot, body)
 	}
 	harborIDs := spreaderIDs(t, body)
 	if len(harborIDs) == 0 {
@@ -117,7 +119,7 @@ func TestTryItCallsTheSandboxAsTheDeveloper(t *testing.T) {
 	// Another partner's developer, in another browser context, sees other
 	// spreaders.
 	crane := p.signIn(t, browserContext(t), "dev@crane.test")
-	openConsole(t, p, crane, "fleet", true)
+	openTryIt(t, p, crane, "fleet", list)
 	status, body = execute(t, crane, list)
 	if status != "200" {
 		t.Fatalf("List spreaders answered %s to Crane's developer, want 200:\n%s", status, body)
@@ -126,40 +128,43 @@ func TestTryItCallsTheSandboxAsTheDeveloper(t *testing.T) {
 	if len(craneIDs) == 0 || slices.Equal(craneIDs, harborIDs) {
 		t.Errorf("Crane's spreaders %q, Harbor's %q: want each partner's own", craneIDs, harborIDs)
 	}
+
+	// A path parameter is taken from its field: Harbor's first spreader.
+	openPanel(t, harbor, "getSpreader")
+	harbor.do("type the spreader's id",
+		chromedp.SetValue(chromedp.CSS(panel("getSpreader")+" input[data-in=path]"), harborIDs[0]))
+	status, body = execute(t, harbor, "getSpreader")
+	if status != "200" || !strings.Contains(body, harborIDs[0]) {
+		t.Errorf("Get a spreader %s answered %s:\n%s", harborIDs[0], status, body)
+	}
 }
 
-// tokenIn is the bearer token of a curl line, or a placeholder that no
-// log holds.
-func tokenIn(curl string) string {
-	i := strings.Index(curl, "ptc_sbx_")
-	if i < 0 {
-		return "\x00no token\x00"
+// consoleTokens counts the console tokens minted for a user.
+func consoleTokens(t *testing.T, p *portal, email string) int {
+	t.Helper()
+	var n int
+	if err := p.store.DB().Get(&n, `SELECT count(*) FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.email = $1 AND t.console`, email); err != nil {
+		t.Fatal(err)
 	}
-	end := strings.IndexAny(curl[i:], "' \"")
-	if end < 0 {
-		return curl[i:]
-	}
-	return curl[i : i+end]
+	return n
 }
 
 // TestTryItMarksAndRefusesUngrantedOperations gives Crane's developer the
-// Maintenance API with maintenance:read only: the console marks the write
-// operations as not granted, and running one shows the gateway's 403.
+// Maintenance API with maintenance:read only: Try it marks the write
+// operations as not granted, and sending one shows the gateway's 403.
 func TestTryItMarksAndRefusesUngrantedOperations(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
 	grantMaintenanceRead(t, p, "dev@crane.test")
 	tb := p.signIn(t, browserContext(t), "dev@crane.test")
-	openConsole(t, p, tb, "maintenance", true)
+	const create = "createWorkOrder"
+	openTryIt(t, p, tb, "maintenance", create)
 
-	create := opID("work-orders", "createWorkOrder")
-	summary := eval[string](tb, `document.querySelector("`+create+` .opblock-summary-description").textContent`)
-	if !strings.Contains(summary, "not granted to you") {
-		t.Errorf("createWorkOrder's summary %q is not marked as not granted", summary)
+	if got := eval[string](tb, `(document.querySelector("`+panel(create)+` [data-testid=try-not-granted]") || {textContent: ""}).textContent`); !strings.Contains(got, "Not granted to you") {
+		t.Errorf("createWorkOrder's Try it is not marked as not granted: %q", got)
 	}
-	listSummary := eval[string](tb, `document.querySelector("`+opID("work-orders", "listWorkOrders")+` .opblock-summary-description").textContent`)
-	if strings.Contains(listSummary, "not granted") {
-		t.Errorf("listWorkOrders (granted) is marked: %q", listSummary)
+	if n := eval[int](tb, `document.querySelectorAll("`+panel("listWorkOrders")+` [data-testid=try-not-granted]").length`); n != 0 {
+		t.Errorf("listWorkOrders (granted) is marked as not granted")
 	}
 
 	status, body := execute(t, tb, create)
@@ -167,7 +172,7 @@ func TestTryItMarksAndRefusesUngrantedOperations(t *testing.T) {
 		t.Errorf("the docs page broke its Content-Security-Policy:\n%s", strings.Join(v, "\n"))
 	}
 	if status != "403" || !strings.Contains(body, "insufficient_scope") {
-		t.Errorf("createWorkOrder answered %s in the console, want 403 insufficient_scope:\n%s", status, body)
+		t.Errorf("createWorkOrder answered %s in Try it, want 403 insufficient_scope:\n%s", status, body)
 	}
 }
 
@@ -200,32 +205,27 @@ func grantMaintenanceRead(t *testing.T, p *portal, email string) {
 	}
 }
 
-// TestTryItRefusesLiveTokens pastes a live token in Swagger UI's Authorize
-// dialog: the console refuses to send it, and nothing reaches the sandbox.
+// TestTryItRefusesLiveTokens pastes a live token in a Try it panel: the
+// page refuses to send it, and nothing reaches the sandbox.
 func TestTryItRefusesLiveTokens(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
 	tb := p.signIn(t, browserContext(t), "dev@harbor.test")
-	openConsole(t, p, tb, "fleet", true)
+	const list = "listSpreaders"
+	openTryIt(t, p, tb, "fleet", list)
 
 	live := "ptc_live_" + strings.Repeat("L", 43) + "abcdef"
-	tb.do("paste a live token in Authorize",
-		chromedp.Click(chromedp.CSS("#swagger-ui .auth-wrapper .authorize")),
-		chromedp.Click(chromedp.CSS(`.dialog-ux button[aria-label^="Logout"]`)),
-		chromedp.SendKeys(chromedp.CSS(".dialog-ux #auth-bearer-value"), live),
-		chromedp.Click(chromedp.CSS(".dialog-ux .auth-btn-wrapper button.authorize")),
+	tb.do("paste a live token and send",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("`+panel(list)+` [data-token]").value = ""`),
+		chromedp.SendKeys(chromedp.CSS(panel(list)+" [data-token]"), live),
+		chromedp.Click(chromedp.CSS(panel(list)+" [data-testid=try-send]")),
 	)
-	tb.waitFor("the dialog's refusal", `document.querySelector(".dialog-ux .modal-ux-content").textContent.includes("never sends a live token")`)
-	if n := eval[int](tb, `document.querySelectorAll(".dialog-ux .auth-btn-wrapper button.authorize").length`); n != 1 {
-		t.Errorf("after refusing the live token the dialog shows %d Authorize buttons, want 1 (not authorised)", n)
+	tb.waitFor("the refusal", `document.querySelector("`+panel(list)+` [data-testid=try-status]").textContent.includes("never sends a live token")`)
+	if shown := eval[bool](tb, `!document.querySelector("`+panel(list)+` [data-testid=try-response]").hidden`); shown {
+		t.Error("a response is shown for a call that must not have been made")
 	}
-	tb.do("close the dialog", chromedp.Click(chromedp.CSS(".dialog-ux .auth-btn-wrapper button.btn-done")))
-
-	// Executing now sends no credential at all: the live token was never
-	// stored, and the console token was logged out.
-	status, _ := execute(t, tb, opID("spreaders", "listSpreaders"))
-	if calls := p.sandboxCalls(); slices.Contains(calls, "ptc_live") || len(calls) != 1 || calls[0] != "none" {
-		t.Errorf("sandbox calls carried %q (status %s); want one call without a credential", calls, status)
+	if calls := p.sandboxCalls(); len(calls) != 0 {
+		t.Errorf("sandbox calls carried %q; want none", calls)
 	}
 	if strings.Contains(p.logs.String(), live) {
 		t.Error("the portal's log holds the pasted live token")

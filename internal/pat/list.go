@@ -11,6 +11,9 @@ import (
 // APIChoice is one API whose scopes the token form offers.
 type APIChoice struct {
 	Slug, Name, Status string
+	// Revision is the API's current document, whose scope descriptions
+	// the form shows.
+	Revision store.RevisionRef
 	// Scopes are those the user is granted now.
 	Scopes []string
 	// Groups are the access groups that grant them.
@@ -66,7 +69,8 @@ func (s *Service) Choices(ctx context.Context, actor access.Actor) (*Choices, er
 		if g == nil || len(g.Scopes) == 0 {
 			continue
 		}
-		ch := APIChoice{Slug: a.Slug, Name: a.Name, Status: a.Status, Scopes: g.Scopes}
+		ch := APIChoice{Slug: a.Slug, Name: a.Name, Status: a.Status, Scopes: g.Scopes,
+			Revision: store.RevisionRef{APIID: a.ID, Revision: a.CurrentRevision}}
 		for _, gr := range g.Groups {
 			ch.Groups = append(ch.Groups, gr.Name)
 			c.GroupRate = max(c.GroupRate, gr.RatePerMinute)

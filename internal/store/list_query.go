@@ -42,6 +42,8 @@ var (
 	// A user's own tokens and a partner's.
 	OwnTokensList     = PageList{name: "t", timed: true}
 	PartnerTokensList = PageList{name: "tp", timed: true}
+	// A partner's open credentials on the hygiene page.
+	HygieneList = PageList{name: "hy", timed: true}
 	// A group's open grants and its revoked ones: two lists, each in its
 	// own index order (see GrantCursor).
 	OpenGrantsList    = PageList{name: "go", timed: true}

@@ -1,32 +1,45 @@
-// The "Try it" console of an API's documentation page: starts Swagger UI
-// (vendored under static/vendor/swagger-ui) on the document served for this
-// viewer, mints their console token (a 15-minute sandbox token with their
-// scopes of this API) and fills it in, so Try it out -> Execute works at once.
+// An API's documentation page: each operation's "Try it" panel, and the
+// code samples' language carried over to every operation.
 //
-// Calls leave only for this API's sandbox and only with a sandbox token
-// (ptc_sbx_…): a live token pasted in Authorize is refused before anything
-// is sent. No inline script anywhere: the CSP forbids it.
+// Opening a panel mints the viewer's console token (a 15-minute sandbox
+// token with their scopes of this API, POST /apis/SLUG/console-token) and
+// fills it in, so Send works at once. Calls leave only for this API's
+// sandbox, without cookies, and only with a sandbox token (ptc_sbx_…): a
+// live token pasted in the field is refused before anything is sent. No
+// inline script anywhere: the CSP forbids it.
 (function () {
   "use strict";
 
-  var el = document.getElementById("swagger-ui");
-  if (!el || typeof window.SwaggerUIBundle !== "function") return;
+  // The samples' language: choosing one shows it in every operation, and
+  // the next page starts with it.
+  var langKey = "portico.sample-lang";
+  function showLang(lang) {
+    document.querySelectorAll("input[data-lang-choice][value='" + lang + "']").forEach(function (r) { r.checked = true; });
+  }
+  document.addEventListener("change", function (e) {
+    var r = e.target;
+    if (!r.matches || !r.matches("input[data-lang-choice]")) return;
+    showLang(r.value);
+    try { localStorage.setItem(langKey, r.value); } catch (err) { /* storage off: this page only */ }
+  });
+  try {
+    var saved = localStorage.getItem(langKey);
+    if (saved && /^[a-z]+$/.test(saved)) showLang(saved);
+  } catch (err) { /* storage off */ }
 
-  var specURL = el.getAttribute("data-spec-url");
-  var tokenURL = el.getAttribute("data-token-url");
-  var sandbox = el.getAttribute("data-sandbox").replace(/\/+$/, "");
-  var partner = el.getAttribute("data-mode") === "partner";
-  var status = document.querySelector("[data-testid=console-status]");
+  var root = document.getElementById("try-it");
+  if (!root || root.getAttribute("data-mode") !== "partner") return;
+  var tokenURL = root.getAttribute("data-token-url");
+  var sandbox = root.getAttribute("data-sandbox").replace(/\/+$/, "");
 
   // The console token, once minted: {token, hint, expires_at, scopes}.
   var current = null;
   var minting = null;
-  var ui = null;
 
-  function say(msg, kind) {
-    if (!status) return;
-    status.textContent = msg;
-    status.className = "console-status" + (kind ? " console-status-" + kind : "");
+  function say(panel, msg, kind) {
+    var s = panel.querySelector(".try-status");
+    s.textContent = msg;
+    s.className = "try-status" + (kind ? " try-" + kind : "");
   }
 
   function clock(d) {
@@ -44,14 +57,18 @@
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (body) {
         if (!res.ok) {
-          var msg = (body && body.error && body.error.message) || "The console could not get a sandbox token (" + res.status + ").";
-          throw new Error(msg);
+          throw new Error((body && body.error && body.error.message) || "Try it could not get a sandbox token (" + res.status + ").");
         }
         return body;
       });
     }).then(function (body) {
+      var old = current && current.token;
       current = body;
       current.expires = new Date(body.expires_at);
+      // Every open panel still holding the old token gets the new one.
+      document.querySelectorAll(".try-panel input[data-token]").forEach(function (f) {
+        if (!f.value || f.value === old) f.value = current.token;
+      });
       return body;
     }).finally(function () {
       minting = null;
@@ -59,168 +76,138 @@
     return minting;
   }
 
-  // bearerSchemes are the names of the document's bearer schemes (the
-  // portal serves every OAuth2 scheme of the API as one).
-  function bearerSchemes() {
-    var out = [];
-    var schemes = ui.specSelectors.specJson().getIn(["components", "securitySchemes"]);
-    if (schemes && schemes.forEach) {
-      schemes.forEach(function (s, name) {
-        if (s && s.get && s.get("type") === "http" && /^bearer$/i.test(s.get("scheme") || "")) out.push(name);
-      });
-    }
-    return out;
+  function authorised(panel) {
+    say(panel, "Authorised as you with a sandbox token (" + current.hint + ") valid until " + clock(current.expires) +
+      ", scopes " + (current.scopes || []).join(", ") + ".", "ok");
   }
 
-  function authorise(tok) {
-    bearerSchemes().forEach(function (name) {
-      ui.preauthorizeApiKey(name, tok.token);
+  // fresh returns the console token, minting one first if there is none
+  // or it ends within 30 seconds.
+  function fresh() {
+    if (current && current.expires - Date.now() > 30000) return Promise.resolve(current);
+    return mint();
+  }
+
+  function open(panel, button) {
+    var form = panel.querySelector(".try-form");
+    var opening = form.hidden;
+    form.hidden = !opening;
+    button.setAttribute("aria-expanded", String(opening));
+    button.textContent = opening ? "Close Try it" : "Try it";
+    if (!opening) return;
+    var field = form.querySelector("input[data-token]");
+    fresh().then(function () {
+      if (!field.value) field.value = current.token;
+      authorised(panel);
+    }, function (err) {
+      say(panel, err.message + " You may paste one of your own sandbox tokens.", "error");
     });
-    say("Authorised as you with a sandbox token (" + tok.hint + ") valid until " + clock(tok.expires) +
-      ", scopes " + (tok.scopes || []).join(", ") + ". A new one comes with each page load.", "ok");
+    var first = form.querySelector("input:not([data-token]), textarea") || field;
+    first.focus();
   }
 
-  // refusal is what the console says of a token that is not a sandbox one.
-  var refusal = "Sandbox tokens (ptc_sbx_…) only: the console never sends a live token. " +
-    "Create a sandbox token under Tokens, or reload the page for a new console token.";
-
-  function isSpecRequest(req) {
-    return req.loadSpec || req.url === specURL || req.url === new URL(specURL, location.href).href;
-  }
-
-  // guard sees every request Swagger UI makes. The document loads with the
-  // session; API calls go to the sandbox only, with a sandbox token only,
-  // and without cookies. An expiring console token is renewed first.
-  function guard(req) {
-    if (isSpecRequest(req)) {
-      req.credentials = "same-origin";
-      return req;
-    }
-    var url = new URL(req.url, location.href).href;
-    if (url !== sandbox && url.indexOf(sandbox + "/") !== 0 && url.indexOf(sandbox + "?") !== 0) {
-      // Not expected: the document lists the sandbox as its only server
-      // (and the CSP lets nothing leave for another origin). Refuse loudly.
-      throw new Error("The console only calls this API's sandbox (" + sandbox + ").");
-    }
-    req.credentials = "omit";
-    var headers = req.headers || {};
-    var auth = headers.Authorization || headers.authorization;
-    if (!auth) return req;
-    var m = /^Bearer\s+(\S+)$/.exec(auth);
-    if (!m || m[1].indexOf("ptc_sbx_") !== 0) {
-      // The Authorize dialog refuses such tokens already; should one get
-      // here anyway, it is dropped, never sent (the sandbox answers 401).
-      delete headers.Authorization;
-      delete headers.authorization;
-      req.headers = headers;
-      say(refusal, "error");
-      return req;
-    }
-    if (current && m[1] === current.token && current.expires - Date.now() < 30000) {
-      return mint().then(function (tok) {
-        authorise(tok);
-        headers.Authorization = "Bearer " + tok.token;
-        delete headers.authorization;
-        req.headers = headers;
-        return req;
-      }, function () {
-        return req; // the gateway answers 401; the status line says why
-      });
-    }
-    return req;
-  }
-
-  // policy is a Swagger UI plugin: the Authorize dialog takes sandbox
-  // tokens only (a live one is refused there, before it is stored, with the
-  // reason next to the field), and the status line follows logging out.
-  function policy() {
-    return {
-      statePlugins: {
-        auth: {
-          wrapActions: {
-            authorize: function (ori, system) {
-              return function (payload) {
-                var refused = false;
-                Object.keys(payload || {}).forEach(function (name) {
-                  var a = payload[name];
-                  if (!a || typeof a.value !== "string") return;
-                  a.value = a.value.trim().replace(/^Bearer\s+/i, "");
-                  if (a.value.indexOf("ptc_sbx_") !== 0) {
-                    refused = true;
-                    system.errActions.newAuthErr({ authId: name, level: "error", source: "auth", message: refusal });
-                  }
-                });
-                if (refused) return undefined;
-                return ori(payload);
-              };
-            },
-            logout: function (ori) {
-              return function (payload) {
-                say("Logged out: paste one of your sandbox tokens in Authorize, or reload the page for a new console token.", "info");
-                return ori(payload);
-              };
-            }
-          }
-        }
-      }
-    };
-  }
-
-  // Swagger UI leaves a few controls without an accessible name (the
-  // server list, parameter and example lists, the dialog's close button)
-  // and scrollable code blocks out of keyboard reach: fix them whenever it
-  // draws them. (axe-core checks this page in internal/e2e.)
-  function label(sel, name) {
-    el.querySelectorAll(sel).forEach(function (c) {
-      var n = typeof name === "function" ? name(c) : name;
-      if (n && c.getAttribute("aria-label") !== n) c.setAttribute("aria-label", n);
-    });
-  }
-  function nameControls() {
-    label("select#servers", "Server");
-    label("button.close-modal", "Close");
-    label("select.examples-select-element", "Example");
-    label('button[aria-label="Remove authorization"]', "Logout (remove the authorization)");
-    label("tr[data-param-name] select, tr[data-param-name] input, tr[data-param-name] textarea", function (c) {
-      var row = c.closest("tr[data-param-name]");
-      return row.getAttribute("data-param-name") + " (" + (row.getAttribute("data-param-in") || "parameter") + ")";
-    });
-    el.querySelectorAll("pre.microlight, .highlight-code > pre, .curl-command pre, .request-url pre").forEach(function (c) {
-      if (!c.hasAttribute("tabindex")) c.setAttribute("tabindex", "0");
-    });
-  }
-  new MutationObserver(nameControls).observe(el, { childList: true, subtree: true });
-
-  var tokenReady = partner ? mint() : null;
-  if (tokenReady) tokenReady.catch(function (err) { say(err.message, "error"); });
-  say(partner ? "Loading the console…" : "Loading the console (read only for staff)…");
-
-  ui = window.SwaggerUIBundle({
-    url: specURL,
-    domNode: el,
-    presets: [window.SwaggerUIBundle.presets.apis],
-    plugins: [policy],
-    layout: "BaseLayout",
-    deepLinking: false,
-    queryConfigEnabled: false,
-    validatorUrl: null,
-    docExpansion: "list",
-    defaultModelsExpandDepth: -1,
-    displayRequestDuration: true,
-    // Swagger UI's highlighting themes colour code below the contrast of
-    // WCAG AA (and slow large responses down): plain text instead.
-    syntaxHighlight: false,
-    persistAuthorization: false,
-    withCredentials: false,
-    tryItOutEnabled: false,
-    supportedSubmitMethods: partner ? ["get", "put", "post", "delete", "patch", "head", "options"] : [],
-    requestInterceptor: guard,
-    onComplete: function () {
-      if (!tokenReady) {
-        say("Read only: staff hold no sandbox credentials.", "info");
+  // request builds the call from the form: the path's parameters filled
+  // in, query and header parameters that have a value, the body. It
+  // refuses anything that would leave the sandbox.
+  function request(panel, form) {
+    var path = panel.getAttribute("data-path");
+    var query = new URLSearchParams();
+    var headers = { Accept: "application/json" };
+    var missing = [];
+    form.querySelectorAll("input[data-in]").forEach(function (f) {
+      var v = f.value.trim();
+      if (!v) {
+        if (f.required) missing.push(f.name);
         return;
       }
-      tokenReady.then(authorise, function () {});
+      var where = f.getAttribute("data-in");
+      if (where === "path") path = path.split("{" + f.name + "}").join(encodeURIComponent(v));
+      else if (where === "query") query.append(f.name, v);
+      else headers[f.name] = v;
+    });
+    if (missing.length) throw new Error("Fill in " + missing.join(", ") + ".");
+    var url = new URL(sandbox + path + (query.toString() ? "?" + query.toString() : ""), location.href).href;
+    if (url.indexOf(sandbox + "/") !== 0 && url.indexOf(sandbox + "?") !== 0) {
+      throw new Error("Try it only calls this API's sandbox (" + sandbox + ").");
     }
+    var init = { method: panel.getAttribute("data-method"), headers: headers, credentials: "omit", cache: "no-store", redirect: "error" };
+    var body = form.querySelector("textarea[data-body]");
+    if (body && body.value.trim()) {
+      try {
+        JSON.parse(body.value);
+      } catch (err) {
+        throw new Error("The body is not valid JSON: " + err.message);
+      }
+      headers["Content-Type"] = "application/json";
+      init.body = body.value;
+    }
+    return { url: url, init: init };
+  }
+
+  function show(panel, status, text, ms) {
+    var box = panel.querySelector(".try-response");
+    var shown = text;
+    try {
+      shown = JSON.stringify(JSON.parse(text), null, 2);
+    } catch (err) { /* not JSON: as it came */ }
+    var line = box.querySelector("[data-testid=try-response-status]");
+    line.textContent = status;
+    line.className = "http-status status-" + String(status).charAt(0) + "xx";
+    box.querySelector("[data-testid=try-response-time]").textContent = ms + " ms";
+    box.querySelector("[data-testid=try-response-body]").textContent = shown;
+    box.hidden = false;
+  }
+
+  var refusal = "Sandbox tokens (ptc_sbx_…) only: Try it never sends a live token. " +
+    "Create a sandbox token under Tokens, or clear the field for a new console token.";
+
+  function send(panel, form) {
+    var call;
+    try {
+      call = request(panel, form);
+    } catch (err) {
+      say(panel, err.message, "error");
+      return;
+    }
+    var field = form.querySelector("input[data-token]");
+    var tok = field.value.trim().replace(/^Bearer\s+/i, "");
+    var ready;
+    if (!tok || (current && tok === current.token)) {
+      // The console token (or none yet): renewed when it is about to end.
+      ready = fresh().then(function (t) { field.value = t.token; return t.token; });
+    } else if (tok.indexOf("ptc_sbx_") !== 0) {
+      say(panel, refusal, "error");
+      return;
+    } else {
+      ready = Promise.resolve(tok);
+    }
+    var button = form.querySelector("button[type=submit]");
+    button.setAttribute("aria-busy", "true");
+    say(panel, "Calling " + call.init.method + " " + call.url + "…", "");
+    var started = performance.now();
+    ready.then(function (t) {
+      call.init.headers.Authorization = "Bearer " + t;
+      return fetch(call.url, call.init);
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        show(panel, res.status, text, Math.round(performance.now() - started));
+        say(panel, res.ok ? "Done." : "The sandbox answered " + res.status + ".", res.ok ? "ok" : "error");
+      });
+    }).catch(function (err) {
+      say(panel, err.message || "The call failed.", "error");
+    }).finally(function () {
+      button.removeAttribute("aria-busy");
+    });
+  }
+
+  document.querySelectorAll(".try-panel").forEach(function (panel) {
+    var button = panel.querySelector(".try-open");
+    var form = panel.querySelector(".try-form");
+    button.addEventListener("click", function () { open(panel, button); });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      send(panel, form);
+    });
+    panel.hidden = false;
   });
 })();

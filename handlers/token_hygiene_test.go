@@ -1,0 +1,152 @@
+package handlers_test
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestCredentialHygiene: the partner admin's hygiene page flags each of
+// Harbor's open credentials for what a person would want to look at, the
+// "needs attention" view lists the time-based ones, the score counts them,
+// and the page is for partner admins and staff only.
+func TestCredentialHygiene(t *testing.T) {
+	t.Parallel()
+	p := newCatalogPortal(t)
+	// Harbor's developer holds fleet:read, telemetry:read and maintenance
+	// read and write through the Integrations team.
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, created_at, expires_at, last_used_at)
+		SELECT u.id, u.partner_id, v.name, 'sandbox', decode(md5(v.name), 'hex'), 'ptc_sbx_…' || left(v.name, 4), v.scopes,
+		       now() - v.age * interval '1 day', now() + v.left_days * interval '1 day', now() - v.used_ago * interval '1 day'
+		FROM users u, (VALUES
+			('fresh',      '{fleet/fleet:read}'::text[], 1, 60, NULL::int),
+			('never-used', '{fleet/fleet:read}',         10, 60, NULL),
+			('idle',       '{fleet/fleet:read}',         90, 60, 40),
+			('expiring',   '{fleet/fleet:read}',         60, 5, 1),
+			('busy',       '{fleet/fleet:read,maintenance/maintenance:read}', 60, 60, 0),
+			('orphan',     '{fleet/fleet:read,telemetry/telemetry:admin}',    60, 60, 0)
+		) AS v(name, scopes, age, left_days, used_ago)
+		WHERE u.email = 'dev@harbor.test';
+		INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us,
+			b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		SELECT date_trunc('hour', now()) - interval '2 hours', t.partner_id, t.id, v.api, v.op, 'sandbox', v.calls, v.c403, 0, 0, v.c403, 0, 0,
+			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+		FROM tokens t, (VALUES ('fleet', 'listSpreaders', 5, 0), ('maintenance', 'listWorkOrders', 3, 3)) AS v(api, op, calls, c403)
+		WHERE t.name IN ('busy', 'orphan')`); err != nil {
+		t.Fatal(err)
+	}
+	admin := signedInAs(t, p, "admin@harbor.test")
+	if href := admin.get("/tokens/partner").doc.Find("[data-testid=hygiene-link] a").AttrOr("href", ""); href != "/tokens/hygiene" {
+		t.Errorf("the partner's token list links to %q, want the hygiene page", href)
+	}
+	flags := func(pg page) map[string][]string {
+		out := map[string][]string{}
+		pg.doc.Find("[data-testid=hygiene-row]").Each(func(_ int, s *goquery.Selection) {
+			name := s.Find("[data-testid=credential-name]").Text()
+			out[name] = []string{}
+			s.Find("[data-testid=hygiene-flag]").Each(func(_ int, f *goquery.Selection) {
+				out[name] = append(out[name], f.AttrOr("data-flag", ""))
+			})
+		})
+		return out
+	}
+	res := admin.get("/tokens/hygiene")
+	if res.status != http.StatusOK {
+		t.Fatalf("hygiene page = %d", res.status)
+	}
+	if diff := cmp.Diff(map[string][]string{
+		"never-used": {"never_used"}, "idle": {"idle"}, "expiring": {"expiring"},
+	}, flags(res)); diff != "" {
+		t.Errorf("needs attention (-want +got):\n%s", diff)
+	}
+	if got := text(res, "[data-testid=hygiene-score]"); got != "Harbor Logistics has 6 credentials that work; 3 need attention." {
+		t.Errorf("score %q", got)
+	}
+	if got := text(admin.get("/"), "[data-testid=home-hygiene-score]"); got != "3 need attention, of 6 credentials." {
+		t.Errorf("home's hygiene score %q", got)
+	}
+	all := admin.get("/tokens/hygiene?show=all")
+	if diff := cmp.Diff(map[string][]string{
+		"fresh": {}, "never-used": {"never_used"}, "idle": {"idle"}, "expiring": {"expiring"},
+		// A 403 for maintenance is no use of its scope.
+		"busy":   {"unused_scopes"},
+		"orphan": {"owner_not_granted"},
+	}, flags(all)); diff != "" {
+		t.Errorf("all credentials (-want +got):\n%s", diff)
+	}
+	busy := all.doc.Find("[data-testid=hygiene-row]:has([data-testid=credential-name]:contains('busy')) [data-flag=unused_scopes]").Text()
+	if busy != "Has not used maintenance/maintenance:read in 30 days (it used fleet/fleet:read)." {
+		t.Errorf("busy's flag %q", busy)
+	}
+	// Narrowing "busy" to what it used: the confirmation says what goes,
+	// the token keeps its secret and loses the scope, its owner is told.
+	narrow := all.doc.Find("[data-testid=hygiene-row]:has([data-testid=credential-name]:contains('busy')) [data-testid=narrow]").AttrOr("href", "")
+	confirm := admin.get(narrow)
+	if got := text(confirm, "[data-testid=narrow-drop]"); confirm.status != http.StatusOK || got != "maintenance/maintenance:read" {
+		t.Fatalf("narrow confirmation %q = %d, drops %q", narrow, confirm.status, got)
+	}
+	if res := admin.post(confirm.doc.Find("[data-testid=confirm-narrow] form").AttrOr("action", ""), nil); res.status != http.StatusSeeOther {
+		t.Fatalf("narrow = %d", res.status)
+	}
+	var scopes, events, mails string
+	if err := p.store.DB().QueryRow(`SELECT array_to_string(scopes, ' ') FROM tokens WHERE name = 'busy'`).Scan(&scopes); err != nil || scopes != "fleet/fleet:read" {
+		t.Errorf("busy's scopes after narrowing: %q (%v)", scopes, err)
+	}
+	if err := p.store.DB().QueryRow(`SELECT count(*)::text FROM audit_events WHERE action = 'token.narrow' AND target = 'busy'`).Scan(&events); err != nil || events != "1" {
+		t.Errorf("token.narrow events: %s (%v)", events, err)
+	}
+	if err := p.store.DB().QueryRow(`SELECT count(*)::text FROM outbox WHERE to_email = 'dev@harbor.test' AND subject LIKE '%narrowed%'`).Scan(&mails); err != nil || mails != "1" {
+		t.Errorf("owner's mails: %s (%v)", mails, err)
+	}
+	if got := flags(admin.get("/tokens/hygiene?show=all"))["busy"]; len(got) != 0 {
+		t.Errorf("busy still flagged %v after narrowing", got)
+	}
+	for _, tc := range []struct {
+		who, name string
+		status    int
+	}{
+		{"admin@harbor.test", "never-used", http.StatusConflict}, // used nothing: revoke instead
+		{"admin@harbor.test", "busy", http.StatusConflict},       // nothing left to drop
+		{"admin@crane.test", "orphan", http.StatusNotFound},
+		{"dev@harbor.test", "orphan", http.StatusOK}, // the owner narrows their own
+	} {
+		var id int64
+		if err := p.store.DB().Get(&id, `SELECT id FROM tokens WHERE name = $1`, tc.name); err != nil {
+			t.Fatal(err)
+		}
+		if got := signedInAs(t, p, tc.who).get("/tokens/" + strconv.FormatInt(id, 10) + "/narrow"); got.status != tc.status {
+			t.Errorf("%s narrowing %s = %d, want %d", tc.who, tc.name, got.status, tc.status)
+		}
+	}
+	revoke := all.doc.Find("[data-testid=hygiene-row] [data-testid=revoke]").First().AttrOr("href", "")
+	if confirm := admin.get(revoke); confirm.status != http.StatusOK {
+		t.Errorf("revoke link %s = %d", revoke, confirm.status)
+	}
+	var harbor int64
+	if err := p.store.DB().Get(&harbor, `SELECT id FROM partners WHERE slug = 'harbor-logistics'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		who, path string
+		status    int
+	}{
+		{"dev@harbor.test", "/tokens/hygiene", http.StatusForbidden},
+		{"admin@crane.test", "/tokens/hygiene", http.StatusOK}, // Crane's own: no credential of Harbor
+		{"am@portico.test", "/partners/" + strconv.FormatInt(harbor, 10) + "/tokens/hygiene", http.StatusOK},
+		{"admin@harbor.test", "/partners/" + strconv.FormatInt(harbor, 10) + "/tokens/hygiene", http.StatusForbidden},
+		{"admin@portico.test", "/partners/999999/tokens/hygiene", http.StatusNotFound},
+		{"admin@harbor.test", "/tokens/hygiene?after=bm9wZQ", http.StatusBadRequest},
+	} {
+		got := signedInAs(t, p, tc.who).get(tc.path)
+		if got.status != tc.status {
+			t.Errorf("%s %s = %d, want %d", tc.who, tc.path, got.status, tc.status)
+		}
+		if tc.who == "admin@crane.test" && got.doc.Find("[data-testid=hygiene-row]").Length() != 0 {
+			t.Error("Crane's admin sees credentials of another partner")
+		}
+	}
+}

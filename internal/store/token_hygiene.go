@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// HygieneToken is an open credential (a token or an OAuth client, not
+// revoked, not expired) with the hygiene flags the database can tell:
+//   - NeverUsed: approved, created over 7 days ago and never used;
+//   - Idle: last used over 30 days ago;
+//   - Expiring: expires within 14 days;
+//   - OwnerInactive: its owner's account is no longer active.
+type HygieneToken struct {
+	Token
+	NeverUsed     bool `db:"never_used"`
+	Idle          bool `db:"idle"`
+	Expiring      bool `db:"expiring"`
+	OwnerInactive bool `db:"owner_inactive"`
+}
+
+// hygieneFlags and hygieneAttention are one definition of the flags, as
+// columns and as the "needs attention" condition.
+const (
+	hygieneNeverUsed = `(t.last_used_at IS NULL AND NOT t.pending AND t.created_at < now() - interval '7 days')`
+	hygieneIdle      = `(t.last_used_at IS NOT NULL AND t.last_used_at < now() - interval '30 days')`
+	hygieneExpiring  = `(t.expires_at < now() + interval '14 days')`
+	hygieneOwner     = `(u.status <> 'active')`
+	hygieneFlags     = hygieneNeverUsed + ` AS never_used, ` + hygieneIdle + ` AS idle, ` + hygieneExpiring + ` AS expiring, ` + hygieneOwner + ` AS owner_inactive`
+	hygieneAttention = `(` + hygieneNeverUsed + ` OR ` + hygieneIdle + ` OR ` + hygieneExpiring + ` OR ` + hygieneOwner + `)`
+)
+
+// HygienePage lists one page of a partner's open credentials, newest
+// first after from (nil: the first page), each with its flags; attention
+// keeps only those with a flag.
+// more says whether rows follow. Read from tokens_partner_open in its
+// order; console tokens are never listed.
+func (s *Store) HygienePage(ctx context.Context, partnerID int64, attention bool, from *Key, limit int) ([]HygieneToken, bool, error) {
+	limit = pageLimit(limit)
+	afterAt, afterID := after(from)
+	var ts []HygieneToken
+	err := s.q.SelectContext(ctx, &ts, `
+		SELECT `+tokenColumns+`, `+hygieneFlags+`
+		FROM tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.partner_id = $1 AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now()
+		  AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3::timestamptz, $4::bigint))
+		  AND (NOT $5 OR `+hygieneAttention+`)
+		ORDER BY t.created_at DESC, t.id DESC
+		LIMIT $2`, partnerID, limit+1, afterAt, afterID, attention)
+	if err != nil {
+		return nil, false, fmt.Errorf("hygiene page of partner %d: %w", partnerID, err)
+	}
+	ts, more := cut(ts, limit)
+	return ts, more, nil
+}
+
+// HygieneCountLimit bounds the hygiene counts: past it a page says
+// "1,000+", and a partner with 100 000 tokens does not cost a full scan on
+// every home page.
+const HygieneCountLimit = 1000
+
+// HygieneCounts counts a partner's open credentials and those that need
+// attention, each up to HygieneCountLimit+1, read from tokens_partner_open.
+func (s *Store) HygieneCounts(ctx context.Context, partnerID int64) (total, attention int, err error) {
+	var r struct {
+		Total     int `db:"total"`
+		Attention int `db:"attention"`
+	}
+	err = s.q.GetContext(ctx, &r, `
+		SELECT
+		  (SELECT count(*) FROM (
+		     SELECT 1 FROM tokens t
+		     WHERE t.partner_id = $1 AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now()
+		     LIMIT $2) x) AS total,
+		  (SELECT count(*) FROM (
+		     SELECT 1 FROM tokens t JOIN users u ON u.id = t.user_id
+		     WHERE t.partner_id = $1 AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now() AND `+hygieneAttention+`
+		     LIMIT $2) y) AS attention`, partnerID, HygieneCountLimit+1)
+	if err != nil {
+		return 0, 0, fmt.Errorf("hygiene counts of partner %d: %w", partnerID, err)
+	}
+	return r.Total, r.Attention, nil
+}
+
+// UsedOperation is an operation a credential called with success or a
+// refusal other than for scope, from the hourly usage rollups.
+type UsedOperation struct {
+	TokenID   int64  `db:"token_id"`
+	API       string `db:"api"`
+	Operation string `db:"operation"`
+}
+
+// OperationsUsed lists the operations each of the credentials called
+// since, from the usage rollups (one read of api_usage_hours_token for
+// the whole page). Calls refused for scope (403) do not count as use.
+func (s *Store) OperationsUsed(ctx context.Context, tokenIDs []int64, since time.Time) ([]UsedOperation, error) {
+	if len(tokenIDs) == 0 {
+		return nil, nil
+	}
+	var out []UsedOperation
+	err := s.q.SelectContext(ctx, &out, `
+		SELECT token_id, api, operation FROM api_usage_hours
+		WHERE token_id = ANY($1) AND hour >= $2 AND operation <> ''
+		GROUP BY token_id, api, operation
+		HAVING sum(calls - c403) > 0`, pq.Array(tokenIDs), since)
+	if err != nil {
+		return nil, fmt.Errorf("operations used by %d credentials: %w", len(tokenIDs), err)
+	}
+	return out, nil
+}
+
+// UserGrant is an EffectiveGrant of one of several users.
+type UserGrant struct {
+	UserID int64 `db:"user_id"`
+	EffectiveGrant
+}
+
+// EffectiveGrantsOf is EffectiveGrants of several users in one query.
+func (s *Store) EffectiveGrantsOf(ctx context.Context, userIDs []int64) ([]UserGrant, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	var gs []UserGrant
+	err := s.q.SelectContext(ctx, &gs, `
+		SELECT u.id AS user_id, a.id AS api_id, a.slug AS api_slug, a.status AS api_status,
+		       ag.id AS access_group_id, ag.name AS group_name, ag.rate_limit_per_minute, ag.monthly_quota, aga.scopes
+		FROM users u
+		JOIN partners p ON p.id = u.partner_id AND p.status = 'active'
+		JOIN LATERAL (
+			SELECT g.access_group_id
+			FROM grants g
+			WHERE g.user_id = u.id AND g.partner_id = u.partner_id AND g.revoked_at IS NULL
+			UNION
+			SELECT g.access_group_id
+			FROM team_memberships tm
+			JOIN grants g ON g.team_id = tm.team_id AND g.partner_id = u.partner_id AND g.revoked_at IS NULL
+			WHERE tm.user_id = u.id
+		) r ON true
+		JOIN access_groups ag ON ag.id = r.access_group_id
+		JOIN access_group_apis aga ON aga.access_group_id = ag.id
+		JOIN apis a ON a.id = aga.api_id AND a.status <> 'retired'
+		WHERE u.id = ANY($1) AND u.status = 'active'
+		ORDER BY u.id, a.slug, ag.id`, pq.Array(userIDs))
+	if err != nil {
+		return nil, fmt.Errorf("effective grants of %d users: %w", len(userIDs), err)
+	}
+	return gs, nil
+}
+
+// SetTokenScopes replaces the scopes of an open token (narrowing it); the
+// tokens trigger tells the credential caches. ErrNotFound when it is
+// revoked meanwhile.
+func (s *Store) SetTokenScopes(ctx context.Context, id int64, scopes []string) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE tokens SET scopes = $2 WHERE id = $1 AND revoked_at IS NULL`, id, pq.Array(scopes))
+	if err != nil {
+		return fmt.Errorf("set scopes of token %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set scopes of token %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
