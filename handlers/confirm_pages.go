@@ -181,8 +181,14 @@ func (h *Handler) confirmSuspendPartner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// From the partner's own page, the way back and the action's return
+	// lead to that page; from the directory, to the directory.
+	back, fields := "/partners", []views.ConfirmField{{Name: "status", Value: store.PartnerSuspended}}
+	if c.QueryParam("from") == "partner" {
+		back, fields = views.PartnerPagePath(p.ID), append(fields, views.ConfirmField{Name: "back", Value: "partner"})
+	}
 	if p.Status == store.PartnerSuspended {
-		return h.redirectWithFlash(c, "/partners", "info", p.Name+" is suspended already.")
+		return h.redirectWithFlash(c, back, "info", p.Name+" is suspended already.")
 	}
 	return h.renderConfirm(c, views.ConfirmPage{
 		Page:    h.page(c, "Suspend "+p.Name),
@@ -191,7 +197,7 @@ func (h *Handler) confirmSuspendPartner(c echo.Context) error {
 			"Its people are signed out at once and cannot sign in, and calls with its tokens are refused, until you reactivate it.",
 			"Nothing is deleted: its members, teams, grants and tokens are kept, and reactivating restores them.",
 		},
-		Action: "/partners/" + strconv.FormatInt(p.ID, 10) + "/status", Fields: []views.ConfirmField{{Name: "status", Value: store.PartnerSuspended}},
-		Submit: "Suspend " + p.Name, Back: "/partners", Keep: "Keep it active", TestID: "confirm-suspend-partner",
+		Action: "/partners/" + strconv.FormatInt(p.ID, 10) + "/status", Fields: fields,
+		Submit: "Suspend " + p.Name, Back: back, Keep: "Keep it active", TestID: "confirm-suspend-partner",
 	})
 }

@@ -100,8 +100,23 @@ func (h *Handler) granteePicker(c echo.Context, g *store.AccessGroup, grantError
 		}
 		p.Results = append(p.Results, res)
 	}
+	// Nothing to offer for a partner search: say which partners matched
+	// but cannot be granted to, rather than only "no match".
+	if len(gs) == 0 && partner != "" {
+		inactive, err := h.store.InactivePartnersNamed(c.Request().Context(), partner, suspendedHints)
+		if err != nil {
+			return p, err
+		}
+		for _, ip := range inactive {
+			p.Suspended = append(p.Suspended, views.PartnerLink{ID: ip.ID, Name: ip.Name})
+		}
+	}
 	return p, nil
 }
+
+// suspendedHints bounds the suspended partners the picker names when its
+// partner search offers nothing.
+const suspendedHints = 3
 
 // grantees answers the grant picker as its searches are typed (htmx): the
 // matching teams and people, as a fragment. Without htmx it sends the

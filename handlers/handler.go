@@ -167,7 +167,7 @@ func (h *Handler) render(c echo.Context, status int, comp templ.Component) error
 	if err := comp.Render(c.Request().Context(), &buf); err != nil {
 		return fmt.Errorf("render page: %w", err)
 	}
-	return c.HTMLBlob(status, buf.Bytes())
+	return writeHTML(c, status, buf.Bytes())
 }
 
 // page builds the frame's model for the current request, taking any
@@ -217,6 +217,15 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 		}
 		if a.PartnerID != 0 && access.Can(a, access.CreateToken, a.PartnerID) == access.Allow {
 			items = append(items, views.NavItem{Label: "Tokens", Href: "/tokens"})
+		}
+		if scope := alertsScope(a); (a.Staff() || a.PartnerID != 0) && access.Can(a, access.ViewAlerts, scope) == access.Allow {
+			label := "Alerts"
+			// One bounded count from the open alerts' index per page; a
+			// failure only leaves the count out.
+			if n, err := h.store.CountOpenAlerts(c.Request().Context(), scope); err == nil && n > 0 {
+				label += " (" + boundedCount(n, store.AlertCountLimit) + ")"
+			}
+			items = append(items, views.NavItem{Label: label, Href: "/alerts"})
 		}
 		if access.Can(a, access.ViewAudit, 0) == access.Allow || access.Can(a, access.ViewOwnAudit, a.PartnerID) == access.Allow ||
 			(a.PartnerID != 0 && access.Can(a, access.ViewAudit, a.PartnerID) == access.Allow) {

@@ -94,5 +94,11 @@ func (h *Handler) setPartnerStatus(c echo.Context) error {
 	if p.Status == store.PartnerSuspended {
 		msg = p.Name + " is suspended: its people were signed out and cannot sign in."
 	}
-	return h.redirectWithFlash(c, "/partners", "success", msg)
+	// The partner page's action comes back to that page; the directory's
+	// to the directory.
+	back := "/partners"
+	if c.FormValue("back") == "partner" {
+		back = views.PartnerPagePath(p.ID)
+	}
+	return h.redirectWithFlash(c, back, "success", msg)
 }

@@ -86,6 +86,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.GET("/:id/tokens/:token/revoke", h.confirmRevokeToken)
 	p.POST("/:id/tokens/:token/revoke", h.revokeToken)
 	p.GET("/:id/tokens/hygiene", h.staffTokenHygiene)
+	p.GET("/:id/tokens/hygiene/revoke-unused", h.staffConfirmRevokeUnused)
+	p.POST("/:id/tokens/hygiene/revoke-unused", h.staffRevokeUnused)
+	p.GET("/:id", h.partnerPage)
 	p.GET("/:id/suspend", h.confirmSuspendPartner)
 	e.GET("/outbox", h.outbox, h.signedIn)
 
@@ -151,6 +154,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	tk.POST("/new-client", h.createClient)
 	tk.POST("/partner/developer-clients", h.setDeveloperClients)
 	tk.GET("/hygiene", h.tokenHygiene)
+	tk.GET("/hygiene/revoke-unused", h.confirmRevokeUnused)
+	tk.POST("/hygiene/revoke-unused", h.revokeUnused)
 	tk.GET("/:id/narrow", h.confirmNarrowToken)
 	tk.POST("/:id/narrow", h.narrowToken)
 
@@ -166,6 +171,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST("/resource-servers/:id/revoke", h.revokeResourceServer, h.signedIn)
 
 	// The audit trail: each role sees the scope the policy gives it.
+	e.GET("/alerts", h.alertsPage, h.signedIn)
+	e.POST("/alerts/:id/acknowledge", h.acknowledgeAlert, h.signedIn)
+	e.POST("/alerts/:id/mute", h.muteAlert, h.signedIn)
 	e.GET("/audit", h.auditTrail, h.signedIn)
 	e.GET("/audit/export", h.exportAudit, h.signedIn)
 

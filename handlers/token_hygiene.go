@@ -65,7 +65,7 @@ func (h *Handler) renderHygiene(c echo.Context, partnerID int64, path string) er
 		Total: boundedCount(total, store.HygieneCountLimit), TotalWords: pluralWords(total, "credential that works", "credentials that work"),
 		Attention:      boundedCount(attention, store.HygieneCountLimit),
 		AttentionWords: pluralWords(attention, "needs attention", "need attention"),
-		AttentionHref:  path, AllHref: path + "?show=all", TokensHref: "/tokens/partner"}
+		AttentionHref:  path, AllHref: path + "?show=all", TokensHref: "/tokens/partner", RevokeUnusedHref: path + "/revoke-unused"}
 	if a.Staff() {
 		m.TokensHref = partnerTokensPath(partnerID)
 	}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"testing"
 
@@ -121,6 +122,37 @@ func TestCredentialHygiene(t *testing.T) {
 		if got := signedInAs(t, p, tc.who).get("/tokens/" + strconv.FormatInt(id, 10) + "/narrow"); got.status != tc.status {
 			t.Errorf("%s narrowing %s = %d, want %d", tc.who, tc.name, got.status, tc.status)
 		}
+	}
+	// Revoke every never-used credential: the confirmation lists exactly
+	// them; confirming revokes them and tells their owner.
+	if got := signedInAs(t, p, "dev@harbor.test").get("/tokens/hygiene/revoke-unused"); got.status != http.StatusForbidden {
+		t.Errorf("a developer's bulk revocation page = %d", got.status)
+	}
+	bulk := admin.get(all.doc.Find("[data-testid=revoke-unused]").AttrOr("href", ""))
+	if bulk.status != http.StatusOK {
+		t.Fatalf("bulk confirmation = %d: %s", bulk.status, text(bulk, "main"))
+	}
+	var listed []string
+	bulk.doc.Find("[data-testid=unused-token] strong").Each(func(_ int, s *goquery.Selection) { listed = append(listed, s.Text()) })
+	if diff := cmp.Diff([]string{"never-used"}, listed); diff != "" {
+		t.Errorf("never-used list (-want +got):\n%s", diff)
+	}
+	res = admin.post(bulk.doc.Find("[data-testid=confirm-revoke-unused] form").AttrOr("action", ""), url.Values{"id": attrs(bulk, "[data-testid=confirm-revoke-unused] input[name=id]", "value")})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("bulk revocation = %d", res.status)
+	}
+	var open int
+	if err := p.store.DB().Get(&open, `SELECT count(*) FROM tokens WHERE name = 'never-used' AND revoked_at IS NULL`); err != nil || open != 0 {
+		t.Errorf("never-used still open: %d (%v)", open, err)
+	}
+	if err := p.store.DB().Get(&open, `SELECT count(*) FROM outbox WHERE to_email = 'dev@harbor.test' AND subject LIKE '%never used%'`); err != nil || open != 1 {
+		t.Errorf("owner mails about the bulk revocation: %d (%v)", open, err)
+	}
+	if admin.get("/tokens/hygiene/revoke-unused").doc.Find("[data-testid=no-unused]").Length() != 1 {
+		t.Error("the confirmation does not say nothing is left")
+	}
+	if res := admin.post("/tokens/hygiene/revoke-unused", url.Values{"id": {"x"}}); res.status != http.StatusBadRequest {
+		t.Errorf("a made-up id = %d", res.status)
 	}
 	revoke := all.doc.Find("[data-testid=hygiene-row] [data-testid=revoke]").First().AttrOr("href", "")
 	if confirm := admin.get(revoke); confirm.status != http.StatusOK {

@@ -82,7 +82,7 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 		return err
 	}
 	return h.render(c, http.StatusOK, views.PartnerTokens(views.PartnerTokensPage{
-		Page: h.page(c, "Tokens of "+partner.Name), Partner: partner.Name, Tokens: rows, HygieneHref: hygienePath(staff, partnerID),
+		Page: h.page(c, "Tokens of "+partner.Name), Partner: partner.Name, PartnerID: partner.ID, Tokens: rows, HygieneHref: hygienePath(staff, partnerID),
 		List:  tokenListNav(path, "Search by token name, owner name or email", store.PartnerTokensList, q, list.Tokens, list.More, pending),
 		Staff: staff, RequireApproval: approval, DeveloperClients: devClients,
 		CanSettings: access.Can(a, access.ManagePartnerSettings, partnerID) == access.Allow,

@@ -125,7 +125,7 @@ func Serve(w http.ResponseWriter, r *http.Request) bool {
 	body, etag := a.data, a.etag
 	accept := r.Header.Get("Accept-Encoding")
 	for i, e := range encodings {
-		if a.encoded[i] != nil && accepts(accept, e.name) {
+		if a.encoded[i] != nil && Accepts(accept, e.name) {
 			body, etag = a.encoded[i], a.etag+"-"+e.name
 			h.Set("Content-Encoding", e.name)
 			break
@@ -138,10 +138,10 @@ func Serve(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// accepts reports whether an Accept-Encoding header value allows coding:
+// Accepts reports whether an Accept-Encoding header value allows coding:
 // named with a q-value above zero, or covered by "*" when not named
 // (RFC 9110, section 12.5.3).
-func accepts(header, coding string) bool {
+func Accepts(header, coding string) bool {
 	star := false
 	for header != "" {
 		var item string

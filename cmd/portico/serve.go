@@ -15,6 +15,7 @@ import (
 
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/handlers/gateway"
+	"github.com/portico/portico/internal/alerts"
 	"github.com/portico/portico/internal/calls"
 	"github.com/portico/portico/internal/config"
 	"github.com/portico/portico/internal/credential"
@@ -88,6 +89,14 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	retentionDone := make(chan struct{})
 	go func() { defer close(retentionDone); retention.New(st, retention.Config{}, e.log).Run(ctx) }()
 	defer func() { <-retentionDone }()
+	// Alerts: the rules are evaluated every 5 minutes, by one node at a
+	// time; new alerts are mailed through the outbox.
+	alertsDone := make(chan struct{})
+	go func() {
+		defer close(alertsDone)
+		alerts.New(st, db.DB, mail.NewOutbox(st), cfg.BaseURL.String(), e.log).Run(ctx)
+	}()
+	defer func() { <-alertsDone }()
 	gatewayMetrics, stopMetrics, err := startMetrics(ctx, e, cfg, db, st, recorder, verifier)
 	if err != nil {
 		return err

@@ -64,6 +64,7 @@ var pages = []listPage{
 	{"/teams", fixed("/teams"), padm, 0},
 	{"/teams/:id", func(r *dataset.Result) string { return fmt.Sprintf("/teams/%d", r.BigTeamID) }, padm, 0},
 	{"/partners", fixed("/partners"), staff, 0},
+	{"/partners/:id", func(r *dataset.Result) string { return fmt.Sprintf("/partners/%d", r.BigPartnerID) }, staff, 0},
 	{"/partners/:id/tokens", func(r *dataset.Result) string { return fmt.Sprintf("/partners/%d/tokens", r.BigPartnerID) }, staff, 0},
 	{"/tokens", fixed("/tokens"), all, staff},
 	{"/tokens/partner", fixed("/tokens/partner"), padm, 0},

@@ -57,6 +57,11 @@ const (
 	// CreateToken creates a personal access token for oneself: partner
 	// users only (a token belongs to a partner).
 	CreateToken Action = "tokens.create"
+	// ViewAlerts lists the alerts of a partner (partnerID 0: of every
+	// partner, for staff); ManageAlerts acknowledges them and mutes a rule
+	// for a credential.
+	ViewAlerts   Action = "alerts.view"
+	ManageAlerts Action = "alerts.manage"
 	// ViewPartnerTokens lists every token of a partner.
 	ViewPartnerTokens Action = "tokens.view_partner"
 	// StaffPartnerTokens is the partner directory's view of a partner's
@@ -97,6 +102,11 @@ const (
 	// usage (/partners/:id/usage): provider staff only, like
 	// StaffPartnerTokens; a partner admin reads the same at /usage.
 	StaffPartnerUsage Action = "partners.usage"
+	// StaffPartnerPage is the staff's page of one partner
+	// (/partners/:id): its members, teams, grants, credentials and usage
+	// in one place. Provider staff only, like StaffPartnerTokens: partner
+	// admins have their own pages for each of these.
+	StaffPartnerPage Action = "partners.view"
 	// ViewAnonymousUsage reads the calls that carried no credential (no
 	// partner's: refused before one was known): platform admins, who run
 	// the gateway.
@@ -132,7 +142,7 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 	switch act {
 	case ListPartners, ManagePartners:
 		return allowIf(a.Staff())
-	case StaffPartnerTokens, StaffPartnerUsage:
+	case StaffPartnerTokens, StaffPartnerUsage, StaffPartnerPage:
 		return allowIf(partnerID != 0 && a.Staff())
 	case ListAccountManagers, ViewOutbox:
 		return allowIf(a.Role == RoleAdmin)
@@ -157,7 +167,7 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(a.Role == RoleAdmin)
 	case ResetSandbox:
 		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
-	case ViewAudit:
+	case ViewAudit, ViewAlerts, ManageAlerts:
 		return allowIf(a.Staff() || (partnerID != 0 && a.Role == RolePartnerAdmin))
 	case ViewPortalAudit, ViewAnonymousUsage:
 		return allowIf(a.Role == RoleAdmin)

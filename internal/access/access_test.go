@@ -61,6 +61,8 @@ func TestCan(t *testing.T) {
 		{ViewOwnUsage, 0, D, D, D, D, D, D},
 		{StaffPartnerUsage, own, A, A, D, D, H, H},
 		{StaffPartnerUsage, 0, D, D, D, D, D, D},
+		{StaffPartnerPage, own, A, A, D, D, H, H},
+		{StaffPartnerPage, 0, D, D, D, D, D, D},
 	}
 	for _, row := range table {
 		cases := []struct {

@@ -99,6 +99,8 @@ func TestEveryPage(t *testing.T) {
 	}
 	staff := []page{
 		{"/apis/fleet", nil},
+		{"/partners/" + harbor, []string{"[data-testid=suspend]"}},
+		{"/partners/" + harbor + "/suspend?from=partner", []string{"[data-testid=confirm-button]"}},
 		{"/partners/" + harbor + "/tokens?q=deploy", []string{"[data-testid=token]"}},
 		{"/partners/" + harbor + "/usage", []string{"[data-testid=usage-total]"}},
 		{"/access-groups/" + group, []string{"[data-testid=grant]", "[data-testid=include-api]"}},

@@ -223,6 +223,11 @@ func (s *Service) tokenLeaked(ctx context.Context, tx *store.Store, t *store.Tok
 		what, w.sentence(), "Remove it from where it was found, create a new one if it is still needed, and update the jobs that used it."); err != nil {
 		return err
 	}
+	id := t.ID
+	if _, _, err := tx.RaiseAlert(ctx, store.NewAlert{PartnerID: t.PartnerID, TokenID: &id, Rule: "leaked", Cause: hint,
+		Message: what + " " + w.sentence()}); err != nil {
+		return err
+	}
 	return audit.Record(ctx, tx, audit.Event{
 		Action: "token.leaked", PartnerID: t.PartnerID, TargetType: "token", TargetID: t.ID, Target: t.Name,
 		Details: w.details(map[string]any{"hint": hint, "owner": t.OwnerEmail, "previous_secret": previous}),

@@ -163,3 +163,38 @@ func (s *Store) SetTokenScopes(ctx context.Context, id int64, scopes []string) e
 	}
 	return nil
 }
+
+// NeverUsedTokens lists up to limit of a partner's open credentials that
+// were never used a week after they were created, oldest first.
+func (s *Store) NeverUsedTokens(ctx context.Context, partnerID int64, limit int) ([]Token, error) {
+	var ts []Token
+	err := s.q.SelectContext(ctx, &ts, `
+		SELECT `+tokenColumns+`
+		FROM tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.partner_id = $1 AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now() AND `+hygieneNeverUsed+`
+		ORDER BY t.created_at, t.id
+		LIMIT $2`, partnerID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("never-used tokens of partner %d: %w", partnerID, err)
+	}
+	return ts, nil
+}
+
+// RevokeNeverUsed revokes those of ids that are open credentials of the
+// partner still never used, and returns them: one used since the
+// confirmation was shown is left alone.
+func (s *Store) RevokeNeverUsed(ctx context.Context, partnerID int64, ids []int64, by int64, reason string) ([]Token, error) {
+	var ts []Token
+	err := s.q.SelectContext(ctx, &ts, `
+		WITH done AS (
+			UPDATE tokens t SET revoked_at = now(), revoked_by = $3, revoke_reason = $4, previous_hash = NULL, previous_until = NULL
+			WHERE t.id = ANY($2) AND t.partner_id = $1 AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now()
+			  AND `+hygieneNeverUsed+`
+			RETURNING t.*)
+		SELECT `+tokenColumns+` FROM done t JOIN users u ON u.id = t.user_id ORDER BY t.created_at, t.id`,
+		partnerID, pq.Array(ids), by, reason)
+	if err != nil {
+		return nil, fmt.Errorf("revoke never-used tokens of partner %d: %w", partnerID, err)
+	}
+	return ts, nil
+}
