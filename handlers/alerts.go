@@ -8,21 +8,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
-	"github.com/portico/portico/internal/audit"
+	"github.com/portico/portico/internal/alerts"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
-
-// ruleLabels name the alert rules on the page.
-var ruleLabels = map[string]string{
-	"quota":           "Quota",
-	"rate_limited":    "Refused by the rate limit",
-	"spike_calls":     "Unusually many calls",
-	"spike_4xx":       "Unusually many refused calls",
-	"spike_5xx":       "Unusually many failed calls",
-	"expiring_in_use": "Expires soon while in use",
-	"leaked":          "Leaked and revoked",
-}
 
 // alertsScope is whose alerts the viewer sees: their partner's, or every
 // partner's (0) for staff.
@@ -58,7 +47,7 @@ func (h *Handler) alertsPage(c echo.Context) error {
 		Open: boundedCount(open, store.AlertCountLimit), OpenHref: "/alerts", AllHref: "/alerts?show=all"}
 	manage := access.Can(a, access.ManageAlerts, pid) == access.Allow
 	for _, al := range as {
-		r := views.AlertRow{ID: al.ID, Partner: al.PartnerName, Rule: al.Rule, RuleLabel: ruleLabels[al.Rule], Message: al.Message,
+		r := views.AlertRow{ID: al.ID, Partner: al.PartnerName, Rule: al.Rule, RuleLabel: alerts.Labels[al.Rule], Message: al.Message,
 			Raised: formatTime(al.RaisedAt)}
 		if r.RuleLabel == "" {
 			r.RuleLabel = al.Rule
@@ -130,16 +119,7 @@ func (h *Handler) acknowledgeAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	err = h.store.InTx(ctx, func(tx *store.Store) error {
-		done, err := tx.AcknowledgeAlert(ctx, al.ID, currentUser(c).ID)
-		if err != nil || !done {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "alert.acknowledge", PartnerID: al.PartnerID, TargetType: "alert",
-			TargetID: al.ID, Target: ruleLabels[al.Rule], Details: map[string]any{"rule": al.Rule, "cause": al.Cause}})
-	})
-	if err != nil {
+	if err := alerts.Acknowledge(c.Request().Context(), h.store, al, currentUser(c).ID); err != nil {
 		return err
 	}
 	return h.redirectWithFlash(c, "/alerts", "success", "Alert acknowledged.")
@@ -152,23 +132,12 @@ func (h *Handler) muteAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if al.TokenID == nil || al.Rule == "leaked" {
+	err = alerts.Mute(c.Request().Context(), h.store, al, currentUser(c).ID)
+	if errors.Is(err, alerts.ErrNotMutable) {
 		return BadRequest("Only an alert about one credential can be muted for it.")
 	}
-	ctx := c.Request().Context()
-	by := currentUser(c).ID
-	err = h.store.InTx(ctx, func(tx *store.Store) error {
-		if err := tx.MuteAlertRule(ctx, *al.TokenID, al.Rule, by); err != nil {
-			return err
-		}
-		if _, err := tx.AcknowledgeAlert(ctx, al.ID, by); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "alert.mute", PartnerID: al.PartnerID, TargetType: "token",
-			TargetID: *al.TokenID, Target: *al.TokenName, Details: map[string]any{"rule": al.Rule}})
-	})
 	if err != nil {
 		return err
 	}
-	return h.redirectWithFlash(c, "/alerts", "success", "“"+ruleLabels[al.Rule]+"” will not be raised for “"+*al.TokenName+"” again.")
+	return h.redirectWithFlash(c, "/alerts", "success", "“"+alerts.Labels[al.Rule]+"” will not be raised for “"+*al.TokenName+"” again.")
 }

@@ -24,6 +24,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	mgmt.Catalog = h.catalog
 	mgmt.Verifier = h.verifier
 	mgmt.Tokens = h.pats
+	mgmt.Hygiene = h.hygiene
 	api.Register(e.Group("/api/v1"), mgmt)
 
 	// Pages.
@@ -164,6 +165,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST("/settings", h.savePortalSettings, h.signedIn)
 	e.POST("/settings/retention", h.saveRetentionSettings, h.signedIn)
 	e.POST("/settings/access-tokens", h.saveAccessTokenMinutes, h.signedIn)
+	e.POST("/settings/alerts", h.saveAlertSettings, h.signedIn)
 	// Resource server credentials (introspection, revocation): platform admins.
 	e.GET("/resource-servers", h.resourceServers, h.signedIn)
 	e.POST("/resource-servers", h.createResourceServer, h.signedIn)

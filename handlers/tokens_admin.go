@@ -157,7 +157,9 @@ func (h *Handler) portalSettingsModel(c echo.Context, ret *views.RetentionForm) 
 		return views.PortalSettingsPage{}, err
 	}
 	m := views.PortalSettingsPage{Page: h.page(c, "Portal settings"), MaxDays: strconv.Itoa(s.TokenMaxDays),
-		AccessTokenMinutes: strconv.Itoa(s.AccessTokenMinutes)}
+		AccessTokenMinutes: strconv.Itoa(s.AccessTokenMinutes),
+		Alerts: views.AlertSettingsForm{RateLimited: strconv.Itoa(s.RateLimitedPerHour), SpikeFactor: strconv.Itoa(s.SpikeFactor),
+			SpikeMin: strconv.Itoa(s.SpikeMin)}}
 	if s.UpdatedBy != nil {
 		m.Updated = formatTime(s.UpdatedAt)
 		if u, err := h.store.UserByID(ctx, *s.UpdatedBy); err == nil {

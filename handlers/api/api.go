@@ -30,6 +30,7 @@ import (
 	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/credential"
+	"github.com/portico/portico/internal/hygiene"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/store"
@@ -58,6 +59,9 @@ type API struct {
 	Verifier *credential.Verifier
 	// Tokens manages personal access tokens.
 	Tokens *pat.Service
+	// Hygiene reads the partner's credential hygiene; nil leaves its
+	// report out.
+	Hygiene *hygiene.Service
 }
 
 // New returns the API over the store and the people service, with actor
@@ -111,6 +115,12 @@ func Register(g *echo.Group, a *API) {
 	g.DELETE("/access-groups/:id/grants/:grant_id", a.revokeGrant, auth)
 	g.GET("/grants", a.listGrants, auth)
 	g.GET("/members/:id/access", a.getMemberAccess, auth)
+
+	g.GET("/alerts", a.listAlerts, auth)
+	g.POST("/alerts/:id/acknowledge", a.acknowledgeAlert, auth)
+	if a.Hygiene != nil {
+		g.GET("/tokens/hygiene", a.tokenHygiene, auth)
+	}
 
 	g.GET("/audit", a.listAuditEvents, auth)
 	g.GET("/audit/calls", a.listAuditCalls, auth)

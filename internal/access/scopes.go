@@ -15,6 +15,8 @@ const (
 	ScopeTokensWrite  = "portal:tokens:write"
 	ScopeAuditRead    = "portal:audit:read"
 	ScopeUsageRead    = "portal:usage:read"
+	ScopeAlertsRead   = "portal:alerts:read"
+	ScopeAlertsWrite  = "portal:alerts:write"
 )
 
 // PortalScope describes a portal scope for the token form.
@@ -38,6 +40,8 @@ var PortalScopes = []PortalScope{
 	{ScopeAccessRead, "See what your organisation was granted", true},
 	{ScopeAuditRead, "Read the audit trail you see in the portal (yours, or your organisation's as its admin)", false},
 	{ScopeUsageRead, "Read the usage you see in the portal (your tokens', or your organisation's as its admin)", false},
+	{ScopeAlertsRead, "Read your organisation's alerts", true},
+	{ScopeAlertsWrite, "Acknowledge your organisation's alerts", true},
 }
 
 // PortalScopesFor returns the portal scopes a role may put on a token.
@@ -85,6 +89,10 @@ func ScopeFor(act Action) string {
 		return ScopeAuditRead
 	case ViewUsage, ViewOwnUsage:
 		return ScopeUsageRead
+	case ViewAlerts:
+		return ScopeAlertsRead
+	case ManageAlerts:
+		return ScopeAlertsWrite
 	}
 	return ""
 }

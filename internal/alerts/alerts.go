@@ -52,7 +52,8 @@ type Thresholds struct {
 	SpikeMin    int64
 }
 
-// DefaultThresholds are the thresholds until a platform admin sets others.
+// DefaultThresholds are the thresholds the settings start with
+// (migration 00031), used when they cannot be read.
 func DefaultThresholds() Thresholds {
 	return Thresholds{RateLimitedPerHour: 100, SpikeFactor: 10, SpikeMin: 100}
 }
@@ -122,6 +123,12 @@ func (j *Job) Once(ctx context.Context) (int, error) {
 		defer cancel()
 		_, _ = conn.ExecContext(unlock, `SELECT pg_advisory_unlock(hashtext($1))`, lockKey)
 	}()
+	// The platform admin's thresholds, read at each run; the defaults
+	// when they cannot be read.
+	if set, err := j.store.Settings(ctx); err == nil {
+		j.Thresholds = Thresholds{RateLimitedPerHour: int64(set.RateLimitedPerHour), SpikeFactor: float64(set.SpikeFactor),
+			SpikeMin: int64(set.SpikeMin)}
+	}
 	now := j.now()
 	raised := 0
 	for _, rule := range []func(context.Context, time.Time) (int, error){j.quota, j.rateLimited, j.spikes, j.expiringInUse} {

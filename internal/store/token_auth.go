@@ -119,15 +119,41 @@ func (s *Store) ClaimExpiryNotices(ctx context.Context, now time.Time) ([]Expiri
 type PortalSettings struct {
 	TokenMaxDays int `db:"token_max_days"`
 	// AccessTokenMinutes is how long OAuth access tokens live.
-	AccessTokenMinutes int       `db:"access_token_minutes"`
-	UpdatedAt          time.Time `db:"updated_at"`
-	UpdatedBy          *int64    `db:"updated_by"`
+	AccessTokenMinutes int `db:"access_token_minutes"`
+	AlertThresholds
+	UpdatedAt time.Time `db:"updated_at"`
+	UpdatedBy *int64    `db:"updated_by"`
+}
+
+// AlertThresholds are the alert rules' settings.
+type AlertThresholds struct {
+	// RateLimitedPerHour: a partner refused by its rate limits this many
+	// times in an hour.
+	RateLimitedPerHour int `db:"alert_rate_limited_per_hour"`
+	// SpikeFactor and SpikeMin: a credential's hour at SpikeFactor times
+	// its hourly average of the week before, and at least SpikeMin.
+	SpikeFactor int `db:"alert_spike_factor"`
+	SpikeMin    int `db:"alert_spike_min"`
+}
+
+// SetAlertThresholds changes the alert rules' thresholds.
+func (s *Store) SetAlertThresholds(ctx context.Context, a AlertThresholds, by int64) error {
+	_, err := s.q.ExecContext(ctx, `
+		UPDATE portal_settings SET alert_rate_limited_per_hour = $1, alert_spike_factor = $2, alert_spike_min = $3,
+		       updated_at = now(), updated_by = $4
+		WHERE id = 1`, a.RateLimitedPerHour, a.SpikeFactor, a.SpikeMin, by)
+	if err != nil {
+		return fmt.Errorf("set alert thresholds: %w", err)
+	}
+	return nil
 }
 
 // Settings returns the portal settings.
 func (s *Store) Settings(ctx context.Context) (*PortalSettings, error) {
 	var p PortalSettings
-	if err := s.q.GetContext(ctx, &p, `SELECT token_max_days, access_token_minutes, updated_at, updated_by FROM portal_settings WHERE id = 1`); err != nil {
+	if err := s.q.GetContext(ctx, &p, `
+		SELECT token_max_days, access_token_minutes, alert_rate_limited_per_hour, alert_spike_factor, alert_spike_min, updated_at, updated_by
+		FROM portal_settings WHERE id = 1`); err != nil {
 		return nil, fmt.Errorf("portal settings: %w", err)
 	}
 	return &p, nil
