@@ -207,12 +207,17 @@ func TestPartnerPage(t *testing.T) {
 		}
 	}
 
-	// Suspend from the page: asked first, back to the page, suspended.
-	action := pg.doc.Find("[data-testid=partner-status-action]")
-	if action.AttrOr("action", "") != path+"/status" || !strings.HasPrefix(action.AttrOr("data-confirm", ""), "Suspend Harbor Logistics?") {
-		t.Errorf("status action: action %q, confirm %q", action.AttrOr("action", ""), action.AttrOr("data-confirm", ""))
+	// Suspend from the page: asked first on a page whose way back is this
+	// page, then back to the page, suspended.
+	ask := pg.doc.Find("[data-testid=suspend]").AttrOr("href", "")
+	if ask != path+"/suspend?from=partner" {
+		t.Fatalf("the suspend link goes to %q", ask)
 	}
-	res := am.submit(pg, "[data-testid=suspend]")
+	confirm := am.get(ask)
+	if text(confirm, "h1") != "Suspend Harbor Logistics?" || confirm.doc.Find("[data-testid=confirm-keep]").AttrOr("href", "") != path {
+		t.Errorf("confirmation page: %q, way back to %q", text(confirm, "h1"), confirm.doc.Find("[data-testid=confirm-keep]").AttrOr("href", ""))
+	}
+	res := am.submit(confirm, "[data-testid=confirm-button]")
 	if res.status != http.StatusSeeOther || res.header.Get("Location") != path {
 		t.Fatalf("suspend from the page = %d to %q", res.status, res.header.Get("Location"))
 	}

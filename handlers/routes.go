@@ -63,6 +63,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	m.GET("/:id/remove", h.confirmRemoveMember)
 	m.POST("/:id/remove", h.removeMember)
 	m.GET("/invitations", h.invitationList)
+	m.GET("/invitations/:id/cancel", h.confirmCancelInvitation)
 
 	// Teams: partner admins.
 	t := e.Group("/teams", h.signedIn)
@@ -75,6 +76,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	t.POST("/:id/members", h.addTeamMember)
 	t.POST("/:id/members/:user/remove", h.removeTeamMember)
 	t.GET("/:id/candidates", h.teamCandidates)
+	t.GET("/:id/members/:user/remove", h.confirmRemoveTeamMember)
 
 	// Staff pages.
 	p := e.Group("/partners", h.signedIn)
@@ -88,6 +90,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.GET("/:id/tokens/hygiene/revoke-unused", h.staffConfirmRevokeUnused)
 	p.POST("/:id/tokens/hygiene/revoke-unused", h.staffRevokeUnused)
 	p.GET("/:id", h.partnerPage)
+	p.GET("/:id/suspend", h.confirmSuspendPartner)
 	e.GET("/outbox", h.outbox, h.signedIn)
 
 	// The API catalog and documentation: everyone signed in; partner users
@@ -123,6 +126,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	ag.GET("/:id/delete", h.confirmDeleteAccessGroup)
 	ag.POST("/:id/delete", h.deleteAccessGroup)
 	ag.GET("/:id/grantees", h.grantees)
+	ag.GET("/:id/apis/:api/remove", h.confirmRemoveGroupAPI)
+	ag.GET("/:id/grants/:grant/revoke", h.confirmRevokeGrant)
 	// What a partner admin's partner was granted, and who reaches what.
 	e.GET("/access", h.partnerAccess, h.signedIn)
 	e.GET("/access/sandbox-reset", h.confirmSandboxReset, h.signedIn)

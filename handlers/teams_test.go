@@ -285,8 +285,8 @@ func TestTeamMembership(t *testing.T) {
 	if got := text(pg, "[data-testid=team-member-count]"); got != "2 members" {
 		t.Errorf("member count on the team page = %q", got)
 	}
-	if got := pg.doc.Find("[data-testid=team-member] form[data-confirm]").Length(); got != 2 {
-		t.Errorf("%d remove forms with data-confirm, want 2", got)
+	if got := pg.doc.Find("[data-testid=team-member] a[data-testid=remove-team-member]").Length(); got != 2 {
+		t.Errorf("%d links to remove a member (each to a page that asks first), want 2", got)
 	}
 
 	// Adding someone twice changes nothing and says so.

@@ -3,16 +3,6 @@
 (function () {
   "use strict";
 
-  // Ask before destructive actions: <form data-confirm="Remove Ada?">.
-  document.addEventListener("submit", function (ev) {
-    var form = ev.target;
-    var msg = form.getAttribute && form.getAttribute("data-confirm");
-    if (msg && !window.confirm(msg)) {
-      ev.preventDefault();
-      ev.stopImmediatePropagation();
-    }
-  }, true);
-
   // Dismiss flash messages: <button data-dismiss> inside .flash.
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest && ev.target.closest("[data-dismiss]");
