@@ -1831,7 +1831,7 @@ func granteePicker(p GranteePicker) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 154, "\" role=\"search\" data-testid=\"grantee-picker\"><div class=\"grid\"><div><label for=\"grantee-find\">Team name, or person's name or email</label> <input id=\"grantee-find\" type=\"search\" name=\"find\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 154, "\" role=\"search\" class=\"search-stacked\" data-testid=\"grantee-picker\"><div class=\"grid\"><div><label for=\"grantee-find\">Team name, or person's name or email</label> <input id=\"grantee-find\" type=\"search\" name=\"find\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
