@@ -15,9 +15,44 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// tokenHygiene is the partner admin's credential hygiene page.
+// tokenHygiene is the partner admin's credential hygiene page; staff get
+// every partner's counts instead.
 func (h *Handler) tokenHygiene(c echo.Context) error {
+	if actorOf(currentUser(c)).Staff() {
+		return h.hygieneOverview(c)
+	}
 	return h.renderHygiene(c, ownPartnerID(c), "/tokens/hygiene")
+}
+
+// hygieneOverview lists every partner with its hygiene counts, a page at
+// a time by name (staff).
+func (h *Handler) hygieneOverview(c echo.Context) error {
+	if err := h.authorize(c, access.ListPartners, 0); err != nil {
+		return err
+	}
+	q, err := pageQuery(c, store.PartnersList, listPageSize, brokenLink("partners", "Credential hygiene from the Partners page"))
+	if err != nil {
+		return err
+	}
+	ps, more, err := h.store.PartnersHygienePage(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	m := views.HygieneOverviewPage{Page: h.page(c, "Credential hygiene across partners"), Query: q.Search,
+		Search: views.ListSearch{Action: "/tokens/hygiene", ID: "hygiene-q", Label: "Search partners by name or slug", Query: q.Search}}
+	for _, p := range ps {
+		m.Rows = append(m.Rows, views.PartnerHygieneRow{Name: p.Name, Status: p.Status,
+			Total: boundedCount(p.Total, store.HygieneCountLimit), Attention: boundedCount(p.Attention, store.HygieneCountLimit),
+			NeedsAttention: p.Attention > 0, Href: hygienePath(true, p.ID) + "?show=all"})
+	}
+	m.Pager = views.ListPager{Label: "Pages of partners"}
+	if q.After != nil {
+		m.Pager.FirstHref = listHref("/tokens/hygiene", "q", q.Search)
+	}
+	if more {
+		m.Pager.NextHref = listHref("/tokens/hygiene", "q", q.Search, "after", store.PartnersList.Cursor(ps[len(ps)-1].Key()))
+	}
+	return h.render(c, http.StatusOK, views.HygieneOverview(m))
 }
 
 // staffTokenHygiene is a partner's credential hygiene page for staff.

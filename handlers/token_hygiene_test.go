@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -69,6 +70,12 @@ func TestCredentialHygiene(t *testing.T) {
 	}
 	if got := text(admin.get("/"), "[data-testid=home-hygiene-score]"); got != "3 need attention, of 6 credentials." {
 		t.Errorf("home's hygiene score %q", got)
+	}
+	// Staff see every partner's counts, linking to each partner's page.
+	overview := signedInAs(t, p, "am@portico.test").get("/tokens/hygiene")
+	harborRow := overview.doc.Find("[data-testid=partner-hygiene]:has(a:contains('Harbor'))")
+	if got := strings.TrimSpace(harborRow.Find("[data-testid=partner-attention]").Text()); overview.status != http.StatusOK || got != "3" {
+		t.Errorf("staff overview = %d, Harbor's row %q", overview.status, harborRow.Text())
 	}
 	all := admin.get("/tokens/hygiene?show=all")
 	if diff := cmp.Diff(map[string][]string{

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -215,4 +216,50 @@ func (s *Store) RevokeNeverUsed(ctx context.Context, partnerID int64, ids []int6
 		return nil, fmt.Errorf("revoke never-used tokens of partner %d: %w", partnerID, err)
 	}
 	return ts, nil
+}
+
+// PartnerHygiene is a partner with its bounded hygiene counts.
+type PartnerHygiene struct {
+	ID        int64  `db:"id"`
+	Name      string `db:"name"`
+	Status    string `db:"status"`
+	SortName  string `db:"sort_name"`
+	Total     int    `db:"total"`
+	Attention int    `db:"attention"`
+}
+
+// Key is the partner's place in the list, as in the partners list.
+func (p PartnerHygiene) Key() Key { return Key{Sort: p.SortName, ID: p.ID} }
+
+// PartnersHygienePage lists one page of partners by name (the partners
+// list's order and cursors), each with its open credentials and those
+// that need attention, both bounded as in HygieneCounts; search matches
+// name or slug. The counts run per partner of the page only, from the
+// same partial indexes.
+func (s *Store) PartnersHygienePage(ctx context.Context, q ListQuery) ([]PartnerHygiene, bool, error) {
+	limit := pageLimit(q.Limit)
+	afterName, afterID := after(q.After)
+	// The attention arms take the partner from the page's row.
+	perPartner := strings.ReplaceAll(hygieneAttentionIDs, "$1", "p.id")
+	var ps []PartnerHygiene
+	err := s.q.SelectContext(ctx, &ps, `
+		SELECT p.id, p.name, p.status, p.sort_name,
+		       (SELECT count(*) FROM (
+		          SELECT 1 FROM tokens t
+		          WHERE t.partner_id = p.id AND NOT t.console AND t.revoked_at IS NULL AND t.expires_at > now()
+		          LIMIT $5) x) AS total,
+		       (SELECT count(*) FROM (`+perPartner+` LIMIT $5) y) AS attention
+		FROM (
+			SELECT id, name, status, lower(name) AS sort_name FROM partners
+			WHERE ($2::text IS NULL OR (lower(name), id) > ($2::text, $3::bigint))
+			  AND ($4 = '' OR name ILIKE '%' || $4 || '%' ESCAPE '\' OR slug ILIKE '%' || $4 || '%' ESCAPE '\')
+			ORDER BY lower(name), id
+			LIMIT $1
+		) p
+		ORDER BY p.sort_name, p.id`, limit+1, afterName, afterID, searchPattern(q.Search), HygieneCountLimit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("partners hygiene page: %w", err)
+	}
+	ps, more := cut(ps, limit)
+	return ps, more, nil
 }
