@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/alerts"
@@ -22,21 +23,28 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
+// seeded is a fresh database with the demo's people and catalog.
+func seeded(t *testing.T) (*sqlx.DB, *store.Store) {
+	t.Helper()
+	db := pgtest.DB(t)
+	st := store.New(db)
+	if _, err := demo.Seed(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.SeedCatalog(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	return db, st
+}
+
 // TestRulesFireOncePerCause generates traffic for each rule in the hourly
 // rollups, runs the job twice and checks each alert was raised once, with
 // mails to the partner's admins and the credential's owner; a rule muted
 // for a credential is not raised for it again.
 func TestRulesFireOncePerCause(t *testing.T) {
 	t.Parallel()
-	db := pgtest.DB(t)
-	st := store.New(db)
+	db, st := seeded(t)
 	ctx := context.Background()
-	if _, err := demo.Seed(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.SeedCatalog(ctx, st); err != nil {
-		t.Fatal(err)
-	}
 	// Harbor's developer owns four tokens: "spiky" calls 10 an hour for a
 	// week, then 500 (with 300 failing) in the last full hour; "daily" is
 	// called every day and expires in 3 days; "quiet" is busy but far
@@ -152,15 +160,8 @@ func fmtMails(ms []struct {
 // and one sent to the other environment.
 func TestVerifierSignals(t *testing.T) {
 	t.Parallel()
-	db := pgtest.DB(t)
-	st := store.New(db)
+	db, st := seeded(t)
 	ctx := context.Background()
-	if _, err := demo.Seed(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.SeedCatalog(ctx, st); err != nil {
-		t.Fatal(err)
-	}
 	hasher := token.NewHasher([]byte("alerts-test-secret-alerts-test-secret"))
 	pats := pat.New(st, hasher, pmail.NewOutbox(st), "http://portal.test")
 	dev, err := st.UserByEmail(ctx, "dev@harbor.test")

@@ -131,44 +131,6 @@ func (s *Store) OperationsUsed(ctx context.Context, tokenIDs []int64, since time
 	return out, nil
 }
 
-// UserGrant is an EffectiveGrant of one of several users.
-type UserGrant struct {
-	UserID int64 `db:"user_id"`
-	EffectiveGrant
-}
-
-// EffectiveGrantsOf is EffectiveGrants of several users in one query.
-func (s *Store) EffectiveGrantsOf(ctx context.Context, userIDs []int64) ([]UserGrant, error) {
-	if len(userIDs) == 0 {
-		return nil, nil
-	}
-	var gs []UserGrant
-	err := s.q.SelectContext(ctx, &gs, `
-		SELECT u.id AS user_id, a.id AS api_id, a.slug AS api_slug, a.status AS api_status,
-		       ag.id AS access_group_id, ag.name AS group_name, ag.rate_limit_per_minute, ag.monthly_quota, aga.scopes
-		FROM users u
-		JOIN partners p ON p.id = u.partner_id AND p.status = 'active'
-		JOIN LATERAL (
-			SELECT g.access_group_id
-			FROM grants g
-			WHERE g.user_id = u.id AND g.partner_id = u.partner_id AND g.revoked_at IS NULL
-			UNION
-			SELECT g.access_group_id
-			FROM team_memberships tm
-			JOIN grants g ON g.team_id = tm.team_id AND g.partner_id = u.partner_id AND g.revoked_at IS NULL
-			WHERE tm.user_id = u.id
-		) r ON true
-		JOIN access_groups ag ON ag.id = r.access_group_id
-		JOIN access_group_apis aga ON aga.access_group_id = ag.id
-		JOIN apis a ON a.id = aga.api_id AND a.status <> 'retired'
-		WHERE u.id = ANY($1) AND u.status = 'active'
-		ORDER BY u.id, a.slug, ag.id`, pq.Array(userIDs))
-	if err != nil {
-		return nil, fmt.Errorf("effective grants of %d users: %w", len(userIDs), err)
-	}
-	return gs, nil
-}
-
 // SetTokenScopes replaces the scopes of an open token (narrowing it); the
 // tokens trigger tells the credential caches. ErrNotFound when it is
 // revoked meanwhile.
