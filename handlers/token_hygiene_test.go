@@ -30,7 +30,8 @@ func TestCredentialHygiene(t *testing.T) {
 			('idle',       '{fleet/fleet:read}',         90, 60, 40),
 			('expiring',   '{fleet/fleet:read}',         60, 5, 1),
 			('busy',       '{fleet/fleet:read,maintenance/maintenance:read}', 60, 60, 0),
-			('orphan',     '{fleet/fleet:read,telemetry/telemetry:admin}',    60, 60, 0)
+			('orphan',     '{fleet/fleet:read,telemetry/telemetry:admin}',    60, 60, 0),
+			('young',      '{fleet/fleet:read,maintenance/maintenance:read}', 2, 60, 0)
 		) AS v(name, scopes, age, left_days, used_ago)
 		WHERE u.email = 'dev@harbor.test';
 		INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us,
@@ -38,7 +39,7 @@ func TestCredentialHygiene(t *testing.T) {
 		SELECT date_trunc('hour', now()) - interval '2 hours', t.partner_id, t.id, v.api, v.op, 'sandbox', v.calls, v.c403, 0, 0, v.c403, 0, 0,
 			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 		FROM tokens t, (VALUES ('fleet', 'listSpreaders', 5, 0), ('maintenance', 'listWorkOrders', 3, 3)) AS v(api, op, calls, c403)
-		WHERE t.name IN ('busy', 'orphan')`); err != nil {
+		WHERE t.name IN ('busy', 'orphan', 'young')`); err != nil {
 		t.Fatal(err)
 	}
 	admin := signedInAs(t, p, "admin@harbor.test")
@@ -65,10 +66,10 @@ func TestCredentialHygiene(t *testing.T) {
 	}, flags(res)); diff != "" {
 		t.Errorf("needs attention (-want +got):\n%s", diff)
 	}
-	if got := text(res, "[data-testid=hygiene-score]"); got != "Harbor Logistics has 6 credentials that work; 3 need attention." {
+	if got := text(res, "[data-testid=hygiene-score]"); got != "Harbor Logistics has 7 credentials that work; 3 need attention." {
 		t.Errorf("score %q", got)
 	}
-	if got := text(admin.get("/"), "[data-testid=home-hygiene-score]"); got != "3 need attention, of 6 credentials." {
+	if got := text(admin.get("/"), "[data-testid=home-hygiene-score]"); got != "3 need attention, of 7 credentials." {
 		t.Errorf("home's hygiene score %q", got)
 	}
 	// Staff see every partner's counts, linking to each partner's page.
@@ -83,6 +84,7 @@ func TestCredentialHygiene(t *testing.T) {
 		// A 403 for maintenance is no use of its scope.
 		"busy":   {"unused_scopes"},
 		"orphan": {"owner_not_granted"},
+		"young":  {}, // two days old: too young to judge its unused scopes
 	}, flags(all)); diff != "" {
 		t.Errorf("all credentials (-want +got):\n%s", diff)
 	}
@@ -119,6 +121,7 @@ func TestCredentialHygiene(t *testing.T) {
 	}{
 		{"admin@harbor.test", "never-used", http.StatusConflict}, // used nothing: revoke instead
 		{"admin@harbor.test", "busy", http.StatusConflict},       // nothing left to drop
+		{"admin@harbor.test", "young", http.StatusConflict},      // too young: its unused scopes stay
 		{"admin@crane.test", "orphan", http.StatusNotFound},
 		{"dev@harbor.test", "orphan", http.StatusOK}, // the owner narrows their own
 	} {
