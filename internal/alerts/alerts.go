@@ -363,31 +363,34 @@ func (j *Job) newNetworks(ctx context.Context, now time.Time) (int, error) {
 // refused raises a revoked or expired credential still presented (once
 // per credential) and one sent to the other environment (once a day).
 func (j *Job) refused(ctx context.Context, now time.Time) (int, error) {
-	rs, err := j.store.RefusedCredentials(ctx, now.Add(-signalWindow))
+	since := now.UTC().Add(-signalWindow).Truncate(time.Hour)
+	rs, err := j.store.RefusedCredentials(ctx, since, now)
 	if err != nil {
 		return 0, err
 	}
+	from := since.Format("15:04")
 	n := 0
 	for _, r := range rs {
 		id := r.TokenID
-		a := store.NewAlert{PartnerID: r.PartnerID, TokenID: &id}
+		a := store.NewAlert{PartnerID: r.PartnerID, TokenID: &id, Rule: r.Rule, Cause: r.Cause}
 		var subject string
 		switch r.Reason {
 		case store.RefusedRevoked:
-			a.Rule, a.Cause, subject = RuleRevokedInUse, "revoked", "A revoked credential is still in use"
-			a.Message = fmt.Sprintf("The revoked credential “%s” (%s) was presented %d times in the last hour: an integration still uses it and gets 401 invalid_token. Give it a working credential, or switch it off.", r.Name, r.Hint, r.Count)
+			subject = "A revoked credential is still in use"
+			a.Message = fmt.Sprintf("The revoked credential “%s” (%s) was presented %d times since %s UTC: an integration still uses it and gets 401 invalid_token. Give it a working credential, or switch it off.",
+				r.Name, r.Hint, r.Count, from)
 		case store.RefusedExpired:
-			a.Rule, a.Cause, subject = RuleExpiredInUse, "expired "+r.ExpiresAt.UTC().Format(time.RFC3339), "An expired credential is still in use"
-			a.Message = fmt.Sprintf("The credential “%s” (%s) expired on %s and was presented %d times in the last hour: the job using it gets 401 token_expired. Regenerate it or create a new one.",
-				r.Name, r.Hint, r.ExpiresAt.UTC().Format("2 January 2006"), r.Count)
+			subject = "An expired credential is still in use"
+			a.Message = fmt.Sprintf("The credential “%s” (%s) expired on %s and was presented %d times since %s UTC: the job using it gets 401 token_expired. Regenerate it or create a new one.",
+				r.Name, r.Hint, r.ExpiresAt.UTC().Format("2 January 2006"), r.Count, from)
 		case store.RefusedWrongEnv:
 			other := "/live"
 			if r.Env == "live" {
 				other = "/sandbox"
 			}
-			a.Rule, a.Cause, subject = RuleWrongEnv, now.UTC().Format("2006-01-02"), "A credential was sent to the wrong environment"
-			a.Message = fmt.Sprintf("The %s credential “%s” (%s) was sent to %s %d times in the last hour and refused with wrong_environment: a configuration mixes the environments.",
-				r.Env, r.Name, r.Hint, other, r.Count)
+			subject = "A credential was sent to the wrong environment"
+			a.Message = fmt.Sprintf("The %s credential “%s” (%s) was sent to %s %d times since %s UTC and refused with wrong_environment: a configuration mixes the environments.",
+				r.Env, r.Name, r.Hint, other, r.Count, from)
 		default:
 			continue
 		}

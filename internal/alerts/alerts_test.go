@@ -197,6 +197,11 @@ func TestVerifierSignals(t *testing.T) {
 	if n, err := job.Once(ctx); err != nil || n != 0 {
 		t.Fatalf("first networks raised %d (%v)", n, err)
 	}
+	// The first network has been the credential's for a while (the
+	// networks of its first hour are all its own).
+	if _, err := db.Exec(`UPDATE token_networks SET first_seen = first_seen - interval '2 hours'`); err != nil {
+		t.Fatal(err)
+	}
 	if err := verify(roaming, "sandbox", "2001:db8:1::7"); err != nil { // a second network
 		t.Fatal(err)
 	}
@@ -233,7 +238,7 @@ func TestVerifierSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"expired_in_use lapsed expired " + exp.UTC().Format(time.RFC3339),
+		"expired_in_use lapsed expired " + strconv.FormatInt(exp.Unix(), 10),
 		"new_network roaming 2001:db8:1::/48",
 		"revoked_in_use forgotten revoked",
 		"wrong_environment mixed " + today,
@@ -244,6 +249,43 @@ func TestVerifierSignals(t *testing.T) {
 	var refused int64
 	if err := db.Get(&refused, `SELECT sum(count) FROM credential_refusals`); err != nil || refused != 9 {
 		t.Errorf("refusals counted %d (%v), want 9", refused, err)
+	}
+	// An OAuth client's expired and revoked access tokens are routine:
+	// nothing is noted against the client, which works on.
+	if err := st.SetDeveloperClients(ctx, actor.PartnerID, true); err != nil {
+		t.Fatal(err)
+	}
+	client, err := pats.CreateClient(ctx, actor, pat.ClientInput{Input: pat.Input{Name: "billing server", Environment: "sandbox", Days: 30,
+		Scopes: []string{"fleet/fleet:read"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, end := range []string{"expire", "revoke"} {
+		at, _ := token.New(token.KindAccessToken)
+		if _, err := st.IssueAccessToken(ctx, client.Token.ID, hasher.Hash(at), []string{"fleet/fleet:read"}, time.Now(), time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Verify(ctx, at, "sandbox", "192.0.2.10"); err != nil {
+			t.Fatal(err)
+		}
+		q := `UPDATE oauth_access_tokens SET expires_at = now() - interval '1 second' WHERE hash = $1`
+		if end == "revoke" {
+			q = `UPDATE oauth_access_tokens SET revoked_at = now() WHERE hash = $1`
+		}
+		if _, err := db.Exec(q, hasher.Hash(at)); err != nil {
+			t.Fatal(err)
+		}
+		v.Forget(0)
+		if _, err := v.Verify(ctx, at, "sandbox", "192.0.2.10"); err == nil {
+			t.Fatalf("a %sd access token verified", end)
+		}
+	}
+	if err := v.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var clientRefusals int
+	if err := db.Get(&clientRefusals, `SELECT count(*) FROM credential_refusals WHERE token_id = $1`, client.Token.ID); err != nil || clientRefusals != 0 {
+		t.Errorf("refusals noted against a working client: %d (%v)", clientRefusals, err)
 	}
 	if n, err := job.Once(ctx); err != nil || n != 0 {
 		t.Errorf("a second run raised %d (%v)", n, err)

@@ -6,8 +6,8 @@ import (
 )
 
 // maxNets and maxRefusals bound what one flush interval keeps in memory:
-// past them new networks and refusals wait for the next interval (a flood
-// of made-up addresses cannot grow the maps).
+// past them new networks and refusals of that interval are dropped (a
+// flood of made-up addresses cannot grow the maps).
 const (
 	maxNets     = 10000
 	maxRefusals = 10000

@@ -171,10 +171,12 @@ func (v *Verifier) lookup(ctx context.Context, plaintext string) (*entry, time.T
 		if e.until.Before(e.p.ExpiresAt) {
 			return nil, now, ErrInvalid // the grace period of a replaced secret is over
 		}
-		v.recordRefusal(e.id, store.RefusedExpired, now)
 		if parsed.Kind == token.KindAccessToken {
+			// An expired access token is routine (the client asks for a
+			// new one), and e.id is its client's row: nothing to note.
 			return nil, now, ErrAccessTokenExpired
 		}
+		v.recordRefusal(e.id, store.RefusedExpired, now)
 		return nil, now, ErrExpired
 	}
 	return e, now, nil
@@ -205,7 +207,9 @@ func (v *Verifier) fetch(ctx context.Context, kind token.Kind, key [32]byte, now
 	if a.Revoked || !a.UserActive || !a.PartnerActive {
 		// Not cached: a revoked token costs the same lookup as an unknown
 		// one, so timing does not tell them apart either.
-		if a.Revoked {
+		// Only a personal access token's own revocation is noted: an access
+		// token's row is its client's, revoked with it or on its own.
+		if a.Revoked && kind != token.KindAccessToken {
 			v.recordRefusal(a.ID, store.RefusedRevoked, now)
 		}
 		return nil, ErrInvalid
@@ -327,8 +331,8 @@ func (v *Verifier) recordUse(id int64, at time.Time, ip string) {
 	nk, netOK := networkOf(id, ip)
 	v.usesMu.Lock()
 	v.uses[id] = store.TokenUse{ID: id, At: at, IP: ip}
-	if netOK && len(v.nets) < maxNets {
-		v.nets[nk] = at
+	if _, seen := v.nets[nk]; netOK && !seen && len(v.nets) < maxNets {
+		v.nets[nk] = at // the window's first use: first_seen when new
 	}
 	v.usesMu.Unlock()
 }
@@ -353,11 +357,8 @@ func (v *Verifier) Flush(ctx context.Context) error {
 	}
 	clear(v.refusals)
 	v.usesMu.Unlock()
-	if err := v.store.RecordTokenUses(ctx, batch); err != nil {
-		return err
-	}
-	if err := v.store.RecordTokenNetworks(ctx, nets); err != nil {
-		return err
-	}
-	return v.store.RecordRefusals(ctx, refusals)
+	// Each batch is written even when another fails: they are cleared
+	// already, and one failing table should not lose the others' notes.
+	return errors.Join(v.store.RecordTokenUses(ctx, batch), v.store.RecordTokenNetworks(ctx, nets),
+		v.store.RecordRefusals(ctx, refusals))
 }

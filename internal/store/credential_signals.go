@@ -88,15 +88,21 @@ type NewNetwork struct {
 }
 
 // NewTokenNetworks lists the networks first seen since `since` of open
-// credentials that had been used from another network before.
+// credentials (not the docs console's) that had been used from another
+// network more than an hour before: the networks of a credential's first
+// hour (load-balanced hosts, several gateway nodes) are all its own. One
+// already alerted on (rule new_network, cause the network) is left out, so
+// the bounded list never fills with what was raised.
 func (s *Store) NewTokenNetworks(ctx context.Context, since time.Time) ([]NewNetwork, error) {
 	var out []NewNetwork
 	err := s.q.SelectContext(ctx, &out, `
 		SELECT n.token_id, t.partner_id, t.name, t.hint, n.network::text AS network, n.first_seen
 		FROM token_networks n JOIN tokens t ON t.id = n.token_id
-		WHERE n.first_seen >= $1 AND t.revoked_at IS NULL
-		  AND EXISTS (SELECT 1 FROM token_networks o WHERE o.token_id = n.token_id AND o.first_seen < n.first_seen)
-		ORDER BY n.token_id, n.network
+		WHERE n.first_seen >= $1 AND t.revoked_at IS NULL AND NOT t.console
+		  AND EXISTS (SELECT 1 FROM token_networks o WHERE o.token_id = n.token_id AND o.first_seen < n.first_seen - interval '1 hour')
+		  AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.partner_id = t.partner_id AND a.rule = 'new_network'
+		                  AND coalesce(a.token_id, 0) = n.token_id AND a.cause = n.network::text)
+		ORDER BY n.first_seen, n.token_id
 		LIMIT 1000`, since)
 	if err != nil {
 		return nil, fmt.Errorf("new token networks: %w", err)
@@ -104,8 +110,11 @@ func (s *Store) NewTokenNetworks(ctx context.Context, since time.Time) ([]NewNet
 	return out, nil
 }
 
-// RefusedCredential is a credential refused for a reason since a time.
+// RefusedCredential is a credential refused for a reason since a time,
+// with the alert rule and cause it raises.
 type RefusedCredential struct {
+	Rule      string    `db:"rule"`
+	Cause     string    `db:"cause"`
 	TokenID   int64     `db:"token_id"`
 	PartnerID int64     `db:"partner_id"`
 	Name      string    `db:"name"`
@@ -116,17 +125,28 @@ type RefusedCredential struct {
 	ExpiresAt time.Time `db:"expires_at"`
 }
 
-// RefusedCredentials lists the credentials refused since `since`, by
-// reason, with how many times.
-func (s *Store) RefusedCredentials(ctx context.Context, since time.Time) ([]RefusedCredential, error) {
+// RefusedCredentials lists the credentials (not the docs console's)
+// refused in the hours from `since`, by reason, with how many times and
+// the alert each raises: revoked_in_use once per credential, expired_in_use
+// once per expiry, wrong_environment once per UTC day of now. Those already
+// alerted on are left out, so the bounded list never fills with them.
+func (s *Store) RefusedCredentials(ctx context.Context, since, now time.Time) ([]RefusedCredential, error) {
 	var out []RefusedCredential
 	err := s.q.SelectContext(ctx, &out, `
-		SELECT r.token_id, t.partner_id, t.name, t.hint, t.environment, r.reason, sum(r.count)::bigint AS count, t.expires_at
-		FROM credential_refusals r JOIN tokens t ON t.id = r.token_id
-		WHERE r.hour >= date_trunc('hour', $1::timestamptz)
-		GROUP BY r.token_id, t.partner_id, t.name, t.hint, t.environment, r.reason, t.expires_at
+		WITH r AS (
+			SELECT r.token_id, t.partner_id, t.name, t.hint, t.environment, r.reason, sum(r.count)::bigint AS count, t.expires_at,
+			       CASE r.reason WHEN 'revoked' THEN 'revoked_in_use' WHEN 'expired' THEN 'expired_in_use' ELSE 'wrong_environment' END AS rule,
+			       CASE r.reason WHEN 'revoked' THEN 'revoked'
+			                     WHEN 'expired' THEN 'expired ' || floor(extract(epoch FROM t.expires_at))::bigint
+			                     ELSE to_char($2::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD') END AS cause
+			FROM credential_refusals r JOIN tokens t ON t.id = r.token_id
+			WHERE r.hour >= $1 AND NOT t.console
+			GROUP BY r.token_id, t.partner_id, t.name, t.hint, t.environment, r.reason, t.expires_at)
+		SELECT r.* FROM r
+		WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.partner_id = r.partner_id AND a.rule = r.rule
+		                  AND coalesce(a.token_id, 0) = r.token_id AND a.cause = r.cause)
 		ORDER BY r.token_id, r.reason
-		LIMIT 1000`, since)
+		LIMIT 1000`, since, now)
 	if err != nil {
 		return nil, fmt.Errorf("refused credentials: %w", err)
 	}

@@ -33,8 +33,9 @@ func provider(db *sqlx.DB) (*goose.Provider, error) {
 	return p, nil
 }
 
-// Migrate applies every pending migration, each in its own transaction, and
-// returns what ran (nothing when the schema is current).
+// Migrate applies every pending migration, each in its own transaction
+// unless it says -- +goose NO TRANSACTION (an index built CONCURRENTLY),
+// and returns what ran (nothing when the schema is current).
 func Migrate(ctx context.Context, db *sqlx.DB) ([]Migration, error) {
 	p, err := provider(db)
 	if err != nil {
