@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +10,11 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/pat"
+	"github.com/portico/portico/internal/token"
 )
 
 // TestCredentialHygiene: the partner admin's hygiene page flags each of
@@ -190,5 +196,61 @@ func TestCredentialHygiene(t *testing.T) {
 		if tc.who == "admin@crane.test" && got.doc.Find("[data-testid=hygiene-row]").Length() != 0 {
 			t.Error("Crane's admin sees credentials of another partner")
 		}
+	}
+}
+
+// TestNarrowedTokenKeepsWorking: a token narrowed to the scopes its calls
+// used keeps its secret and works for what it used, and the gateway
+// refuses it for the API whose scope it lost.
+func TestNarrowedTokenKeepsWorking(t *testing.T) {
+	t.Parallel()
+	p := newCatalogPortal(t)
+	ctx := context.Background()
+	dev, err := p.store.UserByEmail(ctx, "dev@harbor.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pats := pat.New(p.store, token.NewHasher(testConfig().Secret), mail.NewOutbox(p.store), "http://portal.test")
+	c, err := pats.Create(ctx, access.Actor{UserID: dev.ID, Role: dev.Role, PartnerID: *dev.PartnerID},
+		pat.Input{Name: "fleet job", Environment: "sandbox", Days: 30, Scopes: []string{"fleet/fleet:read", "maintenance/maintenance:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(path string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, p.srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+c.Plaintext)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := call("/sandbox/maintenance/work-orders"); got != http.StatusOK {
+		t.Fatalf("maintenance before narrowing = %d", got)
+	}
+	// A month of fleet calls, nothing of maintenance's, from a token ten
+	// days old.
+	if _, err := p.store.DB().Exec(`UPDATE tokens SET created_at = now() - interval '10 days' WHERE id = $1`, c.Token.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.store.DB().Exec(`
+		INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us,
+			b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
+		SELECT date_trunc('hour', now()) - interval '5 hours', partner_id, id, 'fleet', 'listSpreaders', 'sandbox', 20, 0, 0, 0, 0, 0, 0,
+			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+		FROM tokens WHERE id = $1`, c.Token.ID); err != nil {
+		t.Fatal(err)
+	}
+	admin := signedInAs(t, p, "admin@harbor.test")
+	if res := admin.post("/tokens/"+strconv.FormatInt(c.Token.ID, 10)+"/narrow", nil); res.status != http.StatusSeeOther {
+		t.Fatalf("narrow = %d", res.status)
+	}
+	if got := call("/sandbox/fleet/spreaders"); got != http.StatusOK {
+		t.Errorf("fleet after narrowing = %d, want 200 with the same secret", got)
+	}
+	if got := call("/sandbox/maintenance/work-orders"); got != http.StatusNotFound {
+		t.Errorf("maintenance after narrowing = %d, want 404 (no scope of that API left)", got)
 	}
 }
