@@ -69,3 +69,33 @@ func TestHygieneAndAlertsPages(t *testing.T) {
 		})
 	}
 }
+
+// TestReportTokenFormPage opens the leaked-token form signed out at a
+// phone's and a laptop's width, sends a string that is no token and checks
+// the answer page: both fit, pass axe and run no script the CSP refuses.
+func TestReportTokenFormPage(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	for _, size := range []struct{ w, h int }{{390, 844}, {1366, 900}} {
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			t.Parallel()
+			tb := newTab(t, browserContext(t))
+			tb.do("viewport", chromedp.EmulateViewport(int64(size.w), int64(size.h)))
+			tb.do("open the form", chromedp.Navigate(p.URL+"/security/report-token"),
+				chromedp.WaitVisible(chromedp.CSS("[data-testid=report-token-form]")))
+			where := fmt.Sprintf("report form at %d px", size.w)
+			tb.checkFits(t, where, size.w)
+			checkAccessibility(t, tb, where)
+			tb.do("report", chromedp.SendKeys("#leaked-token", "ptc_sbx_not-a-token-at-all"),
+				chromedp.SendKeys("#leaked-where", "https://paste.example/abc"),
+				chromedp.Click("[data-testid=report-token]"),
+				chromedp.WaitVisible(chromedp.CSS("[data-testid=report-sent]")))
+			tb.checkFits(t, where+", answered", size.w)
+			checkAccessibility(t, tb, where+", answered")
+			if v := tb.cspViolations(); len(v) > 0 {
+				t.Errorf("%s: CSP violations %v", where, v)
+			}
+			tb.pageScreenshot(fmt.Sprintf("report-token-%d.png", size.w))
+		})
+	}
+}
