@@ -29,6 +29,8 @@ type usageView struct {
 	heading, intro string
 	// path is the page's, csvPath its CSV download's.
 	path, csvPath string
+	// partnerName and partnerHref lead back to the staff's partner page.
+	partnerName, partnerHref string
 }
 
 // usageViewOf decides the scope of /usage for the signed-in user: every
@@ -76,7 +78,7 @@ func (h *Handler) staffUsageViewOf(c echo.Context) (usageView, error) {
 	path := fmt.Sprintf("/partners/%d/usage", id)
 	return usageView{scope: store.UsageScope{PartnerID: id}, partner: true, heading: "Usage of " + p.Name,
 		intro: "Calls through the gateway by " + p.Name + "'s tokens, each member's share, and the monthly quotas.",
-		path:  path, csvPath: path + "/export"}, nil
+		path:  path, csvPath: path + "/export", partnerName: p.Name, partnerHref: fmt.Sprintf("/partners/%d", id)}, nil
 }
 
 // usagePage shows /usage.
@@ -106,7 +108,7 @@ func (h *Handler) renderUsage(c echo.Context, v usageView) error {
 	rng, sc := q.rng, q.scope(v.scope)
 	ctx := c.Request().Context()
 	m := views.UsagePage{Page: h.page(c, v.heading), Heading: v.heading, Intro: v.intro, Action: v.path,
-		RangeLabel: rng.Label, Bounded: usageTop}
+		RangeLabel: rng.Label, Bounded: usageTop, PartnerName: v.partnerName, PartnerHref: v.partnerHref}
 	csv := func(chart string) string { return q.href(v.csvPath, "chart", chart) }
 	points, err := h.store.UsageSeries(ctx, sc, rng.From, rng.To, rng.Step)
 	if err != nil {

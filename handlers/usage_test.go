@@ -326,6 +326,9 @@ func TestUsageRefusals(t *testing.T) {
 		t.Errorf("the partner directory links to %q, want a partner's usage", href)
 	}
 	pg := am.get("/partners/" + crane + "/usage?range=30d")
+	if href := pg.doc.Find("[data-testid=usage-breadcrumb] a[href^='/partners/']").AttrOr("href", ""); href != "/partners/"+crane {
+		t.Errorf("staff usage of Crane leads back to %q, want its partner page", href)
+	}
 	if pg.status != http.StatusOK || pg.doc.Find("[data-testid=usage-total] strong").Text() != "9,999" {
 		t.Errorf("staff view of Crane = %d, total %q, want 9,999", pg.status, pg.doc.Find("[data-testid=usage-total] strong").Text())
 	}

@@ -10,6 +10,9 @@ type UsagePage struct {
 	Page
 	// Heading and Intro say whose usage this is.
 	Heading, Intro string
+	// PartnerName and PartnerHref lead staff back to the partner's page
+	// ("" elsewhere).
+	PartnerName, PartnerHref string
 	// Action is the page's own path (the range form submits to it);
 	// ExportBase the CSV download's, each chart adding its name.
 	Action, ExportBase string
