@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,6 +24,12 @@ const partnerSectionSize = 20
 // kind and its recent calls. It runs the same few statements whatever the
 // partner's size (handlers/scaletest counts them).
 func (h *Handler) partnerPage(c echo.Context) error {
+	return h.renderPartnerPage(c, http.StatusOK, nil)
+}
+
+// renderPartnerPage shows the partner page, with a refused settings form
+// (nil: the saved settings).
+func (h *Handler) renderPartnerPage(c echo.Context, status int, form *views.PartnerSettingsForm) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -105,7 +112,20 @@ func (h *Handler) partnerPage(c echo.Context) error {
 		*u.into = views.PartnerUsage{Label: rng.Label, Calls: formatCount(s.Total), Errors: formatCount(errs),
 			ErrorRate: percent(errs, s.Total), Href: u.href}
 	}
-	return h.render(c, http.StatusOK, views.PartnerView(m))
+	if m.CanManage {
+		life, err := h.store.TokenLifetimeOf(ctx, id)
+		if err != nil {
+			return err
+		}
+		m.Settings = views.PartnerSettingsForm{PortalMaxDays: life.Portal, Action: PartnerSettingsPath(id)}
+		if life.Partner != nil {
+			m.Settings.TokenMaxDays = strconv.Itoa(*life.Partner)
+		}
+	}
+	if form != nil {
+		m.Settings.TokenMaxDays, m.Settings.TokenMaxDaysError = form.TokenMaxDays, form.TokenMaxDaysError
+	}
+	return h.render(c, status, views.PartnerView(m))
 }
 
 // partnerSection is one paged list of the partner page, with a cursor

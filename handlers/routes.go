@@ -87,6 +87,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.GET("/:id/tokens/:token/revoke", h.confirmRevokeToken)
 	p.POST("/:id/tokens/:token/revoke", h.revokeToken)
 	p.GET("/:id/tokens/hygiene", h.staffTokenHygiene)
+	p.POST("/:id/settings", h.savePartnerSettings)
 	p.GET("/:id/tokens/hygiene/revoke-unused", h.staffConfirmRevokeUnused)
 	p.POST("/:id/tokens/hygiene/revoke-unused", h.staffRevokeUnused)
 	p.GET("/:id", h.partnerPage)

@@ -89,11 +89,11 @@ func (s *Service) Regenerate(ctx context.Context, actor access.Actor, id int64, 
 	}
 	// The new secret gets the lifetime the token was created with, within
 	// today's maximum: regenerating is how a token is renewed.
-	settings, err := s.store.Settings(ctx)
+	lifetime, err := s.store.TokenLifetimeOf(ctx, t.PartnerID)
 	if err != nil {
 		return nil, err
 	}
-	life := min(t.ExpiresAt.Sub(t.CreatedAt), time.Duration(settings.TokenMaxDays)*24*time.Hour)
+	life := min(t.ExpiresAt.Sub(t.CreatedAt), time.Duration(lifetime.Days())*24*time.Hour)
 	expires := s.now().Add(life)
 	var until *time.Time
 	if grace > 0 {

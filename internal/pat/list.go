@@ -41,7 +41,7 @@ func (s *Service) Choices(ctx context.Context, actor access.Actor) (*Choices, er
 	if access.Can(actor, access.CreateToken, actor.PartnerID) != access.Allow {
 		return nil, ErrForbidden
 	}
-	settings, err := s.store.Settings(ctx)
+	life, err := s.store.TokenLifetimeOf(ctx, actor.PartnerID)
 	if err != nil {
 		return nil, err
 	}
@@ -59,9 +59,9 @@ func (s *Service) Choices(ctx context.Context, actor access.Actor) (*Choices, er
 	}
 	c := &Choices{
 		Portal:           access.PortalScopesFor(actor.Role),
-		Expiry:           ExpiryChoices(settings.TokenMaxDays),
-		DefaultDays:      DefaultExpiry(settings.TokenMaxDays),
-		MaxDays:          settings.TokenMaxDays,
+		Expiry:           ExpiryChoices(life.Days()),
+		DefaultDays:      DefaultExpiry(life.Days()),
+		MaxDays:          life.Days(),
 		ApprovalRequired: approval && actor.Role != access.RolePartnerAdmin,
 	}
 	for _, a := range apis {

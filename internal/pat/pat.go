@@ -225,12 +225,16 @@ func (s *Service) checkInput(ctx context.Context, actor access.Actor, in Input) 
 	if in.Environment != store.EnvSandbox && in.Environment != store.EnvLive {
 		return "", nil, &apierr.FieldError{Field: "environment", Message: "Choose sandbox or live."}
 	}
-	settings, err := s.store.Settings(ctx)
+	life, err := s.store.TokenLifetimeOf(ctx, actor.PartnerID)
 	if err != nil {
 		return "", nil, err
 	}
-	if in.Days < 1 || in.Days > settings.TokenMaxDays {
-		return "", nil, &apierr.FieldError{Field: "expiry", Message: fmt.Sprintf("Choose a lifetime between 1 and %d days (the portal's maximum).", settings.TokenMaxDays)}
+	if max := life.Days(); in.Days < 1 || in.Days > max {
+		whose := "the portal's maximum"
+		if life.PartnerCapped() {
+			whose = "your organisation's maximum"
+		}
+		return "", nil, &apierr.FieldError{Field: "expiry", Message: fmt.Sprintf("Choose a lifetime between 1 and %d days (%s).", max, whose)}
 	}
 	scopes, err := s.checkScopes(ctx, actor, in.Environment, in.Scopes)
 	if err != nil {
