@@ -13,19 +13,10 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// alertsScope is whose alerts the viewer sees: their partner's, or every
-// partner's (0) for staff.
-func alertsScope(a access.Actor) int64 {
-	if a.Staff() {
-		return 0
-	}
-	return a.PartnerID
-}
-
 // alertsPage lists the viewer's alerts, open ones by default.
 func (h *Handler) alertsPage(c echo.Context) error {
 	a := actorOf(currentUser(c))
-	pid := alertsScope(a)
+	pid := alerts.Scope(a)
 	if err := h.authorize(c, access.ViewAlerts, pid); err != nil {
 		return err
 	}
@@ -59,15 +50,12 @@ func (h *Handler) alertsPage(c echo.Context) error {
 		}
 		if al.TokenID != nil && al.TokenName != nil {
 			r.TokenName = *al.TokenName
-			if manage && al.Rule != "leaked" {
+			if manage && alerts.Mutable(&al) {
 				r.MuteAction = alertPath(al.ID, "mute")
 			}
 			if !al.TokenRevoked && al.TokenOwnerID != nil &&
 				access.CanToken(a, access.RevokeToken, *al.TokenOwnerID, al.PartnerID) == access.Allow {
-				r.RevokePath = tokenPath(*al.TokenID, "revoke") + "?from=partner"
-				if a.Staff() {
-					r.RevokePath = partnerTokensPath(al.PartnerID) + "/" + strconv.FormatInt(*al.TokenID, 10) + "/revoke"
-				}
+				r.RevokePath = partnerRevokePath(a.Staff(), al.PartnerID, *al.TokenID)
 			}
 		}
 		m.Rows = append(m.Rows, r)

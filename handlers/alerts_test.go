@@ -38,7 +38,7 @@ func TestAlertsPage(t *testing.T) {
 		}
 		return id
 	}
-	spike := raise(store.NewAlert{PartnerID: harbor, TokenID: &tokenID, Rule: "spike_calls", Cause: "h1", Message: "“nightly export” made 5000 calls."})
+	raise(store.NewAlert{PartnerID: harbor, TokenID: &tokenID, Rule: "spike_calls", Cause: "h1", Message: "“nightly export” made 5000 calls."})
 	quota := raise(store.NewAlert{PartnerID: harbor, Rule: "quota", Cause: "2026-12/80/group 1", Message: "Harbor used 80 %."})
 	craneAlert := raise(store.NewAlert{PartnerID: crane, Rule: "rate_limited", Cause: "h1", Message: "Crane was refused."})
 	if _, again, _ := p.store.RaiseAlert(ctx, store.NewAlert{PartnerID: harbor, TokenID: &tokenID, Rule: "spike_calls", Cause: "h1", Message: "again"}); again {
@@ -95,7 +95,6 @@ func TestAlertsPage(t *testing.T) {
 	if got := rules(staff); len(got) != 3 || !strings.Contains(text(staff, "[data-testid=alert][data-rule=rate_limited]"), "Crane") {
 		t.Errorf("staff see %v", got)
 	}
-	_ = spike
 }
 
 func alertAction(id int64, action string) string {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/portico/portico/handlers/gateway"
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/alerts"
 	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/hygiene"
@@ -218,7 +219,7 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 		if a.PartnerID != 0 && access.Can(a, access.CreateToken, a.PartnerID) == access.Allow {
 			items = append(items, views.NavItem{Label: "Tokens", Href: "/tokens"})
 		}
-		if scope := alertsScope(a); (a.Staff() || a.PartnerID != 0) && access.Can(a, access.ViewAlerts, scope) == access.Allow {
+		if scope := alerts.Scope(a); (a.Staff() || a.PartnerID != 0) && access.Can(a, access.ViewAlerts, scope) == access.Allow {
 			label := "Alerts"
 			// One bounded count from the open alerts' index per page; a
 			// failure only leaves the count out.

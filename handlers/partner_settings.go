@@ -36,14 +36,10 @@ func (h *Handler) savePartnerSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	raw := strings.TrimSpace(c.FormValue("token_max_days"))
 	var want *int
-	if raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > life.Portal {
-			if len(raw) > 20 {
-				raw = raw[:20]
-			}
+	if raw := c.FormValue("token_max_days"); strings.TrimSpace(raw) != "" {
+		n, raw, ok := wholeIn(raw, 1, life.Portal)
+		if !ok {
 			return h.renderPartnerPage(c, http.StatusUnprocessableEntity, &views.PartnerSettingsForm{TokenMaxDays: raw,
 				TokenMaxDaysError: "Enter a whole number of days from 1 to " + strconv.Itoa(life.Portal) + " (the portal's maximum), or leave it empty."})
 		}

@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,25 +18,18 @@ func (h *Handler) saveAlertSettings(c echo.Context) error {
 	if err := h.authorize(c, access.ManagePortalSettings, 0); err != nil {
 		return err
 	}
-	f := views.AlertSettingsForm{
-		RateLimited: strings.TrimSpace(c.FormValue("rate_limited_per_hour")),
-		SpikeFactor: strings.TrimSpace(c.FormValue("spike_factor")),
-		SpikeMin:    strings.TrimSpace(c.FormValue("spike_min")),
-	}
-	whole := func(raw *string, lo, hi int, msg *string) int {
-		n, err := strconv.Atoi(*raw)
-		if err != nil || n < lo || n > hi {
+	var f views.AlertSettingsForm
+	whole := func(field string, lo, hi int, shown, msg *string) int {
+		n, raw, ok := wholeIn(c.FormValue(field), lo, hi)
+		if *shown = raw; !ok {
 			*msg = "Enter a whole number from " + strconv.Itoa(lo) + " to " + formatCount(int64(hi)) + "."
-			if len(*raw) > 20 {
-				*raw = (*raw)[:20]
-			}
 		}
 		return n
 	}
 	want := store.AlertThresholds{
-		RateLimitedPerHour: whole(&f.RateLimited, 1, 1000000, &f.RateLimitedError),
-		SpikeFactor:        whole(&f.SpikeFactor, 2, 1000, &f.SpikeFactorError),
-		SpikeMin:           whole(&f.SpikeMin, 1, 1000000, &f.SpikeMinError),
+		RateLimitedPerHour: whole("rate_limited_per_hour", 1, 1000000, &f.RateLimited, &f.RateLimitedError),
+		SpikeFactor:        whole("spike_factor", 2, 1000, &f.SpikeFactor, &f.SpikeFactorError),
+		SpikeMin:           whole("spike_min", 1, 1000000, &f.SpikeMin, &f.SpikeMinError),
 	}
 	if f.RateLimitedError != "" || f.SpikeFactorError != "" || f.SpikeMinError != "" {
 		m, err := h.portalSettingsModel(c, nil)

@@ -74,6 +74,21 @@ func (h *Handler) saveAccessTokenMinutes(c echo.Context) error {
 	return h.saveNumberSetting(c, accessTokenMinutes)
 }
 
+// wholeIn reads a settings form's whole number from lo to hi. When it is
+// not one, ok is false and shown is the value as typed, cut to 20
+// characters, to show again at the field.
+func wholeIn(value string, lo, hi int) (n int, shown string, ok bool) {
+	shown = strings.TrimSpace(value)
+	n, err := strconv.Atoi(shown)
+	if err != nil || n < lo || n > hi {
+		if len(shown) > 20 {
+			shown = shown[:20]
+		}
+		return 0, shown, false
+	}
+	return n, shown, true
+}
+
 // saveNumberSetting saves one number setting for a platform admin: a
 // refused value is shown again at its field (422); an unchanged one is
 // not audited; a change is written and audited in one transaction.
@@ -81,22 +96,18 @@ func (h *Handler) saveNumberSetting(c echo.Context, ns numberSetting) error {
 	if err := h.authorize(c, access.ManagePortalSettings, 0); err != nil {
 		return err
 	}
-	raw := strings.TrimSpace(c.FormValue(ns.field))
-	v, err := strconv.Atoi(raw)
-	if err != nil || v < ns.min || v > ns.max {
+	v, raw, ok := wholeIn(c.FormValue(ns.field), ns.min, ns.max)
+	if !ok {
 		m, err := h.portalSettingsModel(c, nil)
 		if err != nil {
 			return err
-		}
-		if len(raw) > 20 {
-			raw = raw[:20]
 		}
 		ns.refused(&m, raw, ns.invalid)
 		return h.render(c, http.StatusUnprocessableEntity, views.PortalSettings(m))
 	}
 	ctx := c.Request().Context()
 	by := currentUser(c).ID
-	err = h.store.InTx(ctx, func(tx *store.Store) error {
+	err := h.store.InTx(ctx, func(tx *store.Store) error {
 		s, err := tx.Settings(ctx)
 		if err != nil || ns.get(s) == v {
 			return err

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -137,10 +136,7 @@ func hygieneRow(cr hygiene.Credential, a access.Actor, partnerID int64, now time
 		r.NarrowPath = tokenPath(t.ID, "narrow")
 	}
 	if access.CanToken(a, access.RevokeToken, t.UserID, t.PartnerID) == access.Allow {
-		r.RevokePath = tokenPath(t.ID, "revoke") + "?from=partner"
-		if a.Staff() {
-			r.RevokePath = partnerTokensPath(partnerID) + "/" + strconv.FormatInt(t.ID, 10) + "/revoke"
-		}
+		r.RevokePath = partnerRevokePath(a.Staff(), partnerID, t.ID)
 	}
 	for _, f := range cr.Flags {
 		var text string

@@ -77,6 +77,16 @@ func (h *Handler) tokenRows(c echo.Context, a access.Actor, ts []store.Token, l 
 	return rows, nil
 }
 
+// partnerRevokePath is the revocation confirmation of a partner's token
+// for someone other than its owner: under the partner directory for staff,
+// from the partner's token list for its admin (who comes back there).
+func partnerRevokePath(staff bool, partnerID, tokenID int64) string {
+	if staff {
+		return partnerTokensPath(partnerID) + "/" + strconv.FormatInt(tokenID, 10) + "/revoke"
+	}
+	return tokenPath(tokenID, "revoke") + "?from=partner"
+}
+
 func tokenPath(id int64, action string) string {
 	return "/tokens/" + strconv.FormatInt(id, 10) + "/" + action
 }

@@ -65,10 +65,7 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 	}
 	staff := a.Staff()
 	rows, err := h.tokenRows(c, a, list.Tokens, tokenList{revokePath: func(t *store.Token) string {
-		if staff {
-			return partnerTokensPath(partnerID) + "/" + strconv.FormatInt(t.ID, 10) + "/revoke"
-		}
-		return tokenPath(t.ID, "revoke") + "?from=partner"
+		return partnerRevokePath(staff, partnerID, t.ID)
 	}})
 	if err != nil {
 		return err

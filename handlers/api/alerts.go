@@ -36,20 +36,11 @@ func alertOut(al *store.Alert) alertJSON {
 	return out
 }
 
-// alertsScope is whose alerts the caller sees: their partner's, or every
-// partner's (0) for staff.
-func alertsScope(a access.Actor) int64 {
-	if a.Staff() {
-		return 0
-	}
-	return a.PartnerID
-}
-
 // listAlerts lists the caller's alerts, newest first: the open ones, or
 // all with status=all.
 func (a *API) listAlerts(c echo.Context) error {
 	actor, _ := c.Get(actorKey).(access.Actor)
-	pid := alertsScope(actor)
+	pid := alerts.Scope(actor)
 	if _, err := a.authorizeOn(c, access.ViewAlerts, pid); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 )
@@ -27,6 +28,21 @@ var Labels = map[string]string{
 // (or of a leak, which has nothing left to say).
 var ErrNotMutable = errors.New("alert cannot be muted")
 
+// Scope is whose alerts a viewer sees: their partner's, or every
+// partner's (0) for staff. The pages and the API ask the policy about it.
+func Scope(a access.Actor) int64 {
+	if a.Staff() {
+		return 0
+	}
+	return a.PartnerID
+}
+
+// Mutable reports whether an alert's rule can be muted for its
+// credential: it is about one, and not a leak (nothing left to say).
+func Mutable(al *store.Alert) bool {
+	return al.TokenID != nil && al.TokenName != nil && al.Rule != RuleLeaked
+}
+
 // Acknowledge marks the alert handled by user `by`, audited in the same
 // transaction; acknowledging it again changes nothing. The caller checked
 // the policy (access.ManageAlerts on the alert's partner).
@@ -44,7 +60,7 @@ func Acknowledge(ctx context.Context, st *store.Store, al *store.Alert, by int64
 // Mute stops the alert's rule from being raised for its credential again
 // and acknowledges the alert, audited in one transaction.
 func Mute(ctx context.Context, st *store.Store, al *store.Alert, by int64) error {
-	if al.TokenID == nil || al.TokenName == nil || al.Rule == RuleLeaked {
+	if !Mutable(al) {
 		return ErrNotMutable
 	}
 	return st.InTx(ctx, func(tx *store.Store) error {

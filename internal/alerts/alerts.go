@@ -284,7 +284,7 @@ func (j *Job) spikes(ctx context.Context, now time.Time) (int, error) {
 			msg := fmt.Sprintf("The credential “%s” (%s) made %d %s between %s and %s UTC, against %.1f an hour on average over the week before.",
 				r.Name, r.Hint, k.got, k.what, hour.Format("2 January 15:04"), hour.Add(time.Hour).Format("15:04"), k.base)
 			ok, err := j.raise(ctx, store.NewAlert{PartnerID: r.PartnerID, TokenID: &id, Rule: k.rule, Cause: hour.Format("2006-01-02T15Z"), Message: msg},
-				j.ownerOf(ctx, id), "Unusual use of “"+r.Name+"”")
+				r.UserID, "Unusual use of “"+r.Name+"”")
 			if err != nil {
 				return n, err
 			}
@@ -310,7 +310,7 @@ func (j *Job) expiringInUse(ctx context.Context, now time.Time) (int, error) {
 		msg := fmt.Sprintf("The credential “%s” (%s) is used every day and expires on %s: the jobs using it will stop then unless it is regenerated or replaced.",
 			t.Name, t.Hint, t.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC"))
 		ok, err := j.raise(ctx, store.NewAlert{PartnerID: t.PartnerID, TokenID: &id, Rule: RuleExpiringInUse,
-			Cause: t.ExpiresAt.UTC().Format(time.RFC3339), Message: msg}, j.ownerOf(ctx, id), "“"+t.Name+"” expires soon and is in use")
+			Cause: t.ExpiresAt.UTC().Format(time.RFC3339), Message: msg}, t.UserID, "“"+t.Name+"” expires soon and is in use")
 		if err != nil {
 			return n, err
 		}
@@ -319,16 +319,6 @@ func (j *Job) expiringInUse(ctx context.Context, now time.Time) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// ownerOf is the credential's owner, 0 when it cannot be read (the alert
-// then goes to the partner's admins only).
-func (j *Job) ownerOf(ctx context.Context, tokenID int64) int64 {
-	t, err := j.store.TokenByID(ctx, tokenID)
-	if err != nil {
-		return 0
-	}
-	return t.UserID
 }
 
 // signalWindow is how far back each run looks for the verifier's notes: a
@@ -349,7 +339,7 @@ func (j *Job) newNetworks(ctx context.Context, now time.Time) (int, error) {
 		msg := fmt.Sprintf("The credential “%s” (%s) was used from %s on %s, a network it was never used from before. If nobody at your organisation moved a job there, revoke it.",
 			nw.Name, nw.Hint, nw.Network, nw.FirstSeen.UTC().Format("2 January 2006, 15:04 UTC"))
 		ok, err := j.raise(ctx, store.NewAlert{PartnerID: nw.PartnerID, TokenID: &id, Rule: RuleNewNetwork, Cause: nw.Network, Message: msg},
-			j.ownerOf(ctx, id), "“"+nw.Name+"” used from a new network")
+			nw.UserID, "“"+nw.Name+"” used from a new network")
 		if err != nil {
 			return n, err
 		}
@@ -394,7 +384,7 @@ func (j *Job) refused(ctx context.Context, now time.Time) (int, error) {
 		default:
 			continue
 		}
-		ok, err := j.raise(ctx, a, j.ownerOf(ctx, id), subject)
+		ok, err := j.raise(ctx, a, r.UserID, subject)
 		if err != nil {
 			return n, err
 		}

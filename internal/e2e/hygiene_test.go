@@ -39,6 +39,10 @@ func TestHygieneAndAlertsPages(t *testing.T) {
 		FROM users WHERE email = 'admin@harbor.test'`); err != nil {
 		t.Fatal(err)
 	}
+	var broad int64
+	if err := p.store.DB().Get(&broad, `SELECT id FROM tokens WHERE name = 'Crane planner with broad scopes'`); err != nil {
+		t.Fatal(err)
+	}
 	for _, size := range []struct{ w, h int }{{390, 844}, {1366, 900}} {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
 			t.Parallel()
@@ -47,6 +51,9 @@ func TestHygieneAndAlertsPages(t *testing.T) {
 			for _, pg := range []struct{ path, ready, shot string }{
 				{"/tokens/hygiene?show=all", "[data-testid=hygiene-flag]", "hygiene"},
 				{"/alerts", "[data-testid=alert]", "alerts"},
+				// The confirmations the hygiene page leads to.
+				{fmt.Sprintf("/tokens/%d/narrow", broad), "[data-testid=confirm-narrow]", "narrow-confirm"},
+				{"/tokens/hygiene/revoke-unused", "[data-testid=unused-list]", "revoke-unused-confirm"},
 			} {
 				tb.do("open "+pg.path, chromedp.Navigate(p.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.ready)))
 				where := fmt.Sprintf("%s at %d px", pg.path, size.w)
@@ -66,6 +73,13 @@ func TestHygieneAndAlertsPages(t *testing.T) {
 				tb.do("top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 				tb.pageScreenshot(fmt.Sprintf("%s-%d.png", pg.shot, size.w))
 			}
+			// Staff's view across partners.
+			st := p.signIn(t, browserContext(t), "am@portico.test")
+			st.do("viewport", chromedp.EmulateViewport(int64(size.w), int64(size.h)))
+			st.do("open the overview", chromedp.Navigate(p.URL+"/tokens/hygiene"), chromedp.WaitVisible(chromedp.CSS("[data-testid=partner-hygiene]")))
+			where := fmt.Sprintf("hygiene overview at %d px", size.w)
+			st.checkFits(t, where, size.w)
+			checkAccessibility(t, st, where)
 		})
 	}
 }

@@ -173,9 +173,11 @@ func (w where) details(d map[string]any) map[string]any {
 	return d
 }
 
-// clean bounds a reporter's free text and drops control characters, so it
-// cannot forge lines in a mail or the audit trail.
+// clean bounds a reporter's free text, drops control characters, so it
+// cannot forge lines in a mail or the audit trail, and redacts any
+// credential in it (a reporter may paste the token where it was found).
 func clean(s string) string {
+	s = token.RedactPath(s)
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return ' '

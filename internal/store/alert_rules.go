@@ -35,6 +35,7 @@ func (s *Store) RateLimitedPartners(ctx context.Context, from, to time.Time, min
 type BusyExpiring struct {
 	ID        int64     `db:"id"`
 	PartnerID int64     `db:"partner_id"`
+	UserID    int64     `db:"user_id"`
 	Name      string    `db:"name"`
 	Hint      string    `db:"hint"`
 	ExpiresAt time.Time `db:"expires_at"`
@@ -46,7 +47,7 @@ type BusyExpiring struct {
 func (s *Store) BusyExpiringTokens(ctx context.Context, now, before time.Time, days int) ([]BusyExpiring, error) {
 	var ts []BusyExpiring
 	err := s.q.SelectContext(ctx, &ts, `
-		SELECT t.id, t.partner_id, t.name, t.hint, t.expires_at
+		SELECT t.id, t.partner_id, t.user_id, t.name, t.hint, t.expires_at
 		FROM tokens t
 		WHERE t.revoked_at IS NULL AND t.expires_at > $1 AND t.expires_at < $2 AND NOT t.console
 		  AND (SELECT count(DISTINCT date_trunc('day', u.hour AT TIME ZONE 'UTC'))
@@ -66,6 +67,7 @@ func (s *Store) BusyExpiringTokens(ctx context.Context, now, before time.Time, d
 type TokenHour struct {
 	TokenID   int64   `db:"token_id"`
 	PartnerID int64   `db:"partner_id"`
+	UserID    int64   `db:"user_id"`
 	Name      string  `db:"name"`
 	Hint      string  `db:"hint"`
 	Calls     int64   `db:"calls"`
@@ -88,7 +90,7 @@ func (s *Store) TokenHourVersusBaseline(ctx context.Context, hour time.Time, bas
 			SELECT token_id, sum(calls)::bigint AS calls, sum(c4xx)::bigint AS c4xx, sum(c5xx)::bigint AS c5xx
 			FROM api_usage_hours WHERE hour = $1 AND token_id <> 0
 			GROUP BY token_id HAVING sum(calls) >= $3)
-		SELECT n.token_id, t.partner_id, t.name, t.hint, n.calls, n.c4xx, n.c5xx,
+		SELECT n.token_id, t.partner_id, t.user_id, t.name, t.hint, n.calls, n.c4xx, n.c5xx,
 		       coalesce(b.calls, 0)::float8 / w.hours AS base_calls,
 		       coalesce(b.c4xx, 0)::float8 / w.hours AS base_4xx,
 		       coalesce(b.c5xx, 0)::float8 / w.hours AS base_5xx

@@ -81,6 +81,7 @@ func (s *Store) RecordRefusals(ctx context.Context, rs []Refusal) error {
 type NewNetwork struct {
 	TokenID   int64     `db:"token_id"`
 	PartnerID int64     `db:"partner_id"`
+	UserID    int64     `db:"user_id"`
 	Name      string    `db:"name"`
 	Hint      string    `db:"hint"`
 	Network   string    `db:"network"`
@@ -96,7 +97,7 @@ type NewNetwork struct {
 func (s *Store) NewTokenNetworks(ctx context.Context, since time.Time) ([]NewNetwork, error) {
 	var out []NewNetwork
 	err := s.q.SelectContext(ctx, &out, `
-		SELECT n.token_id, t.partner_id, t.name, t.hint, n.network::text AS network, n.first_seen
+		SELECT n.token_id, t.partner_id, t.user_id, t.name, t.hint, n.network::text AS network, n.first_seen
 		FROM token_networks n JOIN tokens t ON t.id = n.token_id
 		WHERE n.first_seen >= $1 AND t.revoked_at IS NULL AND NOT t.console
 		  AND EXISTS (SELECT 1 FROM token_networks o WHERE o.token_id = n.token_id AND o.first_seen < n.first_seen - interval '1 hour')
@@ -117,6 +118,7 @@ type RefusedCredential struct {
 	Cause     string    `db:"cause"`
 	TokenID   int64     `db:"token_id"`
 	PartnerID int64     `db:"partner_id"`
+	UserID    int64     `db:"user_id"`
 	Name      string    `db:"name"`
 	Hint      string    `db:"hint"`
 	Env       string    `db:"environment"`
@@ -134,14 +136,14 @@ func (s *Store) RefusedCredentials(ctx context.Context, since, now time.Time) ([
 	var out []RefusedCredential
 	err := s.q.SelectContext(ctx, &out, `
 		WITH r AS (
-			SELECT r.token_id, t.partner_id, t.name, t.hint, t.environment, r.reason, sum(r.count)::bigint AS count, t.expires_at,
+			SELECT r.token_id, t.partner_id, t.user_id, t.name, t.hint, t.environment, r.reason, sum(r.count)::bigint AS count, t.expires_at,
 			       CASE r.reason WHEN 'revoked' THEN 'revoked_in_use' WHEN 'expired' THEN 'expired_in_use' ELSE 'wrong_environment' END AS rule,
 			       CASE r.reason WHEN 'revoked' THEN 'revoked'
 			                     WHEN 'expired' THEN 'expired ' || floor(extract(epoch FROM t.expires_at))::bigint
 			                     ELSE to_char($2::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD') END AS cause
 			FROM credential_refusals r JOIN tokens t ON t.id = r.token_id
 			WHERE r.hour >= $1 AND NOT t.console
-			GROUP BY r.token_id, t.partner_id, t.name, t.hint, t.environment, r.reason, t.expires_at)
+			GROUP BY r.token_id, t.partner_id, t.user_id, t.name, t.hint, t.environment, r.reason, t.expires_at)
 		SELECT r.* FROM r
 		WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.partner_id = r.partner_id AND a.rule = r.rule
 		                  AND coalesce(a.token_id, 0) = r.token_id AND a.cause = r.cause)
