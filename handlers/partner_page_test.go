@@ -235,7 +235,8 @@ func TestPartnerPage(t *testing.T) {
 	}
 
 	// A partner with nothing yet.
-	p.exec(t, `INSERT INTO partners (name, slug) VALUES ('Empty Quay', 'empty-quay')`)
+	p.exec(t, `WITH p AS (INSERT INTO partners (name, slug) VALUES ('Empty Quay', 'empty-quay') RETURNING id)
+		INSERT INTO partner_managers (partner_id, user_id) SELECT p.id, u.id FROM p, users u WHERE u.email = 'am@portico.test'`)
 	empty := am.get("/partners/" + strconv.FormatInt(p.partnerID(t, "empty-quay"), 10))
 	for _, id := range []string{"no-members", "no-teams", "no-grants", "no-credentials"} {
 		if empty.doc.Find("[data-testid="+id+"]").Length() != 1 {

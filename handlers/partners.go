@@ -53,7 +53,7 @@ func (h *Handler) createPartner(c echo.Context) error {
 		return err
 	}
 	name, email := c.FormValue("name"), c.FormValue("admin_email")
-	p, inv, err := h.people.CreatePartner(c.Request().Context(), actorOf(currentUser(c)), name, email)
+	p, inv, err := h.people.CreatePartner(c.Request().Context(), actorOf(currentUser(c)), name, email, 0)
 	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		form := views.CreatePartnerForm{Name: name, AdminEmail: email}

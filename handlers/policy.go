@@ -12,7 +12,7 @@ import (
 
 // actorOf is the policy's view of a user.
 func actorOf(u *store.User) access.Actor {
-	a := access.Actor{UserID: u.ID, Role: u.Role}
+	a := access.Actor{UserID: u.ID, Role: u.Role, Managed: u.Managed}
 	if u.PartnerID != nil {
 		a.PartnerID = *u.PartnerID
 	}

@@ -46,7 +46,7 @@ func (h *Handler) withSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		ctx := c.Request().Context()
-		u, err := h.store.UserByID(ctx, uid)
+		u, err := h.store.SessionUser(ctx, uid)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}

@@ -173,11 +173,11 @@ func (s *SessionAuth) Actor(c echo.Context) (access.Actor, bool) {
 		return access.Actor{}, false
 	}
 	ctx := c.Request().Context()
-	u, err := s.Store.UserByID(ctx, uid)
+	u, err := s.Store.SessionUser(ctx, uid)
 	if err != nil || u.Status != "active" {
 		return access.Actor{}, false
 	}
-	a := access.Actor{UserID: u.ID, Role: u.Role}
+	a := access.Actor{UserID: u.ID, Role: u.Role, Managed: u.Managed}
 	if u.PartnerID != nil {
 		p, err := s.Store.PartnerByID(ctx, *u.PartnerID)
 		if err != nil || p.Status != store.PartnerActive {

@@ -4,6 +4,8 @@
 // partner, so it is tested as a table over every role and action.
 package access
 
+import "slices"
+
 // Roles, as stored on users.
 const (
 	RoleAdmin          = "admin"
@@ -18,10 +20,39 @@ type Actor struct {
 	Role   string
 	// PartnerID is the actor's partner; 0 for provider staff.
 	PartnerID int64
+	// Managed are the partners an account manager is assigned to (their
+	// book), in ascending order; read with the session, so a handover
+	// takes effect on the next request.
+	Managed []int64
 }
 
 // Staff reports whether the actor works for the provider.
 func (a Actor) Staff() bool { return a.Role == RoleAdmin || a.Role == RoleAccountManager }
+
+// Manages reports whether the actor may act on partnerID as its provider
+// staff: a platform admin on every partner, an account manager on the
+// partners of their book.
+func (a Actor) Manages(partnerID int64) bool {
+	switch a.Role {
+	case RoleAdmin:
+		return true
+	case RoleAccountManager:
+		_, ok := slices.BinarySearch(a.Managed, partnerID)
+		return ok
+	}
+	return false
+}
+
+// Book is the account manager whose partners bound a list that spans
+// partners (the directory, the audit trail, usage, alerts, hygiene): the
+// actor's id for an account manager; 0 for a platform admin, whose lists
+// span every partner. Partner users' lists are bounded by their partner.
+func (a Actor) Book() int64 {
+	if a.Role == RoleAccountManager {
+		return a.UserID
+	}
+	return 0
+}
 
 // Action is something an actor may want to do.
 type Action string
@@ -32,6 +63,10 @@ const (
 	// (create, suspend, reactivate): provider staff.
 	ListPartners   Action = "partners.list"
 	ManagePartners Action = "partners.manage"
+	// AssignManagers changes which account managers a partner has: a
+	// platform admin, or one of the partner's account managers handing it
+	// over (or sharing it).
+	AssignManagers Action = "partners.assign"
 	// ListAccountManagers is the staff directory: platform admins only.
 	ListAccountManagers Action = "account_managers.list"
 	// ViewOutbox shows the development outbox of mails: platform admins.
@@ -138,11 +173,15 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		if partnerID != 0 && partnerID != a.PartnerID {
 			return Hidden
 		}
+	} else if partnerID != 0 && !a.Manages(partnerID) {
+		// Another account manager's partner is as invisible as another
+		// tenant's: its pages answer 404.
+		return Hidden
 	}
 	switch act {
 	case ListPartners, ManagePartners:
 		return allowIf(a.Staff())
-	case StaffPartnerTokens, StaffPartnerUsage, StaffPartnerPage:
+	case StaffPartnerTokens, StaffPartnerUsage, StaffPartnerPage, AssignManagers:
 		return allowIf(partnerID != 0 && a.Staff())
 	case ListAccountManagers, ViewOutbox:
 		return allowIf(a.Role == RoleAdmin)

@@ -9,7 +9,8 @@ func TestCan(t *testing.T) {
 	t.Parallel()
 	const own, other = 7, 9
 	admin := Actor{UserID: 1, Role: RoleAdmin}
-	am := Actor{UserID: 2, Role: RoleAccountManager}
+	// The account manager is assigned to own (and to 11), not to other.
+	am := Actor{UserID: 2, Role: RoleAccountManager, Managed: []int64{own, 11}}
 	padmin := Actor{UserID: 3, Role: RolePartnerAdmin, PartnerID: own}
 	dev := Actor{UserID: 4, Role: RoleDeveloper, PartnerID: own}
 	nobody := Actor{}
@@ -17,52 +18,57 @@ func TestCan(t *testing.T) {
 
 	A, D, H := Allow, Deny, Hidden
 	// For each action: the decision for admin, account manager, partner
-	// admin, developer on their own partner's resource, then the partner
-	// roles on another partner's resource.
+	// admin, developer on their own partner's resource (the account
+	// manager's assigned partner), then the platform admin, the account
+	// manager and the partner roles on another partner's resource (one the
+	// account manager is not assigned to).
 	table := []struct {
 		act                    Action
 		partner                int64
 		admin, am, padmin, dev Decision
+		adminOther, amOther    Decision
 		padminOther, devOther  Decision
 	}{
-		{ListPartners, 0, A, A, D, D, D, D},
-		{ManagePartners, 0, A, A, D, D, D, D},
-		{ManagePartners, own, A, A, D, D, H, H},
-		{ListAccountManagers, 0, A, D, D, D, D, D},
-		{ViewOutbox, 0, A, D, D, D, D, D},
-		{ViewMembers, own, A, A, A, D, H, H},
-		{ManageMembers, own, D, D, A, D, H, H},
-		{ViewTeams, own, A, A, A, D, H, H},
-		{ManageTeams, own, D, D, A, D, H, H},
-		{ViewMembers, 0, D, D, D, D, D, D},
-		{ViewCatalog, 0, A, A, A, A, D, D},
-		{ViewCatalog, own, A, A, A, A, H, H},
-		{ManageCatalog, 0, A, A, D, D, D, D},
-		{ManageAccessGroups, 0, A, A, D, D, D, D},
-		{ManageAccessGroups, own, A, A, D, D, H, H},
-		{ViewGrants, own, A, A, A, D, H, H},
-		{ViewPartnerTokens, own, A, A, A, D, H, H},
-		{StaffPartnerTokens, own, A, A, D, D, H, H},
-		{StaffPartnerTokens, 0, D, D, D, D, D, D},
-		{ViewGrants, 0, D, D, D, D, D, D},
-		{ManageMembers, 0, D, D, D, D, D, D},
-		{ResetSandbox, own, D, D, A, D, H, H},
-		{ResetSandbox, 0, D, D, D, D, D, D},
-		{ViewAudit, own, A, A, A, D, H, H},
-		{ViewAudit, 0, A, A, D, D, D, D},
-		{ViewPortalAudit, 0, A, D, D, D, D, D},
-		{ViewAnonymousUsage, 0, A, D, D, D, D, D},
-		{ManageResourceServers, 0, A, D, D, D, D, D},
-		{ViewOwnAudit, own, D, D, A, A, H, H},
-		{ViewOwnAudit, 0, D, D, D, D, D, D},
-		{ViewUsage, own, A, A, A, D, H, H},
-		{ViewUsage, 0, A, A, D, D, D, D},
-		{ViewOwnUsage, own, D, D, A, A, H, H},
-		{ViewOwnUsage, 0, D, D, D, D, D, D},
-		{StaffPartnerUsage, own, A, A, D, D, H, H},
-		{StaffPartnerUsage, 0, D, D, D, D, D, D},
-		{StaffPartnerPage, own, A, A, D, D, H, H},
-		{StaffPartnerPage, 0, D, D, D, D, D, D},
+		{ListPartners, 0, A, A, D, D, A, A, D, D},
+		{ManagePartners, 0, A, A, D, D, A, A, D, D},
+		{ManagePartners, own, A, A, D, D, A, H, H, H},
+		{ListAccountManagers, 0, A, D, D, D, A, D, D, D},
+		{ViewOutbox, 0, A, D, D, D, A, D, D, D},
+		{ViewMembers, own, A, A, A, D, A, H, H, H},
+		{ManageMembers, own, D, D, A, D, D, H, H, H},
+		{ViewTeams, own, A, A, A, D, A, H, H, H},
+		{ManageTeams, own, D, D, A, D, D, H, H, H},
+		{ViewMembers, 0, D, D, D, D, D, D, D, D},
+		{ViewCatalog, 0, A, A, A, A, A, A, D, D},
+		{ViewCatalog, own, A, A, A, A, A, H, H, H},
+		{ManageCatalog, 0, A, A, D, D, A, A, D, D},
+		{ManageAccessGroups, 0, A, A, D, D, A, A, D, D},
+		{ManageAccessGroups, own, A, A, D, D, A, H, H, H},
+		{ViewGrants, own, A, A, A, D, A, H, H, H},
+		{ViewPartnerTokens, own, A, A, A, D, A, H, H, H},
+		{StaffPartnerTokens, own, A, A, D, D, A, H, H, H},
+		{StaffPartnerTokens, 0, D, D, D, D, D, D, D, D},
+		{ViewGrants, 0, D, D, D, D, D, D, D, D},
+		{ManageMembers, 0, D, D, D, D, D, D, D, D},
+		{ResetSandbox, own, D, D, A, D, D, H, H, H},
+		{ResetSandbox, 0, D, D, D, D, D, D, D, D},
+		{ViewAudit, own, A, A, A, D, A, H, H, H},
+		{ViewAudit, 0, A, A, D, D, A, A, D, D},
+		{ViewPortalAudit, 0, A, D, D, D, A, D, D, D},
+		{ViewAnonymousUsage, 0, A, D, D, D, A, D, D, D},
+		{ManageResourceServers, 0, A, D, D, D, A, D, D, D},
+		{ViewOwnAudit, own, D, D, A, A, D, H, H, H},
+		{ViewOwnAudit, 0, D, D, D, D, D, D, D, D},
+		{ViewUsage, own, A, A, A, D, A, H, H, H},
+		{ViewUsage, 0, A, A, D, D, A, A, D, D},
+		{ViewOwnUsage, own, D, D, A, A, D, H, H, H},
+		{ViewOwnUsage, 0, D, D, D, D, D, D, D, D},
+		{StaffPartnerUsage, own, A, A, D, D, A, H, H, H},
+		{StaffPartnerUsage, 0, D, D, D, D, D, D, D, D},
+		{StaffPartnerPage, own, A, A, D, D, A, H, H, H},
+		{StaffPartnerPage, 0, D, D, D, D, D, D, D, D},
+		{AssignManagers, own, A, A, D, D, A, H, H, H},
+		{AssignManagers, 0, D, D, D, D, D, D, D, D},
 	}
 	for _, row := range table {
 		cases := []struct {
@@ -80,6 +86,18 @@ func TestCan(t *testing.T) {
 		}
 		if row.partner != 0 {
 			cases = append(cases,
+				struct {
+					who     string
+					a       Actor
+					partner int64
+					want    Decision
+				}{"admin, other partner", admin, other, row.adminOther},
+				struct {
+					who     string
+					a       Actor
+					partner int64
+					want    Decision
+				}{"account manager, unassigned partner", am, other, row.amOther},
 				struct {
 					who     string
 					a       Actor
@@ -149,7 +167,9 @@ func TestCanToken(t *testing.T) {
 	colleague := Actor{UserID: 6, Role: RoleDeveloper, PartnerID: partner}
 	padmin := Actor{UserID: 3, Role: RolePartnerAdmin, PartnerID: partner}
 	otherAdmin := Actor{UserID: 8, Role: RolePartnerAdmin, PartnerID: 9}
-	am := Actor{UserID: 2, Role: RoleAccountManager}
+	am := Actor{UserID: 2, Role: RoleAccountManager, Managed: []int64{partner}}
+	otherAM := Actor{UserID: 10, Role: RoleAccountManager, Managed: []int64{9}}
+	admin := Actor{UserID: 1, Role: RoleAdmin}
 	A, D, H := Allow, Deny, Hidden
 	for _, tc := range []struct {
 		act                                    Action
@@ -162,12 +182,15 @@ func TestCanToken(t *testing.T) {
 		{RenameToken, A, H, D, H, D},
 		{ApproveToken, D, H, A, H, D},
 	} {
+		// The platform admin decides like the partner's account manager;
+		// another partner's account manager sees nothing of it.
 		for _, c := range []struct {
 			who  string
 			a    Actor
 			want Decision
 		}{{"owner", owner, tc.owner}, {"colleague", colleague, tc.colleague}, {"partner admin", padmin, tc.padmin},
-			{"other partner's admin", otherAdmin, tc.other}, {"account manager", am, tc.staff}} {
+			{"other partner's admin", otherAdmin, tc.other}, {"account manager", am, tc.staff},
+			{"platform admin", admin, tc.staff}, {"unassigned account manager", otherAM, H}} {
 			if got := CanToken(c.a, tc.act, ownerID, partner); got != c.want {
 				t.Errorf("%s %s: %v, want %v", c.who, tc.act, got, c.want)
 			}

@@ -37,7 +37,7 @@ func CanToken(a Actor, act Action, ownerID, partnerID int64) Decision {
 		return Deny
 	case admin:
 		return allowIf(act == ViewToken || act == RevokeToken || act == NarrowToken || act == ApproveToken)
-	case a.Staff():
+	case a.Staff() && a.Manages(partnerID):
 		return allowIf(act == ViewToken || act == RevokeToken || act == NarrowToken)
 	}
 	return Hidden

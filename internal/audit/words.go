@@ -47,6 +47,12 @@ var phrases = map[string]func(t string, d func(string) string) string{
 	"partner.create":     func(t string, d func(string) string) string { return "added partner " + t },
 	"partner.suspend":    func(t string, d func(string) string) string { return "suspended partner " + t },
 	"partner.reactivate": func(t string, d func(string) string) string { return "reactivated partner " + t },
+	"partner.manager_assign": func(t string, d func(string) string) string {
+		return "made " + d("manager") + " an account manager of " + t
+	},
+	"partner.manager_unassign": func(t string, d func(string) string) string {
+		return "removed " + d("manager") + " from the account managers of " + t
+	},
 	"partner.live_approval": func(t string, d func(string) string) string {
 		if d("to") == "true" {
 			return "required approval of live tokens at " + t

@@ -78,6 +78,7 @@ func Generate(ctx context.Context, db *sqlx.DB, spec Spec, progress io.Writer) (
 	steps := []step{
 		{"partners", genPartners},
 		{"users", genUsers},
+		{"managers", genManagers},
 		{"teams", genTeams},
 		{"memberships", genMemberships},
 		{"invitations", genInvitations},

@@ -68,6 +68,31 @@ func genUsers(ctx context.Context, tx *sqlx.Tx, g *gen) (int64, error) {
 	return big + others + staff, err
 }
 
+// genManagers gives each generated partner one of the generated account
+// managers, round-robin, and gives the demo account manager the big
+// partner and every other generated partner besides: their lists span a
+// book of half the directory, as a real account manager's would.
+func genManagers(ctx context.Context, tx *sqlx.Tx, g *gen) (int64, error) {
+	var round int64
+	var err error
+	if g.spec.Staff > 0 {
+		round, err = exec(ctx, tx, `
+		WITH am AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM users WHERE email LIKE 'am%@staff.portico.test'),
+		     p AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM partners WHERE slug LIKE 'gen-partner-%')
+		INSERT INTO partner_managers (partner_id, user_id)
+		SELECT p.id, am.id FROM p JOIN am ON am.n = p.n % $1`, g.spec.Staff)
+		if err != nil {
+			return 0, err
+		}
+	}
+	demo, err := exec(ctx, tx, `
+		INSERT INTO partner_managers (partner_id, user_id)
+		SELECT p.id, (SELECT id FROM users WHERE email = '`+AccountManagerEmail+`') FROM partners p
+		WHERE p.id = $1 OR (p.slug LIKE 'gen-partner-%' AND p.id % 2 = 0)
+		ON CONFLICT DO NOTHING`, g.partner)
+	return round + demo, err
+}
+
 func genTeams(ctx context.Context, tx *sqlx.Tx, g *gen) (int64, error) {
 	return exec(ctx, tx, `
 		INSERT INTO teams (partner_id, name, created_at)

@@ -57,17 +57,33 @@ func Seed(ctx context.Context, s *store.Store) ([]Account, error) {
 	var out []Account
 	err := s.InTx(ctx, func(tx *store.Store) error {
 		out = out[:0]
+		var managers []int64
 		for _, a := range staff {
 			a, err := ensureUser(ctx, tx, a, nil)
 			if err != nil {
 				return err
+			}
+			if a.Role == store.RoleAccountManager {
+				u, err := tx.UserByEmail(ctx, a.Email)
+				if err != nil {
+					return err
+				}
+				managers = append(managers, u.ID)
 			}
 			out = append(out, a)
 		}
 		for _, ps := range partners {
 			p, err := tx.PartnerBySlug(ctx, ps.slug)
 			if errors.Is(err, store.ErrNotFound) {
-				p, err = tx.CreatePartner(ctx, ps.name, ps.slug)
+				// A new demo partner is the demo account manager's; an
+				// existing one keeps the managers it was given since.
+				if p, err = tx.CreatePartner(ctx, ps.name, ps.slug); err == nil {
+					for _, m := range managers {
+						if _, err = tx.AssignManager(ctx, p.ID, m, 0); err != nil {
+							break
+						}
+					}
+				}
 			}
 			if err != nil {
 				return err

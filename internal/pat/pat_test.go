@@ -49,10 +49,13 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) actor(t *testing.T, email string) access.Actor {
 	t.Helper()
 	u, err := f.st.UserByEmail(context.Background(), email)
+	if err == nil {
+		u, err = f.st.SessionUser(context.Background(), u.ID)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := access.Actor{UserID: u.ID, Role: u.Role}
+	a := access.Actor{UserID: u.ID, Role: u.Role, Managed: u.Managed}
 	if u.PartnerID != nil {
 		a.PartnerID = *u.PartnerID
 	}

@@ -39,9 +39,11 @@ func Slugify(name string) string {
 	return slug
 }
 
-// CreatePartner creates a partner and invites its first admin, in one
-// transaction: a partner is never left without a way in.
-func (s *Service) CreatePartner(ctx context.Context, actor access.Actor, name, adminEmail string) (*store.Partner, *store.Invitation, error) {
+// CreatePartner creates a partner, assigns its account manager and invites
+// its first admin, in one transaction: a partner is never left without a
+// way in. managerID 0 is the creating account manager (none when a
+// platform admin creates it: the directory then lists it as needing one).
+func (s *Service) CreatePartner(ctx context.Context, actor access.Actor, name, adminEmail string, managerID int64) (*store.Partner, *store.Invitation, error) {
 	name = strings.TrimSpace(name)
 	if p := textcheck.Line(name); p != "" {
 		return nil, nil, &apierr.FieldError{Field: "name", Message: "The name " + p}
@@ -74,6 +76,18 @@ func (s *Service) CreatePartner(ctx context.Context, actor access.Actor, name, a
 			Target: partner.Name, Details: map[string]any{"slug": partner.Slug, "admin_email": email}})
 		if err != nil {
 			return err
+		}
+		if managerID == 0 && actor.Role == access.RoleAccountManager {
+			managerID = actor.UserID
+		}
+		if managerID != 0 {
+			err := s.assign(ctx, tx, partner, managerID)
+			if errors.Is(err, store.ErrNotFound) {
+				return &apierr.FieldError{Field: "manager", Message: "Choose the account manager from the list."}
+			}
+			if err != nil {
+				return err
+			}
 		}
 		inv, err = s.invite(ctx, tx, actor, partner.ID, email, access.RolePartnerAdmin)
 		var in *apierr.FieldError
@@ -117,6 +131,66 @@ func (s *Service) SetPartnerStatus(ctx context.Context, partnerID int64, status 
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: action, PartnerID: p.ID, TargetType: "partner", TargetID: p.ID, Target: p.Name,
 			Details: map[string]any{"from": old.Status, "to": status}})
+	})
+	return p, err
+}
+
+// assign makes userID an account manager of p and records it.
+func (s *Service) assign(ctx context.Context, tx *store.Store, p *store.Partner, userID int64) error {
+	added, err := tx.AssignManager(ctx, p.ID, userID, audit.SourceFrom(ctx).ActorID)
+	if err != nil || !added {
+		return err
+	}
+	u, err := tx.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Event{Action: "partner.manager_assign", PartnerID: p.ID, TargetType: "partner", TargetID: p.ID,
+		Target: p.Name, Details: map[string]any{"manager": u.Name, "manager_id": u.ID}})
+}
+
+// ErrLastManager is an account manager's attempt to leave a partner they
+// manage alone: they hand it over instead, or a platform admin removes them.
+var ErrLastManager = errors.New("the partner's last account manager")
+
+// ChangeManagers adds the account manager add (0: none) to the partner and
+// removes remove (0: none), in one transaction, each change audited: a
+// handover is both, add first. The caller checked access.AssignManagers.
+// An account manager may not leave the partner without any (ErrLastManager);
+// a platform admin may, and the directory then lists it as needing one.
+// ErrNotFound when add is not an active account manager.
+func (s *Service) ChangeManagers(ctx context.Context, actor access.Actor, partnerID, add, remove int64) (*store.Partner, error) {
+	var p *store.Partner
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if p, err = tx.LockPartner(ctx, partnerID); err != nil {
+			return err
+		}
+		if add != 0 {
+			if err := s.assign(ctx, tx, p, add); err != nil {
+				return err
+			}
+		}
+		if remove == 0 {
+			return nil
+		}
+		removed, err := tx.UnassignManager(ctx, partnerID, remove)
+		if err != nil || !removed {
+			return err
+		}
+		left, err := tx.PartnerManagers(ctx, partnerID)
+		if err != nil {
+			return err
+		}
+		if len(left) == 0 && actor.Role != access.RoleAdmin {
+			return ErrLastManager
+		}
+		u, err := tx.UserByID(ctx, remove)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "partner.manager_unassign", PartnerID: p.ID, TargetType: "partner", TargetID: p.ID,
+			Target: p.Name, Details: map[string]any{"manager": u.Name, "manager_id": u.ID}})
 	})
 	return p, err
 }

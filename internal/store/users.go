@@ -34,6 +34,9 @@ type User struct {
 	LastSignInAt *time.Time `db:"last_sign_in_at"`
 	CreatedAt    time.Time  `db:"created_at"`
 	UpdatedAt    time.Time  `db:"updated_at"`
+	// Managed are the partners an account manager is assigned to, in
+	// ascending order: read by SessionUser only (empty elsewhere).
+	Managed pq.Int64Array `db:"managed"`
 }
 
 // IsStaff reports whether the user works for the provider.
@@ -80,6 +83,21 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
 	err := s.q.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE email = $1 AND status = 'active'`, NormalizeEmail(email))
 	if err != nil {
 		return nil, fmt.Errorf("user by email: %w", notFound(err))
+	}
+	return &u, nil
+}
+
+// SessionUser is UserByID for the user of a session: with an account
+// manager's book of partners, read in the same query, for the policy.
+func (s *Store) SessionUser(ctx context.Context, id int64) (*User, error) {
+	var u User
+	err := s.q.GetContext(ctx, &u, `SELECT `+userColumns+`,
+		       CASE WHEN role = 'account_manager' THEN ARRAY(
+		           SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = users.id ORDER BY pm.partner_id)
+		       END AS managed
+		FROM users WHERE id = $1`, id)
+	if err != nil {
+		return nil, fmt.Errorf("session user %d: %w", id, notFound(err))
 	}
 	return &u, nil
 }
