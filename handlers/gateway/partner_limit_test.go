@@ -252,3 +252,14 @@ func waitFor(t *testing.T, l *limited, tok string, ok func(*http.Response) bool)
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// BenchmarkChainPartnerCeiling is BenchmarkChain with the partner's
+// ceiling set: one more limiter check per call.
+func BenchmarkChainPartnerCeiling(b *testing.B) {
+	l := newLimited(b, 1<<30, nil)
+	// The highest ceiling the portal accepts: a burst the loop never uses up.
+	if _, err := l.st.DB().Exec(`UPDATE partners SET rate_limit_per_minute = 1000000`); err != nil {
+		b.Fatal(err)
+	}
+	benchChain(b, l, l.token(b, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext)
+}
