@@ -236,7 +236,7 @@ func TestPartnerAdminReadsTheSettings(t *testing.T) {
 		got[id] = text(pg, "[data-testid=partner-own-settings] [data-testid="+id+"]")
 	}
 	want := map[string]string{
-		"rate-ceiling":            "300 across all its APIs",
+		"rate-ceiling":            "300 requests per minute across all its APIs",
 		"token-lifetime":          "30 days",
 		"approval-state":          "A developer's live tokens and OAuth clients need a partner admin's approval.",
 		"developer-clients-state": "Only partner admins register them.",
