@@ -251,6 +251,12 @@ func TestPartnerAdminReadsTheSettings(t *testing.T) {
 	if n := pg.doc.Find("[data-testid=partner-own-settings] form, [data-testid=partner-own-settings] input, [data-testid=edit-partner-settings]").Length(); n != 0 {
 		t.Errorf("the partner admin is offered %d controls over the settings", n)
 	}
+	if note := text(admin.get("/access"), "[data-testid=partner-ceiling]"); !strings.Contains(note, "300 requests per minute across all its APIs") {
+		t.Errorf("the access page's note of the ceiling = %q", note)
+	}
+	if n := signedInAs(t, p, "admin@crane.test").get("/access").doc.Find("[data-testid=partner-ceiling]").Length(); n != 0 {
+		t.Error("a partner without a ceiling is told of one")
+	}
 	for _, path := range []string{"/tokens/partner/settings", "/tokens/partner/developer-clients"} {
 		if res := admin.post(path, url.Values{"require_live_approval": {"on"}, "developer_clients": {"on"}}); res.status < 400 {
 			t.Errorf("the old toggle %s answers %d", path, res.status)

@@ -108,3 +108,12 @@ func (h *Handler) partnerSettingsView(ctx context.Context, a access.Actor, partn
 	}
 	return v, nil
 }
+
+// partnerCeiling is a partner's ceiling on requests per minute; 0: none.
+func (h *Handler) partnerCeiling(ctx context.Context, partnerID int64) (int, error) {
+	s, err := h.store.PartnerSettingsOf(ctx, partnerID)
+	if err != nil || s.RateLimit == nil {
+		return 0, err
+	}
+	return *s.RateLimit, nil
+}
