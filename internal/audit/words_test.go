@@ -24,6 +24,10 @@ func TestSentence(t *testing.T) {
 			"The portal revoked an access token of OAuth client “Billing server” of dev@harbor.test at the request of resource server “Edge gateway”"},
 		{"", "retention.run", "Retention", `{"partitions":0,"default_rows_deleted":0,"rollup_rows_deleted":2,"oauth_tokens_deleted":120,"calls_before":"2025-10-30","rollups_before":"2024-09-25","complete":true,"error":""}`,
 			"The portal ran retention: dropped 0 day partitions of calls older than 2025-10-30, deleted 0 stray calls and 2 usage minutes older than 2024-09-25, and 120 expired OAuth access tokens"},
+		{"Morgan Account", "partner.rate_limit", "Harbor Logistics", `{"from":null,"to":1000000}`, "Morgan Account set the ceiling of Harbor Logistics to 1000000 requests per minute"},
+		{"Morgan Account", "partner.rate_limit", "Harbor Logistics", `{"from":1,"to":null}`, "Morgan Account removed the ceiling on requests per minute of Harbor Logistics"},
+		{"Morgan Account", "partner.token_max_days", "Harbor Logistics", `{"from":null,"to":1,"portal":90}`, "Morgan Account set the longest token lifetime of Harbor Logistics to 1 day"},
+		{"Morgan Account", "partner.token_max_days", "Harbor Logistics", `{"from":30,"to":null,"portal":90}`, "Morgan Account let the tokens of Harbor Logistics live as long as the portal allows"},
 		{"Ada Harbor", "something.new", "x", `null`, "Ada Harbor: something.new “x”"},
 	} {
 		if got := Sentence(tc.actor, tc.action, tc.target, json.RawMessage(tc.details)); got != tc.want {
