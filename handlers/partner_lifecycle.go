@@ -64,14 +64,14 @@ func (h *Handler) confirmEndPartner(c echo.Context) error {
 	}
 	admins := "No partner admin to mail: it has none."
 	if n.Admins > 0 {
-		admins = "Its " + nWords(n.Admins, "partner admin is", "partner admins are") + " mailed that the partnership ended."
+		admins = nWords(n.Admins, "partner admin is", "partner admins are") + " mailed that the partnership ended."
 	}
 	return h.render(c, http.StatusOK, views.EndPartnership(views.EndPartnershipPage{
 		Page: h.page(c, "End partnership with "+p.Name), ID: p.ID, Name: p.Name,
 		Effects: []string{
 			creds + ": calls with them are refused at once, on every node.",
 			nWords(n.People, "person", "people") + " signed out (" + nWords(n.Sessions, "session", "sessions") + ") and unable to sign in again: their accounts are closed.",
-			nWords(n.Invitations, "open invitation", "open invitations") + " cancelled: their links stop working.",
+			nWords(n.Invitations, "open invitation", "open invitations") + " cancelled: the links in them stop working.",
 			nWords(n.Grants, "grant", "grants") + " of access groups ended.",
 			"Its sandbox data removed (" + nWords(n.SandboxWrites, "work order", "work orders") + ").",
 			admins,
