@@ -225,3 +225,43 @@ func TestOneNodeAtATime(t *testing.T) {
 		t.Errorf("a run once the lock is free: %+v", r)
 	}
 }
+
+// TestEndAtScale ends a partner with 5,000 open credentials and 500
+// members in one transaction: every credential is revoked and audited,
+// every account closed. It logs how long the end took.
+func TestEndAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a large partner")
+	}
+	t.Parallel()
+	f := newFixture(t)
+	harbor := f.harbor(t)
+	for _, q := range []string{
+		`INSERT INTO users (partner_id, email, name, role)
+		 SELECT $1, 'member' || i || '@harbor.test', 'Member ' || i, 'developer' FROM generate_series(1, 500) i`,
+		`INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
+		 SELECT u.id, $1, 'token ' || i, 'sandbox', decode(md5('scale' || i), 'hex'), 'ptc_sbx_…' || i, '{fleet/fleet:read}', now() + interval '30 days'
+		 FROM generate_series(1, 5000) i JOIN users u ON u.email = 'member' || (i % 500 + 1) || '@harbor.test'`,
+	} {
+		if _, err := f.db.Exec(q, harbor); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock = time.Now()
+	start := time.Now()
+	r, err := f.job.svc.End(context.Background(), harbor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("ended a partner of %d people and %d credentials in %s", r.People, r.Credentials, time.Since(start))
+	if r.Credentials < 5000 || r.People < 500 {
+		t.Errorf("ended %+v, want at least 5000 credentials and 500 people", r.EndCounts)
+	}
+	var open, audited int
+	if err := f.db.Get(&open, `SELECT count(*) FROM tokens WHERE partner_id = $1 AND revoked_at IS NULL`, harbor); err != nil || open != 0 {
+		t.Errorf("%d credentials still open (%v)", open, err)
+	}
+	if err := f.db.Get(&audited, `SELECT count(*) FROM audit_events WHERE partner_id = $1 AND action = 'token.revoke'`, harbor); err != nil || audited != r.Credentials {
+		t.Errorf("%d token.revoke events for %d credentials (%v)", audited, r.Credentials, err)
+	}
+}
