@@ -24,8 +24,8 @@ import (
 // lifecycleFormKey carries a refused end-date form to the partner page.
 const lifecycleFormKey = "partner_lifecycle_form"
 
-// managedPartner reads the partner of the path after asking the policy.
-func (h *Handler) managedPartner(c echo.Context) (int64, error) {
+// lifecyclePartner reads the partner of the path after asking the policy.
+func (h *Handler) lifecyclePartner(c echo.Context) (int64, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return 0, err
@@ -40,7 +40,7 @@ func (h *Handler) endedAlready(c echo.Context, id int64, name string) error {
 
 // confirmEndPartner lists what ending the partnership does, with counts.
 func (h *Handler) confirmEndPartner(c echo.Context) error {
-	id, err := h.managedPartner(c)
+	id, err := h.lifecyclePartner(c)
 	if err != nil {
 		return err
 	}
@@ -58,22 +58,22 @@ func (h *Handler) confirmEndPartner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	creds := nWords(n.Credentials, "credential", "credentials") + " (tokens and OAuth clients) revoked"
+	creds := endCount(n.Credentials, "credential", "credentials") + " (tokens and OAuth clients) revoked"
 	if n.AccessTokens > 0 {
-		creds += ", with " + nWords(n.AccessTokens, "OAuth access token", "OAuth access tokens") + " issued to them"
+		creds += ", with " + endCount(n.AccessTokens, "OAuth access token", "OAuth access tokens") + " issued to them"
 	}
 	admins := "No partner admin to mail: it has none."
 	if n.Admins > 0 {
-		admins = nWords(n.Admins, "partner admin is", "partner admins are") + " mailed that the partnership ended."
+		admins = endCount(n.Admins, "partner admin is", "partner admins are") + " mailed that the partnership ended."
 	}
 	return h.render(c, http.StatusOK, views.EndPartnership(views.EndPartnershipPage{
 		Page: h.page(c, "End partnership with "+p.Name), ID: p.ID, Name: p.Name,
 		Effects: []string{
 			creds + ": calls with them are refused at once, on every node.",
-			nWords(n.People, "person", "people") + " signed out (" + nWords(n.Sessions, "session", "sessions") + ") and unable to sign in again: their accounts are closed.",
-			nWords(n.Invitations, "open invitation", "open invitations") + " cancelled: the links in them stop working.",
-			nWords(n.Grants, "grant", "grants") + " of access groups ended.",
-			"Its sandbox data removed (" + nWords(n.SandboxWrites, "work order", "work orders") + ").",
+			endCount(n.People, "person", "people") + " signed out (" + endCount(n.Sessions, "session", "sessions") + ") and unable to sign in again: their accounts are closed.",
+			endCount(n.Invitations, "open invitation", "open invitations") + " cancelled: the links in them stop working.",
+			endCount(n.Grants, "grant", "grants") + " of access groups ended.",
+			"Its sandbox data removed (" + endCount(n.SandboxWrites, "work order", "work orders") + ").",
 			admins,
 			"The partner cannot be reactivated: to work with them again, create a new partner.",
 		},
@@ -84,7 +84,7 @@ func (h *Handler) confirmEndPartner(c echo.Context) error {
 
 // endPartner ends the partnership.
 func (h *Handler) endPartner(c echo.Context) error {
-	id, err := h.managedPartner(c)
+	id, err := h.lifecyclePartner(c)
 	if err != nil {
 		return err
 	}
@@ -104,15 +104,15 @@ func (h *Handler) endPartner(c echo.Context) error {
 	h.mailer.Kick()
 	return h.redirectWithFlash(c, views.PartnerPagePath(id), "success", fmt.Sprintf(
 		"The partnership of %s has ended: %s revoked, %s signed out for good, %s cancelled and %s ended.",
-		r.Partner.Name, nWords(r.Credentials, "credential", "credentials"), nWords(r.People, "person", "people"),
-		nWords(r.Invitations, "invitation", "invitations"), nWords(r.Grants, "grant", "grants")))
+		r.Partner.Name, endCount(r.Credentials, "credential", "credentials"), endCount(r.People, "person", "people"),
+		endCount(r.Invitations, "invitation", "invitations"), endCount(r.Grants, "grant", "grants")))
 }
 
 // setPartnerEndDate schedules, moves or (with cancel) cancels the end of a
 // partnership. A bad day is shown on the partner page, with what was
 // entered.
 func (h *Handler) setPartnerEndDate(c echo.Context) error {
-	id, err := h.managedPartner(c)
+	id, err := h.lifecyclePartner(c)
 	if err != nil {
 		return err
 	}
@@ -145,8 +145,8 @@ func (h *Handler) setPartnerEndDate(c echo.Context) error {
 	return h.redirectWithFlash(c, views.PartnerPagePath(id)+"#partnership-heading", "success", msg)
 }
 
-// nWords says n things: "1 grant", "3 grants".
-func nWords(n int, one, many string) string {
+// endCount says n things: "1 grant", "3 grants".
+func endCount(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + pluralWords(n, one, many)
 }
 

@@ -65,8 +65,8 @@ func newListeningPortal(t *testing.T) *portal {
 	return &portal{srv: srv, store: st}
 }
 
-// bearerStatus is the status of GET path with a bearer credential.
-func (p *portal) bearerStatus(t *testing.T, path, credential string) int {
+// statusWithBearer is the status of GET path with a bearer credential.
+func (p *portal) statusWithBearer(t *testing.T, path, credential string) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, p.srv.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+credential)
@@ -85,7 +85,7 @@ func (p *portal) refusedWithin(t *testing.T, what, path, credential string, limi
 	t.Helper()
 	start := time.Now()
 	for {
-		code := p.bearerStatus(t, path, credential)
+		code := p.statusWithBearer(t, path, credential)
 		if code == http.StatusUnauthorized {
 			return time.Since(start)
 		}
@@ -97,9 +97,9 @@ func (p *portal) refusedWithin(t *testing.T, what, path, credential string, limi
 	}
 }
 
-// accessToken gets an OAuth access token for the client at the token
+// clientAccessToken gets an OAuth access token for the client at the token
 // endpoint.
-func (p *portal) accessToken(t *testing.T, clientID, secret string) (int, string) {
+func (p *portal) clientAccessToken(t *testing.T, clientID, secret string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, p.srv.URL+"/oauth/token", strings.NewReader("grant_type=client_credentials"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -148,13 +148,13 @@ func TestEndingAPartnershipRemovesEveryAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, at := p.accessToken(t, cl.ClientID, cl.Secret)
+	code, at := p.clientAccessToken(t, cl.ClientID, cl.Secret)
 	if code != http.StatusOK || at == "" {
 		t.Fatalf("token endpoint = %d", code)
 	}
 	// Both work, and are now in the verifier's cache.
 	for _, c := range []struct{ what, secret string }{{"the PAT", pt.Plaintext}, {"the access token", at}} {
-		if got := p.bearerStatus(t, "/sandbox/fleet/spreaders", c.secret); got != http.StatusOK {
+		if got := p.statusWithBearer(t, "/sandbox/fleet/spreaders", c.secret); got != http.StatusOK {
 			t.Fatalf("%s before the end = %d", c.what, got)
 		}
 	}
@@ -231,7 +231,7 @@ func TestEndingAPartnershipRemovesEveryAccess(t *testing.T) {
 	tookPAT := p.refusedWithin(t, "the PAT", "/sandbox/fleet/spreaders", pt.Plaintext, 2*time.Second)
 	tookAT := p.refusedWithin(t, "the OAuth access token", "/sandbox/fleet/spreaders", at, 2*time.Second)
 	t.Logf("refused %s (PAT) and %s (access token) after the end's response; %s since", tookPAT, tookAT, time.Since(ended))
-	if code, _ := p.accessToken(t, cl.ClientID, cl.Secret); code == http.StatusOK {
+	if code, _ := p.clientAccessToken(t, cl.ClientID, cl.Secret); code == http.StatusOK {
 		t.Error("the OAuth client still gets access tokens")
 	}
 	if res := dev.get("/tokens"); res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/sign-in") {
