@@ -141,6 +141,19 @@ func TestPartnerAssignment(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", tc.query, diff)
 		}
 	}
+	// The staff page says how many partners each account manager has,
+	// linked to the directory filtered by them.
+	staff := admin.get("/staff")
+	for _, tc := range []struct{ email, want string }{
+		{"am@portico.test", "1 partner"}, {"kim@portico.test", "0 partners"}, {"admin@portico.test", "All"},
+	} {
+		if got := text(staff, "[data-email='"+tc.email+"'] [data-testid=staff-partners]"); got != tc.want {
+			t.Errorf("staff page: %s manages %q, want %q", tc.email, got, tc.want)
+		}
+	}
+	if href := staff.doc.Find("[data-email='am@portico.test'] [data-testid=staff-partners] a").AttrOr("href", ""); href != "/partners?manager="+strconv.FormatInt(p.userID(t, "am@portico.test"), 10) {
+		t.Errorf("Morgan's partners link to %q", href)
+	}
 	if res := admin.get("/partners?manager=someone"); res.status != http.StatusBadRequest {
 		t.Errorf("?manager=someone = %d, want 400", res.status)
 	}

@@ -85,6 +85,7 @@ func TestEveryPage(t *testing.T) {
 		Grant  int64 `db:"grant_id"`
 		Dev    int64 `db:"dev"`
 		Token  int64 `db:"token"`
+		AM     int64 `db:"am"`
 		Ended  int64 `db:"ended"`
 	}
 	if err := p.store.DB().Get(&ids, `SELECT
@@ -94,6 +95,7 @@ func TestEveryPage(t *testing.T) {
 		(SELECT g.id FROM grants g JOIN teams t ON t.id = g.team_id WHERE t.name = 'Integrations') AS grant_id,
 		(SELECT id FROM users WHERE email = 'dev@harbor.test') AS dev,
 		(SELECT id FROM tokens WHERE name = 'nightly-sync') AS token,
+		(SELECT id FROM users WHERE email = 'am@portico.test') AS am,
 		(SELECT id FROM partners WHERE slug = 'ended-shipping') AS ended`); err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +108,9 @@ func TestEveryPage(t *testing.T) {
 	}
 	staff := []page{
 		{"/apis/fleet", nil},
-		{"/partners/" + harbor, []string{"[data-testid=suspend]", "[data-testid=end-date-form]"}},
+		{"/partners/" + harbor, []string{"[data-testid=suspend]", "[data-testid=partner-manager]", "[data-testid=add-manager]", "[data-testid=end-date-form]"}},
 		{"/partners/" + harbor + "/suspend?from=partner", []string{"[data-testid=confirm-button]"}},
+		{"/partners/" + harbor + "/managers/" + id(ids.AM) + "/remove", []string{"[data-testid=confirm-button]"}},
 		{"/partners/" + harbor + "/end", []string{"[data-testid=end-effects]", "[data-testid=confirm-button]"}},
 		{"/partners/" + id(ids.Ended), []string{"[data-testid=ended-notice]"}},
 		{"/partners/" + harbor + "/tokens?q=deploy", []string{"[data-testid=token]"}},
@@ -125,7 +128,7 @@ func TestEveryPage(t *testing.T) {
 		more []page
 	}{
 		{"admin@portico.test", append([]page{
-			{"/partners", []string{"[data-testid=next-page]"}},
+			{"/partners", []string{"[data-testid=next-page]", "[data-testid=unmanaged-notice]", "[data-testid=manager-filter]"}},
 			{"/partners?q=nobody-at-all", []string{"[data-testid=no-partners]"}},
 			{"/staff", []string{"[data-testid=next-page]"}},
 			{"/staff?q=nobody-at-all", []string{"[data-testid=no-match]"}},

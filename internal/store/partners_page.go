@@ -74,6 +74,8 @@ func (s *Store) PartnersPage(ctx context.Context, f PartnerFilter, q ListQuery) 
 type StaffMember struct {
 	User
 	SortKey string `db:"sort_key"`
+	// Partners counts the partners an account manager manages.
+	Partners int `db:"partners"`
 }
 
 // Key is the staff member's place in the staff list: "0" and the
@@ -91,7 +93,8 @@ func (s *Store) StaffPage(ctx context.Context, q ListQuery) ([]StaffMember, bool
 	// the name: compared as a row, never as one string.
 	err := s.q.SelectContext(ctx, &us, `
 		SELECT id, email, name, role, partner_id, '' AS password_hash, status, last_sign_in_at, created_at, updated_at,
-		       CASE WHEN role = 'admin' THEN '0' ELSE '1' END || lower(name) AS sort_key
+		       CASE WHEN role = 'admin' THEN '0' ELSE '1' END || lower(name) AS sort_key,
+		       (SELECT count(*) FROM partner_managers pm WHERE pm.user_id = users.id) AS partners
 		FROM users
 		WHERE role IN ('admin', 'account_manager') AND status = 'active'
 		  AND ($2::text IS NULL OR (role <> 'admin', lower(name), id) > (left($2::text, 1) = '1', substr($2::text, 2), $3::bigint))
