@@ -261,6 +261,9 @@ func TestEndingAPartnershipRemovesEveryAccess(t *testing.T) {
 			t.Errorf("partner.end details %s = %v, want %d", k, got[k], v)
 		}
 	}
+	if n := p.count(t, `SELECT count(*) FROM team_memberships tm JOIN teams t ON t.id = tm.team_id WHERE t.partner_id = $1`, harbor); n != 0 {
+		t.Errorf("%d team memberships left", n)
+	}
 	if n := p.count(t, `SELECT count(*) FROM audit_events WHERE action = 'grant.revoke' AND partner_id = $1`, harbor); n != want.grants {
 		t.Errorf("%d grant.revoke events, want one per grant (%d)", n, want.grants)
 	}
@@ -275,6 +278,9 @@ func TestEndingAPartnershipRemovesEveryAccess(t *testing.T) {
 	}
 	if got := text(view, "[data-testid=partner-status]"); got != "Ended" {
 		t.Errorf("status badge = %q", got)
+	}
+	if got := text(view, "[data-testid=no-credentials]"); got != "Its credentials were revoked when the partnership ended." {
+		t.Errorf("ended partner's credentials say %q", got)
 	}
 	for _, sel := range []string{"[data-testid=suspend]", "[data-testid=reactivate]", "[data-testid=end-partnership]", "[data-testid=end-date-form]", "[data-testid=partner-settings]"} {
 		if view.doc.Find(sel).Length() != 0 {

@@ -3,9 +3,9 @@
 // account managers and admins 30 and 7 days before. Ending one removes
 // every kind of access in one transaction — credentials and the OAuth
 // access tokens issued to them, sessions, password reset links,
-// invitations, grants, the sandbox's data, the members' accounts — and
-// keeps the audit trail and usage. An ended partner is never reactivated:
-// a new partner is created instead.
+// invitations, grants, team memberships, the sandbox's data, the members'
+// accounts — and keeps the audit trail and usage. An ended partner is
+// never reactivated: a new partner is created instead.
 package lifecycle
 
 import (

@@ -110,11 +110,11 @@ func (s *Store) RevokePartnerCredentials(ctx context.Context, partnerID int64, b
 	return rs, int(n), nil
 }
 
-// CloseMembers ends the partner's people: every session ends, every open
-// password reset link is voided, and each active member is marked removed
-// (no password, the address free for an invitation elsewhere; the row and
-// team memberships stay for the record). It returns how many people and
-// sessions.
+// CloseMembers ends the partner's people as removing each would: every
+// session ends, every open password reset link is voided, each active
+// member is marked removed (no password, the address free for an
+// invitation elsewhere, the row kept for the audit trail) and their team
+// memberships end. It returns how many people and sessions.
 func (s *Store) CloseMembers(ctx context.Context, partnerID int64) (people, sessions int, err error) {
 	res, err := s.q.ExecContext(ctx, `
 		DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE partner_id = $1)`, partnerID)
@@ -134,6 +134,10 @@ func (s *Store) CloseMembers(ctx context.Context, partnerID int64) (people, sess
 		return 0, 0, fmt.Errorf("close members of partner %d: %w", partnerID, err)
 	}
 	np, _ := res.RowsAffected()
+	if _, err := s.q.ExecContext(ctx, `
+		DELETE FROM team_memberships WHERE user_id IN (SELECT id FROM users WHERE partner_id = $1)`, partnerID); err != nil {
+		return 0, 0, fmt.Errorf("end team memberships of partner %d: %w", partnerID, err)
+	}
 	return int(np), int(ns), nil
 }
 
