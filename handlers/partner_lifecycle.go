@@ -128,7 +128,7 @@ func (h *Handler) setPartnerEndDate(c echo.Context) error {
 	} else {
 		var day time.Time
 		day, err = h.lifecycle.Schedule(ctx, id, c.FormValue("end_on"))
-		msg = "The partnership ends on " + day.Format("Monday 2 January 2006") + " (UTC); reminders go out 30 and 7 days before."
+		msg = "The partnership ends on " + day.Format("Monday 2 January 2006") + " (UTC); its account managers and partner admins are reminded 30 and 7 days before (at once when it is nearer)."
 	}
 	var in *apierr.FieldError
 	switch {
