@@ -167,6 +167,17 @@ func TestEndingAPartnershipRemovesEveryAccess(t *testing.T) {
 		t.Fatalf("invite = %d: %s", res.status, text(res, "main"))
 	}
 	invitation := p.lastInvitationPath(t, "late@harbor.test")
+	reset := p.browser(t)
+	reset.post("/forgot-password", url.Values{"email": {"dev@harbor.test"}})
+	var resetBody string
+	if err := p.store.DB().Get(&resetBody, `SELECT text_body FROM outbox WHERE to_email = 'dev@harbor.test' AND subject = 'Reset your Portico password'`); err != nil {
+		t.Fatalf("no reset mail: %v", err)
+	}
+	resetPath := resetBody[strings.Index(resetBody, "/reset-password/"):]
+	resetPath = resetPath[:strings.IndexAny(resetPath, " \n")]
+	if res := reset.get(resetPath); res.status != http.StatusOK || res.doc.Find("input[name=password]").Length() == 0 {
+		t.Fatalf("the reset link before the end = %d", res.status)
+	}
 	p.exec(t, `INSERT INTO api_usage_hours (hour, partner_id, token_id, api, operation, environment, calls, c4xx, c5xx, c401, c403, c429, latency_sum_us,
 			b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16)
 		SELECT date_trunc('hour', now()) - interval '5 hours', partner_id, id, 'fleet', 'listSpreaders', 'sandbox', 20, 0, 0, 0, 0, 0, 0,
@@ -242,6 +253,15 @@ func TestEndingAPartnershipRemovesEveryAccess(t *testing.T) {
 	}
 	if res := p.browser(t).signIn("admin@harbor.test", demo.Password); res.status == http.StatusSeeOther {
 		t.Error("Harbor's admin can still sign in")
+	}
+	// A password reset link asked for before the end no longer works, and
+	// none is sent after it.
+	if res := reset.get(resetPath); res.status == http.StatusOK && res.doc.Find("input[name=password]").Length() > 0 {
+		t.Errorf("the reset link asked for before the end still offers a new password")
+	}
+	p.browser(t).post("/forgot-password", url.Values{"email": {"dev@harbor.test"}})
+	if n := p.mailCount(t, "dev@harbor.test", "Reset your Portico password"); n != 1 {
+		t.Errorf("%d reset mails to Harbor's developer, want only the one asked for before the end", n)
 	}
 
 	// Audit and usage stay; another partner is untouched.
