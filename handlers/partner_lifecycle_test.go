@@ -192,7 +192,7 @@ func TestEndingAPartnershipRemovesEveryAccess(t *testing.T) {
 	}
 	auditBefore, usageBefore, craneBefore := kept()
 	want := struct{ creds, people, invitations, grants, admins int }{
-		p.count(t, `SELECT count(*) FROM tokens WHERE partner_id = $1 AND revoked_at IS NULL AND expires_at > now()`, harbor),
+		p.count(t, `SELECT count(*) FROM tokens WHERE partner_id = $1 AND revoked_at IS NULL AND expires_at > now() AND NOT console`, harbor),
 		p.count(t, `SELECT count(*) FROM users WHERE partner_id = $1 AND status = 'active'`, harbor),
 		p.count(t, `SELECT count(*) FROM invitations WHERE partner_id = $1 AND accepted_at IS NULL AND cancelled_at IS NULL`, harbor),
 		p.count(t, `SELECT count(*) FROM grants WHERE partner_id = $1 AND revoked_at IS NULL`, harbor),

@@ -92,7 +92,12 @@ func (s *Service) End(ctx context.Context, partnerID int64) (*Result, error) {
 		if err != nil {
 			return err
 		}
+		listed := 0
 		for _, c := range creds {
+			if c.Console {
+				continue // hidden, as everywhere else
+			}
+			listed++
 			if err := audit.Record(ctx, tx, audit.Event{Action: "token.revoke", PartnerID: partnerID, TargetType: "token", TargetID: c.ID,
 				Target: c.Name, Details: map[string]any{"hint": c.Hint, "owner": c.OwnerEmail, "reason": reason}}); err != nil {
 				return err
@@ -128,9 +133,9 @@ func (s *Service) End(ctx context.Context, partnerID int64) (*Result, error) {
 		if r.Partner, err = tx.MarkPartnerEnded(ctx, partnerID, by); err != nil {
 			return err
 		}
-		r.EndCounts = store.EndCounts{Credentials: len(creds), AccessTokens: atokens, People: people, Sessions: sessions,
+		r.EndCounts = store.EndCounts{Credentials: listed, AccessTokens: atokens, People: people, Sessions: sessions,
 			Invitations: len(invs), Grants: len(grants), SandboxWrites: int(writes), Admins: len(admins)}
-		details := map[string]any{"from": p.Status, "credentials_revoked": len(creds), "access_tokens_revoked": atokens,
+		details := map[string]any{"from": p.Status, "credentials_revoked": listed, "access_tokens_revoked": atokens,
 			"people_closed": people, "sessions_ended": sessions, "invitations_cancelled": len(invs), "grants_ended": len(grants),
 			"sandbox_writes_deleted": writes, "admins_mailed": len(admins)}
 		if by == nil && scheduled.EndOn != nil {

@@ -37,7 +37,9 @@ func (s *Store) PartnerLifecycleOf(ctx context.Context, partnerID int64) (*Partn
 // them.
 type EndCounts struct {
 	// Credentials are the tokens and OAuth clients not revoked nor expired
-	// (pending ones too); AccessTokens the OAuth access tokens still live.
+	// (pending ones too; not the docs console's hidden 15-minute tokens,
+	// which are revoked all the same); AccessTokens the OAuth access
+	// tokens still live.
 	Credentials  int `db:"credentials"`
 	AccessTokens int `db:"access_tokens"`
 	// People are the active members; Sessions their sessions.
@@ -57,7 +59,7 @@ type EndCounts struct {
 func (s *Store) PartnerEndCounts(ctx context.Context, partnerID int64) (EndCounts, error) {
 	var c EndCounts
 	err := s.q.GetContext(ctx, &c, `
-		SELECT (SELECT count(*) FROM tokens t WHERE t.partner_id = $1 AND t.revoked_at IS NULL AND t.expires_at > now()) AS credentials,
+		SELECT (SELECT count(*) FROM tokens t WHERE t.partner_id = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND NOT t.console) AS credentials,
 		       (SELECT count(*) FROM oauth_access_tokens a JOIN tokens t ON t.id = a.client_token_id
 		        WHERE t.partner_id = $1 AND a.revoked_at IS NULL AND a.expires_at > now()) AS access_tokens,
 		       (SELECT count(*) FROM users u WHERE u.partner_id = $1 AND u.status = 'active') AS people,
@@ -75,10 +77,12 @@ func (s *Store) PartnerEndCounts(ctx context.Context, partnerID int64) (EndCount
 // RevokedCredential is a credential revoked when its partnership ended,
 // named for the audit trail.
 type RevokedCredential struct {
-	ID         int64  `db:"id"`
-	Name       string `db:"name"`
-	Hint       string `db:"hint"`
-	Client     bool   `db:"client"`
+	ID     int64  `db:"id"`
+	Name   string `db:"name"`
+	Hint   string `db:"hint"`
+	Client bool   `db:"client"`
+	// Console is a docs console's hidden token: revoked, not listed.
+	Console    bool   `db:"console"`
 	OwnerEmail string `db:"owner_email"`
 }
 
@@ -93,8 +97,8 @@ func (s *Store) RevokePartnerCredentials(ctx context.Context, partnerID int64, b
 		WITH r AS (
 			UPDATE tokens SET revoked_at = now(), revoked_by = $2, revoke_reason = $3, previous_hash = NULL, previous_until = NULL
 			WHERE partner_id = $1 AND revoked_at IS NULL AND expires_at > now()
-			RETURNING id, name, hint, client_id IS NOT NULL AS client, user_id)
-		SELECT r.id, r.name, r.hint, r.client, u.email AS owner_email FROM r JOIN users u ON u.id = r.user_id ORDER BY r.id`,
+			RETURNING id, name, hint, client_id IS NOT NULL AS client, console, user_id)
+		SELECT r.id, r.name, r.hint, r.client, r.console, u.email AS owner_email FROM r JOIN users u ON u.id = r.user_id ORDER BY r.id`,
 		partnerID, by, reason)
 	if err != nil {
 		return nil, 0, fmt.Errorf("revoke credentials of partner %d: %w", partnerID, err)
