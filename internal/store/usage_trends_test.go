@@ -67,7 +67,7 @@ func TestErrorRatesRising(t *testing.T) {
 	if _, err := db.Exec(`UPDATE partners SET status = 'suspended' WHERE id = $1`, ids["Suspended"]); err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.ErrorRatesRising(ctx, now, 10)
+	got, err := st.ErrorRatesRising(ctx, now, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
