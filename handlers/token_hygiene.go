@@ -15,7 +15,7 @@ import (
 )
 
 // tokenHygiene is the partner admin's credential hygiene page; staff get
-// every partner's counts instead.
+// their partners' counts instead.
 func (h *Handler) tokenHygiene(c echo.Context) error {
 	if actorOf(currentUser(c)).Staff() {
 		return h.hygieneOverview(c)
