@@ -15,7 +15,7 @@ type AuditScope struct {
 	// All shows every event, the provider's own included (platform
 	// admins). Otherwise PartnerID, when set, is one partner's trail, and
 	// Partners every partner's trail without the provider's own events
-	// (account managers).
+	// (account managers: bounded by Book to their own partners).
 	All       bool
 	Partners  bool
 	PartnerID int64
