@@ -49,10 +49,10 @@ func (s *Store) PartnerCounts(ctx context.Context, partnerID int64) (PartnerCoun
 	return c, nil
 }
 
-// InactivePartnersNamed lists up to limit partners that are not active
-// (suspended) whose name contains search, by name: the grant picker names
-// them when its partner search finds nothing it may offer. An empty search
-// matches nothing.
+// InactivePartnersNamed lists up to limit suspended partners whose name
+// contains search, by name: the grant picker names them when its partner
+// search finds nothing it may offer. An empty search matches nothing; an
+// ended partner is never named (it cannot be reactivated).
 func (s *Store) InactivePartnersNamed(ctx context.Context, search string, limit int) ([]Partner, error) {
 	pattern := searchPattern(search)
 	if pattern == "" {
@@ -61,7 +61,7 @@ func (s *Store) InactivePartnersNamed(ctx context.Context, search string, limit 
 	var ps []Partner
 	err := s.q.SelectContext(ctx, &ps, `
 		SELECT id, name, slug, status, created_at, updated_at FROM partners
-		WHERE status <> 'active' AND name ILIKE '%' || $1 || '%' ESCAPE '\'
+		WHERE status = 'suspended' AND name ILIKE '%' || $1 || '%' ESCAPE '\'
 		ORDER BY lower(name), id LIMIT $2`, pattern, min(max(limit, 1), MaxPicker))
 	if err != nil {
 		return nil, fmt.Errorf("inactive partners named %q: %w", search, err)
