@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -178,4 +179,38 @@ func wantPartners(both bool) []string {
 		return []string{"Crane Works", "Harbor Logistics"}
 	}
 	return []string{"Harbor Logistics"}
+}
+
+// TestEndedPartnerTrailForStaff: an ended partnership's audit trail and
+// calls stay readable and exportable by its account managers and the
+// platform admin through the partner filter; another account manager
+// gets 404.
+func TestEndedPartnerTrailForStaff(t *testing.T) {
+	t.Parallel()
+	p := auditWorld(t)
+	addCalls(t, p)
+	bookManager(t, p, "sam@portico.test", "harbor-logistics")
+	crane := partnerIDOf(t, p, "crane-works")
+	if _, err := p.store.MarkPartnerEnded(context.Background(), crane, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		who    string
+		status int
+	}{{"am@portico.test", http.StatusOK}, {"admin@portico.test", http.StatusOK}, {"sam@portico.test", http.StatusNotFound}} {
+		b := signedInAs(t, p, tc.who)
+		for path, row := range map[string]string{"/audit/export?format=csv&range=all&partner=" + idText(crane): "Crane yard",
+			"/audit/export?format=csv&source=calls&range=all&partner=" + idText(crane): "rid-crane-dev"} {
+			status, _, body := b.download(path)
+			if status != tc.status {
+				t.Errorf("%s GET %s = %d, want %d", tc.who, path, status, tc.status)
+			}
+			if tc.status == http.StatusOK && !strings.Contains(body, row) {
+				t.Errorf("%s: the ended partner's export lacks its rows:\n%s", tc.who, body)
+			}
+			if strings.Contains(body, "Night shift") || strings.Contains(body, "rid-harbor") {
+				t.Errorf("%s: the ended partner's export holds Harbor's rows", tc.who)
+			}
+		}
+	}
 }
