@@ -44,6 +44,10 @@ func (h *Handler) savePartnerSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if cur.Status == store.PartnerEnded {
+		return &Error{Status: http.StatusConflict, Code: "partner_ended",
+			Message: "The partnership with " + cur.Name + " has ended: its settings stay on record and cannot be changed."}
+	}
 	in, form := readPartnerSettings(c, cur)
 	if form.TokenMaxDaysError != "" || form.RateLimitError != "" {
 		return h.renderPartnerPage(c, http.StatusUnprocessableEntity, &form)

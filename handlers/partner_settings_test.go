@@ -275,3 +275,28 @@ func TestPartnerAdminReadsTheSettings(t *testing.T) {
 		t.Errorf("staff's link to change the settings = %q", href)
 	}
 }
+
+// TestEndedPartnerSettingsStay: an ended partnership's settings are on
+// record: its page offers no form and a save is refused (409) unchanged.
+func TestEndedPartnerSettingsStay(t *testing.T) {
+	t.Parallel()
+	p := newCatalogPortal(t)
+	harbor := p.partnerID(t, "harbor-logistics")
+	page := "/partners/" + strconv.FormatInt(harbor, 10)
+	if _, err := p.store.MarkPartnerEnded(context.Background(), harbor, nil); err != nil {
+		t.Fatal(err)
+	}
+	am := signedInAs(t, p, "am@portico.test")
+	if am.get(page).doc.Find("[data-testid=partner-settings]").Length() != 0 {
+		t.Error("an ended partner's page offers its settings form")
+	}
+	if res := am.post(page+"/settings", settingsForm("10", "", true, true)); res.status != http.StatusConflict {
+		t.Errorf("save for an ended partner = %d, want 409", res.status)
+	}
+	if s, _ := p.store.PartnerSettingsOf(context.Background(), harbor); s.RateLimit != nil || s.DeveloperClients {
+		t.Errorf("an ended partner's settings changed: %+v", s)
+	}
+	if n := am.get(page + "/tokens").doc.Find("[data-testid=edit-partner-settings]").Length(); n != 0 {
+		t.Error("an ended partner's token list links to changing its settings")
+	}
+}

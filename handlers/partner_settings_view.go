@@ -103,7 +103,7 @@ func (h *Handler) partnerSettingsView(ctx context.Context, a access.Actor, partn
 	for _, m := range ms {
 		v.Managers = append(v.Managers, m.Name)
 	}
-	if access.Can(a, access.ManagePartnerSettings, partnerID) == access.Allow {
+	if access.Can(a, access.ManagePartnerSettings, partnerID) == access.Allow && s.Status != store.PartnerEnded {
 		v.EditHref = views.PartnerPagePath(partnerID) + "#partner-settings-heading"
 	}
 	return v, nil

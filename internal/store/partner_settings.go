@@ -9,8 +9,10 @@ import (
 // partner, with the portal's longest token lifetime that bounds the
 // partner's own.
 type PartnerSettings struct {
-	// Name is the partner's, for the audit trail.
-	Name string `db:"name"`
+	// Name is the partner's, for the audit trail; Status its status (an
+	// ended partnership's settings stay as they were).
+	Name   string `db:"name"`
+	Status string `db:"status"`
 	// TokenLifetime is the portal's and the partner's longest token
 	// lifetime.
 	TokenLifetime
@@ -25,7 +27,7 @@ type PartnerSettings struct {
 }
 
 const partnerSettingsQuery = `
-	SELECT p.name, ps.token_max_days AS portal, p.token_max_days AS partner, p.rate_limit_per_minute AS rate_limit,
+	SELECT p.name, p.status, ps.token_max_days AS portal, p.token_max_days AS partner, p.rate_limit_per_minute AS rate_limit,
 	       p.require_live_approval, p.developer_clients
 	FROM portal_settings ps, partners p WHERE ps.id = 1 AND p.id = $1`
 
