@@ -274,3 +274,97 @@ func databaseState(t *testing.T, p *portal) string {
 	}
 	return digest
 }
+
+// TestSessionCookieFlags: the session cookie set at sign-in, and the one
+// that replaces it at sign-out, is the portal's only cookie, out of
+// scripts' reach (HttpOnly), not sent on cross-site subrequests and posts
+// (SameSite=Lax), for the whole site and no other host (Path=/, no
+// Domain), Secure exactly when the portal is served over https, and a
+// browser-session cookie (no Max-Age or Expires). Sign-out replaces the
+// signed-in id with a fresh anonymous one (which carries the sign-out
+// message), and the signed-in id no longer signs anything in.
+func TestSessionCookieFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		secure bool
+		cookie string
+	}{
+		{"http", false, "portico"},
+		{"https", true, "__Host-portico"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := newPortal(t, tc.secure)
+			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			send := func(method, path, cookie string, form url.Values) *http.Response {
+				t.Helper()
+				req, _ := http.NewRequest(method, p.srv.URL+path, strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				if cookie != "" {
+					req.AddCookie(&http.Cookie{Name: tc.cookie, Value: cookie})
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return resp
+			}
+			// check returns the value of the one cookie the response sets,
+			// after checking its flags.
+			check := func(step string, resp *http.Response) string {
+				t.Helper()
+				cookies := resp.Cookies()
+				if len(cookies) != 1 || cookies[0].Name != tc.cookie {
+					t.Fatalf("%s sets %d cookies %v, want only %s", step, len(cookies), resp.Header.Values("Set-Cookie"), tc.cookie)
+				}
+				c := cookies[0]
+				if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.Secure != tc.secure ||
+					c.MaxAge != 0 || !c.Expires.IsZero() || c.Value == "" {
+					t.Errorf("%s: Set-Cookie %q; want HttpOnly, SameSite=Lax, Path=/, no Domain, Secure=%v, no Max-Age or Expires, a value",
+						step, resp.Header.Get("Set-Cookie"), tc.secure)
+				}
+				return c.Value
+			}
+			signedIn := func(cookie string) bool {
+				t.Helper()
+				req, _ := http.NewRequest(http.MethodGet, p.srv.URL+"/", nil)
+				req.AddCookie(&http.Cookie{Name: tc.cookie, Value: cookie})
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				doc, err := goquery.NewDocumentFromReader(resp.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return doc.Find("[data-testid=viewer]").Length() != 0
+			}
+
+			resp := send(http.MethodPost, "/sign-in", "", url.Values{"email": {"admin@harbor.test"}, "password": {demo.Password}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("sign-in = %d, want 303", resp.StatusCode)
+			}
+			session := check("sign-in", resp)
+			if !signedIn(session) {
+				t.Fatal("the sign-in cookie does not sign in")
+			}
+
+			resp = send(http.MethodPost, "/sign-out", session, nil)
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("sign-out = %d, want 303", resp.StatusCode)
+			}
+			after := check("sign-out", resp)
+			if after == session {
+				t.Error("sign-out kept the signed-in session id in the cookie")
+			}
+			if signedIn(session) || signedIn(after) {
+				t.Errorf("after sign-out, old id signed in: %v, new id signed in: %v; want neither", signedIn(session), signedIn(after))
+			}
+		})
+	}
+}
