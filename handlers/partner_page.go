@@ -67,6 +67,9 @@ func (h *Handler) renderPartnerPage(c echo.Context, status int, form *views.Part
 		Members:   counts.Members, Invitations: counts.Invitations, Teams: counts.Teams, Grants: counts.Grants,
 		LiveTokens: counts.LiveTokens, SandboxTokens: counts.SandboxTokens, Clients: counts.Clients, Pending: counts.Pending}
 
+	if m.Managers, err = h.partnerManagersView(ctx, actorOf(currentUser(c)), p); err != nil {
+		return err
+	}
 	members, more, err := h.store.PartnerMembersPage(ctx, id, store.MemberQuery{ListQuery: sections[0].query()})
 	if err != nil {
 		return err

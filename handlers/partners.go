@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,20 +31,29 @@ func (h *Handler) renderPartners(c echo.Context, status int, form views.CreatePa
 	if st != "" && st != store.PartnerActive && st != store.PartnerSuspended {
 		return BadRequest("Choose the status from the list: all, active or suspended.")
 	}
-	rows, more, err := h.store.PartnersPage(c.Request().Context(), st, q)
+	a := actorOf(currentUser(c))
+	f, err := partnerFilter(a, st, c.QueryParam("manager"))
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	rows, more, err := h.store.PartnersPage(ctx, f, q)
 	if err != nil {
 		return err
 	}
 	m := views.PartnersPage{
-		Page: h.page(c, "Partners"), Query: q.Search, Status: st, Create: form,
-		CanManage: access.Can(actorOf(currentUser(c)), access.ManagePartners, 0) == access.Allow,
+		Page: h.page(c, "Partners"), Query: q.Search, Status: st, Create: form, Manager: c.QueryParam("manager"),
+		CanManage: access.Can(a, access.ManagePartners, 0) == access.Allow, Book: a.Book() != 0,
 	}
 	for _, r := range rows {
-		m.Partners = append(m.Partners, views.PartnerRow{ID: r.ID, Name: r.Name, Slug: r.Slug, Status: r.Status,
+		m.Partners = append(m.Partners, views.PartnerRow{ID: r.ID, Name: r.Name, Slug: r.Slug, Status: r.Status, Managers: r.Managers,
 			Members: r.Members, Invitations: r.Invitations, Teams: r.Teams, Created: r.CreatedAt.UTC().Format("2 Jan 2006")})
 	}
+	if err := h.managerChoices(ctx, a, &m); err != nil {
+		return err
+	}
 	m.Pager.Label = "Partner pages"
-	m.Pager.FirstHref, m.Pager.NextHref = pageLinks(store.PartnersList, q.After, rows, more, "/partners", "q", q.Search, "status", st)
+	m.Pager.FirstHref, m.Pager.NextHref = pageLinks(store.PartnersList, q.After, rows, more, "/partners", "q", q.Search, "status", st, "manager", m.Manager)
 	return h.render(c, status, views.Partners(m))
 }
 
@@ -53,13 +63,25 @@ func (h *Handler) createPartner(c echo.Context) error {
 		return err
 	}
 	name, email := c.FormValue("name"), c.FormValue("admin_email")
-	p, inv, err := h.people.CreatePartner(c.Request().Context(), actorOf(currentUser(c)), name, email, 0)
+	form := views.CreatePartnerForm{Name: name, AdminEmail: email, Manager: c.FormValue("manager")}
+	var manager int64
+	if form.Manager != "" {
+		n, err := strconv.ParseInt(form.Manager, 10, 64)
+		if err != nil || n <= 0 {
+			form.ManagerError = "Choose the account manager from the list."
+			return h.renderPartners(c, http.StatusUnprocessableEntity, form)
+		}
+		manager = n
+	}
+	p, inv, err := h.people.CreatePartner(c.Request().Context(), actorOf(currentUser(c)), name, email, manager)
 	var in *apierr.FieldError
 	if errors.As(err, &in) {
-		form := views.CreatePartnerForm{Name: name, AdminEmail: email}
-		if in.Field == "name" {
+		switch in.Field {
+		case "name":
 			form.NameError = in.Message
-		} else {
+		case "manager":
+			form.ManagerError = in.Message
+		default:
 			form.AdminEmailError = in.Message
 		}
 		return h.renderPartners(c, http.StatusUnprocessableEntity, form)

@@ -92,6 +92,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.POST("/:id/tokens/hygiene/revoke-unused", h.staffRevokeUnused)
 	p.GET("/:id", h.partnerPage)
 	p.GET("/:id/suspend", h.confirmSuspendPartner)
+	p.POST("/:id/managers", h.addPartnerManager)
+	p.GET("/:id/managers/:user/remove", h.confirmRemovePartnerManager)
+	p.POST("/:id/managers/:user/remove", h.removePartnerManager)
 	e.GET("/outbox", h.outbox, h.signedIn)
 
 	// The API catalog and documentation: everyone signed in; partner users

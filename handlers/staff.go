@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,6 +39,9 @@ func (h *Handler) renderStaff(c echo.Context, status int, form views.CreateStaff
 		row := views.StaffRow{Name: u.Name, Email: u.Email, RoleLabel: RoleLabel(u.Role), LastSignIn: "Never", IsSelf: u.ID == self}
 		if u.LastSignInAt != nil {
 			row.LastSignIn = formatTime(*u.LastSignInAt)
+		}
+		if u.Role == store.RoleAccountManager {
+			row.Partners = &views.PartnerBook{Count: u.Partners, Href: listHref("/partners", "manager", strconv.FormatInt(u.ID, 10))}
 		}
 		m.Staff = append(m.Staff, row)
 	}

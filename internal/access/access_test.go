@@ -197,3 +197,30 @@ func TestCanToken(t *testing.T) {
 		}
 	}
 }
+
+// TestBook: lists that span partners are bounded by the account manager's
+// book; a platform admin's span every partner, and partner users' lists
+// are bounded by their partner, not by a book.
+func TestBook(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		who     string
+		a       Actor
+		book    int64
+		manages map[int64]bool
+	}{
+		{"platform admin", Actor{UserID: 1, Role: RoleAdmin}, 0, map[int64]bool{3: true, 4: true}},
+		{"account manager", Actor{UserID: 2, Role: RoleAccountManager, Managed: []int64{3, 8}}, 2, map[int64]bool{3: true, 4: false, 8: true}},
+		{"account manager without partners", Actor{UserID: 5, Role: RoleAccountManager}, 5, map[int64]bool{3: false}},
+		{"partner admin", Actor{UserID: 6, Role: RolePartnerAdmin, PartnerID: 3}, 0, map[int64]bool{3: false}},
+	} {
+		if got := tc.a.Book(); got != tc.book {
+			t.Errorf("%s: Book() = %d, want %d", tc.who, got, tc.book)
+		}
+		for pid, want := range tc.manages {
+			if got := tc.a.Manages(pid); got != want {
+				t.Errorf("%s: Manages(%d) = %v, want %v", tc.who, pid, got, want)
+			}
+		}
+	}
+}

@@ -80,6 +80,7 @@ func TestEveryPage(t *testing.T) {
 		Grant  int64 `db:"grant_id"`
 		Dev    int64 `db:"dev"`
 		Token  int64 `db:"token"`
+		AM     int64 `db:"am"`
 	}
 	if err := p.store.DB().Get(&ids, `SELECT
 		(SELECT partner_id FROM users WHERE email = 'admin@harbor.test') AS harbor,
@@ -87,7 +88,8 @@ func TestEveryPage(t *testing.T) {
 		(SELECT id FROM access_groups WHERE name = 'Port operations') AS grp,
 		(SELECT g.id FROM grants g JOIN teams t ON t.id = g.team_id WHERE t.name = 'Integrations') AS grant_id,
 		(SELECT id FROM users WHERE email = 'dev@harbor.test') AS dev,
-		(SELECT id FROM tokens WHERE name = 'nightly-sync') AS token`); err != nil {
+		(SELECT id FROM tokens WHERE name = 'nightly-sync') AS token,
+		(SELECT id FROM users WHERE email = 'am@portico.test') AS am`); err != nil {
 		t.Fatal(err)
 	}
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
@@ -99,8 +101,9 @@ func TestEveryPage(t *testing.T) {
 	}
 	staff := []page{
 		{"/apis/fleet", nil},
-		{"/partners/" + harbor, []string{"[data-testid=suspend]"}},
+		{"/partners/" + harbor, []string{"[data-testid=suspend]", "[data-testid=partner-manager]", "[data-testid=add-manager]"}},
 		{"/partners/" + harbor + "/suspend?from=partner", []string{"[data-testid=confirm-button]"}},
+		{"/partners/" + harbor + "/managers/" + id(ids.AM) + "/remove", []string{"[data-testid=confirm-button]"}},
 		{"/partners/" + harbor + "/tokens?q=deploy", []string{"[data-testid=token]"}},
 		{"/partners/" + harbor + "/usage", []string{"[data-testid=usage-total]"}},
 		{"/access-groups/" + group, []string{"[data-testid=grant]", "[data-testid=include-api]"}},
@@ -116,7 +119,7 @@ func TestEveryPage(t *testing.T) {
 		more []page
 	}{
 		{"admin@portico.test", append([]page{
-			{"/partners", []string{"[data-testid=next-page]"}},
+			{"/partners", []string{"[data-testid=next-page]", "[data-testid=unmanaged-notice]", "[data-testid=manager-filter]"}},
 			{"/partners?q=nobody-at-all", []string{"[data-testid=no-partners]"}},
 			{"/staff", []string{"[data-testid=next-page]"}},
 			{"/staff?q=nobody-at-all", []string{"[data-testid=no-match]"}},

@@ -100,7 +100,7 @@ func listCases() []listCase {
 			},
 			remove: func(t *testing.T, db *sqlx.DB, row string) { exec(t, db, `DELETE FROM partners WHERE slug = $1`, row) },
 			page: func(st *store.Store, q store.ListQuery) ([]string, []store.Key, bool, error) {
-				ps, more, err := st.PartnersPage(ctx, "", q)
+				ps, more, err := st.PartnersPage(ctx, store.PartnerFilter{}, q)
 				names, keys := rowsOf(ps, func(p store.PartnerSummary) string { return p.Slug })
 				return names, keys, more, err
 			},
@@ -437,32 +437,32 @@ func TestListPagesSearch(t *testing.T) {
 		want []string
 	}{
 		{"partners by name", func() ([]string, error) {
-			ps, _, err := st.PartnersPage(ctx, "", q("HARBOR"))
+			ps, _, err := st.PartnersPage(ctx, store.PartnerFilter{}, q("HARBOR"))
 			n, _ := rowsOf(ps, func(p store.PartnerSummary) string { return p.Slug })
 			return n, err
 		}, []string{"harbor-logistics"}},
 		{"partners by slug", func() ([]string, error) {
-			ps, _, err := st.PartnersPage(ctx, "", q("crane-w"))
+			ps, _, err := st.PartnersPage(ctx, store.PartnerFilter{}, q("crane-w"))
 			n, _ := rowsOf(ps, func(p store.PartnerSummary) string { return p.Slug })
 			return n, err
 		}, []string{"crane-works"}},
 		{"partners % literal", func() ([]string, error) {
-			ps, _, err := st.PartnersPage(ctx, "", q("0%"))
+			ps, _, err := st.PartnersPage(ctx, store.PartnerFilter{}, q("0%"))
 			n, _ := rowsOf(ps, func(p store.PartnerSummary) string { return p.Slug })
 			return n, err
 		}, []string{"hundred"}},
 		{"partners _ literal", func() ([]string, error) {
-			ps, _, err := st.PartnersPage(ctx, "", q("r_s"))
+			ps, _, err := st.PartnersPage(ctx, store.PartnerFilter{}, q("r_s"))
 			n, _ := rowsOf(ps, func(p store.PartnerSummary) string { return p.Slug })
 			return n, err
 		}, []string{"under-score"}},
 		{"partners suspended", func() ([]string, error) {
-			ps, _, err := st.PartnersPage(ctx, store.PartnerSuspended, q("under"))
+			ps, _, err := st.PartnersPage(ctx, store.PartnerFilter{Status: store.PartnerSuspended}, q("under"))
 			n, _ := rowsOf(ps, func(p store.PartnerSummary) string { return p.Slug })
 			return n, err
 		}, []string{"underx"}},
 		{"partners active", func() ([]string, error) {
-			ps, _, err := st.PartnersPage(ctx, store.PartnerActive, q("under"))
+			ps, _, err := st.PartnersPage(ctx, store.PartnerFilter{Status: store.PartnerActive}, q("under"))
 			n, _ := rowsOf(ps, func(p store.PartnerSummary) string { return p.Slug })
 			return n, err
 		}, []string{"under-score"}},
@@ -559,7 +559,7 @@ func TestPartnersPageCounts(t *testing.T) {
 	if want["harbor-logistics"][1] != 1 {
 		t.Fatalf("fixture: harbor has %d open invitations, want 1", want["harbor-logistics"][1])
 	}
-	ps, _, err := st.PartnersPage(ctx, "", store.ListQuery{Limit: 50})
+	ps, _, err := st.PartnersPage(ctx, store.PartnerFilter{}, store.ListQuery{Limit: 50})
 	if err != nil {
 		t.Fatal(err)
 	}

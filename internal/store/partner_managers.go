@@ -76,3 +76,18 @@ func (s *Store) UnassignManager(ctx context.Context, partnerID, userID int64) (b
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
+
+// UnmanagedPartners counts the partners, active or suspended, that have no
+// active account manager: the directory asks platform admins to assign one.
+func (s *Store) UnmanagedPartners(ctx context.Context) (int, error) {
+	var n int
+	err := s.q.GetContext(ctx, &n, `
+		SELECT count(*) FROM partners p
+		WHERE p.status IN ('active', 'suspended')
+		  AND NOT EXISTS (SELECT 1 FROM partner_managers pm JOIN users u ON u.id = pm.user_id
+		                  WHERE pm.partner_id = p.id AND u.status = 'active')`)
+	if err != nil {
+		return 0, fmt.Errorf("count unmanaged partners: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,188 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/views"
+)
+
+// managersPath is the address of a partner's account managers.
+func managersPath(partnerID int64) string {
+	return views.PartnerPagePath(partnerID) + "/managers"
+}
+
+// partnerManagersView is the partner page's account managers section:
+// who manages the partner and, for who may change that, the account
+// managers who could be added.
+func (h *Handler) partnerManagersView(ctx context.Context, a access.Actor, p *store.Partner) (views.PartnerManagers, error) {
+	v := views.PartnerManagers{PartnerID: p.ID, Partner: p.Name, Action: managersPath(p.ID),
+		CanChange: access.Can(a, access.AssignManagers, p.ID) == access.Allow}
+	ms, err := h.store.PartnerManagers(ctx, p.ID)
+	if err != nil {
+		return v, err
+	}
+	assigned := map[int64]bool{}
+	for _, m := range ms {
+		assigned[m.UserID] = true
+		v.Rows = append(v.Rows, views.PartnerManagerRow{Name: m.Name, Email: m.Email, Since: m.AssignedAt.UTC().Format("2 Jan 2006"),
+			You: m.UserID == a.UserID, RemoveHref: managersPath(p.ID) + "/" + strconv.FormatInt(m.UserID, 10) + "/remove"})
+	}
+	// An account manager hands the partner over (or shares it); leaving it
+	// with nobody is a platform admin's call.
+	v.Handover = a.Role == access.RoleAccountManager && assigned[a.UserID]
+	v.LastOne = len(ms) == 1 && a.Role != access.RoleAdmin
+	if !v.CanChange {
+		return v, nil
+	}
+	all, err := h.store.AccountManagers(ctx)
+	if err != nil {
+		return v, err
+	}
+	for _, u := range all {
+		if !assigned[u.ID] {
+			v.Candidates = append(v.Candidates, views.ManagerOption{ID: u.ID, Label: u.Name + " (" + u.Email + ")"})
+		}
+	}
+	return v, nil
+}
+
+// addPartnerManager makes an account manager one of the partner's; with
+// handover, the account manager asking stops being one in the same
+// transaction.
+func (h *Handler) addPartnerManager(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.authorize(c, access.AssignManagers, id); err != nil {
+		return err
+	}
+	a := actorOf(currentUser(c))
+	add, err := strconv.ParseInt(c.FormValue("user_id"), 10, 64)
+	if err != nil || add <= 0 {
+		return h.redirectWithFlash(c, views.PartnerPagePath(id)+"#managers", views.FlashError, "Choose the account manager from the list.")
+	}
+	var remove int64
+	if c.FormValue("handover") != "" {
+		if a.Role != access.RoleAccountManager {
+			return BadRequest("Only an account manager of this partner hands it over; add or remove account managers instead.")
+		}
+		if add == a.UserID {
+			return h.redirectWithFlash(c, views.PartnerPagePath(id)+"#managers", views.FlashError, "Choose another account manager to hand the partner over to.")
+		}
+		remove = a.UserID
+	}
+	p, err := h.people.ChangeManagers(c.Request().Context(), a, id, add, remove)
+	switch {
+	case errors.Is(err, store.ErrNotFound) && p != nil:
+		return h.redirectWithFlash(c, views.PartnerPagePath(id)+"#managers", views.FlashError, "Choose the account manager from the list: that person is not an active account manager.")
+	case errors.Is(err, store.ErrNotFound):
+		return NotFound("This partner")
+	case err != nil:
+		return err
+	}
+	u, err := h.store.UserByID(c.Request().Context(), add)
+	if err != nil {
+		return err
+	}
+	if remove != 0 {
+		return h.redirectWithFlash(c, "/partners", views.FlashSuccess, p.Name+" is now managed by "+u.Name+"; you no longer manage it.")
+	}
+	return h.redirectWithFlash(c, views.PartnerPagePath(id)+"#managers", views.FlashSuccess, u.Name+" now manages "+p.Name+".")
+}
+
+// managerTarget reads and authorises the partner and the account manager
+// of a remove: both must exist, and the person must manage the partner.
+func (h *Handler) managerTarget(c echo.Context) (*store.Partner, *store.PartnerManager, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := h.authorize(c, access.AssignManagers, id); err != nil {
+		return nil, nil, err
+	}
+	uid, err := pathID(c, "user")
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx := c.Request().Context()
+	p, err := h.store.PartnerByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, NotFound("This partner")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	ms, err := h.store.PartnerManagers(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range ms {
+		if ms[i].UserID == uid {
+			return p, &ms[i], nil
+		}
+	}
+	return p, nil, nil
+}
+
+// confirmRemovePartnerManager asks before an account manager stops
+// managing the partner: they lose sight of it at once.
+func (h *Handler) confirmRemovePartnerManager(c echo.Context) error {
+	p, m, err := h.managerTarget(c)
+	if err != nil {
+		return err
+	}
+	back := views.PartnerPagePath(p.ID) + "#managers"
+	if m == nil {
+		return h.redirectWithFlash(c, back, views.FlashInfo, "That person does not manage "+p.Name+".")
+	}
+	a := actorOf(currentUser(c))
+	who, effect := m.Name, m.Name+" no longer sees "+p.Name+" in their partners, its usage, audit trail and alerts, and can no longer act on it."
+	if m.UserID == a.UserID {
+		who, effect = "yourself", "You no longer see "+p.Name+" in your partners, its usage, audit trail and alerts, and can no longer act on it."
+	}
+	return h.renderConfirm(c, views.ConfirmPage{
+		Page:    h.page(c, "Remove an account manager of "+p.Name),
+		Heading: "Remove " + who + " from the account managers of " + p.Name + "?",
+		Effects: []string{effect, "Nothing of the partner changes: its people, grants and credentials stay as they are."},
+		Action:  managersPath(p.ID) + "/" + strconv.FormatInt(m.UserID, 10) + "/remove",
+		Submit:  "Remove " + m.Name, Back: back, Keep: "Keep " + m.Name, TestID: "confirm-remove-manager",
+	})
+}
+
+// removePartnerManager takes an account manager off the partner. An
+// account manager cannot leave it with none; a platform admin can, and
+// the directory then lists it as needing one.
+func (h *Handler) removePartnerManager(c echo.Context) error {
+	p, m, err := h.managerTarget(c)
+	if err != nil {
+		return err
+	}
+	back := views.PartnerPagePath(p.ID) + "#managers"
+	if m == nil {
+		return h.redirectWithFlash(c, back, views.FlashInfo, "That person does not manage "+p.Name+".")
+	}
+	a := actorOf(currentUser(c))
+	_, err = h.people.ChangeManagers(c.Request().Context(), a, p.ID, 0, m.UserID)
+	if errors.Is(err, people.ErrLastManager) {
+		return h.redirectWithFlash(c, back, views.FlashError, m.Name+" is "+p.Name+"'s only account manager: hand it over to another one instead, or ask a platform admin.")
+	}
+	if err != nil {
+		return err
+	}
+	if m.UserID == a.UserID && a.Role == access.RoleAccountManager {
+		return h.redirectWithFlash(c, "/partners", views.FlashSuccess, "You no longer manage "+p.Name+".")
+	}
+	msg := m.Name + " no longer manages " + p.Name + "."
+	if ms, err := h.store.PartnerManagers(c.Request().Context(), p.ID); err == nil && len(ms) == 0 {
+		msg += " It has no account manager now: assign one below."
+	}
+	return h.redirectWithFlash(c, back, views.FlashSuccess, msg)
+}
