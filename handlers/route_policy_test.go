@@ -172,8 +172,8 @@ func TestEveryRouteFollowsTheAssignment(t *testing.T) {
 
 // routeWorld is the demo portal with the catalog, where B (Crane Works)
 // has a team, a pending invitation, a live token with usage, an alert,
-// audit events and a grant, and the demo account manager is assigned to
-// Harbor Logistics only.
+// audit events, a grant and an account manager of its own, and the demo
+// account manager is assigned to Harbor Logistics only.
 type routeWorld struct {
 	p       *portal
 	app     *echo.Echo
@@ -238,9 +238,15 @@ func newRouteWorld(t *testing.T) *routeWorld {
 	p.exec(t, `INSERT INTO access_group_apis (access_group_id, api_id, scopes)
 		SELECT `+w.ids["spare"]+`, id, CASE slug WHEN 'fleet' THEN '{fleet:read}'::text[] ELSE '{telemetry:read}'::text[] END FROM apis WHERE slug IN ('fleet', 'telemetry')`)
 
-	// The account manager is Harbor's only.
+	// The account manager is Harbor's only; B is another account
+	// manager's.
 	am := p.userID(t, "am@portico.test")
 	if _, err := st.UnassignManager(ctx, mustInt(t, w.ids["partner"]), am); err != nil {
+		t.Fatal(err)
+	}
+	w.ids["am"] = itoa(am)
+	w.ids["manager"] = p.id(t, `INSERT INTO users (email, name, role) VALUES ('riley@portico.test', 'Riley Book', 'account_manager') RETURNING id`)
+	if _, err := st.AssignManager(ctx, mustInt(t, w.ids["partner"]), mustInt(t, w.ids["manager"]), 0); err != nil {
 		t.Fatal(err)
 	}
 	w.am = signedInAs(t, p, "am@portico.test")
