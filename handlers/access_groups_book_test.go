@@ -124,9 +124,13 @@ func TestAccessGroupPageFollowsTheAssignment(t *testing.T) {
 	for _, form := range []url.Values{
 		{"grantee": {userValue(w.p.userID(t, "admin@crane.test"))}},
 		{"grantee": {userValue(w.p.userID(t, "admin@crane.test"))}, "partner_id": {itoa(w.harborID)}},
+		// Harbor's own team, said to be of Crane: refused without naming
+		// Crane, which the form named by its id only.
+		{"grantee": {teamValue(w.team)}, "partner_id": {itoa(w.craneID)}},
 	} {
-		if res := am.post(groupPath(w.fleet, "grants"), form); res.status != http.StatusNotFound {
-			t.Errorf("grant %v as the account manager = %d, want 404", form, res.status)
+		res := am.post(groupPath(w.fleet, "grants"), form)
+		if html, _ := res.doc.Html(); res.status != http.StatusNotFound || len(leaks(html)) != 0 {
+			t.Errorf("grant %v as the account manager = %d, shows %q; want 404 and nothing of Crane", form, res.status, leaks(html))
 		}
 	}
 	for _, id := range []string{w.craneUserGrant, w.craneTeamGrant} {

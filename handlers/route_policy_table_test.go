@@ -140,7 +140,7 @@ func routePolicies() []routePolicy {
 		scope("GET /access-groups/:id", "/access-groups/{group}?partner=crane"),
 		sharedRoute("POST /access-groups/:id", "/access-groups/{spare}", "name=Route+spare&description=x&rate_limit_per_minute=61", 303, groups),
 		sharedRoute("POST /access-groups/:id/apis", "/access-groups/{spare}/apis", "api=maintenance&scope=maintenance%3Aread", 303, groups),
-		sharedRoute("GET /access-groups/:id/apis/:api/remove", "/access-groups/{spare}/apis/fleet/remove", "", 200, groups),
+		sharedRoute("GET /access-groups/:id/apis/:api/remove", "/access-groups/{group}/apis/fleet/remove", "", 200, groups),
 		sharedRoute("POST /access-groups/:id/apis/:api/remove", "/access-groups/{spare}/apis/fleet/remove", "", 303, groups),
 		hide("POST /access-groups/:id/grants", "/access-groups/{spare}/grants", "grantee=user%3A{member}"),
 		hide("GET /access-groups/:id/grants/:grant/revoke", "/access-groups/{group}/grants/{grant}/revoke", ""),

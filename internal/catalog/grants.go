@@ -65,12 +65,19 @@ type Granted struct {
 // who granted it. Refused with a FieldError, nothing stored: no or an
 // unknown grantee, a staff member, a removed person, a suspended partner,
 // a grantee of another partner than to.PartnerID, and a grantee that holds
-// the group already. An unknown group is store.ErrNotFound; a grantee of a
-// partner the actor does not manage is ErrNotManaged, decided before
-// anything else about the grantee is said.
+// the group already. An unknown group is store.ErrNotFound; a grantee of,
+// or a to.PartnerID naming, a partner the actor does not manage is
+// ErrNotManaged, decided before anything else about the grantee is said.
 func (g *Groups) Grant(ctx context.Context, actor access.Actor, groupID int64, to GrantTo) (*Granted, error) {
 	if (to.TeamID > 0) == (to.UserID > 0) {
 		return nil, &apierr.FieldError{Field: "grantee", Message: "Choose a team or a person of a partner to grant the group to."}
+	}
+	// A partner the request names must be the actor's too: the refusal of
+	// a grantee of another partner would otherwise name it.
+	if to.PartnerID != 0 {
+		if err := managed(actor, to.PartnerID); err != nil {
+			return nil, err
+		}
 	}
 	out := &Granted{}
 	err := g.store.InTx(ctx, func(tx *store.Store) error {
