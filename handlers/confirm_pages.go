@@ -195,6 +195,9 @@ func (h *Handler) confirmSuspendPartner(c echo.Context) error {
 	if p.Status == store.PartnerSuspended {
 		return h.redirectWithFlash(c, back, "info", p.Name+" is suspended already.")
 	}
+	if p.Status == store.PartnerEnded {
+		return h.redirectWithFlash(c, back, "info", "The partnership of "+p.Name+" has ended: it cannot be suspended.")
+	}
 	return h.renderConfirm(c, views.ConfirmPage{
 		Page:    h.page(c, "Suspend "+p.Name),
 		Heading: "Suspend " + p.Name + "?",

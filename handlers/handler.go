@@ -22,6 +22,7 @@ import (
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/hygiene"
 	"github.com/portico/portico/internal/leak"
+	"github.com/portico/portico/internal/lifecycle"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/oauth"
 	"github.com/portico/portico/internal/pat"
@@ -108,6 +109,8 @@ type Handler struct {
 	callQueue callQueue
 	// readyTimeout bounds the /readyz checks.
 	readyTimeout time.Duration
+	// lifecycle ends partnerships and schedules their end.
+	lifecycle *lifecycle.Service
 }
 
 // New builds the portal's echo instance: middleware, every route and the
@@ -137,6 +140,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 		readyTimeout: 2 * time.Second,
 	}
 	h.hygiene = hygiene.New(st, h.catalog, d.Outbox, cfg.BaseURL)
+	h.lifecycle = lifecycle.New(st, d.Outbox, cfg.BaseURL)
 	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},
 		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log, Metrics: d.GatewayMetrics,
 		OAuth: oauth.New(st, hasher, verifier, cfg.BaseURL, d.Log)})

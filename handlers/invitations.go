@@ -23,6 +23,8 @@ func invitationProblem(err error, inv *store.Invitation, partner *store.Partner)
 		org = partner.Name
 	}
 	switch {
+	case partner != nil && partner.Status == store.PartnerEnded:
+		return "This invitation no longer works: the partnership of " + org + " with this portal has ended."
 	case errors.Is(err, people.ErrInvitationExpired):
 		return "This invitation expired on " + formatTime(inv.ExpiresAt) + ". Ask " + who + " at " + org + " to send you a new one."
 	case errors.Is(err, people.ErrInvitationUsed):

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -22,8 +23,10 @@ func managersPath(partnerID int64) string {
 // who manages the partner and, for who may change that, the account
 // managers who could be added.
 func (h *Handler) partnerManagersView(ctx context.Context, a access.Actor, p *store.Partner) (views.PartnerManagers, error) {
+	// An ended partnership keeps who managed it, for the record; there is
+	// nothing left to hand over.
 	v := views.PartnerManagers{PartnerID: p.ID, Partner: p.Name, Action: managersPath(p.ID),
-		CanChange: access.Can(a, access.AssignManagers, p.ID) == access.Allow}
+		CanChange: access.Can(a, access.AssignManagers, p.ID) == access.Allow && p.Status != store.PartnerEnded}
 	ms, err := h.store.PartnerManagers(ctx, p.ID)
 	if err != nil {
 		return v, err
@@ -79,6 +82,9 @@ func (h *Handler) addPartnerManager(c echo.Context) error {
 		}
 		remove = a.UserID
 	}
+	if err := h.notEnded(c, id); err != nil {
+		return err
+	}
 	p, err := h.people.ChangeManagers(c.Request().Context(), a, id, add, remove)
 	switch {
 	case errors.Is(err, store.ErrNotFound) && p != nil:
@@ -119,6 +125,9 @@ func (h *Handler) managerTarget(c echo.Context) (*store.Partner, *store.PartnerM
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if p.Status == store.PartnerEnded {
+		return nil, nil, endedPartner(p)
 	}
 	ms, err := h.store.PartnerManagers(ctx, id)
 	if err != nil {
@@ -185,4 +194,25 @@ func (h *Handler) removePartnerManager(c echo.Context) error {
 		msg += " It has no account manager now: assign one below."
 	}
 	return h.redirectWithFlash(c, back, views.FlashSuccess, msg)
+}
+
+// notEnded refuses to change who manages an ended partnership (or a
+// partner that does not exist).
+func (h *Handler) notEnded(c echo.Context, id int64) error {
+	p, err := h.store.PartnerByID(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return NotFound("This partner")
+	}
+	if err != nil {
+		return err
+	}
+	if p.Status == store.PartnerEnded {
+		return endedPartner(p)
+	}
+	return nil
+}
+
+func endedPartner(p *store.Partner) error {
+	return &Error{Status: http.StatusConflict, Code: "partner_ended",
+		Message: "The partnership with " + p.Name + " has ended: its account managers stay on record and cannot be changed."}
 }

@@ -230,3 +230,39 @@ func TestCreatePartnerManager(t *testing.T) {
 		t.Errorf("a refused create left %d partners", n)
 	}
 }
+
+// TestEndedPartnerManagers: an ended partnership keeps who managed it but
+// offers no change, refuses one, and does not ask for an account manager.
+func TestEndedPartnerManagers(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	kimID := p.addStaffAM(t, "kim@portico.test", "Kim Keeper")
+	crane := "/partners/" + strconv.FormatInt(p.partnerID(t, "crane-works"), 10)
+	admin := signedInAs(t, p, "admin@portico.test")
+	if res := admin.post(crane+"/end", nil); res.status != http.StatusSeeOther {
+		t.Fatalf("end = %d", res.status)
+	}
+	pg := admin.get(crane)
+	if diff := cmp.Diff([]string{"Morgan Account"}, managerNames(pg)); diff != "" {
+		t.Errorf("ended partner's managers (-want +got):\n%s", diff)
+	}
+	if n := pg.doc.Find("[data-testid=add-manager], [data-testid=remove-manager]").Length(); n != 0 {
+		t.Errorf("an ended partner offers %d manager changes", n)
+	}
+	if res := admin.post(crane+"/managers", url.Values{"user_id": {strconv.FormatInt(kimID, 10)}}); res.status != http.StatusConflict {
+		t.Errorf("assigning an ended partner = %d, want 409", res.status)
+	}
+	remove := crane + "/managers/" + strconv.FormatInt(p.userID(t, "am@portico.test"), 10) + "/remove"
+	if res := admin.post(remove, nil); res.status != http.StatusConflict {
+		t.Errorf("removing from an ended partner = %d, want 409", res.status)
+	}
+	if diff := cmp.Diff([]string{"Morgan Account"}, managerNames(admin.get(crane))); diff != "" {
+		t.Errorf("after refused changes (-want +got):\n%s", diff)
+	}
+	// Without its manager, the ended partner is not one needing a manager.
+	p.exec(t, `DELETE FROM partner_managers WHERE partner_id = (SELECT id FROM partners WHERE slug = 'crane-works')`)
+	pg = admin.get("/partners?manager=none")
+	if len(partnerSlugs(pg)) != 0 || pg.doc.Find("[data-testid=unmanaged-notice]").Length() != 0 {
+		t.Errorf("an ended partner is listed as needing an account manager: %v", partnerSlugs(pg))
+	}
+}

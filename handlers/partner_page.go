@@ -63,11 +63,14 @@ func (h *Handler) renderPartnerPage(c echo.Context, status int, form *views.Part
 	}
 	m := views.PartnerPage{Page: h.page(c, p.Name), ID: p.ID, Name: p.Name, Slug: p.Slug, Status: p.Status,
 		Created:   p.CreatedAt.UTC().Format("2 Jan 2006"),
-		CanManage: access.Can(actorOf(currentUser(c)), access.ManagePartners, id) == access.Allow,
+		CanManage: access.Can(actorOf(currentUser(c)), access.ManagePartners, id) == access.Allow && p.Status != store.PartnerEnded,
 		Members:   counts.Members, Invitations: counts.Invitations, Teams: counts.Teams, Grants: counts.Grants,
 		LiveTokens: counts.LiveTokens, SandboxTokens: counts.SandboxTokens, Clients: counts.Clients, Pending: counts.Pending}
 
 	if m.Managers, err = h.partnerManagersView(ctx, actorOf(currentUser(c)), p); err != nil {
+		return err
+	}
+	if m.Lifecycle, err = h.partnerLifecycleView(c, p, m.CanManage); err != nil {
 		return err
 	}
 	members, more, err := h.store.PartnerMembersPage(ctx, id, store.MemberQuery{ListQuery: sections[0].query()})

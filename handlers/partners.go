@@ -28,8 +28,8 @@ func (h *Handler) renderPartners(c echo.Context, status int, form views.CreatePa
 		return err
 	}
 	st := c.QueryParam("status")
-	if st != "" && st != store.PartnerActive && st != store.PartnerSuspended {
-		return BadRequest("Choose the status from the list: all, active or suspended.")
+	if st != "" && st != store.PartnerActive && st != store.PartnerSuspended && st != store.PartnerEnded {
+		return BadRequest("Choose the status from the list: all, active, suspended or ended.")
 	}
 	a := actorOf(currentUser(c))
 	f, err := partnerFilter(a, st, c.QueryParam("manager"))

@@ -95,6 +95,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	p.POST("/:id/managers", h.addPartnerManager)
 	p.GET("/:id/managers/:user/remove", h.confirmRemovePartnerManager)
 	p.POST("/:id/managers/:user/remove", h.removePartnerManager)
+	p.GET("/:id/end", h.confirmEndPartner)
+	p.POST("/:id/end", h.endPartner)
+	p.POST("/:id/end-date", h.setPartnerEndDate)
 	e.GET("/outbox", h.outbox, h.signedIn)
 
 	// The API catalog and documentation: everyone signed in; partner users

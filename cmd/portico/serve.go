@@ -20,6 +20,7 @@ import (
 	"github.com/portico/portico/internal/config"
 	"github.com/portico/portico/internal/credential"
 	"github.com/portico/portico/internal/leak"
+	"github.com/portico/portico/internal/lifecycle"
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/ratelimit"
@@ -97,6 +98,14 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		alerts.New(st, db.DB, mail.NewOutbox(st), cfg.BaseURL.String(), e.log).Run(ctx)
 	}()
 	defer func() { <-alertsDone }()
+	// Partner lifecycle: scheduled ends take effect on their day and their
+	// reminders go out, checked every 15 minutes by one node at a time.
+	lifecycleDone := make(chan struct{})
+	go func() {
+		defer close(lifecycleDone)
+		lifecycle.NewJob(lifecycle.New(st, mail.NewOutbox(st), cfg.BaseURL.String()), db.DB, e.log).Run(ctx)
+	}()
+	defer func() { <-lifecycleDone }()
 	gatewayMetrics, stopMetrics, err := startMetrics(ctx, e, cfg, db, st, recorder, verifier)
 	if err != nil {
 		return err

@@ -47,6 +47,24 @@ var phrases = map[string]func(t string, d func(string) string) string{
 	"partner.create":     func(t string, d func(string) string) string { return "added partner " + t },
 	"partner.suspend":    func(t string, d func(string) string) string { return "suspended partner " + t },
 	"partner.reactivate": func(t string, d func(string) string) string { return "reactivated partner " + t },
+	"partner.end": func(t string, d func(string) string) string {
+		s := "ended the partnership of " + t + ": revoked " + count(d("credentials_revoked"), "credential", "credentials") +
+			", closed " + count(d("people_closed"), "account", "accounts") + ", cancelled " + count(d("invitations_cancelled"), "invitation", "invitations") +
+			" and ended " + count(d("grants_ended"), "grant", "grants")
+		if on := d("scheduled_for"); on != "" {
+			s += " (scheduled for " + on + ")"
+		}
+		return s
+	},
+	"partner.end_schedule": func(t string, d func(string) string) string {
+		if from := d("from"); from != "" {
+			return "moved the end of the partnership of " + t + " from " + from + " to " + d("to")
+		}
+		return "scheduled the end of the partnership of " + t + " on " + d("to")
+	},
+	"partner.end_unschedule": func(t string, d func(string) string) string {
+		return "cancelled the end of the partnership of " + t + " scheduled on " + d("was")
+	},
 	"partner.manager_assign": func(t string, d func(string) string) string {
 		return "made " + d("manager") + " an account manager of " + t
 	},

@@ -24,6 +24,15 @@ func TestSentence(t *testing.T) {
 			"The portal revoked an access token of OAuth client “Billing server” of dev@harbor.test at the request of resource server “Edge gateway”"},
 		{"", "retention.run", "Retention", `{"partitions":0,"default_rows_deleted":0,"rollup_rows_deleted":2,"oauth_tokens_deleted":120,"calls_before":"2025-10-30","rollups_before":"2024-09-25","complete":true,"error":""}`,
 			"The portal ran retention: dropped 0 day partitions of calls older than 2025-10-30, deleted 0 stray calls and 2 usage minutes older than 2024-09-25, and 120 expired OAuth access tokens"},
+		{"Morgan Account", "partner.end", "Harbor Logistics", `{"credentials_revoked":12,"people_closed":1,"invitations_cancelled":0,"grants_ended":3}`,
+			"Morgan Account ended the partnership of Harbor Logistics: revoked 12 credentials, closed 1 account, cancelled 0 invitations and ended 3 grants"},
+		{"", "partner.end", "Harbor Logistics", `{"credentials_revoked":1,"people_closed":2,"invitations_cancelled":1,"grants_ended":1,"scheduled_for":"2027-03-01"}`,
+			"The portal ended the partnership of Harbor Logistics: revoked 1 credential, closed 2 accounts, cancelled 1 invitation and ended 1 grant (scheduled for 2027-03-01)"},
+		{"Morgan Account", "partner.end_schedule", "Harbor Logistics", `{"to":"2027-03-01"}`, "Morgan Account scheduled the end of the partnership of Harbor Logistics on 2027-03-01"},
+		{"Morgan Account", "partner.end_schedule", "Harbor Logistics", `{"from":"2027-03-01","to":"2027-04-01"}`,
+			"Morgan Account moved the end of the partnership of Harbor Logistics from 2027-03-01 to 2027-04-01"},
+		{"Morgan Account", "partner.end_unschedule", "Harbor Logistics", `{"was":"2027-03-01"}`,
+			"Morgan Account cancelled the end of the partnership of Harbor Logistics scheduled on 2027-03-01"},
 		{"Ada Harbor", "something.new", "x", `null`, "Ada Harbor: something.new “x”"},
 	} {
 		if got := Sentence(tc.actor, tc.action, tc.target, json.RawMessage(tc.details)); got != tc.want {

@@ -151,6 +151,9 @@ func checkGrantee(ctx context.Context, tx *store.Store, gt *store.Grantee, partn
 		return &apierr.FieldError{Field: "grantee", Message: fmt.Sprintf("%s is not part of %s but of %s: a grant goes to a team or person of the partner it is for.",
 			GranteeLabel(gt), p.Name, gt.PartnerName)}
 	}
+	if gt.PartnerStatus == store.PartnerEnded {
+		return &apierr.FieldError{Field: "grantee", Message: "The partnership of " + gt.PartnerName + " has ended: it cannot be granted access."}
+	}
 	if gt.PartnerStatus != store.PartnerActive {
 		return &apierr.FieldError{Field: "grantee", Message: gt.PartnerName + " is suspended. Reactivate the partner before granting it access."}
 	}

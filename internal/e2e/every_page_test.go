@@ -58,6 +58,11 @@ func TestEveryPage(t *testing.T) {
 		`INSERT INTO users (email, name, role) SELECT 'manager' || i || '@portico.test', 'Manager ' || i, 'account_manager' FROM generate_series(1, 60) i`,
 		`INSERT INTO outbox (to_email, to_name, subject, text_body, html_body) SELECT 'to' || i || '@x.test', '', 'Mail ' || i, 'text', '' FROM generate_series(1, 60) i`,
 		`INSERT INTO access_groups (name, rate_limit_per_minute) SELECT 'Group ' || i, 60 FROM generate_series(1, 60) i`,
+		// An ended partnership, in the account manager's book.
+		`INSERT INTO partners (name, slug, status, ended_at, ended_by)
+		 SELECT 'Ended Shipping Company', 'ended-shipping', 'ended', now(), id FROM users WHERE email = 'am@portico.test'`,
+		`INSERT INTO partner_managers (partner_id, user_id)
+		 SELECT p.id, u.id FROM partners p, users u WHERE p.slug = 'ended-shipping' AND u.email = 'am@portico.test'`,
 		// A day of usage for the dashboards: a sandbox token of Harbor's
 		// admin with calls every hour, some failing.
 		`INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
@@ -81,6 +86,7 @@ func TestEveryPage(t *testing.T) {
 		Dev    int64 `db:"dev"`
 		Token  int64 `db:"token"`
 		AM     int64 `db:"am"`
+		Ended  int64 `db:"ended"`
 	}
 	if err := p.store.DB().Get(&ids, `SELECT
 		(SELECT partner_id FROM users WHERE email = 'admin@harbor.test') AS harbor,
@@ -89,7 +95,8 @@ func TestEveryPage(t *testing.T) {
 		(SELECT g.id FROM grants g JOIN teams t ON t.id = g.team_id WHERE t.name = 'Integrations') AS grant_id,
 		(SELECT id FROM users WHERE email = 'dev@harbor.test') AS dev,
 		(SELECT id FROM tokens WHERE name = 'nightly-sync') AS token,
-		(SELECT id FROM users WHERE email = 'am@portico.test') AS am`); err != nil {
+		(SELECT id FROM users WHERE email = 'am@portico.test') AS am,
+		(SELECT id FROM partners WHERE slug = 'ended-shipping') AS ended`); err != nil {
 		t.Fatal(err)
 	}
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
@@ -101,9 +108,11 @@ func TestEveryPage(t *testing.T) {
 	}
 	staff := []page{
 		{"/apis/fleet", nil},
-		{"/partners/" + harbor, []string{"[data-testid=suspend]", "[data-testid=partner-manager]", "[data-testid=add-manager]"}},
+		{"/partners/" + harbor, []string{"[data-testid=suspend]", "[data-testid=partner-manager]", "[data-testid=add-manager]", "[data-testid=end-date-form]"}},
 		{"/partners/" + harbor + "/suspend?from=partner", []string{"[data-testid=confirm-button]"}},
 		{"/partners/" + harbor + "/managers/" + id(ids.AM) + "/remove", []string{"[data-testid=confirm-button]"}},
+		{"/partners/" + harbor + "/end", []string{"[data-testid=end-effects]", "[data-testid=confirm-button]"}},
+		{"/partners/" + id(ids.Ended), []string{"[data-testid=ended-notice]"}},
 		{"/partners/" + harbor + "/tokens?q=deploy", []string{"[data-testid=token]"}},
 		{"/partners/" + harbor + "/usage", []string{"[data-testid=usage-total]"}},
 		{"/access-groups/" + group, []string{"[data-testid=grant]", "[data-testid=include-api]"}},

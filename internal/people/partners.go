@@ -104,6 +104,7 @@ func (s *Service) CreatePartner(ctx context.Context, actor access.Actor, name, a
 
 // SetPartnerStatus suspends or reactivates a partner. Suspension signs its
 // users out at once (their sessions are deleted in the same transaction).
+// An ended partner is refused with a FieldError: ending is final.
 func (s *Service) SetPartnerStatus(ctx context.Context, partnerID int64, status string) (*store.Partner, error) {
 	if status != store.PartnerActive && status != store.PartnerSuspended {
 		return nil, &apierr.FieldError{Field: "status", Message: "Unknown status."}
@@ -113,6 +114,12 @@ func (s *Service) SetPartnerStatus(ctx context.Context, partnerID int64, status 
 		old, err := tx.LockPartner(ctx, partnerID)
 		if err != nil {
 			return err
+		}
+		if old.Status == store.PartnerEnded {
+			// Ending is final: its people's accounts are closed and its
+			// credentials revoked, so there is nothing to reactivate.
+			return &apierr.FieldError{Field: "status", Message: "The partnership of " + old.Name +
+				" has ended: an ended partner cannot be reactivated or suspended. To work with them again, create a new partner."}
 		}
 		if p, err = tx.SetPartnerStatus(ctx, partnerID, status); err != nil {
 			return err

@@ -49,11 +49,12 @@ func (s *Store) PartnerCounts(ctx context.Context, partnerID int64) (PartnerCoun
 	return c, nil
 }
 
-// InactivePartnersNamed lists up to limit partners that are not active
-// (suspended) whose name contains search, by name: the grant picker names
-// them when its partner search finds nothing it may offer. Only partners
-// of an account manager's book (access.Actor.Book; 0 for every partner)
-// are named. An empty search matches nothing.
+// InactivePartnersNamed lists up to limit suspended partners whose name
+// contains search, by name: the grant picker names them when its partner
+// search finds nothing it may offer. Only partners of an account
+// manager's book (access.Actor.Book; 0 for every partner) are named. An
+// empty search matches nothing; an ended partner is never named (it cannot
+// be reactivated).
 func (s *Store) InactivePartnersNamed(ctx context.Context, search string, book int64, limit int) ([]Partner, error) {
 	pattern := searchPattern(search)
 	if pattern == "" {
@@ -62,7 +63,7 @@ func (s *Store) InactivePartnersNamed(ctx context.Context, search string, book i
 	var ps []Partner
 	err := s.q.SelectContext(ctx, &ps, `
 		SELECT id, name, slug, status, created_at, updated_at FROM partners
-		WHERE status <> 'active' AND name ILIKE '%' || $1 || '%' ESCAPE '\'
+		WHERE status = 'suspended' AND name ILIKE '%' || $1 || '%' ESCAPE '\'
 		  AND ($3::bigint = 0 OR partners.id IN (SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = $3))
 		ORDER BY lower(name), id LIMIT $2`, pattern, min(max(limit, 1), MaxPicker), book)
 	if err != nil {

@@ -24,7 +24,8 @@ type PartnerFilter struct {
 	// account manager's own (access.Actor.Book), or the one a platform
 	// admin filters by. 0: every partner.
 	Manager int64
-	// Unmanaged keeps the partners without an active account manager.
+	// Unmanaged keeps the partners, active or suspended, without an
+	// active account manager (an ended one needs none).
 	Unmanaged bool
 }
 
@@ -56,8 +57,8 @@ func (s *Store) PartnersPage(ctx context.Context, f PartnerFilter, q ListQuery) 
 			  AND ($4 = '' OR name ILIKE '%' || $4 || '%' ESCAPE '\' OR slug ILIKE '%' || $4 || '%' ESCAPE '\')
 			  AND ($5 = '' OR status = $5)
 			  AND ($6::bigint = 0 OR id IN (SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = $6))
-			  AND (NOT $7 OR NOT EXISTS (SELECT 1 FROM partner_managers pm JOIN users u ON u.id = pm.user_id
-			                             WHERE pm.partner_id = partners.id AND u.status = 'active'))
+			  AND (NOT $7 OR (status <> 'ended' AND NOT EXISTS (SELECT 1 FROM partner_managers pm JOIN users u ON u.id = pm.user_id
+			                                                  WHERE pm.partner_id = partners.id AND u.status = 'active')))
 			ORDER BY lower(name), id
 			LIMIT $1
 		) p
