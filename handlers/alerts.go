@@ -13,7 +13,8 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// alertsPage lists the viewer's alerts, open ones by default.
+// alertsPage lists the viewer's alerts, open ones by default: their
+// partner's, or for staff every partner's they manage.
 func (h *Handler) alertsPage(c echo.Context) error {
 	a := actorOf(currentUser(c))
 	pid := alerts.Scope(a)
@@ -26,11 +27,11 @@ func (h *Handler) alertsPage(c echo.Context) error {
 	}
 	showAll := c.QueryParam("show") == "all"
 	ctx := c.Request().Context()
-	open, err := h.store.CountOpenAlerts(ctx, pid)
+	open, err := h.store.CountOpenAlerts(ctx, pid, a.Book())
 	if err != nil {
 		return err
 	}
-	as, more, err := h.store.AlertsPage(ctx, pid, !showAll, q.After, q.Limit)
+	as, more, err := h.store.AlertsPage(ctx, pid, a.Book(), !showAll, q.After, q.Limit)
 	if err != nil {
 		return err
 	}

@@ -15,11 +15,12 @@ import (
 const auditPageSize = 50
 
 // auditTrail shows the audit trail the viewer may read, newest first, a
-// page at a time: everything for platform admins, every partner's events
+// page at a time: everything for platform admins, their partners' events
 // for account managers, their partner's for partner admins, and for a
 // developer what they did and what was done to their account and tokens.
 // The scope comes from the policy, never from the URL; the URL only
-// narrows it (time, kind, person, request id).
+// narrows it (time, kind, person, request id, and for staff one partner,
+// itself checked against the policy).
 func (h *Handler) auditTrail(c echo.Context) error {
 	var m views.AuditPage
 	q, cq, err := h.auditQueries(c, &m)
@@ -28,8 +29,17 @@ func (h *Handler) auditTrail(c echo.Context) error {
 	}
 	m.Page = h.page(c, "Audit trail")
 	m.ExportCSV, m.ExportNDJSON = auditExportHref(&m, "csv"), auditExportHref(&m, "ndjson")
+	// An empty value given to listHref does not remove an earlier one,
+	// so a filter is dropped from a copy of the page's filters.
 	if m.Token != 0 {
-		m.TokenClearHref = listHref("/audit", append(auditParams(&m), "token", "")...)
+		without := m
+		without.Token = 0
+		m.TokenClearHref = listHref("/audit", auditParams(&without)...)
+	}
+	if m.Partner != 0 {
+		without := m
+		without.Partner = 0
+		m.PartnerClearHref = listHref("/audit", auditParams(&without)...)
 	}
 	// A request id finds both what the request did in the portal and the
 	// call it was at the gateway: a few rows, shown together, the first

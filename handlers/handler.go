@@ -227,7 +227,7 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 			label := "Alerts"
 			// One bounded count from the open alerts' index per page; a
 			// failure only leaves the count out.
-			if n, err := h.store.CountOpenAlerts(c.Request().Context(), scope); err == nil && n > 0 {
+			if n, err := h.store.CountOpenAlerts(c.Request().Context(), scope, a.Book()); err == nil && n > 0 {
 				label += " (" + boundedCount(n, store.AlertCountLimit) + ")"
 			}
 			items = append(items, views.NavItem{Label: label, Href: "/alerts"})

@@ -20,15 +20,14 @@ type callQueue interface {
 	Capacity() int
 }
 
-// accountManagerHome is an account manager's next steps: the partners
-// that called in the last 24 hours, those near a monthly quota, and the
-// newest grants. Account managers are not assigned partners yet, so these
-// are every partner's.
+// accountManagerHome is an account manager's next steps: the partners of
+// their book that called in the last 24 hours, those near a monthly
+// quota, and the newest grants to them.
 func (h *Handler) accountManagerHome(hc homeContext) (*views.AccountManagerHome, error) {
 	ctx := hc.c.Request().Context()
 	m := &views.AccountManagerHome{MinPercent: quotaAlertPercent}
 	if hc.can(access.ViewUsage, 0) {
-		rows, err := h.store.UsageByPartner(ctx, store.UsageScope{}, hc.now.Add(-24*time.Hour), hc.now.Add(time.Minute), homeRows)
+		rows, err := h.store.UsageByPartner(ctx, store.UsageScope{Book: hc.a.Book()}, hc.now.Add(-24*time.Hour), hc.now.Add(time.Minute), homeRows)
 		if err != nil {
 			return nil, err
 		}
@@ -37,7 +36,7 @@ func (h *Handler) accountManagerHome(hc homeContext) (*views.AccountManagerHome,
 			m.Busy = append(m.Busy, views.HomePartnerUsage{Name: r.Name, Href: partnerUsagePath(r.ID),
 				Calls: formatCount(r.Calls), Errors: formatCount(r.ServerErrors)})
 		}
-		alerts, err := h.store.QuotaAlerts(ctx, usage.MonthStart(hc.now), quotaAlertPercent, homeRows)
+		alerts, err := h.store.QuotaAlerts(ctx, usage.MonthStart(hc.now), quotaAlertPercent, hc.a.Book(), homeRows)
 		if err != nil {
 			return nil, err
 		}
@@ -48,7 +47,7 @@ func (h *Handler) accountManagerHome(hc homeContext) (*views.AccountManagerHome,
 		}
 	}
 	if hc.can(access.ManageAccessGroups, 0) {
-		grants, err := h.store.RecentGrants(ctx, homeRows)
+		grants, err := h.store.RecentGrants(ctx, hc.a.Book(), homeRows)
 		if err != nil {
 			return nil, err
 		}

@@ -15,7 +15,7 @@ import (
 )
 
 // tokenHygiene is the partner admin's credential hygiene page; staff get
-// every partner's counts instead.
+// their partners' counts instead.
 func (h *Handler) tokenHygiene(c echo.Context) error {
 	if actorOf(currentUser(c)).Staff() {
 		return h.hygieneOverview(c)
@@ -24,7 +24,7 @@ func (h *Handler) tokenHygiene(c echo.Context) error {
 }
 
 // hygieneOverview lists every partner with its hygiene counts, a page at
-// a time by name (staff).
+// a time by name (staff: an account manager's own partners).
 func (h *Handler) hygieneOverview(c echo.Context) error {
 	if err := h.authorize(c, access.ListPartners, 0); err != nil {
 		return err
@@ -33,7 +33,7 @@ func (h *Handler) hygieneOverview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ps, more, err := h.store.PartnersHygienePage(c.Request().Context(), q)
+	ps, more, err := h.store.PartnersHygienePage(c.Request().Context(), q, actorOf(currentUser(c)).Book())
 	if err != nil {
 		return err
 	}

@@ -34,9 +34,10 @@ type usageView struct {
 }
 
 // usageViewOf decides the scope of /usage for the signed-in user: every
-// partner for staff, their partner for a partner admin, their own tokens
-// for a developer (usage.ViewFor, which the management API asks too).
-// Never from the request.
+// partner for a platform admin, their own partners for an account
+// manager, their partner for a partner admin, their own tokens for a
+// developer (usage.ViewFor, which the management API asks too). Never
+// from the request.
 func (h *Handler) usageViewOf(c echo.Context) (usageView, error) {
 	u := currentUser(c)
 	if u == nil {
@@ -48,6 +49,8 @@ func (h *Handler) usageViewOf(c echo.Context) (usageView, error) {
 	}
 	v := usageView{scope: uv.Scope, everyone: uv.Everyone, partner: uv.Partner, path: "/usage", csvPath: "/usage/export"}
 	switch {
+	case v.everyone && v.scope.Book != 0:
+		v.heading, v.intro = "Usage", "Calls through the gateway by the partners you manage: the top consumers, the APIs and the operations."
 	case v.everyone:
 		v.heading, v.intro = "Usage", "Calls through the gateway by every partner: the top consumers, the APIs and the tokens."
 	case v.partner:

@@ -17,12 +17,13 @@ const maxTrends = 10
 
 // staffUsage adds what only the provider's staff see on /usage: the
 // partners whose calls fail more than they did, those close to a monthly
-// quota, and, for the platform admin, the calls that carried no
-// credential.
+// quota (of an account manager's own partners), and, for the platform
+// admin, the calls that carried no credential.
 func (h *Handler) staffUsage(c echo.Context, m *views.UsagePage, rng usage.Range, q usageQuery, csv func(string) string) error {
 	ctx := c.Request().Context()
 	now := time.Now()
-	trends, err := h.store.ErrorRatesRising(ctx, now, maxTrends)
+	book := actorOf(currentUser(c)).Book()
+	trends, err := h.store.ErrorRatesRising(ctx, now, book, maxTrends)
 	if err != nil {
 		return err
 	}
@@ -35,7 +36,7 @@ func (h *Handler) staffUsage(c echo.Context, m *views.UsagePage, rng usage.Range
 		m.Trends = append(m.Trends, views.UsageTrend{Partner: t.Name, Href: fmt.Sprintf("/partners/%d/usage", t.PartnerID),
 			Now: percent(t.Errors, t.Calls) + " of " + formatCount(t.Calls), Before: base})
 	}
-	alerts, err := h.store.QuotaAlerts(ctx, usage.MonthStart(now), usage.NearQuotaPercent, maxTrends)
+	alerts, err := h.store.QuotaAlerts(ctx, usage.MonthStart(now), usage.NearQuotaPercent, book, maxTrends)
 	if err != nil {
 		return err
 	}

@@ -1572,7 +1572,7 @@ func accountManagerHome(m AccountManagerHome) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = homeItem("partner-usage", "Partners' calls, last 24 hours", "/usage", "Usage of every partner").Render(templ.WithChildren(ctx, templ_7745c5c3_Var77), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = homeItem("partner-usage", "Your partners' calls, last 24 hours", "/usage", "Usage of your partners").Render(templ.WithChildren(ctx, templ_7745c5c3_Var77), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1665,7 +1665,7 @@ func accountManagerHome(m AccountManagerHome) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = homeItem("near-quota", "Partners near their monthly quota", "/partners", "All partners").Render(templ.WithChildren(ctx, templ_7745c5c3_Var83), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = homeItem("near-quota", "Your partners near their monthly quota", "/partners", "Your partners").Render(templ.WithChildren(ctx, templ_7745c5c3_Var83), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

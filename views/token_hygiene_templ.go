@@ -1206,7 +1206,7 @@ func HygieneOverview(m HygieneOverviewPage) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 97, "<p class=\"empty-state\" data-testid=\"hygiene-overview-empty\">No partner yet: create one on the <a href=\"/partners\">Partners</a> page.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 97, "<p class=\"empty-state\" data-testid=\"hygiene-overview-empty\">No partner of yours yet: create one on the <a href=\"/partners\">Partners</a> page, or ask a platform admin to assign you one.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

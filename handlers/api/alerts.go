@@ -52,7 +52,7 @@ func (a *API) listAlerts(c echo.Context) error {
 	if status != "" && status != "open" && status != "all" {
 		return badRequest("status must be open or all.")
 	}
-	as, more, err := a.Store.AlertsPage(c.Request().Context(), pid, status != "all", q.After, q.Limit)
+	as, more, err := a.Store.AlertsPage(c.Request().Context(), pid, actor.Book(), status != "all", q.After, q.Limit)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,8 @@ import (
 // without rows is [].
 type usageAnswer struct {
 	// Scope says whose calls these are: "own" (the caller's tokens),
-	// "partner" (the caller's partner) or "all" (every partner).
+	// "partner" (the caller's partner) or "all" (every partner the
+	// caller may see: an account manager's, those they manage).
 	Scope      string           `json:"scope"`
 	Range      usageRange       `json:"range"`
 	Filters    usageFilters     `json:"filters"`

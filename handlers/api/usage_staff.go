@@ -34,13 +34,14 @@ type usageAnonymousBucket struct {
 	Live    int64     `json:"live"`
 }
 
-// staffUsage adds what only staff see on /usage: the partners whose
-// error rate is rising and those at 80 % of a monthly quota or more
+// staffUsage adds what only staff see on /usage: the partners (of an
+// account manager's book) whose error rate is rising and those at 80 %
+// of a monthly quota or more
 // (whatever the range and filters, as on the page)
 // and, for the platform admin, the calls over the range that carried no
 // credential (nobody's, so no filter applies).
 func (a *API) staffUsage(ctx context.Context, actor access.Actor, rng usage.Range, now time.Time, out *usageAnswer) error {
-	trends, err := a.Store.ErrorRatesRising(ctx, now, maxRising)
+	trends, err := a.Store.ErrorRatesRising(ctx, now, actor.Book(), maxRising)
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func (a *API) staffUsage(ctx context.Context, actor access.Actor, rng usage.Rang
 		out.Rising = append(out.Rising, usageRising{PartnerID: t.PartnerID, Partner: t.Name, Calls: t.Calls, Errors: t.Errors,
 			BaseCalls: t.BaseCalls, BaseErrors: t.BaseErrors})
 	}
-	alerts, err := a.Store.QuotaAlerts(ctx, usage.MonthStart(now), usage.NearQuotaPercent, maxRising)
+	alerts, err := a.Store.QuotaAlerts(ctx, usage.MonthStart(now), usage.NearQuotaPercent, actor.Book(), maxRising)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,9 @@ var Labels = map[string]string{
 var ErrNotMutable = errors.New("alert cannot be muted")
 
 // Scope is whose alerts a viewer sees: their partner's, or every
-// partner's (0) for staff. The pages and the API ask the policy about it.
+// partner's (0) for staff, which the lists bound to an account manager's
+// own partners (access.Actor.Book). The pages and the API ask the policy
+// about it.
 func Scope(a access.Actor) int64 {
 	if a.Staff() {
 		return 0

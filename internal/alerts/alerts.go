@@ -201,7 +201,7 @@ func Notify(ctx context.Context, tx *store.Store, outbox *pmail.Outbox, baseURL 
 // a month each.
 func (j *Job) quota(ctx context.Context, now time.Time) (int, error) {
 	month := usage.MonthStart(now)
-	qs, err := j.store.QuotaAlerts(ctx, month, 80, quotaAlertsPerRun)
+	qs, err := j.store.QuotaAlerts(ctx, month, 80, 0, quotaAlertsPerRun)
 	if err != nil {
 		return 0, err
 	}

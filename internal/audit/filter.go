@@ -61,6 +61,10 @@ type Filter struct {
 	// Token keeps one token's calls and what was done to it (its id, as
 	// the trail's links give it); 0 keeps every token.
 	Token int64
+	// Partner keeps one partner's trail (staff: its id, as the partner's
+	// page links it); 0 keeps every partner the viewer may read.
+	// ForPartner checks it against the policy.
+	Partner int64
 }
 
 // FilterError is a filter value the trail does not offer; Message says
@@ -89,6 +93,13 @@ func ParseFilter(v url.Values) (Filter, error) {
 			return f, &FilterError{"token", "The token to show is a token's number, as the links of the trail give it."}
 		}
 		f.Token = id
+	}
+	if s := v.Get("partner"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return f, &FilterError{"partner", "The partner to show is a partner's number, as its page's address gives it (/partners/12)."}
+		}
+		f.Partner = id
 	}
 	if f.Range == "" {
 		f.Range = "30d"
@@ -145,16 +156,16 @@ func (f Filter) Calls(scope store.AuditScope, now time.Time) store.CallQuery {
 }
 
 // Scope is the part of the trail actor may read, as the policy says:
-// everything for platform admins, every partner's for account managers,
-// their partner's for partner admins, and for other partner users what
-// they did and what was done to them and their tokens. ok is false for
-// an actor who may read none.
+// everything for platform admins, their partners' for account managers
+// (their book: scope.Book), their partner's for partner admins, and for
+// other partner users what they did and what was done to them and their
+// tokens. ok is false for an actor who may read none.
 func Scope(a access.Actor) (scope store.AuditScope, ok bool) {
 	switch {
 	case access.Can(a, access.ViewPortalAudit, 0) == access.Allow:
 		scope.All = true
 	case access.Can(a, access.ViewAudit, 0) == access.Allow:
-		scope.Partners = true
+		scope.Partners, scope.Book = true, a.Book()
 	case a.PartnerID != 0 && access.Can(a, access.ViewAudit, a.PartnerID) == access.Allow:
 		scope.PartnerID = a.PartnerID
 	case a.PartnerID != 0 && access.Can(a, access.ViewOwnAudit, a.PartnerID) == access.Allow:
@@ -163,4 +174,25 @@ func Scope(a access.Actor) (scope store.AuditScope, ok bool) {
 		return scope, false
 	}
 	return scope, true
+}
+
+// PartnerFilterRefused says why a partner user cannot filter by partner.
+const PartnerFilterRefused = "The partner filter is for the provider's staff: your trail is your organisation's already."
+
+// ForPartner narrows a staff member's scope to one partner's trail, as
+// the partner filter asks, after asking the policy: Hidden for a partner
+// the actor does not manage (the caller answers as for one that does not
+// exist, so another account manager's partners stay invisible), Deny for
+// a partner user (PartnerFilterRefused says why). The narrowed scope
+// keeps the actor's book as well, so the query itself never reaches past
+// it.
+func ForPartner(a access.Actor, partnerID int64) (store.AuditScope, access.Decision) {
+	if !a.Staff() {
+		return store.AuditScope{}, access.Deny
+	}
+	d := access.Can(a, access.ViewAudit, partnerID)
+	if d != access.Allow {
+		return store.AuditScope{}, d
+	}
+	return store.AuditScope{PartnerID: partnerID, Book: a.Book()}, d
 }

@@ -115,6 +115,7 @@ func TestEveryPage(t *testing.T) {
 		{"/partners/" + id(ids.Ended), []string{"[data-testid=ended-notice]"}},
 		{"/partners/" + harbor + "/tokens?q=deploy", []string{"[data-testid=token]"}},
 		{"/partners/" + harbor + "/usage", []string{"[data-testid=usage-total]"}},
+		{"/audit?partner=" + harbor + "&range=all", []string{"[data-testid=audit-partner-filter]", "#audit-partner"}},
 		{"/access-groups/" + group, []string{"[data-testid=grant]", "[data-testid=include-api]"}},
 		{"/access-groups/" + group + "/grants/" + id(ids.Grant) + "/revoke", []string{"[data-testid=confirm-button]"}},
 		{"/catalog/import", []string{"main form"}},

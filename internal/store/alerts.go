@@ -75,16 +75,17 @@ const alertSelect = `
 	FROM alerts al JOIN partners p ON p.id = al.partner_id LEFT JOIN tokens t ON t.id = al.token_id`
 
 // AlertsPage lists one page of alerts, newest first: of one partner
-// (partnerID 0: every partner's, for staff), open ones only or all.
-func (s *Store) AlertsPage(ctx context.Context, partnerID int64, openOnly bool, from *Key, limit int) ([]Alert, bool, error) {
+// (partnerID 0: every partner's, for staff; of an account manager's book
+// when book, access.Actor.Book, is set), open ones only or all.
+func (s *Store) AlertsPage(ctx context.Context, partnerID, book int64, openOnly bool, from *Key, limit int) ([]Alert, bool, error) {
 	limit = pageLimit(limit)
 	afterAt, afterID := after(from)
 	var as []Alert
 	err := s.q.SelectContext(ctx, &as, alertSelect+`
-		WHERE ($1 = 0 OR al.partner_id = $1) AND (NOT $2 OR al.acknowledged_at IS NULL)
+		WHERE ($1 = 0 OR al.partner_id = $1) AND (NOT $2 OR al.acknowledged_at IS NULL) AND `+bookFilter("al.partner_id", 6)+`
 		  AND ($4::timestamptz IS NULL OR (al.raised_at, al.id) < ($4::timestamptz, $5::bigint))
 		ORDER BY al.raised_at DESC, al.id DESC
-		LIMIT $3`, partnerID, openOnly, limit+1, afterAt, afterID)
+		LIMIT $3`, partnerID, openOnly, limit+1, afterAt, afterID, book)
 	if err != nil {
 		return nil, false, fmt.Errorf("alerts of partner %d: %w", partnerID, err)
 	}
@@ -96,13 +97,14 @@ func (s *Store) AlertsPage(ctx context.Context, partnerID int64, openOnly bool, 
 const AlertCountLimit = 99
 
 // CountOpenAlerts counts open alerts up to AlertCountLimit+1, of one
-// partner (0: every partner's), read from the open alerts' index.
-func (s *Store) CountOpenAlerts(ctx context.Context, partnerID int64) (int, error) {
+// partner (0: every partner's, of an account manager's book when book is
+// set), read from the open alerts' index.
+func (s *Store) CountOpenAlerts(ctx context.Context, partnerID, book int64) (int, error) {
 	var n int
 	err := s.q.GetContext(ctx, &n, `
 		SELECT count(*) FROM (
-			SELECT 1 FROM alerts WHERE acknowledged_at IS NULL AND ($1 = 0 OR partner_id = $1) LIMIT $2) x`,
-		partnerID, AlertCountLimit+1)
+			SELECT 1 FROM alerts WHERE acknowledged_at IS NULL AND ($1 = 0 OR partner_id = $1) AND `+bookFilter("partner_id", 3)+` LIMIT $2) x`,
+		partnerID, AlertCountLimit+1, book)
 	if err != nil {
 		return 0, fmt.Errorf("count open alerts of partner %d: %w", partnerID, err)
 	}

@@ -72,15 +72,17 @@ func (s *Store) CallsPage(ctx context.Context, q CallQuery) ([]CallRow, bool, er
 	}
 	since, until := timeRange(q.Since, q.Until)
 	// $1 limit+1, $2/$3 the keyset, $4 status class, $5 API, $6 request
-	// id, $7/$8 the time range, $9/$10 the scope, $11 the token.
-	const filters = `
+	// id, $7/$8 the time range, $9/$10 the scope, $11 the token, $12 the
+	// account manager's book.
+	filters := `
 		  AND ($11::bigint = 0 OR c.token_id = $11)
 		  AND ($2::timestamptz IS NULL OR (c.at, c.request_id) < ($2::timestamptz, $3::text))
 		  AND ($4::int = 0 OR c.status / 100 = $4)
 		  AND ($5 = '' OR c.api = $5)
 		  AND ($6 = '' OR c.request_id = $6)
 		  AND ($7::timestamptz IS NULL OR c.at >= $7)
-		  AND ($8::timestamptz IS NULL OR c.at < $8)`
+		  AND ($8::timestamptz IS NULL OR c.at < $8)
+		  AND ` + bookFilter("c.partner_id", 12)
 	arg9, arg10, own, ok := scopeArgs(q.Scope)
 	var from string
 	switch {
@@ -108,7 +110,7 @@ func (s *Store) CallsPage(ctx context.Context, q CallQuery) ([]CallRow, bool, er
 		LEFT JOIN users u ON u.id = t.user_id
 		LEFT JOIN partners p ON p.id = c.partner_id
 		ORDER BY c.at DESC, c.request_id DESC`,
-		limit+1, afterAt, afterReq, q.StatusClass, q.API, q.RequestID, since, until, arg9, arg10, q.TokenID)
+		limit+1, afterAt, afterReq, q.StatusClass, q.API, q.RequestID, since, until, arg9, arg10, q.TokenID, q.Scope.Book)
 	if err != nil {
 		return nil, false, fmt.Errorf("calls page: %w", err)
 	}

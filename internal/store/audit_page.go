@@ -15,13 +15,17 @@ type AuditScope struct {
 	// All shows every event, the provider's own included (platform
 	// admins). Otherwise PartnerID, when set, is one partner's trail, and
 	// Partners every partner's trail without the provider's own events
-	// (account managers).
+	// (account managers: bounded by Book to their own partners).
 	All       bool
 	Partners  bool
 	PartnerID int64
 	// UserID, when set (with PartnerID), narrows the trail to what the
 	// user did and what was done to them or their tokens (developers).
 	UserID int64
+	// Book, when set, bounds a staff member's trail to the partners of
+	// the account manager with this user id (access.Actor.Book); 0 for a
+	// platform admin and for partner users.
+	Book int64
 }
 
 // scopeArgs are the two query arguments ($9 and $10) of the audit trail's
@@ -103,16 +107,18 @@ func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, 
 	afterAt, afterID := after(q.After)
 	since, until := timeRange(q.Since, q.Until)
 	// $1 limit+1, $2/$3 the keyset, $4 actions, $5 actor, $6 request id,
-	// $7/$8 the time range, $9 partner, $10 user, $11 the token. Every condition is
-	// constant per call, so the plan keeps only what applies.
-	const filters = `
+	// $7/$8 the time range, $9 partner, $10 user, $11 the token, $12 the
+	// account manager's book. Every condition is constant per call, so
+	// the plan keeps only what applies.
+	filters := `
 		  AND ($2::timestamptz IS NULL OR (e.at, e.id) < ($2::timestamptz, $3::bigint))
 		  AND (coalesce(cardinality($4::text[]), 0) = 0 OR EXISTS (SELECT 1 FROM unnest($4::text[]) p WHERE left(e.action, length(p)) = p))
 		  AND ($5::bigint = 0 OR e.actor_id = $5)
 		  AND ($6 = '' OR e.request_id = $6)
 		  AND ($7::timestamptz IS NULL OR e.at >= $7)
 		  AND ($8::timestamptz IS NULL OR e.at < $8)
-		  AND ($11::bigint = 0 OR (e.target_type = 'token' AND e.target_id = $11))`
+		  AND ($11::bigint = 0 OR (e.target_type = 'token' AND e.target_id = $11))
+		  AND ` + bookFilter("e.partner_id", 12)
 	arg9, arg10, own, ok := scopeArgs(q.Scope)
 	var with, where string
 	switch {
@@ -165,7 +171,7 @@ func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, 
 		LEFT JOIN partners p ON p.id = e.partner_id
 		`+where+`
 		ORDER BY e.at DESC, e.id DESC
-		LIMIT $1`, limit+1, afterAt, afterID, pq.Array(q.Actions), q.ActorID, q.RequestID, since, until, arg9, arg10, q.TokenID)
+		LIMIT $1`, limit+1, afterAt, afterID, pq.Array(q.Actions), q.ActorID, q.RequestID, since, until, arg9, arg10, q.TokenID, q.Scope.Book)
 	if err != nil {
 		return nil, false, fmt.Errorf("audit page: %w", err)
 	}
@@ -175,15 +181,16 @@ func (s *Store) AuditEventsPage(ctx context.Context, q AuditQuery) ([]AuditRow, 
 
 // AuditActorID finds the person an audit trail's person filter names by
 // email: the active user, or else the most recently removed one, of the
-// partner (partnerID 0: anyone), or of the provider's staff, whose actions
-// show in a partner's trail too. ErrNotFound when there is none.
-func (s *Store) AuditActorID(ctx context.Context, email string, partnerID int64) (int64, error) {
+// scope's partner (none: anyone; with a Book, a partner of the book), or
+// of the provider's staff, whose actions show in a partner's trail too.
+// ErrNotFound when there is none.
+func (s *Store) AuditActorID(ctx context.Context, email string, sc AuditScope) (int64, error) {
 	var id int64
 	err := s.q.GetContext(ctx, &id, `
 		SELECT id FROM users
-		WHERE email = $1 AND ($2 = 0 OR partner_id = $2 OR partner_id IS NULL)
+		WHERE email = $1 AND (partner_id IS NULL OR (($2 = 0 OR partner_id = $2) AND `+bookFilter("partner_id", 3)+`))
 		ORDER BY status = 'active' DESC, id DESC
-		LIMIT 1`, NormalizeEmail(email), partnerID)
+		LIMIT 1`, NormalizeEmail(email), sc.PartnerID, sc.Book)
 	if err != nil {
 		return 0, fmt.Errorf("audit actor %q: %w", email, notFound(err))
 	}

@@ -38,6 +38,24 @@ func BenchmarkAuditEventsPage(b *testing.B) {
 	if err := db.GetContext(ctx, &dev, `SELECT actor_id FROM audit_events WHERE partner_id = $1 LIMIT 1`, partnerID); err != nil {
 		b.Fatal(err)
 	}
+	// Two account managers: one with every other partner (100, the big
+	// one among them), one with 5 small partners.
+	var half, few int64
+	if err := db.GetContext(ctx, &half, `
+		WITH am AS (INSERT INTO users (email, name, role) VALUES ('half@portico.test', 'Half', 'account_manager') RETURNING id),
+		     pm AS (INSERT INTO partner_managers (partner_id, user_id) SELECT p.id, am.id FROM partners p, am WHERE (p.id - $1) % 2 = 0)
+		SELECT id FROM am`, partnerID); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.GetContext(ctx, &few, `
+		WITH am AS (INSERT INTO users (email, name, role) VALUES ('few@portico.test', 'Few', 'account_manager') RETURNING id),
+		     pm AS (INSERT INTO partner_managers (partner_id, user_id) SELECT p.id, am.id FROM partners p, am WHERE p.id - $1 BETWEEN 1 AND 5)
+		SELECT id FROM am`, partnerID); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `ANALYZE partner_managers`); err != nil {
+		b.Fatal(err)
+	}
 	deep := store.TimeKey(mustTime(b, db, `SELECT at FROM audit_events WHERE partner_id = $1 ORDER BY at DESC OFFSET 100000 LIMIT 1`, partnerID), 1<<62)
 	for _, bc := range []struct {
 		name string
@@ -45,6 +63,11 @@ func BenchmarkAuditEventsPage(b *testing.B) {
 	}{
 		{"platform admin", store.AuditQuery{Scope: store.AuditScope{All: true}}},
 		{"account manager", store.AuditQuery{Scope: store.AuditScope{Partners: true}}},
+		{"account manager, book of 100", store.AuditQuery{Scope: store.AuditScope{Partners: true, Book: half}}},
+		{"account manager, book of 5", store.AuditQuery{Scope: store.AuditScope{Partners: true, Book: few}}},
+		{"account manager, partner filter", store.AuditQuery{Scope: store.AuditScope{PartnerID: partnerID, Book: half}}},
+		{"account manager, book of 100, rare kind", store.AuditQuery{Scope: store.AuditScope{Partners: true, Book: half}, Actions: []string{"settings.", "sandbox."}}},
+		{"account manager, book of 5, rare kind", store.AuditQuery{Scope: store.AuditScope{Partners: true, Book: few}, Actions: []string{"settings.", "sandbox."}}},
 		{"partner admin", store.AuditQuery{Scope: store.AuditScope{PartnerID: partnerID}}},
 		{"partner admin, page 2000", store.AuditQuery{Scope: store.AuditScope{PartnerID: partnerID}, After: &deep}},
 		{"partner admin, one person", store.AuditQuery{Scope: store.AuditScope{PartnerID: partnerID}, ActorID: dev}},

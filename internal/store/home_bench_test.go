@@ -59,7 +59,7 @@ func BenchmarkHomeQueries(b *testing.B) {
 	})
 	b.Run("quota-alerts-30d", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := st.QuotaAlerts(ctx, now.Add(-30*24*time.Hour), 80, 5); err != nil {
+			if _, err := st.QuotaAlerts(ctx, now.Add(-30*24*time.Hour), 80, 0, 5); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -80,7 +80,7 @@ func BenchmarkHomeQueries(b *testing.B) {
 	})
 	b.Run("recent-grants", func(b *testing.B) {
 		for b.Loop() {
-			if rs, err := st.RecentGrants(ctx, 5); err != nil || len(rs) != 5 {
+			if rs, err := st.RecentGrants(ctx, 0, 5); err != nil || len(rs) != 5 {
 				b.Fatal(len(rs), err)
 			}
 		}

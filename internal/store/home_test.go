@@ -126,7 +126,7 @@ func TestRecentGrants(t *testing.T) {
 		{10, []string{"Port operations to Crane Works", "Fleet basics to Crane Works", "Port operations to Harbor Logistics"}},
 		{2, []string{"Port operations to Crane Works", "Fleet basics to Crane Works"}},
 	} {
-		rs, err := st.RecentGrants(ctx, tc.limit)
+		rs, err := st.RecentGrants(ctx, 0, tc.limit)
 		if err != nil {
 			t.Fatal(err)
 		}

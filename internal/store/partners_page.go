@@ -56,7 +56,7 @@ func (s *Store) PartnersPage(ctx context.Context, f PartnerFilter, q ListQuery) 
 			WHERE ($2::text IS NULL OR (lower(name), id) > ($2::text, $3::bigint))
 			  AND ($4 = '' OR name ILIKE '%' || $4 || '%' ESCAPE '\' OR slug ILIKE '%' || $4 || '%' ESCAPE '\')
 			  AND ($5 = '' OR status = $5)
-			  AND ($6::bigint = 0 OR id IN (SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = $6))
+			  AND `+bookFilter("id", 6)+`
 			  AND (NOT $7 OR (status <> 'ended' AND NOT EXISTS (SELECT 1 FROM partner_managers pm JOIN users u ON u.id = pm.user_id
 			                                                  WHERE pm.partner_id = partners.id AND u.status = 'active')))
 			ORDER BY lower(name), id

@@ -196,9 +196,10 @@ func (p PartnerHygiene) Key() Key { return Key{Sort: p.SortName, ID: p.ID} }
 // PartnersHygienePage lists one page of partners by name (the partners
 // list's order and cursors), each with its open credentials and those
 // that need attention, both bounded as in HygieneCounts; search matches
-// name or slug. The counts run per partner of the page only, from the
+// name or slug; book (access.Actor.Book) keeps an account manager's
+// partners only. The counts run per partner of the page only, from the
 // same partial indexes.
-func (s *Store) PartnersHygienePage(ctx context.Context, q ListQuery) ([]PartnerHygiene, bool, error) {
+func (s *Store) PartnersHygienePage(ctx context.Context, q ListQuery, book int64) ([]PartnerHygiene, bool, error) {
 	limit := pageLimit(q.Limit)
 	afterName, afterID := after(q.After)
 	// The attention arms take the partner from the page's row.
@@ -215,10 +216,11 @@ func (s *Store) PartnersHygienePage(ctx context.Context, q ListQuery) ([]Partner
 			SELECT id, name, status, lower(name) AS sort_name FROM partners
 			WHERE ($2::text IS NULL OR (lower(name), id) > ($2::text, $3::bigint))
 			  AND ($4 = '' OR name ILIKE '%' || $4 || '%' ESCAPE '\' OR slug ILIKE '%' || $4 || '%' ESCAPE '\')
+			  AND `+bookFilter("id", 6)+`
 			ORDER BY lower(name), id
 			LIMIT $1
 		) p
-		ORDER BY p.sort_name, p.id`, limit+1, afterName, afterID, searchPattern(q.Search), HygieneCountLimit+1)
+		ORDER BY p.sort_name, p.id`, limit+1, afterName, afterID, searchPattern(q.Search), HygieneCountLimit+1, book)
 	if err != nil {
 		return nil, false, fmt.Errorf("partners hygiene page: %w", err)
 	}

@@ -14,11 +14,14 @@ import (
 // narrow it to one API or one token, when not empty; the caller checks
 // that the token is in the scope (the queries keep to the scope anyway).
 // Calls refused before a credential was known (partner 0) are in no
-// scope.
+// scope. Book, when set with every partner, bounds "every partner" to
+// the partners of the account manager with this user id
+// (access.Actor.Book); 0 for a platform admin.
 type UsageScope struct {
 	PartnerID, UserID int64
 	API               string
 	TokenID           int64
+	Book              int64
 }
 
 // usageSource is the rollup a query reads (migration 00026), with the
@@ -60,7 +63,9 @@ func daily(from, to time.Time) bool {
 // over days, the daily per token when the query needs tokens; for every
 // partner at once (staff) the narrow staff rollups: per partner when the
 // query ranks partners, else per operation, every partner together (a few
-// dozen rows a day); else the daily one.
+// dozen rows a day); else the daily one. An account manager's partners
+// (a Book) are read per partner: the per-partner staff rollup unless the
+// query needs operations, which only the daily one holds by partner.
 func usageFrom(sc UsageScope, from, to time.Time, need usageNeed) usageSource {
 	switch {
 	case !daily(from, to):
@@ -69,7 +74,9 @@ func usageFrom(sc UsageScope, from, to time.Time, need usageNeed) usageSource {
 		return usageTokenDays
 	case sc.UserID != 0 || sc.TokenID != 0:
 		return usageHours
-	case sc.PartnerID == 0 && need == needPartners:
+	case sc.PartnerID == 0 && sc.Book != 0 && need == needOperations:
+		return usageDays
+	case sc.PartnerID == 0 && (need == needPartners || sc.Book != 0):
 		return usagePartnerDays
 	case sc.PartnerID == 0:
 		return usageOperationDays
@@ -79,11 +86,13 @@ func usageFrom(sc UsageScope, from, to time.Time, need usageNeed) usageSource {
 
 // usageWhere is the scope, filters and time range every usage query
 // shares, over the rollup src (as u): $1 is the partner, $2 the user
-// whose tokens count, [$3, $4) the time range, $5 the API and $6 the
-// token (each ignored when empty). Each scope has its own text, without
-// OR, so that the planner sees which index serves it: one partner reads
-// the primary key (partner_id, time, …), one user's tokens or one token
-// the (token_id, time) index, every partner the time index.
+// whose tokens count, [$3, $4) the time range, $5 the API, $6 the token
+// and $7 the account manager whose book bounds every partner (each
+// ignored when empty). Each scope has its own text, without OR, so that
+// the planner sees which index serves it: one partner reads the primary
+// key (partner_id, time, …), one user's tokens or one token the
+// (token_id, time) index, every partner the time index (bookFilter's OR
+// is decided by its argument, constant per call).
 func usageWhere(sc UsageScope, src usageSource) string {
 	w := `u.` + src.at + ` >= $3 AND u.` + src.at + ` < $4`
 	switch {
@@ -95,11 +104,20 @@ func usageWhere(sc UsageScope, src usageSource) string {
 	case sc.PartnerID != 0:
 		w += ` AND u.partner_id = $1 AND $2::bigint = 0`
 	case src == usageOperationDays:
-		// Holds no calls without a credential, and no partner.
-		w += ` AND $1::bigint = 0 AND $2::bigint = 0`
+		// Holds no calls without a credential, and no partner: never
+		// read for a book (usageFrom).
+		w += ` AND $1::bigint = 0 AND $2::bigint = 0 AND $7::bigint = 0`
+		return w + usageFilters(sc)
 	default:
 		w += ` AND u.partner_id <> 0 AND $1::bigint = 0 AND $2::bigint = 0`
 	}
+	// One partner, one user and every partner alike: never past the book.
+	return w + ` AND ` + bookFilter("u.partner_id", 7) + usageFilters(sc)
+}
+
+// usageFilters are usageWhere's API ($5) and token ($6) filters.
+func usageFilters(sc UsageScope) string {
+	w := ""
 	if sc.API != "" {
 		w += ` AND u.api = $5`
 	} else {
@@ -113,9 +131,9 @@ func usageWhere(sc UsageScope, src usageSource) string {
 	return w
 }
 
-// usageArgs are the arguments usageWhere numbers, then more.
+// usageArgs are the arguments usageWhere numbers, then more (from $8).
 func usageArgs(sc UsageScope, from, to time.Time, more ...any) []any {
-	return append([]any{sc.PartnerID, sc.UserID, from, to, sc.API, sc.TokenID}, more...)
+	return append([]any{sc.PartnerID, sc.UserID, from, to, sc.API, sc.TokenID, sc.Book}, more...)
 }
 
 // usageHistogram sums the rollup's latency histograms (columns b1 … b16)
@@ -164,7 +182,7 @@ func (s *Store) UsageSeries(ctx context.Context, sc UsageScope, from, to time.Ti
 	}
 	var ps []UsagePoint
 	err := s.q.SelectContext(ctx, &ps, `
-		SELECT date_bin($7::interval, u.`+src.at+`, $3::timestamptz) AS start, u.environment, `+usageTotals+`
+		SELECT date_bin($8::interval, u.`+src.at+`, $3::timestamptz) AS start, u.environment, `+usageTotals+`
 		FROM `+src.table+` u
 		WHERE `+usageWhere(sc, src)+`
 		GROUP BY 1, 2 ORDER BY 1, 2`, usageArgs(sc, from, to, fmt.Sprintf("%d seconds", int64(step/time.Second)))...)
@@ -199,7 +217,7 @@ func (s *Store) UsageByAPI(ctx context.Context, sc UsageScope, from, to time.Tim
 		SELECT 0::bigint AS id, u.api AS name, '' AS detail, `+usageTotals+`
 		FROM `+src.table+` u
 		WHERE `+usageWhere(sc, src)+`
-		GROUP BY u.api ORDER BY calls DESC, u.api LIMIT $7`, usageArgs(sc, from, to, limit)...)
+		GROUP BY u.api ORDER BY calls DESC, u.api LIMIT $8`, usageArgs(sc, from, to, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("usage by API: %w", err)
 	}
@@ -216,7 +234,7 @@ func (s *Store) UsageByOperation(ctx context.Context, sc UsageScope, from, to ti
 		SELECT 0::bigint AS id, CASE WHEN u.operation = '' THEN '(no operation)' ELSE u.operation END AS name, u.api AS detail, `+usageTotals+`
 		FROM `+src.table+` u
 		WHERE `+usageWhere(sc, src)+`
-		GROUP BY u.api, u.operation ORDER BY calls DESC, u.api, u.operation LIMIT $7`, usageArgs(sc, from, to, limit)...)
+		GROUP BY u.api, u.operation ORDER BY calls DESC, u.api, u.operation LIMIT $8`, usageArgs(sc, from, to, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("usage by operation: %w", err)
 	}
@@ -239,7 +257,7 @@ func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, 
 			FROM `+src.table+` u
 			WHERE `+usageWhere(sc, src)+` AND u.token_id <> 0
 			GROUP BY u.token_id),
-		chosen AS MATERIALIZED (SELECT * FROM per ORDER BY calls DESC, token_id LIMIT $7),
+		chosen AS MATERIALIZED (SELECT * FROM per ORDER BY calls DESC, token_id LIMIT $8),
 		-- The histograms of the chosen tokens only, read again by token
 		-- (the token_id, time index, partial: hence token_id <> 0; the
 		-- tokens are the scope's already):
@@ -252,13 +270,13 @@ func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, 
 		-- that the planner does not hash every token of the portal).
 		owned AS (
 			SELECT (SELECT t.user_id FROM tokens t WHERE t.id = per.token_id) AS user_id, per.*
-			FROM per WHERE $8::boolean),
+			FROM per WHERE $9::boolean),
 		mem AS (
 			SELECT owned.user_id, sum(owned.calls)::bigint AS calls, sum(owned.client_errors)::bigint AS client_errors,
 				sum(owned.server_errors)::bigint AS server_errors, sum(owned.unauthorized)::bigint AS unauthorized,
 				sum(owned.forbidden)::bigint AS forbidden, sum(owned.rate_limited)::bigint AS rate_limited
 			FROM owned WHERE owned.user_id IS NOT NULL
-			GROUP BY owned.user_id ORDER BY calls DESC, owned.user_id LIMIT $7)
+			GROUP BY owned.user_id ORDER BY calls DESC, owned.user_id LIMIT $8)
 		SELECT 'token' AS kind, top.token_id AS id, t.name, t.hint || ' · ' || t.environment || ' · ' || coalesce(o.name, '') AS detail,
 			top.calls, top.client_errors, top.server_errors, top.unauthorized, top.forbidden, top.rate_limited, top.latency
 		FROM top JOIN tokens t ON t.id = top.token_id LEFT JOIN users o ON o.id = t.user_id
@@ -282,9 +300,9 @@ func (s *Store) UsageByTokenAndMember(ctx context.Context, sc UsageScope, from, 
 
 // UsageByPartner returns the limit partners that made the most calls in
 // [from, to) (to sc's API, when it names one), most calls first: the top
-// consumers, for staff.
+// consumers, for staff (of sc's Book, when set).
 func (s *Store) UsageByPartner(ctx context.Context, sc UsageScope, from, to time.Time, limit int) ([]UsageRow, error) {
-	sc = UsageScope{API: sc.API, TokenID: sc.TokenID}
+	sc = UsageScope{API: sc.API, TokenID: sc.TokenID, Book: sc.Book}
 	src := usageFrom(sc, from, to, needPartners)
 	var rs []UsageRow
 	err := s.q.SelectContext(ctx, &rs, `
@@ -292,7 +310,7 @@ func (s *Store) UsageByPartner(ctx context.Context, sc UsageScope, from, to time
 			SELECT u.partner_id, `+usageTotals+`
 			FROM `+src.table+` u
 			WHERE `+usageWhere(sc, src)+`
-			GROUP BY u.partner_id ORDER BY calls DESC, u.partner_id LIMIT $7)
+			GROUP BY u.partner_id ORDER BY calls DESC, u.partner_id LIMIT $8)
 		SELECT top.partner_id AS id, coalesce(p.name, '') AS name, '' AS detail,
 			top.calls, top.client_errors, top.server_errors, top.unauthorized, top.forbidden, top.rate_limited, top.latency
 		FROM top LEFT JOIN partners p ON p.id = top.partner_id

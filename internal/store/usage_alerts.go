@@ -27,14 +27,15 @@ type QuotaAlert struct {
 // reads the month of the staff's daily rollup per partner and API
 // (api_usage_partner_days, the same counts as the api_usage_days that
 // QuotaUses reads for one partner); the whole computation is this one
-// statement.
-func (s *Store) QuotaAlerts(ctx context.Context, monthStart time.Time, minPercent int, limit int) ([]QuotaAlert, error) {
+// statement. book bounds the partners to an account manager's
+// (access.Actor.Book; 0: every partner).
+func (s *Store) QuotaAlerts(ctx context.Context, monthStart time.Time, minPercent int, book int64, limit int) ([]QuotaAlert, error) {
 	var qs []QuotaAlert
 	err := s.q.SelectContext(ctx, &qs, `
 		WITH g AS (
 			SELECT DISTINCT gr.partner_id, ag.id, ag.name, ag.monthly_quota, ag.rate_limit_per_minute
 			FROM grants gr JOIN access_groups ag ON ag.id = gr.access_group_id
-			WHERE gr.revoked_at IS NULL),
+			WHERE gr.revoked_at IS NULL AND `+bookFilter("gr.partner_id", 4)+`),
 		charged AS (
 			SELECT DISTINCT ON (g.partner_id, a.slug) g.partner_id, a.slug, g.id
 			FROM g JOIN access_group_apis aga ON aga.access_group_id = g.id JOIN apis a ON a.id = aga.api_id
@@ -42,7 +43,7 @@ func (s *Store) QuotaAlerts(ctx context.Context, monthStart time.Time, minPercen
 		per AS (
 			SELECT u.partner_id, u.api, sum(u.calls) AS calls
 			FROM api_usage_partner_days u
-			WHERE u.day >= $1 AND u.partner_id <> 0
+			WHERE u.day >= $1 AND u.partner_id <> 0 AND `+bookFilter("u.partner_id", 4)+`
 			GROUP BY u.partner_id, u.api),
 		used AS (
 			SELECT c.partner_id, c.id, sum(per.calls)::bigint AS used
@@ -54,7 +55,7 @@ func (s *Store) QuotaAlerts(ctx context.Context, monthStart time.Time, minPercen
 		LEFT JOIN used ON used.partner_id = g.partner_id AND used.id = g.id
 		WHERE g.monthly_quota > 0 AND coalesce(used.used, 0) * 100 >= $2::bigint * g.monthly_quota AND p.status = 'active'
 		ORDER BY coalesce(used.used, 0)::numeric / g.monthly_quota DESC, lower(p.name), p.id, lower(g.name), g.id
-		LIMIT $3`, monthStart, minPercent, limit)
+		LIMIT $3`, monthStart, minPercent, limit, book)
 	if err != nil {
 		return nil, fmt.Errorf("quota alerts: %w", err)
 	}

@@ -81,7 +81,7 @@ func TestQuotaAlerts(t *testing.T) {
 	}
 	alertsOf := func(minPercent, limit int) []alert {
 		t.Helper()
-		as, err := st.QuotaAlerts(ctx, monthStart, minPercent, limit)
+		as, err := st.QuotaAlerts(ctx, monthStart, minPercent, 0, limit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func TestQuotaAlerts(t *testing.T) {
 	}
 
 	// Each partner's alerts are its QuotaUses.
-	all, err := st.QuotaAlerts(ctx, monthStart, 0, 100)
+	all, err := st.QuotaAlerts(ctx, monthStart, 0, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

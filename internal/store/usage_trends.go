@@ -56,8 +56,9 @@ const MinTrendCalls = 100
 // partners are left out (their calls fail because they are suspended). The steepest
 // rise comes first. Both windows are read from rollups staff views
 // already read: the hourly one for the last day, the daily per-partner
-// one for the week.
-func (s *Store) ErrorRatesRising(ctx context.Context, now time.Time, limit int) ([]ErrorTrend, error) {
+// one for the week. book bounds the partners to an account manager's
+// (access.Actor.Book; 0: every partner).
+func (s *Store) ErrorRatesRising(ctx context.Context, now time.Time, book int64, limit int) ([]ErrorTrend, error) {
 	now = now.UTC()
 	hour := now.Truncate(time.Hour).Add(time.Hour)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
@@ -66,7 +67,7 @@ func (s *Store) ErrorRatesRising(ctx context.Context, now time.Time, limit int) 
 		WITH recent AS (
 			SELECT u.partner_id, sum(u.calls)::bigint AS calls, sum(u.c4xx + u.c5xx)::bigint AS errors
 			FROM api_usage_hours u
-			WHERE u.hour >= $1 AND u.hour < $2 AND u.partner_id <> 0
+			WHERE u.hour >= $1 AND u.hour < $2 AND u.partner_id <> 0 AND `+bookFilter("u.partner_id", 7)+`
 			GROUP BY u.partner_id HAVING sum(u.calls) >= $5),
 		base AS (
 			SELECT u.partner_id, sum(u.calls)::bigint AS calls, sum(u.c4xx + u.c5xx)::bigint AS errors
@@ -79,7 +80,7 @@ func (s *Store) ErrorRatesRising(ctx context.Context, now time.Time, limit int) 
 		WHERE p.status = 'active' AND r.errors::float8 / r.calls >= 2 * coalesce(b.errors::float8 / nullif(b.calls, 0), 0)
 			AND r.errors::float8 / r.calls >= coalesce(b.errors::float8 / nullif(b.calls, 0), 0) + 0.05
 		ORDER BY r.errors::float8 / r.calls - coalesce(b.errors::float8 / nullif(b.calls, 0), 0) DESC, r.partner_id
-		LIMIT $6`, hour.Add(-24*time.Hour), hour, today.AddDate(0, 0, -8), today.AddDate(0, 0, -1), MinTrendCalls, limit)
+		LIMIT $6`, hour.Add(-24*time.Hour), hour, today.AddDate(0, 0, -8), today.AddDate(0, 0, -1), MinTrendCalls, limit, book)
 	if err != nil {
 		return nil, fmt.Errorf("error rates rising: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 
 // TestErrorRatesRising: a partner whose failures jumped is listed; one
 // that always fails as much, one with too few calls and one that got
-// better are not.
+// better are not. An account manager's list holds their partners only.
 func TestErrorRatesRising(t *testing.T) {
 	t.Parallel()
 	db := pgtest.DB(t)
@@ -67,7 +67,7 @@ func TestErrorRatesRising(t *testing.T) {
 	if _, err := db.Exec(`UPDATE partners SET status = 'suspended' WHERE id = $1`, ids["Suspended"]); err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.ErrorRatesRising(ctx, now, 10)
+	got, err := st.ErrorRatesRising(ctx, now, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,5 +77,28 @@ func TestErrorRatesRising(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rising (-want +got):\n%s", diff)
+	}
+	// An account manager of New (and Steady) sees New alone; one of no
+	// partner sees none.
+	var am, none int64
+	if err := db.Get(&am, `INSERT INTO users (email, name, role) VALUES ('am@x.test', 'AM', 'account_manager') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&none, `INSERT INTO users (email, name, role) VALUES ('none@x.test', 'None', 'account_manager') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"New", "Steady"} {
+		if _, err := st.AssignManager(ctx, ids[name], am, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err = st.ErrorRatesRising(ctx, now, am, 10); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want[1:], got); diff != "" {
+		t.Errorf("rising for an account manager of New (-want +got):\n%s", diff)
+	}
+	if got, err = st.ErrorRatesRising(ctx, now, none, 10); err != nil || len(got) != 0 {
+		t.Errorf("rising for an account manager of none = %v, %v", got, err)
 	}
 }

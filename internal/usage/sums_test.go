@@ -47,8 +47,9 @@ func TestSum(t *testing.T) {
 	}
 }
 
-// TestViewFor: staff see every partner, a partner admin their partner
-// (with members and quotas), a developer their own tokens; nobody else
+// TestViewFor: a platform admin sees every partner, an account manager
+// every partner of their book, a partner admin their partner (with
+// members and quotas), a developer their own tokens; nobody else
 // anything.
 func TestViewFor(t *testing.T) {
 	t.Parallel()
@@ -59,7 +60,8 @@ func TestViewFor(t *testing.T) {
 		ok   bool
 	}{
 		{"platform admin", access.Actor{UserID: 1, Role: access.RoleAdmin}, View{Everyone: true}, true},
-		{"account manager", access.Actor{UserID: 2, Role: access.RoleAccountManager}, View{Everyone: true}, true},
+		{"account manager", access.Actor{UserID: 2, Role: access.RoleAccountManager, Managed: []int64{7}},
+			View{Scope: store.UsageScope{Book: 2}, Everyone: true}, true},
 		{"partner admin", access.Actor{UserID: 3, Role: access.RolePartnerAdmin, PartnerID: 7},
 			View{Scope: store.UsageScope{PartnerID: 7}, Partner: true}, true},
 		{"developer", access.Actor{UserID: 4, Role: access.RoleDeveloper, PartnerID: 7},
