@@ -204,7 +204,7 @@ func (s *Store) OpenGrantPartners(ctx context.Context, groupID, book int64) (nam
 		Managed bool   `db:"managed"`
 	}
 	err = s.q.SelectContext(ctx, &rows, `
-		SELECT p.name, ($2::bigint = 0 OR p.id IN (SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = $2)) AS managed
+		SELECT p.name, `+bookFilter("p.id", 2)+` AS managed
 		FROM partners p
 		WHERE EXISTS (SELECT 1 FROM grants gr WHERE gr.partner_id = p.id AND gr.access_group_id = $1 AND gr.revoked_at IS NULL)
 		ORDER BY lower(p.name), p.id`, groupID, book)

@@ -58,14 +58,14 @@ func (s *Store) GroupGrantsPage(ctx context.Context, groupID int64, q GrantPageQ
 	where := `
 		WHERE gr.access_group_id = $1 AND gr.revoked_at IS NULL
 		  AND ($3::timestamptz IS NULL OR (gr.granted_at, gr.id) < ($3::timestamptz, $4::bigint))
-		  AND ($5::bigint = 0 OR gr.partner_id IN (SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = $5))
+		  AND ` + bookFilter("gr.partner_id", 5) + `
 		ORDER BY gr.granted_at DESC, gr.id DESC
 		LIMIT $2`
 	if q.Revoked {
 		where = `
 		WHERE gr.access_group_id = $1 AND gr.revoked_at IS NOT NULL
 		  AND ($3::timestamptz IS NULL OR (gr.revoked_at, gr.id) < ($3::timestamptz, $4::bigint))
-		  AND ($5::bigint = 0 OR gr.partner_id IN (SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = $5))
+		  AND ` + bookFilter("gr.partner_id", 5) + `
 		ORDER BY gr.revoked_at DESC, gr.id DESC
 		LIMIT $2`
 	}
@@ -99,7 +99,7 @@ func (s *Store) OpenGrantsOutsideBook(ctx context.Context, groupID, book int64) 
 	err := s.q.GetContext(ctx, &n, `
 		SELECT count(*) FROM grants gr
 		WHERE gr.access_group_id = $1 AND gr.revoked_at IS NULL
-		  AND gr.partner_id NOT IN (SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = $2)`, groupID, book)
+		  AND NOT `+bookFilter("gr.partner_id", 2), groupID, book)
 	if err != nil {
 		return 0, fmt.Errorf("count open grants of access group %d outside the book of %d: %w", groupID, book, err)
 	}
@@ -154,7 +154,7 @@ func (s *Store) SearchGrantees(ctx context.Context, groupID int64, q GranteeQuer
 			 FROM teams t JOIN partners p ON p.id = t.partner_id AND p.status = 'active'
 			 WHERE ($3 = '' OR t.name ILIKE '%' || $3 || '%' ESCAPE '\')
 			   AND ($4 = '' OR p.name ILIKE '%' || $4 || '%' ESCAPE '\')
-			   AND ($5::bigint = 0 OR t.partner_id IN (SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = $5))
+			   AND `+bookFilter("t.partner_id", 5)+`
 			   AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.access_group_id = $1 AND g.team_id = t.id AND g.revoked_at IS NULL)
 			 ORDER BY lower(t.name), t.id
 			 LIMIT $2)
@@ -164,7 +164,7 @@ func (s *Store) SearchGrantees(ctx context.Context, groupID int64, q GranteeQuer
 			 WHERE u.status = 'active' AND u.role IN ('partner_admin', 'developer')
 			   AND ($3 = '' OR u.name ILIKE '%' || $3 || '%' ESCAPE '\' OR u.email ILIKE '%' || $3 || '%' ESCAPE '\')
 			   AND ($4 = '' OR p.name ILIKE '%' || $4 || '%' ESCAPE '\')
-			   AND ($5::bigint = 0 OR u.partner_id IN (SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = $5))
+			   AND `+bookFilter("u.partner_id", 5)+`
 			   AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.access_group_id = $1 AND g.user_id = u.id AND g.revoked_at IS NULL)
 			 ORDER BY lower(u.name), u.id
 			 LIMIT $2)

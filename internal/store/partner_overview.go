@@ -64,7 +64,7 @@ func (s *Store) InactivePartnersNamed(ctx context.Context, search string, book i
 	err := s.q.SelectContext(ctx, &ps, `
 		SELECT id, name, slug, status, created_at, updated_at FROM partners
 		WHERE status = 'suspended' AND name ILIKE '%' || $1 || '%' ESCAPE '\'
-		  AND ($3::bigint = 0 OR partners.id IN (SELECT pm.partner_id FROM partner_managers pm WHERE pm.user_id = $3))
+		  AND `+bookFilter("partners.id", 3)+`
 		ORDER BY lower(name), id LIMIT $2`, pattern, min(max(limit, 1), MaxPicker), book)
 	if err != nil {
 		return nil, fmt.Errorf("inactive partners named %q: %w", search, err)
