@@ -53,6 +53,9 @@ func (h *Handler) partnerAccess(c echo.Context) error {
 	}
 	m := views.AccessPage{Page: h.page(c, "Access"), Partner: currentPartner(c).Name, Query: q.Search}
 	m.CanResetSandbox = access.Can(actorOf(currentUser(c)), access.ResetSandbox, partnerID) == access.Allow
+	if m.Ceiling, err = h.partnerCeiling(ctx, partnerID); err != nil {
+		return err
+	}
 	if err := h.grantedGroups(c, &m, samples); err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/apierr"
-	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
@@ -23,7 +22,7 @@ import (
 const maxNetworksField = 2000
 
 // clientChoice says whether a may register an OAuth client, and whether a
-// developer who may not should be told their partner admin can allow it.
+// developer who may not should be told who registers one for them.
 func (h *Handler) clientChoice(c echo.Context, a access.Actor) (allowed, hint bool, err error) {
 	if a.Staff() || a.PartnerID == 0 {
 		return false, false, nil
@@ -48,7 +47,7 @@ func (h *Handler) mayCreateClient(c echo.Context) error {
 		return nil
 	case hint:
 		return &Error{Status: http.StatusForbidden, Code: "forbidden",
-			Message: "Your organisation lets only partner admins register OAuth clients: ask one of them to register it, or to let developers register their own."}
+			Message: "Your organisation lets only partner admins register OAuth clients: ask one of them to register it. Whether developers may register their own is set by your organisation's account manager."}
 	}
 	return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "OAuth clients belong to partner users: your role cannot register one."}
 }
@@ -157,36 +156,4 @@ func (h *Handler) renderClientSecret(c echo.Context, t *store.Token, secret stri
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Pragma", "no-cache")
 	return h.render(c, http.StatusOK, views.ClientCreated(m))
-}
-
-// setDeveloperClients turns on or off whether the partner's developers
-// may register OAuth clients (partner admins), audited.
-func (h *Handler) setDeveloperClients(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManagePartnerSettings, partnerID); err != nil {
-		return err
-	}
-	on := c.FormValue("developer_clients") == "on"
-	ctx := c.Request().Context()
-	err := h.store.InTx(ctx, func(tx *store.Store) error {
-		was, err := tx.DeveloperClients(ctx, partnerID)
-		if err != nil || was == on {
-			return err
-		}
-		if err := tx.SetDeveloperClients(ctx, partnerID, on); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{
-			Action: "partner.developer_clients", PartnerID: partnerID, TargetType: "partner", TargetID: partnerID,
-			Target: currentPartner(c).Name, Details: map[string]any{"from": was, "to": on},
-		})
-	})
-	if err != nil {
-		return err
-	}
-	msg := "Only partner admins register OAuth clients now; clients already registered keep working."
-	if on {
-		msg = "Developers may now register their own OAuth clients."
-	}
-	return h.redirectWithFlash(c, "/tokens/partner", "success", msg)
 }

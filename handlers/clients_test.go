@@ -268,32 +268,38 @@ func TestDeveloperClientsSetting(t *testing.T) {
 	p := newCatalogPortal(t)
 	admin := signedInAs(t, p, "admin@harbor.test")
 	dev := signedInAs(t, p, "dev@harbor.test")
+	am := signedInAs(t, p, "am@portico.test")
+	harborSettings := "/partners/" + itoa(p.partnerID(t, "harbor-logistics")) + "/settings"
+	on, off := url.Values{"developer_clients": {"off", "on"}}, url.Values{"developer_clients": {"off"}}
 
-	if admin.get("/tokens/partner").doc.Find("[data-testid=developer-clients-setting] input[name=developer_clients][checked]").Length() != 0 {
-		t.Error("developers may register clients by default")
+	if got := text(admin.get("/tokens/partner"), "[data-testid=developer-clients-state]"); got != "Only partner admins register them." {
+		t.Errorf("by default the partner admin reads %q", got)
 	}
-	if res := dev.post("/tokens/partner/developer-clients", url.Values{"developer_clients": {"on"}}); res.status != http.StatusForbidden {
-		t.Errorf("developer changes the setting = %d, want 403", res.status)
+	for _, b := range []*browser{admin, dev} {
+		if res := b.post(harborSettings, on); res.status != http.StatusForbidden {
+			t.Errorf("a partner user changes the setting = %d, want 403", res.status)
+		}
 	}
-	if res := signedInAs(t, p, "admin@crane.test").post("/tokens/partner/developer-clients", url.Values{"developer_clients": {"on"}}); res.status != http.StatusSeeOther {
-		t.Errorf("Crane's admin changes Crane's setting = %d", res.status)
+	crane := "/partners/" + itoa(p.partnerID(t, "crane-works")) + "/settings"
+	if res := am.post(crane, on); res.status != http.StatusSeeOther {
+		t.Errorf("Crane's account manager changes Crane's setting = %d", res.status)
 	}
 	if dev.get("/tokens").doc.Find("[data-testid=new-client]").Length() != 0 {
 		t.Error("another partner's setting let Harbor's developer register clients")
 	}
 
-	if res := admin.post("/tokens/partner/developer-clients", url.Values{"developer_clients": {"on"}}); res.status != http.StatusSeeOther || res.header.Get("Location") != "/tokens/partner" {
-		t.Fatalf("turn on = %d to %q", res.status, res.header.Get("Location"))
+	if res := am.post(harborSettings, on); res.status != http.StatusSeeOther {
+		t.Fatalf("turn on = %d", res.status)
 	}
-	if admin.get("/tokens/partner").doc.Find("[data-testid=developer-clients-setting] input[name=developer_clients][checked]").Length() != 1 {
-		t.Error("the setting is not shown on")
+	if got := text(admin.get("/tokens/partner"), "[data-testid=developer-clients-state]"); got != "Developers may register their own." {
+		t.Errorf("the partner admin reads %q once it is on", got)
 	}
 	if dev.get("/tokens").doc.Find("[data-testid=new-client]").Length() != 1 {
 		t.Error("the developer is not offered a new client once allowed")
 	}
 	id, _ := clientSecretOf(t, dev.post("/tokens/new-client", clientForm("Yard robot", "sandbox", "30", "", "fleet/fleet:read")))
 
-	admin.post("/tokens/partner/developer-clients", url.Values{})
+	am.post(harborSettings, off)
 	if res := dev.get("/tokens/new-client"); res.status != http.StatusForbidden {
 		t.Errorf("after turning it off the form = %d, want 403", res.status)
 	}

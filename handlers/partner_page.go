@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -118,18 +117,8 @@ func (h *Handler) renderPartnerPage(c echo.Context, status int, form *views.Part
 		*u.into = views.PartnerUsage{Label: rng.Label, Calls: formatCount(s.Total), Errors: formatCount(errs),
 			ErrorRate: percent(errs, s.Total), Href: u.href}
 	}
-	if m.CanManage {
-		life, err := h.store.TokenLifetimeOf(ctx, id)
-		if err != nil {
-			return err
-		}
-		m.Settings = views.PartnerSettingsForm{PortalMaxDays: life.Portal, Action: PartnerSettingsPath(id)}
-		if life.Partner != nil {
-			m.Settings.TokenMaxDays = strconv.Itoa(*life.Partner)
-		}
-	}
-	if form != nil {
-		m.Settings.TokenMaxDays, m.Settings.TokenMaxDaysError = form.TokenMaxDays, form.TokenMaxDaysError
+	if err := h.partnerPageSettings(c, id, &m, form); err != nil {
+		return err
 	}
 	return h.render(c, status, views.PartnerView(m))
 }

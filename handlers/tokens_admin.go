@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
-	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
@@ -70,19 +69,14 @@ func (h *Handler) renderPartnerTokens(c echo.Context, partnerID int64, path stri
 	if err != nil {
 		return err
 	}
-	approval, err := h.store.RequiresLiveApproval(ctx, partnerID)
-	if err != nil {
-		return err
-	}
-	devClients, err := h.store.DeveloperClients(ctx, partnerID)
+	settings, err := h.partnerSettingsView(ctx, a, partnerID)
 	if err != nil {
 		return err
 	}
 	return h.render(c, http.StatusOK, views.PartnerTokens(views.PartnerTokensPage{
 		Page: h.page(c, "Tokens of "+partner.Name), Partner: partner.Name, PartnerID: partner.ID, Tokens: rows, HygieneHref: hygienePath(staff, partnerID),
 		List:  tokenListNav(path, "Search by token name, owner name or email", store.PartnerTokensList, q, list.Tokens, list.More, pending),
-		Staff: staff, RequireApproval: approval, DeveloperClients: devClients,
-		CanSettings: access.Can(a, access.ManagePartnerSettings, partnerID) == access.Allow,
+		Staff: staff, Settings: settings,
 	}))
 }
 
@@ -93,37 +87,6 @@ func hygienePath(staff bool, partnerID int64) string {
 		return partnerTokensPath(partnerID) + "/hygiene"
 	}
 	return "/tokens/hygiene"
-}
-
-// setLiveApproval turns the partner's approval of live tokens on or off.
-func (h *Handler) setLiveApproval(c echo.Context) error {
-	partnerID := ownPartnerID(c)
-	if err := h.authorize(c, access.ManagePartnerSettings, partnerID); err != nil {
-		return err
-	}
-	on := c.FormValue("require_live_approval") == "on"
-	ctx := c.Request().Context()
-	err := h.store.InTx(ctx, func(tx *store.Store) error {
-		was, err := tx.RequiresLiveApproval(ctx, partnerID)
-		if err != nil || was == on {
-			return err
-		}
-		if err := tx.SetRequireLiveApproval(ctx, partnerID, on); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{
-			Action: "partner.live_approval", PartnerID: partnerID, TargetType: "partner", TargetID: partnerID,
-			Target: currentPartner(c).Name, Details: map[string]any{"from": was, "to": on},
-		})
-	})
-	if err != nil {
-		return err
-	}
-	msg := "Live tokens now work as soon as they are created."
-	if on {
-		msg = "Developers' live tokens now wait for a partner admin's approval."
-	}
-	return h.redirectWithFlash(c, "/tokens/partner", "success", msg)
 }
 
 // portalSettings shows the portal-wide settings (platform admins).

@@ -96,15 +96,19 @@ func TestPartnerApprovalOfLiveTokens(t *testing.T) {
 	t.Parallel()
 	p := newCatalogPortal(t)
 	admin := signedInAs(t, p, "admin@harbor.test")
-	if res := admin.post("/tokens/partner/settings", url.Values{"require_live_approval": {"on"}}); res.status != http.StatusSeeOther {
+	// The account manager owns the setting (the partner page's form).
+	settings := "/partners/" + itoa(p.partnerID(t, "harbor-logistics")) + "/settings"
+	if res := signedInAs(t, p, "am@portico.test").post(settings, url.Values{"require_live_approval": {"off", "on"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("turn approval on = %d", res.status)
 	}
 	if diff := cmp.Diff([]string{`{"to": true, "from": false}`}, p.auditDetails(t, "partner.live_approval")); diff != "" {
 		t.Errorf("audit (-want +got):\n%s", diff)
 	}
 	dev := signedInAs(t, p, "dev@harbor.test")
-	if res := dev.post("/tokens/partner/settings", url.Values{}); res.status != http.StatusForbidden {
-		t.Errorf("developer changes the approval setting = %d, want 403", res.status)
+	for _, b := range []*browser{admin, dev} {
+		if res := b.post(settings, url.Values{"require_live_approval": {"off"}}); res.status != http.StatusForbidden {
+			t.Errorf("a partner user changes the approval setting = %d, want 403", res.status)
+		}
 	}
 	if dev.get("/tokens/new").doc.Find("[data-testid=approval-required]").Length() != 1 {
 		t.Error("the form does not say live tokens wait for approval")
@@ -161,8 +165,8 @@ func TestStaffSeeAndRevokePartnerTokens(t *testing.T) {
 	if list.status != http.StatusOK || rowStatus(list, id) != "active" {
 		t.Fatalf("staff GET %s = %d, status %q", base, list.status, rowStatus(list, id))
 	}
-	if list.doc.Find("[data-testid=approval-setting]").Length() != 0 {
-		t.Error("staff are offered the partner's own approval setting")
+	if list.doc.Find("[data-testid=partner-own-settings] form").Length() != 0 {
+		t.Error("staff are offered a form of the partner's settings on its token list (they are changed on its page)")
 	}
 	// The token through another partner's address is not there.
 	other := "/partners/" + itoa(crane) + "/tokens/" + itoa(id) + "/revoke"

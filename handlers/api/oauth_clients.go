@@ -76,7 +76,7 @@ func (a *API) createClient(c echo.Context) error {
 	})
 	if errors.Is(err, pat.ErrForbidden) {
 		return &Error{Status: http.StatusForbidden, Code: "forbidden",
-			Message: "Your role does not allow registering OAuth clients: partner admins register them, developers when their partner allows it."}
+			Message: "Your role does not allow registering OAuth clients: partner admins register them, developers when their organisation's account manager allows it."}
 	}
 	if err != nil {
 		return tokenDomainError(err)

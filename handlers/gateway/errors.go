@@ -21,14 +21,17 @@ const (
 	codeGone              = "api_retired"
 	codeRateLimited       = "rate_limited"
 	codeTokenRateLimited  = "token_rate_limited"
-	codeQuotaExceeded     = "quota_exceeded"
-	codeBadGateway        = "bad_gateway"
-	codeGatewayTimeout    = "gateway_timeout"
-	codeUnavailable       = "unavailable"
-	codeNoUpstream        = "no_upstream"
-	codeInternal          = "internal_error"
-	codeBodyTooLarge      = "body_too_large"
-	codeLargeBodiesBusy   = "too_many_large_bodies"
+	// codePartnerRateLimited is the partner's own ceiling across all its
+	// access groups' APIs, set by its account manager.
+	codePartnerRateLimited = "partner_rate_limited"
+	codeQuotaExceeded      = "quota_exceeded"
+	codeBadGateway         = "bad_gateway"
+	codeGatewayTimeout     = "gateway_timeout"
+	codeUnavailable        = "unavailable"
+	codeNoUpstream         = "no_upstream"
+	codeInternal           = "internal_error"
+	codeBodyTooLarge       = "body_too_large"
+	codeLargeBodiesBusy    = "too_many_large_bodies"
 )
 
 // writeError answers the JSON error body, never to be cached. The message

@@ -10,22 +10,31 @@ import (
 	"github.com/portico/portico/internal/ratelimit"
 )
 
-// tokenPolicy names a token's own limit in the RateLimit headers.
-const tokenPolicy = "token"
+// tokenPolicy and partnerPolicy name a token's own limit and its
+// partner's ceiling in the RateLimit headers (a group's limit is named
+// after the group).
+const (
+	tokenPolicy   = "token"
+	partnerPolicy = "partner"
+)
 
 // limit applies the limits of the call, setting the RateLimit headers:
-// the token's own rate limit when its owner set one, the partner's rate
-// limit for the access group through which it reaches the API, and the
-// group's monthly quota; false when the call was refused (and answered).
+// the token's own rate limit when its owner set one, the partner's
+// ceiling across all its groups when its account manager set one, the
+// partner's rate limit for the access group through which it reaches the
+// API, and the group's monthly quota; false when the call was refused
+// (and answered).
 //
-// The token's own limit is checked first, so that the calls it refuses
-// spend nothing of the partner's: one token at its cap cannot use up what
-// its colleagues share. Of two limits that both allow the call, the
-// headers report the one with fewer calls left.
+// They are checked in that order, so that the calls one refuses spend
+// nothing of the wider ones after it: one token at its cap cannot use up
+// what its colleagues share, nor a partner at its ceiling its groups'
+// limits. Of the limits that all allow the call, the headers report the
+// one with fewest calls left.
 func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, grant *credential.APIGrant, rid string) bool {
 	l := grant.Limit
-	if g.d.Limiter != nil && (l.PerMinute > 0 || p.TokenLimit > 0) {
-		var td ratelimit.Decision
+	if g.d.Limiter != nil && (l.PerMinute > 0 || p.TokenLimit > 0 || p.PartnerLimit > 0) {
+		var shown ratelimit.Decision
+		policy := ""
 		if p.TokenLimit > 0 {
 			d, err := g.d.Limiter.Allow(r.Context(), p.TokenRateKey, p.TokenLimit)
 			if err != nil {
@@ -39,7 +48,24 @@ func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, g
 					fmt.Sprintf("This token's own limit is %d requests per minute, set by its owner in the portal below your organisation's limits. Retry after %d s.", p.TokenLimit, retrySeconds(d.RetryAfter)), rid)
 				return false
 			}
-			td = d
+			shown, policy = d, tokenPolicy
+		}
+		if p.PartnerLimit > 0 {
+			d, err := g.d.Limiter.Allow(r.Context(), p.PartnerRateKey, p.PartnerLimit)
+			if err != nil {
+				limiterDown(x, rid)
+				return false
+			}
+			if !d.Allowed {
+				x.limited(limitCeiling)
+				ratelimit.SetHeaders(x.Header(), partnerPolicy, d)
+				writeError(x, http.StatusTooManyRequests, codePartnerRateLimited,
+					fmt.Sprintf("Your organisation's ceiling is %d requests per minute across all its APIs, set by its account manager. Retry after %d s.", p.PartnerLimit, retrySeconds(d.RetryAfter)), rid)
+				return false
+			}
+			if policy == "" || !closer(shown, d) {
+				shown, policy = d, partnerPolicy
+			}
 		}
 		if l.PerMinute > 0 {
 			d, err := g.d.Limiter.Allow(r.Context(), l.RateKey, l.PerMinute)
@@ -54,14 +80,11 @@ func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, g
 					fmt.Sprintf("Your organisation's limit for this API is %d requests per minute (access group %q). Retry after %d s.", l.PerMinute, l.Policy, retrySeconds(d.RetryAfter)), rid)
 				return false
 			}
-			if td.Limit <= 0 || !closer(td, d) {
-				ratelimit.SetHeaders(x.Header(), l.Policy, d)
-			} else {
-				ratelimit.SetHeaders(x.Header(), tokenPolicy, td)
+			if policy == "" || !closer(shown, d) {
+				shown, policy = d, l.Policy
 			}
-		} else {
-			ratelimit.SetHeaders(x.Header(), tokenPolicy, td)
 		}
+		ratelimit.SetHeaders(x.Header(), policy, shown)
 	}
 	if g.d.Quota != nil && l.MonthlyQuota > 0 {
 		now := g.now()

@@ -72,6 +72,9 @@ type limitedOptions struct {
 	// so its queue only fills.
 	writer  calls.WriterConfig
 	stopped bool
+	// listen, when set, is the database's URL: the verifier follows its
+	// notifications, as every node does in production.
+	listen string
 }
 
 func newLimitedWith(t testing.TB, db *sqlx.DB, perMinute int, quota *int64, limiter ratelimit.Limiter, seed bool, o limitedOptions) *limited {
@@ -92,6 +95,9 @@ func newLimitedWith(t testing.TB, db *sqlx.DB, perMinute int, quota *int64, limi
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := token.NewHasher(secret)
 	v := credential.NewVerifier(st, h)
+	if o.listen != "" {
+		listen(t, v, o.listen, log)
+	}
 	w := calls.NewWriter(st, db, o.writer, log)
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

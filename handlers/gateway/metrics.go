@@ -9,7 +9,8 @@ type APIMetrics = interface {
 	// Call counts a call answered with status after latency.
 	Call(status int, latency time.Duration)
 	// Limited counts a call refused by limit: "token" (the token's own
-	// rate limit), "partner" (the access group's) or "quota".
+	// rate limit), "partner_ceiling" (the partner's own, across its
+	// groups), "partner" (the access group's) or "quota".
 	Limited(limit string)
 }
 
@@ -34,6 +35,7 @@ type OAuthMetrics interface {
 // Limits named in Limited.
 const (
 	limitToken   = "token"
+	limitCeiling = "partner_ceiling"
 	limitPartner = "partner"
 	limitQuota   = "quota"
 )

@@ -104,8 +104,10 @@ const (
 	// only. A partner admin sees the same list at /tokens/partner; the
 	// staff pages are not theirs, even for their own partner.
 	StaffPartnerTokens Action = "partners.tokens"
-	// ManagePartnerSettings changes a partner's own settings (approval of
-	// live tokens).
+	// ManagePartnerSettings changes a partner's own settings (its ceiling
+	// on requests per minute, longest token lifetime, approval of live
+	// credentials, developers' OAuth clients): staff who manage the
+	// partner, its account managers' to own. Partner admins read them.
 	ManagePartnerSettings Action = "partner_settings.manage"
 	// ManagePortalSettings changes portal-wide settings (the longest token
 	// lifetime): platform admins.
@@ -201,7 +203,7 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 	case CreateToken:
 		return allowIf(partnerID != 0 && !a.Staff())
 	case ManagePartnerSettings:
-		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
+		return allowIf(partnerID != 0 && a.Staff())
 	case ManagePortalSettings, ManageResourceServers:
 		return allowIf(a.Role == RoleAdmin)
 	case ResetSandbox:

@@ -69,6 +69,8 @@ func TestCan(t *testing.T) {
 		{StaffPartnerPage, 0, D, D, D, D, D, D, D, D},
 		{AssignManagers, own, A, A, D, D, A, H, H, H},
 		{AssignManagers, 0, D, D, D, D, D, D, D, D},
+		{ManagePartnerSettings, own, A, A, D, D, A, H, H, H},
+		{ManagePartnerSettings, 0, D, D, D, D, D, D, D, D},
 	}
 	for _, row := range table {
 		cases := []struct {

@@ -83,6 +83,18 @@ var phrases = map[string]func(t string, d func(string) string) string{
 		}
 		return "stopped developers registering OAuth clients at " + t
 	},
+	"partner.rate_limit": func(t string, d func(string) string) string {
+		if d("to") == "" {
+			return "removed the ceiling on requests per minute of " + t
+		}
+		return "set the ceiling of " + t + " to " + count(d("to"), "request per minute", "requests per minute")
+	},
+	"partner.token_max_days": func(t string, d func(string) string) string {
+		if d("to") == "" {
+			return "let the tokens of " + t + " live as long as the portal allows"
+		}
+		return "set the longest token lifetime of " + t + " to " + count(d("to"), "day", "days")
+	},
 	"settings.access_token_minutes": func(t string, d func(string) string) string {
 		return "set the OAuth access token lifetime to " + d("to") + " minutes"
 	},

@@ -33,6 +33,10 @@ func TestSentence(t *testing.T) {
 			"Morgan Account moved the end of the partnership of Harbor Logistics from 2027-03-01 to 2027-04-01"},
 		{"Morgan Account", "partner.end_unschedule", "Harbor Logistics", `{"was":"2027-03-01"}`,
 			"Morgan Account cancelled the end of the partnership of Harbor Logistics scheduled on 2027-03-01"},
+		{"Morgan Account", "partner.rate_limit", "Harbor Logistics", `{"from":null,"to":1000000}`, "Morgan Account set the ceiling of Harbor Logistics to 1000000 requests per minute"},
+		{"Morgan Account", "partner.rate_limit", "Harbor Logistics", `{"from":1,"to":null}`, "Morgan Account removed the ceiling on requests per minute of Harbor Logistics"},
+		{"Morgan Account", "partner.token_max_days", "Harbor Logistics", `{"from":null,"to":1,"portal":90}`, "Morgan Account set the longest token lifetime of Harbor Logistics to 1 day"},
+		{"Morgan Account", "partner.token_max_days", "Harbor Logistics", `{"from":30,"to":null,"portal":90}`, "Morgan Account let the tokens of Harbor Logistics live as long as the portal allows"},
 		{"Ada Harbor", "something.new", "x", `null`, "Ada Harbor: something.new “x”"},
 	} {
 		if got := Sentence(tc.actor, tc.action, tc.target, json.RawMessage(tc.details)); got != tc.want {

@@ -11,8 +11,9 @@ import (
 )
 
 // Channel is the PostgreSQL notification channel the database triggers
-// of migration 00008 speak on: "token:ID" for one token, "*" for anything
-// that changes what users are granted.
+// of migration 00008 speak on: "token:ID" for one token, "partner:ID" for
+// a partner's own settings the principals hold (migration 00037), "*" for
+// anything that changes what users are granted.
 const Channel = "portico_credentials"
 
 // Listen keeps the cache in step with the database until ctx ends: it
@@ -62,6 +63,12 @@ func (v *Verifier) apply(payload string) {
 	if id, ok := strings.CutPrefix(payload, "token:"); ok {
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
 			v.Forget(n)
+			return
+		}
+	}
+	if id, ok := strings.CutPrefix(payload, "partner:"); ok {
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			v.ForgetPartner(n)
 			return
 		}
 	}

@@ -27,6 +27,12 @@ type Principal struct {
 	// here, not per request.
 	TokenLimit   int
 	TokenRateKey string
+	// PartnerLimit is the partner's ceiling on requests per minute across
+	// all its access groups' APIs, set by its account manager; 0 for
+	// none. PartnerRateKey ("rlp:PARTNER") is its rate limiter key,
+	// computed once here, not per request.
+	PartnerLimit   int
+	PartnerRateKey string
 	// ClientID is the OAuth client's public id when the credential is an
 	// access token (TokenID is then the client's); empty for a PAT.
 	ClientID string

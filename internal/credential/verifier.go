@@ -5,7 +5,8 @@
 // a cache in front of PostgreSQL. The cache is invalidated through
 // LISTEN/NOTIFY on every change that matters (a token revoked, regenerated
 // or approved, a grant or group changed, a member removed, a partner
-// suspended), so every node stops honouring a revoked token within moments.
+// suspended or its rate ceiling changed), so every node stops honouring a
+// revoked token within moments.
 package credential
 
 import (
@@ -86,7 +87,10 @@ func (v *Verifier) OnAccessChange(fn func()) {
 }
 
 type entry struct {
-	id      int64
+	id int64
+	// partner is the credential's partner, whose own settings (its rate
+	// ceiling) the principal holds: a change to them forgets the entry.
+	partner int64
 	p       *Principal
 	err     error // ErrPending: cached so a pending token costs no lookups
 	until   time.Time
@@ -214,7 +218,7 @@ func (v *Verifier) fetch(ctx context.Context, kind token.Kind, key [32]byte, now
 		}
 		return nil, ErrInvalid
 	}
-	e := &entry{id: a.ID, fetched: now, until: a.ExpiresAt}
+	e := &entry{id: a.ID, partner: a.PartnerID, fetched: now, until: a.ExpiresAt}
 	if a.Previous && a.PreviousUntil != nil && a.PreviousUntil.Before(e.until) {
 		e.until = *a.PreviousUntil
 	}
@@ -251,6 +255,10 @@ func principal(a *store.TokenAuth, granted *catalog.Access) *Principal {
 	if a.RateLimitPerMinute != nil && *a.RateLimitPerMinute > 0 {
 		p.TokenLimit = *a.RateLimitPerMinute
 		p.TokenRateKey = "rlt:" + strconv.FormatInt(a.ID, 10)
+	}
+	if a.PartnerRateLimit != nil && *a.PartnerRateLimit > 0 {
+		p.PartnerLimit = *a.PartnerRateLimit
+		p.PartnerRateKey = "rlp:" + strconv.FormatInt(a.PartnerID, 10)
 	}
 	for _, sc := range a.Scopes {
 		api, scope, ok := strings.Cut(sc, "/")
@@ -320,6 +328,20 @@ func (v *Verifier) Forget(tokenID int64) {
 	defer v.mu.Unlock()
 	for k, e := range v.entries {
 		if e.id == tokenID {
+			delete(v.entries, k)
+		}
+	}
+}
+
+// ForgetPartner drops the cached verifications of every credential of a
+// partner, when one of the partner's own settings they hold changed (its
+// rate ceiling). The listener calls it.
+func (v *Verifier) ForgetPartner(partnerID int64) {
+	v.gen.Add(1)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for k, e := range v.entries {
+		if e.partner == partnerID {
 			delete(v.entries, k)
 		}
 	}

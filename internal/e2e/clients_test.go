@@ -86,7 +86,7 @@ func TestRegisterOAuthClientInTheBrowser(t *testing.T) {
 
 // TestOAuthAdminPagesOnAPhone opens the other pages of OAuth clients at
 // 360 px: the partner's token list with a client, its type filter and the
-// developer-clients setting, the platform admin's settings and resource
+// partner's own settings (read only), the platform admin's settings and resource
 // server pages (empty, issuing one through the form, the list, the revoke
 // confirmation). Each fits the screen, runs nothing the CSP refuses and
 // passes axe.
@@ -106,7 +106,7 @@ func TestOAuthAdminPagesOnAPhone(t *testing.T) {
 		tb := p.signIn(t, browserContext(t), "admin@harbor.test")
 		tb.do("phone width", chromedp.EmulateViewport(px, 800))
 		for _, pg := range []struct{ path, ready string }{
-			{"/tokens/partner", "[data-testid=developer-clients-setting]"},
+			{"/tokens/partner", "[data-testid=partner-own-settings]"},
 			{"/tokens/partner?type=clients", "[data-testid=client-badge]"},
 			{"/tokens/partner?type=clients&status=revoked", "[data-testid=any-type]"},
 		} {

@@ -16,7 +16,7 @@ const NoAPI = "(none)"
 var classes = [6]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
 
 // limits are the limit labels of portico_gateway_rate_limited_total.
-var limits = [3]string{"token", "partner", "quota"}
+var limits = [4]string{"token", "partner_ceiling", "partner", "quota"}
 
 // Gateway holds the gateway's series. Its API method hands the gateway
 // the counters of one API and environment, resolved once; counting a call
@@ -47,7 +47,7 @@ func newGateway() *Gateway {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}},
 			[]string{"environment"}),
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "portico_gateway_rate_limited_total",
-			Help: "Gateway calls refused with 429 by a limit: the token's own rate limit, the partner's (access group) rate limit, or the monthly quota."},
+			Help: "Gateway calls refused with 429 by a limit: the token's own rate limit, the partner's ceiling across its groups (partner_ceiling), the partner's (access group) rate limit, or the monthly quota."},
 			[]string{"environment", "api", "limit"}),
 		oauth: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "portico_oauth_requests_total",
 			Help: "OAuth endpoint requests answered, by endpoint (token, introspect, revoke, metadata) and outcome (ok, or the RFC 6749/7009 error code)."},

@@ -73,6 +73,7 @@ func (s *Store) AccessTokenAuthByHash(ctx context.Context, hash []byte) (*TokenA
 		       (t.revoked_at IS NOT NULL OR at.revoked_at IS NOT NULL) AS revoked,
 		       u.status = 'active' AS user_active, p.status = 'active' AS partner_active,
 		       false AS previous, NULL::timestamptz AS previous_until, t.rate_limit_per_minute,
+		       p.rate_limit_per_minute AS partner_rate_limit,
 		       t.allowed_networks::text[] AS allowed_networks, t.client_id, at.created_at AS issued_at
 		FROM oauth_access_tokens at JOIN tokens t ON t.id = at.client_token_id
 		JOIN users u ON u.id = t.user_id JOIN partners p ON p.id = t.partner_id

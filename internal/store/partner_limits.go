@@ -36,12 +36,3 @@ func (s *Store) TokenLifetimeOf(ctx context.Context, partnerID int64) (TokenLife
 	}
 	return l, nil
 }
-
-// SetPartnerTokenMaxDays sets a partner's own longest token lifetime (nil:
-// the portal's).
-func (s *Store) SetPartnerTokenMaxDays(ctx context.Context, partnerID int64, days *int) error {
-	if _, err := s.q.ExecContext(ctx, `UPDATE partners SET token_max_days = $2, updated_at = now() WHERE id = $1`, partnerID, days); err != nil {
-		return fmt.Errorf("set token lifetime of partner %d: %w", partnerID, err)
-	}
-	return nil
-}

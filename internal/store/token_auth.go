@@ -27,6 +27,9 @@ type TokenAuth struct {
 	PreviousUntil *time.Time `db:"previous_until"`
 	// RateLimitPerMinute is the token's own limit; nil for none.
 	RateLimitPerMinute *int `db:"rate_limit_per_minute"`
+	// PartnerRateLimit is the partner's ceiling across all its groups'
+	// APIs; nil for none.
+	PartnerRateLimit *int `db:"partner_rate_limit"`
 	// AllowedNetworks are the CIDRs the credential may be used from;
 	// empty: anywhere.
 	AllowedNetworks pq.StringArray `db:"allowed_networks"`
@@ -44,7 +47,8 @@ func (s *Store) TokenAuthByHash(ctx context.Context, hash []byte) (*TokenAuth, e
 	err := s.q.GetContext(ctx, &a, `
 		SELECT t.id, t.user_id, t.partner_id, u.role, t.environment, t.scopes, t.expires_at, t.pending,
 		       t.revoked_at IS NOT NULL AS revoked, u.status = 'active' AS user_active, p.status = 'active' AS partner_active,
-		       t.hash <> $1 AS previous, t.previous_until, t.rate_limit_per_minute, t.allowed_networks::text[] AS allowed_networks
+		       t.hash <> $1 AS previous, t.previous_until, t.rate_limit_per_minute, p.rate_limit_per_minute AS partner_rate_limit,
+		       t.allowed_networks::text[] AS allowed_networks
 		FROM tokens t JOIN users u ON u.id = t.user_id JOIN partners p ON p.id = t.partner_id
 		WHERE (t.hash = $1 OR (t.previous_hash = $1 AND t.previous_until > now())) AND t.client_id IS NULL`, hash)
 	if err != nil {
