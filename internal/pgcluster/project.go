@@ -117,7 +117,11 @@ func (c *Cluster) move(ctx context.Context, abs, blocked string) (*Cluster, erro
 func movedName(abs string) string {
 	readable := strings.Trim(strings.ReplaceAll(abs, "/", "-"), "-")
 	if len(readable) > 40 {
-		readable = strings.TrimLeft(readable[len(readable)-40:], "-")
+		// Keep whole folder names: cut at the first dash of the last 40 bytes.
+		readable = readable[len(readable)-40:]
+		if i := strings.IndexByte(readable, '-'); i >= 0 {
+			readable = readable[i+1:]
+		}
 	}
 	return readable + "-" + strconv.FormatUint(uint64(hash(abs)), 36)
 }
