@@ -13,7 +13,8 @@ import (
 )
 
 // confirmDeleteAccessGroup asks before deleting a group, or lists the
-// partners that still hold it.
+// partners that still hold it (by name those the viewer manages, by number
+// the others).
 func (h *Handler) confirmDeleteAccessGroup(c echo.Context) error {
 	id, err := h.accessGroupForStaff(c)
 	if err != nil {
@@ -28,13 +29,13 @@ func (h *Handler) renderDeleteAccessGroup(c echo.Context, status int, id int64) 
 	if err != nil {
 		return err
 	}
-	partners, err := h.store.OpenGrantPartners(ctx, g.ID)
+	partners, others, err := h.store.OpenGrantPartners(ctx, g.ID, actorOf(currentUser(c)).Book())
 	if err != nil {
 		return err
 	}
 	m := views.DeleteAccessGroupPage{Page: h.page(c, "Delete "+g.Name), Group: groupRow(g, apis, 0), Partners: partners}
-	if len(partners) > 0 {
-		m.Refusal = catalog.DeleteRefusal(g.Name, partners).Message
+	if len(partners) > 0 || others > 0 {
+		m.Refusal = catalog.DeleteRefusal(g.Name, partners, others).Message
 	}
 	return h.render(c, status, views.DeleteAccessGroup(m))
 }
@@ -45,7 +46,7 @@ func (h *Handler) deleteAccessGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	g, err := h.groups.Delete(c.Request().Context(), id)
+	g, err := h.groups.Delete(c.Request().Context(), actorOf(currentUser(c)), id)
 	var in *apierr.FieldError
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -82,6 +82,11 @@ func (h *Handler) confirmRevokeGrant(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Revoking is an action on the grant's partner: one the viewer does
+	// not manage is not theirs to see.
+	if access.Can(actorOf(currentUser(c)), access.ManageAccessGroups, gr.PartnerID) != access.Allow {
+		return NotFound("This grant")
+	}
 	back := accessGroupURL(id, "")
 	if gr.RevokedAt != nil {
 		return h.redirectWithFlash(c, back, "info", "That grant was revoked already.")

@@ -23,6 +23,8 @@ func TestGrantPickerOffersOnlyGrantable(t *testing.T) {
 	g := strconv.FormatInt(w.yardRead, 10)
 	p.exec(t,
 		`INSERT INTO partners (name, slug, status) VALUES ('Quay Lines', 'quay-lines', 'suspended')`,
+		// The account manager's partner, like every partner of this test.
+		`INSERT INTO partner_managers (partner_id, user_id) SELECT p.id, u.id FROM partners p, users u WHERE p.slug = 'quay-lines' AND u.email = 'am@portico.test'`,
 		`INSERT INTO users (email, name, role, partner_id) SELECT 'quentin@quay.test', 'Quentin Quay', 'developer', id FROM partners WHERE slug = 'quay-lines'`,
 		`INSERT INTO users (email, name, role, partner_id) SELECT 'qadmin@quay.test', 'Quilla Quay', 'partner_admin', id FROM partners WHERE slug = 'quay-lines'`,
 		`INSERT INTO teams (partner_id, name) SELECT id, 'Quay Ops' FROM partners WHERE slug = 'quay-lines'`,

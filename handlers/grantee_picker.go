@@ -19,11 +19,14 @@ const (
 )
 
 // groupGrants fills m with a page of the group's open grants (?after=)
-// and one of its revoked grants (?revoked_after=), each from its cursor;
-// a cursor of the wrong list, or none of ours, is a 400.
+// and one of its revoked grants (?revoked_after=), each from its cursor,
+// to the partners the viewer manages (an account manager's book; every
+// partner for a platform admin); a cursor of the wrong list, or none of
+// ours, is a 400.
 func (h *Handler) groupGrants(c echo.Context, groupID int64, m *views.AccessGroupPage) error {
 	const broken = "This link to a page of grants is broken. Open the access group from Access groups to start from the first page."
 	path := accessGroupURL(groupID, "")
+	book := actorOf(currentUser(c)).Book()
 	for _, l := range []struct {
 		param   string
 		revoked bool
@@ -35,7 +38,7 @@ func (h *Handler) groupGrants(c echo.Context, groupID int64, m *views.AccessGrou
 		{"after", false, openGrantsPageSize, &m.Grants, &m.GrantsFirstHref, &m.GrantsNextHref},
 		{"revoked_after", true, revokedGrantsPageSize, &m.Revoked, &m.RevokedFirstHref, &m.RevokedNextHref},
 	} {
-		q := store.GrantPageQuery{Revoked: l.revoked, Limit: l.size}
+		q := store.GrantPageQuery{Revoked: l.revoked, Limit: l.size, Book: book}
 		if raw := c.QueryParam(l.param); raw != "" {
 			key, revoked, ok := store.ParseGrantCursor(raw)
 			if !ok || revoked != l.revoked {
@@ -57,7 +60,9 @@ func (h *Handler) groupGrants(c echo.Context, groupID int64, m *views.AccessGrou
 			*l.first = path
 		}
 	}
-	return nil
+	n, err := h.store.OpenGrantsOutsideBook(c.Request().Context(), groupID, book)
+	m.OtherPartnersGrants = n
+	return err
 }
 
 // granteeSearch reads the picker's searches: from the URL, or from the
@@ -75,15 +80,17 @@ func granteeSearch(c echo.Context) (find, partner string, err error) {
 }
 
 // granteePicker finds the first teams and people the group may be granted
-// to that match the picker's searches.
+// to that match the picker's searches: of the viewer's partners only, as
+// granting a group is an action on the partner.
 func (h *Handler) granteePicker(c echo.Context, g *store.AccessGroup, grantError string) (views.GranteePicker, error) {
 	find, partner, err := granteeSearch(c)
 	if err != nil {
 		return views.GranteePicker{}, err
 	}
 	p := views.GranteePicker{GroupID: g.ID, GroupName: g.Name, Find: find, Partner: partner, Error: grantError}
+	book := actorOf(currentUser(c)).Book()
 	gs, more, err := h.store.SearchGrantees(c.Request().Context(), g.ID,
-		store.GranteeQuery{Search: find, Partner: partner, Limit: store.MaxPicker})
+		store.GranteeQuery{Search: find, Partner: partner, Limit: store.MaxPicker, Book: book})
 	if err != nil {
 		return p, err
 	}
@@ -103,7 +110,7 @@ func (h *Handler) granteePicker(c echo.Context, g *store.AccessGroup, grantError
 	// Nothing to offer for a partner search: say which partners matched
 	// but cannot be granted to, rather than only "no match".
 	if len(gs) == 0 && partner != "" {
-		inactive, err := h.store.InactivePartnersNamed(c.Request().Context(), partner, suspendedHints)
+		inactive, err := h.store.InactivePartnersNamed(c.Request().Context(), partner, book, suspendedHints)
 		if err != nil {
 			return p, err
 		}

@@ -65,6 +65,10 @@ func (h *Handler) grantAccessGroup(c echo.Context) error {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("This access group")
+	case errors.Is(err, catalog.ErrNotManaged):
+		// A team or person of a partner the viewer does not manage is as
+		// unknown to them as the partner itself.
+		return NotFound("This team or person")
 	case errors.As(err, &in):
 		return h.renderAccessGroup(c, http.StatusUnprocessableEntity, id, groupPageState{grantError: in.Message})
 	case err != nil:
@@ -92,7 +96,7 @@ func (h *Handler) revokeGrant(c echo.Context) error {
 	switch {
 	case errors.Is(err, catalog.ErrAlreadyRevoked):
 		return h.redirectWithFlash(c, accessGroupURL(id, ""), "info", "That grant was revoked already.")
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, catalog.ErrNotManaged):
 		return NotFound("This grant")
 	case err != nil:
 		return err

@@ -251,13 +251,14 @@ func (a *API) updateAccessGroup(c echo.Context) error {
 }
 
 // deleteAccessGroup deletes a group nobody holds; while grants of it are
-// open it is refused with the partners that hold them.
+// open it is refused with the partners that hold them (to an account
+// manager, those of other books by number only).
 func (a *API) deleteAccessGroup(c echo.Context) error {
-	_, id, err := a.staffGroupID(c)
+	actor, id, err := a.staffGroupID(c)
 	if err != nil {
 		return err
 	}
-	_, err = a.groups().Delete(c.Request().Context(), id)
+	_, err = a.groups().Delete(c.Request().Context(), actor, id)
 	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		return &Error{Status: http.StatusConflict, Code: "still_granted", Message: in.Message, Err: err}

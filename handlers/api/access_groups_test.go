@@ -364,7 +364,9 @@ func TestAccessGroupRefusals(t *testing.T) {
 		{"holds it already", "POST", grants, grantTo(`"user_id":` + idStr(w.craneDev) + `,` + craneP), false, 422, "invalid_input", "user_id: Dan Crane of Crane Works holds Fleet basics already"},
 		{"staff", "POST", grants, grantTo(`"user_id":` + idStr(w.am) + `,` + craneP), false, 422, "invalid_input", "user_id: "},
 		{"unknown team", "POST", grants, grantTo(`"team_id":999999,` + craneP), false, 422, "invalid_input", "team_id: "},
-		{"unknown partner", "POST", grants, grantTo(`"user_id":` + idStr(w.craneDev) + `,"partner_id":999999`), false, 422, "invalid_input", "partner_id: "},
+		// To an account manager a partner that does not exist is like one
+		// they do not manage: not found.
+		{"unknown partner", "POST", grants, grantTo(`"user_id":` + idStr(w.craneDev) + `,"partner_id":999999`), false, 404, "not_found", "was not found"},
 		{"no partner", "POST", grants, grantTo(`"user_id":` + idStr(w.craneDev)), true, 422, "invalid_input", "partner_id: "},
 		{"both grantees", "POST", grants, grantTo(`"user_id":` + idStr(w.craneDev) + `,"team_id":` + idStr(w.integrations) + `,` + craneP), true, 422, "invalid_input", "user_id: "},
 		{"no grantee", "POST", grants, grantTo(craneP), true, 422, "invalid_input", "team_id: "},

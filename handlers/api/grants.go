@@ -97,16 +97,26 @@ func (a *API) authorizeOn(c echo.Context, act access.Action, partnerID int64) (a
 	return actor, requireScope(c, act)
 }
 
-// listGroupGrants lists every grant of a group: the open ones first, most
-// recently granted first, then the revoked ones, most recently revoked
-// first, a page at a time from the database. The cursor holds the last
-// row's time and id and which of the two lists it is in; a page that ends
-// the open grants goes on with the first revoked ones.
+// groupGrantList is a page of a group's grants (schema GrantList), with
+// how many open grants of the group are to partners the caller does not
+// manage: not listed, only counted.
+type groupGrantList struct {
+	list[grant]
+	OtherPartnersOpenGrants int `json:"other_partners_open_grants"`
+}
+
+// listGroupGrants lists every grant of a group to the partners the caller
+// manages (an account manager's book; every partner for a platform admin):
+// the open ones first, most recently granted first, then the revoked ones,
+// most recently revoked first, a page at a time from the database. The
+// cursor holds the last row's time and id and which of the two lists it is
+// in; a page that ends the open grants goes on with the first revoked ones.
 func (a *API) listGroupGrants(c echo.Context) error {
-	_, id, err := a.staffGroupID(c)
+	actor, id, err := a.staffGroupID(c)
 	if err != nil {
 		return err
 	}
+	book := actor.Book()
 	var revoked bool
 	q, err := keysetQueryOf(c, func(raw string) (*store.Key, bool) {
 		k, r, ok := store.ParseGrantCursor(raw)
@@ -120,7 +130,7 @@ func (a *API) listGroupGrants(c echo.Context) error {
 	if _, err := a.Store.AccessGroupByID(ctx, id); err != nil {
 		return groupError(err, groupNotFound)
 	}
-	gq := store.GrantPageQuery{Revoked: revoked, After: q.After, Limit: q.Limit}
+	gq := store.GrantPageQuery{Revoked: revoked, After: q.After, Limit: q.Limit, Book: book}
 	rs, more, err := a.Store.GroupGrantsPage(ctx, id, gq)
 	if err != nil {
 		return err
@@ -128,7 +138,7 @@ func (a *API) listGroupGrants(c echo.Context) error {
 	if !revoked && !more {
 		// The open grants end on this page: fill it with revoked ones
 		// (reading one at least, to know whether any follow).
-		gq = store.GrantPageQuery{Revoked: true, Limit: max(q.Limit-len(rs), 1)}
+		gq = store.GrantPageQuery{Revoked: true, Limit: max(q.Limit-len(rs), 1), Book: book}
 		rest, restMore, err := a.Store.GroupGrantsPage(ctx, id, gq)
 		if err != nil {
 			return err
@@ -138,13 +148,16 @@ func (a *API) listGroupGrants(c echo.Context) error {
 		}
 		rs, more = append(rs, rest...), restMore
 	}
-	out := list[grant]{Items: make([]grant, 0, len(rs))}
+	out := groupGrantList{list: list[grant]{Items: make([]grant, 0, len(rs))}}
 	for i := range rs {
 		out.Items = append(out.Items, grantOf(&rs[i]))
 	}
 	if more && len(rs) > 0 {
 		next := store.GrantCursor(rs[len(rs)-1])
 		out.NextCursor = &next
+	}
+	if out.OtherPartnersOpenGrants, err = a.Store.OpenGrantsOutsideBook(ctx, id, book); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -201,7 +214,9 @@ func grantError(err error, to catalog.GrantTo) error {
 
 // createGrant grants a group to a team or a member of a partner. The
 // grant's partner is the grantee's own; partner_id only says which one
-// the caller means, and a grantee of another partner is refused.
+// the caller means, and a grantee of another partner is refused. Granting
+// is an action on the partner: to an account manager, a partner they do
+// not manage (named by partner_id or owning the grantee) is a 404.
 func (a *API) createGrant(c echo.Context) error {
 	actor, id, err := a.staffGroupID(c)
 	if err != nil {
@@ -219,12 +234,18 @@ func (a *API) createGrant(c echo.Context) error {
 	if _, err := a.Store.AccessGroupByID(ctx, id); err != nil {
 		return groupError(err, groupNotFound)
 	}
+	if _, err := a.authorizeOn(c, access.ManageAccessGroups, to.PartnerID); err != nil {
+		return err
+	}
 	if _, err := a.Store.PartnerByID(ctx, to.PartnerID); errors.Is(err, store.ErrNotFound) {
 		return invalidInput("partner_id", "That partner does not exist.")
 	} else if err != nil {
 		return err
 	}
 	gr, err := a.groups().Grant(ctx, actor, id, to)
+	if errors.Is(err, catalog.ErrNotManaged) {
+		return notFound("This resource")
+	}
 	if err != nil {
 		return grantError(err, to)
 	}
@@ -236,7 +257,9 @@ func (a *API) createGrant(c echo.Context) error {
 }
 
 // revokeGrant takes a grant of the group back; the row stays for the
-// audit trail. Revoking a revoked grant changes nothing and succeeds.
+// audit trail. Revoking a revoked grant changes nothing and succeeds; a
+// grant to a partner the caller does not manage is a 404 like an unknown
+// one.
 func (a *API) revokeGrant(c echo.Context) error {
 	actor, id, err := a.staffGroupID(c)
 	if err != nil {
@@ -247,6 +270,9 @@ func (a *API) revokeGrant(c echo.Context) error {
 		return err
 	}
 	_, err = a.groups().Revoke(c.Request().Context(), actor, id, grantID)
+	if errors.Is(err, catalog.ErrNotManaged) {
+		return notFound(grantNotFound)
+	}
 	if err != nil && !errors.Is(err, catalog.ErrAlreadyRevoked) {
 		return groupError(err, grantNotFound)
 	}

@@ -181,6 +181,11 @@ func (a *API) accessMember(c echo.Context) (*store.User, error) {
 	if u.PartnerID == nil || u.Status != "active" {
 		return nil, notFound("This member")
 	}
+	// A member of a partner the account manager does not manage answers
+	// exactly like an id that does not exist.
+	if access.Can(actor, access.ViewGrants, *u.PartnerID) == access.Hidden {
+		return nil, notFound("This member")
+	}
 	if _, err := a.authorizeOn(c, access.ViewGrants, *u.PartnerID); err != nil {
 		return nil, err
 	}

@@ -39,6 +39,21 @@ func ParseGrantee(v string) GrantTo {
 	return GrantTo{}
 }
 
+// ErrNotManaged is a grant to, or a grant of, a partner the actor may not
+// act on (an account manager's unassigned partner): handlers answer it as
+// they answer one that does not exist, 404.
+var ErrNotManaged = errors.New("the partner is not one the actor manages")
+
+// managed asks the policy whether the actor may grant to and revoke the
+// grants of partnerID: granting a shared access group is an action on the
+// partner, so it follows the account manager's assignment.
+func managed(actor access.Actor, partnerID int64) error {
+	if access.Can(actor, access.ManageAccessGroups, partnerID) != access.Allow {
+		return ErrNotManaged
+	}
+	return nil
+}
+
 // Granted is the outcome of a grant.
 type Granted struct {
 	ID      int64
@@ -50,10 +65,19 @@ type Granted struct {
 // who granted it. Refused with a FieldError, nothing stored: no or an
 // unknown grantee, a staff member, a removed person, a suspended partner,
 // a grantee of another partner than to.PartnerID, and a grantee that holds
-// the group already. An unknown group is store.ErrNotFound.
+// the group already. An unknown group is store.ErrNotFound; a grantee of,
+// or a to.PartnerID naming, a partner the actor does not manage is
+// ErrNotManaged, decided before anything else about the grantee is said.
 func (g *Groups) Grant(ctx context.Context, actor access.Actor, groupID int64, to GrantTo) (*Granted, error) {
 	if (to.TeamID > 0) == (to.UserID > 0) {
 		return nil, &apierr.FieldError{Field: "grantee", Message: "Choose a team or a person of a partner to grant the group to."}
+	}
+	// A partner the request names must be the actor's too: the refusal of
+	// a grantee of another partner would otherwise name it.
+	if to.PartnerID != 0 {
+		if err := managed(actor, to.PartnerID); err != nil {
+			return nil, err
+		}
 	}
 	out := &Granted{}
 	err := g.store.InTx(ctx, func(tx *store.Store) error {
@@ -79,6 +103,9 @@ func (g *Groups) Grant(ctx context.Context, actor access.Actor, groupID int64, t
 			return err
 		}
 		gt := out.Grantee
+		if err := managed(actor, gt.PartnerID); err != nil {
+			return err
+		}
 		if err := checkGrantee(ctx, tx, gt, to.PartnerID); err != nil {
 			return err
 		}
@@ -149,8 +176,10 @@ func GranteeLabel(gt *store.Grantee) string {
 }
 
 // Revoke takes a grant of the group back, recording who did; the row stays
-// for the audit trail. A grant of another group is store.ErrNotFound; one
-// revoked already is ErrAlreadyRevoked, returned with the grant.
+// for the audit trail. A grant of another group is store.ErrNotFound, one
+// to a partner the actor does not manage ErrNotManaged (with no grant
+// returned); one revoked already is ErrAlreadyRevoked, returned with the
+// grant.
 func (g *Groups) Revoke(ctx context.Context, actor access.Actor, groupID, grantID int64) (*store.GrantRow, error) {
 	var gr *store.GrantRow
 	err := g.store.InTx(ctx, func(tx *store.Store) error {
@@ -159,6 +188,10 @@ func (g *Groups) Revoke(ctx context.Context, actor access.Actor, groupID, grantI
 		}
 		var err error
 		if gr, err = tx.LockGroupGrant(ctx, groupID, grantID); err != nil {
+			return err
+		}
+		if err := managed(actor, gr.PartnerID); err != nil {
+			gr = nil
 			return err
 		}
 		if gr.RevokedAt != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
@@ -306,8 +307,8 @@ func (g *Groups) RemoveAPI(ctx context.Context, groupID, apiID int64) (*store.Ac
 
 // Delete deletes a group. It revokes nothing silently: while grants of it
 // are open it is refused with a FieldError naming the partners that hold
-// them.
-func (g *Groups) Delete(ctx context.Context, groupID int64) (*store.AccessGroup, error) {
+// them, those of the actor's book by name and the others by number only.
+func (g *Groups) Delete(ctx context.Context, actor access.Actor, groupID int64) (*store.AccessGroup, error) {
 	var grp *store.AccessGroup
 	err := g.store.InTx(ctx, func(tx *store.Store) error {
 		var err error
@@ -315,12 +316,12 @@ func (g *Groups) Delete(ctx context.Context, groupID int64) (*store.AccessGroup,
 		if grp, err = tx.LockAccessGroup(ctx, groupID, true); err != nil {
 			return err
 		}
-		partners, err := tx.OpenGrantPartners(ctx, grp.ID)
+		partners, others, err := tx.OpenGrantPartners(ctx, grp.ID, actor.Book())
 		if err != nil {
 			return err
 		}
-		if len(partners) > 0 {
-			return DeleteRefusal(grp.Name, partners)
+		if len(partners) > 0 || others > 0 {
+			return DeleteRefusal(grp.Name, partners, others)
 		}
 		if err := tx.DeleteAccessGroup(ctx, grp.ID); err != nil {
 			return err
@@ -334,10 +335,27 @@ func (g *Groups) Delete(ctx context.Context, groupID int64) (*store.AccessGroup,
 }
 
 // DeleteRefusal is the FieldError of a group that cannot be deleted while
-// partners hold it.
-func DeleteRefusal(group string, partners []string) *apierr.FieldError {
-	return &apierr.FieldError{Field: "group", Message: group + " is still granted to " + strings.Join(partners, ", ") +
-		". Revoke those grants first: deleting the group would take access away from them without a trace."}
+// partners hold it: partners are the holders the reader may see, others
+// the number of holders outside their book, whom it does not name.
+func DeleteRefusal(group string, partners []string, others int) *apierr.FieldError {
+	var holders []string
+	if len(partners) > 0 {
+		holders = append(holders, strings.Join(partners, ", "))
+	}
+	switch {
+	case others == 1:
+		holders = append(holders, "1 partner you do not manage")
+	case others > 1:
+		holders = append(holders, strconv.Itoa(others)+" partners you do not manage")
+	}
+	msg := group + " is still granted to " + strings.Join(holders, " and ") + "."
+	if len(partners) > 0 {
+		msg += " Revoke those grants first: deleting the group would take access away from them without a trace."
+	}
+	if others > 0 {
+		msg += " The grants to partners you do not manage can be revoked only by their account managers or a platform admin; ask them before deleting the group."
+	}
+	return &apierr.FieldError{Field: "group", Message: msg}
 }
 
 // MembersAccess is EffectiveAccess for the given active members of a

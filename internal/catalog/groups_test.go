@@ -265,14 +265,18 @@ func TestGrant(t *testing.T) {
 	}
 }
 
-// staff is the demo account manager, as an actor.
+// staff is the demo account manager, as an actor with their book (both
+// demo partners, unless a test unassigns one).
 func (w *world) staff(t *testing.T) access.Actor {
 	t.Helper()
 	u, err := w.st.UserByEmail(context.Background(), "am@portico.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return access.Actor{UserID: u.ID, Role: u.Role}
+	if u, err = w.st.SessionUser(context.Background(), u.ID); err != nil {
+		t.Fatal(err)
+	}
+	return access.Actor{UserID: u.ID, Role: u.Role, Managed: u.Managed}
 }
 
 func countGrants(t *testing.T, st *store.Store) int {
@@ -349,7 +353,7 @@ func TestDeleteGroupRefusedWhileGranted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = g.Delete(ctx, w.readers)
+	_, err = g.Delete(ctx, am, w.readers)
 	var in *apierr.FieldError
 	if !errors.As(err, &in) || !strings.Contains(in.Message, "Readers is still granted to Crane Works, Harbor Logistics.") {
 		t.Fatalf("delete while granted: err = %v, want a refusal naming both partners", err)
@@ -359,13 +363,13 @@ func TestDeleteGroupRefusedWhileGranted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := g.Delete(ctx, w.readers); err != nil {
+	if _, err := g.Delete(ctx, am, w.readers); err != nil {
 		t.Fatalf("delete once nobody holds it: %v", err)
 	}
 	if _, err := w.st.AccessGroupByID(ctx, w.readers); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the group is still there: %v", err)
 	}
-	if _, err := g.Delete(ctx, w.readers); !errors.Is(err, store.ErrNotFound) {
+	if _, err := g.Delete(ctx, am, w.readers); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("delete twice: err = %v, want ErrNotFound", err)
 	}
 }

@@ -194,18 +194,31 @@ func (s *Store) LockGroupGrant(ctx context.Context, groupID, grantID int64) (*Gr
 	return &r, nil
 }
 
-// OpenGrantPartners names the partners holding open grants of a group, so
-// its deletion can be refused with the list.
-func (s *Store) OpenGrantPartners(ctx context.Context, groupID int64) ([]string, error) {
-	var names []string
-	err := s.q.SelectContext(ctx, &names, `
-		SELECT p.name FROM partners p
-		WHERE EXISTS (SELECT 1 FROM grants gr WHERE gr.partner_id = p.id AND gr.access_group_id = $1 AND gr.revoked_at IS NULL)
-		ORDER BY lower(p.name), p.id`, groupID)
-	if err != nil {
-		return nil, fmt.Errorf("partners granted access group %d: %w", groupID, err)
+// OpenGrantPartners names the partners of an account manager's book
+// (access.Actor.Book; 0 for every partner) holding open grants of a
+// group, so its deletion can be refused with the list, and counts the
+// other partners holding one, which the account manager may not see.
+func (s *Store) OpenGrantPartners(ctx context.Context, groupID, book int64) (names []string, others int, err error) {
+	var rows []struct {
+		Name    string `db:"name"`
+		Managed bool   `db:"managed"`
 	}
-	return names, nil
+	err = s.q.SelectContext(ctx, &rows, `
+		SELECT p.name, `+bookFilter("p.id", 2)+` AS managed
+		FROM partners p
+		WHERE EXISTS (SELECT 1 FROM grants gr WHERE gr.partner_id = p.id AND gr.access_group_id = $1 AND gr.revoked_at IS NULL)
+		ORDER BY lower(p.name), p.id`, groupID, book)
+	if err != nil {
+		return nil, 0, fmt.Errorf("partners granted access group %d: %w", groupID, err)
+	}
+	for _, r := range rows {
+		if r.Managed {
+			names = append(names, r.Name)
+		} else {
+			others++
+		}
+	}
+	return names, others, nil
 }
 
 // HasOpenGrant reports whether the team or the user (exactly one set)

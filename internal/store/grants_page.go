@@ -35,11 +35,14 @@ type GrantPageQuery struct {
 	After *Key
 	// Limit is the page size, 1 to MaxPage.
 	Limit int
+	// Book bounds the grants to the partners of an account manager's book
+	// (access.Actor.Book); 0 lists the grants to every partner.
+	Book int64
 }
 
 // GroupGrantsPage lists one page of a group's open grants, newest first,
-// or of its revoked ones, most recently revoked first; more says whether
-// rows follow. Each list is read in order from its partial index
+// or of its revoked ones, most recently revoked first, to the partners of
+// q.Book; more says whether rows follow. Each list is read in order from its partial index
 // (grants_group_open, grants_group_revoked).
 func (s *Store) GroupGrantsPage(ctx context.Context, groupID int64, q GrantPageQuery) ([]GrantRow, bool, error) {
 	limit := pageLimit(q.Limit)
@@ -55,17 +58,19 @@ func (s *Store) GroupGrantsPage(ctx context.Context, groupID int64, q GrantPageQ
 	where := `
 		WHERE gr.access_group_id = $1 AND gr.revoked_at IS NULL
 		  AND ($3::timestamptz IS NULL OR (gr.granted_at, gr.id) < ($3::timestamptz, $4::bigint))
+		  AND ` + bookFilter("gr.partner_id", 5) + `
 		ORDER BY gr.granted_at DESC, gr.id DESC
 		LIMIT $2`
 	if q.Revoked {
 		where = `
 		WHERE gr.access_group_id = $1 AND gr.revoked_at IS NOT NULL
 		  AND ($3::timestamptz IS NULL OR (gr.revoked_at, gr.id) < ($3::timestamptz, $4::bigint))
+		  AND ` + bookFilter("gr.partner_id", 5) + `
 		ORDER BY gr.revoked_at DESC, gr.id DESC
 		LIMIT $2`
 	}
 	var rs []GrantRow
-	if err := s.q.SelectContext(ctx, &rs, grantRowSelect+where, groupID, limit+1, at, afterID); err != nil {
+	if err := s.q.SelectContext(ctx, &rs, grantRowSelect+where, groupID, limit+1, at, afterID, q.Book); err != nil {
 		return nil, false, fmt.Errorf("grants of access group %d: %w", groupID, err)
 	}
 	rs, more := cut(rs, limit)
@@ -81,6 +86,24 @@ func (s *Store) GroupGrant(ctx context.Context, groupID, grantID int64) (*GrantR
 		return nil, fmt.Errorf("grant %d of access group %d: %w", grantID, groupID, notFound(err))
 	}
 	return &r, nil
+}
+
+// OpenGrantsOutsideBook counts a group's open grants to partners outside
+// an account manager's book: the grants its page does not list to them
+// but says exist. A platform admin's book (0) has every partner: 0.
+func (s *Store) OpenGrantsOutsideBook(ctx context.Context, groupID, book int64) (int, error) {
+	if book == 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.q.GetContext(ctx, &n, `
+		SELECT count(*) FROM grants gr
+		WHERE gr.access_group_id = $1 AND gr.revoked_at IS NULL
+		  AND NOT `+bookFilter("gr.partner_id", 2), groupID, book)
+	if err != nil {
+		return 0, fmt.Errorf("count open grants of access group %d outside the book of %d: %w", groupID, book, err)
+	}
+	return n, nil
 }
 
 // OpenGrantCount counts a group's open grants, from grants_group_open.
@@ -103,11 +126,15 @@ type GranteeQuery struct {
 	Partner string
 	// Limit bounds the answer, 1 to MaxPicker.
 	Limit int
+	// Book bounds the grantees to the partners of an account manager's
+	// book (access.Actor.Book); 0 searches every partner.
+	Book int64
 }
 
 // SearchGrantees finds whom group groupID may be granted to: teams and
 // active people of active partners (never staff, who have none) matching
-// the query and not holding an open grant of the group already, by name,
+// the query, of the partners of q.Book, and not holding an open grant of
+// the group already, by name,
 // at most q.Limit; more says whether others match. Both searches empty
 // match nothing rather than every partner.
 func (s *Store) SearchGrantees(ctx context.Context, groupID int64, q GranteeQuery) ([]Grantee, bool, error) {
@@ -127,6 +154,7 @@ func (s *Store) SearchGrantees(ctx context.Context, groupID int64, q GranteeQuer
 			 FROM teams t JOIN partners p ON p.id = t.partner_id AND p.status = 'active'
 			 WHERE ($3 = '' OR t.name ILIKE '%' || $3 || '%' ESCAPE '\')
 			   AND ($4 = '' OR p.name ILIKE '%' || $4 || '%' ESCAPE '\')
+			   AND `+bookFilter("t.partner_id", 5)+`
 			   AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.access_group_id = $1 AND g.team_id = t.id AND g.revoked_at IS NULL)
 			 ORDER BY lower(t.name), t.id
 			 LIMIT $2)
@@ -136,12 +164,13 @@ func (s *Store) SearchGrantees(ctx context.Context, groupID int64, q GranteeQuer
 			 WHERE u.status = 'active' AND u.role IN ('partner_admin', 'developer')
 			   AND ($3 = '' OR u.name ILIKE '%' || $3 || '%' ESCAPE '\' OR u.email ILIKE '%' || $3 || '%' ESCAPE '\')
 			   AND ($4 = '' OR p.name ILIKE '%' || $4 || '%' ESCAPE '\')
+			   AND `+bookFilter("u.partner_id", 5)+`
 			   AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.access_group_id = $1 AND g.user_id = u.id AND g.revoked_at IS NULL)
 			 ORDER BY lower(u.name), u.id
 			 LIMIT $2)
 		) x
 		ORDER BY sort_name, lower(partner_name), user_id IS NOT NULL, sort_id
-		LIMIT $2`, groupID, limit+1, search, partner)
+		LIMIT $2`, groupID, limit+1, search, partner, q.Book)
 	if err != nil {
 		return nil, false, fmt.Errorf("search grantees of access group %d: %w", groupID, err)
 	}

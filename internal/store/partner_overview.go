@@ -51,9 +51,11 @@ func (s *Store) PartnerCounts(ctx context.Context, partnerID int64) (PartnerCoun
 
 // InactivePartnersNamed lists up to limit suspended partners whose name
 // contains search, by name: the grant picker names them when its partner
-// search finds nothing it may offer. An empty search matches nothing; an
-// ended partner is never named (it cannot be reactivated).
-func (s *Store) InactivePartnersNamed(ctx context.Context, search string, limit int) ([]Partner, error) {
+// search finds nothing it may offer. Only partners of an account
+// manager's book (access.Actor.Book; 0 for every partner) are named. An
+// empty search matches nothing; an ended partner is never named (it cannot
+// be reactivated).
+func (s *Store) InactivePartnersNamed(ctx context.Context, search string, book int64, limit int) ([]Partner, error) {
 	pattern := searchPattern(search)
 	if pattern == "" {
 		return nil, nil
@@ -62,7 +64,8 @@ func (s *Store) InactivePartnersNamed(ctx context.Context, search string, limit 
 	err := s.q.SelectContext(ctx, &ps, `
 		SELECT id, name, slug, status, created_at, updated_at FROM partners
 		WHERE status = 'suspended' AND name ILIKE '%' || $1 || '%' ESCAPE '\'
-		ORDER BY lower(name), id LIMIT $2`, pattern, min(max(limit, 1), MaxPicker))
+		  AND `+bookFilter("partners.id", 3)+`
+		ORDER BY lower(name), id LIMIT $2`, pattern, min(max(limit, 1), MaxPicker), book)
 	if err != nil {
 		return nil, fmt.Errorf("inactive partners named %q: %w", search, err)
 	}
