@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test build deps fmt generate bench bench-pages
+.PHONY: run test build deps fmt generate bench bench-pages fuzz
 
 ## run: serve the seeded demo on http://127.0.0.1:8080 (local PostgreSQL unless DATABASE_URL is set)
 run: deps build
@@ -41,3 +41,14 @@ bench: deps
 ## a database filled by `portico dev generate`; PORTICO_BENCH_TABLE: another file)
 bench-pages:
 	PORTICO_BENCH_TABLE=$${PORTICO_BENCH_TABLE:-$(CURDIR)/bench-pages.md} $(GO) test -run '^$$' -bench '^BenchmarkPages$$' -benchtime 1x -timeout 60m ./handlers/scaletest
+
+## fuzz: each fuzz target for FUZZTIME (default 30s), one after another: the token parser, the
+## OpenAPI import, the gateway's path matching, the leaked-token report body and API errors (a failing input
+## is written to the package's testdata/fuzz and then runs with the ordinary tests)
+FUZZTIME ?= 30s
+FUZZ_TARGETS := FuzzParse:./internal/token FuzzParse:./internal/catalog FuzzMatch:./handlers/gateway FuzzReport:./internal/leak FuzzAppendJSON:./internal/apierr
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t%%:*} in $${t#*:} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) "$${t#*:}"; \
+	done

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -40,18 +39,17 @@ func (h *Handler) leakedTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.cfg.LeakKeys.Verify(r.Header.Get("Github-Public-Key-Identifier"), r.Header.Get("Github-Public-Key-Signature"), body); err != nil {
+	found, err := h.cfg.LeakKeys.Open(r.Header.Get("Github-Public-Key-Identifier"), r.Header.Get("Github-Public-Key-Signature"), body)
+	switch {
+	case errors.Is(err, leak.ErrSignature):
 		return &Error{Status: http.StatusUnauthorized, Code: "invalid_signature", Err: err,
 			Message: "The report's signature is missing or not valid: sign the body with ECDSA P-256 (SHA-256) with an accepted key and send its id and the base64 signature in Github-Public-Key-Identifier and Github-Public-Key-Signature."}
-	}
-	var found []leak.Found
-	if err := json.Unmarshal(body, &found); err != nil {
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_request",
-			Message: `The body must be a JSON array of {"token", "type", "url", "source"} objects.`}
-	}
-	if len(found) > leak.MaxTokens {
+	case errors.Is(err, leak.ErrTooMany):
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_many_tokens",
 			Message: "A report may carry at most 1000 strings: send the rest in another report."}
+	case err != nil:
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_request",
+			Message: `The body must be a JSON array of {"token", "type", "url", "source"} objects.`}
 	}
 	verdicts, err := h.leaks.Report(r.Context(), "secret scanning", found)
 	if err != nil {

@@ -34,13 +34,17 @@ func (h *Handler) partnerManagersView(ctx context.Context, a access.Actor, p *st
 	assigned := map[int64]bool{}
 	for _, m := range ms {
 		assigned[m.UserID] = true
-		v.Rows = append(v.Rows, views.PartnerManagerRow{Name: m.Name, Email: m.Email, Since: m.AssignedAt.UTC().Format("2 Jan 2006"),
-			You: m.UserID == a.UserID, RemoveHref: managersPath(p.ID) + "/" + strconv.FormatInt(m.UserID, 10) + "/remove"})
+	}
+	for _, m := range ms {
+		r := views.PartnerManagerRow{Name: m.Name, Email: m.Email, Since: m.AssignedAt.UTC().Format("2 Jan 2006"), You: m.UserID == a.UserID}
+		if v.CanChange && mayRemove(a, m.UserID, len(ms)) {
+			r.RemoveHref = managersPath(p.ID) + "/" + strconv.FormatInt(m.UserID, 10) + "/remove"
+		}
+		v.Rows = append(v.Rows, r)
 	}
 	// An account manager hands the partner over (or shares it); leaving it
 	// with nobody is a platform admin's call.
 	v.Handover = a.Role == access.RoleAccountManager && assigned[a.UserID]
-	v.LastOne = len(ms) == 1 && a.Role != access.RoleAdmin
 	if !v.CanChange {
 		return v, nil
 	}
@@ -82,15 +86,14 @@ func (h *Handler) addPartnerManager(c echo.Context) error {
 		}
 		remove = a.UserID
 	}
-	if err := h.notEnded(c, id); err != nil {
-		return err
-	}
 	p, err := h.people.ChangeManagers(c.Request().Context(), a, id, add, remove)
 	switch {
 	case errors.Is(err, store.ErrNotFound) && p != nil:
 		return h.redirectWithFlash(c, views.PartnerPagePath(id)+"#managers", views.FlashError, "Choose the account manager from the list: that person is not an active account manager.")
 	case errors.Is(err, store.ErrNotFound):
 		return NotFound("This partner")
+	case errors.Is(err, people.ErrPartnerEnded):
+		return endedPartner(p)
 	case err != nil:
 		return err
 	}
@@ -102,6 +105,21 @@ func (h *Handler) addPartnerManager(c echo.Context) error {
 		return h.redirectWithFlash(c, "/partners", views.FlashSuccess, p.Name+" is now managed by "+u.Name+"; you no longer manage it.")
 	}
 	return h.redirectWithFlash(c, views.PartnerPagePath(id)+"#managers", views.FlashSuccess, u.Name+" now manages "+p.Name+".")
+}
+
+// mayRemove says whether a may take the account manager userID off a
+// partner that has n of them: a platform admin anyone; an account manager
+// only themselves, and not as the last one (they hand it over instead).
+// Taking a colleague off is the platform admin's call: the issue lets an
+// account manager hand over, not push out.
+func mayRemove(a access.Actor, userID int64, n int) bool {
+	switch a.Role {
+	case access.RoleAdmin:
+		return true
+	case access.RoleAccountManager:
+		return userID == a.UserID && n > 1
+	}
+	return false
 }
 
 // managerTarget reads and authorises the partner and the account manager
@@ -153,6 +171,9 @@ func (h *Handler) confirmRemovePartnerManager(c echo.Context) error {
 		return h.redirectWithFlash(c, back, views.FlashInfo, "That person does not manage "+p.Name+".")
 	}
 	a := actorOf(currentUser(c))
+	if a.Role == access.RoleAccountManager && m.UserID != a.UserID {
+		return colleagueRemoval()
+	}
 	who, effect := m.Name, m.Name+" no longer sees "+p.Name+" in their partners, its usage, audit trail and alerts, and can no longer act on it."
 	if m.UserID == a.UserID {
 		who, effect = "yourself", "You no longer see "+p.Name+" in your partners, its usage, audit trail and alerts, and can no longer act on it."
@@ -179,7 +200,13 @@ func (h *Handler) removePartnerManager(c echo.Context) error {
 		return h.redirectWithFlash(c, back, views.FlashInfo, "That person does not manage "+p.Name+".")
 	}
 	a := actorOf(currentUser(c))
+	if a.Role == access.RoleAccountManager && m.UserID != a.UserID {
+		return colleagueRemoval()
+	}
 	_, err = h.people.ChangeManagers(c.Request().Context(), a, p.ID, 0, m.UserID)
+	if errors.Is(err, people.ErrPartnerEnded) {
+		return endedPartner(p)
+	}
 	if errors.Is(err, people.ErrLastManager) {
 		return h.redirectWithFlash(c, back, views.FlashError, m.Name+" is "+p.Name+"'s only account manager: hand it over to another one instead, or ask a platform admin.")
 	}
@@ -196,23 +223,16 @@ func (h *Handler) removePartnerManager(c echo.Context) error {
 	return h.redirectWithFlash(c, back, views.FlashSuccess, msg)
 }
 
-// notEnded refuses to change who manages an ended partnership (or a
-// partner that does not exist).
-func (h *Handler) notEnded(c echo.Context, id int64) error {
-	p, err := h.store.PartnerByID(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This partner")
-	}
-	if err != nil {
-		return err
-	}
-	if p.Status == store.PartnerEnded {
-		return endedPartner(p)
-	}
-	return nil
+func endedPartner(p *store.Partner) error { return partnerEnded(p.Name, "its account managers") }
+
+// partnerEnded refuses a change to what an ended partnership keeps on
+// record (what, e.g. "its settings").
+func partnerEnded(name, what string) error {
+	return &Error{Status: http.StatusConflict, Code: "partner_ended",
+		Message: "The partnership with " + name + " has ended: " + what + " stay on record and cannot be changed."}
 }
 
-func endedPartner(p *store.Partner) error {
-	return &Error{Status: http.StatusConflict, Code: "partner_ended",
-		Message: "The partnership with " + p.Name + " has ended: its account managers stay on record and cannot be changed."}
+func colleagueRemoval() error {
+	return &Error{Status: http.StatusForbidden, Code: "forbidden",
+		Message: "Only a platform admin takes another account manager off a partner. You can hand the partner over, or leave it while others manage it."}
 }

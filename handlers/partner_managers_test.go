@@ -266,3 +266,59 @@ func TestEndedPartnerManagers(t *testing.T) {
 		t.Errorf("an ended partner is listed as needing an account manager: %v", partnerSlugs(pg))
 	}
 }
+
+// TestEndedPartnerNameIsFree: a partnership that ended is replaced by a
+// new partner, which may carry the same name.
+func TestEndedPartnerNameIsFree(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	crane := "/partners/" + strconv.FormatInt(p.partnerID(t, "crane-works"), 10)
+	admin := signedInAs(t, p, "admin@portico.test")
+	if res := admin.post(crane+"/end", nil); res.status != http.StatusSeeOther {
+		t.Fatalf("end = %d", res.status)
+	}
+	res := admin.post("/partners", url.Values{"name": {"Crane Works"}, "admin_email": {"new-admin@crane.test"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("a new Crane Works = %d: %s", res.status, text(res, "[data-testid=partner-name-error]"))
+	}
+	if n := p.count(t, `SELECT count(*) FROM partners WHERE name = 'Crane Works' AND status = 'active' AND slug = 'crane-works'`); n != 1 {
+		t.Errorf("%d active Crane Works with its slug, want 1", n)
+	}
+	if got := text(admin.get(crane), "h1"); !strings.Contains(got, "Crane Works") || !strings.Contains(got, "Ended") {
+		t.Errorf("the ended partner's page heading = %q", got)
+	}
+}
+
+// TestAccountManagerRemovesOnlyThemselves: an account manager shares a
+// partner and may leave it to a colleague, but taking the colleague off is
+// a platform admin's call.
+func TestAccountManagerRemovesOnlyThemselves(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, false)
+	kimID := p.addStaffAM(t, "kim@portico.test", "Kim Keeper")
+	crane := "/partners/" + strconv.FormatInt(p.partnerID(t, "crane-works"), 10)
+	morgan := signedInAs(t, p, "am@portico.test")
+	if res := morgan.post(crane+"/managers", url.Values{"user_id": {strconv.FormatInt(kimID, 10)}}); res.status != http.StatusSeeOther {
+		t.Fatalf("Morgan shares Crane with Kim = %d", res.status)
+	}
+	pg := morgan.get(crane)
+	if diff := cmp.Diff([]string{"Kim Keeper", "Morgan Account"}, managerNames(pg)); diff != "" {
+		t.Errorf("Crane's managers (-want +got):\n%s", diff)
+	}
+	if n := pg.doc.Find("[data-testid=remove-manager]").Length(); n != 1 {
+		t.Errorf("Morgan is offered %d removals, want 1 (herself)", n)
+	}
+	removeKim := crane + "/managers/" + strconv.FormatInt(kimID, 10) + "/remove"
+	for _, res := range []page{morgan.get(removeKim), morgan.post(removeKim, nil)} {
+		if res.status != http.StatusForbidden {
+			t.Errorf("Morgan takes Kim off = %d, want 403", res.status)
+		}
+	}
+	removeMorgan := crane + "/managers/" + strconv.FormatInt(p.userID(t, "am@portico.test"), 10) + "/remove"
+	if res := morgan.post(removeMorgan, nil); res.status != http.StatusSeeOther || res.header.Get("Location") != "/partners" {
+		t.Fatalf("Morgan leaves = %d to %q", res.status, res.header.Get("Location"))
+	}
+	if diff := cmp.Diff([]string{"Kim Keeper"}, managerNames(signedInAs(t, p, "kim@portico.test").get(crane))); diff != "" {
+		t.Errorf("Crane's managers after Morgan left (-want +got):\n%s", diff)
+	}
+}

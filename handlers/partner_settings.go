@@ -45,8 +45,7 @@ func (h *Handler) savePartnerSettings(c echo.Context) error {
 		return err
 	}
 	if cur.Status == store.PartnerEnded {
-		return &Error{Status: http.StatusConflict, Code: "partner_ended",
-			Message: "The partnership with " + cur.Name + " has ended: its settings stay on record and cannot be changed."}
+		return partnerEnded(cur.Name, "its settings")
 	}
 	in, form := readPartnerSettings(c, cur)
 	if form.TokenMaxDaysError != "" || form.RateLimitError != "" {
@@ -57,6 +56,10 @@ func (h *Handler) savePartnerSettings(c echo.Context) error {
 		was, err := tx.LockPartnerSettings(ctx, id)
 		if err != nil {
 			return err
+		}
+		// Read again under the lock: the partnership may have ended since.
+		if was.Status == store.PartnerEnded {
+			return partnerEnded(was.Name, "its settings")
 		}
 		want := in.apply(was)
 		events := partnerSettingEvents(id, was, want)

@@ -32,14 +32,17 @@ func cmdDev(ctx context.Context, e env, args []string) error {
 }
 
 // localDatabase starts (or reuses) the project-local PostgreSQL cluster in
-// PORTICO_DATA/postgres, creates the dev database on it and points
-// cfg.DatabaseURL there; stop stops the cluster.
+// PORTICO_DATA/postgres (or where pgcluster.ForProject moved it, said in one
+// line), creates the dev database on it and points cfg.DatabaseURL there;
+// stop stops the cluster.
 func localDatabase(ctx context.Context, e env, cfg *config.Config) (stop func(), err error) {
-	cluster, err := pgcluster.New(filepath.Join(cfg.DataDir, "postgres"))
+	cluster, err := pgcluster.ForProject(ctx, filepath.Join(cfg.DataDir, "postgres"))
 	if err != nil {
 		return nil, err
 	}
-	if !cluster.Initialized() {
+	if cluster.MovedFrom != "" {
+		fmt.Fprintf(e.stdout, "the postgres user cannot reach %s, so the local PostgreSQL keeps its data in %s (linked from there)\n", cluster.MovedFrom, cluster.Dir)
+	} else if !cluster.Initialized() {
 		fmt.Fprintf(e.stdout, "creating a local PostgreSQL cluster in %s\n", cluster.Dir)
 	}
 	if err := cluster.Init(ctx); err != nil {

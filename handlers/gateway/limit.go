@@ -19,17 +19,17 @@ const (
 )
 
 // limit applies the limits of the call, setting the RateLimit headers:
-// the token's own rate limit when its owner set one, the partner's
-// ceiling across all its groups when its account manager set one, the
-// partner's rate limit for the access group through which it reaches the
-// API, and the group's monthly quota; false when the call was refused
+// the token's own rate limit when its owner set one, the partner's rate
+// limit for the access group through which it reaches the API, the
+// partner's ceiling across all its groups when its account manager set
+// one, and the group's monthly quota; false when the call was refused
 // (and answered).
 //
-// They are checked in that order, so that the calls one refuses spend
-// nothing of the wider ones after it: one token at its cap cannot use up
-// what its colleagues share, nor a partner at its ceiling its groups'
-// limits. Of the limits that all allow the call, the headers report the
-// one with fewest calls left.
+// They are checked from the narrowest to the widest, so that the calls
+// one refuses spend nothing of the wider ones after it: one token at its
+// cap cannot use up what its colleagues share, nor one API at its group's
+// limit the ceiling the partner's other APIs share. Of the limits that all
+// allow the call, the headers report the one with fewest calls left.
 func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, grant *credential.APIGrant, rid string) bool {
 	l := grant.Limit
 	if g.d.Limiter != nil && (l.PerMinute > 0 || p.TokenLimit > 0 || p.PartnerLimit > 0) {
@@ -50,23 +50,6 @@ func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, g
 			}
 			shown, policy = d, tokenPolicy
 		}
-		if p.PartnerLimit > 0 {
-			d, err := g.d.Limiter.Allow(r.Context(), p.PartnerRateKey, p.PartnerLimit)
-			if err != nil {
-				limiterDown(x, rid)
-				return false
-			}
-			if !d.Allowed {
-				x.limited(limitCeiling)
-				ratelimit.SetHeaders(x.Header(), partnerPolicy, d)
-				writeError(x, http.StatusTooManyRequests, codePartnerRateLimited,
-					fmt.Sprintf("Your organisation's ceiling is %d requests per minute across all its APIs, set by its account manager. Retry after %d s.", p.PartnerLimit, retrySeconds(d.RetryAfter)), rid)
-				return false
-			}
-			if policy == "" || !closer(shown, d) {
-				shown, policy = d, partnerPolicy
-			}
-		}
 		if l.PerMinute > 0 {
 			d, err := g.d.Limiter.Allow(r.Context(), l.RateKey, l.PerMinute)
 			if err != nil {
@@ -82,6 +65,23 @@ func (g *Gateway) limit(x *exchange, r *http.Request, p *credential.Principal, g
 			}
 			if policy == "" || !closer(shown, d) {
 				shown, policy = d, l.Policy
+			}
+		}
+		if p.PartnerLimit > 0 {
+			d, err := g.d.Limiter.Allow(r.Context(), p.PartnerRateKey, p.PartnerLimit)
+			if err != nil {
+				limiterDown(x, rid)
+				return false
+			}
+			if !d.Allowed {
+				x.limited(limitCeiling)
+				ratelimit.SetHeaders(x.Header(), partnerPolicy, d)
+				writeError(x, http.StatusTooManyRequests, codePartnerRateLimited,
+					fmt.Sprintf("Your organisation's ceiling is %d requests per minute across all its APIs, set by its account manager. Retry after %d s.", p.PartnerLimit, retrySeconds(d.RetryAfter)), rid)
+				return false
+			}
+			if policy == "" || !closer(shown, d) {
+				shown, policy = d, partnerPolicy
 			}
 		}
 		ratelimit.SetHeaders(x.Header(), policy, shown)

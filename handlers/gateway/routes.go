@@ -239,12 +239,16 @@ func (e *apiEntry) match(method, path string) (op *operation, methodOK bool) {
 	return nil, !pathSeen
 }
 
-// matches compares path segment by segment, without allocating.
+// matches compares path segment by segment, without allocating. The path
+// has exactly the template's segments: "/spreaders/7/" is not
+// "/spreaders/{id}" (the upstream may serve it as another resource than
+// the one whose scope was checked), as in the document's own router.
 func (o *operation) matches(path string) bool {
 	rest := strings.TrimPrefix(path, "/")
 	for i, seg := range o.segments {
 		var part string
-		part, rest, _ = strings.Cut(rest, "/")
+		var more bool
+		part, rest, more = strings.Cut(rest, "/")
 		if seg.param == "" {
 			if part != seg.literal {
 				return false
@@ -253,13 +257,17 @@ func (o *operation) matches(path string) bool {
 			return false
 		}
 		if i == len(o.segments)-1 {
-			return rest == ""
+			return !more
 		}
 	}
 	return len(o.segments) == 0 && rest == ""
 }
 
 // pathParams returns the values of the path parameters of a matched path.
+// The path is decoded already (the URL's Path, or /auth/verify's original
+// URI unescaped once), so the values are taken as they stand: decoding
+// them again would validate and serve "%41" as "A" while the upstream is
+// sent "%41".
 func (o *operation) pathParams(path string) map[string]string {
 	if o.params == 0 {
 		return nil
@@ -270,9 +278,6 @@ func (o *operation) pathParams(path string) map[string]string {
 		var part string
 		part, rest, _ = strings.Cut(rest, "/")
 		if seg.param != "" {
-			if v, err := url.PathUnescape(part); err == nil {
-				part = v
-			}
 			m[seg.param] = part
 		}
 	}

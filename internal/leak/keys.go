@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -96,4 +97,34 @@ func (k *Keys) Verify(keyID, sig string, body []byte) error {
 		return ErrSignature
 	}
 	return nil
+}
+
+// Errors of a signed report's body.
+var (
+	// ErrFormat is a body that is not a JSON array of Found objects.
+	ErrFormat = errors.New(`leak: the report is not a JSON array of {"token", "type", "url", "source"} objects`)
+	// ErrTooMany is a report of more than MaxTokens strings.
+	ErrTooMany = fmt.Errorf("leak: a report carries at most %d strings", MaxTokens)
+)
+
+// Open returns the strings a scanner's report body carries, once its
+// signature is checked: nothing of an unsigned body is parsed. Its errors
+// are ErrSignature, ErrFormat and ErrTooMany.
+func (k *Keys) Open(keyID, sig string, body []byte) ([]Found, error) {
+	if err := k.Verify(keyID, sig, body); err != nil {
+		return nil, err
+	}
+	return decode(body)
+}
+
+// decode reads a report body whose signature was checked.
+func decode(body []byte) ([]Found, error) {
+	var found []Found
+	if err := json.Unmarshal(body, &found); err != nil {
+		return nil, ErrFormat
+	}
+	if len(found) > MaxTokens {
+		return nil, ErrTooMany
+	}
+	return found, nil
 }

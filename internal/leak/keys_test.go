@@ -76,3 +76,43 @@ func TestParseKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestOpen: a signed body is parsed only when its signature holds, and
+// each way it can be wrong has its own error, for the answer's status.
+func TestOpen(t *testing.T) {
+	t.Parallel()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	k, err := leak.ParseKeys(pemOf(t, &key.PublicKey, map[string]string{"Key-Id": "k1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(body string) string {
+		sum := sha256.Sum256([]byte(body))
+		sig, _ := ecdsa.SignASN1(rand.Reader, key, sum[:])
+		return base64.StdEncoding.EncodeToString(sig)
+	}
+	many := "[" + strings.Repeat(`{"token":"x"},`, leak.MaxTokens) + `{"token":"x"}]`
+	for _, tc := range []struct {
+		name, body, sig string
+		want            error
+		n               int
+	}{
+		{"a report", `[{"token":"a"},{"token":"b","url":"u"}]`, "", nil, 2},
+		{"empty", `[]`, "", nil, 0},
+		{"not an array", `{"token":"a"}`, "", leak.ErrFormat, 0},
+		{"not JSON", `token=a`, "", leak.ErrFormat, 0},
+		{"too many", many, "", leak.ErrTooMany, 0},
+		{"unsigned", `[{"token":"a"}]`, sign(`[{"token":"b"}]`), leak.ErrSignature, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sig := tc.sig
+			if sig == "" {
+				sig = sign(tc.body)
+			}
+			found, err := k.Open("k1", sig, []byte(tc.body))
+			if !errors.Is(err, tc.want) || len(found) != tc.n {
+				t.Errorf("Open = %d strings, %v; want %d, %v", len(found), err, tc.n, tc.want)
+			}
+		})
+	}
+}

@@ -97,30 +97,36 @@ func (j *Job) Once(ctx context.Context) (RunResult, error) {
 	if err != nil {
 		return r, err
 	}
+	// One partner's failure is logged and the others go on: a partner
+	// whose end keeps failing must not hold up every other end and
+	// reminder behind it.
+	var errs []error
 	for _, p := range due {
 		_, err := j.svc.End(ctx, p.ID)
 		if errors.Is(err, ErrEnded) {
 			continue // ended by hand meanwhile
 		}
 		if err != nil {
-			return r, fmt.Errorf("end partner %d: %w", p.ID, err)
+			errs = append(errs, fmt.Errorf("end partner %d: %w", p.ID, err))
+			continue
 		}
 		r.Ended++
 	}
-	soon, err := j.svc.store.PartnersEndingBy(ctx, today.AddDate(0, 0, ReminderDays[0]), batch)
+	soon, err := j.svc.store.PartnersToRemind(ctx, today, ReminderDays, batch)
 	if err != nil {
-		return r, err
+		return r, errors.Join(append(errs, err)...)
 	}
 	for _, p := range soon {
 		sent, err := j.svc.remind(ctx, p, today)
 		if err != nil {
-			return r, fmt.Errorf("remind partner %d: %w", p.ID, err)
+			errs = append(errs, fmt.Errorf("remind partner %d: %w", p.ID, err))
+			continue
 		}
 		if sent {
 			r.Reminders++
 		}
 	}
-	return r, nil
+	return r, errors.Join(errs...)
 }
 
 // remind sends the reminder of p's scheduled end due today, if it was not

@@ -125,7 +125,7 @@ func (s *Service) SetPartnerStatus(ctx context.Context, partnerID int64, status 
 			return err
 		}
 		if status == store.PartnerSuspended {
-			if err := tx.DeletePartnerSessions(ctx, partnerID); err != nil {
+			if _, err := tx.DeletePartnerSessions(ctx, partnerID); err != nil {
 				return err
 			}
 		}
@@ -156,6 +156,10 @@ func (s *Service) assign(ctx context.Context, tx *store.Store, p *store.Partner,
 		Target: p.Name, Details: map[string]any{"manager": u.Name, "manager_id": u.ID}})
 }
 
+// ErrPartnerEnded is a change to who manages an ended partnership: its
+// account managers stay on record as they were.
+var ErrPartnerEnded = errors.New("the partnership has ended")
+
 // ErrLastManager is an account manager's attempt to leave a partner they
 // manage alone: they hand it over instead, or a platform admin removes them.
 var ErrLastManager = errors.New("the partner's last account manager")
@@ -172,6 +176,9 @@ func (s *Service) ChangeManagers(ctx context.Context, actor access.Actor, partne
 		var err error
 		if p, err = tx.LockPartner(ctx, partnerID); err != nil {
 			return err
+		}
+		if p.Status == store.PartnerEnded {
+			return ErrPartnerEnded
 		}
 		if add != 0 {
 			if err := s.assign(ctx, tx, p, add); err != nil {

@@ -5,7 +5,9 @@
 //
 // initdb and postgres refuse to run as root; when this process is root the
 // binaries run as the `postgres` system user that Debian's package creates,
-// and the cluster folder is handed to that user.
+// and the cluster folder is handed to that user. A project's cluster that
+// user cannot reach (a project under root's own home, mode 700) lives in
+// /var/lib/portico instead: see ForProject.
 package pgcluster
 
 import (
@@ -32,6 +34,10 @@ type Cluster struct {
 	SocketDir string
 	// Fast trades durability for speed (fsync off): for throwaway test clusters.
 	Fast bool
+	// MovedFrom is the folder asked for when the data lives in Dir instead
+	// because the postgres user cannot reach it (ForProject); a symbolic
+	// link there points to Dir. Empty otherwise.
+	MovedFrom string
 
 	bin  string
 	cred *syscall.Credential
@@ -143,16 +149,47 @@ func (c *Cluster) mkdir(dir string) error {
 		return fmt.Errorf("give %s to the postgres user: %w", dir, err)
 	}
 	// The postgres user must be able to walk down to the folder.
-	for p := filepath.Dir(dir); p != "/" && p != "."; p = filepath.Dir(p) {
-		st, err := os.Stat(p)
-		if err != nil {
-			return fmt.Errorf("stat %s: %w", p, err)
-		}
-		if st.Mode().Perm()&0o001 == 0 {
-			return fmt.Errorf("the postgres user cannot reach %s because %s is not searchable by others; choose another PORTICO_DATA or chmod o+x %s", dir, p, p)
-		}
+	if p, err := c.blocker(dir); err != nil {
+		return err
+	} else if p != "" {
+		return fmt.Errorf("the postgres user cannot reach %s because %s is not searchable by others; choose another PORTICO_DATA or chmod o+x %s", dir, p, p)
 	}
 	return nil
+}
+
+// blocker returns the first folder above dir that the postgres user cannot
+// search, or "" when it can walk down to dir (or this process is not root).
+func (c *Cluster) blocker(dir string) (string, error) {
+	if c.cred == nil {
+		return "", nil
+	}
+	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+		st, err := os.Stat(p)
+		if err != nil {
+			return "", fmt.Errorf("stat %s: %w", p, err)
+		}
+		if !c.searchable(st) {
+			return p, nil
+		}
+		if p == "/" || p == "." {
+			return "", nil
+		}
+	}
+}
+
+// searchable reports whether the postgres user may enter the folder st
+// describes, by its owner, group or other execute bit.
+func (c *Cluster) searchable(st os.FileInfo) bool {
+	perm := st.Mode().Perm()
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		switch {
+		case int(sys.Uid) == c.uid:
+			return perm&0o100 != 0
+		case int(sys.Gid) == c.gid:
+			return perm&0o010 != 0
+		}
+	}
+	return perm&0o001 != 0
 }
 
 // Running reports whether a server is running on the data folder.

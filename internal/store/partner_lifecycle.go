@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/lib/pq"
 	"time"
 )
 
@@ -120,18 +121,16 @@ func (s *Store) RevokePartnerCredentials(ctx context.Context, partnerID int64, b
 // invitation elsewhere, the row kept for the audit trail) and their team
 // memberships end. It returns how many people and sessions.
 func (s *Store) CloseMembers(ctx context.Context, partnerID int64) (people, sessions int, err error) {
-	res, err := s.q.ExecContext(ctx, `
-		DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE partner_id = $1)`, partnerID)
+	ns, err := s.DeletePartnerSessions(ctx, partnerID)
 	if err != nil {
-		return 0, 0, fmt.Errorf("end sessions of partner %d: %w", partnerID, err)
+		return 0, 0, err
 	}
-	ns, _ := res.RowsAffected()
 	if _, err := s.q.ExecContext(ctx, `
 		UPDATE password_resets SET used_at = now()
 		WHERE used_at IS NULL AND user_id IN (SELECT id FROM users WHERE partner_id = $1)`, partnerID); err != nil {
 		return 0, 0, fmt.Errorf("void password resets of partner %d: %w", partnerID, err)
 	}
-	res, err = s.q.ExecContext(ctx, `
+	res, err := s.q.ExecContext(ctx, `
 		UPDATE users SET status = 'removed', password_hash = NULL, updated_at = now()
 		WHERE partner_id = $1 AND status = 'active'`, partnerID)
 	if err != nil {
@@ -200,11 +199,15 @@ func (s *Store) EndPartnerGrants(ctx context.Context, partnerID int64, by *int64
 }
 
 // MarkPartnerEnded sets the partner's status to ended, with when and by
-// whom (nil: the scheduled end), and drops its scheduled end.
+// whom (nil: the scheduled end), and drops its scheduled end. Its slug
+// becomes "<slug>-ended-<id>": the name is free for the new partner that
+// replaces an ended one (an ended partner is never reactivated).
 func (s *Store) MarkPartnerEnded(ctx context.Context, partnerID int64, by *int64) (*Partner, error) {
 	var p Partner
 	err := s.q.GetContext(ctx, &p, `
-		UPDATE partners SET status = 'ended', ended_at = now(), ended_by = $2, end_on = NULL, updated_at = now() WHERE id = $1
+		UPDATE partners SET status = 'ended', ended_at = now(), ended_by = $2, end_on = NULL, updated_at = now(),
+		       slug = left(slug, 40) || '-ended-' || id
+		WHERE id = $1
 		RETURNING id, name, slug, status, created_at, updated_at`, partnerID, by)
 	if err != nil {
 		return nil, fmt.Errorf("end partner %d: %w", partnerID, notFound(err))
@@ -242,6 +245,26 @@ func (s *Store) PartnersEndingBy(ctx context.Context, day time.Time, limit int) 
 		ORDER BY end_on, id LIMIT $2`, day.Format(time.DateOnly), limit)
 	if err != nil {
 		return nil, fmt.Errorf("partners ending by %s: %w", day.Format(time.DateOnly), err)
+	}
+	return es, nil
+}
+
+// PartnersToRemind lists the partners whose scheduled end is within the
+// longest of days (after today) and whose reminder due now (the nearest of
+// days the end is within) was not sent yet, soonest first: a batch never
+// fills with partners reminded already.
+func (s *Store) PartnersToRemind(ctx context.Context, today time.Time, days []int, limit int) ([]ScheduledEnd, error) {
+	var es []ScheduledEnd
+	err := s.q.SelectContext(ctx, &es, `
+		SELECT p.id, p.name, p.end_on FROM partners p
+		WHERE p.end_on IS NOT NULL AND p.status <> 'ended' AND p.end_on > $1::date
+		  AND p.end_on <= $1::date + (SELECT max(d) FROM unnest($2::int[]) d)
+		  AND NOT EXISTS (SELECT 1 FROM partner_end_reminders r
+		                  WHERE r.partner_id = p.id AND r.end_on = p.end_on
+		                    AND r.days_before = (SELECT min(d) FROM unnest($2::int[]) d WHERE d >= p.end_on - $1::date))
+		ORDER BY p.end_on, p.id LIMIT $3`, today.Format(time.DateOnly), pq.Array(days), limit)
+	if err != nil {
+		return nil, fmt.Errorf("partners to remind on %s: %w", today.Format(time.DateOnly), err)
 	}
 	return es, nil
 }

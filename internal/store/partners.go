@@ -80,12 +80,13 @@ func (s *Store) SetPartnerStatus(ctx context.Context, id int64, status string) (
 	return &p, nil
 }
 
-// DeletePartnerSessions ends every session of a partner's users.
-func (s *Store) DeletePartnerSessions(ctx context.Context, partnerID int64) error {
-	_, err := s.q.ExecContext(ctx, `
+// DeletePartnerSessions ends every session of a partner's users and says
+// how many.
+func (s *Store) DeletePartnerSessions(ctx context.Context, partnerID int64) (int64, error) {
+	res, err := s.q.ExecContext(ctx, `
 		DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE partner_id = $1)`, partnerID)
 	if err != nil {
-		return fmt.Errorf("end sessions of partner %d: %w", partnerID, err)
+		return 0, fmt.Errorf("end sessions of partner %d: %w", partnerID, err)
 	}
-	return nil
+	return res.RowsAffected()
 }
