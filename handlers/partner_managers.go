@@ -123,7 +123,9 @@ func mayRemove(a access.Actor, userID int64, n int) bool {
 }
 
 // managerTarget reads and authorises the partner and the account manager
-// of a remove: both must exist, and the person must manage the partner.
+// of a remove: both must exist, and an account manager may take off only
+// themselves. A person who does not manage the partner (a stale link) is
+// answered here, with a nil manager.
 func (h *Handler) managerTarget(c echo.Context) (*store.Partner, *store.PartnerManager, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -152,28 +154,26 @@ func (h *Handler) managerTarget(c echo.Context) (*store.Partner, *store.PartnerM
 		return nil, nil, err
 	}
 	for i := range ms {
-		if ms[i].UserID == uid {
-			return p, &ms[i], nil
+		if ms[i].UserID != uid {
+			continue
 		}
+		if a := actorOf(currentUser(c)); a.Role == access.RoleAccountManager && uid != a.UserID {
+			return nil, nil, colleagueRemoval()
+		}
+		return p, &ms[i], nil
 	}
-	return p, nil, nil
+	// A stale link: the page says so and the request is answered.
+	return p, nil, h.redirectWithFlash(c, views.PartnerPagePath(p.ID)+"#managers", views.FlashInfo, "That person does not manage "+p.Name+".")
 }
 
 // confirmRemovePartnerManager asks before an account manager stops
 // managing the partner: they lose sight of it at once.
 func (h *Handler) confirmRemovePartnerManager(c echo.Context) error {
 	p, m, err := h.managerTarget(c)
-	if err != nil {
+	if err != nil || m == nil {
 		return err
 	}
-	back := views.PartnerPagePath(p.ID) + "#managers"
-	if m == nil {
-		return h.redirectWithFlash(c, back, views.FlashInfo, "That person does not manage "+p.Name+".")
-	}
-	a := actorOf(currentUser(c))
-	if a.Role == access.RoleAccountManager && m.UserID != a.UserID {
-		return colleagueRemoval()
-	}
+	a, back := actorOf(currentUser(c)), views.PartnerPagePath(p.ID)+"#managers"
 	who, effect := m.Name, m.Name+" no longer sees "+p.Name+" in their partners, its usage, audit trail and alerts, and can no longer act on it."
 	if m.UserID == a.UserID {
 		who, effect = "yourself", "You no longer see "+p.Name+" in your partners, its usage, audit trail and alerts, and can no longer act on it."
@@ -192,17 +192,10 @@ func (h *Handler) confirmRemovePartnerManager(c echo.Context) error {
 // the directory then lists it as needing one.
 func (h *Handler) removePartnerManager(c echo.Context) error {
 	p, m, err := h.managerTarget(c)
-	if err != nil {
+	if err != nil || m == nil {
 		return err
 	}
-	back := views.PartnerPagePath(p.ID) + "#managers"
-	if m == nil {
-		return h.redirectWithFlash(c, back, views.FlashInfo, "That person does not manage "+p.Name+".")
-	}
-	a := actorOf(currentUser(c))
-	if a.Role == access.RoleAccountManager && m.UserID != a.UserID {
-		return colleagueRemoval()
-	}
+	a, back := actorOf(currentUser(c)), views.PartnerPagePath(p.ID)+"#managers"
 	_, err = h.people.ChangeManagers(c.Request().Context(), a, p.ID, 0, m.UserID)
 	if errors.Is(err, people.ErrPartnerEnded) {
 		return endedPartner(p)

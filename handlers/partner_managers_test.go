@@ -321,4 +321,12 @@ func TestAccountManagerRemovesOnlyThemselves(t *testing.T) {
 	if diff := cmp.Diff([]string{"Kim Keeper"}, managerNames(signedInAs(t, p, "kim@portico.test").get(crane))); diff != "" {
 		t.Errorf("Crane's managers after Morgan left (-want +got):\n%s", diff)
 	}
+	// A stale link (Morgan no longer manages it) is said, not a 500.
+	admin := signedInAs(t, p, "admin@portico.test")
+	if res := admin.get(removeMorgan); res.status != http.StatusSeeOther {
+		t.Fatalf("stale remove link = %d, want a redirect", res.status)
+	}
+	if got := text(admin.get(crane), "[data-testid=flash]"); !strings.Contains(got, "does not manage") {
+		t.Errorf("stale remove link: flash %q", got)
+	}
 }
