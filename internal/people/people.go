@@ -52,7 +52,7 @@ func (s *Service) countHourly(ctx context.Context, tx *store.Store, kind, key st
 	}
 	if n > perHour {
 		return &LimitError{
-			Message:    fmt.Sprintf("At most %d %s per hour; please try again later.", perHour, what),
+			Message: fmt.Sprintf("At most %d %s per hour; please try again later.", perHour, what),
 			// The window starts at the database's clock, which may run a
 			// little ahead of ours: never more than the window itself.
 			RetryAfter: min(max(since.Add(time.Hour).Sub(now), time.Second), time.Hour),
