@@ -119,10 +119,7 @@ func (h *Handler) auditPartner(c echo.Context, partnerID int64, m *views.AuditPa
 	case access.Deny:
 		return scope, BadRequest(audit.PartnerFilterRefused)
 	}
-	p, err := h.store.PartnerByID(c.Request().Context(), partnerID)
-	if errors.Is(err, store.ErrNotFound) {
-		return scope, NotFound("This partner")
-	}
+	p, err := h.partnerOr404(c.Request().Context(), partnerID)
 	if err != nil {
 		return scope, err
 	}

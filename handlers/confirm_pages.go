@@ -179,10 +179,7 @@ func (h *Handler) confirmSuspendPartner(c echo.Context) error {
 	if err := h.authorize(c, access.ManagePartners, id); err != nil {
 		return err
 	}
-	p, err := h.store.PartnerByID(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This partner")
-	}
+	p, err := h.partnerOr404(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

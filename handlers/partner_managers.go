@@ -139,10 +139,7 @@ func (h *Handler) managerTarget(c echo.Context) (*store.Partner, *store.PartnerM
 		return nil, nil, err
 	}
 	ctx := c.Request().Context()
-	p, err := h.store.PartnerByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, NotFound("This partner")
-	}
+	p, err := h.partnerOr404(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -49,10 +50,7 @@ func (h *Handler) renderPartnerPage(c echo.Context, status int, form *views.Part
 		}
 	}
 	ctx := c.Request().Context()
-	p, err := h.store.PartnerByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This partner")
-	}
+	p, err := h.partnerOr404(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -161,4 +159,14 @@ func sectionPager[T interface{ Key() store.Key }](s *partnerSection, path string
 		p.FirstHref = path
 	}
 	return p
+}
+
+// partnerOr404 reads the partner of a staff page or action: one that does
+// not exist is the 404 page, as one the policy hides is.
+func (h *Handler) partnerOr404(ctx context.Context, id int64) (*store.Partner, error) {
+	p, err := h.store.PartnerByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, NotFound("This partner")
+	}
+	return p, err
 }

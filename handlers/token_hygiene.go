@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -78,10 +77,7 @@ func (h *Handler) renderHygiene(c echo.Context, partnerID int64, path string) er
 		return err
 	}
 	ctx := c.Request().Context()
-	partner, err := h.store.PartnerByID(ctx, partnerID)
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound("This partner")
-	}
+	partner, err := h.partnerOr404(ctx, partnerID)
 	if err != nil {
 		return err
 	}

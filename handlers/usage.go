@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -71,10 +70,7 @@ func (h *Handler) staffUsageViewOf(c echo.Context) (usageView, error) {
 	if err := h.authorize(c, access.StaffPartnerUsage, id); err != nil {
 		return usageView{}, err
 	}
-	p, err := h.store.PartnerByID(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return usageView{}, NotFound("This partner")
-	}
+	p, err := h.partnerOr404(c.Request().Context(), id)
 	if err != nil {
 		return usageView{}, err
 	}

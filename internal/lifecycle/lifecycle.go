@@ -72,12 +72,9 @@ func (s *Service) End(ctx context.Context, partnerID int64) (*Result, error) {
 	reason := "partnership ended"
 	var r Result
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		p, err := tx.LockPartner(ctx, partnerID)
+		p, err := lockLive(ctx, tx, partnerID)
 		if err != nil {
 			return err
-		}
-		if p.Status == store.PartnerEnded {
-			return ErrEnded
 		}
 		scheduled, err := tx.PartnerLifecycleOf(ctx, partnerID)
 		if err != nil {
@@ -203,12 +200,9 @@ func (s *Service) Schedule(ctx context.Context, partnerID int64, raw string) (ti
 		return time.Time{}, err
 	}
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		p, err := tx.LockPartner(ctx, partnerID)
+		p, err := lockLive(ctx, tx, partnerID)
 		if err != nil {
 			return err
-		}
-		if p.Status == store.PartnerEnded {
-			return ErrEnded
 		}
 		old, err := tx.PartnerLifecycleOf(ctx, partnerID)
 		if err != nil {
@@ -234,12 +228,9 @@ func (s *Service) Schedule(ctx context.Context, partnerID int64, raw string) (ti
 func (s *Service) Unschedule(ctx context.Context, partnerID int64) (bool, error) {
 	var had bool
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		p, err := tx.LockPartner(ctx, partnerID)
+		p, err := lockLive(ctx, tx, partnerID)
 		if err != nil {
 			return err
-		}
-		if p.Status == store.PartnerEnded {
-			return ErrEnded
 		}
 		old, err := tx.PartnerLifecycleOf(ctx, partnerID)
 		if err != nil || old.EndOn == nil {
@@ -282,4 +273,17 @@ func (s *Service) checkDay(raw string) (time.Time, error) {
 func Today(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// lockLive locks the partner's row for a change of its lifecycle, which
+// only a partnership that has not ended may take: ErrEnded otherwise.
+func lockLive(ctx context.Context, tx *store.Store, partnerID int64) (*store.Partner, error) {
+	p, err := tx.LockPartner(ctx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status == store.PartnerEnded {
+		return nil, ErrEnded
+	}
+	return p, nil
 }
