@@ -25,7 +25,7 @@ func managersPath(partnerID int64) string {
 func (h *Handler) partnerManagersView(ctx context.Context, a access.Actor, p *store.Partner) (views.PartnerManagers, error) {
 	// An ended partnership keeps who managed it, for the record; there is
 	// nothing left to hand over.
-	v := views.PartnerManagers{PartnerID: p.ID, Partner: p.Name, Action: managersPath(p.ID),
+	v := views.PartnerManagers{Partner: p.Name, Action: managersPath(p.ID),
 		CanChange: access.Can(a, access.AssignManagers, p.ID) == access.Allow && p.Status != store.PartnerEnded}
 	ms, err := h.store.PartnerManagers(ctx, p.ID)
 	if err != nil {
