@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -95,8 +94,6 @@ type Gateway struct {
 	idPrefix string
 	idSeq    atomic.Uint64
 	pool     sync.Pool // of *exchange
-	// loud limits the "limiter down" log to once per interval.
-	loud atomic.Int64
 	// unmatched counts the calls that matched no catalog API, by
 	// environment; nil when metrics are off.
 	unmatched *[3]APIMetrics
@@ -274,8 +271,6 @@ func split(path string) (env, slug, rest string, ok bool) {
 	slug, rest, _ = strings.Cut(p, "/")
 	return env, slug, "/" + rest, slug != ""
 }
-
-var errLimiterDown = errors.New("rate limiter unavailable")
 
 // Forget drops the cached routes of every API, as an access change
 // notification does.
