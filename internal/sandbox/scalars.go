@@ -101,10 +101,15 @@ var (
 	lastNames  = []string{"visser", "okafor", "larsen", "tanaka", "moreau", "silva", "kowalski", "nguyen"}
 )
 
-// count is a schema's minLength, maxItems or the like as an int,
-// capped at math.MaxInt32, the most str takes when maxLength is absent:
-// an imported document may say 2^64-1, which int() would turn negative.
-func count(n uint64) int { return int(min(n, math.MaxInt32)) }
+// maxCount is the most items, properties or characters one of a schema's
+// counts (minItems, minLength …) makes the generator produce. Documents
+// written for real data stay well below it; an imported one may say 2^63,
+// which int() turned negative (a panic), and which no answer could honour.
+const maxCount = 4096
+
+// count is a schema's minLength, maxItems or the like as an int, at most
+// maxCount.
+func count(n uint64) int { return int(min(n, maxCount)) }
 
 func (g *gen) str(s *openapi3.Schema) string {
 	minLen := count(s.MinLength)
