@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test build deps fmt generate bench bench-pages fuzz
+.PHONY: run test build deps fmt generate bench bench-pages fuzz lint
 
 ## run: serve the seeded demo on http://127.0.0.1:8080 (local PostgreSQL unless DATABASE_URL is set)
 run: deps build
@@ -52,3 +52,7 @@ fuzz:
 		echo "== $${t%%:*} in $${t#*:} for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) "$${t#*:}"; \
 	done
+
+## lint: staticcheck and gosec over every package, failing on any finding (scripts/lint.sh)
+lint:
+	GO=$(GO) ./scripts/lint.sh
