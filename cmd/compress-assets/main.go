@@ -103,8 +103,8 @@ func brotlied(data []byte) ([]byte, error) {
 }
 
 // writeIfChanged leaves a file whose content is already right untouched,
-// so its modification time (and make's view of it) does not move.
-// They are committed and embedded, readable as the sources they copy.
+// so its modification time (and make's view of it) does not move. A new
+// one is 0644 like the asset it copies: both are committed and embedded.
 func writeIfChanged(root *os.Root, name string, data []byte) error {
 	if old, err := root.ReadFile(name); err == nil && bytes.Equal(old, data) {
 		return nil
