@@ -19,7 +19,7 @@ import (
 	"github.com/portico/portico/internal/token"
 )
 
-// benchSecret keys the benchmark's throwaway Portico, as in scripts/bench.sh.
+// benchSecret keys the benchmark's throwaway Portico.
 const benchSecret = "bench-secret-bench-secret-bench-secret-42"
 
 // portico is Portico's side of a run: its binary, its own PostgreSQL
@@ -146,8 +146,8 @@ type accounts struct {
 
 // prepare points the Fleet API's live traffic at upstream, lifts the demo
 // group's limits out of the way (the benchmark measures the gateway, not
-// the demo's 600 calls a minute) and creates dev@harbor.test's tokens, as
-// scripts/bench/setup does.
+// the demo's 600 calls a minute) and creates dev@harbor.test's live and
+// sandbox tokens.
 func (pt *portico) prepare(ctx context.Context, upstream string) (accounts, error) {
 	var a accounts
 	if err := pt.open(ctx); err != nil {

@@ -18,6 +18,11 @@ func markdown(r *report) string {
 	p("Everything runs on this machine over loopback: wrk `-t%d -c%d`, %d round(s) of %s per target, round-robin over the targets\n", c.Threads, c.Connections, c.Rounds, c.Duration)
 	p("after a %s warm-up of each; each figure is the median of the rounds. Absolute numbers move from run to run on a\n", c.Warmup)
 	p("shared machine: compare only within one run. `BENCH_ROUNDS` and `BENCH_DURATION` change the rounds and their length.\n")
+	if r.Edge {
+		p("Portico served `PORTICO_GATEWAY_ADDR` (the gateway edge): `/live` and `/sandbox` are measured on it and on the portal's listener.\n")
+	} else {
+		p("Portico did not serve `PORTICO_GATEWAY_ADDR` (no gateway edge in this build): `/live` and `/sandbox` are measured on the portal's listener.\n")
+	}
 	if r.Note != "" {
 		p("\n**%s**\n", r.Note)
 	}
