@@ -47,10 +47,11 @@ func throughput(ctx context.Context, cfg config, pt *portico, work, upstreamAddr
 	var srv servers
 	defer srv.stop()
 	const path = "/spreaders"
-	nginx, err := startNGINX(ctx, pt.ps, work, upstreamAddr, path)
+	nginxProc, nginx, err := startNGINX(ctx, pt.ps, work, upstreamAddr, path)
 	if err != nil {
 		return err
 	}
+	srv.procs = append(srv.procs, nginxProc)
 	nethttp, nethttpURL, err := startRole(ctx, pt.ps, "nethttp", []string{"-upstream", upstreamAddr}, path)
 	if err != nil {
 		return err

@@ -41,26 +41,26 @@ http {
 
 // startNGINX runs NGINX proxying to upstream and waits until it answers
 // probe (a path of the upstream) with 200.
-func startNGINX(ctx context.Context, ps *procs, dir, upstream, probe string) (string, error) {
+func startNGINX(ctx context.Context, ps *procs, dir, upstream, probe string) (*proc, string, error) {
 	bin := nginxBinary()
 	if bin == "" {
-		return "", fmt.Errorf("nginx is not installed")
+		return nil, "", fmt.Errorf("nginx is not installed")
 	}
 	dir = filepath.Join(dir, "nginx")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+		return nil, "", err
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	conf := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(conf, []byte(nginxConf(dir, addr, upstream)), 0o644); err != nil {
-		return "", err
+		return nil, "", err
 	}
 	p, err := ps.start("nginx", bin, []string{"-p", dir, "-c", conf, "-e", "stderr"}, nil)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	return "http://" + addr, p.waitHTTP(ctx, "http://"+addr+probe, 200, 10*time.Second)
+	return p, "http://" + addr, p.waitHTTP(ctx, "http://"+addr+probe, 200, 10*time.Second)
 }

@@ -132,9 +132,13 @@ func (pt *portico) startNode(ctx context.Context, name, command string) (*node, 
 		return nil, err
 	}
 	// A binary without the edge ignores PORTICO_GATEWAY_ADDR: nothing
-	// listens there.
-	if answers("http://" + gwAddr) {
-		n.gateway, n.edge = "http://"+gwAddr, true
+	// listens there. One with it may open that listener a moment after
+	// the portal's.
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if answers("http://" + gwAddr) {
+			n.gateway, n.edge = "http://"+gwAddr, true
+			break
+		}
 	}
 	return n, nil
 }
