@@ -7,12 +7,18 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // chainBench runs BenchmarkChain in the module and reads its line.
 func chainBench(ctx context.Context, repo string) (*chain, error) {
 	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", "^BenchmarkChain$", "-benchmem", "./handlers/gateway")
 	cmd.Dir = repo
+	// Interrupted, the test binary go started stops too, not only go.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
+	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("go test -bench BenchmarkChain: %w\n%s", err, out)
