@@ -31,10 +31,16 @@ fmt:
 	gofmt -w $$(git ls-files --cached --others --exclude-standard '*.go')
 
 ## bench: Go benchmarks (BenchmarkNGINX: req/s of NGINX proxying directly and with auth_request to
-## /auth/verify; deps installs NGINX so it is not skipped), then wrk through the gateway
+## /auth/verify; deps installs NGINX so it is not skipped), then cmd/portico-bench, which writes
+## BENCHMARKS.md: wrk against the upstream, NGINX, bare net/http and fasthttp proxies, Portico's /live
+## and /sandbox and a bare echo handler in alternating rounds (BENCH_ROUNDS rounds, default 2, of
+## BENCH_DURATION each, default 10s; medians), the floors of issue 18 beside the ratios, revocation
+## across three nodes, audit ingestion, the OAuth token endpoint and the in-process chain
+BENCH_ROUNDS ?= 2
+BENCH_DURATION ?= 10s
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	./scripts/bench.sh
+	BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_DURATION=$(BENCH_DURATION) $(GO) run ./cmd/portico-bench
 
 ## bench-pages: every list page and /api/v1 list per role on the generated data set, as a markdown
 ## table in bench-pages.md (PORTICO_BENCH_SCALE=full: issue 12's size; PORTICO_BENCH_DATABASE_URL:
