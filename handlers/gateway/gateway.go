@@ -39,6 +39,7 @@ type SandboxRequest struct {
 	API        string
 	Spec       *openapi3.T
 	Route      *routers.Route
+	// PathParams are read only: calls of the same path share them.
 	PathParams map[string]string
 }
 

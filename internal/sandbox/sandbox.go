@@ -47,7 +47,9 @@ type Request struct {
 	Spec *openapi3.T
 	// Route is the matched route (Route.Operation, Route.Path,
 	// Route.Method).
-	Route      *routers.Route
+	Route *routers.Route
+	// PathParams are read only: the gateway shares them between calls of
+	// the same path.
 	PathParams map[string]string
 }
 
