@@ -35,10 +35,10 @@ import (
 
 // SandboxRequest is one sandbox call, authenticated, matched and validated.
 type SandboxRequest struct {
-	PartnerID  int64
-	API        string
-	Spec       *openapi3.T
-	Route      *routers.Route
+	PartnerID int64
+	API       string
+	Spec      *openapi3.T
+	Route     *routers.Route
 	// PathParams are read only: calls of the same path share them.
 	PathParams map[string]string
 }
