@@ -206,20 +206,24 @@ func (f *fleet) revoke(t *testing.T, i int, manager string, id int64) {
 	}
 }
 
-// auditedOK returns the request ids starting with prefix of the calls
-// audited with a 2xx status.
-func (f *fleet) auditedOK(t *testing.T, prefix string) map[string]bool {
+// audited returns the status of each audited call whose request id
+// starts with prefix (-1 for one audited twice).
+func (f *fleet) audited(t *testing.T, prefix string) map[string]int {
 	t.Helper()
-	var ids []string
-	if err := f.db.Select(&ids, `SELECT request_id FROM api_calls WHERE request_id LIKE $1 AND status BETWEEN 200 AND 299`, prefix+"%"); err != nil {
+	var rows []struct {
+		ID     string `db:"request_id"`
+		Status int    `db:"status"`
+	}
+	if err := f.db.Select(&rows, `SELECT request_id, status FROM api_calls WHERE request_id LIKE $1`, prefix+"%"); err != nil {
 		t.Fatal(err)
 	}
-	out := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if out[id] {
-			t.Errorf("call %s audited twice", id)
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		if _, twice := out[r.ID]; twice {
+			out[r.ID] = -1 // twice: matches no status
+			continue
 		}
-		out[id] = true
+		out[r.ID] = r.Status
 	}
 	return out
 }
@@ -231,8 +235,15 @@ func (f *fleet) waitAudited(t *testing.T, prefix string, want map[string]bool) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		got := f.auditedOK(t, prefix)
-		var missing, extra []string
+		got := map[string]bool{}
+		var missing, extra, twice []string
+		for id, status := range f.audited(t, prefix) {
+			if status >= 200 && status < 300 {
+				got[id] = true
+			} else if status == -1 {
+				twice = append(twice, id)
+			}
+		}
 		for id := range want {
 			if !got[id] {
 				missing = append(missing, id)
@@ -243,18 +254,21 @@ func (f *fleet) waitAudited(t *testing.T, prefix string, want map[string]bool) {
 				extra = append(extra, id)
 			}
 		}
+		if len(missing) > 0 && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		if len(twice) > 0 {
+			t.Errorf("%d calls audited twice, e.g. %s", len(twice), strings.Join(twice[:min(5, len(twice))], ", "))
+		}
 		if len(extra) > 0 {
 			t.Errorf("%d calls audited as 2xx whose client saw no 2xx answer, e.g. %s", len(extra), strings.Join(extra[:min(5, len(extra))], ", "))
 		}
-		if len(missing) == 0 {
-			t.Logf("%d calls answered 2xx, %d audit rows with 2xx", len(want), len(got))
-			return
-		}
-		if time.Now().After(deadline) {
+		if len(missing) > 0 {
 			t.Errorf("%d of %d calls answered 2xx have no audit row a minute later, e.g. %s", len(missing), len(want), strings.Join(missing[:min(5, len(missing))], ", "))
-			return
 		}
-		time.Sleep(100 * time.Millisecond)
+		t.Logf("%d calls answered 2xx, %d audit rows with 2xx", len(want), len(got))
+		return
 	}
 }
 

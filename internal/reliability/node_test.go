@@ -174,17 +174,15 @@ func (l *logLines) has(s string) bool {
 	return bytes.Contains(l.buf.Bytes(), []byte(s))
 }
 
-// count returns how many lines contain s.
-func (l *logLines) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, line := range strings.Split(l.buf.String(), "\n") {
-		if strings.Contains(line, s) {
-			n++
+// logged reports whether the node logged a line containing s within 5 s
+// (its output reaches the test through a pipe, a moment after it acted).
+func (n *node) logged(s string) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if n.logs.has(s) {
+			return true
 		}
 	}
-	return n
+	return false
 }
 
 // tail returns the last n lines.
