@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -96,8 +95,6 @@ type Gateway struct {
 	idPrefix string
 	idSeq    atomic.Uint64
 	pool     sync.Pool // of *exchange
-	// loud limits the "limiter down" log to once per interval.
-	loud atomic.Int64
 	// unmatched counts the calls that matched no catalog API, by
 	// environment; nil when metrics are off.
 	unmatched *[3]APIMetrics
@@ -287,8 +284,6 @@ func (g *Gateway) newID() string {
 	var b [64]byte
 	return string(strconv.AppendUint(append(b[:0], g.idPrefix...), g.idSeq.Add(1), 36))
 }
-
-var errLimiterDown = errors.New("rate limiter unavailable")
 
 // Forget drops the cached routes of every API, as an access change
 // notification does.
