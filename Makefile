@@ -9,12 +9,10 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 run: deps build
 	./bin/portico dev
 
-## test: everything CI checks: formatting, vet, templ files current, tests with the race detector
+## test: everything CI checks: formatting, vet, templ files current, tests with the race detector,
+## and beside them staticcheck, gosec and Spectral's OWASP rules on portal.yaml (scripts/test.sh)
 test: deps
-	./scripts/check-format.sh
-	$(GO) vet ./...
-	./scripts/check-generated.sh
-	$(GO) test -race -count=1 -timeout 20m ./...
+	GO=$(GO) ./scripts/test.sh
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/portico ./cmd/portico
