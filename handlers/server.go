@@ -40,7 +40,7 @@ var DefaultServerTimeouts = ServerTimeouts{
 func NewServer(h http.Handler, log *slog.Logger, t ServerTimeouts) *http.Server {
 	d := DefaultServerTimeouts
 	return &http.Server{
-		Handler:           h,
+		Handler:           closeAmbiguous(h),
 		ReadHeaderTimeout: orDefault(t.ReadHeader, d.ReadHeader),
 		ReadTimeout:       orDefault(t.Read, d.Read),
 		WriteTimeout:      orDefault(t.Write, d.Write),
@@ -56,3 +56,58 @@ func orDefault(d, def time.Duration) time.Duration {
 	}
 	return def
 }
+
+// closeAmbiguous closes the connection after answering a request whose
+// body a proxy in front of Portico may have framed otherwise, so that
+// what follows it on the connection is never served as a request of its
+// own (request smuggling; RFC 9112 §6.1 requires it): a chunked request —
+// net/http takes Transfer-Encoding over a Content-Length sent with it and
+// drops the Content-Length, so the two cannot be told apart here — and an
+// HTTP/1.0 one, whose Transfer-Encoding net/http ignores without a trace.
+// Clients send chunked bodies rarely (streamed uploads, where a new
+// connection costs little) and HTTP/1.0 hardly ever.
+func closeAmbiguous(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TransferEncoding) == 0 && r.ProtoAtLeast(1, 1) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(&closing{ResponseWriter: w}, r)
+	})
+}
+
+// closing answers with Connection: close. It sets the header when the
+// answer starts, not before: a reverse proxy clears the header map after
+// passing on an informational (1xx) answer.
+type closing struct {
+	http.ResponseWriter
+	started bool
+}
+
+func (w *closing) start() {
+	if !w.started {
+		w.started = true
+		w.Header().Set("Connection", "close")
+	}
+}
+
+func (w *closing) WriteHeader(code int) {
+	if code >= 200 {
+		w.start()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *closing) Write(b []byte) (int, error) {
+	w.start()
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets streamed answers through (the gateway's live responses).
+func (w *closing) Flush() {
+	w.start()
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the server's writer.
+func (w *closing) Unwrap() http.ResponseWriter { return w.ResponseWriter }
