@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -18,12 +19,21 @@ type ServerTimeouts struct {
 	// sending them a byte at a time (slowloris) is cut off after it.
 	ReadHeader time.Duration
 	// Read bounds reading the whole request, body included: a client
-	// trickling its body holds a connection no longer.
+	// trickling its body holds a connection no longer. A large body
+	// (over 64 KiB, or chunked) gets more time as it arrives: see
+	// MinBodyRate.
 	Read time.Duration
 	// Write bounds the answer, from the end of the request's headers.
 	Write time.Duration
 	// Idle bounds a kept-alive connection's wait for the next request.
 	Idle time.Duration
+	// MinBodyRate is the rate (bytes per second) a large body must keep
+	// up to be read past Read: its reading may last Read plus a second
+	// per MinBodyRate bytes received, and its answer Write beyond that.
+	// A legitimate upload of the largest body an API accepts (64 MiB)
+	// thus goes through at any speed above it, while a client trickling
+	// a body is cut off after Read.
+	MinBodyRate int64
 }
 
 // DefaultServerTimeouts are the timeouts Portico serves with.
@@ -32,6 +42,8 @@ var DefaultServerTimeouts = ServerTimeouts{
 	Read:       60 * time.Second,
 	Write:      120 * time.Second,
 	Idle:       120 * time.Second,
+	// 128 kbit/s: 64 MiB may take up to 69 minutes.
+	MinBodyRate: 16 << 10,
 }
 
 // NewServer returns the HTTP server Portico serves h with (the portal and
@@ -39,12 +51,17 @@ var DefaultServerTimeouts = ServerTimeouts{
 // its header size limit, and its complaints logged to log.
 func NewServer(h http.Handler, log *slog.Logger, t ServerTimeouts) *http.Server {
 	d := DefaultServerTimeouts
+	t.ReadHeader, t.Read = orDefault(t.ReadHeader, d.ReadHeader), orDefault(t.Read, d.Read)
+	t.Write, t.Idle = orDefault(t.Write, d.Write), orDefault(t.Idle, d.Idle)
+	if t.MinBodyRate <= 0 {
+		t.MinBodyRate = d.MinBodyRate
+	}
 	return &http.Server{
-		Handler:           closeAmbiguous(h),
-		ReadHeaderTimeout: orDefault(t.ReadHeader, d.ReadHeader),
-		ReadTimeout:       orDefault(t.Read, d.Read),
-		WriteTimeout:      orDefault(t.Write, d.Write),
-		IdleTimeout:       orDefault(t.Idle, d.Idle),
+		Handler:           guard(h, t),
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -57,23 +74,64 @@ func orDefault(d, def time.Duration) time.Duration {
 	return def
 }
 
-// closeAmbiguous closes the connection after answering a request whose
-// body a proxy in front of Portico may have framed otherwise, so that
-// what follows it on the connection is never served as a request of its
-// own (request smuggling; RFC 9112 §6.1 requires it): a chunked request —
-// net/http takes Transfer-Encoding over a Content-Length sent with it and
-// drops the Content-Length, so the two cannot be told apart here — and an
-// HTTP/1.0 one, whose Transfer-Encoding net/http ignores without a trace.
-// Clients send chunked bodies rarely (streamed uploads, where a new
-// connection costs little) and HTTP/1.0 hardly ever.
-func closeAmbiguous(h http.Handler) http.Handler {
+// pacedBody is the size over which a body is read at a pace (t.MinBodyRate)
+// rather than within the read timeout.
+const pacedBody = 64 << 10
+
+// guard serves h, closing the connection after a request whose framing is
+// ambiguous and pacing a large body's reading (t's timeouts); a request of
+// neither kind costs two comparisons.
+//
+// The connection is closed after answering a request whose body a proxy
+// in front of Portico may have framed otherwise, so that what follows it
+// on the connection is never served as a request of its own (request
+// smuggling; RFC 9112 §6.1 requires it): a chunked request — net/http
+// takes Transfer-Encoding over a Content-Length sent with it and drops the
+// Content-Length, so the two cannot be told apart here — and an HTTP/1.0
+// one, whose Transfer-Encoding net/http ignores without a trace. Clients
+// send chunked bodies rarely (streamed uploads, where a new connection
+// costs little) and HTTP/1.0 hardly ever.
+func guard(h http.Handler, t ServerTimeouts) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if len(r.TransferEncoding) == 0 && r.ProtoAtLeast(1, 1) {
+		chunked := len(r.TransferEncoding) > 0
+		if !chunked && r.ContentLength <= pacedBody && r.ProtoAtLeast(1, 1) {
 			h.ServeHTTP(w, r)
 			return
 		}
-		h.ServeHTTP(&closing{ResponseWriter: w}, r)
+		if chunked || r.ContentLength > pacedBody {
+			r.Body = &pacer{ReadCloser: r.Body, ctl: http.NewResponseController(w), start: time.Now(), t: t}
+		}
+		if chunked || !r.ProtoAtLeast(1, 1) {
+			w = &closing{ResponseWriter: w}
+		}
+		h.ServeHTTP(w, r)
 	})
+}
+
+// pacer moves the connection's read deadline on as a large body arrives:
+// to t.Read plus a second per t.MinBodyRate bytes read after start; the
+// write deadline follows, t.Write after it, so the answer to a long
+// upload is not cut off either. It moves them every quarter second's
+// worth of bytes, not on every read.
+type pacer struct {
+	io.ReadCloser
+	ctl        *http.ResponseController
+	start      time.Time
+	t          ServerTimeouts
+	read, next int64
+}
+
+func (p *pacer) Read(b []byte) (int, error) {
+	n, err := p.ReadCloser.Read(b)
+	p.read += int64(n)
+	if n > 0 && p.read >= p.next {
+		p.next = p.read + p.t.MinBodyRate/4
+		rate := p.t.MinBodyRate
+		d := p.start.Add(p.t.Read + time.Duration(p.read/rate)*time.Second + time.Duration(p.read%rate)*time.Second/time.Duration(rate))
+		_ = p.ctl.SetReadDeadline(d)
+		_ = p.ctl.SetWriteDeadline(d.Add(p.t.Write))
+	}
+	return n, err
 }
 
 // closing answers with Connection: close. It sets the header when the

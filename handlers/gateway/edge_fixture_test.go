@@ -47,7 +47,7 @@ type received struct {
 
 // recorder is a real upstream recording, per X-Mark header, every request
 // it receives and how much of its body arrived. Unless answer serves it,
-// a request is answered 201.
+// a request is answered 201 (400 when its body was cut off).
 type recorder struct {
 	*httptest.Server
 	mu  sync.Mutex
@@ -70,6 +70,7 @@ func newRecorder(t testing.TB) *recorder {
 		u.got[r.Header.Get("X-Mark")] = append(u.got[r.Header.Get("X-Mark")], received{bytes: n, complete: err == nil})
 		u.mu.Unlock()
 		if err != nil {
+			http.Error(w, "truncated body", http.StatusBadRequest)
 			return
 		}
 		if u.answer != nil && u.answer(w, r) {
@@ -100,6 +101,12 @@ const edgeLimit = 8 << 10
 // over a seeded database whose Uploads API (a streamed body, limit
 // edgeLimit) is proxied to a recorder. The edge stops when the test ends.
 func newEdge(t testing.TB, timeouts handlers.ServerTimeouts) *edge {
+	t.Helper()
+	return newEdgeLimit(t, timeouts, edgeLimit)
+}
+
+// newEdgeLimit is newEdge with the body limit limit.
+func newEdgeLimit(t testing.TB, timeouts handlers.ServerTimeouts, limit int64) *edge {
 	t.Helper()
 	url := pgtest.URL(t)
 	ctx := context.Background()
@@ -135,7 +142,7 @@ func newEdge(t testing.TB, timeouts handlers.ServerTimeouts) *edge {
 	if _, err := cat.SetUpstream(ctx, imp.API.ID, up.URL); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cat.SetBodyLimit(ctx, imp.API.ID, edgeLimit); err != nil {
+	if _, err := cat.SetBodyLimit(ctx, imp.API.ID, limit); err != nil {
 		t.Fatal(err)
 	}
 	hasher := token.NewHasher(oauthSecret)
@@ -160,5 +167,5 @@ func newEdge(t testing.TB, timeouts handlers.ServerTimeouts) *edge {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return &edge{addr: ln.Addr().String(), path: "/live/uploads/files", token: tok.Plaintext, up: up,
-		limit: edgeLimit, maxHeader: int64(srv.MaxHeaderBytes)}
+		limit: limit, maxHeader: int64(srv.MaxHeaderBytes)}
 }

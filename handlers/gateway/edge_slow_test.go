@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,4 +115,94 @@ func TestSlowClients(t *testing.T) {
 	const header, read, idle = 500 * time.Millisecond, 1500 * time.Millisecond, 700 * time.Millisecond
 	e := newEdge(t, handlers.ServerTimeouts{ReadHeader: header, Read: read, Idle: idle})
 	slowClientCases(t, e, header, read, idle)
+}
+
+// paced writes head, then n bytes of body (framed as chunks when chunked)
+// in blocks of block bytes every interval, and returns at once.
+func paced(conn net.Conn, head string, n, block int, interval time.Duration, chunked bool) {
+	go func() {
+		if _, err := io.WriteString(conn, head); err != nil {
+			return
+		}
+		b := strings.Repeat("a", block)
+		for sent := 0; sent < n; sent += block {
+			s := b
+			if chunked {
+				s = strconv.FormatInt(int64(block), 16) + "\r\n" + b + "\r\n"
+			}
+			if _, err := io.WriteString(conn, s); err != nil {
+				return
+			}
+			time.Sleep(interval)
+		}
+		if chunked {
+			_, _ = io.WriteString(conn, "0\r\n\r\n")
+		}
+	}()
+}
+
+// TestUploadLongerThanReadTimeout: a large body arriving steadily, at
+// more than the minimum rate, goes through however long it takes past
+// the server's read timeout; the answer is not cut off by the write
+// timeout either. A body arriving slower than that rate is cut off.
+func TestUploadLongerThanReadTimeout(t *testing.T) {
+	t.Parallel()
+	const read, rate = 500 * time.Millisecond, 64 << 10
+	e := newEdgeLimit(t, handlers.ServerTimeouts{Read: read, Write: read, MinBodyRate: rate}, 1<<20)
+	for _, c := range []struct {
+		name      string
+		chunked   bool
+		interval  time.Duration
+		status    int
+		upstream  upstreamSees
+		minTaking time.Duration
+	}{
+		// 384 KiB at 192 KiB/s: 2 s, four times the read timeout.
+		{"steady, declared length", false, 100 * time.Millisecond, 201, whole, 4 * read},
+		{"steady, chunked", true, 100 * time.Millisecond, 201, whole, 4 * read},
+		// 16 KiB/s, a quarter of the minimum rate: cut off (closed, or
+		// answered with an error, then closed) once the first block's
+		// time (750 ms) has passed.
+		{"too slow, declared length", false, time.Second, 0, incomplete, 0},
+		{"too slow, chunked", true, time.Second, 0, incomplete, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("tcp", e.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			const n, block = 384 << 10, 16 << 10
+			framing := cl(n)
+			if c.chunked {
+				framing = "Transfer-Encoding: chunked"
+			}
+			start := time.Now()
+			paced(conn, rawReq{e: e}.headOf(c.name, framing), n, block, c.interval, c.chunked)
+			br := bufio.NewReader(conn)
+			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			resp, err := http.ReadResponse(br, nil)
+			took := time.Since(start)
+			switch {
+			case c.status == 0 && err == nil && resp.StatusCode < 400:
+				t.Errorf("answered %d after %v, want it cut off", resp.StatusCode, took)
+			case c.status == 0 && took > read+2*time.Second:
+				t.Errorf("cut off after %v, want it within 2 s of its deadline", took)
+			case c.status != 0 && err != nil:
+				t.Errorf("cut off after %v (%v), want %d", took, err, c.status)
+			case c.status != 0 && resp.StatusCode != c.status:
+				t.Errorf("status %d after %v, want %d", resp.StatusCode, took, c.status)
+			case took < c.minTaking:
+				t.Errorf("answered after %v: the body was not sent slowly enough to prove anything", took)
+			}
+			if err == nil {
+				raw, _ := io.ReadAll(resp.Body)
+				t.Logf("answered %d after %v: %s", resp.StatusCode, took.Round(10*time.Millisecond), raw)
+			} else {
+				t.Logf("cut off after %v", took.Round(10*time.Millisecond))
+			}
+			checkUpstream(t, e, c.upstream, e.up.seen(c.name))
+		})
+	}
 }
