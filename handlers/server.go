@@ -1,10 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
+
+	"github.com/portico/portico/handlers/gateway"
 )
 
 // MaxHeaderBytes bounds a request's line and headers; past it (and the
@@ -23,7 +27,9 @@ type ServerTimeouts struct {
 	// (over 64 KiB, or chunked) gets more time as it arrives: see
 	// MinBodyRate.
 	Read time.Duration
-	// Write bounds the answer, from the end of the request's headers.
+	// Write bounds the answer, from the end of the request's headers;
+	// the gateway moves it on as a long answer goes out, so it bounds how
+	// long a client takes to read (gateway.WithWriteTimeout).
 	Write time.Duration
 	// Idle bounds a kept-alive connection's wait for the next request.
 	Idle time.Duration
@@ -64,6 +70,10 @@ func NewServer(h http.Handler, log *slog.Logger, t ServerTimeouts) *http.Server 
 		IdleTimeout:       t.Idle,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// The gateway moves the write deadline on as a long answer goes out.
+		BaseContext: func(net.Listener) context.Context {
+			return gateway.WithWriteTimeout(context.Background(), t.Write)
+		},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -159,4 +160,76 @@ func TestStreamedAnswers(t *testing.T) {
 		return true
 	}
 	streamCases(t, e, next, more, size)
+}
+
+// TestLongAnswers: the server's write timeout bounds how long a client
+// may take to read, not how long an answer may last: an event stream
+// and a large answer read steadily go on past it; a client that stops
+// reading is cut off.
+func TestLongAnswers(t *testing.T) {
+	t.Parallel()
+	const write = time.Second
+	e := newEdge(t, handlers.ServerTimeouts{Write: write})
+	const events, size = 8, 32 << 20 // more than loopback's socket buffers hold
+	block := make([]byte, 64<<10)
+	e.up.answer = func(w http.ResponseWriter, r *http.Request) bool {
+		switch r.Header.Get("X-Mark") {
+		case "events":
+			w.Header().Set("Content-Type", "text/event-stream")
+			for i := range events {
+				_, _ = io.WriteString(w, "data: "+strconv.Itoa(i)+"\n\n")
+				w.(http.Flusher).Flush()
+				time.Sleep(250 * time.Millisecond)
+			}
+		case "large", "stuck":
+			w.Header().Set("Content-Length", strconv.Itoa(size))
+			for sent := 0; sent < size; sent += len(block) {
+				if _, err := w.Write(block); err != nil {
+					return true
+				}
+			}
+		default:
+			return false
+		}
+		return true
+	}
+	t.Run("event stream of 2 s", func(t *testing.T) {
+		t.Parallel()
+		resp := e.post(t, "events")
+		sc := bufio.NewScanner(resp.Body)
+		got := 0
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "data: ") {
+				got++
+			}
+		}
+		if got != events {
+			t.Errorf("received %d events of %d (%v): the stream was cut off", got, events, sc.Err())
+		}
+	})
+	t.Run("32 MiB read in 2 s", func(t *testing.T) {
+		t.Parallel()
+		resp := e.post(t, "large")
+		var n int64
+		for {
+			k, err := io.CopyN(io.Discard, resp.Body, 1<<20)
+			n += k
+			if err != nil {
+				break
+			}
+			time.Sleep(60 * time.Millisecond)
+		}
+		if n != size {
+			t.Errorf("received %d bytes of %d: the answer was cut off", n, size)
+		}
+	})
+	t.Run("client that stops reading", func(t *testing.T) {
+		t.Parallel()
+		resp := e.post(t, "stuck")
+		time.Sleep(write + 2*time.Second)
+		n, err := io.Copy(io.Discard, resp.Body)
+		if err == nil {
+			t.Errorf("received all %d bytes after not reading for %v, want the answer cut off", n, write+2*time.Second)
+		}
+	})
 }
