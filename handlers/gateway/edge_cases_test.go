@@ -98,6 +98,10 @@ func edgeCases() []edgeCase {
 			b := r.endThenSmuggled()
 			return r.head(te, cl(len(b))) + b
 		}, answer: []int{400, 201}, upstream: atMostOnce},
+		{name: "CL then TE, upstream sends 103 first", raw: func(r rawReq) string {
+			b := r.endThenSmuggled()
+			return r.head(cl(len(b)), te, "X-Early-Hints: 1") + b
+		}, answer: []int{400, 201}, upstream: atMostOnce},
 		{name: "TE.CL: short CL, chunked body", raw: func(r rawReq) string {
 			s := r.smuggled()
 			b := strconv.FormatInt(int64(len(s)), 16) + "\r\n" + s + "\r\n0\r\n\r\n"
@@ -308,12 +312,15 @@ func accepted(want []int, status int, closed bool) bool {
 	return false
 }
 
-// readAnswer reads one answer within 3 s: its status and JSON error code,
+// readAnswer reads one final answer within 3 s: its status and JSON error code,
 // or closed when the connection ended first. Hanging fails the test.
 func readAnswer(t *testing.T, conn net.Conn, br *bufio.Reader) (status int, code string, closed bool) {
 	t.Helper()
 	_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
 	resp, err := http.ReadResponse(br, nil)
+	for err == nil && resp.StatusCode < 200 {
+		resp, err = http.ReadResponse(br, nil) // informational: the final answer follows
+	}
 	if err != nil {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {

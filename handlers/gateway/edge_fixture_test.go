@@ -43,11 +43,13 @@ type edge struct {
 type received struct {
 	bytes    int64
 	complete bool // the body arrived whole
+	header   http.Header
 }
 
 // recorder is a real upstream recording, per X-Mark header, every request
-// it receives and how much of its body arrived. Unless answer serves it,
-// a request is answered 201 (400 when its body was cut off).
+// it receives, with its headers and how much of its body arrived. Unless
+// answer serves it, a request is answered 201 (400 when its body was cut
+// off), after a 103 when it asks with X-Early-Hints.
 type recorder struct {
 	*httptest.Server
 	mu  sync.Mutex
@@ -65,9 +67,15 @@ func newRecorder(t testing.TB) *recorder {
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.busy.Add(1)
 		defer u.busy.Add(-1)
+		if r.Header.Get("X-Early-Hints") != "" {
+			// An informational answer first: the edge's own headers
+			// for the final one must survive it.
+			w.Header().Set("Link", "</style.css>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+		}
 		n, err := io.Copy(io.Discard, r.Body)
 		u.mu.Lock()
-		u.got[r.Header.Get("X-Mark")] = append(u.got[r.Header.Get("X-Mark")], received{bytes: n, complete: err == nil})
+		u.got[r.Header.Get("X-Mark")] = append(u.got[r.Header.Get("X-Mark")], received{bytes: n, complete: err == nil, header: r.Header.Clone()})
 		u.mu.Unlock()
 		if err != nil {
 			http.Error(w, "truncated body", http.StatusBadRequest)
