@@ -34,10 +34,8 @@ func (e *edge) post(t *testing.T, mark string) *http.Response {
 	return resp
 }
 
-// streamCases: e passes streamed upstream answers through as they come.
-// The upstream answers a call marked "sse" with two server-sent events,
-// the second once next is closed, and one marked "big" with size bytes
-// of a known length, the second half once more is closed.
+// streamCases: e passes streamed upstream answers through as they come,
+// its upstream answering as streaming made it.
 func streamCases(t *testing.T, e *edge, next, more chan struct{}, size int64) {
 	t.Run("server-sent events", func(t *testing.T) {
 		resp := e.post(t, "sse")
@@ -130,8 +128,17 @@ func TestStreamedAnswers(t *testing.T) {
 	e := newEdge(t, handlers.ServerTimeouts{})
 	const size = 50 << 20
 	next, more := make(chan struct{}), make(chan struct{})
+	streaming(e.up, next, more, size)
+	streamCases(t, e, next, more, size)
+}
+
+// streaming makes u answer as streamCases expects: a call marked "sse"
+// with two server-sent events, the second once next is closed; one
+// marked "big" with size bytes of a known length, the second half once
+// more is closed.
+func streaming(u *recorder, next, more chan struct{}, size int) {
 	block := make([]byte, 64<<10)
-	e.up.answer = func(w http.ResponseWriter, r *http.Request) bool {
+	u.answer = func(w http.ResponseWriter, r *http.Request) bool {
 		switch r.Header.Get("X-Mark") {
 		case "sse":
 			w.Header().Set("Content-Type", "text/event-stream")
@@ -162,7 +169,6 @@ func TestStreamedAnswers(t *testing.T) {
 		}
 		return true
 	}
-	streamCases(t, e, next, more, size)
 }
 
 // TestLongAnswers: the server's write timeout bounds how long a client
