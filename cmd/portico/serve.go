@@ -217,8 +217,15 @@ func limits(cfg *config.Config, log *slog.Logger) (ratelimit.Limiter, gateway.Qu
 		return nil, nil, nil, usageError{"REDIS_URL: " + err.Error()}
 	}
 	log.Info("rate limits and quotas shared through Redis")
-	return ratelimit.WithFailMode(ratelimit.NewRedis(client, 0), mode, log),
-		ratelimit.QuotaWithFailMode(ratelimit.NewRedisQuota(client, 0), mode, log),
+	lim, quota := ratelimit.NewRedis(client, cfg.RateLimitTimeout), ratelimit.NewRedisQuota(client, cfg.RateLimitTimeout)
+	// Connected and the scripts loaded before the first call, which would
+	// otherwise time out doing it and trip the failure mode for a second.
+	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if err := errors.Join(lim.Warm(wctx), quota.Warm(wctx)); err != nil {
+		log.Error("Redis does not answer at start: limits follow PORTICO_RATELIMIT_FAILURE until it does", "failure", mode.String(), "err", err)
+	}
+	cancel()
+	return ratelimit.WithFailMode(lim, mode, log), ratelimit.QuotaWithFailMode(quota, mode, log),
 		func() { _ = client.Close() }, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MinSecretLen is the shortest PORTICO_SECRET accepted, in bytes.
@@ -60,6 +61,11 @@ type Config struct {
 	// (Redis) cannot be reached (PORTICO_RATELIMIT_FAILURE=closed); the
 	// default, open, allows them unchecked and logs the outage.
 	RateLimitFailClosed bool
+	// RateLimitTimeout bounds each call to Redis
+	// (PORTICO_RATELIMIT_TIMEOUT, a duration from 1ms to 10s); past it the
+	// failure mode applies, for a second. Zero: ratelimit.DefaultTimeout
+	// (50 ms). A node whose CPU is saturated may need more.
+	RateLimitTimeout time.Duration
 	// LeakKeys is a PEM file of the public keys whose signatures
 	// leaked-token reports (POST /security/leaked-tokens) are accepted
 	// with (PORTICO_LEAK_KEYS); empty, the endpoint answers 404.
@@ -67,6 +73,7 @@ type Config struct {
 
 	trustedProxies   string
 	rateLimitFailure string
+	rateLimitTimeout string
 
 	baseURL string
 }
@@ -96,6 +103,7 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 
 		trustedProxies:   getenv("PORTICO_TRUSTED_PROXIES"),
 		rateLimitFailure: getenv("PORTICO_RATELIMIT_FAILURE"),
+		rateLimitTimeout: getenv("PORTICO_RATELIMIT_TIMEOUT"),
 	}
 	if s := getenv("PORTICO_SECRET"); s != "" {
 		c.Secret = []byte(s)
@@ -197,6 +205,13 @@ func (c *Config) checkRateLimit() error {
 		c.RateLimitFailClosed = true
 	default:
 		return &Error{"PORTICO_RATELIMIT_FAILURE", fmt.Sprintf("%q is neither open (allow calls when Redis is down, the default) nor closed (refuse them with 503)", c.rateLimitFailure)}
+	}
+	if s := strings.TrimSpace(c.rateLimitTimeout); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Millisecond || d > 10*time.Second {
+			return &Error{"PORTICO_RATELIMIT_TIMEOUT", fmt.Sprintf("%q is not a duration from 1ms to 10s, such as 50ms (the default) or 250ms", c.rateLimitTimeout)}
+		}
+		c.RateLimitTimeout = d
 	}
 	if c.RedisURL == "" {
 		return nil
