@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test build deps fmt generate bench bench-go bench-pages fuzz spectral
+.PHONY: run test build deps fmt generate bench bench-go bench-pages fuzz spectral lint
 
 ## run: serve the seeded demo on http://127.0.0.1:8080 (local PostgreSQL unless DATABASE_URL is set)
 run: deps build
@@ -67,3 +67,7 @@ fuzz:
 ## tools/spectral, installed on first run); fails on any error or warning
 spectral:
 	./scripts/spectral.sh
+
+## lint: staticcheck and gosec over every package, failing on any finding (scripts/lint.sh)
+lint:
+	GO=$(GO) ./scripts/lint.sh

@@ -255,7 +255,7 @@ func (c *Config) loadSecret() error {
 		return &Error{"PORTICO_SECRET", fmt.Sprintf("not set; in production give at least %d random bytes (generate with `openssl rand -base64 48`)", MinSecretLen)}
 	}
 	path := filepath.Join(c.DataDir, "secret")
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) // #nosec G304 -- in the data folder the operator set (PORTICO_DATA, -data), never a request's input
 	if err == nil {
 		s := strings.TrimSpace(string(b))
 		if len(s) < MinSecretLen {
@@ -270,7 +270,10 @@ func (c *Config) loadSecret() error {
 	raw := make([]byte, 48)
 	_, _ = rand.Read(raw)
 	s := base64.RawURLEncoding.EncodeToString(raw)
-	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+	// Searchable by others, not readable: as root, the project's PostgreSQL
+	// runs as the postgres user, who must pass through to its data
+	// (pgcluster.ForProject); the secret itself is 0600.
+	if err := os.MkdirAll(c.DataDir, 0o711); err != nil { // #nosec G301 -- o+x: the postgres user passes through (see above)
 		return &Error{"PORTICO_DATA", fmt.Sprintf("cannot create %s: %v", c.DataDir, err)}
 	}
 	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
