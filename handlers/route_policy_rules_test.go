@@ -84,7 +84,9 @@ func portalWide(act access.Action) rule {
 
 // tokenOfB: the route names B's developer's token.
 func tokenOfB(act access.Action) rule {
-	return func(a access.Actor, b target) access.Decision { return access.CanToken(a, act, b.tokenOwner, b.partner) }
+	return func(a access.Actor, b target) access.Decision {
+		return access.CanToken(a, act, b.tokenOwner, b.partner)
+	}
 }
 
 // ownClient: registering an OAuth client of one's own partner (B does not
