@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/internal/demo"
+	"github.com/portico/portico/internal/logtest"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 )
@@ -104,4 +105,30 @@ func scanLeft(url string) ([]string, error) {
 func dbName(url string) string {
 	name, _, _ := strings.Cut(strings.TrimPrefix(url, "postgres:///"), "?")
 	return name
+}
+
+// scanCapturedLogs: no log a test captured (internal/logtest) holds a
+// credential that parses or the demo password.
+func scanCapturedLogs() error {
+	var errs []error
+	logs := logtest.All()
+	for _, l := range logs {
+		for _, m := range anyCredential.FindAllString(l, -1) {
+			if _, err := token.Parse(m); err == nil {
+				errs = append(errs, fmt.Errorf("a captured log holds a credential in plaintext: %s", token.Hint(m)))
+			}
+		}
+		if strings.Contains(l, demo.Password) {
+			errs = append(errs, errors.New("a captured log holds the demo password"))
+		}
+	}
+	if len(errs) == 0 && testing.Verbose() {
+		fmt.Printf("plaintext scan: %d captured logs, no credential\n", len(logs))
+	}
+	return errors.Join(errs...)
+}
+
+// scanAfterTests is what TestMain checks after every test of the package.
+func scanAfterTests(urls []string) error {
+	return errors.Join(scanLeftDatabases(urls), scanCapturedLogs())
 }
