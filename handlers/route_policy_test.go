@@ -72,8 +72,11 @@ func TestEveryRouteByEveryActor(t *testing.T) {
 	t.Logf("%d routes × %d actors (%v), %d changes on copies of their own, in %v (the world built in %v)", len(table), len(w.actors), cells, copies, time.Since(start).Round(time.Millisecond), built.Round(time.Millisecond))
 }
 
-// tryCell makes e's request as a and checks the answer. An allowed change
-// runs on a copy of the world of its own; everything else on the actor's.
+// tryCell makes e's request as a and checks the answer: the status; for an
+// actor who does not see B, nothing of B in it and nothing of B changed;
+// for one who does, nothing changed when refused (B's own names are on
+// every page they see). An allowed entry marked alone runs on a copy of
+// the world of its own; everything else on the actor's copy, in order.
 func (c *worldCopy) tryCell(t *testing.T, a *matrixActor, e routePolicy, want expectation) {
 	if e.alone && want.allowed {
 		c = c.w.copy(t)
