@@ -38,6 +38,12 @@ var (
 // Main runs the tests and then stops and deletes every cluster they started.
 func Main(m *testing.M) int {
 	code := m.Run()
+	stopClusters()
+	return code
+}
+
+// stopClusters stops and deletes every cluster the tests started.
+func stopClusters() {
 	clustersMu.Lock()
 	defer clustersMu.Unlock()
 	for _, c := range clusters {
@@ -52,7 +58,6 @@ func Main(m *testing.M) int {
 		}
 	}
 	clusters = nil
-	return code
 }
 
 // Cluster starts a private cluster for tests that stop and start PostgreSQL.
