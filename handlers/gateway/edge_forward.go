@@ -1,0 +1,353 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// streamThreshold is the largest live answer of known length the edge
+// reads whole before answering; a larger one, or one of unknown length,
+// is streamed to the caller as it arrives.
+const streamThreshold = 256 << 10
+
+// edgeUpstream is one upstream's client on the edge, kept per proxy of
+// the net/http path (one per upstream URL and timeout).
+type edgeUpstream struct {
+	hc     *fasthttp.HostClient
+	target *url.URL
+	// base is scheme://host, which the request URI starts with.
+	base string
+}
+
+// upstream returns the client of the entry's upstream.
+func (e *Edge) upstream(entry *apiEntry) (*edgeUpstream, error) {
+	key := *entry.api.UpstreamURL
+	if u, ok := e.upstreams.Load(key); ok {
+		return u.(*edgeUpstream), nil
+	}
+	target, err := url.Parse(key)
+	if err != nil {
+		return nil, err
+	}
+	addr := target.Host
+	if target.Port() == "" {
+		if target.Scheme == "https" {
+			addr += ":443"
+		} else {
+			addr += ":80"
+		}
+	}
+	u := &edgeUpstream{target: target, base: target.Scheme + "://" + target.Host, hc: &fasthttp.HostClient{
+		Addr:                     addr,
+		IsTLS:                    target.Scheme == "https",
+		NoDefaultUserAgentHeader: true,
+		DisablePathNormalizing:   true,
+		MaxConns:                 1024,
+		MaxConnWaitTimeout:       5 * time.Second,
+		MaxIdleConnDuration:      90 * time.Second,
+		ReadBufferSize:           32 << 10,
+		StreamResponseBody:       true,
+		Dial: func(addr string) (net.Conn, error) {
+			return (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).Dial("tcp", addr)
+		},
+	}}
+	v, _ := e.upstreams.LoadOrStore(key, u)
+	return v.(*edgeUpstream), nil
+}
+
+// forwardEdge is forward's last step on the edge: the call, its headers
+// already rewritten by forward, sent through the upstream's HostClient
+// with the header rules httputil applies (hop-by-hop headers dropped both
+// ways, the identity set again after a caller's Connection header named
+// it), and the answer passed on through the exchange.
+func (e *Edge) forwardEdge(x *exchange, w *edgeWriter, r *http.Request, entry *apiEntry) {
+	up, err := e.upstream(entry)
+	if err != nil {
+		e.g.upstreamFailed(x, err, "")
+		return
+	}
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
+	resp := fasthttp.AcquireResponse()
+	streamed := false
+	defer func() {
+		if !streamed {
+			_ = resp.CloseBodyStream()
+			fasthttp.ReleaseResponse(resp)
+		}
+	}()
+	path, raw := joinPath(up.target, r.URL)
+	uri := append(w.uri[:0], up.base...)
+	if raw != "" {
+		uri = append(uri, raw...)
+	} else {
+		uri = appendEscapedPath(uri, path)
+	}
+	if q := joinQuery(up.target.RawQuery, r.URL.RawQuery); q != "" || r.URL.ForceQuery {
+		uri = append(uri, '?')
+		uri = append(uri, q...)
+	}
+	req.SetRequestURIBytes(uri)
+	w.uri = uri
+	req.URI().DisablePathNormalizing = true
+	req.Header.SetMethod(r.Method)
+	req.Header.SetHost(up.target.Host)
+	h := r.Header
+	named := h["Connection"]
+	for k, vs := range h {
+		if hopByHop(k) || k == "Host" || k == "Content-Length" || k == "Expect" {
+			continue
+		}
+		if connectionNames(named, k) && !isIdentity(k) {
+			continue
+		}
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if te := h["Te"]; len(te) > 0 && tokenIn(te, "trailers") {
+		req.Header.Set("Te", "trailers")
+	}
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		req.SetBodyStream(r.Body, int(r.ContentLength))
+	}
+	err = up.hc.DoTimeout(req, resp, e.g.UpstreamTimeout)
+	if err != nil {
+		if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) {
+			err = context.DeadlineExceeded
+		}
+		e.g.upstreamFailed(x, err, up.target.Host)
+		return
+	}
+	// The status first, then the upstream's headers after the gateway's
+	// own, as httputil leaves them in the map: an answer refused meanwhile
+	// (its body over the limit) gets none of them.
+	status := resp.StatusCode()
+	x.WriteHeader(status)
+	if x.swallow || x.status != status {
+		return
+	}
+	var conn []byte
+	for k, v := range resp.Header.All() {
+		if string(k) == "Connection" {
+			conn = append(append(conn, v...), ',')
+		}
+	}
+	rh := &w.ctx.Response.Header
+	for k, v := range resp.Header.All() {
+		switch string(k) {
+		case "Content-Length", "Date":
+			continue
+		case "Content-Type":
+			w.typed = true
+		}
+		if hopByHopBytes(k) || isOriginBytes(k) || (conn != nil && tokenInBytes(conn, k)) {
+			continue
+		}
+		rh.AddBytesKV(k, v)
+	}
+	for _, k := range resp.Header.PeekTrailerKeys() {
+		// Announced again, as httputil does, but for the origin's.
+		if !isOriginBytes(k) {
+			_ = rh.AddTrailerBytes(k)
+		}
+	}
+	if r.Method == http.MethodHead {
+		if n := resp.Header.ContentLength(); n >= 0 {
+			rh.SetContentLength(n)
+		}
+		return
+	}
+	if !bodyAllowed(status) {
+		return
+	}
+	stream := resp.BodyStream()
+	if stream == nil {
+		_, _ = x.Write(resp.Body())
+		return
+	}
+	n := resp.Header.ContentLength()
+	if n >= 0 && n <= streamThreshold {
+		w.buf = slices.Grow(w.buf[:0], n)[:n]
+		if _, err := io.ReadFull(stream, w.buf); err != nil {
+			// Cut off mid-answer: the caller must not take what came
+			// for the whole of it.
+			w.ctx.SetConnectionClose()
+			panic(http.ErrAbortHandler)
+		}
+		_, _ = x.Write(w.buf)
+		return
+	}
+	streamed = true
+	w.ctx.Response.SetBodyStream(&edgeStream{resp: resp, out: rh}, max(n, -1))
+	x.bytes += int64(max(n, 0))
+}
+
+// edgeStream passes an upstream's answer to the caller as it arrives and
+// gives its connection back when fasthttp is done with it. The upstream's
+// trailers, known at the end of its body, go into the caller's answer
+// then (fasthttp writes them after the body), but for the origin's.
+type edgeStream struct {
+	resp *fasthttp.Response
+	out  *fasthttp.ResponseHeader
+	done bool
+}
+
+func (s *edgeStream) Read(p []byte) (int, error) {
+	n, err := s.resp.BodyStream().Read(p)
+	if err == io.EOF && !s.done {
+		s.done = true
+		for _, k := range s.resp.Header.PeekTrailerKeys() {
+			if isOriginBytes(k) {
+				continue
+			}
+			_ = s.out.AddTrailerBytes(k)
+			for _, v := range s.resp.Header.PeekAllTrailer(string(k)) {
+				s.out.AddBytesKV(k, v)
+			}
+		}
+	}
+	return n, err
+}
+
+func (s *edgeStream) Close() error {
+	err := s.resp.CloseBodyStream()
+	fasthttp.ReleaseResponse(s.resp)
+	return err
+}
+
+func hopByHopBytes(k []byte) bool { return hopByHop(string(k)) }
+
+func isOriginBytes(k []byte) bool { return isOrigin(string(k)) }
+
+// tokenInBytes reports whether the comma-separated list holds tok,
+// without regard to case.
+func tokenInBytes(list, tok []byte) bool {
+	for len(list) > 0 {
+		var t []byte
+		t, list, _ = bytes.Cut(list, []byte(","))
+		if bytes.EqualFold(bytes.TrimSpace(t), tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// hopByHop are the headers httputil drops both ways.
+func hopByHop(k string) bool {
+	switch k {
+	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
+		return true
+	}
+	return false
+}
+
+func isIdentity(k string) bool {
+	for _, i := range identityHeaders {
+		if i == k {
+			return true
+		}
+	}
+	return false
+}
+
+func isOrigin(k string) bool {
+	for _, o := range originHeaders {
+		if o == k {
+			return true
+		}
+	}
+	return false
+}
+
+// connectionNames reports whether a Connection header names k.
+func connectionNames(conn []string, k string) bool {
+	return len(conn) > 0 && tokenIn(conn, k)
+}
+
+// tokenIn reports whether the comma-separated values hold tok, without
+// regard to case.
+func tokenIn(values []string, tok string) bool {
+	for _, v := range values {
+		for v != "" {
+			var t string
+			t, v, _ = strings.Cut(v, ",")
+			if strings.EqualFold(strings.TrimSpace(t), tok) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// joinPath joins the upstream's path and the call's as httputil does.
+func joinPath(a, b *url.URL) (path, rawpath string) {
+	if a.RawPath == "" && b.RawPath == "" {
+		return joinSlash(a.Path, b.Path), ""
+	}
+	apath, bpath := a.EscapedPath(), b.EscapedPath()
+	aslash, bslash := strings.HasSuffix(apath, "/"), strings.HasPrefix(bpath, "/")
+	switch {
+	case aslash && bslash:
+		return a.Path + b.Path[1:], apath + bpath[1:]
+	case !aslash && !bslash:
+		return a.Path + "/" + b.Path, apath + "/" + bpath
+	}
+	return a.Path + b.Path, apath + bpath
+}
+
+func joinSlash(a, b string) string {
+	aslash, bslash := strings.HasSuffix(a, "/"), strings.HasPrefix(b, "/")
+	switch {
+	case aslash && bslash:
+		return a + b[1:]
+	case !aslash && !bslash:
+		return a + "/" + b
+	}
+	return a + b
+}
+
+func joinQuery(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "&" + b
+}
+
+// appendEscapedPath appends path escaped as url.URL.EscapedPath does.
+func appendEscapedPath(dst []byte, path string) []byte {
+	for i := 0; i < len(path); i++ {
+		if !pathSafe(path[i]) {
+			return append(dst, (&url.URL{Path: path}).EscapedPath()...)
+		}
+	}
+	return append(dst, path...)
+}
+
+// pathSafe reports whether EscapedPath leaves c as it is.
+func pathSafe(c byte) bool {
+	if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+		return true
+	}
+	return strings.IndexByte("-_.~/!$&'()*+,;=:@", c) >= 0
+}
+
+// forwardOnEdge hands a live call to the edge when it came through it.
+func forwardOnEdge(x *exchange, r *http.Request, entry *apiEntry) bool {
+	w, ok := x.w.(*edgeWriter)
+	if !ok || w.edge == nil {
+		return false
+	}
+	w.edge.forwardEdge(x, w, r, entry)
+	return true
+}

@@ -1,0 +1,58 @@
+package gateway_test
+
+import (
+	"context"
+	"net"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portico/portico/handlers/gateway"
+)
+
+// edgeEnv names the listener the gateway tests serve the gateway from:
+// unset, net/http (httptest's server); "fasthttp", the edge.
+const edgeEnv = "PORTICO_TEST_EDGE"
+
+// serveGateway serves gw on a loopback address for a test, from the
+// listener edgeEnv names. The server is an *httptest.Server either way:
+// for the edge, Close shuts the edge down (waiting for its calls).
+func serveGateway(t testing.TB, gw *gateway.Gateway) *httptest.Server {
+	t.Helper()
+	if os.Getenv(edgeEnv) != "fasthttp" {
+		return httptest.NewServer(gw)
+	}
+	srv := httptest.NewUnstartedServer(gw)
+	edge := gateway.NewEdge(gw, gateway.EdgeConfig{})
+	ln := &edgeListener{Listener: srv.Listener, edge: edge}
+	srv.Listener = ln
+	srv.URL = "http://" + ln.Addr().String()
+	go func() { _ = edge.Serve(ln) }()
+	return srv
+}
+
+// edgeListener shuts the edge down when httptest's Close closes it.
+type edgeListener struct {
+	net.Listener
+	edge *gateway.Edge
+	once sync.Once
+	in   sync.Once
+}
+
+func (l *edgeListener) Close() error {
+	first := false
+	l.once.Do(func() { first = true })
+	if !first {
+		// The edge's own Shutdown closing its listener.
+		var err error
+		l.in.Do(func() { err = l.Listener.Close() })
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := l.edge.Shutdown(ctx)
+	l.in.Do(func() { _ = l.Listener.Close() })
+	return err
+}
