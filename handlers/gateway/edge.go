@@ -37,7 +37,11 @@ type Edge struct {
 	trusted []*net.IPNet
 	// origin is the one origin allowed to call the edge from a browser.
 	origin string
-	pool   sync.Pool // of *edgeCall
+	// read, write and rate are EdgeConfig's ReadTimeout, WriteTimeout and
+	// MinBodyRate.
+	read, write time.Duration
+	rate        int64
+	pool        sync.Pool // of *edgeCall
 	// upstreams are the clients of the live upstreams, by URL.
 	upstreams sync.Map // string -> *edgeUpstream
 }
@@ -59,7 +63,12 @@ type EdgeConfig struct {
 	IdleTimeout time.Duration
 	// MaxHeaderBytes bounds a request's line and headers (64 KiB).
 	MaxHeaderBytes int
-	Log            *slog.Logger
+	// MinBodyRate is the rate (bytes per second) a large body (over 64
+	// KiB, or chunked) must keep up to be read past ReadTimeout: its
+	// reading may last ReadTimeout plus a second per MinBodyRate bytes
+	// received (16 KiB/s), as on the portal's listener.
+	MinBodyRate int64
+	Log         *slog.Logger
 }
 
 // NewEdge returns the edge of g.
@@ -76,7 +85,10 @@ func NewEdge(g *Gateway, c EdgeConfig) *Edge {
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = 64 << 10
 	}
-	e := &Edge{g: g, trusted: c.TrustedProxies, origin: c.AllowOrigin}
+	if c.MinBodyRate <= 0 {
+		c.MinBodyRate = 16 << 10
+	}
+	e := &Edge{g: g, trusted: c.TrustedProxies, origin: c.AllowOrigin, read: c.ReadTimeout, write: c.WriteTimeout, rate: c.MinBodyRate}
 	e.pool.New = func() any { return newEdgeCall(e) }
 	log := c.Log
 	if log == nil {
@@ -140,6 +152,13 @@ func (e *Edge) badRequest(ctx *fasthttp.RequestCtx, err error) {
 
 // handle serves one call.
 func (e *Edge) handle(ctx *fasthttp.RequestCtx) {
+	if ctx.Request.Header.ContentLength() == -1 || !ctx.Request.Header.IsHTTP11() {
+		// As the portal's listener: the connection ends after a chunked
+		// (or HTTP/1.0) request, whose body a proxy in front may have
+		// framed otherwise, so nothing after it on the connection is
+		// served as a request of its own (RFC 9112 §6.1).
+		ctx.SetConnectionClose()
+	}
 	if e.preflight(ctx) {
 		return
 	}
@@ -150,6 +169,10 @@ func (e *Edge) handle(ctx *fasthttp.RequestCtx) {
 	if !ok {
 		writeError(&c.w, http.StatusBadRequest, codeInvalidRequest, "The request's target is not a valid URL path.", e.g.idPrefix+"edge")
 		return
+	}
+	if r.ContentLength < 0 || r.ContentLength > largeBody {
+		c.body.paced, c.body.conn, c.body.start = true, ctx.Conn(), time.Now()
+		c.body.read, c.body.rate = e.read, e.rate
 	}
 	ip := e.clientIP(ctx, c)
 	switch p := r.URL.Path; {
@@ -269,8 +292,32 @@ func (c *edgeCall) clear() {
 	}
 }
 
-// edgeBody is the request body, read from fasthttp's stream.
-type edgeBody struct{ r io.Reader }
+// edgeBody is the request body, read from fasthttp's stream. A large one
+// (paced) moves the connection's read deadline on as it arrives: to the
+// read timeout plus a second per rate bytes read since start, so a long
+// upload goes through while a trickled body is still cut off.
+type edgeBody struct {
+	r     io.Reader
+	paced bool
+	conn  net.Conn
+	start time.Time
+	read  time.Duration
+	rate  int64
+	n     int64
+	next  int64
+}
 
-func (b *edgeBody) Read(p []byte) (int, error) { return b.r.Read(p) }
-func (b *edgeBody) Close() error               { return nil }
+func (b *edgeBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if !b.paced || n <= 0 {
+		return n, err
+	}
+	b.n += int64(n)
+	if b.n >= b.next {
+		b.next = b.n + b.rate/4
+		d := b.start.Add(b.read + time.Duration(b.n/b.rate)*time.Second + time.Duration(b.n%b.rate)*time.Second/time.Duration(b.rate))
+		_ = b.conn.SetReadDeadline(d)
+	}
+	return n, err
+}
+func (b *edgeBody) Close() error { return nil }

@@ -58,7 +58,11 @@ func (e *Edge) upstream(entry *apiEntry) (*edgeUpstream, error) {
 		ReadBufferSize:           32 << 10,
 		StreamResponseBody:       true,
 		Dial: func(addr string) (net.Conn, error) {
-			return (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).Dial("tcp", addr)
+			c, err := (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).Dial("tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			return &pacedConn{Conn: c, timeout: e.g.UpstreamTimeout}, nil
 		},
 	}}
 	v, _ := e.upstreams.LoadOrStore(key, u)
@@ -121,8 +125,14 @@ func (e *Edge) forwardEdge(x *exchange, w *edgeWriter, r *http.Request, entry *a
 	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
 		req.SetBodyStream(r.Body, int(r.ContentLength))
 	}
-	err = up.hc.DoTimeout(req, resp, e.g.UpstreamTimeout)
+	err = up.hc.Do(req, resp)
 	if err != nil {
+		if x.bodyBroken() && !x.bodyRefused() {
+			// The caller cut its body off or sent it too slowly: its
+			// doing, whatever the upstream's connection made of it.
+			writeError(x, http.StatusBadRequest, codeInvalidRequest, "The request body ended before it was complete.", x.call.RequestID)
+			return
+		}
 		if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) {
 			err = context.DeadlineExceeded
 		}
@@ -189,7 +199,7 @@ func (e *Edge) forwardEdge(x *exchange, w *edgeWriter, r *http.Request, entry *a
 		return
 	}
 	streamed = true
-	w.ctx.Response.SetBodyStream(&edgeStream{resp: resp, out: rh}, max(n, -1))
+	w.ctx.Response.SetBodyStream(&edgeStream{resp: resp, out: rh, conn: w.ctx.Conn(), write: e.write}, max(n, -1))
 	x.bytes += int64(max(n, 0))
 }
 
@@ -197,14 +207,22 @@ func (e *Edge) forwardEdge(x *exchange, w *edgeWriter, r *http.Request, entry *a
 // gives its connection back when fasthttp is done with it. The upstream's
 // trailers, known at the end of its body, go into the caller's answer
 // then (fasthttp writes them after the body), but for the origin's.
+//
+// The write timeout bounds how long the caller takes to read, not how long
+// the answer lasts: the write deadline moves on with each piece passed.
 type edgeStream struct {
-	resp *fasthttp.Response
-	out  *fasthttp.ResponseHeader
-	done bool
+	resp  *fasthttp.Response
+	out   *fasthttp.ResponseHeader
+	done  bool
+	conn  net.Conn
+	write time.Duration
 }
 
 func (s *edgeStream) Read(p []byte) (int, error) {
 	n, err := s.resp.BodyStream().Read(p)
+	if n > 0 && s.write > 0 {
+		_ = s.conn.SetWriteDeadline(time.Now().Add(s.write))
+	}
 	if err == io.EOF && !s.done {
 		s.done = true
 		for _, k := range s.resp.Header.PeekTrailerKeys() {
@@ -351,3 +369,23 @@ func forwardOnEdge(x *exchange, r *http.Request, entry *apiEntry) bool {
 	w.edge.forwardEdge(x, w, r, entry)
 	return true
 }
+
+// pacedConn is a connection to an upstream that must send something at
+// least every timeout while the gateway waits for it: for the answer's
+// headers (net/http's ResponseHeaderTimeout) and between the pieces of a
+// streamed answer, which may last longer.
+type pacedConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c *pacedConn) Read(p []byte) (int, error) {
+	if c.timeout > 0 {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
+	}
+	return c.Conn.Read(p)
+}
+
+// SetReadDeadline is the gateway's own: fasthttp's per-request deadline
+// would bound a streamed answer whole.
+func (c *pacedConn) SetReadDeadline(time.Time) error { return nil }

@@ -88,7 +88,10 @@ func (w *edgeWriter) finish() {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
-	if b := w.ctx.Response.Body(); !w.typed && len(b) > 0 && !w.ctx.Response.IsBodyStream() {
+	if w.typed || w.ctx.Response.IsBodyStream() {
+		return // Body would read a stream whole
+	}
+	if b := w.ctx.Response.Body(); len(b) > 0 {
 		w.ctx.Response.Header.SetContentType(http.DetectContentType(b))
 	}
 }
