@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -16,12 +15,12 @@ import (
 // unset, net/http (httptest's server); "fasthttp", the edge.
 const edgeEnv = "PORTICO_TEST_EDGE"
 
-// serveGateway serves gw on a loopback address for a test, from the
-// listener edgeEnv names. The server is an *httptest.Server either way:
+// serveGateway serves gw on a loopback address for a test, from net/http's
+// server or, when onFastEdge, the fasthttp edge. The server is an *httptest.Server either way:
 // for the edge, Close shuts the edge down (waiting for its calls).
 func serveGateway(t testing.TB, gw *gateway.Gateway) *httptest.Server {
 	t.Helper()
-	if os.Getenv(edgeEnv) != "fasthttp" {
+	if !onFastEdge(t) {
 		return httptest.NewServer(gw)
 	}
 	srv := httptest.NewUnstartedServer(gw)

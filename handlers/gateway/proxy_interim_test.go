@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/textproto"
-	"os"
 	"sync"
 	"testing"
 
@@ -93,7 +92,7 @@ func TestLiveProxyInterimAndTrailers(t *testing.T) {
 			Trailer: map[string]string{"X-Checksum": "abc"}}},
 	}
 	audited := []int{200, 200, 200, 200}
-	if os.Getenv(edgeEnv) == "fasthttp" {
+	if onFastEdge(t) {
 		modes[0].want.Interim, modes[0].want.InterimHdr = nil, nil
 		modes[1].want = answer{Status: 502, HasRequestID: true, HasRateLimit: true, Nosniff: "nosniff", Trailer: map[string]string{}}
 		modes[2].want.Trailer = map[string]string{}
