@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test build deps fmt generate bench bench-pages fuzz
+.PHONY: run test build deps fmt generate bench bench-go bench-pages fuzz
 
 ## run: serve the seeded demo on http://127.0.0.1:8080 (local PostgreSQL unless DATABASE_URL is set)
 run: deps build
@@ -30,11 +30,21 @@ generate:
 fmt:
 	gofmt -w $$(git ls-files --cached --others --exclude-standard '*.go')
 
-## bench: Go benchmarks (BenchmarkNGINX: req/s of NGINX proxying directly and with auth_request to
-## /auth/verify; deps installs NGINX so it is not skipped), then wrk through the gateway
+## bench: cmd/portico-bench, which writes BENCHMARKS.md (about 6 minutes): wrk against the upstream,
+## NGINX, bare net/http and fasthttp proxies, Portico's /live and /sandbox and a bare echo handler in
+## alternating rounds (BENCH_ROUNDS rounds, default 2, of BENCH_DURATION each, default 10s; medians),
+## the floors of issue 18 beside the ratios, revocation across three nodes, audit ingestion, the OAuth
+## token endpoint and the in-process chain. deps installs NGINX; the command installs wrk.
+BENCH_ROUNDS ?= 2
+BENCH_DURATION ?= 10s
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem ./...
-	./scripts/bench.sh
+	BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_DURATION=$(BENCH_DURATION) $(GO) run ./cmd/portico-bench
+
+## bench-go: every Go benchmark of every package (about 20 minutes on 2 cores; BENCH=regexp narrows
+## it, e.g. make bench-go BENCH=Chain), BenchmarkNGINX among them
+BENCH ?= .
+bench-go: deps
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem ./...
 
 ## bench-pages: every list page and /api/v1 list per role on the generated data set, as a markdown
 ## table in bench-pages.md (PORTICO_BENCH_SCALE=full: issue 12's size; PORTICO_BENCH_DATABASE_URL:

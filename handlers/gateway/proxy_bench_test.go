@@ -10,7 +10,7 @@ import (
 // BenchmarkLiveDirect and BenchmarkLiveThroughGateway compare a trivial
 // upstream called directly with the same upstream behind /live, over real
 // loopback HTTP with keep-alive clients (the in-process version of
-// scripts/bench.sh).
+// cmd/portico-bench, which make bench runs).
 func BenchmarkLiveDirect(b *testing.B) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
