@@ -2,14 +2,9 @@ package gateway
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -24,12 +19,13 @@ import (
 // map, URL and body reused) and answering through an http.ResponseWriter
 // that writes fasthttp's response.
 //
-// What the edge does not do, and the portal's listener still does: pass
-// on an upstream's informational (1xx) answers, and protocol upgrades
-// (the gateway refuses them anyway). Live answers above streamThreshold,
-// or of unknown length (server-sent events), are streamed to the caller;
-// their audit record is written when their headers went out, with the
-// length they declared.
+// What the edge does not do, and the portal's listener does: pass on an
+// upstream's informational (1xx) answers, or an answer with a trailer
+// fasthttp's client refuses (Set-Cookie, Content-*…: it fails instead).
+// Protocol upgrades are refused on both. Live answers above
+// streamThreshold, or of unknown length (server-sent events), are
+// streamed to the caller; their audit record is written when their
+// headers went out, with the length they declared.
 type Edge struct {
 	g   *Gateway
 	srv *fasthttp.Server
@@ -96,7 +92,6 @@ func NewEdge(g *Gateway, c EdgeConfig) *Edge {
 	}
 	e.srv = &fasthttp.Server{
 		Handler: e.handle,
-		Name:    "",
 		// Until the headers are in, HeaderTimeout bounds the request;
 		// HeaderReceived then gives the body the rest of ReadTimeout.
 		ReadTimeout:  c.HeaderTimeout,
@@ -107,15 +102,13 @@ func NewEdge(g *Gateway, c EdgeConfig) *Edge {
 		// Bodies are streamed to the chain, which applies each API's
 		// limit as it reads; this only bounds what fasthttp buffers
 		// before the handler runs.
-		StreamRequestBody:             true,
-		MaxRequestBodySize:            largeBody,
-		DisablePreParseMultipartForm:  true,
-		NoDefaultServerHeader:         true,
-		NoDefaultContentType:          true,
-		DisableHeaderNamesNormalizing: false,
-		CloseOnShutdown:               true,
-		ReduceMemoryUsage:             false,
-		ErrorHandler:                  e.badRequest,
+		StreamRequestBody:            true,
+		MaxRequestBodySize:           largeBody,
+		DisablePreParseMultipartForm: true,
+		NoDefaultServerHeader:        true,
+		NoDefaultContentType:         true,
+		CloseOnShutdown:              true,
+		ErrorHandler:                 e.badRequest,
 		HeaderReceived: func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
 			return fasthttp.RequestConfig{ReadTimeout: c.ReadTimeout}
 		},
@@ -144,7 +137,7 @@ func (e *Edge) badRequest(ctx *fasthttp.RequestCtx, err error) {
 	}
 	c := e.pool.Get().(*edgeCall)
 	c.w.reset(ctx)
-	writeError(&c.w, status, codeInvalidRequest, msg, e.g.idPrefix+"edge")
+	writeError(&c.w, status, codeInvalidRequest, msg, e.g.newRequestID())
 	c.w.finish()
 	ctx.SetConnectionClose()
 	e.pool.Put(c)
@@ -167,7 +160,7 @@ func (e *Edge) handle(ctx *fasthttp.RequestCtx) {
 	r, ok := c.request(ctx)
 	c.w.reset(ctx)
 	if !ok {
-		writeError(&c.w, http.StatusBadRequest, codeInvalidRequest, "The request's target is not a valid URL path.", e.g.idPrefix+"edge")
+		writeError(&c.w, http.StatusBadRequest, codeInvalidRequest, "The request's target is not a valid URL path.", e.g.newRequestID())
 		return
 	}
 	if r.ContentLength < 0 || r.ContentLength > largeBody {
@@ -210,114 +203,3 @@ func (e *Edge) done(ctx *fasthttp.RequestCtx, c *edgeCall) {
 	c.clear()
 	e.pool.Put(c)
 }
-
-// clientIP is the connection's address, or the client a trusted proxy
-// names in X-Forwarded-For (the rightmost address that is not one of the
-// trusted proxies), as the portal's listener determines it.
-func (e *Edge) clientIP(ctx *fasthttp.RequestCtx, c *edgeCall) string {
-	r := &c.r
-	remote := ctx.RemoteIP()
-	if len(e.trusted) == 0 || !e.trust(remote) {
-		var buf [64]byte
-		a, _ := netip.AddrFromSlice(remote)
-		return c.ip.of(a.Unmap().AppendTo(buf[:0]))
-	}
-	xff := r.Header["X-Forwarded-For"]
-	for i := len(xff) - 1; i >= 0; i-- {
-		parts := strings.Split(xff[i], ",")
-		for j := len(parts) - 1; j >= 0; j-- {
-			ip := net.ParseIP(strings.TrimSpace(parts[j]))
-			if ip == nil {
-				return remote.String()
-			}
-			if !e.trust(ip) {
-				return ip.String()
-			}
-		}
-	}
-	return remote.String()
-}
-
-func (e *Edge) trust(ip net.IP) bool {
-	for _, n := range e.trusted {
-		if n.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
-
-type edgeLogger struct{ l *slog.Logger }
-
-func (l edgeLogger) Printf(format string, args ...any) {
-	if l.l != nil {
-		l.l.Warn("gateway edge", "msg", strings.TrimSpace(fmt.Sprintf(format, args...)))
-	}
-}
-
-// edgeCall is the pooled state of one call on the edge: the request the
-// chain reads and the writer it answers through.
-type edgeCall struct {
-	r    http.Request
-	u    url.URL
-	h    http.Header
-	body edgeBody
-	w    edgeWriter
-	// vals, keys, ends and strs are headers' scratch space.
-	vals []byte
-	keys []string
-	ends []int
-	strs []string
-	// host and ip repeat from call to call.
-	host, ip lastString
-}
-
-func newEdgeCall(e *Edge) *edgeCall {
-	c := &edgeCall{h: make(http.Header, 16)}
-	c.w.h, c.w.edge = make(http.Header, 16), e
-	return c
-}
-
-// clear drops what the call referenced, so the pool keeps nothing alive.
-func (c *edgeCall) clear() {
-	clear(c.h)
-	c.body = edgeBody{}
-	c.r = http.Request{}
-	c.u = url.URL{}
-	c.w.ctx = nil
-	clear(c.w.h)
-	clear(c.strs)
-	if cap(c.w.buf) > largeBody {
-		c.w.buf = nil // a large answer's buffer is not kept
-	}
-}
-
-// edgeBody is the request body, read from fasthttp's stream. A large one
-// (paced) moves the connection's read deadline on as it arrives: to the
-// read timeout plus a second per rate bytes read since start, so a long
-// upload goes through while a trickled body is still cut off.
-type edgeBody struct {
-	r     io.Reader
-	paced bool
-	conn  net.Conn
-	start time.Time
-	read  time.Duration
-	rate  int64
-	n     int64
-	next  int64
-}
-
-func (b *edgeBody) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	if !b.paced || n <= 0 {
-		return n, err
-	}
-	b.n += int64(n)
-	if b.n >= b.next {
-		b.next = b.n + b.rate/4
-		d := b.start.Add(b.read + time.Duration(b.n/b.rate)*time.Second + time.Duration(b.n%b.rate)*time.Second/time.Duration(b.rate))
-		_ = b.conn.SetReadDeadline(d)
-	}
-	return n, err
-}
-func (b *edgeBody) Close() error { return nil }

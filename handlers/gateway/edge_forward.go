@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -90,6 +88,26 @@ func (e *Edge) forwardEdge(x *exchange, w *edgeWriter, r *http.Request, entry *a
 			fasthttp.ReleaseResponse(resp)
 		}
 	}()
+	e.upstreamRequest(req, w, r, up)
+	err = up.hc.Do(req, resp)
+	if err != nil {
+		if x.bodyBroken() && !x.bodyRefused() {
+			// The caller cut its body off or sent it too slowly: its
+			// doing, whatever the upstream's connection made of it.
+			writeError(x, http.StatusBadRequest, codeInvalidRequest, "The request body ended before it was complete.", x.call.RequestID)
+			return
+		}
+		if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) {
+			err = context.DeadlineExceeded
+		}
+		e.g.upstreamFailed(x, err, up.target.Host)
+		return
+	}
+	streamed = e.answer(x, w, r, resp, up.target.Host)
+}
+
+// upstreamRequest is the live call r as the upstream up is sent it.
+func (e *Edge) upstreamRequest(req *fasthttp.Request, w *edgeWriter, r *http.Request, up *edgeUpstream) {
 	path, raw := joinPath(up.target, r.URL)
 	uri := append(w.uri[:0], up.base...)
 	if raw != "" {
@@ -125,27 +143,24 @@ func (e *Edge) forwardEdge(x *exchange, w *edgeWriter, r *http.Request, entry *a
 	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
 		req.SetBodyStream(r.Body, int(r.ContentLength))
 	}
-	err = up.hc.Do(req, resp)
-	if err != nil {
-		if x.bodyBroken() && !x.bodyRefused() {
-			// The caller cut its body off or sent it too slowly: its
-			// doing, whatever the upstream's connection made of it.
-			writeError(x, http.StatusBadRequest, codeInvalidRequest, "The request body ended before it was complete.", x.call.RequestID)
-			return
-		}
-		if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) {
-			err = context.DeadlineExceeded
-		}
-		e.g.upstreamFailed(x, err, up.target.Host)
-		return
-	}
-	// The status first, then the upstream's headers after the gateway's
-	// own, as httputil leaves them in the map: an answer refused meanwhile
-	// (its body over the limit) gets none of them.
+}
+
+// answer passes the upstream's answer resp on through the exchange x: the
+// status, then the upstream's headers after the gateway's own (as httputil
+// leaves them in the map), then the body, read whole when small and
+// streamed otherwise (streamed: resp is released when the stream ends).
+func (e *Edge) answer(x *exchange, w *edgeWriter, r *http.Request, resp *fasthttp.Response, host string) (streamed bool) {
 	status := resp.StatusCode()
+	if status == http.StatusSwitchingProtocols {
+		// The gateway sent no Upgrade: the upstream answered badly.
+		e.g.upstreamFailed(x, errors.New("101 Switching Protocols without an upgrade asked for"), host)
+		return false
+	}
+	// An answer refused meanwhile (its body over the limit) gets none of
+	// the upstream's headers.
 	x.WriteHeader(status)
 	if x.swallow || x.status != status {
-		return
+		return false
 	}
 	var conn []byte
 	for k, v := range resp.Header.All() {
@@ -176,15 +191,15 @@ func (e *Edge) forwardEdge(x *exchange, w *edgeWriter, r *http.Request, entry *a
 		if n := resp.Header.ContentLength(); n >= 0 {
 			rh.SetContentLength(n)
 		}
-		return
+		return false
 	}
 	if !bodyAllowed(status) {
-		return
+		return false
 	}
 	stream := resp.BodyStream()
 	if stream == nil {
 		_, _ = x.Write(resp.Body())
-		return
+		return false
 	}
 	n := resp.Header.ContentLength()
 	if n >= 0 && n <= streamThreshold {
@@ -196,11 +211,11 @@ func (e *Edge) forwardEdge(x *exchange, w *edgeWriter, r *http.Request, entry *a
 			panic(http.ErrAbortHandler)
 		}
 		_, _ = x.Write(w.buf)
-		return
+		return false
 	}
-	streamed = true
 	w.ctx.Response.SetBodyStream(&edgeStream{resp: resp, out: rh, conn: w.ctx.Conn(), write: e.write}, max(n, -1))
 	x.bytes += int64(max(n, 0))
+	return true
 }
 
 // edgeStream passes an upstream's answer to the caller as it arrives and
@@ -244,122 +259,6 @@ func (s *edgeStream) Close() error {
 	return err
 }
 
-func hopByHopBytes(k []byte) bool { return hopByHop(string(k)) }
-
-func isOriginBytes(k []byte) bool { return isOrigin(string(k)) }
-
-// tokenInBytes reports whether the comma-separated list holds tok,
-// without regard to case.
-func tokenInBytes(list, tok []byte) bool {
-	for len(list) > 0 {
-		var t []byte
-		t, list, _ = bytes.Cut(list, []byte(","))
-		if bytes.EqualFold(bytes.TrimSpace(t), tok) {
-			return true
-		}
-	}
-	return false
-}
-
-// hopByHop are the headers httputil drops both ways.
-func hopByHop(k string) bool {
-	switch k {
-	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
-		return true
-	}
-	return false
-}
-
-func isIdentity(k string) bool {
-	for _, i := range identityHeaders {
-		if i == k {
-			return true
-		}
-	}
-	return false
-}
-
-func isOrigin(k string) bool {
-	for _, o := range originHeaders {
-		if o == k {
-			return true
-		}
-	}
-	return false
-}
-
-// connectionNames reports whether a Connection header names k.
-func connectionNames(conn []string, k string) bool {
-	return len(conn) > 0 && tokenIn(conn, k)
-}
-
-// tokenIn reports whether the comma-separated values hold tok, without
-// regard to case.
-func tokenIn(values []string, tok string) bool {
-	for _, v := range values {
-		for v != "" {
-			var t string
-			t, v, _ = strings.Cut(v, ",")
-			if strings.EqualFold(strings.TrimSpace(t), tok) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// joinPath joins the upstream's path and the call's as httputil does.
-func joinPath(a, b *url.URL) (path, rawpath string) {
-	if a.RawPath == "" && b.RawPath == "" {
-		return joinSlash(a.Path, b.Path), ""
-	}
-	apath, bpath := a.EscapedPath(), b.EscapedPath()
-	aslash, bslash := strings.HasSuffix(apath, "/"), strings.HasPrefix(bpath, "/")
-	switch {
-	case aslash && bslash:
-		return a.Path + b.Path[1:], apath + bpath[1:]
-	case !aslash && !bslash:
-		return a.Path + "/" + b.Path, apath + "/" + bpath
-	}
-	return a.Path + b.Path, apath + bpath
-}
-
-func joinSlash(a, b string) string {
-	aslash, bslash := strings.HasSuffix(a, "/"), strings.HasPrefix(b, "/")
-	switch {
-	case aslash && bslash:
-		return a + b[1:]
-	case !aslash && !bslash:
-		return a + "/" + b
-	}
-	return a + b
-}
-
-func joinQuery(a, b string) string {
-	if a == "" || b == "" {
-		return a + b
-	}
-	return a + "&" + b
-}
-
-// appendEscapedPath appends path escaped as url.URL.EscapedPath does.
-func appendEscapedPath(dst []byte, path string) []byte {
-	for i := 0; i < len(path); i++ {
-		if !pathSafe(path[i]) {
-			return append(dst, (&url.URL{Path: path}).EscapedPath()...)
-		}
-	}
-	return append(dst, path...)
-}
-
-// pathSafe reports whether EscapedPath leaves c as it is.
-func pathSafe(c byte) bool {
-	if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
-		return true
-	}
-	return strings.IndexByte("-_.~/!$&'()*+,;=:@", c) >= 0
-}
-
 // forwardOnEdge hands a live call to the edge when it came through it.
 func forwardOnEdge(x *exchange, r *http.Request, entry *apiEntry) bool {
 	w, ok := x.w.(*edgeWriter)
@@ -369,23 +268,3 @@ func forwardOnEdge(x *exchange, r *http.Request, entry *apiEntry) bool {
 	w.edge.forwardEdge(x, w, r, entry)
 	return true
 }
-
-// pacedConn is a connection to an upstream that must send something at
-// least every timeout while the gateway waits for it: for the answer's
-// headers (net/http's ResponseHeaderTimeout) and between the pieces of a
-// streamed answer, which may last longer.
-type pacedConn struct {
-	net.Conn
-	timeout time.Duration
-}
-
-func (c *pacedConn) Read(p []byte) (int, error) {
-	if c.timeout > 0 {
-		_ = c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
-	}
-	return c.Conn.Read(p)
-}
-
-// SetReadDeadline is the gateway's own: fasthttp's per-request deadline
-// would bound a streamed answer whole.
-func (c *pacedConn) SetReadDeadline(time.Time) error { return nil }
