@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test build deps fmt generate bench bench-go bench-pages fuzz
+.PHONY: run test build deps fmt generate bench bench-go bench-pages fuzz spectral
 
 ## run: serve the seeded demo on http://127.0.0.1:8080 (local PostgreSQL unless DATABASE_URL is set)
 run: deps build
@@ -62,3 +62,8 @@ fuzz:
 		echo "== $${t%%:*} in $${t#*:} for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) "$${t#*:}"; \
 	done
+
+## spectral: openapi/portal.yaml linted by Spectral with the OWASP API ruleset (pinned in
+## tools/spectral, installed on first run); fails on any error or warning
+spectral:
+	./scripts/spectral.sh

@@ -46,7 +46,7 @@ func (h *Handler) consoleSpec(c echo.Context) error {
 	}
 	// What is marked depends on the viewer's grants, which change.
 	c.Response().Header().Set("Cache-Control", "private, no-store")
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSONCharsetUTF8, doc)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc)
 }
 
 // consoleTokenBody is what consoleToken answers: the plaintext, once.

@@ -15,6 +15,9 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # The /auth/verify test (internal/nginxtest) runs Debian's NGINX in front
 # of Portico; it lives in /usr/sbin, not on every user's PATH.
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+# Spectral (scripts/spectral.sh) lints openapi/portal.yaml; npm installs its
+# pinned packages (tools/spectral).
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0

@@ -29,13 +29,13 @@ func TestAuditAPI(t *testing.T) {
 	e := newEnv(t)
 	if _, err := e.store.DB().Exec(`
 		INSERT INTO audit_events (at, actor_id, actor, partner_id, action, target_type, target, request_id)
-		SELECT now() - i * interval '1 minute', u.id, u.email, u.partner_id, 'team.create', 'team', 'T' || i || ' ' || u.email, 'api-' || i || '-' || split_part(u.email, '@', 2)
+		SELECT now() - i * interval '1 minute', u.id, u.email, u.partner_id, 'team.create', 'team', 'T' || i || ' ' || u.email, 'api-' || i || '-' || translate(split_part(u.email, '@', 2), '.', '_')
 		FROM users u, generate_series(1, 5) i WHERE u.email IN ('admin@harbor.test', 'admin@crane.test');
 		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
-		SELECT id, partner_id, 'k-' || email, 'sandbox', decode(md5(email), 'hex'), 'ptc_s…', '{fleet/fleet:read}', now() + interval '30 days'
+		SELECT id, partner_id, 'k-' || email, 'sandbox', decode(md5(email), 'hex'), 'ptc_sbx_…' || left(md5(email), 4), '{fleet/fleet:read}', now() + interval '30 days'
 		FROM users WHERE email IN ('dev@harbor.test', 'dev@crane.test');
 		INSERT INTO api_calls (at, partner_id, token_id, api, operation, environment, method, path, status, latency_us, user_agent, request_id, bytes_in, bytes_out)
-		SELECT now() - interval '1 minute', t.partner_id, t.id, 'fleet', '', 'sandbox', 'GET', '/c/' || t.name, 503, 2500, 'x', 'call-' || t.name, 0, 0
+		SELECT now() - interval '1 minute', t.partner_id, t.id, 'fleet', '', 'sandbox', 'GET', '/c/' || t.name, 503, 2500, 'x', 'call-' || translate(t.name, '@.', '__'), 0, 0
 		FROM tokens t WHERE t.name LIKE 'k-%'`); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestAuditAPI(t *testing.T) {
 	if got := calls(am); len(got) != 2 {
 		t.Errorf("account manager reads %d calls, want 2", len(got))
 	}
-	rec := e.call(harborAdmin, "GET", "/api/v1/audit/calls?request_id=call-k-dev@crane.test", "")
+	rec := e.call(harborAdmin, "GET", "/api/v1/audit/calls?request_id=call-k-dev_crane_test", "")
 	if got := decodeBody[list[auditCallBody]](t, rec).Items; len(got) != 0 {
 		t.Errorf("Harbor's admin finds Crane's call by its request id: %+v", got)
 	}

@@ -208,7 +208,7 @@ func TestOAuthClientRefusals(t *testing.T) {
 		{"a scope not granted", `{"name":"sync","environment":"sandbox","expires_in_days":30,"scopes":["fleet/fleet:write"]}`, false, 422, "invalid_input", "scopes"},
 		{"an unknown API's scope", `{"name":"sync","environment":"sandbox","expires_in_days":30,"scopes":["cranes/cranes:read"]}`, false, 422, "invalid_input", "scopes"},
 		{"no lifetime", `{"name":"sync","environment":"sandbox","expires_in_days":0,"scopes":["fleet/fleet:read"]}`, true, 422, "invalid_input", "expires_in_days"},
-		{"beyond the maximum lifetime", `{"name":"sync","environment":"sandbox","expires_in_days":9999,"scopes":["fleet/fleet:read"]}`, false, 422, "invalid_input", "expires_in_days"},
+		{"beyond the maximum lifetime", `{"name":"sync","environment":"sandbox","expires_in_days":9999,"scopes":["fleet/fleet:read"]}`, true, 422, "invalid_input", "expires_in_days"},
 		{"a NUL in the name", `{"name":"a\u0000b","environment":"sandbox","expires_in_days":30,"scopes":["fleet/fleet:read"]}`, false, 422, "invalid_input", "name"},
 		{"a NUL in a network", client(`,"allowed_networks":["10.0.0.0/8\u0000"]`), false, 422, "invalid_input", "allowed_networks[0]"},
 		{"no name", `{"name":"  ","environment":"sandbox","expires_in_days":30,"scopes":["fleet/fleet:read"]}`, false, 422, "invalid_input", "name"},

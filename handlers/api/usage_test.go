@@ -112,9 +112,9 @@ func (e *env) withUsage() map[string]int64 {
 		INSERT INTO grants (access_group_id, partner_id, user_id)
 		SELECT g.id, u.partner_id, u.id FROM access_groups g, users u WHERE g.name IN ('Tally quota', 'No quota') AND u.email = 'dev@harbor.test';
 		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
-		SELECT u.id, u.partner_id, v.name, v.env, decode(md5(v.name), 'hex'), 'ptc_…' || v.name, '{tally/read}', now() + interval '30 days'
-		FROM (VALUES ('dev@harbor.test', 'harbor-dev-sandbox', 'sandbox'), ('dev@harbor.test', 'harbor-dev-live', 'live'),
-		             ('admin@harbor.test', 'harbor-admin-sandbox', 'sandbox'), ('dev@crane.test', 'crane-secret-live', 'live')) v(email, name, env)
+		SELECT u.id, u.partner_id, v.name, v.env, decode(md5(v.name), 'hex'), v.hint, '{tally/read}', now() + interval '30 days'
+		FROM (VALUES ('dev@harbor.test', 'harbor-dev-sandbox', 'sandbox', 'ptc_sbx_…hds1'), ('dev@harbor.test', 'harbor-dev-live', 'live', 'ptc_live_…hdl1'),
+		             ('admin@harbor.test', 'harbor-admin-sandbox', 'sandbox', 'ptc_sbx_…has1'), ('dev@crane.test', 'crane-secret-live', 'live', 'ptc_live_…csl1')) v(email, name, env, hint)
 		JOIN users u ON u.email = v.email`)
 	var toks []struct {
 		ID        int64  `db:"id"`
@@ -349,8 +349,8 @@ func TestUsageAPISeries(t *testing.T) {
 	for _, tk := range got.Tokens {
 		tokens = append(tokens, tk.Name+"|"+tk.Hint+"|"+tk.Environment+"|"+tk.Owner)
 	}
-	if diff := cmp.Diff([]string{"harbor-dev-sandbox|ptc_…harbor-dev-sandbox|sandbox|Dev Harbor", "harbor-dev-live|ptc_…harbor-dev-live|live|Dev Harbor",
-		"harbor-admin-sandbox|ptc_…harbor-admin-sandbox|sandbox|Ada Harbor"}, tokens); diff != "" {
+	if diff := cmp.Diff([]string{"harbor-dev-sandbox|ptc_sbx_…hds1|sandbox|Dev Harbor", "harbor-dev-live|ptc_live_…hdl1|live|Dev Harbor",
+		"harbor-admin-sandbox|ptc_sbx_…has1|sandbox|Ada Harbor"}, tokens); diff != "" {
 		t.Errorf("token rows (-want +got):\n%s", diff)
 	}
 

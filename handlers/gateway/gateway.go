@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -35,10 +34,11 @@ import (
 
 // SandboxRequest is one sandbox call, authenticated, matched and validated.
 type SandboxRequest struct {
-	PartnerID  int64
-	API        string
-	Spec       *openapi3.T
-	Route      *routers.Route
+	PartnerID int64
+	API       string
+	Spec      *openapi3.T
+	Route     *routers.Route
+	// PathParams are read only: calls of the same path share them.
 	PathParams map[string]string
 }
 
@@ -95,8 +95,6 @@ type Gateway struct {
 	idPrefix string
 	idSeq    atomic.Uint64
 	pool     sync.Pool // of *exchange
-	// loud limits the "limiter down" log to once per interval.
-	loud atomic.Int64
 	// unmatched counts the calls that matched no catalog API, by
 	// environment; nil when metrics are off.
 	unmatched *[3]APIMetrics
@@ -164,7 +162,7 @@ func (g *Gateway) run(w http.ResponseWriter, r *http.Request, clientIP string, v
 	start := g.now()
 	rid := r.Header.Get("X-Request-Id")
 	if !requestid.Valid(rid) {
-		rid = g.idPrefix + strconv.FormatUint(g.idSeq.Add(1), 36)
+		rid = g.newID()
 	}
 	h := w.Header()
 	h.Set("X-Request-Id", rid)
@@ -265,17 +263,27 @@ func envOf(path string) int {
 }
 
 // split cuts "/sandbox/fleet/spreaders/7" into sandbox, fleet, /spreaders/7.
+// rest is a slice of path (no allocation), "/" when nothing follows the
+// slug.
 func split(path string) (env, slug, rest string, ok bool) {
 	p := strings.TrimPrefix(path, "/")
 	env, p, ok = strings.Cut(p, "/")
 	if !ok || (env != store.EnvSandbox && env != store.EnvLive) {
 		return "", "", "", false
 	}
-	slug, rest, _ = strings.Cut(p, "/")
-	return env, slug, "/" + rest, slug != ""
+	i := strings.IndexByte(p, '/')
+	if i < 0 {
+		return env, p, "/", p != ""
+	}
+	return env, p[:i], p[i:], i > 0
 }
 
-var errLimiterDown = errors.New("rate limiter unavailable")
+// newID is a request id of this node: its random prefix and a sequence
+// number, built in one allocation.
+func (g *Gateway) newID() string {
+	var b [64]byte
+	return string(strconv.AppendUint(append(b[:0], g.idPrefix...), g.idSeq.Add(1), 36))
+}
 
 // Forget drops the cached routes of every API, as an access change
 // notification does.

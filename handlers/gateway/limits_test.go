@@ -75,6 +75,8 @@ type limitedOptions struct {
 	// listen, when set, is the database's URL: the verifier follows its
 	// notifications, as every node does in production.
 	listen string
+	// sandbox, when set, is the backend (trivial otherwise).
+	sandbox func(*store.Store) gateway.Sandbox
 }
 
 func newLimitedWith(t testing.TB, db *sqlx.DB, perMinute int, quota *int64, limiter ratelimit.Limiter, seed bool, o limitedOptions) *limited {
@@ -119,7 +121,11 @@ func newLimitedWith(t testing.TB, db *sqlx.DB, perMinute int, quota *int64, limi
 		m = g
 	}
 	cat := catalog.NewService(st)
-	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Sandbox: trivial{},
+	var sb gateway.Sandbox = trivial{}
+	if o.sandbox != nil {
+		sb = o.sandbox(st)
+	}
+	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Sandbox: sb,
 		Limiter: limiter, Quota: ratelimit.NewMemoryQuota(), Recorder: w, Log: log, Metrics: m})
 	srv := serveGateway(t, gw)
 	t.Cleanup(srv.Close)

@@ -33,6 +33,8 @@ type apiEntry struct {
 	// metrics are the API's counters by environment (envIndex), resolved
 	// once per load; nil when metrics are off.
 	metrics *[3]APIMetrics
+	// valid remembers the requests that passed validation.
+	valid validCache
 }
 
 // operation is one operation of an API, matched by method and path.
@@ -53,6 +55,9 @@ type operation struct {
 	// validation reads (and buffers) the body; otherwise it is left
 	// unread, for the proxy to stream.
 	bodySchema bool
+	// pure: validation reads nothing of a call but its path and query,
+	// so its verdict can be remembered (validCache).
+	pure bool
 }
 
 // segment is one path segment: a literal, or a parameter by name.
@@ -210,6 +215,10 @@ func compile(doc *openapi3.T, o catalog.Operation) *operation {
 				op.bodySchema = true
 			}
 		}
+	}
+	if ro := op.route.Operation; ro != nil && item != nil && !op.bodySchema {
+		rb := ro.RequestBody
+		op.pure = (rb == nil || rb.Value == nil || !rb.Value.Required) && pureParams(item, ro)
 	}
 	for _, s := range strings.Split(strings.Trim(o.Path, "/"), "/") {
 		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {

@@ -42,8 +42,8 @@ func (g *Gateway) serve(x *exchange, r *http.Request, t target, rid, clientIP st
 		return
 	}
 	deprecate(x, entry)
-	params := op.pathParams(rest)
-	if err := g.validate(r, op, rest, params); err != nil {
+	params, err := g.check(entry, r, op, rest)
+	if err != nil {
 		if x.bodyRefused() {
 			x.refuse()
 			return

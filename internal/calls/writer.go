@@ -378,8 +378,10 @@ func batchID() string {
 	return string(out)
 }
 
-var copyColumns = []string{"at", "partner_id", "token_id", "api", "operation", "environment", "method", "path",
-	"status", "latency_us", "client_ip", "user_agent", "request_id", "bytes_in", "bytes_out"}
+// copyCalls is the COPY a batch's rows go through, in the order write
+// passes them.
+const copyCalls = `COPY api_calls (at, partner_id, token_id, api, operation, environment, method, path,
+	status, latency_us, client_ip, user_agent, request_id, bytes_in, bytes_out) FROM STDIN`
 
 // write writes one batch in one transaction: its id, its rows by COPY and
 // its rollup. Run again after a failure it starts afresh, so a batch is
@@ -402,7 +404,7 @@ func (w *Writer) write(ctx context.Context, id string, batch []Call) error {
 	} else if n == 0 {
 		return nil // committed by an earlier attempt
 	}
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("api_calls", copyColumns...))
+	stmt, err := tx.PrepareContext(ctx, copyCalls)
 	if err != nil {
 		return fmt.Errorf("copy: %w", err)
 	}

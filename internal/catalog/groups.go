@@ -248,6 +248,14 @@ func (g *Groups) IncludeAPI(ctx context.Context, groupID, apiID int64, scopes []
 // checkScopes returns the chosen scopes trimmed, without duplicates and
 // sorted, or a FieldError naming what the API does not declare.
 func checkScopes(apiName string, chosen, declared []string) ([]string, error) {
+	if len(chosen) > MaxScopes {
+		return nil, &apierr.FieldError{Field: "scopes", Message: fmt.Sprintf("Choose at most %d scopes.", MaxScopes)}
+	}
+	for _, sc := range chosen {
+		if utf8.RuneCountInString(sc) > MaxScopeName {
+			return nil, &apierr.FieldError{Field: "scopes", Message: fmt.Sprintf("A scope has at most %d characters.", MaxScopeName)}
+		}
+	}
 	known := map[string]bool{}
 	for _, sc := range declared {
 		known[sc] = true

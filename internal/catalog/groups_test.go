@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,6 +149,10 @@ func TestIncludeAndRemoveAPI(t *testing.T) {
 		{"no scope refused", nil, "scopes", map[string][]string{"yard": {"yard:read"}}},
 		{"another API's scope refused", []string{"fleet:read"}, "scopes", map[string][]string{"yard": {"yard:read"}}},
 		{"both scopes replace, deduplicated", []string{"yard:write", "yard:read", "yard:write", ""}, "", map[string][]string{"yard": {"yard:read", "yard:write"}}},
+		// Bounded as read (openapi/portal.yaml states both bounds).
+		{"too many scopes refused", slices.Repeat([]string{"yard:read"}, catalog.MaxScopes+1), "scopes", map[string][]string{"yard": {"yard:read", "yard:write"}}},
+		{"too long a scope refused", []string{"yard:read", strings.Repeat("y", catalog.MaxScopeName+1)}, "scopes", map[string][]string{"yard": {"yard:read", "yard:write"}}},
+		{"the most scopes, deduplicated", slices.Repeat([]string{"yard:read"}, catalog.MaxScopes), "", map[string][]string{"yard": {"yard:read"}}},
 	} {
 		_, api, err := g.IncludeAPI(ctx, grp.ID, yard.ID, tc.scopes)
 		if got := inputField(err); got != tc.field || (tc.field == "" && err != nil) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -17,6 +18,22 @@ import (
 
 // MaxSpecSize is the largest OpenAPI document accepted, in bytes.
 const MaxSpecSize = 2 << 20
+
+// Bounds of what a document may declare, so that every list and name the
+// catalog later serves (openapi/portal.yaml states them) has a limit of
+// its own rather than only the document's size. Generous: the largest
+// public APIs declare far fewer scopes and operations.
+const (
+	// MaxScopes is the most OAuth2 scopes a document may declare, and the
+	// most scopes a token or an access group's API may be given.
+	MaxScopes = 1000
+	// MaxScopeName is the longest scope name, in characters.
+	MaxScopeName = 200
+	// MaxOperations is the most operations a document may have.
+	MaxOperations = 5000
+	// MaxVersion is the longest info.version, in characters.
+	MaxVersion = 100
+)
 
 // Operation is one operation of an API and the scope it requires.
 type Operation struct {
@@ -102,6 +119,17 @@ func Parse(data []byte) (*Spec, error) {
 			}
 		}
 	}
+	if len(s.Scopes) > MaxScopes {
+		return nil, refuse("The document declares %d OAuth2 scopes; the limit is %d.", len(s.Scopes), MaxScopes)
+	}
+	for sc := range s.Scopes {
+		if utf8.RuneCountInString(sc) > MaxScopeName {
+			return nil, refuse("The OAuth2 scope %q… is longer than %d characters.", string([]rune(sc)[:40]), MaxScopeName)
+		}
+	}
+	if utf8.RuneCountInString(s.Version) > MaxVersion {
+		return nil, refuse("The document's info.version is longer than %d characters.", MaxVersion)
+	}
 	if len(oauth) == 0 {
 		return nil, refuse("The document declares no OAuth2 security scheme with scopes (components.securitySchemes). Portico grants access per scope, so every API needs one.")
 	}
@@ -134,6 +162,9 @@ func Parse(data []byte) (*Spec, error) {
 	}
 	if len(s.Operations) == 0 {
 		return nil, refuse("The document has no operations.")
+	}
+	if len(s.Operations) > MaxOperations {
+		return nil, refuse("The document has %d operations; the limit is %d. Split it into several APIs.", len(s.Operations), MaxOperations)
 	}
 	sort.Slice(s.Operations, func(i, j int) bool {
 		a, b := s.Operations[i], s.Operations[j]

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -77,6 +78,10 @@ func TestParseRefusals(t *testing.T) {
 		// Escapes that decode to NUL, which PostgreSQL refuses in jsonb and text.
 		{"NUL in a summary", strings.Replace(validSpec, "summary: List spreaders", `summary: "List\0spreaders"`, 1), "its summary contains a NUL"},
 		{"NUL in the title", strings.Replace(validSpec, "title: Fleet API", `title: "Fleet\0API"`, 1), "info.title contains a NUL"},
+		{"too many scopes", strings.Replace(validSpec, `scopes: {"fleet:read": Read the fleet,`, `scopes: {"fleet:read": Read the fleet,`+manyScopes(MaxScopes-1), 1), "declares 1001 OAuth2 scopes; the limit is 1000"},
+		{"too long a scope", strings.Replace(validSpec, `"fleet:write": Change the fleet`, `"fleet:write": Change the fleet, "`+strings.Repeat("s", MaxScopeName+1)+`": Long`, 1), "longer than 200 characters"},
+		{"too long a version", strings.Replace(validSpec, `version: "1.0.0"`, `version: "`+strings.Repeat("1", MaxVersion+1)+`"`, 1), "info.version is longer than 100 characters"},
+		{"too many operations", validSpec + manyOperations(MaxOperations-2), "has 5001 operations; the limit is 5000"},
 		{"NUL in a scope", strings.Replace(validSpec, `"fleet:read": Read the fleet`, `"fleet:read": "Read\0the fleet"`, 1), "scopes: fleet:read contains a NUL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,4 +106,22 @@ func TestDiff(t *testing.T) {
 	if diff := cmp.Diff([]string{"GET /a"}, removed); diff != "" {
 		t.Errorf("removed (-want +got):\n%s", diff)
 	}
+}
+
+// manyScopes declares n more scopes, for a flow's scopes map.
+func manyScopes(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, " \"extra:%d\": Extra,", i)
+	}
+	return b.String()
+}
+
+// manyOperations appends n more paths of one operation each to validSpec.
+func manyOperations(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  /extra/%d:\n    get: {responses: {\"200\": {description: ok}}}\n", i)
+	}
+	return b.String()
 }

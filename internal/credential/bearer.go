@@ -12,8 +12,10 @@ var (
 	// ErrSeveralCredentials: more than one Authorization header. Serving
 	// the first (or the last) would let a proxy in between and the
 	// portal disagree on who is calling: refused rather than chosen.
+	//lint:ignore ST1005 answered to the caller as the error's message, a sentence
 	ErrSeveralCredentials = errors.New("Send exactly one Authorization header, with one token.")
 	// ErrNotBearer: another scheme, or more than one token in the value.
+	//lint:ignore ST1005 answered to the caller as the error's message, a sentence
 	ErrNotBearer = errors.New(`The Authorization header must be "Bearer" followed by a personal access token.`)
 )
 

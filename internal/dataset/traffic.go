@@ -25,11 +25,11 @@ func eventBatches(s Spec) []func(context.Context, *sqlx.Tx, *gen) (int64, error)
 		to := min(from+eventBatch, s.Events)
 		out = append(out, func(ctx context.Context, tx *sqlx.Tx, g *gen) (int64, error) {
 			return exec(ctx, tx, `
-				WITH u AS (SELECT id, partner_id, name, row_number() OVER (ORDER BY id) - 1 AS n FROM users WHERE partner_id IS NOT NULL),
+				WITH u AS (SELECT id, partner_id, email, row_number() OVER (ORDER BY id) - 1 AS n FROM users WHERE partner_id IS NOT NULL),
 				     k AS (SELECT count(*) AS k FROM u),
 				     e AS (SELECT i, (i * 2654435761) % (SELECT k FROM k) AS un FROM generate_series($1::bigint, $2::bigint - 1) i)
 				INSERT INTO audit_events (at, actor_id, actor, partner_id, action, target_type, target_id, target, ip, request_id)
-				SELECT now() - make_interval(secs => $3::float8 * 86400 * ($4 - e.i) / $4), u.id, u.name, u.partner_id,
+				SELECT now() - make_interval(secs => $3::float8 * 86400 * ($4 - e.i) / $4), u.id, u.email, u.partner_id,
 					(ARRAY['user.sign_in', 'token.create', 'token.revoke', 'team.member_add', 'member.role_change',
 						'invitation.create', 'token.rename', 'grant.create'])[1 + e.i % 8],
 					(ARRAY['user', 'token', 'token', 'team', 'user', 'invitation', 'token', 'grant'])[1 + e.i % 8],

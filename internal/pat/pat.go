@@ -246,6 +246,10 @@ func (s *Service) checkInput(ctx context.Context, actor access.Actor, in Input) 
 	return name, scopes, nil
 }
 
+// MaxScope is the longest scope a token may carry: SLUG/SCOPE, a slug of
+// up to 64 characters and a scope name of up to catalog.MaxScopeName.
+const MaxScope = 64 + 1 + catalog.MaxScopeName
+
 // checkScopes returns the requested scopes, sorted and without duplicates,
 // or a FieldError naming the first one the actor may not have.
 // Portal scopes change real data, so only live tokens (created after
@@ -253,6 +257,14 @@ func (s *Service) checkInput(ctx context.Context, actor access.Actor, in Input) 
 func (s *Service) checkScopes(ctx context.Context, actor access.Actor, env string, want []string) ([]string, error) {
 	if len(want) == 0 {
 		return nil, &apierr.FieldError{Field: "scopes", Message: "Choose at least one scope."}
+	}
+	if len(want) > catalog.MaxScopes {
+		return nil, &apierr.FieldError{Field: "scopes", Message: fmt.Sprintf("Choose at most %d scopes.", catalog.MaxScopes)}
+	}
+	for _, sc := range want {
+		if utf8.RuneCountInString(sc) > MaxScope {
+			return nil, &apierr.FieldError{Field: "scopes", Message: fmt.Sprintf("A scope has at most %d characters.", MaxScope)}
+		}
 	}
 	granted, err := catalog.EffectiveAccess(ctx, s.store, actor.UserID)
 	if err != nil {

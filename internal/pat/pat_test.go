@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/apierr"
+	"github.com/portico/portico/internal/catalog"
 	"github.com/portico/portico/internal/demo"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pat"
@@ -168,6 +170,32 @@ func TestCreateRefusals(t *testing.T) {
 	var n int
 	if err := f.st.DB().Get(&n, `SELECT count(*) FROM tokens`); err != nil || n != 0 {
 		t.Errorf("refused creations stored %d tokens (%v)", n, err)
+	}
+}
+
+// TestScopesBoundedAsRead: the scopes of a request are bounded in number
+// and length (as openapi/portal.yaml says) before any is looked up, with a
+// message saying the bound; 1 001 copies of a granted scope would
+// otherwise be accepted, and a long scope refused only as not granted.
+func TestScopesBoundedAsRead(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dev := f.actor(t, "dev@crane.test")
+	for _, tc := range []struct {
+		name   string
+		scopes []string
+		want   string
+	}{
+		{"too many", slices.Repeat([]string{"fleet/fleet:read"}, catalog.MaxScopes+1), "Choose at most 1000 scopes."},
+		{"too long", []string{"fleet/" + strings.Repeat("s", pat.MaxScope)}, "A scope has at most 265 characters."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.svc.Create(context.Background(), dev, pat.Input{Name: "x", Environment: "sandbox", Days: 90, Scopes: tc.scopes})
+			var in *apierr.FieldError
+			if !errors.As(err, &in) || in.Field != "scopes" || in.Message != tc.want {
+				t.Errorf("err = %v, want scopes: %q", err, tc.want)
+			}
+		})
 	}
 }
 

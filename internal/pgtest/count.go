@@ -103,7 +103,8 @@ func (cn *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dri
 	if bc, ok := cn.Conn.(driver.ConnBeginTx); ok {
 		return bc.BeginTx(ctx, opts)
 	}
-	return cn.Conn.Begin() //nolint:staticcheck // the fallback database/sql itself uses
+	//lint:ignore SA1019 the fallback database/sql itself uses for a driver without BeginTx
+	return cn.Conn.Begin()
 }
 
 func (cn *countingConn) Ping(ctx context.Context) error {
@@ -141,12 +142,14 @@ type countingStmt struct {
 
 func (s *countingStmt) Exec(args []driver.Value) (driver.Result, error) {
 	s.c.n.Add(1)
-	return s.Stmt.Exec(args) //nolint:staticcheck // what a driver without context support offers
+	//lint:ignore SA1019 what a driver without context support offers
+	return s.Stmt.Exec(args)
 }
 
 func (s *countingStmt) Query(args []driver.Value) (driver.Rows, error) {
 	s.c.n.Add(1)
-	return s.Stmt.Query(args) //nolint:staticcheck // as above
+	//lint:ignore SA1019 what a driver without context support offers
+	return s.Stmt.Query(args)
 }
 
 func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {

@@ -29,7 +29,6 @@ var (
 	shared     *pgcluster.Cluster
 	sharedOnce sync.Once
 	sharedErr  error
-	sharedDir  string
 	createMu   sync.Mutex
 	dbSeq      atomic.Int64
 	clustersMu sync.Mutex

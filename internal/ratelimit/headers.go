@@ -23,23 +23,29 @@ func SetHeaders(h http.Header, policyName string, d Decision) {
 	if d.Limit <= 0 {
 		return
 	}
-	// Keys in canonical form, so setting them costs no allocation.
-	var buf [128]byte
-	name := appendSFString(buf[:0], policyName)
-	n := len(name)
-
-	b := append(name, ";q="...)
+	// Keys in canonical form, so setting them costs no allocation; both
+	// values are cut from one string and their slices from one array (each
+	// with len == cap, so an append elsewhere copies): two allocations a
+	// call, not four.
+	var buf [256]byte
+	b := appendSFString(buf[:0], policyName)
+	n := len(b)
+	b = append(b, ";q="...)
 	b = strconv.AppendInt(b, int64(d.Limit), 10)
 	b = append(b, ";w="...)
 	b = strconv.AppendInt(b, int64(Window/time.Second), 10)
-	h["Ratelimit-Policy"] = []string{string(b)}
-
-	if !d.Degraded {
-		b = append(b[:n], ";r="...)
+	policy := len(b)
+	if d.Degraded {
+		h["Ratelimit-Policy"] = []string{string(b)}
+	} else {
+		b = append(b, b[:n]...)
+		b = append(b, ";r="...)
 		b = strconv.AppendInt(b, int64(max(d.Remaining, 0)), 10)
 		b = append(b, ";t="...)
 		b = strconv.AppendInt(b, ceilSeconds(d.Reset), 10)
-		h["Ratelimit"] = []string{string(b)}
+		s, v := string(b), make([]string, 2)
+		v[0], v[1] = s[:policy], s[policy:]
+		h["Ratelimit-Policy"], h["Ratelimit"] = v[0:1:1], v[1:2:2]
 	}
 	if !d.Allowed {
 		h["Retry-After"] = []string{strconv.FormatInt(max(ceilSeconds(d.RetryAfter), 1), 10)}

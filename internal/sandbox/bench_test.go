@@ -3,6 +3,7 @@ package sandbox
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 )
 
@@ -15,7 +16,9 @@ func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discard) WriteHeader(int)             {}
 
 // BenchmarkListSpreaders is one Fleet list call (first page, default
-// limit), route already matched as the gateway hands it over.
+// limit), route already matched as the gateway hands it over: remembered
+// (the answer of every call but the first), generated (nothing
+// remembered), and a bare handler writing the same bytes and headers.
 func BenchmarkListSpreaders(b *testing.B) {
 	e := newEnv(b, fixedNow)
 	partnerID := e.partner(b)
@@ -26,9 +29,32 @@ func BenchmarkListSpreaders(b *testing.B) {
 		b.Fatal(err)
 	}
 	in := Request{PartnerID: partnerID, API: "fleet", Spec: fleet.doc, Route: route, PathParams: params}
-	w := &discard{h: http.Header{}}
-	b.ReportAllocs()
-	for b.Loop() {
-		e.sb.Serve(w, req, in)
+	first := httptest.NewRecorder()
+	e.sb.Serve(first, req, in)
+	body := first.Body.Bytes()
+	generated := New(e.st)
+	generated.now, generated.answers = e.sb.now, nil
+	for _, c := range []struct {
+		name  string
+		serve func(w http.ResponseWriter)
+	}{
+		{"remembered", func(w http.ResponseWriter) { e.sb.Serve(w, req, in) }},
+		{"generated", func(w http.ResponseWriter) { generated.Serve(w, req, in) }},
+		{"bare", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(body)
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			w := &discard{h: http.Header{}}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				clear(w.h)
+				c.serve(w)
+			}
+		})
 	}
 }

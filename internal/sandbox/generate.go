@@ -32,7 +32,7 @@ func (c *call) generated() {
 		if h == nil || h.Value == nil || !h.Value.Required || strings.EqualFold(name, "Content-Type") {
 			continue
 		}
-		c.w.Header().Set(name, headerValue(g.value(h.Value.Schema, 0)))
+		c.setHeader(name, headerValue(g.value(h.Value.Schema, 0)))
 	}
 	ctype, mt := mediaType(resp.Content)
 	if mt == nil || status == http.StatusNoContent {

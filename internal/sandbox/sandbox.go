@@ -47,7 +47,9 @@ type Request struct {
 	Spec *openapi3.T
 	// Route is the matched route (Route.Operation, Route.Path,
 	// Route.Method).
-	Route      *routers.Route
+	Route *routers.Route
+	// PathParams are read only: the gateway shares them between calls of
+	// the same path.
 	PathParams map[string]string
 }
 
@@ -55,12 +57,15 @@ type Request struct {
 type Sandbox struct {
 	st  *store.Store
 	now func() time.Time
+	// answers remembers the answers no write, reset or clock changes
+	// (cache.go); nil remembers nothing.
+	answers *answers
 }
 
 // New returns the sandbox over st, where partners' writes are kept. st
 // may be bound to a transaction (store.InTx), so Reset joins it.
 func New(st *store.Store) *Sandbox {
-	return &Sandbox{st: st, now: time.Now}
+	return &Sandbox{st: st, now: time.Now, answers: newAnswers()}
 }
 
 // Reset deletes a partner's persisted sandbox writes, so its data is back
@@ -81,6 +86,8 @@ type call struct {
 	now   time.Time
 	world *world
 	query url.Values
+	// rec, when not nil, records the answer to remember it.
+	rec *recording
 }
 
 type operation func(c *call)
@@ -112,17 +119,36 @@ var builtins = map[string]map[string]operation{
 // Content-Type). Unknown ids answer 404 with the gateway's JSON error
 // shape, carrying the X-Request-Id already set on w.
 func (s *Sandbox) Serve(w http.ResponseWriter, r *http.Request, req Request) {
+	var op operation
+	var k answerKey
+	if req.Route != nil && req.Route.Operation != nil {
+		op = builtins[req.API][req.Route.Operation.OperationID]
+		if s.answers != nil && (op == nil || pureBuiltins[req.API][req.Route.Operation.OperationID]) {
+			k = answerKey{partnerID: req.PartnerID, op: req.Route.Operation, api: req.API, method: r.Method, path: r.URL.Path, query: r.URL.RawQuery}
+			if a := s.answers.get(&k); a != nil {
+				a.write(w)
+				return
+			}
+		}
+	}
 	now := s.now().UTC()
 	c := &call{s: s, w: w, r: r, req: req, now: now, world: newWorld(req.PartnerID, now), query: r.URL.Query()}
-	if req.Route == nil || req.Route.Operation == nil {
+	if k.op != nil {
+		c.rec = &recording{}
+		defer func() {
+			if c.rec.ok {
+				s.answers.put(&k, &c.rec.answer)
+			}
+		}()
+	}
+	switch {
+	case req.Route == nil || req.Route.Operation == nil:
 		c.fail(http.StatusNotFound, "not_found", "No operation of this API matches the request.")
-		return
-	}
-	if op := builtins[req.API][req.Route.Operation.OperationID]; op != nil {
+	case op != nil:
 		op(c)
-		return
+	default:
+		c.generated()
 	}
-	c.generated()
 }
 
 // ctx is the request's context.
@@ -142,6 +168,9 @@ func (c *call) send(status int, v any) {
 }
 
 func (c *call) sendRaw(status int, contentType string, body []byte) {
+	if c.rec != nil {
+		c.rec.sent(status, contentType, body)
+	}
 	h := c.w.Header()
 	if contentType != "" {
 		h.Set("Content-Type", contentType)
@@ -149,6 +178,14 @@ func (c *call) sendRaw(status int, contentType string, body []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	c.w.WriteHeader(status)
 	_, _ = c.w.Write(body)
+}
+
+// setHeader sets a header of the answer.
+func (c *call) setHeader(name, value string) {
+	if c.rec != nil {
+		c.rec.header(name, value)
+	}
+	c.w.Header().Set(name, value)
 }
 
 // fail answers apierr's JSON error body, carrying the X-Request-Id the
