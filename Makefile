@@ -3,18 +3,16 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test build deps fmt generate bench bench-go bench-pages fuzz spectral
+.PHONY: run test build deps fmt generate bench bench-go bench-pages fuzz spectral lint
 
 ## run: serve the seeded demo on http://127.0.0.1:8080 (local PostgreSQL unless DATABASE_URL is set)
 run: deps build
 	./bin/portico dev
 
-## test: everything CI checks: formatting, vet, templ files current, tests with the race detector
+## test: everything CI checks: formatting, vet, templ files current, tests with the race detector,
+## and beside them staticcheck, gosec and Spectral's OWASP rules on portal.yaml (scripts/test.sh)
 test: deps
-	./scripts/check-format.sh
-	$(GO) vet ./...
-	./scripts/check-generated.sh
-	$(GO) test -race -count=1 -timeout 20m ./...
+	GO=$(GO) ./scripts/test.sh
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/portico ./cmd/portico
@@ -67,3 +65,7 @@ fuzz:
 ## tools/spectral, installed on first run); fails on any error or warning
 spectral:
 	./scripts/spectral.sh
+
+## lint: staticcheck and gosec over every package, failing on any finding (scripts/lint.sh)
+lint:
+	GO=$(GO) ./scripts/lint.sh

@@ -193,7 +193,7 @@ func (e *exportWriter) row(vals []string) {
 		}
 	}
 	b, _ := json.Marshal(obj)
-	e.w.Write(append(b, '\n'))
+	_, _ = e.w.Write(append(b, '\n')) // bufio keeps the error for flush to report
 }
 
 // flush sends what is buffered, so a long export reaches the user as it
@@ -222,7 +222,7 @@ func (e *exportWriter) stopped(msg string) {
 		return
 	}
 	b, _ := json.Marshal(map[string]string{"error": msg})
-	e.w.Write(append(b, '\n'))
+	_, _ = e.w.Write(append(b, '\n')) // bufio keeps the error for the last Flush to report
 }
 
 // spreadsheetSafe keeps a spreadsheet from reading a value as a formula

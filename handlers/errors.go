@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/apierr"
+	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 	"github.com/portico/portico/views"
 )
@@ -57,8 +58,13 @@ func classify(err error) *Error {
 		d := describe(he.Code)
 		return &Error{Status: he.Code, Code: d.code, Message: d.message, Err: he.Internal}
 	}
-	d := describe(http.StatusInternalServerError)
-	return &Error{Status: http.StatusInternalServerError, Code: d.code, Message: d.message, Err: err}
+	status := http.StatusInternalServerError
+	if store.Unavailable(err) {
+		// The database is down or restarting: not a bug, try again.
+		status = http.StatusServiceUnavailable
+	}
+	d := describe(status)
+	return &Error{Status: status, Code: d.code, Message: d.message, Err: err}
 }
 
 func describe(status int) struct{ code, heading, message string } {

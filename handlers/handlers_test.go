@@ -24,7 +24,7 @@ import (
 	"github.com/portico/portico/internal/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(pgtest.MainThen(m, scanAfterTests)) }
 
 // noKick stands in for the mail sender: tests read the outbox table.
 type noKick struct{}

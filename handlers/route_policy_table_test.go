@@ -1,246 +1,274 @@
 package handlers_test
 
-import "net/http"
+import (
+	"net/http"
 
-// The entries' shorthands: hide (404), forbid (403), scope (200, B's rows
-// left out), and for routes that are not partner-scoped, sharedRoute,
-// ownRoute and publicRoute with the status the harmless request gets and
-// why the route is not B's.
-func hide(route, url, body string) routePolicy {
-	return routePolicy{route: route, url: url, body: body, want: http.StatusNotFound, decision: decHidden}
+	"github.com/portico/portico/internal/access"
+)
+
+// routePolicy is one route of the router, the request that tries it and
+// the policy that decides it for every actor.
+type routePolicy struct {
+	// route is "METHOD /path" exactly as the router has it.
+	route string
+	// url is the request's path and query, with B's ids in braces
+	// ({partner}, {token}, ...); empty is the route's own path.
+	url string
+	// body is the form (pages) or the JSON (/api/v1) sent: a real change
+	// of B where one is possible, so a wrongly allowed request shows in
+	// B's state, not only in its status.
+	body string
+	// rule is what the policy decides for an actor (see expect).
+	rule rule
+	// ok is the status of an allowed request; 0 is any success or
+	// redirect.
+	ok int
+	// public routes answer the anonymous visitor too, with anon when it
+	// differs from ok.
+	public bool
+	anon   int
+	// htmx sends the request as htmx does (HX-Request), for fragments.
+	htmx bool
+	// last puts the request after the others (1), or at the very end (2):
+	// it changes what the requests after it would find (suspending B,
+	// signing out). alone runs an allowed one on a copy of its own (ending
+	// B, an account manager taking themselves off B).
+	last  int
+	alone bool
 }
 
-func forbid(route, url, body string) routePolicy {
-	return routePolicy{route: route, url: url, body: body, want: http.StatusForbidden, decision: decRole}
+// r is an entry decided by rl.
+func r(route, url, body string, rl rule, ok int) routePolicy {
+	return routePolicy{route: route, url: url, body: body, rule: rl, ok: ok}
 }
 
-func scope(route, url string) routePolicy {
-	return routePolicy{route: route, url: url, want: http.StatusOK, decision: decScoped}
+// pub is a public entry: every visitor gets ok.
+func pub(route, url, body string, ok int) routePolicy {
+	return routePolicy{route: route, url: url, body: body, rule: anyone, ok: ok, public: true}
 }
 
-func sharedRoute(route, url, body string, want int, why string) routePolicy {
-	return routePolicy{route: route, url: url, body: body, want: want, decision: decUnscoped, why: why}
-}
-
-func ownRoute(route, url, body string, want int, why string) routePolicy {
-	return routePolicy{route: route, url: url, body: body, want: want, decision: decUnscoped, why: why}
-}
-
-func publicRoute(route, url, body string, want int, why string) routePolicy {
-	return routePolicy{route: route, url: url, body: body, want: want, decision: decUnscoped, why: why}
-}
-
-// routePolicies is the decision of every route of the router for an
-// account manager who is not assigned to partner B, requesting B's
-// resources. A new route needs an entry here: TestEveryRouteFollowsTheAssignment
-// fails until it has one.
+// routePolicies is the policy of every route of the router, tried on
+// partner B's resources. A new route needs an entry here:
+// TestEveryRouteByEveryActor fails until it has one.
 func routePolicies() []routePolicy {
-	const (
-		catalog  = "the provider's catalog of APIs, the same for every partner"
-		groups   = "access groups are shared catalog objects; this request names no partner"
-		account  = "the account manager's own account"
-		anyone   = "answered alike to everyone, signed in or not"
-		noSecret = "a bad or unknown secret link, refused alike for everyone"
+	const ok, made, gone = http.StatusOK, 0, http.StatusNotFound
+	const bad, conflict, expired = http.StatusUnprocessableEntity, http.StatusConflict, http.StatusGone
+	var (
+		members, manageMembers = access.ViewMembers, access.ManageMembers
+		teams, manageTeams     = access.ViewTeams, access.ManageTeams
+		catalog, editCatalog   = portalWide(access.ViewCatalog), portalWide(access.ManageCatalog)
+		groups                 = portalWide(access.ManageAccessGroups)
+		settings               = portalWide(access.ManagePortalSettings)
+		servers                = portalWide(access.ManageResourceServers)
+		staffTokens            = onB(access.StaffPartnerTokens)
+		lifecycle              = onB(access.ManagePartners)
+		audit                  = anyOf(ownPartner(access.ViewAudit), ownPartner(access.ViewOwnAudit))
+		usage                  = anyOf(ownPartner(access.ViewUsage), ownPartner(access.ViewOwnUsage))
+		createToken            = ownPartner(access.CreateToken)
+		// A partner user may never manage groups (403), whoever the
+		// grant is for.
+		grants = both(groups, onB(access.ManageAccessGroups))
 	)
 	return []routePolicy{
 		// Operations and public pages.
-		publicRoute("GET /healthz", "", "", 200, anyone),
-		publicRoute("GET /readyz", "", "", 200, anyone),
-		publicRoute("GET /openapi/portal.yaml", "", "", 200, "the management API's public description"),
-		publicRoute("GET /static/*", "/static/no-such-asset.css", "", 404, "the portal's own assets"),
-		publicRoute("POST /security/leaked-tokens", "", `[]`, 404, "secret scanners' signed reports (not enabled on this portal: 404)"),
-		scope("GET /", ""),
-		publicRoute("GET /sign-in", "", "", 303, "sends the signed-in to the home page"),
-		{route: "POST /sign-in", body: "email=am%40portico.test&password=wrong-password", want: 422, decision: decUnscoped, why: account, fresh: true},
-		{route: "POST /sign-out", want: 303, decision: decUnscoped, why: account, fresh: true},
-		publicRoute("GET /invitations/:token", "/invitations/ptc_inv_unknown", "", 404, noSecret),
-		publicRoute("POST /invitations/:token", "/invitations/ptc_inv_unknown", "name=X&password=whatever-long", 404, noSecret),
-		publicRoute("GET /forgot-password", "", "", 200, anyone),
-		publicRoute("POST /forgot-password", "", "email=nobody%40nowhere.test", 200, "answers the same whoever the email is"),
-		publicRoute("GET /reset-password/:token", "/reset-password/unknown", "", 410, noSecret),
-		publicRoute("POST /reset-password/:token", "/reset-password/unknown", "password=Another-pass-123", 410, noSecret),
-		publicRoute("GET /security/report-token", "", "", 200, anyone),
-		publicRoute("POST /security/report-token", "", "token=", 422, anyone),
+		pub("GET /healthz", "", "", ok),
+		pub("GET /readyz", "", "", ok),
+		pub("GET /openapi/portal.yaml", "", "", ok),
+		pub("GET /static/*", "/static/no-such-asset.css", "", gone),
+		// Secret scanners' signed reports: not enabled on this portal.
+		pub("POST /security/leaked-tokens", "", `[]`, gone),
+		pub("GET /", "", "", ok),
+		{route: "GET /sign-in", rule: anyone, public: true, ok: http.StatusSeeOther, anon: ok},
+		pub("POST /sign-in", "", "email=am%40portico.test&password=wrong-password", bad),
+		{route: "POST /sign-out", rule: anyone, public: true, ok: http.StatusSeeOther, last: 2},
+		pub("GET /invitations/:token", "/invitations/ptc_inv_unknown", "", gone),
+		pub("POST /invitations/:token", "/invitations/ptc_inv_unknown", "name=X&password=whatever-long", gone),
+		pub("GET /forgot-password", "", "", ok),
+		pub("POST /forgot-password", "", "email=nobody%40nowhere.test", ok),
+		pub("GET /reset-password/:token", "/reset-password/unknown", "", expired),
+		pub("POST /reset-password/:token", "/reset-password/unknown", "password=Another-pass-123", expired),
+		pub("GET /security/report-token", "", "", ok),
+		pub("POST /security/report-token", "", "token=", bad),
 
-		// The account manager's own account.
-		ownRoute("GET /confirm-password", "", "", 200, account),
-		ownRoute("POST /confirm-password", "", "password=wrong-password", 422, account),
-		ownRoute("GET /account", "", "", 200, account),
-		ownRoute("POST /account/name", "", "name=", 422, account),
-		ownRoute("POST /account/email", "", "email=not-an-email", 422, account),
-		ownRoute("POST /account/email/cancel", "", "", 303, account),
-		ownRoute("GET /account/email/confirm/:token", "/account/email/confirm/unknown", "", 410, account),
-		ownRoute("POST /account/email/confirm/:token", "/account/email/confirm/unknown", "", 410, account),
-		ownRoute("POST /account/password", "", "current_password=wrong-password&new_password=Another-pass-123", 422, account),
+		// The signed-in user's own account.
+		r("GET /confirm-password", "", "", signedIn, ok),
+		r("POST /confirm-password", "", "password=wrong-password", signedIn, bad),
+		r("GET /account", "", "", signedIn, ok),
+		r("POST /account/name", "", "name=", signedIn, bad),
+		r("POST /account/email", "", "email=not-an-email", signedIn, bad),
+		r("POST /account/email/cancel", "", "", signedIn, http.StatusSeeOther),
+		r("GET /account/email/confirm/:token", "/account/email/confirm/unknown", "", signedIn, expired),
+		r("POST /account/email/confirm/:token", "/account/email/confirm/unknown", "", signedIn, expired),
+		r("POST /account/password", "", "current_password=wrong-password&new_password=Another-pass-123", signedIn, bad),
 
 		// Partner admins' pages: the partner is always the signed-in user's.
-		forbid("GET /members", "", ""),
-		forbid("POST /members/invitations", "", "email=someone%40crane.test&role=developer"),
-		forbid("POST /members/invitations/:id/resend", "/members/invitations/{invitation}/resend", ""),
-		forbid("POST /members/invitations/:id/cancel", "/members/invitations/{invitation}/cancel", ""),
-		forbid("POST /members/:id/role", "/members/{member}/role", "role=partner_admin"),
-		forbid("GET /members/:id/remove", "/members/{member}/remove", ""),
-		forbid("POST /members/:id/remove", "/members/{member}/remove", ""),
-		forbid("GET /members/invitations", "", ""),
-		forbid("GET /members/invitations/:id/cancel", "/members/invitations/{invitation}/cancel", ""),
-		forbid("GET /teams", "", ""),
-		forbid("POST /teams", "", "name=Crane+Day+Shift"),
-		forbid("GET /teams/:id", "/teams/{team}", ""),
-		forbid("POST /teams/:id/rename", "/teams/{team}/rename", "name=Renamed"),
-		forbid("GET /teams/:id/delete", "/teams/{team}/delete", ""),
-		forbid("POST /teams/:id/delete", "/teams/{team}/delete", ""),
-		forbid("POST /teams/:id/members", "/teams/{team}/members", "user_id={member}"),
-		forbid("POST /teams/:id/members/:user/remove", "/teams/{team}/members/{member}/remove", ""),
-		forbid("GET /teams/:id/candidates", "/teams/{team}/candidates?q=crane", ""),
-		forbid("GET /teams/:id/members/:user/remove", "/teams/{team}/members/{member}/remove", ""),
-		forbid("GET /access", "", ""),
-		forbid("GET /access/sandbox-reset", "", ""),
-		forbid("POST /access/sandbox-reset", "", ""),
+		r("GET /members", "", "", ownPartner(members), ok),
+		r("POST /members/invitations", "", "email=someone%40crane.test&role=developer", ownPartner(manageMembers), made),
+		r("POST /members/invitations/:id/resend", "/members/invitations/{invitation}/resend", "", ofOwn(manageMembers), made),
+		r("POST /members/invitations/:id/cancel", "/members/invitations/{invitation1}/cancel", "", ofOwn(manageMembers), made),
+		r("POST /members/:id/role", "/members/{member}/role", "role=partner_admin", ofOwn(manageMembers), made),
+		r("GET /members/:id/remove", "/members/{member}/remove", "", ofOwn(manageMembers), ok),
+		r("POST /members/:id/remove", "/members/{member1}/remove", "", ofOwn(manageMembers), made),
+		r("GET /members/invitations", "", "", ownPartner(manageMembers), ok),
+		r("GET /members/invitations/:id/cancel", "/members/invitations/{invitation}/cancel", "", ofOwn(manageMembers), ok),
+		r("GET /teams", "", "", ownPartner(teams), ok),
+		r("POST /teams", "", "name=Crane+Day+Shift", ownPartner(manageTeams), made),
+		r("GET /teams/:id", "/teams/{team}", "", ofOwn(teams), ok),
+		r("POST /teams/:id/rename", "/teams/{team}/rename", "name=Renamed", ofOwn(manageTeams), made),
+		r("GET /teams/:id/delete", "/teams/{team}/delete", "", ofOwn(manageTeams), ok),
+		r("POST /teams/:id/delete", "/teams/{team3}/delete", "", ofOwn(manageTeams), made),
+		r("POST /teams/:id/members", "/teams/{team}/members", "user_id={admin}", ofOwn(manageTeams), made),
+		r("POST /teams/:id/members/:user/remove", "/teams/{team}/members/{member}/remove", "", ofOwn(manageTeams), made),
+		{route: "GET /teams/:id/candidates", url: "/teams/{team}/candidates?q=crane", rule: ofOwn(manageTeams), ok: ok, htmx: true},
+		r("GET /teams/:id/members/:user/remove", "/teams/{team2}/members/{member}/remove", "", ofOwn(manageTeams), ok),
+		r("GET /access", "", "", ownPartner(access.ViewGrants), ok),
+		r("GET /access/sandbox-reset", "", "", ownPartner(access.ResetSandbox), ok),
+		r("POST /access/sandbox-reset", "", "", ownPartner(access.ResetSandbox), made),
 
 		// The partner directory and B's staff pages.
-		scope("GET /partners", "/partners?q=crane"),
-		sharedRoute("POST /partners", "", "name=&admin_email=", 422, "creates a partner of the account manager's own book"),
-		hide("GET /partners/:id", "/partners/{partner}", ""),
-		hide("POST /partners/:id/status", "/partners/{partner}/status", "status=suspended"),
-		hide("GET /partners/:id/suspend", "/partners/{partner}/suspend", ""),
-		hide("POST /partners/:id/settings", "/partners/{partner}/settings", "token_max_days=1&rate_limit_per_minute=1&require_live_approval=on&developer_clients=on"),
-		hide("GET /partners/:id/tokens", "/partners/{partner}/tokens", ""),
-		hide("GET /partners/:id/tokens/:token/revoke", "/partners/{partner}/tokens/{token}/revoke", ""),
-		hide("POST /partners/:id/tokens/:token/revoke", "/partners/{partner}/tokens/{token}/revoke", ""),
-		hide("GET /partners/:id/tokens/hygiene", "/partners/{partner}/tokens/hygiene", ""),
-		hide("GET /partners/:id/tokens/hygiene/revoke-unused", "/partners/{partner}/tokens/hygiene/revoke-unused", ""),
-		hide("POST /partners/:id/tokens/hygiene/revoke-unused", "/partners/{partner}/tokens/hygiene/revoke-unused", "days=1"),
-		hide("GET /partners/:id/usage", "/partners/{partner}/usage", ""),
-		hide("GET /partners/:id/usage/export", "/partners/{partner}/usage/export?chart=requests", ""),
-		hide("GET /partners/:id/end", "/partners/{partner}/end", ""),
-		hide("POST /partners/:id/end", "/partners/{partner}/end", ""),
-		hide("POST /partners/:id/end-date", "/partners/{partner}/end-date", "end_on=2099-01-01"),
-		hide("POST /partners/:id/managers", "/partners/{partner}/managers", "user_id={am}"),
-		hide("GET /partners/:id/managers/:user/remove", "/partners/{partner}/managers/{manager}/remove", ""),
-		hide("POST /partners/:id/managers/:user/remove", "/partners/{partner}/managers/{manager}/remove", ""),
-		forbid("GET /outbox", "", ""),
-		forbid("GET /staff", "", ""),
-		forbid("POST /staff", "", "name=X&email=x%40portico.test"),
+		r("GET /partners", "/partners?q=crane", "", portalWide(access.ListPartners), ok),
+		r("POST /partners", "", "name=&admin_email=", portalWide(access.ManagePartners), bad),
+		r("GET /partners/:id", "/partners/{partner}", "", onB(access.StaffPartnerPage), ok),
+		{route: "POST /partners/:id/status", url: "/partners/{partner}/status", body: "status=suspended", rule: lifecycle, last: 1},
+		r("GET /partners/:id/suspend", "/partners/{partner}/suspend", "", lifecycle, ok),
+		r("POST /partners/:id/settings", "/partners/{partner}/settings", "token_max_days=1&rate_limit_per_minute=1&require_live_approval=on&developer_clients=on", onB(access.ManagePartnerSettings), made),
+		r("GET /partners/:id/tokens", "/partners/{partner}/tokens", "", staffTokens, ok),
+		r("GET /partners/:id/tokens/:token/revoke", "/partners/{partner}/tokens/{token}/revoke", "", staffTokens, ok),
+		r("POST /partners/:id/tokens/:token/revoke", "/partners/{partner}/tokens/{token1}/revoke", "", staffTokens, made),
+		r("GET /partners/:id/tokens/hygiene", "/partners/{partner}/tokens/hygiene", "", staffTokens, ok),
+		r("GET /partners/:id/tokens/hygiene/revoke-unused", "/partners/{partner}/tokens/hygiene/revoke-unused", "", staffTokens, ok),
+		r("POST /partners/:id/tokens/hygiene/revoke-unused", "/partners/{partner}/tokens/hygiene/revoke-unused", "id={token2}", staffTokens, made),
+		r("GET /partners/:id/usage", "/partners/{partner}/usage", "", onB(access.StaffPartnerUsage), ok),
+		r("GET /partners/:id/usage/export", "/partners/{partner}/usage/export?chart=requests", "", onB(access.StaffPartnerUsage), ok),
+		r("GET /partners/:id/end", "/partners/{partner}/end", "", lifecycle, ok),
+		{route: "POST /partners/:id/end", url: "/partners/{partner}/end", rule: lifecycle, last: 1, alone: true},
+		r("POST /partners/:id/end-date", "/partners/{partner}/end-date", "end_on={end_on}", lifecycle, made),
+		r("POST /partners/:id/managers", "/partners/{partner}/managers", "user_id={am}", onB(access.AssignManagers), made),
+		r("GET /partners/:id/managers/:user/remove", "/partners/{partner}/managers/{manager}/remove", "", onB(access.AssignManagers), ok),
+		{route: "POST /partners/:id/managers/:user/remove", url: "/partners/{partner}/managers/{manager}/remove", rule: onB(access.AssignManagers), last: 1, alone: true},
+		r("GET /outbox", "", "", portalWide(access.ViewOutbox), ok),
+		r("GET /staff", "", "", portalWide(access.ListAccountManagers), ok),
+		r("POST /staff", "", "name=X&email=x%40portico.test&role=account_manager", portalWide(access.ListAccountManagers), made),
 
-		// The catalog.
-		sharedRoute("GET /apis", "", "", 200, catalog),
-		sharedRoute("GET /apis/:slug", "/apis/fleet", "", 200, catalog),
-		sharedRoute("GET /apis/:slug/openapi.json", "/apis/fleet/openapi.json", "", 200, catalog),
-		forbid("POST /apis/:slug/console-token", "/apis/fleet/console-token", ""),
-		sharedRoute("GET /catalog/import", "", "", 200, catalog),
-		sharedRoute("POST /catalog/import", "", "slug=", 422, catalog),
-		sharedRoute("GET /catalog/:slug/revisions", "/catalog/fleet/revisions", "", 200, catalog),
-		sharedRoute("POST /catalog/:slug/revisions", "/catalog/fleet/revisions", "", 422, catalog),
-		sharedRoute("POST /catalog/:slug/status", "/catalog/fleet/status", "status=bogus", 422, catalog),
-		sharedRoute("POST /catalog/:slug/upstream", "/catalog/fleet/upstream", "upstream=not-a-url", 422, catalog),
-		sharedRoute("POST /catalog/:slug/body-limit", "/catalog/fleet/body-limit", "body_limit=bogus", 422, catalog),
-		sharedRoute("GET /catalog/:slug/delete", "/catalog/fleet/delete", "", 200, catalog),
-		sharedRoute("POST /catalog/:slug/delete", "/catalog/fleet/delete", "", 409, catalog),
+		// The catalog: the provider's, the same for every partner.
+		r("GET /apis", "", "", catalog, ok),
+		r("GET /apis/:slug", "/apis/fleet", "", catalog, ok),
+		r("GET /apis/:slug/openapi.json", "/apis/fleet/openapi.json", "", catalog, ok),
+		r("POST /apis/:slug/console-token", "/apis/fleet/console-token", "", createToken, made),
+		r("GET /catalog/import", "", "", editCatalog, ok),
+		r("POST /catalog/import", "", "slug=", editCatalog, bad),
+		r("GET /catalog/:slug/revisions", "/catalog/fleet/revisions", "", editCatalog, ok),
+		r("POST /catalog/:slug/revisions", "/catalog/fleet/revisions", "", editCatalog, bad),
+		r("POST /catalog/:slug/status", "/catalog/fleet/status", "status=bogus", editCatalog, bad),
+		r("POST /catalog/:slug/upstream", "/catalog/fleet/upstream", "upstream=not-a-url", editCatalog, bad),
+		r("POST /catalog/:slug/body-limit", "/catalog/fleet/body-limit", "body_limit=bogus", editCatalog, bad),
+		r("GET /catalog/:slug/delete", "/catalog/fleet/delete", "", editCatalog, ok),
+		r("POST /catalog/:slug/delete", "/catalog/fleet/delete", "", editCatalog, conflict),
 
-		// Access groups: shared, but their grants are the partners'.
-		sharedRoute("GET /access-groups", "", "", 200, groups),
-		sharedRoute("POST /access-groups", "", "name=", 422, groups),
-		scope("GET /access-groups/:id", "/access-groups/{group}?partner=crane"),
-		sharedRoute("POST /access-groups/:id", "/access-groups/{spare}", "name=Route+spare&description=x&rate_limit_per_minute=61", 303, groups),
-		sharedRoute("POST /access-groups/:id/apis", "/access-groups/{spare}/apis", "api=maintenance&scope=maintenance%3Aread", 303, groups),
-		sharedRoute("GET /access-groups/:id/apis/:api/remove", "/access-groups/{group}/apis/fleet/remove", "", 200, groups),
-		sharedRoute("POST /access-groups/:id/apis/:api/remove", "/access-groups/{spare}/apis/fleet/remove", "", 303, groups),
-		hide("POST /access-groups/:id/grants", "/access-groups/{spare}/grants", "grantee=user%3A{member}"),
-		hide("GET /access-groups/:id/grants/:grant/revoke", "/access-groups/{group}/grants/{grant}/revoke", ""),
-		hide("POST /access-groups/:id/grants/:grant/revoke", "/access-groups/{group}/grants/{grant}/revoke", ""),
-		// B holds the group: deleting it is refused, B counted, not named.
-		sharedRoute("GET /access-groups/:id/delete", "/access-groups/{group}/delete", "", 200, groups),
-		sharedRoute("POST /access-groups/:id/delete", "/access-groups/{group}/delete", "", 409, groups),
-		{route: "GET /access-groups/:id/grantees", url: "/access-groups/{spare}/grantees?partner=crane", want: 200, decision: decScoped, htmx: true},
+		// Access groups: shared catalog objects, but their grants are the
+		// partners'. B holds the group: deleting it is refused.
+		r("GET /access-groups", "", "", groups, ok),
+		r("POST /access-groups", "", "name=", groups, bad),
+		r("GET /access-groups/:id", "/access-groups/{group}?partner=crane", "", groups, ok),
+		r("POST /access-groups/:id", "/access-groups/{spare}", "name=Route+spare&description=x&rate_limit_per_minute=61", groups, made),
+		r("POST /access-groups/:id/apis", "/access-groups/{spare}/apis", "api=maintenance&scope=maintenance%3Aread", groups, made),
+		r("GET /access-groups/:id/apis/:api/remove", "/access-groups/{group}/apis/fleet/remove", "", groups, ok),
+		r("POST /access-groups/:id/apis/:api/remove", "/access-groups/{spare}/apis/fleet/remove", "", groups, made),
+		r("POST /access-groups/:id/grants", "/access-groups/{spare}/grants", "grantee=user%3A{member}", grants, made),
+		r("GET /access-groups/:id/grants/:grant/revoke", "/access-groups/{group}/grants/{grant}/revoke", "", grants, ok),
+		r("POST /access-groups/:id/grants/:grant/revoke", "/access-groups/{group}/grants/{grant1}/revoke", "", grants, made),
+		r("GET /access-groups/:id/delete", "/access-groups/{group}/delete", "", groups, ok),
+		r("POST /access-groups/:id/delete", "/access-groups/{group}/delete", "", groups, conflict),
+		{route: "GET /access-groups/:id/grantees", url: "/access-groups/{spare}/grantees?partner=crane", rule: groups, ok: ok, htmx: true},
 
 		// Settings and resource servers: platform admins.
-		forbid("GET /settings", "", ""),
-		forbid("POST /settings", "", "token_max_days=1"),
-		forbid("POST /settings/retention", "", "audit_days=1"),
-		forbid("POST /settings/access-tokens", "", "minutes=1"),
-		forbid("POST /settings/alerts", "", ""),
-		forbid("GET /resource-servers", "", ""),
-		forbid("POST /resource-servers", "", "name=x"),
-		forbid("GET /resource-servers/:id/revoke", "/resource-servers/1/revoke", ""),
-		forbid("POST /resource-servers/:id/revoke", "/resource-servers/1/revoke", ""),
+		r("GET /settings", "", "", settings, ok),
+		r("POST /settings", "", "token_max_days=1", settings, made),
+		r("POST /settings/retention", "", "audit_days=1", settings, bad),
+		r("POST /settings/access-tokens", "", "minutes=1", settings, bad),
+		r("POST /settings/alerts", "", "", settings, bad),
+		r("GET /resource-servers", "", "", servers, ok),
+		r("POST /resource-servers", "", "name=x", servers, made),
+		r("GET /resource-servers/:id/revoke", "/resource-servers/{server}/revoke", "", servers, ok),
+		r("POST /resource-servers/:id/revoke", "/resource-servers/{server}/revoke", "", servers, made),
 
-		// Tokens: partner users' own pages; B's token by its id is hidden.
-		ownRoute("GET /tokens", "", "", 200, "staff have no tokens of their own: a page pointing to their partners' token pages"),
-		ownRoute("GET /tokens/new", "", "", 200, "staff have no tokens of their own: a page pointing to their partners' token pages"),
-		forbid("POST /tokens", "", "name=x&environment=sandbox&days=7&scope=fleet%2Ffleet%3Aread"),
-		forbid("GET /tokens/partner", "", ""),
-		forbid("GET /tokens/new-client", "", ""),
-		forbid("POST /tokens/new-client", "", "name=x"),
-		scope("GET /tokens/hygiene", "/tokens/hygiene?q=crane"),
-		forbid("GET /tokens/hygiene/revoke-unused", "", ""),
-		forbid("POST /tokens/hygiene/revoke-unused", "", "id={token}"),
-		hide("GET /tokens/:id/revoke", "/tokens/{token}/revoke", ""),
-		hide("POST /tokens/:id/revoke", "/tokens/{token}/revoke", ""),
-		hide("GET /tokens/:id/regenerate", "/tokens/{token}/regenerate", ""),
-		hide("POST /tokens/:id/regenerate", "/tokens/{token}/regenerate", "grace=0"),
-		hide("POST /tokens/:id/rename", "/tokens/{token}/rename", "name=renamed"),
-		hide("POST /tokens/:id/rate-limit", "/tokens/{token}/rate-limit", "rate_limit=1"),
-		hide("POST /tokens/:id/approve", "/tokens/{token}/approve", ""),
-		hide("GET /tokens/:id/narrow", "/tokens/{token}/narrow", ""),
-		hide("POST /tokens/:id/narrow", "/tokens/{token}/narrow", "scope=fleet%2Ffleet%3Aread"),
+		// Tokens: partner users' own pages; B's token by its id.
+		r("GET /tokens", "", "", signedIn, ok),
+		r("GET /tokens/new", "", "", signedIn, ok),
+		r("POST /tokens", "", "name=x&environment=sandbox&days=7&scope=fleet%2Ffleet%3Aread", createToken, made),
+		r("GET /tokens/partner", "", "", ownPartner(access.ViewPartnerTokens), ok),
+		r("GET /tokens/new-client", "", "", ownClient, ok),
+		r("POST /tokens/new-client", "", "name=x&environment=sandbox&days=7&scope=fleet%2Ffleet%3Aread", ownClient, made),
+		r("GET /tokens/hygiene", "/tokens/hygiene?q=crane", "", anyOf(portalWide(access.ListPartners), ownPartner(access.ViewPartnerTokens)), ok),
+		r("GET /tokens/hygiene/revoke-unused", "", "", ownPartner(access.ViewPartnerTokens), ok),
+		r("POST /tokens/hygiene/revoke-unused", "", "id={token3}", ownPartner(access.ViewPartnerTokens), made),
+		r("GET /tokens/:id/revoke", "/tokens/{token}/revoke", "", tokenOfB(access.RevokeToken), ok),
+		r("POST /tokens/:id/revoke", "/tokens/{token4}/revoke", "", tokenOfB(access.RevokeToken), made),
+		r("GET /tokens/:id/regenerate", "/tokens/{token}/regenerate", "", tokenOfB(access.RegenerateToken), ok),
+		r("POST /tokens/:id/regenerate", "/tokens/{token5}/regenerate", "grace=0", tokenOfB(access.RegenerateToken), made),
+		r("POST /tokens/:id/rename", "/tokens/{token}/rename", "name=renamed", tokenOfB(access.RenameToken), made),
+		r("POST /tokens/:id/rate-limit", "/tokens/{token}/rate-limit", "rate_limit=1", tokenOfB(access.LimitToken), made),
+		r("POST /tokens/:id/approve", "/tokens/{token}/approve", "", tokenOfB(access.ApproveToken), made),
+		r("GET /tokens/:id/narrow", "/tokens/{token}/narrow", "", tokenOfB(access.NarrowToken), conflict),
+		r("POST /tokens/:id/narrow", "/tokens/{token}/narrow", "scope=fleet%2Ffleet%3Aread", tokenOfB(access.NarrowToken), conflict),
 
-		// Staff-wide lists: alerts, audit, usage.
-		scope("GET /alerts", "/alerts?show=all"),
-		hide("POST /alerts/:id/acknowledge", "/alerts/{alert}/acknowledge", ""),
-		hide("POST /alerts/:id/mute", "/alerts/{alert}/mute", ""),
-		scope("GET /audit", ""),
-		scope("GET /audit/export", "/audit/export?format=ndjson"),
-		scope("GET /usage", ""),
-		scope("GET /usage/export", "/usage/export?chart=partners"),
+		// Lists that span partners, bounded by the viewer.
+		r("GET /alerts", "/alerts?show=all", "", ownPartner(access.ViewAlerts), ok),
+		r("POST /alerts/:id/acknowledge", "/alerts/{alert}/acknowledge", "", onB(access.ManageAlerts), made),
+		r("POST /alerts/:id/mute", "/alerts/{alert}/mute", "", onB(access.ManageAlerts), made),
+		r("GET /audit", "", "", audit, ok),
+		r("GET /audit/export", "/audit/export?format=ndjson", "", audit, ok),
+		r("GET /usage", "", "", usage, ok),
+		r("GET /usage/export", "/usage/export?chart=requests", "", usage, ok),
 
 		// The management API.
-		forbid("GET /api/v1/members", "", ""),
-		forbid("GET /api/v1/members/:id", "/api/v1/members/{member}", ""),
-		forbid("PATCH /api/v1/members/:id", "/api/v1/members/{member}", `{"role": "partner_admin"}`),
-		forbid("DELETE /api/v1/members/:id", "/api/v1/members/{member}", ""),
-		hide("GET /api/v1/members/:id/access", "/api/v1/members/{member}/access", ""),
-		forbid("GET /api/v1/invitations", "", ""),
-		forbid("POST /api/v1/invitations", "", `{"email": "someone@crane.test", "role": "developer"}`),
-		forbid("POST /api/v1/invitations/:id/resend", "/api/v1/invitations/{invitation}/resend", ""),
-		forbid("DELETE /api/v1/invitations/:id", "/api/v1/invitations/{invitation}", ""),
-		forbid("GET /api/v1/teams", "", ""),
-		forbid("POST /api/v1/teams", "", `{"name": "Crane Day Shift"}`),
-		forbid("GET /api/v1/teams/:id", "/api/v1/teams/{team}", ""),
-		forbid("PATCH /api/v1/teams/:id", "/api/v1/teams/{team}", `{"name": "Renamed"}`),
-		forbid("DELETE /api/v1/teams/:id", "/api/v1/teams/{team}", ""),
-		forbid("PUT /api/v1/teams/:id/members/:user_id", "/api/v1/teams/{team}/members/{member}", ""),
-		forbid("DELETE /api/v1/teams/:id/members/:user_id", "/api/v1/teams/{team}/members/{member}", ""),
-		sharedRoute("GET /api/v1/apis", "", "", 200, catalog),
-		sharedRoute("POST /api/v1/apis", "", `{}`, 422, catalog),
-		sharedRoute("GET /api/v1/apis/:slug", "/api/v1/apis/fleet", "", 200, catalog),
-		sharedRoute("GET /api/v1/apis/:slug/openapi", "/api/v1/apis/fleet/openapi", "", 200, catalog),
-		sharedRoute("GET /api/v1/apis/:slug/revisions", "/api/v1/apis/fleet/revisions", "", 200, catalog),
-		sharedRoute("POST /api/v1/apis/:slug/revisions", "/api/v1/apis/fleet/revisions", `{}`, 422, catalog),
-		sharedRoute("GET /api/v1/access-groups", "", "", 200, groups),
-		sharedRoute("POST /api/v1/access-groups", "", `{}`, 422, groups),
-		sharedRoute("GET /api/v1/access-groups/:id", "/api/v1/access-groups/{group}", "", 200, groups),
-		sharedRoute("PATCH /api/v1/access-groups/:id", "/api/v1/access-groups/{spare}", `{"description": "spare"}`, 200, groups),
-		sharedRoute("DELETE /api/v1/access-groups/:id", "/api/v1/access-groups/{group}", "", 409, groups),
-		sharedRoute("PUT /api/v1/access-groups/:id/apis/:slug", "/api/v1/access-groups/{spare}/apis/maintenance", `{"scopes": ["maintenance:write"]}`, 200, groups),
-		sharedRoute("DELETE /api/v1/access-groups/:id/apis/:slug", "/api/v1/access-groups/{spare}/apis/telemetry", "", 204, groups),
-		scope("GET /api/v1/access-groups/:id/grants", "/api/v1/access-groups/{group}/grants"),
-		hide("POST /api/v1/access-groups/:id/grants", "/api/v1/access-groups/{spare}/grants", `{"user_id": {member}, "partner_id": {partner}}`),
-		hide("DELETE /api/v1/access-groups/:id/grants/:grant_id", "/api/v1/access-groups/{group}/grants/{grant}", ""),
-		hide("GET /api/v1/grants", "/api/v1/grants?partner_id={partner}", ""),
-		scope("GET /api/v1/alerts", "/api/v1/alerts?status=all"),
-		hide("POST /api/v1/alerts/:id/acknowledge", "/api/v1/alerts/{alert}/acknowledge", ""),
-		forbid("GET /api/v1/tokens/hygiene", "", ""),
-		scope("GET /api/v1/audit", ""),
-		scope("GET /api/v1/audit/calls", "/api/v1/audit/calls?token_id={token}"),
-		scope("GET /api/v1/usage", ""),
-		ownRoute("GET /api/v1/tokens", "", "", 200, "the caller's own tokens: staff have none"),
-		forbid("POST /api/v1/tokens", "", `{"name": "x", "environment": "sandbox", "expires_in_days": 7, "scopes": ["fleet/fleet:read"]}`),
-		hide("GET /api/v1/tokens/:id", "/api/v1/tokens/{token}", ""),
-		hide("PATCH /api/v1/tokens/:id", "/api/v1/tokens/{token}", `{"name": "renamed"}`),
-		hide("DELETE /api/v1/tokens/:id", "/api/v1/tokens/{token}", ""),
-		hide("POST /api/v1/tokens/:id/regenerate", "/api/v1/tokens/{token}/regenerate", `{}`),
-		hide("POST /api/v1/tokens/:id/approve", "/api/v1/tokens/{token}/approve", ""),
-		forbid("GET /api/v1/partner/tokens", "", ""),
-		forbid("POST /api/v1/oauth-clients", "", `{"name": "x"}`),
+		r("GET /api/v1/members", "", "", ownPartner(members), ok),
+		r("GET /api/v1/members/:id", "/api/v1/members/{member}", "", ofOwn(members), ok),
+		r("PATCH /api/v1/members/:id", "/api/v1/members/{member}", `{"role": "partner_admin"}`, ofOwn(manageMembers), made),
+		r("DELETE /api/v1/members/:id", "/api/v1/members/{member2}", "", ofOwn(manageMembers), made),
+		r("GET /api/v1/members/:id/access", "/api/v1/members/{member}/access", "", staffElse(onB(access.ViewGrants), ofOwn(access.ViewGrants)), ok),
+		r("GET /api/v1/invitations", "", "", ownPartner(manageMembers), ok),
+		r("POST /api/v1/invitations", "", `{"email": "someone-else@crane.test", "role": "developer"}`, ownPartner(manageMembers), made),
+		r("POST /api/v1/invitations/:id/resend", "/api/v1/invitations/{invitation}/resend", "", ofOwn(manageMembers), made),
+		r("DELETE /api/v1/invitations/:id", "/api/v1/invitations/{invitation2}", "", ofOwn(manageMembers), made),
+		r("GET /api/v1/teams", "", "", ownPartner(teams), ok),
+		r("POST /api/v1/teams", "", `{"name": "Crane Evening Shift"}`, ownPartner(manageTeams), made),
+		r("GET /api/v1/teams/:id", "/api/v1/teams/{team}", "", ofOwn(teams), ok),
+		r("PATCH /api/v1/teams/:id", "/api/v1/teams/{team}", `{"name": "Renamed"}`, ofOwn(manageTeams), made),
+		r("DELETE /api/v1/teams/:id", "/api/v1/teams/{team4}", "", ofOwn(manageTeams), made),
+		r("PUT /api/v1/teams/:id/members/:user_id", "/api/v1/teams/{team2}/members/{admin}", "", ofOwn(manageTeams), made),
+		r("DELETE /api/v1/teams/:id/members/:user_id", "/api/v1/teams/{team2}/members/{member}", "", ofOwn(manageTeams), made),
+		r("GET /api/v1/apis", "", "", catalog, ok),
+		r("POST /api/v1/apis", "", `{}`, editCatalog, bad),
+		r("GET /api/v1/apis/:slug", "/api/v1/apis/fleet", "", catalog, ok),
+		r("GET /api/v1/apis/:slug/openapi", "/api/v1/apis/fleet/openapi", "", catalog, ok),
+		r("GET /api/v1/apis/:slug/revisions", "/api/v1/apis/fleet/revisions", "", editCatalog, ok),
+		r("POST /api/v1/apis/:slug/revisions", "/api/v1/apis/fleet/revisions", `{}`, editCatalog, bad),
+		r("GET /api/v1/access-groups", "", "", groups, ok),
+		r("POST /api/v1/access-groups", "", `{}`, groups, bad),
+		r("GET /api/v1/access-groups/:id", "/api/v1/access-groups/{group}", "", groups, ok),
+		r("PATCH /api/v1/access-groups/:id", "/api/v1/access-groups/{spare}", `{"description": "spare"}`, groups, ok),
+		r("DELETE /api/v1/access-groups/:id", "/api/v1/access-groups/{group}", "", groups, conflict),
+		r("PUT /api/v1/access-groups/:id/apis/:slug", "/api/v1/access-groups/{spare}/apis/maintenance", `{"scopes": ["maintenance:write"]}`, groups, ok),
+		r("DELETE /api/v1/access-groups/:id/apis/:slug", "/api/v1/access-groups/{spare}/apis/telemetry", "", groups, http.StatusNoContent),
+		r("GET /api/v1/access-groups/:id/grants", "/api/v1/access-groups/{group}/grants", "", groups, ok),
+		r("POST /api/v1/access-groups/:id/grants", "/api/v1/access-groups/{spare}/grants", `{"user_id": {admin}, "partner_id": {partner}}`, grants, made),
+		r("DELETE /api/v1/access-groups/:id/grants/:grant_id", "/api/v1/access-groups/{group}/grants/{grant2}", "", grants, made),
+		r("GET /api/v1/grants", "/api/v1/grants?partner_id={partner}", "", staffElse(onB(access.ViewGrants), ownPartner(access.ViewGrants)), ok),
+		r("GET /api/v1/alerts", "/api/v1/alerts?status=all", "", ownPartner(access.ViewAlerts), ok),
+		r("POST /api/v1/alerts/:id/acknowledge", "/api/v1/alerts/{alert}/acknowledge", "", onB(access.ManageAlerts), made),
+		r("GET /api/v1/tokens/hygiene", "", "", ownPartner(access.ViewPartnerTokens), ok),
+		r("GET /api/v1/audit", "", "", audit, ok),
+		r("GET /api/v1/audit/calls", "/api/v1/audit/calls?token_id={token}", "", audit, ok),
+		r("GET /api/v1/usage", "", "", usage, ok),
+		r("GET /api/v1/tokens", "", "", signedIn, ok),
+		r("POST /api/v1/tokens", "", `{"name": "x", "environment": "sandbox", "expires_in_days": 7, "scopes": ["fleet/fleet:read"]}`, createToken, made),
+		r("GET /api/v1/tokens/:id", "/api/v1/tokens/{token}", "", tokenOfB(access.ViewToken), ok),
+		r("PATCH /api/v1/tokens/:id", "/api/v1/tokens/{token}", `{"name": "renamed"}`, tokenOfB(access.RenameToken), made),
+		r("DELETE /api/v1/tokens/:id", "/api/v1/tokens/{token6}", "", tokenOfB(access.RevokeToken), made),
+		r("POST /api/v1/tokens/:id/regenerate", "/api/v1/tokens/{token7}/regenerate", `{}`, tokenOfB(access.RegenerateToken), made),
+		r("POST /api/v1/tokens/:id/approve", "/api/v1/tokens/{token}/approve", "", tokenOfB(access.ApproveToken), conflict),
+		r("GET /api/v1/partner/tokens", "", "", ownPartner(access.ViewPartnerTokens), ok),
+		r("POST /api/v1/oauth-clients", "", `{"name": "x", "environment": "sandbox", "expires_in_days": 7, "scopes": ["fleet/fleet:read"]}`, ownClient, made),
 	}
 }

@@ -1,13 +1,9 @@
 package handlers_test
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -15,266 +11,174 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
-
-	"github.com/portico/portico/handlers"
-	"github.com/portico/portico/internal/calls"
-	"github.com/portico/portico/internal/demo"
-	"github.com/portico/portico/internal/mail"
-	"github.com/portico/portico/internal/pgtest"
-	"github.com/portico/portico/internal/store"
 )
 
-// The decisions a route can have for an account manager who is not
-// assigned to partner B and asks for B's resources.
-const (
-	// decHidden: B's resource answers 404, as one that does not exist.
-	decHidden = "404 hidden"
-	// decRole: the account manager's role may not do this for any partner
-	// (partner users' own pages, platform admins' pages): 403.
-	decRole = "403 by role"
-	// decScoped: a list that spans partners, bounded by the account
-	// manager's book: 200, and B's rows are not in it.
-	decScoped = "scoped list"
-	// decUnscoped: not partner-scoped (the provider's catalog, the
-	// account manager's own account, public pages); why says which, and
-	// the request names nothing of B.
-	decUnscoped = "not partner-scoped"
-)
+// TestEveryRouteByEveryActor: every route of the router, pages and
+// /api/v1, is tried on partner B's resources by every actor (matrixActors):
+// the anonymous visitor, A's developer and partner admin, B's own
+// developer and partner admin, B's account manager, an account manager not
+// assigned to B, and the platform admin. The status each gets is computed
+// from the policy package (the entry's rule, see expect), so the test
+// checks the handlers against internal/access. Beyond the status: an actor
+// who does not see B finds nothing of B (its name, its members' names and
+// emails, its team, token, alert, account manager) in any answer; a
+// refused request changes nothing of B. A route without an entry fails,
+// naming itself; so does an entry for a route that is gone, and one whose
+// request goes to another route.
+func TestEveryRouteByEveryActor(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	w := newRouteWorld(t)
+	built := time.Since(start)
+	table := routePolicies()
+	first := w.copy(t)
+	checkTable(t, first, table)
+	if t.Failed() {
+		return
+	}
+	// The state of B sees a change (and its undoing): a request that did
+	// change B could not pass unnoticed.
+	before := first.stateOfB(t)
+	first.p.exec(t, `UPDATE tokens SET revoked_at = now() WHERE id = `+w.ids["token"])
+	if first.stateOfB(t) == before {
+		t.Fatal("the state of B does not see a revoked token")
+	}
+	first.p.exec(t, `UPDATE tokens SET revoked_at = NULL WHERE id = `+w.ids["token"])
+	if first.stateOfB(t) != before {
+		t.Fatal("the state of B differs after undoing a change")
+	}
 
-// routePolicy is the decision for one route of the router, and the
-// request that checks it.
-type routePolicy struct {
-	// route is "METHOD /path" exactly as the router has it.
-	route string
-	// url is the request's path and query, with B's ids in braces
-	// ({partner}, {token}, ...); empty is the route's own path.
-	url string
-	// body is the form (pages) or the JSON (/api/v1) sent.
-	body string
-	// want is the status answered.
-	want int
-	// decision is one of the decisions above; why says, for a route that
-	// is not partner-scoped, why not.
-	decision, why string
-	// htmx sends the request as htmx does (HX-Request), for fragments.
-	htmx bool
-	// fresh runs the request in a session of its own, and signs in again
-	// after it (signing out ends every session of the user).
-	fresh bool
+	var copies int
+	cells := map[string]int{}
+	t.Run("matrix", func(t *testing.T) {
+		for _, a := range w.actors {
+			want := map[string]expectation{}
+			for _, e := range table {
+				want[e.route] = expect(e, a, w.target)
+				cells[want[e.route].kind()]++
+				if e.alone && want[e.route].allowed {
+					copies++
+				}
+			}
+			t.Run(a.name, func(t *testing.T) {
+				t.Parallel()
+				shared := w.copy(t)
+				for _, e := range inOrder(table) {
+					t.Run(e.route, func(t *testing.T) { shared.tryCell(t, a, e, want[e.route]) })
+				}
+			})
+		}
+	})
+	t.Logf("%d routes × %d actors (%v), %d changes on copies of their own, in %v (the world built in %v)", len(table), len(w.actors), cells, copies, time.Since(start).Round(time.Millisecond), built.Round(time.Millisecond))
 }
 
-// TestEveryRouteFollowsTheAssignment: every route of the router, pages and
-// /api/v1, has a policy decision for an account manager who is not
-// assigned to partner B, and each is checked for real against B's
-// resources: the status, nothing of B (its name, its members' names and
-// emails, its team, token and alert) in the answer, and nothing of B
-// changed after it. A route without an entry fails, naming itself; so does
-// an entry for a route that is gone.
-func TestEveryRouteFollowsTheAssignment(t *testing.T) {
-	t.Parallel()
-	w := newRouteWorld(t)
-	table := routePolicies()
+// tryCell makes e's request as a and checks the answer: the status; for an
+// actor who does not see B, nothing of B in it and nothing of B changed;
+// for one who does, nothing changed when refused (B's own names are on
+// every page they see). An allowed entry marked alone runs on a copy of
+// the world of its own; everything else on the actor's copy, in order.
+func (c *worldCopy) tryCell(t *testing.T, a *matrixActor, e routePolicy, want expectation) {
+	if e.alone && want.allowed {
+		c = c.w.copy(t)
+	}
+	checkState := !a.insider || !want.allowed
+	var before string
+	if checkState {
+		// What the last check saw, unless a request changed B since.
+		if before = c.state; before == "" {
+			before = c.stateOfB(t)
+		}
+	}
+	c.state = ""
+	status, location, body := c.send(t, c.as(t, a), e)
+	if !want.met(status, location) {
+		t.Errorf("%s %s as %s = %d %s, want %s: %.300s", strings.Fields(e.route)[0], c.w.fill(e.url, e.route), a.name, status, location, want, gist(body))
+	}
+	if !a.insider {
+		for _, s := range c.w.secrets {
+			if strings.Contains(body, s) {
+				t.Errorf("%s sees B's %q", a.name, s)
+			}
+		}
+	}
+	if checkState {
+		after := c.stateOfB(t)
+		if after != before {
+			t.Errorf("B changed:\nbefore %s\nafter  %s", before, after)
+		}
+		c.state = after
+	}
+}
 
-	byRoute := map[string]routePolicy{}
+// inOrder is the table with the entries marked last after the others.
+func inOrder(table []routePolicy) []routePolicy {
+	out := slices.Clone(table)
+	slices.SortStableFunc(out, func(a, b routePolicy) int { return a.last - b.last })
+	return out
+}
+
+// checkTable: every route has one entry, every entry a route, and each
+// entry's request goes to its own route (a mistyped URL would answer 404
+// for the wrong reason).
+func checkTable(t *testing.T, c *worldCopy, table []routePolicy) {
+	t.Helper()
+	byRoute := map[string]bool{}
 	for _, e := range table {
-		if _, dup := byRoute[e.route]; dup {
+		if byRoute[e.route] {
 			t.Errorf("%s has two entries in the policy table", e.route)
 		}
-		if !slices.Contains([]string{decHidden, decRole, decScoped, decUnscoped}, e.decision) {
-			t.Errorf("%s: unknown decision %q", e.route, e.decision)
+		if e.rule == nil {
+			t.Errorf("%s has no rule", e.route)
 		}
-		if (e.decision == decUnscoped) != (e.why != "") {
-			t.Errorf("%s is %s: a route that is not partner-scoped says why, and only such a route", e.route, e.decision)
-		}
-		byRoute[e.route] = e
+		byRoute[e.route] = true
 	}
 	routes := map[string]bool{}
-	for _, r := range w.app.Routes() {
+	for _, r := range c.app.Routes() {
 		if r.Method == echo.RouteNotFound {
 			continue
 		}
 		key := r.Method + " " + r.Path
 		routes[key] = true
-		if _, ok := byRoute[key]; !ok {
-			t.Errorf("%s has no policy decision: add an entry to routePolicies (handlers/route_policy_table_test.go) saying what an account manager not assigned to a partner gets from it", key)
+		if !byRoute[key] {
+			t.Errorf("%s has no policy decision: add an entry to routePolicies (handlers/route_policy_table_test.go) with the rule that decides it", key)
 		}
 	}
 	for _, e := range table {
 		if !routes[e.route] {
 			t.Errorf("%s is in the policy table but not in the router: remove its entry", e.route)
 		}
-	}
-	// The state of B sees a change (and its undoing): a request that did
-	// change B could not pass unnoticed.
-	before := w.stateOfB(t)
-	w.p.exec(t, `UPDATE tokens SET revoked_at = now() WHERE id = `+w.ids["token"])
-	if w.stateOfB(t) == before {
-		t.Fatal("the state of B does not see a revoked token")
-	}
-	w.p.exec(t, `UPDATE tokens SET revoked_at = NULL WHERE id = `+w.ids["token"])
-	if w.stateOfB(t) != before {
-		t.Fatal("the state of B differs after undoing a change")
-	}
-
-	// Each request is one of its own route: a mistyped URL would answer
-	// 404 for the wrong reason.
-	for _, e := range table {
-		method, u := strings.Fields(e.route)[0], w.fill(e)
-		c := w.app.NewContext(nil, nil)
-		w.app.Router().Find(method, strings.SplitN(u, "?", 2)[0], c)
-		if got := method + " " + c.Path(); got != e.route {
+		method, u := strings.Fields(e.route)[0], c.w.fill(e.url, e.route)
+		ec := c.app.NewContext(nil, nil)
+		c.app.Router().Find(method, strings.SplitN(u, "?", 2)[0], ec)
+		if got := method + " " + ec.Path(); got != e.route {
 			t.Errorf("%s: the request %s %s goes to %s", e.route, method, u, got)
 		}
 	}
-	if t.Failed() {
-		return
-	}
-
-	for _, e := range table {
-		t.Run(e.route, func(t *testing.T) {
-			b := w.am
-			if e.fresh {
-				b = signedInAs(t, w.p, "am@portico.test")
-			}
-			before := w.stateOfB(t)
-			status, body := w.send(t, b, e)
-			if status != e.want {
-				t.Errorf("%s %s as the unassigned account manager = %d, want %d (%s): %.300s", strings.Fields(e.route)[0], w.fill(e), status, e.want, e.decision, gist(body))
-			}
-			for _, s := range w.secrets {
-				if strings.Contains(body, s) {
-					t.Errorf("the answer shows B's %q (%s)", s, e.decision)
-				}
-			}
-			if after := w.stateOfB(t); after != before {
-				t.Errorf("B changed:\nbefore %s\nafter  %s", before, after)
-			}
-			if e.fresh {
-				// Signing out ends every session of the user.
-				w.am = signedInAs(t, w.p, "am@portico.test")
-			}
-		})
-	}
-
-	// The 404s are the policy's: the platform admin, who manages every
-	// partner, finds each of B's resources the account manager was not
-	// shown (even where the admin's role may not act on it: 403, 409).
-	admin := signedInAs(t, w.p, "admin@portico.test")
-	for _, e := range table {
-		if e.decision != decHidden || !strings.HasPrefix(e.route, "GET ") {
-			continue
-		}
-		if status, body := w.send(t, admin, e); status == http.StatusNotFound || status >= 500 {
-			t.Errorf("control: %s as the platform admin = %d, want it found: %.300s", w.fill(e), status, gist(body))
-		}
-	}
 }
 
-// routeWorld is the demo portal with the catalog, where B (Crane Works)
-// has a team, a pending invitation, a live token with usage, an alert,
-// audit events, a grant and an account manager of its own, and the demo
-// account manager is assigned to Harbor Logistics only.
-type routeWorld struct {
-	p       *portal
-	app     *echo.Echo
-	am      *browser
-	ids     map[string]string
-	secrets []string
-}
-
-func newRouteWorld(t *testing.T) *routeWorld {
-	t.Helper()
-	ctx := context.Background()
-	db := pgtest.DB(t)
-	st := store.New(db)
-	if _, err := demo.Seed(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.SeedCatalog(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	app := handlers.New(testConfig(), handlers.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Outbox: mail.NewOutbox(st), Mailer: noKick{}})
-	srv := httptest.NewServer(app)
-	t.Cleanup(srv.Close)
-	p := &portal{srv: srv, store: st}
-	w := &routeWorld{p: p, app: app, ids: map[string]string{},
-		secrets: []string{"Crane Works", "crane-works", "Cleo Crane", "admin@crane.test", "Dan Crane", "dev@crane.test",
-			"Crane Night Shift", "crane-secret-token", "invitee@crane.test", "Crane was throttled"}}
-
-	crane := signedInAs(t, p, "admin@crane.test")
-	team := createTeam(t, crane, "Crane Night Shift")
-	if res := crane.post(teamPath(team, "members"), idValue(p.userID(t, "dev@crane.test"))); res.status != http.StatusSeeOther {
-		t.Fatalf("add Crane's developer to its team = %d", res.status)
-	}
-	if res := crane.post("/members/invitations", url.Values{"email": {"invitee@crane.test"}, "role": {"developer"}}); res.status != http.StatusSeeOther {
-		t.Fatalf("invite to Crane = %d", res.status)
-	}
-	w.ids["partner"] = itoa(p.partnerID(t, "crane-works"))
-	w.ids["team"] = itoa(team)
-	w.ids["member"] = itoa(p.userID(t, "dev@crane.test"))
-	w.ids["invitation"] = p.id(t, `SELECT id FROM invitations WHERE email = 'invitee@crane.test'`)
-	w.ids["token"] = p.id(t, `
-		INSERT INTO tokens (user_id, partner_id, name, environment, hash, hint, scopes, expires_at)
-		SELECT id, partner_id, 'crane-secret-token', 'live', decode(md5('crane-secret-token'), 'hex'), 'ptc_live_…c5e7', '{fleet/fleet:read}', now() + interval '30 days'
-		FROM users WHERE email = 'dev@crane.test' RETURNING id`)
-	tokenID := mustInt(t, w.ids["token"])
-	alert, _, err := st.RaiseAlert(ctx, store.NewAlert{PartnerID: mustInt(t, w.ids["partner"]), TokenID: &tokenID, Rule: "rate_limited",
-		Cause: "route policy", Message: "Crane was throttled 40 times."})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.ids["alert"] = itoa(alert)
-	var batch []calls.Call
-	for range 5 {
-		batch = append(batch, calls.Call{At: time.Now(), API: "fleet", Operation: "listSpreaders", Status: 200, Latency: time.Millisecond,
-			Method: "GET", Path: "/fleet/spreaders", TokenID: tokenID, PartnerID: mustInt(t, w.ids["partner"]), Environment: "live"})
-	}
-	writeCalls(t, st, batch)
-	// B's grant, of a group only B holds; a spare group nobody holds for
-	// the changes to the shared catalog.
-	w.ids["group"] = p.id(t, `SELECT id FROM access_groups WHERE name = 'Fleet basics'`)
-	w.ids["grant"] = p.id(t, `SELECT id FROM grants WHERE access_group_id = $1 AND partner_id = $2`, w.ids["group"], w.ids["partner"])
-	w.ids["spare"] = p.id(t, `INSERT INTO access_groups (name, rate_limit_per_minute) VALUES ('Route spare', 60) RETURNING id`)
-	p.exec(t, `INSERT INTO access_group_apis (access_group_id, api_id, scopes)
-		SELECT `+w.ids["spare"]+`, id, CASE slug WHEN 'fleet' THEN '{fleet:read}'::text[] ELSE '{telemetry:read}'::text[] END FROM apis WHERE slug IN ('fleet', 'telemetry')`)
-
-	// The account manager is Harbor's only; B is another account
-	// manager's.
-	am := p.userID(t, "am@portico.test")
-	if _, err := st.UnassignManager(ctx, mustInt(t, w.ids["partner"]), am); err != nil {
-		t.Fatal(err)
-	}
-	w.ids["am"] = itoa(am)
-	w.ids["manager"] = p.id(t, `INSERT INTO users (email, name, role) VALUES ('riley@portico.test', 'Riley Book', 'account_manager') RETURNING id`)
-	if _, err := st.AssignManager(ctx, mustInt(t, w.ids["partner"]), mustInt(t, w.ids["manager"]), 0); err != nil {
-		t.Fatal(err)
-	}
-	w.am = signedInAs(t, p, "am@portico.test")
-	return w
-}
-
-// fill puts B's ids into the entry's URL.
-func (w *routeWorld) fill(e routePolicy) string {
-	u := e.url
-	if u == "" {
-		u = strings.Fields(e.route)[1]
+// fill puts B's ids into an entry's URL (the route's own path when
+// empty) or body.
+func (w *routeWorld) fill(s, route string) string {
+	if s == "" && route != "" {
+		s = strings.Fields(route)[1]
 	}
 	for k, v := range w.ids {
-		u = strings.ReplaceAll(u, "{"+k+"}", v)
+		s = strings.ReplaceAll(s, "{"+k+"}", v)
 	}
-	return u
+	return s
 }
 
 // send makes the entry's request as b: JSON for /api/v1, a form for pages.
-func (w *routeWorld) send(t *testing.T, b *browser, e routePolicy) (int, string) {
+// It answers the status, the Location and the body with the headers.
+func (c *worldCopy) send(t *testing.T, b *browser, e routePolicy) (int, string, string) {
 	t.Helper()
-	method, u := strings.Fields(e.route)[0], w.fill(e)
+	method, u := strings.Fields(e.route)[0], c.w.fill(e.url, e.route)
 	if strings.Contains(u, "{") {
 		t.Fatalf("%s: no id for a placeholder in %s", e.route, u)
 	}
 	var body io.Reader
 	if e.body != "" {
-		body = strings.NewReader(w.fill(routePolicy{url: e.body}))
+		body = strings.NewReader(c.w.fill(e.body, ""))
 	}
 	req, err := http.NewRequest(method, b.base+u, body)
 	if err != nil {
@@ -300,24 +204,37 @@ func (w *routeWorld) send(t *testing.T, b *browser, e routePolicy) (int, string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, string(data) + fmt.Sprint(resp.Header)
+	return resp.StatusCode, resp.Header.Get("Location"), string(data) + fmt.Sprint(resp.Header)
 }
 
 // stateOfB is every row of B in the tables a request could change (those
 // with a partner_id, and its teams' memberships), less the audit trail and
 // the usage, which record requests rather than B's state.
-func (w *routeWorld) stateOfB(t *testing.T) string {
+func (c *worldCopy) stateOfB(t *testing.T) string {
+	t.Helper()
+	if c.digest == "" {
+		c.digest = c.digestSQL(t)
+	}
+	var digest []string
+	if err := c.p.store.DB().Select(&digest, c.digest); err != nil {
+		t.Fatalf("state of B: %v", err)
+	}
+	return strings.Join(digest, " ")
+}
+
+// digestSQL is the query of stateOfB.
+func (c *worldCopy) digestSQL(t *testing.T) string {
 	t.Helper()
 	var tables []string
-	if err := w.p.store.DB().Select(&tables, `
+	if err := c.p.store.DB().Select(&tables, `
 		SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE a.attname = 'partner_id' AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 		  AND n.nspname = current_schema() AND c.relname NOT LIKE 'audit%' AND c.relname NOT LIKE 'api_call%' AND c.relname NOT LIKE 'api_usage%'
 		ORDER BY c.relname`); err != nil {
 		t.Fatal(err)
 	}
-	partner := w.ids["partner"]
-	var out []string
+	partner := c.w.ids["partner"]
+	var parts []string
 	for _, tb := range append(tables, "partners", "team_memberships") {
 		where := "partner_id = " + partner
 		switch tb {
@@ -326,14 +243,9 @@ func (w *routeWorld) stateOfB(t *testing.T) string {
 		case "team_memberships":
 			where = "team_id IN (SELECT id FROM teams WHERE partner_id = " + partner + ")"
 		}
-		var digest string
-		if err := w.p.store.DB().Get(&digest, `SELECT count(*) || ':' || coalesce(md5(string_agg(row_to_json(x)::text, ',' ORDER BY row_to_json(x)::text)), '')
-			FROM `+tb+` x WHERE `+where); err != nil {
-			t.Fatalf("state of B in %s: %v", tb, err)
-		}
-		out = append(out, tb+"="+digest)
+		parts = append(parts, `SELECT '`+tb+`=' || count(*) || ':' || coalesce(md5(string_agg(row_to_json(x)::text, ',' ORDER BY row_to_json(x)::text)), '') FROM `+tb+` x WHERE `+where)
 	}
-	return strings.Join(out, " ")
+	return strings.Join(parts, " UNION ALL ")
 }
 
 // gist is the readable part of an answer for a failure message: the JSON

@@ -16,7 +16,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/andybalholm/brotli"
 )
@@ -40,12 +39,19 @@ func compressible(name string) bool {
 	return false
 }
 
+// run works in an os.Root of dir, so that no symbolic link under dir
+// makes it read or write outside.
 func run(dir string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !compressible(p) {
 			return err
 		}
-		data, err := os.ReadFile(p)
+		data, err := root.ReadFile(p)
 		if err != nil {
 			return err
 		}
@@ -58,11 +64,11 @@ func run(dir string) error {
 			return fmt.Errorf("brotli %s: %w", p, err)
 		}
 		for ext, b := range map[string][]byte{".gz": gz, ".br": br} {
-			if err := writeIfChanged(p+ext, b); err != nil {
+			if err := writeIfChanged(root, p+ext, b); err != nil {
 				return err
 			}
 		}
-		fmt.Printf("%-60s %8d  gzip %8d  brotli %8d\n", strings.TrimPrefix(p, dir+"/"), len(data), len(gz), len(br))
+		fmt.Printf("%-60s %8d  gzip %8d  brotli %8d\n", p, len(data), len(gz), len(br))
 		return nil
 	})
 }
@@ -97,10 +103,11 @@ func brotlied(data []byte) ([]byte, error) {
 }
 
 // writeIfChanged leaves a file whose content is already right untouched,
-// so its modification time (and make's view of it) does not move.
-func writeIfChanged(name string, data []byte) error {
-	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
+// so its modification time (and make's view of it) does not move. A new
+// one is 0644 like the asset it copies: both are committed and embedded.
+func writeIfChanged(root *os.Root, name string, data []byte) error {
+	if old, err := root.ReadFile(name); err == nil && bytes.Equal(old, data) {
 		return nil
 	}
-	return os.WriteFile(name, data, 0o644)
+	return root.WriteFile(name, data, 0o644)
 }

@@ -87,7 +87,7 @@ func throughput(ctx context.Context, cfg config, pt *portico, work, upstreamAddr
 	}
 	answered++
 	bodyFile := filepath.Join(work, "sandbox-body")
-	if err := os.WriteFile(bodyFile, body, 0o644); err != nil {
+	if err := os.WriteFile(bodyFile, body, 0o600); err != nil {
 		return err
 	}
 	echoProc, echoURL, err := startRole(ctx, pt.ps, "echo", []string{"-body", bodyFile, "-content-type", contentType}, "/fleet/spreaders")

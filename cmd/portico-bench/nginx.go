@@ -47,7 +47,7 @@ func startNGINX(ctx context.Context, ps *procs, dir, upstream, probe string) (*p
 		return nil, "", fmt.Errorf("nginx is not installed")
 	}
 	dir = filepath.Join(dir, "nginx")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil { // #nosec G301 -- NGINX's prefix folder, where its workers (their own user when root) keep temporary files
 		return nil, "", err
 	}
 	addr, err := freeAddr()
@@ -55,7 +55,7 @@ func startNGINX(ctx context.Context, ps *procs, dir, upstream, probe string) (*p
 		return nil, "", err
 	}
 	conf := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(conf, []byte(nginxConf(dir, addr, upstream)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(nginxConf(dir, addr, upstream)), 0o600); err != nil {
 		return nil, "", err
 	}
 	p, err := ps.start("nginx", bin, []string{"-p", dir, "-c", conf, "-e", "stderr"}, nil)

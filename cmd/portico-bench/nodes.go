@@ -153,6 +153,6 @@ func call(client *http.Client, method, url, tok string) (int, error) {
 		return 0, err
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close() // drained already
 	return resp.StatusCode, nil
 }

@@ -36,22 +36,22 @@ type proc struct {
 // start runs bin with args and env added to this process's environment.
 func (ps *procs) start(name, bin string, args, env []string) (*proc, error) {
 	logPath := filepath.Join(ps.logDir, name+".log")
-	f, err := os.Create(logPath)
+	f, err := os.Create(logPath) // #nosec G304 -- a log in the bench's own work folder
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...) // #nosec G204 -- a program the bench built or found (NGINX), with arguments it made
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	// A group of its own: Ctrl-C reaches only us, and we stop the
 	// processes in order (Portico gracefully, to flush its audit).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		f.Close()
+		_ = f.Close() // the start's error is the one to report
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
-	go func() { p.err = cmd.Wait(); f.Close(); close(p.done) }()
+	go func() { p.err = cmd.Wait(); _ = f.Close(); close(p.done) }() // the log is read from its path; a close error loses nothing
 	ps.mu.Lock()
 	ps.list = append(ps.list, p)
 	ps.mu.Unlock()
@@ -121,7 +121,7 @@ func (p *proc) waitHTTP(ctx context.Context, url string, want int, timeout time.
 		status := 0
 		if resp, err := client.Get(url); err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			_ = resp.Body.Close() // drained already
 			status = resp.StatusCode
 		}
 		switch {
@@ -157,6 +157,6 @@ func answers(base string) bool {
 	if err != nil {
 		return false
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close() // only the answer counts
 	return true
 }

@@ -41,7 +41,7 @@ func serveRole(ctx context.Context, args []string) error {
 	case "fasthttp":
 		return serveFast(ctx, ln, *upstream)
 	case "echo":
-		body, err := os.ReadFile(*bodyFile)
+		body, err := os.ReadFile(*bodyFile) // #nosec G703 -- the file the bench itself wrote and passes to its own child process
 		if err != nil {
 			return err
 		}

@@ -73,7 +73,7 @@ func currentDB(ctx context.Context, url string) (*sqlx.DB, error) {
 		return nil, err
 	}
 	if err := store.CheckSchema(ctx, db); err != nil {
-		db.Close()
+		_ = db.Close() // the schema's error is the one to report
 		return nil, err
 	}
 	return db, nil
@@ -109,11 +109,11 @@ func migratedDB(ctx context.Context, e env, cfg *config.Config) (db *sqlx.DB, cl
 		return nil, nil, err
 	}
 	if err := migrate(ctx, e, db); err != nil {
-		db.Close()
+		_ = db.Close() // the migration's error is the one to report
 		stop()
 		return nil, nil, err
 	}
-	return db, func() { db.Close(); stop() }, nil
+	return db, func() { _ = db.Close(); stop() }, nil // on the way out: a pool's close error changes nothing
 }
 
 // migrate applies the pending migrations, saying what ran.

@@ -170,15 +170,7 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 // serveOn serves h on ln until ctx is cancelled, then stops accepting, lets
 // in-flight requests finish within shutdownGrace, and returns.
 func serveOn(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := handlers.NewServer(h, log, handlers.DefaultServerTimeouts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -236,8 +228,15 @@ func limits(cfg *config.Config, log *slog.Logger) (ratelimit.Limiter, gateway.Qu
 		return nil, nil, nil, usageError{"REDIS_URL: " + err.Error()}
 	}
 	log.Info("rate limits and quotas shared through Redis")
-	return ratelimit.WithFailMode(ratelimit.NewRedis(client, 0), mode, log),
-		ratelimit.QuotaWithFailMode(ratelimit.NewRedisQuota(client, 0), mode, log),
+	lim, quota := ratelimit.NewRedis(client, cfg.RateLimitTimeout), ratelimit.NewRedisQuota(client, cfg.RateLimitTimeout)
+	// Connected and the scripts loaded before the first call, which would
+	// otherwise time out doing it and trip the failure mode for a second.
+	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if err := errors.Join(lim.Warm(wctx), quota.Warm(wctx)); err != nil {
+		log.Error("Redis does not answer at start: limits follow PORTICO_RATELIMIT_FAILURE until it does", "failure", mode.String(), "err", err)
+	}
+	cancel()
+	return ratelimit.WithFailMode(lim, mode, log), ratelimit.QuotaWithFailMode(quota, mode, log),
 		func() { _ = client.Close() }, nil
 }
 

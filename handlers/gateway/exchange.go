@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/portico/portico/internal/calls"
@@ -8,7 +9,10 @@ import (
 
 // exchange is the state of one call, pooled.
 type exchange struct {
-	w        http.ResponseWriter
+	w http.ResponseWriter
+	// ctx is the call's context, read only when a long answer moves
+	// the write deadline on (extendWrite).
+	ctx      context.Context
 	status   int
 	bytes    int64
 	call     calls.Call
@@ -73,6 +77,9 @@ func (x *exchange) Write(b []byte) (int, error) {
 		x.status = http.StatusOK
 	}
 	n, err := x.w.Write(b)
+	if x.bytes>>20 != (x.bytes+int64(n))>>20 {
+		x.extendWrite()
+	}
 	x.bytes += int64(n)
 	return n, err
 }
@@ -119,6 +126,7 @@ func (x *exchange) restoreOwn() {
 
 // Flush lets streamed upstream responses through.
 func (x *exchange) Flush() {
+	x.extendWrite()
 	if f, ok := x.w.(http.Flusher); ok {
 		f.Flush()
 	}

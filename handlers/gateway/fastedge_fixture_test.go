@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/handlers/gateway"
 )
 
@@ -54,4 +55,15 @@ func (l *edgeListener) Close() error {
 	err := l.edge.Shutdown(ctx)
 	l.in.Do(func() { _ = l.Listener.Close() })
 	return err
+}
+
+// fastEdge serves gw from the fasthttp edge on ln with the timeouts the
+// portal's server would have, for the raw edge cases (edge_*_test.go).
+func fastEdge(t testing.TB, gw *gateway.Gateway, ln net.Listener, to handlers.ServerTimeouts, e *edge) *edge {
+	ed := gateway.NewEdge(gw, gateway.EdgeConfig{HeaderTimeout: to.ReadHeader, ReadTimeout: to.Read, WriteTimeout: to.Write,
+		IdleTimeout: to.Idle, MinBodyRate: to.MinBodyRate})
+	go func() { _ = ed.Serve(ln) }()
+	t.Cleanup(func() { _ = ed.Shutdown(context.Background()) })
+	e.addr, e.maxHeader = ln.Addr().String(), 64<<10
+	return e
 }

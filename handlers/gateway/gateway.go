@@ -155,7 +155,7 @@ func (g *Gateway) run(w http.ResponseWriter, r *http.Request, clientIP string, v
 		t, bad = original(r)
 	}
 	x := g.pool.Get().(*exchange)
-	*x = exchange{w: w}
+	*x = exchange{w: w, ctx: r.Context()}
 	if g.unmatched != nil {
 		x.m = g.unmatched[envOf(t.path)]
 	}

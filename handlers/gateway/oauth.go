@@ -14,7 +14,7 @@ import (
 // work): the client credentials grant, introspection and revocation for
 // resource servers, and the authorization server metadata.
 const (
-	TokenPath      = "/oauth/token"
+	TokenPath      = "/oauth/token" // #nosec G101 -- a URL path, not a credential
 	IntrospectPath = "/oauth/introspect"
 	RevokePath     = "/oauth/revoke"
 	MetadataPath   = "/.well-known/oauth-authorization-server"
@@ -34,7 +34,7 @@ func IsOAuth(path string) bool {
 // a resource server's secret as a bearer credential.
 var (
 	basicChallenge  = `Basic realm="portico"`
-	bearerChallenge = `Bearer realm="portico"`
+	bearerChallenge = `Bearer realm="portico"` // #nosec G101 -- a WWW-Authenticate challenge, not a credential
 )
 
 // OAuth serves the OAuth endpoints for a caller at clientIP (as the

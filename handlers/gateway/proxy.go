@@ -93,6 +93,14 @@ func (g *Gateway) upstreamFailed(w http.ResponseWriter, err error, host string) 
 	if x != nil {
 		rid = x.call.RequestID
 	}
+	// A body the caller stopped sending midway, or sent too slowly
+	// (the server's read deadline passed, which also cancels the
+	// call's context): the caller's doing, not the upstream's
+	// timeout, answered whatever the transport made of it.
+	if x != nil && x.bodyBroken() && !x.bodyRefused() {
+		writeError(w, http.StatusBadRequest, codeInvalidRequest, "The request body ended before it was complete.", rid)
+		return
+	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		writeError(w, http.StatusGatewayTimeout, codeGatewayTimeout, "The API's upstream did not answer in time.", rid)
@@ -106,11 +114,6 @@ func (g *Gateway) upstreamFailed(w http.ResponseWriter, err error, host string) 
 	// the refusal whatever is written here.
 	if (x != nil && x.bodyRefused()) || errors.Is(err, errBodyTooLarge) || errors.Is(err, errLargeBodiesBusy) {
 		writeError(w, http.StatusBadGateway, codeBadGateway, "The API's upstream could not be reached or answered badly.", rid)
-		return
-	}
-	// So is a body the caller stopped sending midway.
-	if x != nil && x.bodyBroken() {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest, "The request body ended before it was complete.", rid)
 		return
 	}
 	g.d.Log.Warn("gateway: upstream failed", "request_id", rid, "upstream", host, "err", err)

@@ -113,8 +113,7 @@ func (g *Gateway) authorize(x *exchange, r *http.Request, t target, rid, clientI
 		st, err := g.apis.status(ctx, slug, g.now())
 		switch {
 		case err != nil:
-			g.d.Log.Error("gateway: list APIs", "request_id", rid, "err", err)
-			writeError(x, http.StatusInternalServerError, codeInternal, "The gateway failed to load this API. Quote the request id to support.", rid)
+			g.loadFailed(x, "list APIs", slug, rid, err)
 		case st == "retired":
 			writeError(x, http.StatusGone, codeGone, "This API was retired and answers no more calls.", rid)
 		default:
@@ -128,8 +127,7 @@ func (g *Gateway) authorize(x *exchange, r *http.Request, t target, rid, clientI
 		return authorized{}, false
 	}
 	if err != nil {
-		g.d.Log.Error("gateway: load API", "api", slug, "request_id", rid, "err", err)
-		writeError(x, http.StatusInternalServerError, codeInternal, "The gateway failed to load this API. Quote the request id to support.", rid)
+		g.loadFailed(x, "load API", slug, rid, err)
 		return authorized{}, false
 	}
 	if entry.metrics != nil {

@@ -11,8 +11,8 @@ const (
 	ScopeTeamsWrite   = "portal:teams:write"
 	ScopeCatalogRead  = "portal:catalog:read"
 	ScopeAccessRead   = "portal:access:read"
-	ScopeTokensRead   = "portal:tokens:read"
-	ScopeTokensWrite  = "portal:tokens:write"
+	ScopeTokensRead   = "portal:tokens:read"  // #nosec G101 -- a scope's name, not a credential
+	ScopeTokensWrite  = "portal:tokens:write" // #nosec G101 -- a scope's name, not a credential
 	ScopeAuditRead    = "portal:audit:read"
 	ScopeUsageRead    = "portal:usage:read"
 	ScopeAlertsRead   = "portal:alerts:read"

@@ -183,7 +183,7 @@ func (w *Writer) admit() error {
 		w.state.Add(-admission)
 		return ErrClosed
 	}
-	if int64(uint32(s)) > int64(w.cfg.QueueSize) {
+	if s&(pending-1) > int64(w.cfg.QueueSize) { // the low 32 bits: slots taken
 		w.state.Add(-admission)
 		w.refused.Add(1)
 		return ErrFull
@@ -413,12 +413,12 @@ func (w *Writer) write(ctx context.Context, id string, batch []Call) error {
 		if _, err := stmt.ExecContext(ctx, c.At, nullID(c.PartnerID), nullID(c.TokenID), c.API, c.Operation, c.Environment,
 			c.Method, c.Path, int64(c.Status), c.Latency.Microseconds(), nullString(c.ClientIP), c.UserAgent, c.RequestID,
 			c.BytesIn, c.BytesOut); err != nil {
-			stmt.Close()
+			_ = stmt.Close() // the COPY's error is the one to report; the rollback ends the statement anyway
 			return fmt.Errorf("copy: %w", err)
 		}
 	}
 	if _, err := stmt.ExecContext(ctx); err != nil {
-		stmt.Close()
+		_ = stmt.Close() // as above
 		return fmt.Errorf("copy: %w", err)
 	}
 	if err := stmt.Close(); err != nil {
@@ -541,7 +541,7 @@ func (w *Writer) upsertRollup(ctx context.Context, tx *sql.Tx, batch []Call) err
 		c := clean(&batch[i])
 		k := rollupKey{
 			minute: c.At.Truncate(time.Minute).Unix(), partner: c.PartnerID, token: c.TokenID,
-			api: c.API, operation: c.Operation, statusClass: int8(StatusClass(c.Status)),
+			api: c.API, operation: c.Operation, statusClass: int8(StatusClass(c.Status)), // #nosec G115 -- StatusClass is 1 to 5
 		}
 		r := w.rollup[k]
 		if r == nil {

@@ -24,7 +24,7 @@ type ConsoleView struct {
 }
 
 // ConsoleBearerFormat describes the tokens the console takes.
-const ConsoleBearerFormat = "ptc_sbx_…"
+const ConsoleBearerFormat = "ptc_sbx_…" // #nosec G101 -- the prefix of a token, shown as a hint; no credential
 
 // notGranted is the mark of an operation the viewer may not call.
 const notGranted = "not granted to you"

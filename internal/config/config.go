@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MinSecretLen is the shortest PORTICO_SECRET accepted, in bytes.
@@ -60,6 +61,11 @@ type Config struct {
 	// (Redis) cannot be reached (PORTICO_RATELIMIT_FAILURE=closed); the
 	// default, open, allows them unchecked and logs the outage.
 	RateLimitFailClosed bool
+	// RateLimitTimeout bounds each call to Redis
+	// (PORTICO_RATELIMIT_TIMEOUT, a duration from 1ms to 10s); past it the
+	// failure mode applies, for a second. Zero: ratelimit.DefaultTimeout
+	// (50 ms). A node whose CPU is saturated may need more.
+	RateLimitTimeout time.Duration
 	// LeakKeys is a PEM file of the public keys whose signatures
 	// leaked-token reports (POST /security/leaked-tokens) are accepted
 	// with (PORTICO_LEAK_KEYS); empty, the endpoint answers 404.
@@ -77,6 +83,7 @@ type Config struct {
 	trustedProxies   string
 	gatewayURL       string
 	rateLimitFailure string
+	rateLimitTimeout string
 
 	baseURL string
 }
@@ -108,6 +115,7 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 
 		trustedProxies:   getenv("PORTICO_TRUSTED_PROXIES"),
 		rateLimitFailure: getenv("PORTICO_RATELIMIT_FAILURE"),
+		rateLimitTimeout: getenv("PORTICO_RATELIMIT_TIMEOUT"),
 	}
 	if s := getenv("PORTICO_SECRET"); s != "" {
 		c.Secret = []byte(s)
@@ -214,6 +222,13 @@ func (c *Config) checkRateLimit() error {
 	default:
 		return &Error{"PORTICO_RATELIMIT_FAILURE", fmt.Sprintf("%q is neither open (allow calls when Redis is down, the default) nor closed (refuse them with 503)", c.rateLimitFailure)}
 	}
+	if s := strings.TrimSpace(c.rateLimitTimeout); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Millisecond || d > 10*time.Second {
+			return &Error{"PORTICO_RATELIMIT_TIMEOUT", fmt.Sprintf("%q is not a duration from 1ms to 10s, such as 50ms (the default) or 250ms", c.rateLimitTimeout)}
+		}
+		c.RateLimitTimeout = d
+	}
 	if c.RedisURL == "" {
 		return nil
 	}
@@ -256,7 +271,7 @@ func (c *Config) loadSecret() error {
 		return &Error{"PORTICO_SECRET", fmt.Sprintf("not set; in production give at least %d random bytes (generate with `openssl rand -base64 48`)", MinSecretLen)}
 	}
 	path := filepath.Join(c.DataDir, "secret")
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) // #nosec G304 -- in the data folder the operator set (PORTICO_DATA, -data), never a request's input
 	if err == nil {
 		s := strings.TrimSpace(string(b))
 		if len(s) < MinSecretLen {
@@ -271,7 +286,10 @@ func (c *Config) loadSecret() error {
 	raw := make([]byte, 48)
 	_, _ = rand.Read(raw)
 	s := base64.RawURLEncoding.EncodeToString(raw)
-	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+	// Searchable by others, not readable: as root, the project's PostgreSQL
+	// runs as the postgres user, who must pass through to its data
+	// (pgcluster.ForProject); the secret itself is 0600.
+	if err := os.MkdirAll(c.DataDir, 0o711); err != nil { // #nosec G301 -- o+x: the postgres user passes through (see above)
 		return &Error{"PORTICO_DATA", fmt.Sprintf("cannot create %s: %v", c.DataDir, err)}
 	}
 	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {

@@ -67,7 +67,7 @@ func ParseKeys(data []byte) (*Keys, error) {
 
 // LoadKeys reads ParseKeys' format from the file at path.
 func LoadKeys(path string) (*Keys, error) {
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) // #nosec G304 -- the operator's setting (PORTICO_LEAK_KEYS), never a request's input
 	if err != nil {
 		return nil, fmt.Errorf("leak keys: %w", err)
 	}

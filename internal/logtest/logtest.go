@@ -9,13 +9,18 @@ import (
 // Buffer is a log sink safe for the concurrent writes of a logger, so a
 // test can scan the log (for a secret that must never be there, say).
 type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu         sync.Mutex
+	b          bytes.Buffer
+	registered bool
 }
 
 func (s *Buffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.registered {
+		s.registered = true
+		register(s)
+	}
 	return s.b.Write(p)
 }
 

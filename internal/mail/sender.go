@@ -255,5 +255,5 @@ func jitter(d time.Duration) time.Duration {
 	if d < 10 {
 		return d
 	}
-	return d + rand.N(d/10)
+	return d + rand.N(d/10) // #nosec G404 -- spreads retries out; nothing secret or guessable is at stake
 }

@@ -121,7 +121,7 @@ func (t *SMTPTransport) Send(ctx context.Context, m Message) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if conn != nil {
-			conn.Close()
+			_ = conn.Close() // ends the conversation, done or abandoned: a close error changes nothing
 		}
 	}
 	defer closeConn()
@@ -168,7 +168,7 @@ func (t *SMTPTransport) dial(ctx context.Context, network, addr string) (net.Con
 	}
 	tc := tls.Client(c, t.clientTLS())
 	if err := tc.HandshakeContext(ctx); err != nil {
-		c.Close()
+		_ = c.Close() // the handshake's error is the one to report
 		return nil, err
 	}
 	return tc, nil

@@ -137,7 +137,7 @@ func startOnce(bin, dir, servers string) (*Server, error) {
 	s := &Server{Addr: addr, log: &logtest.Buffer{}, done: make(chan struct{})}
 	// -e: the log of start-up, before the configuration is read, goes to
 	// stderr too rather than to /var/log/nginx.
-	s.cmd = exec.Command(bin, "-p", dir, "-c", conf, "-e", "stderr")
+	s.cmd = exec.Command(bin, "-p", dir, "-c", conf, "-e", "stderr") // #nosec G204 -- tests' NGINX, found on PATH, with its folder and configuration made here
 	s.cmd.Stdout = s.log
 	s.cmd.Stderr = s.log
 	s.cmd.SysProcAttr = sysProcAttr()

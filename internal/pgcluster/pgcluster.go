@@ -66,10 +66,13 @@ func New(dir string) (*Cluster, error) {
 		if err != nil {
 			return nil, fmt.Errorf("running as root, so PostgreSQL must run as the postgres system user, which does not exist (install the postgresql package): %w", err)
 		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		c.uid, c.gid = uid, gid
-		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		uid, uerr := parseID(u.Uid)
+		gid, gerr := parseID(u.Gid)
+		if err := errors.Join(uerr, gerr); err != nil {
+			return nil, fmt.Errorf("the postgres user's uid %q or gid %q: %w", u.Uid, u.Gid, err)
+		}
+		c.uid, c.gid = int(uid), int(gid)
+		c.cred = &syscall.Credential{Uid: uid, Gid: gid}
 	}
 	// sockaddr_un holds 107 bytes; leave room for "/.s.PGSQL.5432".
 	if len(abs) > 90 {
@@ -134,12 +137,18 @@ func (c *Cluster) Init(ctx context.Context) error {
 	return nil
 }
 
+// parseID reads a user or group id, which os/user gives as a string.
+func parseID(s string) (uint32, error) {
+	v, err := strconv.ParseUint(s, 10, 32)
+	return uint32(v), err // #nosec G115 -- ParseUint's bit size 32 keeps v below 1<<32
+}
+
 // mkdir creates dir (and parents) and hands it to the postgres user when root.
 func (c *Cluster) mkdir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
+	if err := os.Chmod(dir, 0o700); err != nil { // #nosec G302 -- a folder: x lets its owner enter it, and PostgreSQL requires 0700 of its data folder
 		return fmt.Errorf("chmod %s: %w", dir, err)
 	}
 	if c.cred == nil {
@@ -243,7 +252,7 @@ func (c *Cluster) URL(db string) string {
 func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, name), args...)
+	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, name), args...) // #nosec G204 -- initdb or pg_ctl, from PATH or the Debian layout (findBinaries), with arguments this package builds
 	cmd.Dir = os.TempDir()
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
 	if c.cred != nil {

@@ -50,9 +50,10 @@ func ForProject(ctx context.Context, dir string) (*Cluster, error) {
 	if err != nil || c.cred == nil {
 		return c, err
 	}
-	// Parents created here are searchable, as the data folder itself is
-	// when config creates it for the development secret.
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+	// Parents created here are searchable by others (the postgres user),
+	// not readable, as the data folder itself is when config creates it
+	// for the development secret.
+	if err := os.MkdirAll(filepath.Dir(abs), 0o711); err != nil { // #nosec G301 -- the postgres user, neither owner nor group, must pass through
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(abs), err)
 	}
 	blocked, err := c.blocker(abs)
@@ -77,7 +78,7 @@ func (c *Cluster) move(ctx context.Context, abs, blocked string) (*Cluster, erro
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, cannot(err.Error())
 	}
-	if err := os.MkdirAll(MovedRoot, 0o755); err != nil {
+	if err := os.MkdirAll(MovedRoot, 0o711); err != nil { // #nosec G301 -- the postgres user, neither owner nor group, must pass through to its data
 		return nil, cannot(err.Error())
 	}
 	target := filepath.Join(MovedRoot, movedName(abs))

@@ -27,7 +27,7 @@ const QuotaMargin = 7 * 24 * time.Hour
 // monthOf numbers the calendar month of t in UTC.
 func monthOf(t time.Time) int32 {
 	y, m, _ := t.UTC().Date()
-	return int32(y*12 + int(m) - 1)
+	return int32(y*12 + int(m) - 1) // #nosec G115 -- t is the clock's now: months since year 0 pass 2^31 in the year 178 million
 }
 
 // monthEnd is the first instant of the month after t's, in UTC.

@@ -32,6 +32,8 @@ type Server struct {
 	log  *bytes.Buffer
 	once sync.Once
 	done chan struct{}
+	// bin and dir are what it was started with, for Restart.
+	bin, dir string
 }
 
 // Start starts a redis-server for t and returns its address.
@@ -81,11 +83,19 @@ func start(bin, dir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	return launch(bin, dir, port)
+}
+
+// launch starts redis-server on port and waits until it answers PING.
+func launch(bin, dir string, port int) (*Server, error) {
 	s := &Server{
 		Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		log:  new(bytes.Buffer),
 		done: make(chan struct{}),
+		bin:  bin,
+		dir:  dir,
 	}
+	// #nosec G204 -- tests' redis-server, found on PATH, with arguments made here
 	s.cmd = exec.Command(bin,
 		"--bind", "127.0.0.1",
 		"--port", strconv.Itoa(port),

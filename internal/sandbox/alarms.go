@@ -45,8 +45,8 @@ func floorDiv(d, unit time.Duration) int64 {
 }
 
 func (w *world) alarm(k int64) alarm {
-	r := rng(tagAlarm, uint64(w.partnerID), uint64(k))
-	a := alarm{k: k, ID: alarmIDs.id(w.partnerID, uint64(k)), spreader: pick(r, w.inService()), typ: &alarmTypes[r.IntN(len(alarmTypes))]}
+	r := rng(tagAlarm, u64(w.partnerID), u64(k))
+	a := alarm{k: k, ID: alarmIDs.id(w.partnerID, u64(k)), spreader: pick(r, w.inService()), typ: &alarmTypes[r.IntN(len(alarmTypes))]}
 	a.raised = epoch.Add(time.Duration(k)*alarmEvery + time.Duration(r.IntN(int(alarmEvery/time.Second)))*time.Second)
 	var d time.Duration
 	switch a.typ.severity {
@@ -69,8 +69,8 @@ func (w *world) alarmByID(id string) (alarm, bool) {
 		return alarm{}, false
 	}
 	kNow := alarmIndex(w.now)
-	per := int64(alarmIDs.perSlot)
-	k := kNow - ((kNow-int64(j))%per+per)%per
+	per := int64(alarmIDs.perSlot)            // #nosec G115 -- perSlot is 1000 (alarmIDs in ids.go)
+	k := kNow - ((kNow-int64(j))%per+per)%per // #nosec G115 -- index returns a j below perSlot, 1000
 	if k >= 0 && k == kNow && w.alarm(k).raised.After(w.now) {
 		k -= per
 	}

@@ -67,7 +67,7 @@ var fleetAsOf = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 
 // buildFleet generates a partner's ten spreaders.
 func buildFleet(partnerID int64) []spreader {
-	r := rng(tagFleet, uint64(partnerID))
+	r := rng(tagFleet, u64(partnerID))
 	status := []string{"in_service", "in_service", "in_service", "in_service", "in_service", "in_service", "in_service", "standby", "maintenance", "decommissioned"}
 	r.Shuffle(len(status), func(i, j int) { status[i], status[j] = status[j], status[i] })
 	home := r.IntN(len(sites))
@@ -81,12 +81,12 @@ func buildFleet(partnerID int64) []spreader {
 }
 
 func makeSpreader(partnerID int64, i int, status string, partnerSites []string, craneBase int) spreader {
-	r := rng(tagSpreader, uint64(partnerID), uint64(i))
+	r := rng(tagSpreader, u64(partnerID), u64(i))
 	m := &models[r.IntN(len(models))]
 	year := between(r, 2012, 2024)
 	commissioned := time.Date(year, time.Month(between(r, 1, 12)), between(r, 1, 28), 0, 0, 0, 0, time.UTC)
 	s := Spreader{
-		ID:                spreaderIDs.id(partnerID, uint64(i)),
+		ID:                spreaderIDs.id(partnerID, u64(i)),
 		SerialNumber:      m.code + "-" + strconv.Itoa(year) + "-" + pad4(r.IntN(10000)),
 		Model:             m.name,
 		Site:              pick(r, partnerSites),
@@ -108,13 +108,13 @@ func makeSpreader(partnerID int64, i int, status string, partnerSites []string, 
 		s.CraneID = &crane
 		s.Name = crane + " " + m.kind
 	} else {
-		s.Name = "Spare " + m.kind + " " + string(rune('A'+i))
+		s.Name = "Spare " + m.kind + " " + string(rune('A'+i)) // #nosec G115 -- i < 10, the size of a fleet
 		if status == "decommissioned" {
 			s.TotalLiftCycles /= 2
 		}
 	}
 	if status == "decommissioned" {
-		s.Name = "Retired " + m.kind + " " + string(rune('A'+i))
+		s.Name = "Retired " + m.kind + " " + string(rune('A'+i)) // #nosec G115 -- i < 10, the size of a fleet
 	}
 	return spreader{Spreader: s, index: i}
 }
@@ -229,7 +229,7 @@ func getSpreaderStatus(c *call) {
 // of a lift cycle is lifting; spreaders off cranes are offline or idle.
 func (w *world) status(s *spreader) SpreaderStatus {
 	minute := w.now.Truncate(time.Minute)
-	r := rng(tagStatus, uint64(w.partnerID), uint64(s.index), uint64(minute.Unix()))
+	r := rng(tagStatus, u64(w.partnerID), u64(s.index), u64(minute.Unix()))
 	m := modelOf(s.Model)
 	st := SpreaderStatus{
 		SpreaderID: s.ID,

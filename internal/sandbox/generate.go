@@ -25,8 +25,7 @@ func (c *call) generated() {
 		c.fail(http.StatusNotImplemented, "not_implemented", "This operation declares no success response, so its sandbox has nothing to answer.")
 		return
 	}
-	seed := hash(tagGenerated, uint64(c.req.PartnerID), hashString(c.r.Method), hashString(c.r.URL.Path), hashString(c.query.Encode()))
-	g := &gen{r: rand.New(rand.NewPCG(seed, mix(seed)))}
+	g := &gen{r: rng(tagGenerated, u64(c.req.PartnerID), hashString(c.r.Method), hashString(c.r.URL.Path), hashString(c.query.Encode()))}
 	for _, name := range sortedKeys(resp.Headers) {
 		h := resp.Headers[name]
 		if h == nil || h.Value == nil || !h.Value.Required || strings.EqualFold(name, "Content-Type") {
@@ -302,7 +301,7 @@ func (g *gen) object(s *openapi3.Schema, depth int) map[string]any {
 		}
 	}
 	allowExtra := s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has
-	want := int(s.MinProps)
+	want := count(s.MinProps)
 	if len(s.Properties) == 0 && extra != nil && depth < softDepth {
 		want = max(want, 1+g.r.IntN(2))
 	}
@@ -328,10 +327,10 @@ func (g *gen) valueOrWord(ref *openapi3.SchemaRef, depth int) any {
 }
 
 func (g *gen) array(s *openapi3.Schema, depth int) []any {
-	lo := int(s.MinItems)
+	lo := count(s.MinItems)
 	hi := max(lo, 1) + 2
 	if s.MaxItems != nil {
-		hi = min(hi, int(*s.MaxItems))
+		hi = min(hi, count(*s.MaxItems))
 	}
 	if lo == 0 && hi > 0 {
 		lo = 1

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -307,4 +309,75 @@ func TestGeneratedResponses(t *testing.T) {
 		b, _ := json.Marshal(page)
 		t.Logf("%s", b)
 	})
+}
+
+// hugeCounts asks for more items, characters and properties than any
+// answer could hold: 2^63, which int() turns negative.
+const hugeCounts = `
+openapi: 3.1.0
+info: {title: Huge, version: "1.0"}
+servers: [{url: /sandbox/huge}]
+security: [{oauth: ["huge:read"]}]
+paths:
+  /huge:
+    get:
+      operationId: getHuge
+      responses:
+        "200":
+          description: Too much.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [list, text, map]
+                properties:
+                  list: {type: array, minItems: 9223372036854775808, items: {type: string, enum: [x]}}
+                  text: {type: string, minLength: 9223372036854775808}
+                  map: {type: object, minProperties: 9223372036854775808, additionalProperties: {type: integer, enum: [1]}}
+components:
+  securitySchemes:
+    oauth:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: /oauth/token
+          scopes: {"huge:read": Read.}
+`
+
+// TestGeneratedHugeCounts: counts no answer can honour give maxCount
+// items, characters and properties rather than a panic (or an answer
+// that never ends).
+func TestGeneratedHugeCounts(t *testing.T) {
+	t.Parallel()
+	a, err := parseAPI("huge", []byte(hugeCounts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/sandbox/huge/huge", nil)
+	route, params, err := a.router.FindRoute(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	New(nil).Serve(rec, req, Request{PartnerID: 1, API: a.slug, Spec: a.doc, Route: route, PathParams: params})
+	var got struct {
+		List []string       `json:"list"`
+		Text string         `json:"text"`
+		Map  map[string]int `json:"map"`
+	}
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d, want 200: %.300s", rec.Code, rec.Body)
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(got.List); n < maxCount || n > maxCount+2 {
+		t.Errorf("list has %d items, want %d to %d", n, maxCount, maxCount+2)
+	}
+	if n := len(got.Text); n < maxCount || n > maxCount+20 {
+		t.Errorf("text has %d characters, want %d and a word more at most", n, maxCount)
+	}
+	if n := len(got.Map); n != maxCount {
+		t.Errorf("map has %d properties, want %d", n, maxCount)
+	}
 }

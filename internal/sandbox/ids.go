@@ -54,9 +54,19 @@ func hashString(s string) uint64 {
 	return h
 }
 
+// u64 is v as an input of the generators: a hash part, an entity's number
+// or a partner's slot. The values are partner ids, indexes and Unix times,
+// none negative; were one negative, it would still map to one fixed uint64
+// (its two's complement bits), and the same input giving the same data is
+// all the generators need.
+func u64[T int | int64](v T) uint64 {
+	return uint64(v) // #nosec G115 -- wraps only a negative v, to one fixed value: determinism is all that is needed here (see above)
+}
+
 // rng is a PCG stream for one entity.
 func rng(parts ...uint64) *rand.Rand {
 	h := hash(parts...)
+	// #nosec G404 -- seeded on purpose: the sandbox's fake data must be the same on every node for the same inputs, and nothing secret is drawn from it
 	return rand.New(rand.NewPCG(h, mix(h)))
 }
 
@@ -116,7 +126,7 @@ var (
 	liftCycleIDs = idSpace{"LC-", 10, perm{100000, 0x4c43}, 10000000}
 )
 
-func slotOf(partnerID int64) uint64 { return uint64(partnerID) % slots }
+func slotOf(partnerID int64) uint64 { return u64(partnerID) % slots }
 
 // id formats the id of a partner's n-th entity (n < perSlot).
 func (s idSpace) id(partnerID int64, n uint64) string {
@@ -174,7 +184,7 @@ type fleetEntry struct {
 var fleetCache [1024]atomic.Pointer[fleetEntry]
 
 func fleetOf(partnerID int64) *fleetEntry {
-	slot := &fleetCache[uint64(partnerID)%uint64(len(fleetCache))]
+	slot := &fleetCache[u64(partnerID)%uint64(len(fleetCache))]
 	if e := slot.Load(); e != nil && e.partnerID == partnerID {
 		return e
 	}

@@ -86,10 +86,10 @@ func (w *world) generatedWorkOrders() []WorkOrder {
 
 func (w *world) generatedWorkOrder(j int) WorkOrder {
 	t := woTemplates[j]
-	r := rng(tagWorkOrder, uint64(w.partnerID), uint64(j))
+	r := rng(tagWorkOrder, u64(w.partnerID), u64(j))
 	created := weekStart(w.now).Add(-t.ago + time.Duration(r.IntN(3600))*time.Second)
 	fleet := w.spreaders()
-	wo := WorkOrder{ID: workOrderIDs.id(w.partnerID, uint64(j)), Title: t.title, Type: t.typ, Priority: t.priority, Status: "open", CreatedAt: stamp(created)}
+	wo := WorkOrder{ID: workOrderIDs.id(w.partnerID, u64(j)), Title: t.title, Type: t.typ, Priority: t.priority, Status: "open", CreatedAt: stamp(created)}
 	if t.typ == "corrective" {
 		k := alarmIndex(created)
 		for k > 0 && w.alarm(k).raised.After(created) {
@@ -102,7 +102,7 @@ func (w *world) generatedWorkOrder(j int) WorkOrder {
 		wo.SpreaderID = fleet[pick(r, w.inService())].ID
 	}
 	if t.assigned {
-		wo.Assignee = ptr("Workshop " + fleet[0].Site[6:] + ", shift " + string(rune('A'+r.IntN(3))))
+		wo.Assignee = ptr("Workshop " + fleet[0].Site[6:] + ", shift " + string(rune('A'+r.IntN(3)))) // #nosec G115 -- IntN(3) is 0 to 2
 	}
 	if r.IntN(4) != 0 {
 		wo.DueOn = ptr(day(created.AddDate(0, 0, between(r, 1, 14))))

@@ -114,7 +114,7 @@ func createWorkOrder(c *call) {
 		if err != nil {
 			return err
 		}
-		j := uint64(generatedCount) + uint64(n) - 1
+		j := u64(generatedCount + n - 1)
 		if j >= workOrderIDs.perSlot {
 			full = true
 			return errFull

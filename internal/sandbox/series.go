@@ -108,7 +108,7 @@ func getSeries(c *call) {
 // point is spreader i's point of the step starting at at.
 func (w *world) point(i int, name string, m metric, step time.Duration, at time.Time) (SeriesPoint, bool) {
 	sec := int(step / time.Second)
-	r := rng(tagSeries, uint64(w.partnerID), uint64(i), hashString(name), uint64(sec), uint64(at.Unix()))
+	r := rng(tagSeries, u64(w.partnerID), u64(i), hashString(name), u64(sec), u64(at.Unix()))
 	if r.IntN(40) == 0 {
 		return SeriesPoint{}, false
 	}
@@ -118,7 +118,7 @@ func (w *world) point(i int, name string, m metric, step time.Duration, at time.
 		p.Value = math.Round(float64(p.Samples) / 60 * (rate + r.Float64()*0.1))
 		return p, true
 	}
-	phase := float64(hash(tagSeries, uint64(w.partnerID), uint64(i))%628) / 100
+	phase := float64(hash(tagSeries, u64(w.partnerID), u64(i))%628) / 100
 	v := m.base + m.amp*math.Sin(2*math.Pi*float64(at.Unix())/86400+phase) + (r.Float64()*2-1)*m.noise
 	spread := m.noise * (0.5 + r.Float64()) * math.Sqrt(float64(sec)/60)
 	lo, hi := clamp(v-spread, m.lo, m.hi), clamp(v+spread, m.lo, m.hi)

@@ -58,7 +58,7 @@ func (w *world) cycle(i int, n int64) (LiftCycle, bool) {
 	if n < 0 || s.Status != "in_service" {
 		return LiftCycle{}, false
 	}
-	r := rng(tagCycle, uint64(w.partnerID), uint64(i), uint64(n))
+	r := rng(tagCycle, u64(w.partnerID), u64(i), u64(n))
 	if r.IntN(100) >= 65 {
 		return LiftCycle{}, false
 	}
@@ -66,7 +66,7 @@ func (w *world) cycle(i int, n int64) (LiftCycle, bool) {
 	start := epoch.Add(time.Duration(n)*cycleSlot + time.Duration(r.IntN(50))*time.Second)
 	tenths := between(r, 600, 1800)
 	lc := LiftCycle{
-		ID: liftCycleIDs.id(w.partnerID, uint64(n)*10+uint64(i)), SpreaderID: s.ID, CraneID: *s.CraneID,
+		ID: liftCycleIDs.id(w.partnerID, u64(n)*10+u64(i)), SpreaderID: s.ID, CraneID: *s.CraneID,
 		DurationS: float64(tenths) / 10, Mode: "single", TwistlockCycles: 1, AlarmIDs: []string{},
 		started: start, ended: start.Add(time.Duration(tenths) * 100 * time.Millisecond).Truncate(time.Second),
 	}
@@ -131,9 +131,9 @@ func container(r *rand.Rand, iso string, lo, hi int) Container {
 	owners := []string{"PTC", "HRB", "MSK", "CMA", "OOL", "HLX", "TGH", "EVR"}
 	b := []byte(owners[r.IntN(len(owners))] + "U")
 	for range 6 {
-		b = append(b, byte('0'+r.IntN(10)))
+		b = append(b, byte('0'+r.IntN(10))) // #nosec G115 -- a digit: IntN(10) is 0 to 9
 	}
-	b = append(b, byte('0'+iso6346Check(b)))
+	b = append(b, byte('0'+iso6346Check(b))) // #nosec G115 -- a digit: the check is a non-negative sum % 11 % 10
 	s := string(b)
 	ct.Number = &s
 	return ct

@@ -43,7 +43,7 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // the ping's error is the one to report
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return db, nil

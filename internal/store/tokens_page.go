@@ -28,7 +28,7 @@ func ValidTokenStatus(s string) bool { return slices.Contains(TokenStatuses, s) 
 // tokenStatusWhere is each filter's condition. Each one is implied by the
 // predicate of the partial index that serves it (migrations 00017 and
 // 00019), so it is spelled out here rather than switched by a parameter.
-var tokenStatusWhere = map[string]string{
+var tokenStatusWhere = map[string]string{ // #nosec G101 -- SQL conditions, no credential
 	TokensOpen:    `t.revoked_at IS NULL AND t.expires_at > now()`,
 	TokensPending: `t.pending AND t.revoked_at IS NULL AND t.expires_at > now()`,
 	TokensExpired: `t.revoked_at IS NULL AND t.expires_at <= now()`,
@@ -52,7 +52,7 @@ func ValidTokenType(s string) bool { return s == "" || slices.Contains(TokenType
 
 // tokenTypeWhere is each type filter's condition; the clients one is the
 // predicate of tokens_partner_clients (migration 00029).
-var tokenTypeWhere = map[string]string{
+var tokenTypeWhere = map[string]string{ // #nosec G101 -- SQL conditions, no credential
 	"":               ``,
 	TokenTypeTokens:  ` AND t.client_id IS NULL`,
 	TokenTypeClients: ` AND t.client_id IS NOT NULL`,
