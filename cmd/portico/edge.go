@@ -32,6 +32,7 @@ func startEdge(ctx context.Context, log *slog.Logger, cfg *config.Config, gw *ga
 		}
 	}()
 	stopped := make(chan struct{})
+	// #nosec G118 -- the shutdown's own context: ctx has ended when it starts, and the calls in flight get shutdownGrace.
 	go func() {
 		defer close(stopped)
 		<-ctx.Done()
