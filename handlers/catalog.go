@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -169,7 +168,7 @@ func (h *Handler) apiDocs(c echo.Context) error {
 // docTarget is where the API is served: /sandbox/SLUG and /live/SLUG on
 // the portal's public URL (the request's own when none is configured).
 func (h *Handler) docTarget(c echo.Context, slug string) catalog.DocTarget {
-	base := strings.TrimSuffix(h.cfg.BaseURL, "/")
+	base := h.gatewayBase()
 	if base == "" {
 		base = c.Scheme() + "://" + c.Request().Host
 	}

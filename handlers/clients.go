@@ -137,7 +137,7 @@ func (h *Handler) renderClientSecret(c echo.Context, t *store.Token, secret stri
 	if rotated {
 		title = "The new secret of " + t.Name
 	}
-	base := strings.TrimSuffix(h.cfg.BaseURL, "/")
+	base := h.gatewayBase()
 	m := views.ClientCreatedPage{
 		Page: h.page(c, title), Rotated: rotated, ClientID: *t.ClientID, Secret: secret,
 		Name: t.Name, Hint: t.Hint, Environment: t.Environment, Expires: formatTime(t.ExpiresAt),

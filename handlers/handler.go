@@ -60,6 +60,10 @@ type Config struct {
 	// LeakKeys accept signed leaked-token reports from secret scanners;
 	// nil, POST /security/leaked-tokens answers 404.
 	LeakKeys *leak.Keys
+	// GatewayURL is the public URL of the gateway's own listener
+	// (PORTICO_GATEWAY_URL): the pages give it for /sandbox, /live and
+	// /oauth calls. Empty: BaseURL, whose listener serves them too.
+	GatewayURL string
 }
 
 // Kicker wakes the mail sender so a queued mail goes out at once.
@@ -116,6 +120,13 @@ type Handler struct {
 // New builds the portal's echo instance: middleware, every route and the
 // error handler.
 func New(cfg Config, d Deps) *echo.Echo {
+	e, _ := NewWithGateway(cfg, d)
+	return e
+}
+
+// NewWithGateway is New, also returning the gateway the portal mounts, for
+// a listener of its own (gateway.NewEdge) to serve too.
+func NewWithGateway(cfg Config, d Deps) (*echo.Echo, *gateway.Gateway) {
 	st := store.New(d.DB)
 	hasher := token.NewHasher(cfg.Secret)
 	verifier := d.Verifier
@@ -162,7 +173,7 @@ func New(cfg Config, d Deps) *echo.Echo {
 	e.Pre(h.machineSurface)
 	e.Use(h.requestID, h.accessLog, h.recoverPanic, h.secureHeaders, h.limitBodies, h.crossOriginProtection(), h.checkInput, h.withSession, h.auditSource)
 	h.routes(e)
-	return e
+	return e, h.gateway
 }
 
 // render writes a templ component through a buffer, so a failed render

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -42,7 +41,7 @@ func (h *Handler) renderResourceServers(c echo.Context, status int, name, msg st
 		return err
 	}
 	m := views.ResourceServersPage{Page: h.page(c, "Resource servers"), Name: name, NameError: msg,
-		IntrospectURL: strings.TrimSuffix(h.cfg.BaseURL, "/") + "/oauth/introspect"}
+		IntrospectURL: h.gatewayBase() + "/oauth/introspect"}
 	for _, rs := range [][]store.ResourceServer{open, revoked} {
 		for i := range rs {
 			m.Servers = append(m.Servers, resourceServerRow(&rs[i]))
@@ -89,7 +88,7 @@ func (h *Handler) createResourceServer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	introspect := strings.TrimSuffix(h.cfg.BaseURL, "/") + "/oauth/introspect"
+	introspect := h.gatewayBase() + "/oauth/introspect"
 	hd := c.Response().Header()
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Pragma", "no-cache")

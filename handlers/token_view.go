@@ -169,7 +169,7 @@ func (h *Handler) curlExample(ctx context.Context, t *store.Token) (curl, docs s
 		if !ok {
 			continue
 		}
-		return head + base + "/" + t.Environment + "/" + slug + h.examplePath(ctx, slug, t.Scopes), "/apis/" + url.PathEscape(slug)
+		return head + h.gatewayBase() + "/" + t.Environment + "/" + slug + h.examplePath(ctx, slug, t.Scopes), "/apis/" + url.PathEscape(slug)
 	}
 	return head + base + "/api/v1/apis", ""
 }

@@ -118,7 +118,11 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		}
 		e.log.Info("leaked-token reports accepted", "keys", len(leakKeys.IDs()))
 	}
-	app := handlers.New(handlers.Config{
+	gatewayURL := ""
+	if cfg.GatewayURL != nil {
+		gatewayURL = cfg.GatewayURL.String()
+	}
+	app, gw := handlers.NewWithGateway(handlers.Config{
 		Version:        version,
 		SecureCookies:  cfg.SecureCookies(),
 		Secret:         cfg.Secret,
@@ -128,6 +132,7 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		MailDelivered:  !mail.OutboxOnly(transport),
 		TrustedProxies: cfg.TrustedProxies,
 		LeakKeys:       leakKeys,
+		GatewayURL:     gatewayURL,
 	}, handlers.Deps{Log: e.log, DB: db, Outbox: mail.NewOutbox(st), Mailer: sender, Verifier: verifier,
 		Limiter: limiter, Quota: quota, Recorder: recorder, GatewayMetrics: gatewayMetrics})
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -152,6 +157,12 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		defer close(noticesDone)
 		noticeExpiringTokens(senderCtx, pat.New(st, hasher, mail.NewOutbox(st), cfg.BaseURL.String()), sender, e.log)
 	}()
+	waitEdge, err := startEdge(ctx, e.log, cfg, gw)
+	if err != nil {
+		return err
+	}
+	// The gateway's listener stops before the audit writer does.
+	defer waitEdge()
 	e.log.Info("portico ready", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version, "startup_ms", time.Since(start).Milliseconds())
 	return serveOn(ctx, e.log, ln, app)
 }

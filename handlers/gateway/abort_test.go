@@ -63,7 +63,7 @@ func (f *fixture) recordingGateway(t *testing.T, sb gateway.Sandbox) (srv *httpt
 	go func() { done <- w.Run(ctx) }()
 	gw := gateway.New(gateway.Deps{Store: f.st, Catalog: f.cat, Verifier: credential.NewVerifier(f.st, token.NewHasher(secret)),
 		Sandbox: sb, Recorder: w, Log: log})
-	srv = httptest.NewServer(gw)
+	srv = serveGateway(t, gw)
 	stopped := false
 	stop = func() {
 		t.Helper()

@@ -339,5 +339,5 @@ func readAnswer(t *testing.T, conn net.Conn, br *bufio.Reader) (status int, code
 // ships.
 func TestEdgeCases(t *testing.T) {
 	t.Parallel()
-	runEdgeCases(t, newEdge(t, handlers.ServerTimeouts{}), edgeCases())
+	runEdgeCases(t, newEdge(t, handlers.ServerTimeouts{}), casesFor(t, edgeCases()))
 }

@@ -165,11 +165,14 @@ func newEdgeLimit(t testing.TB, timeouts handlers.ServerTimeouts, limit int64) *
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(&logtest.Buffer{}, nil))
-	app := handlers.New(handlers.Config{Version: "test", Secret: oauthSecret, BaseURL: "https://portal.test", MailTransport: "test"},
+	app, gw := handlers.NewWithGateway(handlers.Config{Version: "test", Secret: oauthSecret, BaseURL: "https://portal.test", MailTransport: "test"},
 		handlers.Deps{Log: log, DB: db, Outbox: pmail.NewOutbox(st), Mailer: kickNone{}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if onFastEdge(t) {
+		return fastEdge(t, gw, ln, timeouts, &edge{path: "/live/uploads/files", token: tok.Plaintext, up: up, limit: limit})
 	}
 	srv := handlers.NewServer(app, log, timeouts)
 	go func() { _ = srv.Serve(ln) }()

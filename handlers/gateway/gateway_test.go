@@ -93,7 +93,7 @@ func newFixture(t *testing.T) *fixture {
 	v.TTL = 0 // no notifications in these tests: always read the database
 	cat := catalog.NewService(st)
 	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Sandbox: realSandbox{sandbox.New(st)}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	srv := httptest.NewServer(gw)
+	srv := serveGateway(t, gw)
 	t.Cleanup(srv.Close)
 	return &fixture{st: st, cat: cat, pats: pat.New(st, h, pmail.NewOutbox(st), "http://portal.test"), gw: gw, srv: srv}
 }

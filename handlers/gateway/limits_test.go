@@ -127,7 +127,7 @@ func newLimitedWith(t testing.TB, db *sqlx.DB, perMinute int, quota *int64, limi
 	}
 	gw := gateway.New(gateway.Deps{Store: st, Catalog: cat, Verifier: v, Sandbox: sb,
 		Limiter: limiter, Quota: ratelimit.NewMemoryQuota(), Recorder: w, Log: log, Metrics: m})
-	srv := httptest.NewServer(gw)
+	srv := serveGateway(t, gw)
 	t.Cleanup(srv.Close)
 	f := &fixture{st: st, cat: cat, pats: pat.New(st, h, pmail.NewOutbox(st), "http://portal.test"), gw: gw, srv: srv}
 	return &limited{fixture: f, writer: w, stop: stop}

@@ -77,41 +77,47 @@ func (g *Gateway) newProxy(upstream *url.URL) *httputil.ReverseProxy {
 		},
 		Transport:  transport,
 		BufferPool: bufferPool,
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			// The call's own id: after a 1xx httputil has cleared the
-			// header map the id was set in.
-			x, _ := w.(*exchange)
-			rid := w.Header().Get("X-Request-Id")
-			if x != nil {
-				rid = x.call.RequestID
-			}
-			// A body the caller stopped sending midway, or sent too slowly
-			// (the server's read deadline passed, which also cancels the
-			// call's context): the caller's doing, not the upstream's
-			// timeout, answered whatever the transport made of it.
-			if x != nil && x.bodyBroken() && !x.bodyRefused() {
-				writeError(w, http.StatusBadRequest, codeInvalidRequest, "The request body ended before it was complete.", rid)
-				return
-			}
-			var ne net.Error
-			if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-				writeError(w, http.StatusGatewayTimeout, codeGatewayTimeout, "The API's upstream did not answer in time.", rid)
-				return
-			}
-			if errors.Is(err, context.Canceled) {
-				return // the caller went away
-			}
-			// A body refused (413, 429) while the transport read it is the
-			// caller's doing, anyone's to repeat: no log line. The exchange answers
-			// the refusal whatever is written here.
-			if (x != nil && x.bodyRefused()) || errors.Is(err, errBodyTooLarge) || errors.Is(err, errLargeBodiesBusy) {
-				writeError(w, http.StatusBadGateway, codeBadGateway, "The API's upstream could not be reached or answered badly.", rid)
-				return
-			}
-			g.d.Log.Warn("gateway: upstream failed", "request_id", rid, "upstream", upstream.Host, "err", err)
-			writeError(w, http.StatusBadGateway, codeBadGateway, "The API's upstream could not be reached or answered badly.", rid)
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			g.upstreamFailed(w, err, upstream.Host)
 		},
 	}
+}
+
+// upstreamFailed answers a live call whose upstream could not be reached
+// or answered badly (or whose body the caller cut off or sent too much of).
+func (g *Gateway) upstreamFailed(w http.ResponseWriter, err error, host string) {
+	// The call's own id: after a 1xx httputil has cleared the
+	// header map the id was set in.
+	x, _ := w.(*exchange)
+	rid := w.Header().Get("X-Request-Id")
+	if x != nil {
+		rid = x.call.RequestID
+	}
+	// A body the caller stopped sending midway, or sent too slowly
+	// (the server's read deadline passed, which also cancels the
+	// call's context): the caller's doing, not the upstream's
+	// timeout, answered whatever the transport made of it.
+	if x != nil && x.bodyBroken() && !x.bodyRefused() {
+		writeError(w, http.StatusBadRequest, codeInvalidRequest, "The request body ended before it was complete.", rid)
+		return
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		writeError(w, http.StatusGatewayTimeout, codeGatewayTimeout, "The API's upstream did not answer in time.", rid)
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		return // the caller went away
+	}
+	// A body refused (413, 429) while the transport read it is the
+	// caller's doing, anyone's to repeat: no log line. The exchange answers
+	// the refusal whatever is written here.
+	if (x != nil && x.bodyRefused()) || errors.Is(err, errBodyTooLarge) || errors.Is(err, errLargeBodiesBusy) {
+		writeError(w, http.StatusBadGateway, codeBadGateway, "The API's upstream could not be reached or answered badly.", rid)
+		return
+	}
+	g.d.Log.Warn("gateway: upstream failed", "request_id", rid, "upstream", host, "err", err)
+	writeError(w, http.StatusBadGateway, codeBadGateway, "The API's upstream could not be reached or answered badly.", rid)
 }
 
 // originHeaders are the upstream response headers the caller never gets.
@@ -195,7 +201,9 @@ func (g *Gateway) forward(x *exchange, r *http.Request, e *apiEntry, p *credenti
 		x.lim = &bodyLimit{rc: r.Body, left: r.ContentLength, limit: r.ContentLength}
 		r.Body = x.lim
 	}
-	e.proxy.ServeHTTP(x, r)
+	if !forwardOnEdge(x, r, e) {
+		e.proxy.ServeHTTP(x, r)
+	}
 	// The answer's trailers go out when the call returns: an upstream's
 	// trailer is as much the origin's header as any other. (An announced
 	// one ModifyResponse already took off the announcement; what the

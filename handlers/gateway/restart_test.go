@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -61,7 +60,7 @@ func TestAuditAcrossPostgresRestart(t *testing.T) {
 	go func() { defer close(done); _ = w.Run(runCtx) }()
 	gw := gateway.New(gateway.Deps{Store: st, Catalog: catalog.NewService(st), Verifier: v, Sandbox: trivial{},
 		Limiter: ratelimit.NewMemory(), Recorder: w, Log: log})
-	srv := httptest.NewServer(gw)
+	srv := serveGateway(t, gw)
 	defer srv.Close()
 	f := &fixture{st: st, pats: pat.New(st, h, pmail.NewOutbox(st), "http://portal.test")}
 	tok := f.token(t, "dev@harbor.test", "sandbox", "fleet/fleet:read").Plaintext

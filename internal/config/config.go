@@ -70,8 +70,18 @@ type Config struct {
 	// leaked-token reports (POST /security/leaked-tokens) are accepted
 	// with (PORTICO_LEAK_KEYS); empty, the endpoint answers 404.
 	LeakKeys string
+	// GatewayAddr is the listen address of the gateway's own listener
+	// (PORTICO_GATEWAY_ADDR), which serves /sandbox, /live, /auth/verify
+	// and /oauth with fasthttp; empty, the portal's listener serves them
+	// alone. The portal's listener serves them either way.
+	GatewayAddr string
+	// GatewayURL is the address callers reach that listener at
+	// (PORTICO_GATEWAY_URL; by default the portal's scheme and host with
+	// the gateway's port); nil without GatewayAddr.
+	GatewayURL *url.URL
 
 	trustedProxies   string
+	gatewayURL       string
 	rateLimitFailure string
 	rateLimitTimeout string
 
@@ -100,6 +110,8 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 		MailFrom:    or(getenv("PORTICO_MAIL_FROM"), "portico@localhost"),
 		RedisURL:    getenv("REDIS_URL"),
 		LeakKeys:    getenv("PORTICO_LEAK_KEYS"),
+		GatewayAddr: getenv("PORTICO_GATEWAY_ADDR"),
+		gatewayURL:  getenv("PORTICO_GATEWAY_URL"),
 
 		trustedProxies:   getenv("PORTICO_TRUSTED_PROXIES"),
 		rateLimitFailure: getenv("PORTICO_RATELIMIT_FAILURE"),
@@ -114,6 +126,7 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 		fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen address of the Prometheus /metrics, a port apart from the public one (env PORTICO_METRICS_ADDR; unset: no metrics)")
 		fs.StringVar(&c.baseURL, "base-url", c.baseURL, "public URL of the portal (env PORTICO_BASE_URL; default http://ADDR)")
 		fs.StringVar(&c.DataDir, "data", c.DataDir, "folder for local state (env PORTICO_DATA)")
+		fs.StringVar(&c.GatewayAddr, "gateway-addr", c.GatewayAddr, "listen address of the gateway's own listener (env PORTICO_GATEWAY_ADDR; unset: the portal's serves the gateway alone)")
 	}
 	return c
 }
@@ -163,6 +176,9 @@ func (c *Config) Finish(needDB, needHTTP bool) error {
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 	if err := c.checkRateLimit(); err != nil {
+		return err
+	}
+	if err := c.finishGateway(); err != nil {
 		return err
 	}
 	return c.loadSecret()
