@@ -53,6 +53,8 @@ func TestOnFastEdge(t *testing.T) {
 		{"TestSlowClients", TestSlowClients},
 		{"TestUploadLongerThanReadTimeout", TestUploadLongerThanReadTimeout},
 		{"TestLongAnswers", TestLongAnswers},
+		{"TestSlowUpstreamIsCalledOnce", TestSlowUpstreamIsCalledOnce},
+		{"TestUpstreamClosedIdleConnection", TestUpstreamClosedIdleConnection},
 	} {
 		t.Run(tc.name, tc.run)
 	}
