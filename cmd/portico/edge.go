@@ -22,7 +22,8 @@ func startEdge(ctx context.Context, log *slog.Logger, cfg *config.Config, gw *ga
 	if err != nil {
 		return nil, usageError{fmt.Sprintf("PORTICO_GATEWAY_ADDR: cannot listen on %s: %v", cfg.GatewayAddr, err)}
 	}
-	origin := cfg.BaseURL.Scheme + "://" + cfg.BaseURL.Host
+	// As the browser sends it in Origin.
+	origin := gateway.Origin(cfg.BaseURL)
 	edge := gateway.NewEdge(gw, gateway.EdgeConfig{TrustedProxies: cfg.TrustedProxies, AllowOrigin: origin, Log: log})
 	done := make(chan struct{})
 	go func() {
