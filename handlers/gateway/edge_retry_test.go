@@ -25,7 +25,7 @@ func TestSlowUpstreamIsCalledOnce(t *testing.T) {
 	}))
 	t.Cleanup(up.Close)
 	f.setUpstream(t, "fleet", up.URL)
-	const timeout = 300 * time.Millisecond
+	const timeout = 500 * time.Millisecond
 	f.gw.UpstreamTimeout = timeout
 	f.gw.Forget()
 	live := f.token(t, "dev@harbor.test", "live", "fleet/fleet:read").Plaintext
@@ -38,8 +38,9 @@ func TestSlowUpstreamIsCalledOnce(t *testing.T) {
 	if n := hits.Load(); n != 1 {
 		t.Errorf("the upstream received the call %d times, want 1", n)
 	}
-	// Generous: one timeout plus the call's own work, well short of two.
-	if took > 2*timeout {
+	// Generous (a loaded machine's call takes its time too), yet short
+	// of the five timeouts fasthttp's retries would take.
+	if took > 3*timeout {
 		t.Errorf("answered after %v, want about one UpstreamTimeout (%v)", took, timeout)
 	}
 }
