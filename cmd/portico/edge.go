@@ -24,7 +24,7 @@ func startEdge(ctx context.Context, log *slog.Logger, cfg *config.Config, gw *ga
 	}
 	// As the browser sends it in Origin.
 	origin := gateway.Origin(cfg.BaseURL)
-	edge := gateway.NewEdge(gw, gateway.EdgeConfig{TrustedProxies: cfg.TrustedProxies, AllowOrigin: origin, Log: log})
+	edge := gateway.NewEdge(gw, gateway.EdgeConfig{TrustedProxies: cfg.TrustedProxies, AllowOrigin: origin, Version: version, Log: log})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
