@@ -104,6 +104,9 @@ func (e *Edge) forwardEdge(x *exchange, w *edgeWriter, r *http.Request, entry *a
 		}
 	}()
 	e.upstreamRequest(req, w, r, up)
+	// An answer without a Content-Type has none here either (fasthttp
+	// would give it text/plain): finish sniffs one, as net/http does.
+	resp.Header.SetNoDefaultContentType(true)
 	err = up.hc.Do(req, resp)
 	if err != nil {
 		if x.bodyBroken() && !x.bodyRefused() {

@@ -55,6 +55,7 @@ func TestOnFastEdge(t *testing.T) {
 		{"TestLongAnswers", TestLongAnswers},
 		{"TestSlowUpstreamIsCalledOnce", TestSlowUpstreamIsCalledOnce},
 		{"TestUpstreamClosedIdleConnection", TestUpstreamClosedIdleConnection},
+		{"TestUntypedUpstreamAnswer", TestUntypedUpstreamAnswer},
 	} {
 		t.Run(tc.name, tc.run)
 	}
