@@ -77,7 +77,7 @@ func throughput(ctx context.Context, cfg config, pt *portico, work, upstreamAddr
 	if err != nil {
 		return err
 	}
-	var answered int64
+	var answered, refused int64
 	bearer := func(tok string) []string { return []string{"Authorization: Bearer " + tok} }
 
 	// The bare echo handler serves the bytes the sandbox answers.
@@ -124,6 +124,7 @@ func throughput(ctx context.Context, cfg config, pt *portico, work, upstreamAddr
 		res, err := runWrk(ctx, wrkRun{URL: t.URL, Threads: cfg.Threads, Connections: cfg.Connections, Duration: d, Headers: t.Headers})
 		if err == nil && t.Audited {
 			answered += res.Requests
+			refused += res.Non2xx
 			runs++
 		}
 		return res, err
@@ -164,7 +165,7 @@ func throughput(ctx context.Context, cfg config, pt *portico, work, upstreamAddr
 	if err != nil {
 		return err
 	}
-	r.Audit = &auditCount{Answered: answered, Rows: after - before, InFlight: int64(runs * cfg.Connections)}
+	r.Audit = &auditCount{Answered: answered, Refused: refused, Rows: after - before, InFlight: int64(runs * cfg.Connections)}
 	return nil
 }
 

@@ -40,7 +40,7 @@ func markdown(r *report) string {
 		p("| in-process chain ≤ %d allocs/call | not measured | |\n", maxChainAllocs)
 	}
 	if a := r.Audit; a != nil {
-		p("| every answered call audited (rows ≥ answered) | %d rows, %d answered | %s |\n", a.Rows, a.Answered, metWord(a.Rows >= a.Answered))
+		p("| every served call audited (rows ≥ answered − refused) | %d rows, %d answered − %d refused | %s |\n", a.Rows, a.Answered, a.Refused, metWord(a.Rows >= a.served()))
 	}
 
 	p("\n## Throughput\n\n| target | req/s | p50 | p99 | ×direct | req/s per round | non-2xx, errors |\n|---|---:|---:|---:|---:|---|---:|\n")
@@ -77,7 +77,9 @@ func markdown(r *report) string {
 		p("\n## Calls answered and audit rows\n\n")
 		p("wrk's totals for Portico's targets (warm-ups included): **%d** calls answered; rows the calls table gained, counted after a\n", a.Answered)
 		p("graceful stop (SIGTERM) flushed the audit queue: **%d**. wrk does not count the calls still in flight when a run ends\n", a.Rows)
-		p("(at most %d here), which Portico answered and audited too; so rows ≥ answered means none was lost.\n", a.InFlight)
+		p("(at most %d here), which Portico answered and audited too. **%d** of the answers were refusals (not 2xx or 3xx): under\n", a.InFlight, a.Refused)
+		p("this load, the 503 `unavailable` the gateway answers instead of serving a call while its audit queue is full, which by\n")
+		p("design are neither served nor audited. So rows ≥ answered − refused means no served call went unaudited.\n")
 	}
 
 	if v := r.Revocation; v != nil {

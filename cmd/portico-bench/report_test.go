@@ -39,7 +39,7 @@ func sample() *report {
 			{Name: tEcho, What: "echo", Rounds: rounds(10000, 10000, 5*ms)},
 			{Name: tSandbox, What: "sandbox", Rounds: rounds(8000, 8000, 6*ms), Audited: true},
 		},
-		Audit:      &auditCount{Answered: 250000, Rows: 250040, InFlight: 400},
+		Audit:      &auditCount{Answered: 250000, Refused: 1000, Rows: 249040, InFlight: 400},
 		Revocation: &revocation{Revoked: 3, Lag: []time.Duration{2 * ms, 1 * ms, 40 * ms}},
 		Ingestion:  &ingestion{Recorded: 500000, Rows: 500000, Elapsed: 10 * time.Second},
 		OAuth:      &target{Name: "OAuth /oauth/token", Rounds: rounds(1500, 1700, 80*ms)},

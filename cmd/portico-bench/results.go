@@ -46,10 +46,17 @@ type machine struct {
 // its audit trail gained, read after a graceful stop flushed the queue.
 type auditCount struct {
 	Answered, Rows int64
+	// Refused counts the answers that were not 2xx or 3xx: under this
+	// load, the 503s the gateway gives when its audit queue is full. It
+	// serves none of those calls and, by design, audits none of them.
+	Refused int64
 	// InFlight bounds the calls wrk stopped waiting for (connections ×
 	// runs): audited, but not in wrk's totals.
 	InFlight int64
 }
+
+// served is the number of calls that should each have an audit row.
+func (a auditCount) served() int64 { return a.Answered - a.Refused }
 
 // revocation is the three-node section's outcome.
 type revocation struct {
