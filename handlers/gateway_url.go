@@ -1,6 +1,11 @@
 package handlers
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+
+	"github.com/portico/portico/handlers/gateway"
+)
 
 // gatewayBase is the URL the pages give for the machine surface (/sandbox,
 // /live, /oauth): the gateway's own listener when it has one, the portal's
@@ -10,4 +15,14 @@ func (h *Handler) gatewayBase() string {
 		return strings.TrimSuffix(h.cfg.GatewayURL, "/")
 	}
 	return strings.TrimSuffix(h.cfg.BaseURL, "/")
+}
+
+// gatewayOrigin is the origin of the gateway's own listener at URL u, ""
+// when it has none (or u is not an absolute URL).
+func gatewayOrigin(u string) string {
+	p, err := url.Parse(u)
+	if u == "" || err != nil || p.Scheme == "" || p.Host == "" {
+		return ""
+	}
+	return gateway.Origin(p)
 }

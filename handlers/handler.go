@@ -113,6 +113,8 @@ type Handler struct {
 	callQueue callQueue
 	// readyTimeout bounds the /readyz checks.
 	readyTimeout time.Duration
+	// csp is the pages' Content-Security-Policy.
+	csp string
 	// lifecycle ends partnerships and schedules their end.
 	lifecycle *lifecycle.Service
 }
@@ -150,6 +152,7 @@ func NewWithGateway(cfg Config, d Deps) (*echo.Echo, *gateway.Gateway) {
 		sandbox:      sandbox.New(st),
 		readyTimeout: 2 * time.Second,
 	}
+	h.csp = contentSecurityPolicy(gatewayOrigin(cfg.GatewayURL))
 	h.hygiene = hygiene.New(st, h.catalog, d.Outbox, cfg.BaseURL)
 	h.lifecycle = lifecycle.New(st, d.Outbox, cfg.BaseURL)
 	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},

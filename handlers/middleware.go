@@ -80,15 +80,22 @@ func (h *Handler) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // contentSecurityPolicy allows only this origin's scripts and styles: no
-// inline script, no other origin, no framing.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// inline script, no other origin, no framing. Pages may connect to this
+// origin and to the gateway's, given as its argument ("" when the portal
+// serves the gateway): Try it calls the gateway from the page.
+func contentSecurityPolicy(gateway string) string {
+	if gateway != "" {
+		gateway = " " + gateway
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"font-src 'self'; connect-src 'self'" + gateway + "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
 
 // secureHeaders sets the security headers of every response.
 func (h *Handler) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		hd := c.Response().Header()
-		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("Content-Security-Policy", h.csp)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("X-Frame-Options", "DENY")

@@ -22,8 +22,9 @@ func startEdge(ctx context.Context, log *slog.Logger, cfg *config.Config, gw *ga
 	if err != nil {
 		return nil, usageError{fmt.Sprintf("PORTICO_GATEWAY_ADDR: cannot listen on %s: %v", cfg.GatewayAddr, err)}
 	}
-	origin := cfg.BaseURL.Scheme + "://" + cfg.BaseURL.Host
-	edge := gateway.NewEdge(gw, gateway.EdgeConfig{TrustedProxies: cfg.TrustedProxies, AllowOrigin: origin, Log: log})
+	// As the browser sends it in Origin.
+	origin := gateway.Origin(cfg.BaseURL)
+	edge := gateway.NewEdge(gw, gateway.EdgeConfig{TrustedProxies: cfg.TrustedProxies, AllowOrigin: origin, Version: version, Log: log})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

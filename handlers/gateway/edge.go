@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +40,8 @@ type Edge struct {
 	read, write time.Duration
 	rate        int64
 	pool        sync.Pool // of *edgeCall
+	// health is /healthz's answer.
+	health []byte
 	// upstreams are the clients of the live upstreams, by URL.
 	upstreams sync.Map // string -> *edgeUpstream
 }
@@ -64,7 +68,9 @@ type EdgeConfig struct {
 	// reading may last ReadTimeout plus a second per MinBodyRate bytes
 	// received (16 KiB/s), as on the portal's listener.
 	MinBodyRate int64
-	Log         *slog.Logger
+	// Version is the one /healthz gives, as the portal's does.
+	Version string
+	Log     *slog.Logger
 }
 
 // NewEdge returns the edge of g.
@@ -86,6 +92,10 @@ func NewEdge(g *Gateway, c EdgeConfig) *Edge {
 	}
 	e := &Edge{g: g, trusted: c.TrustedProxies, origin: c.AllowOrigin, read: c.ReadTimeout, write: c.WriteTimeout, rate: c.MinBodyRate}
 	e.pool.New = func() any { return newEdgeCall(e) }
+	e.health, _ = json.Marshal(struct {
+		Status  string `json:"status"`
+		Version string `json:"version"`
+	}{"ok", c.Version})
 	log := c.Log
 	if log == nil {
 		log = g.d.Log
@@ -173,8 +183,10 @@ func (e *Edge) handle(ctx *fasthttp.RequestCtx) {
 		e.g.OAuth(&c.w, r, ip)
 	case IsVerify(p):
 		e.g.Verify(&c.w, r, ip)
-	default:
+	case strings.HasPrefix(p, "/sandbox/") || strings.HasPrefix(p, "/live/"):
 		e.g.Serve(&c.w, r, ip)
+	default:
+		e.elsewhere(&c.w, r)
 	}
 }
 

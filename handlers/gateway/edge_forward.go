@@ -55,6 +55,7 @@ func (e *Edge) upstream(entry *apiEntry) (*edgeUpstream, error) {
 		MaxIdleConnDuration:      90 * time.Second,
 		ReadBufferSize:           32 << 10,
 		StreamResponseBody:       true,
+		RetryIfErr:               retryClosedIdle,
 		Dial: func(addr string) (net.Conn, error) {
 			c, err := (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).Dial("tcp", addr)
 			if err != nil {
@@ -65,6 +66,20 @@ func (e *Edge) upstream(entry *apiEntry) (*edgeUpstream, error) {
 	}}
 	v, _ := e.upstreams.LoadOrStore(key, u)
 	return v.(*edgeUpstream), nil
+}
+
+// retryClosedIdle sends a call again, once, only when the upstream closed
+// the connection before any byte of an answer (fasthttp reads that as
+// io.EOF): an idle connection the upstream had closed meanwhile, which
+// fasthttp reuses without checking. As net/http's transport, only a call
+// that may be replayed (GET, HEAD, OPTIONS, TRACE; a body is never
+// resent). Any other failure, a timeout first,
+// is not retried (fasthttp would, up to five times, for a call without a
+// body): the upstream may be running the call, and the caller would wait
+// for every attempt.
+func retryClosedIdle(req *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
+	h := &req.Header
+	return false, attempts == 1 && err == io.EOF && (h.IsGet() || h.IsHead() || h.IsOptions() || h.IsTrace())
 }
 
 // forwardEdge is forward's last step on the edge: the call, its headers
@@ -89,6 +104,9 @@ func (e *Edge) forwardEdge(x *exchange, w *edgeWriter, r *http.Request, entry *a
 		}
 	}()
 	e.upstreamRequest(req, w, r, up)
+	// An answer without a Content-Type has none here either (fasthttp
+	// would give it text/plain): finish sniffs one, as net/http does.
+	resp.Header.SetNoDefaultContentType(true)
 	err = up.hc.Do(req, resp)
 	if err != nil {
 		if x.bodyBroken() && !x.bodyRefused() {

@@ -69,9 +69,12 @@ func (c *edgeCall) headers(fh *fasthttp.RequestHeader) {
 	for i, key := range c.keys {
 		v := all[start:c.ends[i]]
 		start = c.ends[i]
-		if key == "User-Agent" || key == "X-Request-Id" {
-			// The audit record keeps these: a string of their own, so it
-			// keeps no other header (the credential) alive.
+		switch key {
+		case "User-Agent", "X-Request-Id", nginxURI, nginxMethod, traefikURI, traefikMethod:
+			// The audit record keeps these (/auth/verify's method and
+			// path come from the X-Original-*/X-Forwarded-* pairs): a
+			// string of their own, so it keeps no other header (the
+			// credential) alive until it is written.
 			v = strings.Clone(v)
 		}
 		if prev, ok := c.h[key]; ok {

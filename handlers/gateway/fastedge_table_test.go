@@ -53,6 +53,9 @@ func TestOnFastEdge(t *testing.T) {
 		{"TestSlowClients", TestSlowClients},
 		{"TestUploadLongerThanReadTimeout", TestUploadLongerThanReadTimeout},
 		{"TestLongAnswers", TestLongAnswers},
+		{"TestSlowUpstreamIsCalledOnce", TestSlowUpstreamIsCalledOnce},
+		{"TestUpstreamClosedIdleConnection", TestUpstreamClosedIdleConnection},
+		{"TestUntypedUpstreamAnswer", TestUntypedUpstreamAnswer},
 	} {
 		t.Run(tc.name, tc.run)
 	}
