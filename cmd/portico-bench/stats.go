@@ -42,10 +42,22 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 
 // summary is a target's rounds reduced to their medians.
 type summary struct {
+	// RPS counts the answers that were served (2xx or 3xx) per second:
+	// a 503 given while the audit queue is full is a refusal, not
+	// throughput, and would flatter the ratios.
 	RPS      float64
 	P50, P99 time.Duration
 	// Requests, Non2xx and Errors are totals over the rounds.
 	Requests, Non2xx, Errors int64
+}
+
+// servedRPS is a round's rate of served answers: wrk's rate scaled by the
+// share of answers that were not refusals.
+func servedRPS(r wrkResult) float64 {
+	if r.Requests <= 0 || r.Non2xx <= 0 {
+		return r.RPS
+	}
+	return r.RPS * float64(max(r.Requests-r.Non2xx, 0)) / float64(r.Requests)
 }
 
 func summarize(rounds []wrkResult) summary {
@@ -54,7 +66,7 @@ func summarize(rounds []wrkResult) summary {
 	p50 := make([]time.Duration, len(rounds))
 	p99 := make([]time.Duration, len(rounds))
 	for i, r := range rounds {
-		rps[i], p50[i], p99[i] = r.RPS, r.P50, r.P99
+		rps[i], p50[i], p99[i] = servedRPS(r), r.P50, r.P99
 		s.Requests += r.Requests
 		s.Non2xx += r.Non2xx
 		s.Errors += r.Errors

@@ -69,6 +69,28 @@ func TestPercentile(t *testing.T) {
 	}
 }
 
+func TestServedRPS(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   wrkResult
+		want float64
+	}{
+		{"all served", wrkResult{Requests: 1000, RPS: 100}, 100},
+		{"a quarter refused", wrkResult{Requests: 1000, RPS: 100, Non2xx: 250}, 75},
+		{"all refused", wrkResult{Requests: 1000, RPS: 100, Non2xx: 1000}, 0},
+		{"nothing answered", wrkResult{}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, servedRPS(tt.in)); diff != "" {
+				t.Errorf("servedRPS (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestSummarize(t *testing.T) {
 	t.Parallel()
 	rounds := []wrkResult{
@@ -76,6 +98,8 @@ func TestSummarize(t *testing.T) {
 		{Requests: 300, RPS: 30, P50: 1 * time.Millisecond, P99: 30 * time.Millisecond, Errors: 2},
 		{Requests: 200, RPS: 20, P50: 2 * time.Millisecond, P99: 10 * time.Millisecond},
 	}
+	// The first round's one refusal of 100 answers makes it 9.9 served a
+	// second; the median is still the third round's.
 	want := summary{RPS: 20, P50: 2 * time.Millisecond, P99: 10 * time.Millisecond, Requests: 600, Non2xx: 1, Errors: 2}
 	if diff := cmp.Diff(want, summarize(rounds)); diff != "" {
 		t.Errorf("summarize (-want +got):\n%s", diff)
