@@ -148,6 +148,20 @@ const (
 	// partner's: refused before one was known): platform admins, who run
 	// the gateway.
 	ViewAnonymousUsage Action = "usage.view_anonymous"
+	// ConfigurePartnerSSO sets, changes or removes a partner's identity
+	// provider (issuer, client, domains, enforcement): staff who manage the
+	// partner. Its partner admins read it (ViewPartnerSSO).
+	ConfigurePartnerSSO Action = "sso.configure"
+	// ConfigureStaffSSO sets the staff's own identity provider: platform
+	// admins.
+	ConfigureStaffSSO Action = "sso.configure_staff"
+	// ViewPartnerSSO reads a partner's identity provider settings (never
+	// its secret) and group mappings: its partner admins and the staff who
+	// manage it.
+	ViewPartnerSSO Action = "sso.view"
+	// ManageSSOMappings maps the provider's groups to teams and to the
+	// partner-admin role, and runs "sync now": the partner's admins.
+	ManageSSOMappings Action = "sso.mappings"
 )
 
 // Decision is the policy's answer. Hidden means the resource belongs to a
@@ -210,8 +224,14 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
 	case ViewAudit, ViewAlerts, ManageAlerts:
 		return allowIf(a.Staff() || (partnerID != 0 && a.Role == RolePartnerAdmin))
-	case ViewPortalAudit, ViewAnonymousUsage:
+	case ViewPortalAudit, ViewAnonymousUsage, ConfigureStaffSSO:
 		return allowIf(a.Role == RoleAdmin)
+	case ConfigurePartnerSSO:
+		return allowIf(partnerID != 0 && a.Staff())
+	case ViewPartnerSSO:
+		return allowIf(partnerID != 0 && (a.Staff() || a.Role == RolePartnerAdmin))
+	case ManageSSOMappings:
+		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
 	case ViewOwnAudit, ViewOwnUsage:
 		return allowIf(partnerID != 0 && !a.Staff())
 	case ViewUsage:

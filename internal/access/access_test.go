@@ -71,6 +71,13 @@ func TestCan(t *testing.T) {
 		{AssignManagers, 0, D, D, D, D, D, D, D, D},
 		{ManagePartnerSettings, own, A, A, D, D, A, H, H, H},
 		{ManagePartnerSettings, 0, D, D, D, D, D, D, D, D},
+		{ConfigurePartnerSSO, own, A, A, D, D, A, H, H, H},
+		{ConfigurePartnerSSO, 0, D, D, D, D, D, D, D, D},
+		{ConfigureStaffSSO, 0, A, D, D, D, A, D, D, D},
+		{ViewPartnerSSO, own, A, A, A, D, A, H, H, H},
+		{ViewPartnerSSO, 0, D, D, D, D, D, D, D, D},
+		{ManageSSOMappings, own, D, D, A, D, D, H, H, H},
+		{ManageSSOMappings, 0, D, D, D, D, D, D, D, D},
 	}
 	for _, row := range table {
 		cases := []struct {
