@@ -25,6 +25,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	mgmt.Verifier = h.verifier
 	mgmt.Tokens = h.pats
 	mgmt.Hygiene = h.hygiene
+	mgmt.SSO = h.sso
 	api.Register(e.Group("/api/v1"), mgmt)
 
 	// Pages.
@@ -190,4 +191,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/usage/export", h.exportUsage, h.signedIn)
 	e.GET("/partners/:id/usage", h.staffUsagePage, h.signedIn)
 	e.GET("/partners/:id/usage/export", h.staffExportUsage, h.signedIn)
+
+	// "Sync now": a partner admin asks the partner's identity provider
+	// about everyone who signs in through it.
+	e.POST(ssoSyncPath, h.syncSSO, h.signedIn)
 }

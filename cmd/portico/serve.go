@@ -25,6 +25,7 @@ import (
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/ratelimit"
 	"github.com/portico/portico/internal/retention"
+	"github.com/portico/portico/internal/sso"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 )
@@ -149,6 +150,7 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	// uses to be written and for the expiry notices (which log).
 	defer func() { stopSender(); <-senderDone; <-usesDone; <-noticesDone }()
 	go sweepSessions(senderCtx, st, e.log)
+	go syncIdentityProviders(ctx, sso.New(st, sso.MustBox(cfg.Secret), nil, mail.NewOutbox(st), cfg.BaseURL.String()), cfg.SSOSyncInterval, sender, e.log)
 	// The credential cache follows the database's notifications; token
 	// uses are written in batches, the last batch after the server stops.
 	go listenForChanges(senderCtx, verifier, cfg.DatabaseURL, e.log)

@@ -33,6 +33,7 @@ import (
 	"github.com/portico/portico/internal/hygiene"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/sso"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -62,6 +63,8 @@ type API struct {
 	// Hygiene reads the partner's credential hygiene; nil leaves its
 	// report out.
 	Hygiene *hygiene.Service
+	// SSO syncs the partner's identity provider; nil leaves it out.
+	SSO *sso.Service
 }
 
 // New returns the API over the store and the people service, with actor
@@ -136,6 +139,9 @@ func Register(g *echo.Group, a *API) {
 		g.POST("/tokens/:id/approve", a.approveToken, auth)
 		g.GET("/partner/tokens", a.listPartnerTokens, auth)
 		g.POST("/oauth-clients", a.createClient, auth)
+	}
+	if a.SSO != nil {
+		g.POST("/identity-provider/sync", a.syncIdentityProvider, auth)
 	}
 }
 
