@@ -72,7 +72,7 @@ func (s *Service) Admit(ctx context.Context, id *Identity, attempt Attempt) (*st
 		if attempt.UserID != 0 {
 			details["reauthenticated"] = true
 		}
-		return audit.Record(ctx, tx, userEvent("user.sign_in", u, details))
+		return audit.Record(ctx, tx, signInEvent(u, details))
 	})
 	if errors.Is(err, errNotInGroup) {
 		if known {
@@ -161,8 +161,9 @@ func displayName(id *Identity) string {
 	return n
 }
 
-func userEvent(action string, u *store.User, details map[string]any) audit.Event {
-	e := audit.Event{Action: action, TargetType: "user", TargetID: u.ID, Target: u.Email, ActorID: u.ID, Details: details}
+// signInEvent is the audit event of u signing in through a provider.
+func signInEvent(u *store.User, details map[string]any) audit.Event {
+	e := audit.Event{Action: "user.sign_in", TargetType: "user", TargetID: u.ID, Target: u.Email, ActorID: u.ID, Details: details}
 	if u.PartnerID != nil {
 		e.PartnerID = *u.PartnerID
 	}
@@ -179,7 +180,11 @@ func (s *Service) deprovisionAfterSignIn(ctx context.Context, p *store.IdentityP
 		} else if err != nil {
 			return err
 		}
-		return s.Deprovision(ctx, tx, p, *ident, "left_mapped_groups")
+		gone, err := s.Deprovision(ctx, tx, p, ident, ReasonLeftGroups)
+		if err != nil || gone == nil {
+			return err
+		}
+		return s.MailDeprovisioned(ctx, tx, p, []Deprovisioned{*gone})
 	})
 }
 
