@@ -286,5 +286,12 @@ func routePolicies() []routePolicy {
 		r("POST /sso/mappings", "", "group=crane-day&target=role%3Apartner_admin", ownPartner(access.ManageSSOMappings), made),
 		r("GET /sso/mappings/:id/delete", "/sso/mappings/{mapping}/delete", "", ofOwn(access.ManageSSOMappings), ok),
 		r("POST /sso/mappings/:id/delete", "/sso/mappings/{mapping1}/delete", "", ofOwn(access.ManageSSOMappings), made),
+		r("GET /api/v1/partners/:id/identity-provider", "/api/v1/partners/{partner}/identity-provider", "", onB(access.ConfigurePartnerSSO), ok),
+		r("PUT /api/v1/partners/:id/identity-provider", "/api/v1/partners/{partner}/identity-provider", `{"display_name": ""}`, onB(access.ConfigurePartnerSSO), bad),
+		{route: "DELETE /api/v1/partners/:id/identity-provider", url: "/api/v1/partners/{partner}/identity-provider", rule: onB(access.ConfigurePartnerSSO), last: 1, alone: true},
+		r("GET /api/v1/identity-provider", "", "", ofOwn(access.ViewPartnerSSO), ok),
+		r("GET /api/v1/identity-provider/mappings", "", "", ofOwn(access.ViewPartnerSSO), ok),
+		r("POST /api/v1/identity-provider/mappings", "", `{"group": "crane-api", "role": "partner_admin"}`, ofOwn(access.ManageSSOMappings), made),
+		r("DELETE /api/v1/identity-provider/mappings/:id", "/api/v1/identity-provider/mappings/{mapping2}", "", ofOwn(access.ManageSSOMappings), made),
 	}
 }

@@ -25,6 +25,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	mgmt.Verifier = h.verifier
 	mgmt.Tokens = h.pats
 	mgmt.Hygiene = h.hygiene
+	mgmt.SSO = h.sso
 	api.Register(e.Group("/api/v1"), mgmt)
 
 	// Pages.
