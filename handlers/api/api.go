@@ -63,7 +63,8 @@ type API struct {
 	// Hygiene reads the partner's credential hygiene; nil leaves its
 	// report out.
 	Hygiene *hygiene.Service
-	// SSO syncs the partner's identity provider; nil leaves it out.
+	// SSO configures identity providers and their group mappings and
+	// syncs them; nil leaves those operations out.
 	SSO *sso.Service
 }
 
@@ -140,7 +141,15 @@ func Register(g *echo.Group, a *API) {
 		g.GET("/partner/tokens", a.listPartnerTokens, auth)
 		g.POST("/oauth-clients", a.createClient, auth)
 	}
+
 	if a.SSO != nil {
+		g.GET("/partners/:id/identity-provider", a.getPartnerIdentityProvider, auth)
+		g.PUT("/partners/:id/identity-provider", a.putPartnerIdentityProvider, auth)
+		g.DELETE("/partners/:id/identity-provider", a.deletePartnerIdentityProvider, auth)
+		g.GET("/identity-provider", a.getOwnIdentityProvider, auth)
+		g.GET("/identity-provider/mappings", a.listGroupMappings, auth)
+		g.POST("/identity-provider/mappings", a.createGroupMapping, auth)
+		g.DELETE("/identity-provider/mappings/:id", a.deleteGroupMapping, auth)
 		g.POST("/identity-provider/sync", a.syncIdentityProvider, auth)
 	}
 }

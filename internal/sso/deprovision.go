@@ -155,13 +155,13 @@ func (s *Service) MailDeprovisioned(ctx context.Context, tx *store.Store, p *sto
 			lines = append(lines, fmt.Sprintf("…and %d more (see the audit log).", len(gone)-mailListMax))
 			break
 		}
-		lines = append(lines, fmt.Sprintf("%s <%s>: %s.", oneLine(d.Name), d.Email, reasonText(d.Reason)))
+		lines = append(lines, fmt.Sprintf("%s <%s>: %s.", singleLine(d.Name), d.Email, reasonText(d.Reason)))
 	}
 	lines = append(lines, "If someone should still have access, restore them at the identity provider; they can then sign in again.")
 	for _, r := range to {
 		msg := pmail.Notice{
 			ToEmail: r.email, ToName: r.name, Subject: subject,
-			Greeting: "Hello " + oneLine(r.name) + ",", Lines: lines,
+			Greeting: "Hello " + singleLine(r.name) + ",", Lines: lines,
 			Link: s.baseURL + "/audit", LinkLabel: "See the audit log",
 			Closing: "— Portico",
 		}.Message()
@@ -179,7 +179,7 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// oneLine keeps a name on one line of the mail.
-func oneLine(s string) string {
+// singleLine keeps a name on one line of the mail.
+func singleLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
