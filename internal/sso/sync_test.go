@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/google/go-cmp/cmp"
@@ -308,5 +309,42 @@ func TestConcurrentSyncsShareRotatingTokens(t *testing.T) {
 		if got := f.person(t, u.ID).Status; got != "active" {
 			t.Errorf("%s after concurrent syncs: %s", u.Email, got)
 		}
+	}
+}
+
+// TestSyncDue: the scheduled check syncs a provider that issues refresh
+// tokens once per interval (the claim keeps a second round, or node, from
+// repeating it), and one it cannot reach is reported, not synced.
+func TestSyncDue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newSyncFixture(t, false)
+	f.signIn(t, opDev)
+	f.op.RemoveUser(opDev.Subject)
+	down := oidctest.Start(t)
+	down.SetDown(true)
+	staff := f.provider(t, nil, down.Issuer(), "portal", "s3cret", false)
+
+	outs, err := f.svc.SyncDue(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) != 2 || outs[0].ProviderID != staff.ID || outs[0].Err == nil || outs[0].Report != nil ||
+		outs[1].ProviderID != f.p.ID || outs[1].Err != nil || outs[1].Report == nil || len(outs[1].Report.Deprovisioned) != 1 {
+		t.Fatalf("first round: %+v", outs)
+	}
+	if got := f.person(t, f.dev.ID).Status; got != "removed" {
+		t.Errorf("Dev after the scheduled check: %s", got)
+	}
+
+	outs, err = f.svc.SyncDue(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) != 1 || outs[0].ProviderID != staff.ID || outs[0].Err == nil {
+		t.Errorf("a second round within the hour: %+v", outs)
+	}
+	if n := len(f.audits(t, "sso.synced")); n != 1 {
+		t.Errorf("%d syncs recorded, want 1", n)
 	}
 }
