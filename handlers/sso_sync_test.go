@@ -98,7 +98,7 @@ func TestSyncNowAPI(t *testing.T) {
 	admin.signIn("admin@harbor.test", demo.Password)
 	spec := apitest.Portal(t)
 
-	status, header, body := syncAPI(t, admin, spec)
+	status, _, body := syncAPI(t, admin, spec)
 	if status != http.StatusOK {
 		t.Fatalf("sync: %d %s", status, body)
 	}
@@ -114,7 +114,7 @@ func TestSyncNowAPI(t *testing.T) {
 		t.Errorf("report: %s", body)
 	}
 
-	status, header, body = syncAPI(t, admin, spec)
+	status, header, body := syncAPI(t, admin, spec)
 	if status != http.StatusTooManyRequests || header.Get("Retry-After") != "60" {
 		t.Errorf("a second sync at once: %d, Retry-After %q: %s", status, header.Get("Retry-After"), body)
 	}

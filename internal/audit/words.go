@@ -95,6 +95,32 @@ var phrases = map[string]func(t string, d func(string) string) string{
 		}
 		return "set the longest token lifetime of " + t + " to " + count(d("to"), "day", "days")
 	},
+	"member.sso_groups_applied": func(t string, d func(string) string) string {
+		s := "updated the mapped teams of " + t + " from their groups at " + d("provider")
+		if to := d("role_to"); to != "" {
+			s += " and made them " + role(to)
+		}
+		return s
+	},
+	"sso.role_kept": func(t string, d func(string) string) string {
+		return "kept " + t + " partner admin, the partner's last, though their groups at " + d("provider") + " map to no admin role"
+	},
+	"member.deprovisioned": func(t string, d func(string) string) string {
+		why := "it no longer signs them in"
+		if d("reason") == "left_groups" {
+			why = "they left every mapped group"
+		}
+		return "ended the access of " + t + " because " + d("provider") + " says so (" + why + "): revoked " +
+			count(d("tokens_revoked"), "token", "tokens") + " and " + count(d("clients_revoked"), "OAuth client", "OAuth clients")
+	},
+	"sso.synced": func(t string, d func(string) string) string {
+		s := "synced identity provider " + q(t) + ": checked " + d("checked") + " of " + count(d("people"), "person", "people") +
+			", " + d("deprovisioned") + " lost access"
+		if e := d("error"); e != "" {
+			s += " (" + strings.TrimSuffix(e, ".") + ")"
+		}
+		return s
+	},
 	"settings.access_token_minutes": func(t string, d func(string) string) string {
 		return "set the OAuth access token lifetime to " + d("to") + " minutes"
 	},

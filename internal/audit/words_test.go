@@ -37,6 +37,14 @@ func TestSentence(t *testing.T) {
 		{"Morgan Account", "partner.rate_limit", "Harbor Logistics", `{"from":1,"to":null}`, "Morgan Account removed the ceiling on requests per minute of Harbor Logistics"},
 		{"Morgan Account", "partner.token_max_days", "Harbor Logistics", `{"from":null,"to":1,"portal":90}`, "Morgan Account set the longest token lifetime of Harbor Logistics to 1 day"},
 		{"Morgan Account", "partner.token_max_days", "Harbor Logistics", `{"from":30,"to":null,"portal":90}`, "Morgan Account let the tokens of Harbor Logistics live as long as the portal allows"},
+		{"", "member.sso_groups_applied", "dev@harbor.test", `{"provider":"Harbor ID","teams_added":["Platform"],"teams_removed":[],"role_from":"developer","role_to":"partner_admin"}`,
+			"The portal updated the mapped teams of dev@harbor.test from their groups at Harbor ID and made them partner admin"},
+		{"", "sso.role_kept", "admin@harbor.test", `{"provider":"Harbor ID","role":"partner_admin","reason":"last_admin"}`,
+			"The portal kept admin@harbor.test partner admin, the partner's last, though their groups at Harbor ID map to no admin role"},
+		{"Ada Harbor", "member.deprovisioned", "dev@harbor.test", `{"provider":"Harbor ID","reason":"refused","role":"developer","tokens_revoked":1,"clients_revoked":0}`,
+			"Ada Harbor ended the access of dev@harbor.test because Harbor ID says so (it no longer signs them in): revoked 1 token and 0 OAuth clients"},
+		{"", "sso.synced", "Harbor ID", `{"people":3,"checked":0,"kept":0,"deprovisioned":0,"unchecked":0,"unreachable":true,"error":"The identity provider could not be reached; nobody's access was changed."}`,
+			"The portal synced identity provider “Harbor ID”: checked 0 of 3 people, 0 lost access (The identity provider could not be reached; nobody's access was changed)"},
 		{"Ada Harbor", "something.new", "x", `null`, "Ada Harbor: something.new “x”"},
 	} {
 		if got := Sentence(tc.actor, tc.action, tc.target, json.RawMessage(tc.details)); got != tc.want {
