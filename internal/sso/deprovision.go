@@ -63,7 +63,7 @@ func (s *Service) Deprovision(ctx context.Context, tx *store.Store, p *store.Ide
 	if err := tx.DeleteIdentity(ctx, p.ID, ident.Subject); err != nil {
 		return nil, err
 	}
-	if p.IsStaff() != u.IsStaff() || (!p.IsStaff() && (u.PartnerID == nil || *u.PartnerID != *p.PartnerID)) {
+	if !speaksFor(p, u) {
 		// A link to someone the provider does not speak for is dropped,
 		// never acted on.
 		return nil, nil
@@ -103,6 +103,16 @@ func (s *Service) Deprovision(ctx context.Context, tx *store.Store, p *store.Ide
 	return d, audit.Record(ctx, tx, userEvent("member.deprovisioned", u, map[string]any{
 		"provider": p.DisplayName, "reason": reason, "role": u.Role,
 		"tokens_revoked": d.TokensRevoked, "clients_revoked": d.ClientsRevoked}))
+}
+
+// speaksFor reports whether p may vouch for u: the staff's provider for
+// staff, a partner's for that partner's people. Admission links nobody
+// else; a sync or de-provisioning checks again all the same.
+func speaksFor(p *store.IdentityProvider, u *store.User) bool {
+	if p.IsStaff() {
+		return u.IsStaff()
+	}
+	return u.PartnerID != nil && *u.PartnerID == *p.PartnerID
 }
 
 // mailListMax bounds the people one mail names; the rest are counted.

@@ -122,7 +122,11 @@ func (s *Service) syncOne(ctx context.Context, p *store.IdentityProvider, r *rem
 		} else if err != nil {
 			return err
 		}
-		if ident.RefreshTokenEnc == nil {
+		u, err := tx.UserByID(ctx, ident.UserID)
+		if err != nil {
+			return err
+		}
+		if ident.RefreshTokenEnc == nil || !speaksFor(p, u) {
 			unchecked = true
 			return nil
 		}
@@ -150,10 +154,6 @@ func (s *Service) syncOne(ctx context.Context, p *store.IdentityProvider, r *rem
 		if errors.As(err, &halt) {
 			return tx.SaveIdentity(ctx, save)
 		} else if err != nil {
-			return err
-		}
-		u, err := tx.UserByID(ctx, ident.UserID)
-		if err != nil {
 			return err
 		}
 		if _, err := ApplyGroups(ctx, tx, p, u, groups); errors.Is(err, ErrNotInMappedGroup) {

@@ -261,21 +261,26 @@ func TestSyncOutageRemovesNobody(t *testing.T) {
 }
 
 // TestSyncUnchecked: a person whose sign-in gave no refresh token cannot
-// be asked about and is counted, not removed.
+// be asked about and is counted, not removed; nor is anyone the provider
+// does not speak for (a link to a Crane developer, however it came to be).
 func TestSyncUnchecked(t *testing.T) {
 	t.Parallel()
 	f := newSyncFixture(t, false)
 	f.signIn(t, opAdmin)
 	f.link(t, f.p, f.dev, opDev.Subject, nil)
+	crane := f.user(t, "dev@crane.test")
+	f.link(t, f.p, crane, "crane-sub", f.box.Seal("not a refresh token", sso.PurposeRefreshToken))
 
 	rep := f.sync(t)
 
-	want := &sso.SyncReport{ProviderID: f.p.ID, People: 2, Checked: 1, Kept: 1, Unchecked: 1, Deprovisioned: []sso.Deprovisioned{}}
+	want := &sso.SyncReport{ProviderID: f.p.ID, People: 3, Checked: 1, Kept: 1, Unchecked: 2, Deprovisioned: []sso.Deprovisioned{}}
 	if diff := cmp.Diff(want, rep); diff != "" {
 		t.Errorf("report (-want +got):\n%s", diff)
 	}
-	if got := f.person(t, f.dev.ID).Status; got != "active" {
-		t.Errorf("Dev, unchecked: %s", got)
+	for _, u := range []*store.User{f.dev, crane} {
+		if got := f.person(t, u.ID).Status; got != "active" {
+			t.Errorf("%s, unchecked: %s", u.Email, got)
+		}
 	}
 }
 
