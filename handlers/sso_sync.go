@@ -33,7 +33,7 @@ func (h *Handler) ssoSyncPanel(c echo.Context, p *store.IdentityProvider) templ.
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), offlineLookup)
 	defer cancel()
-	offline, err := h.sso.Offline(ctx, p)
+	offline, err := h.sso.OfflineSoon(ctx, p)
 	m.Offline, m.OfflineUnknown = offline, err != nil
 	return views.SSOSync(m)
 }

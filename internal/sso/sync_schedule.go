@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/portico/portico/internal/store"
 )
 
 // SyncNowEvery is how often a partner admin's "sync now" may run: each
@@ -88,4 +90,13 @@ func (s *Service) syncIfDue(ctx context.Context, id int64, every time.Duration) 
 		return nil, err
 	}
 	return s.Sync(ctx, id)
+}
+
+// OfflineSoon is Offline for a page: a provider whose discovery failed
+// within the last seconds is not asked again while the page waits.
+func (s *Service) OfflineSoon(ctx context.Context, p *store.IdentityProvider) (bool, error) {
+	if err := s.recentFailure(p); err != nil {
+		return false, err
+	}
+	return s.Offline(ctx, p)
 }
