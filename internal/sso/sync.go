@@ -146,7 +146,7 @@ func (s *Service) syncOne(ctx context.Context, p *store.IdentityProvider, r *rem
 		}
 		// The provider may have rotated the refresh token: whatever follows,
 		// the new one is kept, or the next sync would be refused it.
-		save := store.UserIdentity{ProviderID: p.ID, Subject: ident.Subject, UserID: ident.UserID, Groups: ident.Groups}
+		save := store.UserIdentity{ProviderID: p.ID, Subject: ident.Subject, UserID: ident.UserID, Groups: append([]string{}, ident.Groups...)}
 		if tok.RefreshToken != "" {
 			save.RefreshTokenEnc = s.box.Seal(tok.RefreshToken, PurposeRefreshToken)
 		}
