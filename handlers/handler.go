@@ -88,8 +88,10 @@ type Deps struct {
 	// GatewayMetrics counts gateway calls for the metrics listener; nil
 	// when PORTICO_METRICS_ADDR is unset.
 	GatewayMetrics gateway.Metrics
-	// SSOClient reaches identity providers; nil: a client with short
-	// timeouts (tests pass one trusting their provider's certificate).
+	// SSO signs people in through identity providers; nil: one built
+	// here, reaching providers through SSOClient (nil: a client with short
+	// timeouts; tests pass one trusting their provider's certificate).
+	SSO       *sso.Service
 	SSOClient *http.Client
 }
 
@@ -162,7 +164,10 @@ func NewWithGateway(cfg Config, d Deps) (*echo.Echo, *gateway.Gateway) {
 	h.csp = contentSecurityPolicy(gatewayOrigin(cfg.GatewayURL))
 	h.hygiene = hygiene.New(st, h.catalog, d.Outbox, cfg.BaseURL)
 	h.lifecycle = lifecycle.New(st, d.Outbox, cfg.BaseURL)
-	h.sso = sso.New(st, sso.MustBox(cfg.Secret), d.SSOClient, d.Outbox, cfg.BaseURL)
+	h.sso = d.SSO
+	if h.sso == nil {
+		h.sso = sso.New(st, sso.MustBox(cfg.Secret), d.SSOClient, d.Outbox, cfg.BaseURL)
+	}
 	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},
 		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log, Metrics: d.GatewayMetrics,
 		OAuth: oauth.New(st, hasher, verifier, cfg.BaseURL, d.Log)})
