@@ -109,7 +109,7 @@ func TestStaffConfiguresPartnerSSO(t *testing.T) {
 		t.Errorf("the secret field holds %q", v)
 	}
 	noSecret(t, "the saved provider's page", pg)
-	if href := am.get("/partners/" + itoa(harbor)).doc.Find("[data-testid=partner-sso-link]").AttrOr("href", ""); href != path {
+	if href := am.get("/partners/"+itoa(harbor)).doc.Find("[data-testid=partner-sso-link]").AttrOr("href", ""); href != path {
 		t.Errorf("partner page links to %q, want %s", href, path)
 	}
 
