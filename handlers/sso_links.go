@@ -19,8 +19,15 @@ func (h *Handler) partnerSSOSummary(c echo.Context, p *store.Partner) (views.Par
 	}
 	s := views.PartnerSSOSummary{Href: views.PartnerPagePath(p.ID) + "/sso"}
 	ip, err := h.sso.Current(c.Request().Context(), &p.ID)
-	if err != nil || ip == nil {
+	if err != nil {
 		return s, err
+	}
+	if ip == nil {
+		if p.Status == store.PartnerEnded {
+			// Nothing to set up for a partnership that has ended.
+			return views.PartnerSSOSummary{}, nil
+		}
+		return s, nil
 	}
 	s.Configured, s.DisplayName, s.Enforced = true, ip.DisplayName, ip.Enforced
 	return s, nil

@@ -73,8 +73,8 @@ var (
 
 func field(name, msg string) error { return &apierr.FieldError{Field: name, Message: msg} }
 
-// oneLine trims s and checks it is one line of 1 to max characters.
-func oneLine(name, what, s string, max int) (string, error) {
+// checkLine trims s and checks it is one line of 1 to max characters.
+func checkLine(name, what, s string, max int) (string, error) {
 	s = strings.TrimSpace(s)
 	if p := textcheck.Line(s); p != "" {
 		return "", field(name, "The "+what+" "+p)
@@ -119,14 +119,14 @@ func checkDomains(raw []string) ([]string, error) {
 func checkInput(in ConfigInput, staff, creating bool) (ConfigInput, error) {
 	var err error
 	out := ConfigInput{Enforced: in.Enforced}
-	if out.DisplayName, err = oneLine("display_name", "display name", in.DisplayName, MaxDisplayName); err != nil {
+	if out.DisplayName, err = checkLine("display_name", "display name", in.DisplayName, MaxDisplayName); err != nil {
 		return out, err
 	}
 	out.Issuer = strings.TrimSpace(in.Issuer)
 	if err := CheckIssuerURL(out.Issuer); err != nil {
 		return out, field("issuer", err.Error())
 	}
-	if out.ClientID, err = oneLine("client_id", "client ID", in.ClientID, MaxClientID); err != nil {
+	if out.ClientID, err = checkLine("client_id", "client ID", in.ClientID, MaxClientID); err != nil {
 		return out, err
 	}
 	out.ClientSecret = strings.TrimSpace(in.ClientSecret)
@@ -330,7 +330,7 @@ func mappingEvent(action string, partnerID int64, m *store.GroupMapping) audit.E
 // FieldError for a group name out of bounds, a team not the partner's,
 // a mapping that exists already or one too many.
 func (s *Service) AddMapping(ctx context.Context, partnerID int64, group string, teamID *int64, role *string) (*store.GroupMapping, error) {
-	group, err := oneLine("group", "group name", group, MaxGroup)
+	group, err := checkLine("group", "group name", group, MaxGroup)
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,11 @@ package sso_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/demo"
 	"github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/oidctest"
 	"github.com/portico/portico/internal/pgtest"
 	"github.com/portico/portico/internal/sso"
 	"github.com/portico/portico/internal/store"
@@ -26,7 +30,11 @@ type configWorld struct {
 	harborAdminRole access.Actor
 }
 
-func newConfigWorld(t *testing.T) *configWorld {
+func newConfigWorld(t *testing.T) *configWorld { return newConfigWorldWith(t, nil) }
+
+// newConfigWorldWith is newConfigWorld whose service reaches identity
+// providers through client.
+func newConfigWorldWith(t *testing.T, client *http.Client) *configWorld {
 	t.Helper()
 	ctx := context.Background()
 	st := pgtest.Store(t)
@@ -37,7 +45,7 @@ func newConfigWorld(t *testing.T) *configWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &configWorld{st: st, svc: sso.New(st, box, nil, mail.NewOutbox(st), "https://portal.test")}
+	w := &configWorld{st: st, svc: sso.New(st, box, client, mail.NewOutbox(st), "https://portal.test")}
 	for slug, id := range map[string]*int64{"harbor-logistics": &w.harbor, "crane-works": &w.crane} {
 		p, err := st.PartnerBySlug(ctx, slug)
 		if err != nil {
@@ -317,5 +325,137 @@ func TestRemoveProvider(t *testing.T) {
 	}
 	if got, _, err := w.svc.RemoveProvider(ctx, nil); err != nil || got.ID != staff.ID {
 		t.Errorf("RemoveProvider(staff) = %v, %v", got, err)
+	}
+}
+
+// TestConfigureThroughDiscovery: against a real OpenID provider, staff
+// create Harbor's provider (the secret sealed, audited without it),
+// change it keeping the secret, and keep changing it while the provider
+// is down as long as its issuer stays; Crane claiming Harbor's domain is
+// refused at the domains field, naming the domain.
+func TestConfigureThroughDiscovery(t *testing.T) {
+	t.Parallel()
+	op := oidctest.Start(t)
+	w := newConfigWorldWith(t, op.HTTPClient())
+	ctx := context.Background()
+	const secret = "op-client-secret-4711"
+	in := sso.ConfigInput{DisplayName: " Harbor Directory ", Issuer: op.Issuer(), ClientID: "portico-harbor", ClientSecret: secret,
+		Domains: []string{"Harbor.test", "@ops.harbor.test", "harbor.test"}, GroupsClaim: "groups"}
+	p, err := w.svc.Configure(ctx, w.am, &w.harbor, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"harbor.test", "ops.harbor.test"}, []string(p.Domains)); diff != "" || p.DisplayName != "Harbor Directory" {
+		t.Errorf("saved %q with domains (-want +got):\n%s", p.DisplayName, diff)
+	}
+	if got, err := w.svc.Box().Open(p.ClientSecretEnc, sso.PurposeClientSecret); err != nil || got != secret {
+		t.Errorf("sealed secret opens to %q, %v", got, err)
+	}
+	if strings.Contains(string(p.ClientSecretEnc), secret) {
+		t.Error("the client secret is stored in the clear")
+	}
+
+	// A change without a secret keeps it; with the provider down, an
+	// unchanged issuer is not fetched again, so enforcement can still be
+	// switched, but a new issuer is refused.
+	op.SetDown(true)
+	in.ClientSecret, in.Enforced = "", true
+	if _, err := w.svc.Configure(ctx, w.am, &w.harbor, in); err != nil {
+		t.Fatalf("changing enforcement while the provider is down: %v", err)
+	}
+	in.Enforced = false
+	if _, err := w.svc.Configure(ctx, w.am, &w.harbor, in); err != nil {
+		t.Fatalf("switching enforcement off while the provider is down: %v", err)
+	}
+	moved := in
+	moved.Issuer = op.Issuer() + "/elsewhere"
+	if _, err := w.svc.Configure(ctx, w.am, &w.harbor, moved); fieldOf(err) != "issuer" {
+		t.Errorf("a new issuer while it is down = %v, want a field error on issuer", err)
+	}
+	op.SetDown(false)
+	kept, err := w.st.PartnerIdentityProvider(ctx, w.harbor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.svc.Box().Open(kept.ClientSecretEnc, sso.PurposeClientSecret); got != secret {
+		t.Errorf("after changes without a secret, it opens to %q, want the first one", got)
+	}
+
+	crane := in
+	crane.ClientSecret, crane.Domains = "crane-secret", []string{"crane.test", "ops.harbor.test"}
+	_, err = w.svc.Configure(ctx, w.admin, &w.crane, crane)
+	var fe *apierr.FieldError
+	if !errors.As(err, &fe) || fe.Field != "domains" || !strings.Contains(fe.Message, "ops.harbor.test already belongs to another organisation's sign-in") {
+		t.Errorf("Crane claiming Harbor's domain = %v, want a field error on domains naming it", err)
+	}
+	if _, err := w.st.PartnerIdentityProvider(ctx, w.crane); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Crane's provider after the refusal: %v, want none", err)
+	}
+
+	var details []string
+	if err := w.st.DB().Select(&details, `SELECT details::text FROM audit_events WHERE action = 'sso.provider_saved' ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(details) != 3 {
+		t.Fatalf("%d provider_saved events, want 3: %v", len(details), details)
+	}
+	for i, want := range []string{`"secret_changed": true`, `"secret_changed": false`, `"secret_changed": false`} {
+		if !strings.Contains(details[i], want) || strings.Contains(details[i], secret) {
+			t.Errorf("event %d details %s: want %s and never the secret", i, details[i], want)
+		}
+	}
+	if n := w.count(t, `SELECT count(*) FROM audit_events WHERE details::text LIKE '%' || $1 || '%'`, secret); n != 0 {
+		t.Errorf("%d audit events carry the client secret", n)
+	}
+}
+
+// TestEnforcingCancelsInvitations: switching enforcement on cancels the
+// partner's open invitations in the same action, audited one by one and
+// counted in the provider's event; saving it enforced again cancels
+// nothing more, and another partner's invitations stay open.
+func TestEnforcingCancelsInvitations(t *testing.T) {
+	t.Parallel()
+	op := oidctest.Start(t)
+	w := newConfigWorldWith(t, op.HTTPClient())
+	ctx := context.Background()
+	for i, pid := range []int64{w.harbor, w.harbor, w.crane} {
+		if _, err := w.st.CreateInvitation(ctx, pid, "invitee"+strconv.Itoa(i)+"@example.test", "developer", []byte("hash-"+strconv.Itoa(i)), nil, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := func(pid int64) int {
+		return w.count(t, `SELECT count(*) FROM invitations WHERE partner_id = $1 AND cancelled_at IS NULL AND accepted_at IS NULL`, pid)
+	}
+	in := validInput()
+	in.Issuer = op.Issuer()
+	if _, err := w.svc.Configure(ctx, w.am, &w.harbor, in); err != nil {
+		t.Fatal(err)
+	}
+	if n := open(w.harbor); n != 2 {
+		t.Fatalf("optional SSO left %d of Harbor's invitations open, want 2", n)
+	}
+	in.ClientSecret, in.Enforced = "", true
+	if _, err := w.svc.Configure(ctx, w.am, &w.harbor, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Configure(ctx, w.am, &w.harbor, in); err != nil {
+		t.Fatal(err)
+	}
+	if n := open(w.harbor); n != 0 {
+		t.Errorf("enforcing left %d of Harbor's invitations open, want 0", n)
+	}
+	if n := open(w.crane); n != 1 {
+		t.Errorf("Crane has %d open invitations, want its 1", n)
+	}
+	var counted []int
+	if err := w.st.DB().Select(&counted, `SELECT coalesce((details->>'invitations_cancelled')::int, -1) FROM audit_events
+		WHERE action = 'sso.provider_saved' ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int{-1, 2, -1}, counted); diff != "" {
+		t.Errorf("invitations_cancelled per save (-1: none) (-want +got):\n%s", diff)
+	}
+	if n := w.count(t, `SELECT count(*) FROM audit_events WHERE action = 'invitation.cancel' AND details->>'reason' = 'sso_enforced'`); n != 2 {
+		t.Errorf("%d invitation.cancel events, want 2", n)
 	}
 }
