@@ -353,3 +353,29 @@ func TestSyncDue(t *testing.T) {
 		t.Errorf("%d syncs recorded, want 1", n)
 	}
 }
+
+// TestSyncReadsUserinfoWithoutTheClaim: when the refreshed ID token lacks
+// the configured groups claim, the sync asks the userinfo endpoint (with
+// the new access token); lacking there too, the person is in no group.
+func TestSyncReadsUserinfoWithoutTheClaim(t *testing.T) {
+	t.Parallel()
+	f := newSyncFixture(t, false)
+	f.signIn(t, opDev)
+	addToTeam(t, f.fixture, f.team(t, "Integrations"), f.dev.ID)
+	if _, err := f.st.DB().Exec(`UPDATE identity_providers SET groups_claim = 'roles' WHERE id = $1`, f.p.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.p.GroupsClaim = "roles"
+	if _, err := f.st.DB().Exec(`UPDATE sso_group_mappings SET idp_group = 'eng-role' WHERE idp_group = 'eng'`); err != nil {
+		t.Fatal(err)
+	}
+
+	rep := f.sync(t)
+
+	if rep.Error != "" || rep.Kept != 1 {
+		t.Fatalf("report: %+v", rep)
+	}
+	if diff := cmp.Diff(person{Status: "active", Role: "developer", Teams: []string{}}, f.person(t, f.dev.ID)); diff != "" {
+		t.Errorf("Dev without a roles claim anywhere (-want +got):\n%s", diff)
+	}
+}
