@@ -15,11 +15,14 @@ import (
 var originHost = regexp.MustCompile(`^[A-Za-z0-9.\-\[\]:]{1,255}$`)
 
 // AuthorizeOrigin is the origin (https://host[:port]) of p's authorization
-// endpoint, from its discovery (cached). A page whose form starts a
+// endpoint, from its discovery (cached, failures too). A page whose form starts a
 // sign-in at p must let forms go there: browsers check the redirects of a
 // form's submission against the page's CSP form-action, so the portal's
 // 303 to the provider would otherwise be blocked.
 func (s *Service) AuthorizeOrigin(ctx context.Context, p *store.IdentityProvider) (string, error) {
+	if err := s.recentFailure(p); err != nil {
+		return "", err
+	}
 	r, err := s.remote(ctx, p)
 	if err != nil {
 		return "", err
