@@ -52,6 +52,9 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 		Invite:    form,
 		Query:     q.Search,
 	}
+	if access.Can(actorOf(currentUser(c)), access.ViewPartnerSSO, partnerID) == access.Allow {
+		m.SSOHref = SSOPath
+	}
 	m.FirstHref, m.NextHref = pageLinks(store.MembersList, q.After, ms, more, "/members", "q", q.Search)
 	self := currentUser(c).ID
 	for _, r := range ms {
