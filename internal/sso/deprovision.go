@@ -80,6 +80,18 @@ func (s *Service) Deprovision(ctx context.Context, tx *store.Store, p *store.Ide
 		return nil, nil
 	}
 	d := &Deprovisioned{UserID: u.ID, Name: u.Name, Email: u.Email, Reason: reason}
+	if u.Role == store.RoleAdmin {
+		// A platform admin keeps the account and its password: the
+		// provider's own staff keep a break-glass way in even when their
+		// identity provider drops them (or fails). Their sessions end and
+		// the link goes.
+		if _, err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+			return nil, err
+		}
+		return d, audit.Record(ctx, tx, userEvent("member.deprovisioned", u, map[string]any{
+			"provider": p.DisplayName, "reason": reason, "role": u.Role, "break_glass_kept": true,
+			"tokens_revoked": 0, "clients_revoked": 0}))
+	}
 	if d.ClientsRevoked, err = tx.OpenClientsOfUser(ctx, u.ID); err != nil {
 		return nil, err
 	}
