@@ -50,7 +50,8 @@ type ConfigInput struct {
 	DisplayName string
 	Issuer      string
 	ClientID    string
-	// ClientSecret "" keeps the stored one (required on creation).
+	// ClientSecret "" keeps the stored one (required on creation, and
+	// when the issuer or client id changes).
 	ClientSecret string
 	Domains      []string
 	// GroupsClaim and RequireGroup are ignored for the staff's provider,
@@ -101,6 +102,9 @@ func checkDomains(raw []string) ([]string, error) {
 				shown = "one of them"
 			}
 			return nil, field("domains", fmt.Sprintf("“%s” is not an email domain: enter domains such as example.com, without @ or https://.", shown))
+		}
+		if publicMailDomains[d] {
+			return nil, field("domains", d+" is a public mail domain: people of many organisations use it, so no one organisation's provider may sign them in.")
 		}
 		seen[d] = true
 		out = append(out, d)
@@ -194,7 +198,11 @@ func (s *Service) Current(ctx context.Context, partnerID *int64) (*store.Identit
 // anyone from switching enforcement off. In one transaction it saves the
 // provider, sealing a new client secret; switching enforcement on for a
 // partner cancels its open invitations (its people join through the
-// provider from then on); the change is audited without the secret.
+// provider from then on); a new issuer or client id unlinks the
+// provider's identities; a domain added where accounts outside the
+// partner (the staff) exist is refused; the partner's admins are mailed
+// when its issuer, client id or domains change; the change is audited
+// without the secret.
 func (s *Service) Configure(ctx context.Context, actor access.Actor, partnerID *int64, in ConfigInput) (*store.IdentityProvider, error) {
 	act, pid := access.ConfigureStaffSSO, int64(0)
 	if partnerID != nil {
@@ -209,6 +217,9 @@ func (s *Service) Configure(ctx context.Context, actor access.Actor, partnerID *
 	}
 	in, err = checkInput(in, partnerID == nil, was == nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkNewClientSecret(was, in); err != nil {
 		return nil, err
 	}
 	if was == nil || was.Issuer != in.Issuer {
@@ -241,6 +252,9 @@ func (s *Service) Configure(ctx context.Context, actor access.Actor, partnerID *
 			if before, err = current(ctx, tx, partnerID); err != nil {
 				return err
 			}
+			if err := checkNewClientSecret(before, in); err != nil {
+				return err
+			}
 		}
 		var err error
 		p, err = tx.SaveIdentityProvider(ctx, save)
@@ -249,6 +263,9 @@ func (s *Service) Configure(ctx context.Context, actor access.Actor, partnerID *
 			return field("domains", "The domain "+taken.Domain+" already belongs to another organisation's sign-in: a domain signs in through one provider only.")
 		}
 		if err != nil {
+			return err
+		}
+		if err := checkDomainOwners(ctx, tx, before, p); err != nil {
 			return err
 		}
 		details := map[string]any{"issuer": p.Issuer, "client_id": p.ClientID, "domains": []string(p.Domains),
@@ -267,6 +284,25 @@ func (s *Service) Configure(ctx context.Context, actor access.Actor, partnerID *
 			}
 			details["invitations_cancelled"] = len(invs)
 		}
+		if clientChanged(before, p.Issuer, p.ClientID) {
+			// Subjects are unique per issuer only, refresh tokens per
+			// client: the old links would let the new issuer's subjects
+			// in as someone else, and answer invalid_grant at the next
+			// sync. People link again at their next sign-in, by their
+			// verified address.
+			n, err := tx.DeleteProviderIdentities(ctx, p.ID)
+			if err != nil {
+				return err
+			}
+			details["identities_unlinked"] = n
+		}
+		mailed, err := s.mailProviderChanged(ctx, tx, actor.UserID, before, p)
+		if err != nil {
+			return err
+		}
+		if mailed > 0 {
+			details["admins_mailed"] = mailed
+		}
 		return audit.Record(ctx, tx, providerEvent("sso.provider_saved", p, details))
 	})
 	if err != nil {
@@ -278,7 +314,8 @@ func (s *Service) Configure(ctx context.Context, actor access.Actor, partnerID *
 // RemoveProvider deletes the partner's (partnerID nil: the staff's)
 // identity provider with its domains and mappings; the identities linked
 // through it go with it, so its people sign in with a password again
-// (which they may first have to set through "forgot password"). It
+// (which they may first have to set through "forgot password"). A
+// partner's admins are mailed, naming the audit source's user. It
 // returns the provider and how many active people signed in through it.
 func (s *Service) RemoveProvider(ctx context.Context, partnerID *int64) (*store.IdentityProvider, int, error) {
 	var p *store.IdentityProvider
@@ -299,8 +336,12 @@ func (s *Service) RemoveProvider(ctx context.Context, partnerID *int64) (*store.
 		if err := tx.DeleteIdentityProvider(ctx, p.ID); err != nil {
 			return err
 		}
+		mailed, err := s.mailProviderRemoved(ctx, tx, p)
+		if err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, providerEvent("sso.provider_removed", p, map[string]any{
-			"issuer": p.Issuer, "domains": []string(p.Domains), "enforced": p.Enforced, "people": n}))
+			"issuer": p.Issuer, "domains": []string(p.Domains), "enforced": p.Enforced, "people": n, "admins_mailed": mailed}))
 	})
 	if err != nil {
 		return nil, 0, err

@@ -368,7 +368,7 @@ func TestConfigureThroughDiscovery(t *testing.T) {
 		t.Fatalf("switching enforcement off while the provider is down: %v", err)
 	}
 	moved := in
-	moved.Issuer = op.Issuer() + "/elsewhere"
+	moved.Issuer, moved.ClientSecret = op.Issuer()+"/elsewhere", "elsewhere-secret"
 	if _, err := w.svc.Configure(ctx, w.am, &w.harbor, moved); fieldOf(err) != "issuer" {
 		t.Errorf("a new issuer while it is down = %v, want a field error on issuer", err)
 	}
