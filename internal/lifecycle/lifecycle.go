@@ -3,8 +3,8 @@
 // account managers and admins 30 and 7 days before. Ending one removes
 // every kind of access in one transaction — credentials and the OAuth
 // access tokens issued to them, sessions, password reset links,
-// invitations, grants, team memberships, the sandbox's data, the members'
-// accounts — and keeps the audit trail and usage. An ended partner is
+// invitations, grants, team memberships, the sandbox's data, the
+// identity provider, the members' accounts — and keeps the audit trail and usage. An ended partner is
 // never reactivated: a new partner is created instead.
 package lifecycle
 
@@ -119,6 +119,13 @@ func (s *Service) End(ctx context.Context, partnerID int64) (*Result, error) {
 				return err
 			}
 		}
+		// Its identity provider goes with it (domains, mappings and
+		// identities by cascade): the domains are free for whoever owns
+		// them next, and nothing signs in through an ended partner.
+		providers, identities, err := tx.DeletePartnerIdentityProvider(ctx, partnerID)
+		if err != nil {
+			return err
+		}
 		people, sessions, err := tx.CloseMembers(ctx, partnerID)
 		if err != nil {
 			return err
@@ -134,7 +141,8 @@ func (s *Service) End(ctx context.Context, partnerID int64) (*Result, error) {
 			Invitations: len(invs), Grants: len(grants), SandboxWrites: int(writes), Admins: len(admins)}
 		details := map[string]any{"from": p.Status, "credentials_revoked": listed, "access_tokens_revoked": atokens,
 			"people_closed": people, "sessions_ended": sessions, "invitations_cancelled": len(invs), "grants_ended": len(grants),
-			"sandbox_writes_deleted": writes, "admins_mailed": len(admins)}
+			"sandbox_writes_deleted": writes, "admins_mailed": len(admins),
+			"identity_providers_removed": providers, "identities_unlinked": identities}
 		if by == nil && scheduled.EndOn != nil {
 			details["scheduled_for"] = scheduled.EndOn.Format(time.DateOnly)
 		}
