@@ -119,6 +119,11 @@ func (h *Handler) saveSSOConfig(c echo.Context, staff bool) error {
 	if err != nil {
 		return err
 	}
+	if !recentlyAuthenticated(c) {
+		// Whoever controls the provider signs in as its people: as
+		// sensitive as changing a role.
+		return h.requireSudo(c, t.base, "Changing single sign-on needs your password: confirm it, then save the settings again.")
+	}
 	in := sso.ConfigInput{DisplayName: c.FormValue("display_name"), Issuer: c.FormValue("issuer"), ClientID: c.FormValue("client_id"),
 		ClientSecret: c.FormValue("client_secret"), Domains: sso.SplitDomains(c.FormValue("domains")), GroupsClaim: c.FormValue("groups_claim"),
 		Enforced: c.FormValue("enforced") == "on", RequireGroup: c.FormValue("require_group") == "on"}
@@ -182,6 +187,9 @@ func (h *Handler) removeSSO(c echo.Context, staff bool) error {
 	t, err := h.ssoTargetOf(c, staff)
 	if err != nil {
 		return err
+	}
+	if !recentlyAuthenticated(c) {
+		return h.requireSudo(c, t.base+"/delete", "Removing single sign-on needs your password: confirm it, then remove it again.")
 	}
 	p, _, err := h.sso.RemoveProvider(c.Request().Context(), t.partnerID)
 	if errors.Is(err, store.ErrNotFound) {

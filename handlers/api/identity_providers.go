@@ -113,6 +113,9 @@ func (a *API) putPartnerIdentityProvider(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
+	if err := a.requireRecentAuth(c, "Changing single sign-on"); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	was, err := a.SSO.Current(ctx, &id)
 	if err != nil {
@@ -136,10 +139,24 @@ func (a *API) deletePartnerIdentityProvider(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.requireRecentAuth(c, "Removing single sign-on"); err != nil {
+		return err
+	}
 	if _, _, err := a.SSO.RemoveProvider(c.Request().Context(), &id); err != nil {
 		return ssoError(err, "This partner's identity provider")
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// requireRecentAuth refuses a session whose password was not confirmed
+// recently: whoever controls a partner's provider signs in as its people,
+// as sensitive as changing a role.
+func (a *API) requireRecentAuth(c echo.Context, what string) error {
+	if a.recentAuth(c) {
+		return nil
+	}
+	return &Error{Status: http.StatusForbidden, Code: "reauthentication_required",
+		Message: what + " needs your password: confirm it in the portal at /confirm-password, then try again."}
 }
 
 // getOwnIdentityProvider shows a partner admin their partner's provider.
