@@ -171,14 +171,18 @@ func (h *Handler) confirmRemoveSSO(c echo.Context, staff bool) error {
 	if err != nil {
 		return err
 	}
+	effects := []string{
+		peopleCount(n) + " through " + p.DisplayName + ". After this they sign in with a password: those who never had one use “forgot password” to get one.",
+		"Its domains (" + strings.Join(p.Domains, ", ") + ") and group mappings are removed with it; members, teams and credentials stay as they are.",
+	}
+	if t.partner != nil {
+		effects = append(effects, "The admins of "+t.partner.Name+" are told by mail who removed it.")
+	}
 	return h.renderConfirm(c, views.ConfirmPage{
 		Page:    h.page(c, "Remove single sign-on"),
 		Heading: "Remove " + p.DisplayName + " from the sign-in of " + t.name() + "?",
-		Effects: []string{
-			peopleCount(n) + " through " + p.DisplayName + ". After this they sign in with a password: those who never had one use “forgot password” to get one.",
-			"Its domains (" + strings.Join(p.Domains, ", ") + ") and group mappings are removed with it; members, teams and credentials stay as they are.",
-		},
-		Action: t.base + "/delete", Submit: "Remove single sign-on", Back: t.base, Keep: "Keep it", TestID: "confirm-remove-sso",
+		Effects: effects,
+		Action:  t.base + "/delete", Submit: "Remove single sign-on", Back: t.base, Keep: "Keep it", TestID: "confirm-remove-sso",
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/portico/portico/internal/demo"
@@ -23,6 +24,9 @@ func TestSSOChangesNeedRecentPassword(t *testing.T) {
 	admin := signedInAs(t, p, "admin@portico.test")
 	if res := am.post(path, ssoForm(op.Issuer(), "harbor.test", false)); res.status != http.StatusSeeOther || res.header.Get("Location") != path {
 		t.Fatalf("save within the sudo window = %d to %q", res.status, res.header.Get("Location"))
+	}
+	if effects := text(am.get(path+"/delete"), "[data-testid=confirm-remove-sso]"); !strings.Contains(effects, "The admins of Harbor Logistics are told by mail") {
+		t.Errorf("the removal's confirmation says %q, want that Harbor's admins are told", effects)
 	}
 	expireSudo(t, p)
 	for _, tc := range []struct {
