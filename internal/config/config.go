@@ -83,6 +83,11 @@ type Config struct {
 	// refresh tokens is asked about its people
 	// (PORTICO_SSO_SYNC_INTERVAL, a duration; default 1h, 0 off).
 	SSOSyncInterval time.Duration
+	// SSOAllowPrivate lets identity providers live at loopback, private
+	// or link-local addresses (PORTICO_SSO_ALLOW_PRIVATE=true), for one run
+	// on premises; otherwise such addresses are refused on every
+	// connection, after DNS.
+	SSOAllowPrivate bool
 
 	ssoSyncInterval  string
 	trustedProxies   string
@@ -122,6 +127,7 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 		rateLimitFailure: getenv("PORTICO_RATELIMIT_FAILURE"),
 		rateLimitTimeout: getenv("PORTICO_RATELIMIT_TIMEOUT"),
 		ssoSyncInterval:  getenv("PORTICO_SSO_SYNC_INTERVAL"),
+		SSOAllowPrivate:  getenv("PORTICO_SSO_ALLOW_PRIVATE") == "true",
 	}
 	if s := getenv("PORTICO_SECRET"); s != "" {
 		c.Secret = []byte(s)
