@@ -25,7 +25,9 @@ var errNotInGroup = errors.New("not in a mapped group")
 // over. The staff provider signs in existing staff only. Mapped teams and
 // the role follow the groups claim; someone who is in no mapped group
 // where the provider requires one is refused, and loses the access they
-// had. attempt.UserID, when set, must be who comes back.
+// had. A token without the groups claim changes no team or role (and is
+// refused, without loss, where a group is required). attempt.UserID, when
+// set, must be who comes back.
 func (s *Service) Admit(ctx context.Context, id *Identity, attempt Attempt) (*store.User, error) {
 	p := id.Provider
 	u, known, err := s.admit(ctx, id, attempt)
@@ -76,9 +78,8 @@ func (s *Service) admit(ctx context.Context, id *Identity, attempt Attempt) (u *
 				return refused(RefusedSuspended, "partner %d is %s", partner.ID, partner.Status)
 			}
 		}
-		if _, err := ApplyGroups(ctx, tx, p, u, id.Groups); errors.Is(err, ErrNotInMappedGroup) {
-			return errNotInGroup
-		} else if err != nil {
+		groups, err := s.admitGroups(ctx, tx, id, u)
+		if err != nil {
 			return err
 		}
 		var sealed []byte
@@ -86,7 +87,7 @@ func (s *Service) admit(ctx context.Context, id *Identity, attempt Attempt) (u *
 			sealed = s.box.Seal(id.RefreshToken, PurposeRefreshToken)
 		}
 		if err := tx.SaveIdentity(ctx, store.UserIdentity{ProviderID: p.ID, Subject: id.Subject, UserID: u.ID,
-			RefreshTokenEnc: sealed, Groups: id.Groups}); err != nil {
+			RefreshTokenEnc: sealed, Groups: groups}); err != nil {
 			return err
 		}
 		if err := tx.RecordSignIn(ctx, u.ID); err != nil {
@@ -102,6 +103,36 @@ func (s *Service) admit(ctx context.Context, id *Identity, attempt Attempt) (u *
 		return audit.Record(ctx, tx, signInEvent(u, details))
 	})
 	return u, known, err
+}
+
+// admitGroups makes u's mapped teams and role follow the groups the
+// provider listed, and returns the groups to keep for the identity. When
+// its token did not carry the groups claim, nothing changes and the
+// groups kept before stay; where a mapped group is required, the sign-in
+// is refused, but the person keeps the access they had: the provider did
+// not say they left.
+func (s *Service) admitGroups(ctx context.Context, tx *store.Store, id *Identity, u *store.User) ([]string, error) {
+	p := id.Provider
+	if !id.GroupsUnknown {
+		if _, err := ApplyGroups(ctx, tx, p, u, id.Groups); errors.Is(err, ErrNotInMappedGroup) {
+			return nil, errNotInGroup
+		} else if err != nil {
+			return nil, err
+		}
+		return BoundGroups(id.Groups), nil
+	}
+	if err := KeepGroups(ctx, tx, p); errors.Is(err, ErrGroupsUnknown) {
+		return nil, refused(RefusedGroup, "the ID token has no %q claim and the provider requires a mapped group", p.GroupsClaim)
+	} else if err != nil {
+		return nil, err
+	}
+	prev, err := tx.IdentityBySubject(ctx, p.ID, id.Subject)
+	if errors.Is(err, store.ErrNotFound) {
+		return []string{}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return prev.Groups, nil
 }
 
 // account finds or creates the user behind the identity: known says the
