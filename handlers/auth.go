@@ -55,6 +55,8 @@ func (h *Handler) signIn(c echo.Context) error {
 		m.Error = fmt.Sprintf("Too many failed sign-in attempts. Please wait %s and try again, or reset your password.", humanWait(throttled.Wait.Seconds()))
 		setRetryAfter(c, throttled.Wait)
 		return h.renderSignIn(c, http.StatusTooManyRequests, m)
+	case ssoRequired(err) != nil:
+		return h.signInThroughSSO(c, m, ssoRequired(err))
 	case errors.Is(err, auth.ErrPartnerSuspended):
 		m.Error = "Your organisation's access to this portal is suspended. Please contact your account manager."
 		return h.renderSignIn(c, http.StatusForbidden, m)
