@@ -156,7 +156,8 @@ func TestSSOEnforcedPasswordsCannotBeResetOrChanged(t *testing.T) {
 	if acct.doc.Find("[data-testid=password-form]").Length() != 0 || text(acct, "[data-testid=password-by-sso] p") != wantWhy {
 		t.Errorf("account page: password form shown %d, why %q", acct.doc.Find("[data-testid=password-form]").Length(), text(acct, "[data-testid=password-by-sso] p"))
 	}
-	res = dev.post("/account/password", url.Values{"current_password": {demo.Password}, "new_password": {"a brand new password"}})
+	// Refused whatever is typed: no "choose a longer password" first.
+	res = dev.post("/account/password", url.Values{"current_password": {demo.Password}, "new_password": {"short"}})
 	if res.status != http.StatusForbidden || text(res, "[data-testid=password-by-sso] p") != wantWhy {
 		t.Errorf("POST /account/password = %d %q, want 403 with why", res.status, text(res, "[data-testid=password-by-sso] p"))
 	}
