@@ -11,6 +11,7 @@ import (
 
 	"github.com/portico/portico/internal/auth"
 	"github.com/portico/portico/internal/demo"
+	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
 
@@ -19,7 +20,7 @@ func (h *Handler) signInForm(c echo.Context) error {
 	if currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
-	return h.renderSignIn(c, http.StatusOK, views.SignInPage{Next: safeNext(c.QueryParam("next"))})
+	return h.renderSignIn(c, http.StatusOK, views.SignInPage{Next: safeNext(c.QueryParam("next")), Step: views.SignInEmail})
 }
 
 func (h *Handler) renderSignIn(c echo.Context, status int, m views.SignInPage) error {
@@ -36,11 +37,21 @@ func (h *Handler) renderSignIn(c echo.Context, status int, m views.SignInPage) e
 	return h.render(c, status, views.SignIn(m))
 }
 
-// signIn checks the credentials and starts a new session.
+// signIn takes the email step (which way this address signs in) or the
+// password step: it checks the credentials and starts a new session. A
+// form with both email and password (a password manager's, or a script's)
+// is the password step.
 func (h *Handler) signIn(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	pw := c.FormValue("password")
-	m := views.SignInPage{Email: email, Next: safeNext(c.FormValue("next"))}
+	step := c.FormValue("step")
+	m := views.SignInPage{Email: email, Next: safeNext(c.FormValue("next")), Step: views.SignInPassword}
+	switch {
+	case step == views.SignInAskPassword && email != "":
+		return h.renderSignIn(c, http.StatusOK, m)
+	case pw == "" && step != views.SignInPassword:
+		return h.signInEmailStep(c, m)
+	}
 	if email == "" || pw == "" {
 		m.Error = "Enter your email address and your password."
 		return h.renderSignIn(c, http.StatusUnprocessableEntity, m)
@@ -68,6 +79,31 @@ func (h *Handler) signIn(c echo.Context) error {
 	}
 	h.log.Info("signed in", "user_id", u.ID, "request_id", requestID(c))
 	return c.Redirect(http.StatusSeeOther, m.Next)
+}
+
+// signInEmailStep answers the email: the organisation's own sign-in when
+// the address's domain has one, the password otherwise. It tells only
+// whether a domain signs in through a provider, never whether an account
+// exists.
+func (h *Handler) signInEmailStep(c echo.Context, m views.SignInPage) error {
+	if m.Email == "" {
+		m.Step, m.Error = views.SignInEmail, "Enter your email address."
+		return h.renderSignIn(c, http.StatusUnprocessableEntity, m)
+	}
+	p, err := h.emailProvider(c, store.NormalizeEmail(m.Email))
+	if err != nil {
+		return err
+	}
+	if p != nil {
+		// The staff's platform admins keep their password when the staff's
+		// provider is enforced (break-glass): offered to every staff
+		// address alike, it tells nothing about who is an admin.
+		m.Step, m.Provider, m.Organisation, m.PasswordAllowed = views.SignInProvider, p.DisplayName, p.PartnerName, !p.Enforced || p.IsStaff()
+		if p.IsStaff() {
+			m.Organisation = "Your organisation"
+		}
+	}
+	return h.renderSignIn(c, http.StatusOK, m)
 }
 
 // signOut ends every session of the user, on every device: a shared or

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/a-h/templ"
@@ -30,6 +31,7 @@ import (
 	"github.com/portico/portico/internal/ratelimit"
 	"github.com/portico/portico/internal/sandbox"
 	"github.com/portico/portico/internal/session"
+	"github.com/portico/portico/internal/sso"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 	"github.com/portico/portico/views"
@@ -86,6 +88,11 @@ type Deps struct {
 	// GatewayMetrics counts gateway calls for the metrics listener; nil
 	// when PORTICO_METRICS_ADDR is unset.
 	GatewayMetrics gateway.Metrics
+	// SSO signs people in through identity providers; nil: one built
+	// here, reaching providers through SSOClient (nil: a client with short
+	// timeouts; tests pass one trusting their provider's certificate).
+	SSO       *sso.Service
+	SSOClient *http.Client
 }
 
 // Handler holds the dependencies of every handler.
@@ -117,6 +124,8 @@ type Handler struct {
 	csp string
 	// lifecycle ends partnerships and schedules their end.
 	lifecycle *lifecycle.Service
+	// sso signs people in through identity providers.
+	sso *sso.Service
 }
 
 // New builds the portal's echo instance: middleware, every route and the
@@ -155,6 +164,10 @@ func NewWithGateway(cfg Config, d Deps) (*echo.Echo, *gateway.Gateway) {
 	h.csp = contentSecurityPolicy(gatewayOrigin(cfg.GatewayURL))
 	h.hygiene = hygiene.New(st, h.catalog, d.Outbox, cfg.BaseURL)
 	h.lifecycle = lifecycle.New(st, d.Outbox, cfg.BaseURL)
+	h.sso = d.SSO
+	if h.sso == nil {
+		h.sso = sso.New(st, sso.MustBox(cfg.Secret), d.SSOClient, d.Outbox, cfg.BaseURL)
+	}
 	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},
 		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log, Metrics: d.GatewayMetrics,
 		OAuth: oauth.New(st, hasher, verifier, cfg.BaseURL, d.Log)})

@@ -81,6 +81,12 @@ func routePolicies() []routePolicy {
 		{route: "GET /sign-in", rule: anyone, public: true, ok: http.StatusSeeOther, anon: ok},
 		pub("POST /sign-in", "", "email=am%40portico.test&password=wrong-password", bad),
 		{route: "POST /sign-out", rule: anyone, public: true, ok: http.StatusSeeOther, last: 2},
+		// Sign-in through an identity provider: an address of no
+		// provider's domain goes on to the password; an answer no attempt
+		// of this browser asked for is refused.
+		pub("POST /sso/start", "", "email=nobody%40nowhere.test", ok),
+		pub("GET /sso/callback", "/sso/callback?code=x&state=y", "", http.StatusBadRequest),
+		r("POST /sso/confirm", "", "", signedIn, http.StatusSeeOther),
 		pub("GET /invitations/:token", "/invitations/ptc_inv_unknown", "", gone),
 		pub("POST /invitations/:token", "/invitations/ptc_inv_unknown", "name=X&password=whatever-long", gone),
 		pub("GET /forgot-password", "", "", ok),

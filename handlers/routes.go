@@ -32,6 +32,10 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/sign-in", h.signInForm)
 	e.POST("/sign-in", h.signIn)
 	e.POST("/sign-out", h.signOut)
+	// Sign-in through the identity provider of the email's domain.
+	e.POST("/sso/start", h.ssoStart)
+	e.GET("/sso/callback", h.ssoCallback)
+	e.POST("/sso/confirm", h.ssoConfirm, h.signedIn)
 	e.GET("/invitations/:token", h.acceptInvitationForm)
 	e.POST("/invitations/:token", h.acceptInvitation)
 	e.GET("/forgot-password", h.forgotPasswordForm)

@@ -31,19 +31,22 @@ func ssoSignInSentence(e *auth.SSORequiredError) string {
 // signInThroughSSO answers a password sign-in refused because the user's
 // organisation enforces its identity provider. The password was right:
 // only then is the refusal told (a wrong one says "incorrect", as for
-// anyone).
+// anyone). The email step, filled in, continues to the provider.
 func (h *Handler) signInThroughSSO(c echo.Context, m views.SignInPage, e *auth.SSORequiredError) error {
-	m.Error = ssoSignInSentence(e)
+	m.Step, m.Error = views.SignInEmail, ssoSignInSentence(e)
 	return h.renderSignIn(c, http.StatusForbidden, m)
 }
 
 // confirmThroughSSO answers a password confirmation (sudo) of a user
 // whose organisation enforces its identity provider.
 func (h *Handler) confirmThroughSSO(c echo.Context, next string, e *auth.SSORequiredError) error {
-	return h.render(c, http.StatusForbidden, views.ConfirmPassword(views.ConfirmPasswordPage{
-		Page: h.page(c, "Confirm your password"), Next: next,
-		Error: ssoWho(e) + ", so your password is not used here: confirm through " + e.Provider + " instead.",
-	}))
+	m := views.ConfirmPasswordPage{Page: h.page(c, "Confirm your password"), Next: next,
+		Error: ssoWho(e) + ", so your password is not used here: confirm through " + e.Provider + " instead."}
+	if err := h.confirmWith(c, &m); err != nil {
+		return err
+	}
+	m.HasPassword = false
+	return h.render(c, http.StatusForbidden, views.ConfirmPassword(m))
 }
 
 // ssoPasswordSentence says on the account page why there is no password

@@ -30,6 +30,8 @@ func (p *portal) enforceSSO(t *testing.T, slug, provider string, on bool) *store
 			t.Fatal(err)
 		}
 		in.PartnerID, in.Domains = &partner.ID, []string{strings.Split(slug, "-")[0] + ".test"}
+	} else {
+		in.Domains = []string{"portico.test"}
 	}
 	var ip *store.IdentityProvider
 	err = p.store.InTx(ctx, func(tx *store.Store) error {
@@ -71,6 +73,9 @@ func TestSSOEnforcedRefusesRightPasswordsOnly(t *testing.T) {
 	if res.status != http.StatusForbidden || text(res, "[data-testid=form-error]") != harborSSO {
 		t.Errorf("right password of an enforced user = %d %q, want 403 %q", res.status, text(res, "[data-testid=form-error]"), harborSSO)
 	}
+	if got, _ := res.doc.Find("#email").Attr("value"); got != "dev@harbor.test" || res.doc.Find("[data-testid=continue]").Length() != 1 {
+		t.Errorf("the refusal should offer to continue with the email (%q) to the provider", got)
+	}
 	if b.get("/").doc.Find("[data-testid=viewer]").Length() != 0 {
 		t.Error("the refused password signed the user in")
 	}
@@ -102,6 +107,14 @@ func TestStaffSSOEnforcedKeepsBreakGlassForPlatformAdmins(t *testing.T) {
 	}
 	if got := p.lastDetails(t, "user.sign_in", "admin@portico.test"); got != `{"break_glass": true}` {
 		t.Errorf("break-glass sign-in audited with %s", got)
+	}
+	// Break-glass is reachable from the page: every staff address is
+	// offered the password next to the provider.
+	for _, email := range []string{"admin@portico.test", "am@portico.test"} {
+		pg := p.browser(t).post("/sign-in", url.Values{"email": {email}, "step": {"email"}})
+		if pg.doc.Find("[data-testid=sso-continue]").Length() != 1 || pg.doc.Find("[data-testid=password-instead]").Length() != 1 {
+			t.Errorf("email step of %s: want the provider and the password offered", email)
+		}
 	}
 	// Partners' people are not the staff's provider's business.
 	if res := p.browser(t).signIn("dev@harbor.test", demo.Password); res.status != http.StatusSeeOther {

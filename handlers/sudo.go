@@ -65,9 +65,31 @@ func (h *Handler) requireSudo(c echo.Context, back, why string) error {
 
 // confirmPasswordForm asks for the password again.
 func (h *Handler) confirmPasswordForm(c echo.Context) error {
-	return h.render(c, http.StatusOK, views.ConfirmPassword(views.ConfirmPasswordPage{
-		Page: h.page(c, "Confirm your password"), Next: safeNext(c.QueryParam("next")),
-	}))
+	m := views.ConfirmPasswordPage{Page: h.page(c, "Confirm your password"), Next: safeNext(c.QueryParam("next"))}
+	if err := h.confirmWith(c, &m); err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, views.ConfirmPassword(m))
+}
+
+// confirmWith fills in how the signed-in user can confirm who they are:
+// through their identity provider when they sign in through one, by
+// password when they have one.
+func (h *Handler) confirmWith(c echo.Context, m *views.ConfirmPasswordPage) error {
+	u := currentUser(c)
+	m.HasPassword = u.PasswordHash != nil
+	ident, err := h.store.IdentityOfUser(c.Request().Context(), u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	p, err := h.store.IdentityProviderByID(c.Request().Context(), ident.ProviderID)
+	if err != nil {
+		return err
+	}
+	m.Provider = p.DisplayName
+	return nil
 }
 
 // confirmPassword checks the password and opens the sudo window. Raising
@@ -89,9 +111,11 @@ func (h *Handler) confirmPassword(c echo.Context) error {
 	case ssoRequired(err) != nil:
 		return h.confirmThroughSSO(c, next, ssoRequired(err))
 	case errors.Is(err, auth.ErrBadCredentials):
-		return h.render(c, http.StatusUnprocessableEntity, views.ConfirmPassword(views.ConfirmPasswordPage{
-			Page: h.page(c, "Confirm your password"), Next: next, Error: "That password is not right.",
-		}))
+		m := views.ConfirmPasswordPage{Page: h.page(c, "Confirm your password"), Next: next, Error: "That password is not right."}
+		if err := h.confirmWith(c, &m); err != nil {
+			return err
+		}
+		return h.render(c, http.StatusUnprocessableEntity, views.ConfirmPassword(m))
 	case err != nil:
 		return err
 	}

@@ -392,6 +392,8 @@ func (p *portal) signIn(t *testing.T, bc context.Context, email string) *tab {
 	tb.do("sign in as "+email,
 		chromedp.Navigate(p.URL+"/sign-in"),
 		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.Click(chromedp.CSS("[data-testid=continue]")),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
 		chromedp.SendKeys(chromedp.CSS("#password"), demo.Password),
 		chromedp.Click(chromedp.CSS("[data-testid=sign-in-form] button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=viewer]")),

@@ -46,6 +46,16 @@ func NewBox(secret []byte) (*Box, error) {
 	return &Box{aead: aead}, nil
 }
 
+// MustBox is NewBox for a secret the configuration already checked (at
+// least 32 bytes): deriving a 32-byte AES key from it cannot fail.
+func MustBox(secret []byte) *Box {
+	b, err := NewBox(secret)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 // Seal encrypts plain; purpose binds the value to its use (a client
 // secret cannot be passed off as a refresh token).
 func (b *Box) Seal(plain, purpose string) []byte {

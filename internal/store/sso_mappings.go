@@ -121,7 +121,7 @@ func (s *Store) IdentityOfUser(ctx context.Context, userID int64) (*UserIdentity
 func (s *Store) SaveIdentity(ctx context.Context, i UserIdentity) error {
 	_, err := s.q.ExecContext(ctx, `
 		INSERT INTO user_identities (provider_id, subject, user_id, refresh_token_enc, groups)
-		VALUES ($1, $2, $3, $4, $5)
+		VALUES ($1, $2, $3, $4, coalesce($5, '{}'::text[]))
 		ON CONFLICT (provider_id, subject) DO UPDATE SET user_id = EXCLUDED.user_id,
 		       refresh_token_enc = coalesce(EXCLUDED.refresh_token_enc, user_identities.refresh_token_enc),
 		       groups = EXCLUDED.groups, last_verified_at = now()`,

@@ -1,0 +1,185 @@
+package sso
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/portico/portico/internal/audit"
+	pmail "github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/store"
+)
+
+// Why a person's access was ended.
+const (
+	// ReasonRefused: the provider refuses to vouch for them any more (it
+	// answered invalid_grant: deleted, disabled, or their grant revoked).
+	ReasonRefused = "refused"
+	// ReasonLeftGroups: the provider requires a mapped group and they are
+	// in none any more.
+	ReasonLeftGroups = "left_groups"
+)
+
+// reasonText says a reason in words, after "because".
+func reasonText(reason string) string {
+	switch reason {
+	case ReasonRefused:
+		return "the identity provider no longer signs them in (deleted or disabled there)"
+	case ReasonLeftGroups:
+		return "they are no longer in any group mapped to the portal"
+	}
+	return reason
+}
+
+// Deprovisioned is a person whose access was ended.
+type Deprovisioned struct {
+	UserID int64  `json:"user_id"`
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	Reason string `json:"reason"`
+	// TokensRevoked counts the personal tokens revoked, ClientsRevoked the
+	// OAuth clients.
+	TokensRevoked  int `json:"tokens_revoked"`
+	ClientsRevoked int `json:"clients_revoked"`
+}
+
+// revokeReason is what revoked credentials say of why.
+const revokeReason = "owner's access ended by the identity provider"
+
+// Deprovision ends the access of the person behind ident, in tx: like
+// removing a member (status removed, team memberships, sessions, and for
+// a partner member every token and OAuth client revoked), the identity
+// link deleted, audited as member.deprovisioned. The last-admin rule does
+// not apply: the provider's directory decides who works for the partner.
+// A person no longer active (removed meanwhile) only loses the link, and
+// the result is nil. Callers mail the people's admins with
+// MailDeprovisioned, once for all those one event ends.
+func (s *Service) Deprovision(ctx context.Context, tx *store.Store, p *store.IdentityProvider, ident *store.UserIdentity, reason string) (*Deprovisioned, error) {
+	u, err := tx.UserByID(ctx, ident.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.DeleteIdentity(ctx, p.ID, ident.Subject); err != nil {
+		return nil, err
+	}
+	if p.IsStaff() != u.IsStaff() || (!p.IsStaff() && (u.PartnerID == nil || *u.PartnerID != *p.PartnerID)) {
+		// A link to someone the provider does not speak for is dropped,
+		// never acted on.
+		return nil, nil
+	}
+	if !p.IsStaff() {
+		// Locks the member: a concurrent removal or sign-in waits.
+		if u, err = tx.LockPartnerMember(ctx, *p.PartnerID, u.ID); errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if u.Status != "active" {
+		return nil, nil
+	}
+	d := &Deprovisioned{UserID: u.ID, Name: u.Name, Email: u.Email, Reason: reason}
+	if d.ClientsRevoked, err = tx.OpenClientsOfUser(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	if err := tx.RemoveUser(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	if _, err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	// OAuth clients are rows of tokens: this revokes them too, and their
+	// access tokens with them (verification joins the client's row).
+	var by *int64
+	if id := audit.SourceFrom(ctx).ActorID; id != 0 {
+		by = &id
+	}
+	n, err := tx.RevokeUserTokens(ctx, u.ID, by, revokeReason)
+	if err != nil {
+		return nil, err
+	}
+	d.TokensRevoked = max(n-d.ClientsRevoked, 0)
+	return d, audit.Record(ctx, tx, userEvent("member.deprovisioned", u, map[string]any{
+		"provider": p.DisplayName, "reason": reason, "role": u.Role,
+		"tokens_revoked": d.TokensRevoked, "clients_revoked": d.ClientsRevoked}))
+}
+
+// mailListMax bounds the people one mail names; the rest are counted.
+const mailListMax = 50
+
+// MailDeprovisioned queues, in tx, one mail to each admin of the
+// provider's people (the partner's active admins, or its account managers
+// when it has none left; the platform admins for the staff's provider)
+// naming who lost access and why. Nothing is sent for an empty list.
+func (s *Service) MailDeprovisioned(ctx context.Context, tx *store.Store, p *store.IdentityProvider, gone []Deprovisioned) error {
+	if len(gone) == 0 {
+		return nil
+	}
+	type recipient struct{ email, name string }
+	var to []recipient
+	if p.IsStaff() {
+		admins, err := tx.PlatformAdmins(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range admins {
+			to = append(to, recipient{a.Email, a.Name})
+		}
+	} else {
+		admins, err := tx.PartnerAdmins(ctx, *p.PartnerID)
+		if err != nil {
+			return err
+		}
+		for _, a := range admins {
+			to = append(to, recipient{a.Email, a.Name})
+		}
+		if len(to) == 0 {
+			managers, err := tx.PartnerManagers(ctx, *p.PartnerID)
+			if err != nil {
+				return err
+			}
+			for _, m := range managers {
+				to = append(to, recipient{m.Email, m.Name})
+			}
+		}
+	}
+	who := "your organisation"
+	if !p.IsStaff() {
+		who = p.PartnerName
+	}
+	subject := fmt.Sprintf("%d %s lost access to the partner portal", len(gone), plural(len(gone), "person", "people"))
+	lines := []string{fmt.Sprintf("%s, the identity provider of %s, no longer vouches for the people below, so their access to the Portico partner portal has ended: they are signed out, and their tokens and OAuth clients are revoked.", p.DisplayName, who)}
+	for i, d := range gone {
+		if i == mailListMax {
+			lines = append(lines, fmt.Sprintf("…and %d more (see the audit log).", len(gone)-mailListMax))
+			break
+		}
+		lines = append(lines, fmt.Sprintf("%s <%s>: %s.", oneLine(d.Name), d.Email, reasonText(d.Reason)))
+	}
+	lines = append(lines, "If someone should still have access, restore them at the identity provider; they can then sign in again.")
+	for _, r := range to {
+		msg := pmail.Notice{
+			ToEmail: r.email, ToName: r.name, Subject: subject,
+			Greeting: "Hello " + oneLine(r.name) + ",", Lines: lines,
+			Link: s.baseURL + "/audit", LinkLabel: "See the audit log",
+			Closing: "— Portico",
+		}.Message()
+		if err := s.outbox.Enqueue(ctx, tx, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// oneLine keeps a name on one line of the mail.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
