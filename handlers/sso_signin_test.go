@@ -2,7 +2,7 @@ package handlers_test
 
 import (
 	"context"
-	"os"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -50,7 +50,7 @@ func newSSOWorld(t *testing.T) *ssoWorld {
 	w := &ssoWorld{t: t, op: op}
 	w.sso = sso.New(st, box, op.HTTPClient(), outbox, cfg.BaseURL)
 	w.sso.Now = func() time.Time { return time.Now().Add(time.Duration(w.skew.Load())) }
-	app := handlers.New(cfg, handlers.Deps{Log: slog.New(slog.NewTextHandler(os.Stderr, nil)), DB: db, Outbox: outbox, Mailer: noKick{}, SSO: w.sso})
+	app := handlers.New(cfg, handlers.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Outbox: outbox, Mailer: noKick{}, SSO: w.sso})
 	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)
 	w.portal = &portal{srv: srv, store: st}

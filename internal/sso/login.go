@@ -79,6 +79,9 @@ func (s *Service) oauthConfig(p *store.IdentityProvider, r *remote) (*oauth2.Con
 // to authenticate the signed-in user again. It returns where to send the
 // browser and the attempt to keep in its session.
 func (s *Service) Start(ctx context.Context, p *store.IdentityProvider, email, next string, userID int64) (string, Attempt, error) {
+	if err := s.recentFailure(p); err != nil {
+		return "", Attempt{}, err
+	}
 	r, err := s.remote(ctx, p)
 	if err != nil {
 		return "", Attempt{}, err

@@ -19,6 +19,10 @@ import (
 // CallbackPath is where identity providers send people back to.
 const CallbackPath = "/sso/callback"
 
+// failureTTL is how long a failed discovery is remembered: a provider
+// that is down is not asked again by every sign-in attempt meanwhile.
+const failureTTL = 15 * time.Second
+
 // discoveryTTL is how long a provider's discovery document is trusted
 // before it is fetched again; its keys follow rotation on their own (an
 // unknown key id makes the key set fetch the JWKS again).
@@ -48,6 +52,8 @@ type remote struct {
 	// offline says the provider lists refresh tokens among its grants, so
 	// a sync can ask it again about a person.
 	offline bool
+	// err is a failed discovery (recentFailure).
+	err error
 }
 
 // New returns the service. client reaches the identity providers (nil: a
@@ -141,18 +147,33 @@ func (s *Service) remote(ctx context.Context, p *store.IdentityProvider) (*remot
 	s.mu.Lock()
 	r := s.remotes[p.ID]
 	s.mu.Unlock()
-	if r != nil && r.updated.Equal(p.UpdatedAt) && time.Since(r.fetched) < discoveryTTL {
+	if r != nil && r.updated.Equal(p.UpdatedAt) && r.err == nil && time.Since(r.fetched) < discoveryTTL {
 		return r, nil
 	}
 	prov, offline, err := s.discover(ctx, p.Issuer)
-	if err != nil {
+	if errors.Is(err, context.Canceled) {
 		return nil, err
 	}
-	r = &remote{updated: p.UpdatedAt, fetched: time.Now(), provider: prov, offline: offline}
+	r = &remote{updated: p.UpdatedAt, fetched: time.Now(), provider: prov, offline: offline, err: err}
 	s.mu.Lock()
 	s.remotes[p.ID] = r
 	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// recentFailure is the failed discovery of p within failureTTL, if any:
+// sign-in attempts do not ask a provider that is down again meanwhile
+// (an explicit sync does).
+func (s *Service) recentFailure(p *store.IdentityProvider) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.remotes[p.ID]; r != nil && r.err != nil && r.updated.Equal(p.UpdatedAt) && time.Since(r.fetched) < failureTTL {
+		return r.err
+	}
+	return nil
 }
 
 // Offline reports whether p's provider issues refresh tokens, so that a
