@@ -143,7 +143,63 @@ var phrases = map[string]func(t string, d func(string) string) string{
 		}
 		return s
 	},
-	"user.sign_in":                func(t string, d func(string) string) string { return "signed in" },
+	"user.sign_in": func(t string, d func(string) string) string {
+		if d("method") != "sso" {
+			return "signed in"
+		}
+		switch {
+		case d("joined") == "true":
+			return "joined and signed in through " + d("provider")
+		case d("reauthenticated") == "true":
+			return "confirmed who they are through " + d("provider")
+		}
+		return "signed in through " + d("provider")
+	},
+	"user.sso_refused": func(t string, d func(string) string) string {
+		return "was refused signing in as " + t + " through " + d("provider") + " (" + strings.ReplaceAll(d("reason"), "_", " ") + ")"
+	},
+	"member.joined": func(t string, d func(string) string) string {
+		return "joined as " + role(d("role")) + " through " + d("provider")
+	},
+	"member.deprovisioned": func(t string, d func(string) string) string {
+		why := "the identity provider no longer vouches for them"
+		if d("reason") == "left_groups" {
+			why = "they left every group mapped to the portal"
+		}
+		return "ended the access of " + t + " because " + why + ": revoked " + count(d("tokens_revoked"), "token", "tokens") +
+			" and " + count(d("clients_revoked"), "OAuth client", "OAuth clients")
+	},
+	"member.sso_groups_applied": func(t string, d func(string) string) string {
+		s := "applied the groups " + d("provider") + " gives " + t
+		if to := d("role_to"); to != "" {
+			s += ": made them " + role(to)
+		}
+		return s
+	},
+	"sso.role_kept": func(t string, d func(string) string) string {
+		return "kept " + t + " " + role(d("role")) + ", the partner's last, although " + d("provider") + " no longer maps them to the role"
+	},
+	"sso.synced": func(t string, d func(string) string) string {
+		if d("unreachable") == "true" {
+			return "could not sync with " + q(t) + ": it could not be reached, and nobody's access changed"
+		}
+		return "synced with " + q(t) + ": checked " + count(d("checked"), "person", "people") + ", kept " + d("kept") +
+			", ended the access of " + count(d("deprovisioned"), "person", "people")
+	},
+	"sso.provider_saved":   func(t string, d func(string) string) string { return "set up single sign-on through " + q(t) },
+	"sso.provider_removed": func(t string, d func(string) string) string { return "removed single sign-on through " + q(t) },
+	"sso.mapping_added": func(t string, d func(string) string) string {
+		if d("role") != "" {
+			return "mapped group " + q(t) + " to the " + role(d("role")) + " role"
+		}
+		return "mapped group " + q(t) + " to team " + q(d("team"))
+	},
+	"sso.mapping_removed": func(t string, d func(string) string) string {
+		if d("role") != "" {
+			return "stopped mapping group " + q(t) + " to the " + role(d("role")) + " role"
+		}
+		return "stopped mapping group " + q(t) + " to team " + q(d("team"))
+	},
 	"user.sign_in_failed":         func(t string, d func(string) string) string { return "failed to sign in" },
 	"user.name_change":            func(t string, d func(string) string) string { return "changed their name to " + q(d("to")) },
 	"user.password_change":        func(t string, d func(string) string) string { return "changed their password" },

@@ -22,6 +22,10 @@ import (
 // sign-in they started here is no longer accepted.
 const AttemptTTL = 10 * time.Minute
 
+// reauthSkew is how much earlier than the attempt's start a provider's
+// auth_time may be, for clocks that differ.
+const reauthSkew = 2 * time.Minute
+
 // Attempt is what a started sign-in keeps in the person's own session
 // until the provider sends them back: the state binds the answer to this
 // browser, the nonce binds the ID token to this attempt, and the PKCE
@@ -213,6 +217,11 @@ func (s *Service) Finish(ctx context.Context, a Attempt, ok bool, q url.Values) 
 	if subtle.ConstantTimeCompare([]byte(claims.nonce), []byte(a.Nonce)) != 1 {
 		return nil, refused(RefusedToken, "nonce does not match this attempt")
 	}
+	if a.UserID != 0 && (claims.AuthTime == 0 || time.Unix(int64(claims.AuthTime), 0).Before(time.Unix(a.Started, 0).Add(-reauthSkew))) {
+		// Asked to authenticate again (max_age=0), the provider must say
+		// when it did: an older sign-in there confirms nothing now.
+		return nil, refused(RefusedToken, "re-authentication without a fresh auth_time")
+	}
 	id := claims.identity(p)
 	id.RefreshToken = tok.RefreshToken
 	return id, nil
@@ -221,9 +230,10 @@ func (s *Service) Finish(ctx context.Context, a Attempt, ok bool, q url.Values) 
 // idClaims are the claims Portico reads from an ID token.
 type idClaims struct {
 	subject, nonce string
-	Email          string `json:"email"`
-	EmailVerified  any    `json:"email_verified"`
-	Name           string `json:"name"`
+	Email          string  `json:"email"`
+	EmailVerified  any     `json:"email_verified"`
+	Name           string  `json:"name"`
+	AuthTime       float64 `json:"auth_time"`
 	groups         []string
 }
 
