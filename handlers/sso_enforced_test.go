@@ -128,6 +128,32 @@ func TestStaffSSOEnforcedKeepsBreakGlassForPlatformAdmins(t *testing.T) {
 		t.Errorf("reset mails: platform admin %d, account manager %d; want 1 and 0", a, m)
 	}
 
+	// A new account manager gets no link to choose a password (it could
+	// not be used) but the way to sign in; a new platform admin still
+	// chooses one.
+	admin := signedInAs(t, p, "admin@portico.test")
+	admin.post("/staff", url.Values{"name": {"Ola Onboard"}, "email": {"ola@portico.test"}, "role": {"account_manager"}})
+	if got := text(admin.get("/staff"), "[data-testid=flash]"); !strings.Contains(got, "they sign in through Portico Entra") {
+		t.Errorf("flash after adding an account manager = %q", got)
+	}
+	admin.post("/staff", url.Values{"name": {"Pia Platform"}, "email": {"pia@portico.test"}, "role": {"admin"}})
+	for _, tc := range []struct {
+		email    string
+		link     bool
+		sentence string
+	}{
+		{"ola@portico.test", false, "You sign in through Portico Entra: enter this email address (ola@portico.test) here and continue there"},
+		{"pia@portico.test", true, "Choose your password here"},
+	} {
+		var body string
+		if err := p.store.DB().Get(&body, `SELECT text_body FROM outbox WHERE to_email = $1`, tc.email); err != nil {
+			t.Fatalf("no welcome mail to %s: %v", tc.email, err)
+		}
+		if resetLink.MatchString(body) != tc.link || !strings.Contains(body, tc.sentence) {
+			t.Errorf("welcome mail to %s: link %v, want %v and %q:\n%s", tc.email, resetLink.MatchString(body), tc.link, tc.sentence, body)
+		}
+	}
+
 	p.enforceSSO(t, "", "Portico Entra", false)
 	if res := p.browser(t).signIn("am@portico.test", demo.Password); res.status != http.StatusSeeOther {
 		t.Errorf("account manager once enforcement is off = %d", res.status)

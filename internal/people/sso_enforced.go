@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/auth"
+	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -50,4 +53,25 @@ func passwordBySSO(ctx context.Context, tx *store.Store, u *store.User) (bool, e
 		return true, nil
 	}
 	return false, err
+}
+
+// welcomeThroughSSO finishes CreateStaff for an account manager while the
+// staff's identity provider is enforced: no link to choose a password
+// (it could not be used), but a mail saying to sign in through provider.
+func (s *Service) welcomeThroughSSO(ctx context.Context, tx *store.Store, actor access.Actor, u *store.User, provider string) error {
+	err := audit.Record(ctx, tx, audit.Event{Action: "staff.create", TargetType: "user", TargetID: u.ID, Target: u.Email,
+		Details: map[string]any{"name": u.Name, "role": u.Role}})
+	if err != nil {
+		return err
+	}
+	inviter := inviterName(ctx, tx, actor)
+	link := s.baseURL + "/sign-in"
+	return s.outbox.Enqueue(ctx, tx, pmail.Message{
+		ToEmail: u.Email, ToName: u.Name,
+		Subject: inviter + " gave you access to Portico",
+		Text: fmt.Sprintf("Hello %s,\n\n%s gave you access to the Portico partner portal as an account manager.\n\n"+
+			"You sign in through %s: enter this email address (%s) here and continue there:\n%s\n", u.Name, inviter, provider, u.Email, link),
+		HTML: simpleHTML("Hello "+u.Name+",", inviter+" gave you access to the Portico partner portal as an account manager.",
+			link, "Sign in", "You sign in through "+provider+": enter this email address ("+u.Email+") and continue there."),
+	})
 }
