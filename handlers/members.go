@@ -68,6 +68,9 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 	if err != nil {
 		return err
 	}
+	if access.Can(actorOf(currentUser(c)), access.ViewPartnerSSO, partnerID) == access.Allow {
+		m.SSOHref = SSOPath
+	}
 	m.FirstHref, m.NextHref = pageLinks(store.MembersList, q.After, ms, more, "/members", "q", q.Search)
 	self := currentUser(c).ID
 	for _, r := range ms {

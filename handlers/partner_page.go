@@ -70,6 +70,9 @@ func (h *Handler) renderPartnerPage(c echo.Context, status int, form *views.Part
 	if m.Lifecycle, err = h.partnerLifecycleView(c, p, m.CanManage); err != nil {
 		return err
 	}
+	if m.SSO, err = h.partnerSSOSummary(c, p); err != nil {
+		return err
+	}
 	members, more, err := h.store.PartnerMembersPage(ctx, id, store.MemberQuery{ListQuery: sections[0].query()})
 	if err != nil {
 		return err

@@ -276,5 +276,28 @@ func routePolicies() []routePolicy {
 		r("POST /api/v1/tokens/:id/approve", "/api/v1/tokens/{token}/approve", "", tokenOfB(access.ApproveToken), conflict),
 		r("GET /api/v1/partner/tokens", "", "", ownPartner(access.ViewPartnerTokens), ok),
 		r("POST /api/v1/oauth-clients", "", `{"name": "x", "environment": "sandbox", "expires_in_days": 7, "scopes": ["fleet/fleet:read"]}`, ownClient, made),
+
+		// Single sign-on: B's identity provider (its account manager), the
+		// staff's (platform admins; none is configured), and B's group
+		// mappings (its partner admins; A's has no provider to map).
+		r("GET /partners/:id/sso", "/partners/{partner}/sso", "", onB(access.ConfigurePartnerSSO), ok),
+		r("POST /partners/:id/sso", "/partners/{partner}/sso", "display_name=&issuer=https%3A%2F%2Flogin.crane.test", onB(access.ConfigurePartnerSSO), bad),
+		r("GET /partners/:id/sso/delete", "/partners/{partner}/sso/delete", "", onB(access.ConfigurePartnerSSO), ok),
+		{route: "POST /partners/:id/sso/delete", url: "/partners/{partner}/sso/delete", rule: onB(access.ConfigurePartnerSSO), last: 1, alone: true},
+		r("GET /settings/sso", "", "", portalWide(access.ConfigureStaffSSO), ok),
+		r("POST /settings/sso", "", "display_name=", portalWide(access.ConfigureStaffSSO), bad),
+		r("GET /settings/sso/delete", "", "", portalWide(access.ConfigureStaffSSO), made),
+		r("POST /settings/sso/delete", "", "", portalWide(access.ConfigureStaffSSO), made),
+		r("GET /sso", "", "", ownPartner(access.ViewPartnerSSO), ok),
+		r("POST /sso/mappings", "", "group=crane-day&target=role%3Apartner_admin", ownPartner(access.ManageSSOMappings), made),
+		r("GET /sso/mappings/:id/delete", "/sso/mappings/{mapping}/delete", "", ofOwn(access.ManageSSOMappings), ok),
+		r("POST /sso/mappings/:id/delete", "/sso/mappings/{mapping1}/delete", "", ofOwn(access.ManageSSOMappings), made),
+		r("GET /api/v1/partners/:id/identity-provider", "/api/v1/partners/{partner}/identity-provider", "", onB(access.ConfigurePartnerSSO), ok),
+		r("PUT /api/v1/partners/:id/identity-provider", "/api/v1/partners/{partner}/identity-provider", `{"display_name": ""}`, onB(access.ConfigurePartnerSSO), bad),
+		{route: "DELETE /api/v1/partners/:id/identity-provider", url: "/api/v1/partners/{partner}/identity-provider", rule: onB(access.ConfigurePartnerSSO), last: 1, alone: true},
+		r("GET /api/v1/identity-provider", "", "", ofOwn(access.ViewPartnerSSO), ok),
+		r("GET /api/v1/identity-provider/mappings", "", "", ofOwn(access.ViewPartnerSSO), ok),
+		r("POST /api/v1/identity-provider/mappings", "", `{"group": "crane-api", "role": "partner_admin"}`, ofOwn(access.ManageSSOMappings), made),
+		r("DELETE /api/v1/identity-provider/mappings/:id", "/api/v1/identity-provider/mappings/{mapping2}", "", ofOwn(access.ManageSSOMappings), made),
 	}
 }

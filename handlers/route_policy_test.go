@@ -235,13 +235,15 @@ func (c *worldCopy) digestSQL(t *testing.T) string {
 	}
 	partner := c.w.ids["partner"]
 	var parts []string
-	for _, tb := range append(tables, "partners", "team_memberships") {
+	for _, tb := range append(tables, "partners", "team_memberships", "sso_group_mappings", "sso_domains") {
 		where := "partner_id = " + partner
 		switch tb {
 		case "partners":
 			where = "id = " + partner
 		case "team_memberships":
 			where = "team_id IN (SELECT id FROM teams WHERE partner_id = " + partner + ")"
+		case "sso_group_mappings", "sso_domains":
+			where = "provider_id IN (SELECT id FROM identity_providers WHERE partner_id = " + partner + ")"
 		}
 		parts = append(parts, `SELECT '`+tb+`=' || count(*) || ':' || coalesce(md5(string_agg(row_to_json(x)::text, ',' ORDER BY row_to_json(x)::text)), '') FROM `+tb+` x WHERE `+where)
 	}

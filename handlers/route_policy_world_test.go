@@ -68,7 +68,7 @@ func newRouteWorld(t *testing.T) *routeWorld {
 	}
 	w := &routeWorld{base: base, template: strings.TrimPrefix(base.Path, "/"), ids: map[string]string{}, actors: matrixActors(),
 		secrets: []string{"Crane Works", "crane-works", "Cleo Crane", "admin@crane.test", "Dan Crane", "dev@crane.test",
-			"Crane Night Shift", "crane-secret-token", "invitee@crane.test", "Crane was throttled"}}
+			"Crane Night Shift", "crane-secret-token", "invitee@crane.test", "Crane was throttled", "Crane Entra"}}
 	if w.admin, err = store.Open(ctx, w.urlOf("postgres")); err != nil {
 		t.Fatal(err)
 	}
@@ -184,6 +184,15 @@ func (w *routeWorld) seed(t *testing.T, p *portal) {
 	w.ids["spare"] = p.id(t, `INSERT INTO access_groups (name, rate_limit_per_minute) VALUES ('Route spare', 60) RETURNING id`)
 	p.exec(t, `INSERT INTO access_group_apis (access_group_id, api_id, scopes)
 		SELECT `+w.ids["spare"]+`, id, CASE slug WHEN 'fleet' THEN '{fleet:read}'::text[] ELSE '{telemetry:read}'::text[] END FROM apis WHERE slug IN ('fleet', 'telemetry')`)
+	// B signs in through its own identity provider, two of whose groups
+	// map to its team (the others for the routes that remove one).
+	w.ids["provider"] = p.id(t, `INSERT INTO identity_providers (partner_id, display_name, issuer, client_id, client_secret_enc, groups_claim)
+		VALUES ($1, 'Crane Entra', 'https://login.crane.test', 'portico', decode('01', 'hex'), 'groups') RETURNING id`, w.ids["partner"])
+	p.exec(t, `INSERT INTO sso_domains (domain, provider_id) VALUES ('crane.test', `+w.ids["provider"]+`)`)
+	w.ids["mapping"] = p.id(t, `INSERT INTO sso_group_mappings (provider_id, idp_group, team_id) VALUES ($1, 'crane-night', $2) RETURNING id`, w.ids["provider"], w.ids["team"])
+	for i := 1; i <= 2; i++ {
+		w.ids["mapping"+itoa(int64(i))] = p.id(t, `INSERT INTO sso_group_mappings (provider_id, idp_group, team_id) VALUES ($1, 'crane-night-'||$3, $2) RETURNING id`, w.ids["provider"], w.ids["team"], itoa(int64(i)))
+	}
 	w.ids["server"] = p.id(t, `INSERT INTO resource_servers (name, client_id, hash, hint) VALUES ('Route server', 'prs_0123456789abcdefghijkl', decode(md5('route-server'), 'hex'), 'prs_…ijkl') RETURNING id`)
 
 	// The account manager is Harbor's only; B is Riley's, who signs in

@@ -25,6 +25,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	mgmt.Verifier = h.verifier
 	mgmt.Tokens = h.pats
 	mgmt.Hygiene = h.hygiene
+	mgmt.SSO = h.sso
 	api.Register(e.Group("/api/v1"), mgmt)
 
 	// Pages.
@@ -194,4 +195,20 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/usage/export", h.exportUsage, h.signedIn)
 	e.GET("/partners/:id/usage", h.staffUsagePage, h.signedIn)
 	e.GET("/partners/:id/usage/export", h.staffExportUsage, h.signedIn)
+
+	// Single sign-on: staff who manage a partner configure its identity
+	// provider, platform admins the staff's own; partner admins read
+	// theirs and map its groups to teams and the partner admin role.
+	e.GET("/partners/:id/sso", h.partnerSSOForm, h.signedIn)
+	e.POST("/partners/:id/sso", h.savePartnerSSO, h.signedIn)
+	e.GET("/partners/:id/sso/delete", h.confirmRemovePartnerSSO, h.signedIn)
+	e.POST("/partners/:id/sso/delete", h.removePartnerSSO, h.signedIn)
+	e.GET("/settings/sso", h.staffSSOForm, h.signedIn)
+	e.POST("/settings/sso", h.saveStaffSSO, h.signedIn)
+	e.GET("/settings/sso/delete", h.confirmRemoveStaffSSO, h.signedIn)
+	e.POST("/settings/sso/delete", h.removeStaffSSO, h.signedIn)
+	e.GET(SSOPath, h.ssoPage, h.signedIn)
+	e.POST(SSOPath+"/mappings", h.addSSOMapping, h.signedIn)
+	e.GET(SSOPath+"/mappings/:id/delete", h.confirmRemoveSSOMapping, h.signedIn)
+	e.POST(SSOPath+"/mappings/:id/delete", h.removeSSOMapping, h.signedIn)
 }

@@ -428,7 +428,7 @@ func PortalSettings(m PortalSettingsPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<small id=\"access-token-minutes-help\">From 1 to 1440 (a day); 15 by default. How long an access token the token endpoint gives an OAuth client works. Shorter is safer: a leaked access token stops working sooner. Tokens already issued keep their expiry.</small> <button type=\"submit\" data-testid=\"save-access-token-minutes\">Save</button></form><p data-testid=\"resource-servers-link\"><a href=\"/resource-servers\">Resource server credentials</a> — for services and gateways that introspect or revoke access tokens.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<small id=\"access-token-minutes-help\">From 1 to 1440 (a day); 15 by default. How long an access token the token endpoint gives an OAuth client works. Shorter is safer: a leaked access token stops working sooner. Tokens already issued keep their expiry.</small> <button type=\"submit\" data-testid=\"save-access-token-minutes\">Save</button></form><p data-testid=\"resource-servers-link\"><a href=\"/resource-servers\">Resource server credentials</a> — for services and gateways that introspect or revoke access tokens.</p><p data-testid=\"staff-sso-link\"><a href=\"/settings/sso\">Single sign-on for staff</a> — account managers and platform admins sign in with your organisation's account.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -33,6 +33,7 @@ import (
 	"github.com/portico/portico/internal/hygiene"
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/people"
+	"github.com/portico/portico/internal/sso"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -62,6 +63,9 @@ type API struct {
 	// Hygiene reads the partner's credential hygiene; nil leaves its
 	// report out.
 	Hygiene *hygiene.Service
+	// SSO configures identity providers and their group mappings; nil
+	// leaves those operations out.
+	SSO *sso.Service
 }
 
 // New returns the API over the store and the people service, with actor
@@ -136,6 +140,16 @@ func Register(g *echo.Group, a *API) {
 		g.POST("/tokens/:id/approve", a.approveToken, auth)
 		g.GET("/partner/tokens", a.listPartnerTokens, auth)
 		g.POST("/oauth-clients", a.createClient, auth)
+	}
+
+	if a.SSO != nil {
+		g.GET("/partners/:id/identity-provider", a.getPartnerIdentityProvider, auth)
+		g.PUT("/partners/:id/identity-provider", a.putPartnerIdentityProvider, auth)
+		g.DELETE("/partners/:id/identity-provider", a.deletePartnerIdentityProvider, auth)
+		g.GET("/identity-provider", a.getOwnIdentityProvider, auth)
+		g.GET("/identity-provider/mappings", a.listGroupMappings, auth)
+		g.POST("/identity-provider/mappings", a.createGroupMapping, auth)
+		g.DELETE("/identity-provider/mappings/:id", a.deleteGroupMapping, auth)
 	}
 }
 

@@ -70,19 +70,7 @@ func startBrowser() {
 	if browserErr != nil {
 		return
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(browserDir),
-		chromedp.WindowSize(1280, 900),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumOptions(path, browserDir)...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	// The first Do starts the browser; it lives as long as ctx.
 	if err := chromedp.Do(ctx); err != nil {
@@ -93,6 +81,24 @@ func startBrowser() {
 	}
 	browserCtx = ctx
 	browserCancel = func() { cancel(); cancelAlloc() }
+}
+
+// chromiumOptions are the flags of every Chromium the suite starts, with
+// its profile in dir; extra flags come after them.
+func chromiumOptions(path, dir string, extra ...chromedp.ExecAllocatorOption) []chromedp.ExecAllocatorOption {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(dir),
+		chromedp.WindowSize(1280, 900),
+	)
+	return append(opts, extra...)
 }
 
 func stopBrowser() {
