@@ -299,5 +299,10 @@ func routePolicies() []routePolicy {
 		r("GET /api/v1/identity-provider/mappings", "", "", ofOwn(access.ViewPartnerSSO), ok),
 		r("POST /api/v1/identity-provider/mappings", "", `{"group": "crane-api", "role": "partner_admin"}`, ofOwn(access.ManageSSOMappings), made),
 		r("DELETE /api/v1/identity-provider/mappings/:id", "/api/v1/identity-provider/mappings/{mapping2}", "", ofOwn(access.ManageSSOMappings), made),
+		// "Sync now" (B's provider has nobody signing in through it, so the
+		// sync asks it nothing); at most one a minute per provider, so the
+		// API's goes first and the page's is the one refused, with a flash.
+		r("POST /api/v1/identity-provider/sync", "", "", ofOwn(access.ManageSSOMappings), ok),
+		r("POST /sso/sync", "", "", ownPartner(access.ManageSSOMappings), made),
 	}
 }

@@ -211,4 +211,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST(SSOPath+"/mappings", h.addSSOMapping, h.signedIn)
 	e.GET(SSOPath+"/mappings/:id/delete", h.confirmRemoveSSOMapping, h.signedIn)
 	e.POST(SSOPath+"/mappings/:id/delete", h.removeSSOMapping, h.signedIn)
+	// "Sync now": a partner admin asks the partner's identity provider
+	// about everyone who signs in through it.
+	e.POST(ssoSyncPath, h.syncSSO, h.signedIn)
 }

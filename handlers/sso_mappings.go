@@ -68,6 +68,7 @@ func (h *Handler) renderSSOPartner(c echo.Context, status int, add *views.SSOMap
 	}
 	m.Mappings = mappingRows(ms, access.Can(actorOf(currentUser(c)), access.ManageSSOMappings, partnerID) == access.Allow)
 	m.Full = len(ms) >= sso.MaxMappings
+	m.Sync = h.ssoSyncPanel(c, p)
 	// The select offers a bounded page of teams, by name.
 	teams, more, err := h.store.PartnerTeamsPage(ctx, partnerID, store.ListQuery{Limit: store.MaxPage})
 	if err != nil {

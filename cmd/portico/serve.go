@@ -25,6 +25,7 @@ import (
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/ratelimit"
 	"github.com/portico/portico/internal/retention"
+	"github.com/portico/portico/internal/sso"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
 )
@@ -122,6 +123,9 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	if cfg.GatewayURL != nil {
 		gatewayURL = cfg.GatewayURL.String()
 	}
+	// One single sign-on service for the pages and the scheduled check,
+	// so both share what discovery said of each provider.
+	signOn := sso.New(st, sso.MustBox(cfg.Secret), sso.NewHTTPClient(cfg.SSOAllowPrivate), mail.NewOutbox(st), cfg.BaseURL.String())
 	app, gw := handlers.NewWithGateway(handlers.Config{
 		Version:        version,
 		SecureCookies:  cfg.SecureCookies(),
@@ -134,7 +138,7 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		LeakKeys:       leakKeys,
 		GatewayURL:     gatewayURL,
 	}, handlers.Deps{Log: e.log, DB: db, Outbox: mail.NewOutbox(st), Mailer: sender, Verifier: verifier,
-		Limiter: limiter, Quota: quota, Recorder: recorder, GatewayMetrics: gatewayMetrics})
+		Limiter: limiter, Quota: quota, Recorder: recorder, GatewayMetrics: gatewayMetrics, SSO: signOn})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return usageError{fmt.Sprintf("PORTICO_ADDR: cannot listen on %s: %v", cfg.Addr, err)}
@@ -149,6 +153,7 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	// uses to be written and for the expiry notices (which log).
 	defer func() { stopSender(); <-senderDone; <-usesDone; <-noticesDone }()
 	go sweepSessions(senderCtx, st, e.log)
+	go syncIdentityProviders(ctx, signOn, cfg.SSOSyncInterval, sender, e.log)
 	// The credential cache follows the database's notifications; token
 	// uses are written in batches, the last batch after the server stops.
 	go listenForChanges(senderCtx, verifier, cfg.DatabaseURL, e.log)

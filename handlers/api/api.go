@@ -63,8 +63,8 @@ type API struct {
 	// Hygiene reads the partner's credential hygiene; nil leaves its
 	// report out.
 	Hygiene *hygiene.Service
-	// SSO configures identity providers and their group mappings; nil
-	// leaves those operations out.
+	// SSO configures identity providers and their group mappings and
+	// syncs them; nil leaves those operations out.
 	SSO *sso.Service
 }
 
@@ -150,6 +150,7 @@ func Register(g *echo.Group, a *API) {
 		g.GET("/identity-provider/mappings", a.listGroupMappings, auth)
 		g.POST("/identity-provider/mappings", a.createGroupMapping, auth)
 		g.DELETE("/identity-provider/mappings/:id", a.deleteGroupMapping, auth)
+		g.POST("/identity-provider/sync", a.syncIdentityProvider, auth)
 	}
 }
 

@@ -79,7 +79,17 @@ type Config struct {
 	// (PORTICO_GATEWAY_URL; by default the portal's scheme and host with
 	// the gateway's port); nil without GatewayAddr.
 	GatewayURL *url.URL
+	// SSOSyncInterval is how often each identity provider that issues
+	// refresh tokens is asked about its people
+	// (PORTICO_SSO_SYNC_INTERVAL, a duration; default 1h, 0 off).
+	SSOSyncInterval time.Duration
+	// SSOAllowPrivate lets identity providers live at loopback, private
+	// or link-local addresses (PORTICO_SSO_ALLOW_PRIVATE=true), for one run
+	// on premises; otherwise such addresses are refused on every
+	// connection, after DNS.
+	SSOAllowPrivate bool
 
+	ssoSyncInterval  string
 	trustedProxies   string
 	gatewayURL       string
 	rateLimitFailure string
@@ -116,6 +126,8 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 		trustedProxies:   getenv("PORTICO_TRUSTED_PROXIES"),
 		rateLimitFailure: getenv("PORTICO_RATELIMIT_FAILURE"),
 		rateLimitTimeout: getenv("PORTICO_RATELIMIT_TIMEOUT"),
+		ssoSyncInterval:  getenv("PORTICO_SSO_SYNC_INTERVAL"),
+		SSOAllowPrivate:  getenv("PORTICO_SSO_ALLOW_PRIVATE") == "true",
 	}
 	if s := getenv("PORTICO_SECRET"); s != "" {
 		c.Secret = []byte(s)
@@ -179,6 +191,9 @@ func (c *Config) Finish(needDB, needHTTP bool) error {
 		return err
 	}
 	if err := c.finishGateway(); err != nil {
+		return err
+	}
+	if err := c.checkSSOSync(); err != nil {
 		return err
 	}
 	return c.loadSecret()
@@ -307,4 +322,24 @@ func or(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// checkSSOSync reads PORTICO_SSO_SYNC_INTERVAL: 0 (off) or a duration
+// from a minute to a week; unset, an hour.
+func (c *Config) checkSSOSync() error {
+	s := strings.TrimSpace(c.ssoSyncInterval)
+	if s == "" {
+		c.SSOSyncInterval = time.Hour
+		return nil
+	}
+	if s == "0" {
+		c.SSOSyncInterval = 0
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Minute || d > 7*24*time.Hour {
+		return &Error{"PORTICO_SSO_SYNC_INTERVAL", fmt.Sprintf("%q is neither 0 (off) nor a duration from 1m to 168h, such as 1h (the default) or 15m", c.ssoSyncInterval)}
+	}
+	c.SSOSyncInterval = d
+	return nil
 }

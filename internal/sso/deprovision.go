@@ -63,7 +63,7 @@ func (s *Service) Deprovision(ctx context.Context, tx *store.Store, p *store.Ide
 	if err := tx.DeleteIdentity(ctx, p.ID, ident.Subject); err != nil {
 		return nil, err
 	}
-	if p.IsStaff() != u.IsStaff() || (!p.IsStaff() && (u.PartnerID == nil || *u.PartnerID != *p.PartnerID)) {
+	if !speaksFor(p, u) {
 		// A link to someone the provider does not speak for is dropped,
 		// never acted on.
 		return nil, nil
@@ -80,6 +80,18 @@ func (s *Service) Deprovision(ctx context.Context, tx *store.Store, p *store.Ide
 		return nil, nil
 	}
 	d := &Deprovisioned{UserID: u.ID, Name: u.Name, Email: u.Email, Reason: reason}
+	if u.Role == store.RoleAdmin {
+		// A platform admin keeps the account and its password: the
+		// provider's own staff keep a break-glass way in even when their
+		// identity provider drops them (or fails). Their sessions end and
+		// the link goes.
+		if _, err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+			return nil, err
+		}
+		return d, audit.Record(ctx, tx, userEvent("member.deprovisioned", u, map[string]any{
+			"provider": p.DisplayName, "reason": reason, "role": u.Role, "break_glass_kept": true,
+			"tokens_revoked": 0, "clients_revoked": 0}))
+	}
 	if d.ClientsRevoked, err = tx.OpenClientsOfUser(ctx, u.ID); err != nil {
 		return nil, err
 	}
@@ -103,6 +115,16 @@ func (s *Service) Deprovision(ctx context.Context, tx *store.Store, p *store.Ide
 	return d, audit.Record(ctx, tx, userEvent("member.deprovisioned", u, map[string]any{
 		"provider": p.DisplayName, "reason": reason, "role": u.Role,
 		"tokens_revoked": d.TokensRevoked, "clients_revoked": d.ClientsRevoked}))
+}
+
+// speaksFor reports whether p may vouch for u: the staff's provider for
+// staff, a partner's for that partner's people. Admission links nobody
+// else; a sync or de-provisioning checks again all the same.
+func speaksFor(p *store.IdentityProvider, u *store.User) bool {
+	if p.IsStaff() {
+		return u.IsStaff()
+	}
+	return u.PartnerID != nil && *u.PartnerID == *p.PartnerID
 }
 
 // mailListMax bounds the people one mail names; the rest are counted.
@@ -155,13 +177,13 @@ func (s *Service) MailDeprovisioned(ctx context.Context, tx *store.Store, p *sto
 			lines = append(lines, fmt.Sprintf("…and %d more (see the audit log).", len(gone)-mailListMax))
 			break
 		}
-		lines = append(lines, fmt.Sprintf("%s <%s>: %s.", oneLine(d.Name), d.Email, reasonText(d.Reason)))
+		lines = append(lines, fmt.Sprintf("%s <%s>: %s.", singleLine(d.Name), d.Email, reasonText(d.Reason)))
 	}
 	lines = append(lines, "If someone should still have access, restore them at the identity provider; they can then sign in again.")
 	for _, r := range to {
 		msg := pmail.Notice{
 			ToEmail: r.email, ToName: r.name, Subject: subject,
-			Greeting: "Hello " + oneLine(r.name) + ",", Lines: lines,
+			Greeting: "Hello " + singleLine(r.name) + ",", Lines: lines,
 			Link: s.baseURL + "/audit", LinkLabel: "See the audit log",
 			Closing: "— Portico",
 		}.Message()
@@ -179,7 +201,7 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// oneLine keeps a name on one line of the mail.
-func oneLine(s string) string {
+// singleLine keeps a name on one line of the mail.
+func singleLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }

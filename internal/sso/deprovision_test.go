@@ -208,6 +208,30 @@ func TestDeprovisionStaff(t *testing.T) {
 	}
 }
 
+// TestDeprovisionKeepsPlatformAdminsBreakGlass: a platform admin the
+// staff's provider drops is signed out and unlinked, but keeps the account
+// and its password, the provider's way in when its own provider fails.
+func TestDeprovisionKeepsPlatformAdminsBreakGlass(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	p := f.provider(t, nil, "https://idp.portico.test", "portal", "s3cret", false)
+	admin := f.user(t, "admin@portico.test")
+	f.session(t, admin.ID)
+	ident := f.link(t, p, admin, "admin-sub", nil)
+
+	f.deprovision(t, p, sso.ReasonRefused, ident)
+
+	if got := f.person(t, admin.ID); got.Status != "active" || got.Sessions != 0 {
+		t.Errorf("the platform admin afterwards: %+v, want active and signed out", got)
+	}
+	if u := f.user(t, "admin@portico.test"); u.PasswordHash == nil {
+		t.Error("the platform admin lost their password")
+	}
+	if _, err := f.st.IdentityOfUser(context.Background(), admin.ID); err == nil {
+		t.Error("the platform admin is still linked to the provider")
+	}
+}
+
 // TestDeprovisionNeverCrossesPartners: a link (however it came to be)
 // from Harbor's provider to a Crane member is dropped, the member left
 // alone.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,12 +57,13 @@ type remote struct {
 	err error
 }
 
-// New returns the service. client reaches the identity providers (nil: a
-// client with short timeouts); baseURL is the portal's public URL, whose
+// New returns the service. client reaches the identity providers (nil:
+// NewHTTPClient(false), which refuses addresses inside the network);
+// baseURL is the portal's public URL, whose
 // CallbackPath providers redirect to.
 func New(st *store.Store, box *Box, client *http.Client, outbox *mail.Outbox, baseURL string) *Service {
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = NewHTTPClient(false)
 	}
 	// A provider's redirect is never followed off the issuer by surprise:
 	// discovery, token and key requests must answer where they were asked.
@@ -131,14 +133,34 @@ func (s *Service) discover(ctx context.Context, issuer string) (*oidc.Provider, 
 	return p, offline, nil
 }
 
-// discoveryReason shortens go-oidc's error to what helps the person
-// configuring the provider, without echoing a response body at length.
+// discoveryReason says why discovery failed in words for the person
+// configuring the provider. A provider's answer is never echoed: an
+// issuer URL pointing into the portal's own network must not turn the
+// error into a way to read what answers there.
 func discoveryReason(err error) string {
+	var ne net.Error
 	msg := err.Error()
-	if len(msg) > 200 {
-		msg = msg[:200] + "…"
+	switch {
+	case privateRefusal(err):
+		return "its address is inside the portal's network (loopback, private or link-local); set PORTICO_SSO_ALLOW_PRIVATE=true for a provider run on premises"
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return "it did not answer in time"
+	case strings.HasPrefix(msg, "oidc: issuer"):
+		// go-oidc's issuer mismatch names both issuers, which helps.
+		if len(msg) > 300 {
+			msg = msg[:300] + "…"
+		}
+		return msg
+	case len(msg) >= 3 && msg[0] >= '1' && msg[0] <= '5' && msg[1] >= '0' && msg[1] <= '9' && msg[2] >= '0' && msg[2] <= '9':
+		// "404 Not Found: <body>": the status only.
+		status, _, _ := strings.Cut(msg, ":")
+		return "it answered " + status
 	}
-	return msg
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "its host name could not be resolved"
+	}
+	return "it could not be reached"
 }
 
 // remote returns the discovered provider of p, fetching discovery again

@@ -94,11 +94,14 @@ func (s *Service) syncAll(ctx context.Context, p *store.IdentityProvider, idents
 		return &stop{reason: "The client secret cannot be read with this server's secret: enter it again in the provider's settings."}
 	}
 	conf := &oauth2.Config{ClientID: p.ClientID, ClientSecret: secret, Endpoint: r.provider.Endpoint()}
-	for _, pi := range idents {
-		if err := ctx.Err(); err != nil {
-			return err
+	for i, pi := range idents {
+		if ctx.Err() != nil {
+			return &stop{reason: fmt.Sprintf("The sync was cut short after %d of %d people; the others keep their access until the next sync.", i, len(idents))}
 		}
-		if err := s.syncOne(ctx, p, r, conf, pi, rep); err != nil {
+		// A person's check, once begun, runs to its end (each call to the
+		// provider bounded by callTimeout): a token the provider rotated
+		// is never lost to a cancelled transaction.
+		if err := s.syncOne(context.WithoutCancel(ctx), p, r, conf, pi, rep); err != nil {
 			return err
 		}
 	}
@@ -119,7 +122,11 @@ func (s *Service) syncOne(ctx context.Context, p *store.IdentityProvider, r *rem
 		} else if err != nil {
 			return err
 		}
-		if ident.RefreshTokenEnc == nil {
+		u, err := tx.UserByID(ctx, ident.UserID)
+		if err != nil {
+			return err
+		}
+		if ident.RefreshTokenEnc == nil || !speaksFor(p, u) {
 			unchecked = true
 			return nil
 		}
@@ -139,7 +146,7 @@ func (s *Service) syncOne(ctx context.Context, p *store.IdentityProvider, r *rem
 		}
 		// The provider may have rotated the refresh token: whatever follows,
 		// the new one is kept, or the next sync would be refused it.
-		save := store.UserIdentity{ProviderID: p.ID, Subject: ident.Subject, UserID: ident.UserID, Groups: ident.Groups}
+		save := store.UserIdentity{ProviderID: p.ID, Subject: ident.Subject, UserID: ident.UserID, Groups: append([]string{}, ident.Groups...)}
 		if tok.RefreshToken != "" {
 			save.RefreshTokenEnc = s.box.Seal(tok.RefreshToken, PurposeRefreshToken)
 		}
@@ -147,10 +154,6 @@ func (s *Service) syncOne(ctx context.Context, p *store.IdentityProvider, r *rem
 		if errors.As(err, &halt) {
 			return tx.SaveIdentity(ctx, save)
 		} else if err != nil {
-			return err
-		}
-		u, err := tx.UserByID(ctx, ident.UserID)
-		if err != nil {
 			return err
 		}
 		if _, err := ApplyGroups(ctx, tx, p, u, groups); errors.Is(err, ErrNotInMappedGroup) {
@@ -202,9 +205,6 @@ func (s *Service) refresh(ctx context.Context, conf *oauth2.Config, refresh stri
 	case errors.As(err, &re):
 		return nil, &stop{reason: fmt.Sprintf("The identity provider refused the portal's request (%s): check the client id and secret. Nobody's access was changed.", refusal(re))}
 	default:
-		if ctxErr := context.Cause(ctx); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
-			return nil, ctxErr // the caller gave up
-		}
 		return nil, &stop{reason: "The identity provider could not be reached; nobody's access was changed.", unreachable: true}
 	}
 }
@@ -251,9 +251,6 @@ func (s *Service) currentGroups(ctx context.Context, r *remote, p *store.Identit
 	}
 	info, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
 	if err != nil {
-		if ctxErr := context.Cause(ctx); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
-			return nil, ctxErr
-		}
 		return nil, &stop{reason: "The identity provider's userinfo endpoint could not be read; nobody's access was changed.", unreachable: true}
 	}
 	if info.Subject != subject {

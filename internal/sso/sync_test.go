@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/google/go-cmp/cmp"
@@ -260,21 +261,26 @@ func TestSyncOutageRemovesNobody(t *testing.T) {
 }
 
 // TestSyncUnchecked: a person whose sign-in gave no refresh token cannot
-// be asked about and is counted, not removed.
+// be asked about and is counted, not removed; nor is anyone the provider
+// does not speak for (a link to a Crane developer, however it came to be).
 func TestSyncUnchecked(t *testing.T) {
 	t.Parallel()
 	f := newSyncFixture(t, false)
 	f.signIn(t, opAdmin)
 	f.link(t, f.p, f.dev, opDev.Subject, nil)
+	crane := f.user(t, "dev@crane.test")
+	f.link(t, f.p, crane, "crane-sub", f.box.Seal("not a refresh token", sso.PurposeRefreshToken))
 
 	rep := f.sync(t)
 
-	want := &sso.SyncReport{ProviderID: f.p.ID, People: 2, Checked: 1, Kept: 1, Unchecked: 1, Deprovisioned: []sso.Deprovisioned{}}
+	want := &sso.SyncReport{ProviderID: f.p.ID, People: 3, Checked: 1, Kept: 1, Unchecked: 2, Deprovisioned: []sso.Deprovisioned{}}
 	if diff := cmp.Diff(want, rep); diff != "" {
 		t.Errorf("report (-want +got):\n%s", diff)
 	}
-	if got := f.person(t, f.dev.ID).Status; got != "active" {
-		t.Errorf("Dev, unchecked: %s", got)
+	for _, u := range []*store.User{f.dev, crane} {
+		if got := f.person(t, u.ID).Status; got != "active" {
+			t.Errorf("%s, unchecked: %s", u.Email, got)
+		}
 	}
 }
 
@@ -308,5 +314,68 @@ func TestConcurrentSyncsShareRotatingTokens(t *testing.T) {
 		if got := f.person(t, u.ID).Status; got != "active" {
 			t.Errorf("%s after concurrent syncs: %s", u.Email, got)
 		}
+	}
+}
+
+// TestSyncDue: the scheduled check syncs a provider that issues refresh
+// tokens once per interval (the claim keeps a second round, or node, from
+// repeating it), and one it cannot reach is reported, not synced.
+func TestSyncDue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newSyncFixture(t, false)
+	f.signIn(t, opDev)
+	f.op.RemoveUser(opDev.Subject)
+	down := oidctest.Start(t)
+	down.SetDown(true)
+	staff := f.provider(t, nil, down.Issuer(), "portal", "s3cret", false)
+
+	outs, err := f.svc.SyncDue(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) != 2 || outs[0].ProviderID != staff.ID || outs[0].Err == nil || outs[0].Report != nil ||
+		outs[1].ProviderID != f.p.ID || outs[1].Err != nil || outs[1].Report == nil || len(outs[1].Report.Deprovisioned) != 1 {
+		t.Fatalf("first round: %+v", outs)
+	}
+	if got := f.person(t, f.dev.ID).Status; got != "removed" {
+		t.Errorf("Dev after the scheduled check: %s", got)
+	}
+
+	outs, err = f.svc.SyncDue(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) != 1 || outs[0].ProviderID != staff.ID || outs[0].Err == nil {
+		t.Errorf("a second round within the hour: %+v", outs)
+	}
+	if n := len(f.audits(t, "sso.synced")); n != 1 {
+		t.Errorf("%d syncs recorded, want 1", n)
+	}
+}
+
+// TestSyncReadsUserinfoWithoutTheClaim: when the refreshed ID token lacks
+// the configured groups claim, the sync asks the userinfo endpoint (with
+// the new access token); lacking there too, the person is in no group.
+func TestSyncReadsUserinfoWithoutTheClaim(t *testing.T) {
+	t.Parallel()
+	f := newSyncFixture(t, false)
+	f.signIn(t, opDev)
+	addToTeam(t, f.fixture, f.team(t, "Integrations"), f.dev.ID)
+	if _, err := f.st.DB().Exec(`UPDATE identity_providers SET groups_claim = 'roles' WHERE id = $1`, f.p.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.p.GroupsClaim = "roles"
+	if _, err := f.st.DB().Exec(`UPDATE sso_group_mappings SET idp_group = 'eng-role' WHERE idp_group = 'eng'`); err != nil {
+		t.Fatal(err)
+	}
+
+	rep := f.sync(t)
+
+	if rep.Error != "" || rep.Kept != 1 {
+		t.Fatalf("report: %+v", rep)
+	}
+	if diff := cmp.Diff(person{Status: "active", Role: "developer", Teams: []string{}}, f.person(t, f.dev.ID)); diff != "" {
+		t.Errorf("Dev without a roles claim anywhere (-want +got):\n%s", diff)
 	}
 }
