@@ -642,7 +642,7 @@ func ssoForm(f SSOForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, " <small id=\"sso-require-help\">Only people in at least one group the partner admins mapped may sign in; someone in none is refused. Off: anyone of the domains the provider vouches for may sign in, as a developer.</small>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, " <small id=\"sso-require-help\">Only people in at least one group the partner admins mapped may sign in; someone in none is refused. Has no effect until a group is mapped. Off: anyone of the domains the provider vouches for may sign in, as a developer.</small>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

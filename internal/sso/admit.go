@@ -25,55 +25,18 @@ var errNotInGroup = errors.New("not in a mapped group")
 // over. The staff provider signs in existing staff only. Mapped teams and
 // the role follow the groups claim; someone who is in no mapped group
 // where the provider requires one is refused, and loses the access they
-// had. attempt.UserID, when set, must be who comes back.
+// had. A token without the groups claim changes no team or role (and is
+// refused, without loss, where a group is required). attempt.UserID, when
+// set, must be who comes back.
 func (s *Service) Admit(ctx context.Context, id *Identity, attempt Attempt) (*store.User, error) {
 	p := id.Provider
-	var u *store.User
-	var known bool
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		var err error
-		var created bool
-		u, known, created, err = s.account(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if attempt.UserID != 0 && u.ID != attempt.UserID {
-			return refused(RefusedOtherPerson, "re-authentication came back as user %d, not %d", u.ID, attempt.UserID)
-		}
-		if u.PartnerID != nil {
-			partner, err := tx.PartnerByID(ctx, *u.PartnerID)
-			if err != nil {
-				return err
-			}
-			if partner.Status != store.PartnerActive {
-				return refused(RefusedSuspended, "partner %d is %s", partner.ID, partner.Status)
-			}
-		}
-		if _, err := ApplyGroups(ctx, tx, p, u, id.Groups); errors.Is(err, ErrNotInMappedGroup) {
-			return errNotInGroup
-		} else if err != nil {
-			return err
-		}
-		var sealed []byte
-		if id.RefreshToken != "" {
-			sealed = s.box.Seal(id.RefreshToken, PurposeRefreshToken)
-		}
-		if err := tx.SaveIdentity(ctx, store.UserIdentity{ProviderID: p.ID, Subject: id.Subject, UserID: u.ID,
-			RefreshTokenEnc: sealed, Groups: id.Groups}); err != nil {
-			return err
-		}
-		if err := tx.RecordSignIn(ctx, u.ID); err != nil {
-			return err
-		}
-		details := map[string]any{"method": "sso", "provider": p.DisplayName}
-		if created {
-			details["joined"] = true
-		}
-		if attempt.UserID != 0 {
-			details["reauthenticated"] = true
-		}
-		return audit.Record(ctx, tx, signInEvent(u, details))
-	})
+	u, known, err := s.admit(ctx, id, attempt)
+	if errors.Is(err, store.ErrEmailTaken) || errors.Is(err, store.ErrIdentityTaken) {
+		// The same person signing in twice at once (phone and laptop):
+		// the other sign-in created or linked the account meanwhile, which
+		// this second try finds.
+		u, known, err = s.admit(ctx, id, attempt)
+	}
 	if errors.Is(err, errNotInGroup) {
 		if known {
 			if err := s.deprovisionAfterSignIn(ctx, p, id.Subject); err != nil {
@@ -93,11 +56,92 @@ func (s *Service) Admit(ctx context.Context, id *Identity, attempt Attempt) (*st
 	return u, nil
 }
 
+// admit is one try of Admit's transaction.
+func (s *Service) admit(ctx context.Context, id *Identity, attempt Attempt) (u *store.User, known bool, err error) {
+	p := id.Provider
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		var created bool
+		u, known, created, err = s.account(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if attempt.UserID != 0 && u.ID != attempt.UserID {
+			return refused(RefusedOtherPerson, "re-authentication came back as user %d, not %d", u.ID, attempt.UserID)
+		}
+		if u.PartnerID != nil {
+			partner, err := tx.PartnerByID(ctx, *u.PartnerID)
+			if err != nil {
+				return err
+			}
+			if partner.Status != store.PartnerActive {
+				return refused(RefusedSuspended, "partner %d is %s", partner.ID, partner.Status)
+			}
+		}
+		groups, err := s.admitGroups(ctx, tx, id, u)
+		if err != nil {
+			return err
+		}
+		var sealed []byte
+		if id.RefreshToken != "" {
+			sealed = s.box.Seal(id.RefreshToken, PurposeRefreshToken)
+		}
+		if err := tx.SaveIdentity(ctx, store.UserIdentity{ProviderID: p.ID, Subject: id.Subject, UserID: u.ID,
+			RefreshTokenEnc: sealed, Groups: groups}); err != nil {
+			return err
+		}
+		if err := tx.RecordSignIn(ctx, u.ID); err != nil {
+			return err
+		}
+		details := map[string]any{"method": "sso", "provider": p.DisplayName}
+		if created {
+			details["joined"] = true
+		}
+		if attempt.UserID != 0 {
+			details["reauthenticated"] = true
+		}
+		return audit.Record(ctx, tx, signInEvent(u, details))
+	})
+	return u, known, err
+}
+
+// admitGroups makes u's mapped teams and role follow the groups the
+// provider listed, and returns the groups to keep for the identity. When
+// its token did not carry the groups claim, nothing changes and the
+// groups kept before stay; where a mapped group is required, the sign-in
+// is refused, but the person keeps the access they had: the provider did
+// not say they left.
+func (s *Service) admitGroups(ctx context.Context, tx *store.Store, id *Identity, u *store.User) ([]string, error) {
+	p := id.Provider
+	if !id.GroupsUnknown {
+		if _, err := ApplyGroups(ctx, tx, p, u, id.Groups); errors.Is(err, ErrNotInMappedGroup) {
+			return nil, errNotInGroup
+		} else if err != nil {
+			return nil, err
+		}
+		return BoundGroups(id.Groups), nil
+	}
+	if err := KeepGroups(ctx, tx, p); errors.Is(err, ErrGroupsUnknown) {
+		return nil, refused(RefusedGroup, "the ID token has no %q claim and the provider requires a mapped group", p.GroupsClaim)
+	} else if err != nil {
+		return nil, err
+	}
+	prev, err := tx.IdentityBySubject(ctx, p.ID, id.Subject)
+	if errors.Is(err, store.ErrNotFound) {
+		return []string{}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return prev.Groups, nil
+}
+
 // account finds or creates the user behind the identity: known says the
 // person had access before this sign-in, created that they joined now.
 func (s *Service) account(ctx context.Context, tx *store.Store, id *Identity) (u *store.User, known, created bool, err error) {
 	p := id.Provider
-	ident, err := tx.IdentityBySubject(ctx, p.ID, id.Subject)
+	// The link is locked first: two sign-ins of one person at once (or a
+	// sign-in and a sync) take their turns instead of deadlocking.
+	ident, err := tx.LockIdentity(ctx, p.ID, id.Subject)
 	switch {
 	case err == nil:
 		u, err = tx.UserByID(ctx, ident.UserID)
@@ -105,6 +149,11 @@ func (s *Service) account(ctx context.Context, tx *store.Store, id *Identity) (u
 			return nil, false, false, err
 		}
 		if u != nil && u.Status == "active" {
+			if !ofDomains(p, u.Email) {
+				// The account's domain was taken off the provider: it no
+				// longer vouches for this address here.
+				return nil, false, false, refused(RefusedDomain, "the account's address is no longer of the provider's domains")
+			}
 			return u, true, false, nil
 		}
 		// The account behind an old link was removed: the person starts
@@ -118,8 +167,7 @@ func (s *Service) account(ctx context.Context, tx *store.Store, id *Identity) (u
 	if !id.EmailVerified {
 		return nil, false, false, refused(RefusedUnverified, "email not verified by the provider")
 	}
-	at := strings.LastIndexByte(id.Email, '@')
-	if at < 1 || !slices.Contains(p.Domains, id.Email[at+1:]) {
+	if !ofDomains(p, id.Email) {
 		return nil, false, false, refused(RefusedDomain, "email domain not among the provider's domains")
 	}
 	existing, err := tx.UserByEmail(ctx, id.Email)
@@ -128,7 +176,11 @@ func (s *Service) account(ctx context.Context, tx *store.Store, id *Identity) (u
 		if p.IsStaff() != existing.IsStaff() || (!p.IsStaff() && *existing.PartnerID != *p.PartnerID) {
 			return nil, false, false, refused(RefusedElsewhere, "the address has an account outside the provider's partner")
 		}
-		if _, err := tx.IdentityOfUser(ctx, existing.ID); err == nil {
+		if other, err := tx.IdentityOfUser(ctx, existing.ID); err == nil {
+			if other.ProviderID == p.ID && other.Subject == id.Subject {
+				// Linked by a sign-in of the same person that just ended.
+				return existing, true, false, nil
+			}
 			// Already linked to another subject: two identities of the
 			// provider cannot share one account.
 			return nil, false, false, refused(RefusedElsewhere, "the account is linked to another identity")
@@ -149,6 +201,12 @@ func (s *Service) account(ctx context.Context, tx *store.Store, id *Identity) (u
 	return u, false, true, audit.Record(ctx, tx, audit.Event{Action: "member.joined", PartnerID: *p.PartnerID,
 		TargetType: "user", TargetID: u.ID, Target: u.Email, ActorID: u.ID,
 		Details: map[string]any{"role": u.Role, "via": "sso", "provider": p.DisplayName}})
+}
+
+// ofDomains reports whether email is of one of p's domains.
+func ofDomains(p *store.IdentityProvider, email string) bool {
+	at := strings.LastIndexByte(email, '@')
+	return at >= 1 && slices.Contains(p.Domains, email[at+1:])
 }
 
 // displayName is the name a person joins with: the provider's, when it

@@ -24,11 +24,19 @@ const (
 	MaxDomains      = 20
 	MaxDomain       = 253
 	MaxGroupsClaim  = 100
-	MaxGroup        = 200
+	// MaxGroup is the longest mapped group name, in characters (the
+	// column's CHECK). At 4 bytes at most each, it stays within
+	// MaxGroupBytes, the longest group read from a claim: every name that
+	// can be saved can match.
+	MaxGroup = 200
 	// MaxMappings bounds a provider's group mappings: each sign-in walks
 	// them, and a hundred covers any real directory's teams.
 	MaxMappings = 100
 )
+
+// A mapped group name of MaxGroup characters fits the claim's bound (the
+// constant would overflow, and the build fail, otherwise).
+const _ = uint(MaxGroupBytes - MaxGroup*utf8.UTFMax)
 
 // RolePartnerAdmin is the one role a group can map to.
 const RolePartnerAdmin = access.RolePartnerAdmin

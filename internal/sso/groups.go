@@ -2,9 +2,9 @@ package sso
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
@@ -15,15 +15,22 @@ import (
 // and a sync ends their access.
 var ErrNotInMappedGroup = errors.New("not in any group mapped to this portal")
 
+// ErrGroupsUnknown says the provider requires a mapped group and did not
+// say which groups the person is in (its token lacks the groups claim):
+// they may not sign in, but nothing is taken from them for it.
+var ErrGroupsUnknown = errors.New("the provider did not say which groups the person is in")
+
 // Bounds on a groups claim: it comes from the provider's token, so the
-// portal reads no more of it than a real directory sends.
+// portal reads no more of it than a real directory sends. Every group
+// name a mapping can have (MaxGroup characters, at most 4 bytes each) is
+// within MaxGroupBytes, so any mapped group can match the claim.
 const (
-	// MaxGroups is how many groups of a claim are considered; the rest
+	// MaxGroups is how many distinct groups of a claim are considered;
+	// the rest are ignored. Large directories list hundreds.
+	MaxGroups = 1000
+	// MaxGroupBytes is the longest group name considered; longer names
 	// are ignored.
-	MaxGroups = 200
-	// MaxGroupBytes is the longest group name considered (the mappings'
-	// own bound); longer names are ignored.
-	MaxGroupBytes = 200
+	MaxGroupBytes = 1024
 )
 
 // GroupChanges is what ApplyGroups changed for a person.
@@ -43,19 +50,80 @@ func (c *GroupChanges) Changed() bool {
 }
 
 // BoundGroups keeps the first MaxGroups distinct groups of a claim that
-// are at most MaxGroupBytes long and not empty.
+// are at most MaxGroupBytes long and not empty, in their order.
 func BoundGroups(groups []string) []string {
 	out := make([]string, 0, min(len(groups), MaxGroups))
+	seen := make(map[string]bool, min(len(groups), MaxGroups))
 	for _, g := range groups {
 		if len(out) == MaxGroups {
 			break
 		}
-		if g == "" || len(g) > MaxGroupBytes || slices.Contains(out, g) {
+		if g == "" || len(g) > MaxGroupBytes || seen[g] {
 			continue
 		}
+		seen[g] = true
 		out = append(out, g)
 	}
 	return out
+}
+
+// GroupsFromClaims reads the groups claim named claim of an ID token or
+// userinfo: a list of strings or one string, bounded by BoundGroups
+// (entries that are not strings are skipped). present is false when the
+// claim is not there, is null, or is neither a string nor a list: the
+// claims then say nothing about the person's groups (Azure, for one,
+// replaces a long list by a reference in _claim_names), which is not the
+// same as an empty list.
+func GroupsFromClaims(claims map[string]json.RawMessage, claim string) (groups []string, present bool) {
+	raw, ok := claims[claim]
+	if !ok {
+		return nil, false
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return nil, false
+	}
+	var names []string
+	switch v := v.(type) {
+	case string:
+		names = []string{v}
+	case []any:
+		names = make([]string, 0, min(len(v), MaxGroups))
+		for _, e := range v {
+			if g, ok := e.(string); ok {
+				names = append(names, g)
+			}
+		}
+	default: // null, a number, an object: no list of groups
+		return nil, false
+	}
+	return BoundGroups(names), true
+}
+
+// requiresGroup reports whether p's "require a mapped group" is in
+// effect: set, and at least one group mapped. Without mappings no group
+// could qualify, so switching it on before mapping groups, or removing
+// the last mapping, locks nobody out.
+func requiresGroup(p *store.IdentityProvider, mappings int) bool {
+	return p.RequireGroup && mappings > 0
+}
+
+// KeepGroups is ApplyGroups for a claim that is not there: the provider
+// did not say which groups the person is in, so nothing changes. Where p
+// requires a mapped group (and maps some), ErrGroupsUnknown: the person
+// can neither be let in on that answer nor taken for gone.
+func KeepGroups(ctx context.Context, tx *store.Store, p *store.IdentityProvider) error {
+	if p.IsStaff() || !p.RequireGroup {
+		return nil
+	}
+	n, err := tx.GroupMappingCount(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	if requiresGroup(p, n) {
+		return ErrGroupsUnknown
+	}
+	return nil
 }
 
 // ApplyGroups makes u's mapped teams and role follow groups (what the
@@ -66,8 +134,10 @@ func BoundGroups(groups []string) []string {
 // When p has a role mapping, u is partner admin exactly when one of groups
 // maps to the role, developer otherwise, except that the partner's last
 // active admin is never demoted (kept, audited as sso.role_kept). The
-// staff's provider has no mappings: nothing changes. With p.RequireGroup
-// and no group of groups mapped, ErrNotInMappedGroup and nothing changes.
+// staff's provider has no mappings: nothing changes. With p.RequireGroup,
+// at least one mapping and no group of groups mapped,
+// ErrNotInMappedGroup and nothing changes (RequireGroup without mappings
+// is as if not set).
 // u.Role is updated to the role u has afterwards.
 func ApplyGroups(ctx context.Context, tx *store.Store, p *store.IdentityProvider, u *store.User, groups []string) (*GroupChanges, error) {
 	ch := &GroupChanges{}
@@ -109,7 +179,7 @@ func ApplyGroups(ctx context.Context, tx *store.Store, p *store.IdentityProvider
 			admin = admin || in[m.Group]
 		}
 	}
-	if p.RequireGroup && !anyMapped {
+	if requiresGroup(p, len(mappings)) && !anyMapped {
 		return nil, ErrNotInMappedGroup
 	}
 	for _, id := range teamOrder {

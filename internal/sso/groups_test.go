@@ -66,14 +66,18 @@ func TestApplyGroups(t *testing.T) {
 		{name: "the staff's provider maps nothing", who: "admin@portico.test", staff: true,
 			groups: []string{"eng", "portal-admins"},
 			want:   person{Status: "active", Role: "admin", Teams: []string{}}},
-		{name: "past 200 groups the claim is not read", who: "dev@harbor.test",
-			groups:    append(append([]string{"eng"}, junk(199)...), "platform"),
+		{name: "past MaxGroups groups the claim is not read", who: "dev@harbor.test",
+			groups:    append(append([]string{"eng"}, junk(sso.MaxGroups-1)...), "platform"),
 			want:      person{Status: "active", Role: "developer", Teams: []string{"Billing", "Integrations"}},
 			wantAudit: nil},
-		{name: "names longer than 200 bytes are ignored", who: "dev@harbor.test",
-			groups:    []string{"eng" + strings.Repeat(" ", 198)},
-			want:      person{Status: "active", Role: "developer", Teams: []string{"Billing"}},
+		{name: "a mapped group late in a long claim counts", who: "dev@harbor.test",
+			groups:    append(append([]string{"eng"}, junk(sso.MaxGroups-2)...), "platform"),
+			want:      person{Status: "active", Role: "developer", Teams: []string{"Billing", "Integrations", "Platform"}},
 			wantAudit: []string{"member.sso_groups_applied"}},
+		{name: "names longer than MaxGroupBytes are ignored", who: "dev@harbor.test",
+			groups:    []string{"eng", "platform" + strings.Repeat(" ", sso.MaxGroupBytes-len("platform")+1)},
+			want:      person{Status: "active", Role: "developer", Teams: []string{"Billing", "Integrations"}},
+			wantAudit: nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -192,7 +196,7 @@ func TestApplyGroupsRefusesAnotherPartnersMember(t *testing.T) {
 func TestBoundGroups(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("g", sso.MaxGroupBytes+1)
-	got := sso.BoundGroups(append([]string{"a", "", long, "a", "b"}, junk(300)...))
+	got := sso.BoundGroups(append([]string{"a", "", long, "a", "b"}, junk(sso.MaxGroups+100)...))
 	if len(got) != sso.MaxGroups || got[0] != "a" || got[1] != "b" || got[2] != "junk-0" {
 		t.Errorf("BoundGroups kept %d groups starting %v; want %d starting a, b, junk-0", len(got), got[:3], sso.MaxGroups)
 	}

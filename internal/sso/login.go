@@ -155,6 +155,10 @@ type Identity struct {
 	EmailVerified bool
 	Name          string
 	Groups        []string
+	// GroupsUnknown says the ID token did not carry the provider's groups
+	// claim at all (or no claim is configured), as opposed to an empty
+	// list: Groups then says nothing, and teams and role stay as they are.
+	GroupsUnknown bool
 	// RefreshToken lets a later sync ask the provider about the person
 	// ("" when the provider gave none).
 	RefreshToken string
@@ -235,6 +239,8 @@ type idClaims struct {
 	Name           string  `json:"name"`
 	AuthTime       float64 `json:"auth_time"`
 	groups         []string
+	// groupsKnown: the token carries the provider's groups claim.
+	groupsKnown bool
 }
 
 // verify checks an ID token of p and reads its claims.
@@ -250,41 +256,16 @@ func (s *Service) verify(ctx context.Context, p *store.IdentityProvider, r *remo
 	}
 	c.subject, c.nonce = idt.Subject, idt.Nonce
 	if p.GroupsClaim != "" {
-		var all map[string]any
-		if err := idt.Claims(&all); err == nil {
-			c.groups = groupsOf(all[p.GroupsClaim])
+		var all map[string]json.RawMessage
+		if err := idt.Claims(&all); err != nil {
+			return nil, refused(RefusedToken, "ID token claims: %v", err)
 		}
+		c.groups, c.groupsKnown = GroupsFromClaims(all, p.GroupsClaim)
 	}
 	if c.subject == "" || len(c.subject) > 255 {
 		return nil, refused(RefusedToken, "ID token subject missing or longer than 255")
 	}
 	return &c, nil
-}
-
-// maxGroups and maxGroupLen bound what is read of a groups claim: a
-// claim is untrusted input.
-const (
-	maxGroups   = 200
-	maxGroupLen = 200
-)
-
-// groupsOf reads a groups claim: an array of strings or one string.
-func groupsOf(v any) []string {
-	var out []string
-	add := func(g any) {
-		if s, ok := g.(string); ok && s != "" && len(s) <= maxGroupLen && len(out) < maxGroups {
-			out = append(out, s)
-		}
-	}
-	switch g := v.(type) {
-	case []any:
-		for _, e := range g {
-			add(e)
-		}
-	case string:
-		add(g)
-	}
-	return out
 }
 
 func (c *idClaims) identity(p *store.IdentityProvider) *Identity {
@@ -296,5 +277,5 @@ func (c *idClaims) identity(p *store.IdentityProvider) *Identity {
 		verified = v == "true"
 	}
 	return &Identity{Provider: p, Subject: c.subject, Email: store.NormalizeEmail(c.Email), EmailVerified: verified,
-		Name: strings.TrimSpace(c.Name), Groups: c.groups}
+		Name: strings.TrimSpace(c.Name), Groups: c.groups, GroupsUnknown: !c.groupsKnown}
 }

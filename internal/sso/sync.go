@@ -47,11 +47,14 @@ func (e *stop) Error() string { return e.reason }
 
 // Sync asks the provider about every person who signs in through it,
 // with the refresh token it gave at their sign-in: a person it refuses
-// (invalid_grant) or who left every mapped group (with RequireGroup) loses
-// their access (Deprovision); for the others, mapped teams and role follow
-// their groups now (ApplyGroups). Each person is one transaction. A
-// network error, timeout, server error or unexpected answer stops the sync
-// and ends nobody's access: an outage is never taken for a departure. The
+// (invalid_grant) or who left every mapped group (with RequireGroup and at
+// least one mapping) loses their access (Deprovision); for the others,
+// mapped teams and role follow their groups now (ApplyGroups). When the
+// provider does not send the groups claim, teams and role stay (and where
+// a mapped group is required the person counts as unchecked). Each person
+// is one transaction. A network error, timeout, server error or
+// unexpected answer stops the sync and ends nobody's access: an outage is
+// never taken for a departure. The
 // admins are mailed once about everyone whose access ended, and the sync
 // is audited as sso.synced. err is for the portal's own failures; the
 // provider's are in the report.
@@ -150,11 +153,24 @@ func (s *Service) syncOne(ctx context.Context, p *store.IdentityProvider, r *rem
 		if tok.RefreshToken != "" {
 			save.RefreshTokenEnc = s.box.Seal(tok.RefreshToken, PurposeRefreshToken)
 		}
-		groups, err := s.currentGroups(ctx, r, p, tok, ident.Subject)
+		groups, known, err := s.currentGroups(ctx, r, p, tok, ident.Subject)
 		if errors.As(err, &halt) {
 			return tx.SaveIdentity(ctx, save)
 		} else if err != nil {
 			return err
+		}
+		if !known {
+			// The provider vouches for the person but does not say which
+			// groups they are in: teams, role and the groups kept stay.
+			// Where a mapped group is required, that is no answer.
+			if err := KeepGroups(ctx, tx, p); errors.Is(err, ErrGroupsUnknown) {
+				unchecked = true
+			} else if err != nil {
+				return err
+			} else {
+				kept = true
+			}
+			return tx.SaveIdentity(ctx, save)
 		}
 		if _, err := ApplyGroups(ctx, tx, p, u, groups); errors.Is(err, ErrNotInMappedGroup) {
 			gone, err = s.Deprovision(ctx, tx, p, ident, ReasonLeftGroups)
@@ -222,78 +238,50 @@ func refusal(re *oauth2.RetrieveError) string {
 
 // currentGroups reads the person's groups from the ID token of a refresh
 // (verified, and about the same subject), or from userinfo when the
-// response has no ID token or the token no groups claim. A provider
-// without a groups claim configured gives no groups.
-func (s *Service) currentGroups(ctx context.Context, r *remote, p *store.IdentityProvider, tok *oauth2.Token, subject string) ([]string, error) {
+// response has no ID token or the token no groups claim. known is false
+// when neither carries the claim, or the provider has no groups claim
+// configured: the provider then says nothing of the person's groups.
+func (s *Service) currentGroups(ctx context.Context, r *remote, p *store.IdentityProvider, tok *oauth2.Token, subject string) (groups []string, known bool, err error) {
 	ctx, cancel := context.WithTimeout(s.httpContext(ctx), callTimeout)
 	defer cancel()
 	if raw, ok := tok.Extra("id_token").(string); ok && raw != "" {
 		idt, err := r.provider.Verifier(&oidc.Config{ClientID: p.ClientID, Now: s.Now}).Verify(ctx, raw)
 		if err != nil {
-			return nil, &stop{reason: "The identity provider sent an ID token that does not verify; nobody's access was changed."}
+			return nil, false, &stop{reason: "The identity provider sent an ID token that does not verify; nobody's access was changed."}
 		}
 		if idt.Subject != subject {
-			return nil, &stop{reason: "The identity provider sent an ID token about another person; nobody's access was changed."}
+			return nil, false, &stop{reason: "The identity provider sent an ID token about another person; nobody's access was changed."}
 		}
 		if p.GroupsClaim == "" {
-			return nil, nil
+			return nil, false, nil
 		}
 		var claims map[string]json.RawMessage
 		if err := idt.Claims(&claims); err != nil {
-			return nil, &stop{reason: "The identity provider's ID token could not be read; nobody's access was changed."}
+			return nil, false, &stop{reason: "The identity provider's ID token could not be read; nobody's access was changed."}
 		}
 		if groups, ok := GroupsFromClaims(claims, p.GroupsClaim); ok {
-			return groups, nil
+			return groups, true, nil
 		}
 	}
 	if p.GroupsClaim == "" && tok.Extra("id_token") != nil {
-		return nil, nil
+		return nil, false, nil
 	}
 	info, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
 	if err != nil {
-		return nil, &stop{reason: "The identity provider's userinfo endpoint could not be read; nobody's access was changed.", unreachable: true}
+		return nil, false, &stop{reason: "The identity provider's userinfo endpoint could not be read; nobody's access was changed.", unreachable: true}
 	}
 	if info.Subject != subject {
-		return nil, &stop{reason: "The identity provider's userinfo is about another person; nobody's access was changed."}
+		return nil, false, &stop{reason: "The identity provider's userinfo is about another person; nobody's access was changed."}
 	}
 	if p.GroupsClaim == "" {
-		return nil, nil
+		return nil, false, nil
 	}
 	var claims map[string]json.RawMessage
 	if err := info.Claims(&claims); err != nil {
-		return nil, &stop{reason: "The identity provider's userinfo could not be read; nobody's access was changed."}
+		return nil, false, &stop{reason: "The identity provider's userinfo could not be read; nobody's access was changed."}
 	}
-	groups, _ := GroupsFromClaims(claims, p.GroupsClaim)
-	return groups, nil
-}
-
-// GroupsFromClaims reads the groups claim named claim: a list of strings
-// or one string, bounded by BoundGroups; present is false when the claim
-// is absent. Values of other types are not groups.
-func GroupsFromClaims(claims map[string]json.RawMessage, claim string) (groups []string, present bool) {
-	raw, ok := claims[claim]
-	if !ok || string(raw) == "null" {
-		return nil, false
-	}
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return BoundGroups([]string{one}), true
-	}
-	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) != nil {
-		return []string{}, true
-	}
-	out := make([]string, 0, min(len(list), MaxGroups))
-	for _, v := range list {
-		if len(out) == MaxGroups {
-			break
-		}
-		var g string
-		if json.Unmarshal(v, &g) == nil {
-			out = append(out, g)
-		}
-	}
-	return BoundGroups(out), true
+	groups, known = GroupsFromClaims(claims, p.GroupsClaim)
+	return groups, known, nil
 }
 
 // finishSync records the sync (audit, last sync time) and mails the

@@ -356,7 +356,8 @@ func TestSyncDue(t *testing.T) {
 
 // TestSyncReadsUserinfoWithoutTheClaim: when the refreshed ID token lacks
 // the configured groups claim, the sync asks the userinfo endpoint (with
-// the new access token); lacking there too, the person is in no group.
+// the new access token); lacking there too, the provider said nothing of
+// the person's groups, and their teams stay as they were.
 func TestSyncReadsUserinfoWithoutTheClaim(t *testing.T) {
 	t.Parallel()
 	f := newSyncFixture(t, false)
@@ -375,7 +376,7 @@ func TestSyncReadsUserinfoWithoutTheClaim(t *testing.T) {
 	if rep.Error != "" || rep.Kept != 1 {
 		t.Fatalf("report: %+v", rep)
 	}
-	if diff := cmp.Diff(person{Status: "active", Role: "developer", Teams: []string{}}, f.person(t, f.dev.ID)); diff != "" {
+	if diff := cmp.Diff(person{Status: "active", Role: "developer", Teams: []string{"Integrations"}}, f.person(t, f.dev.ID)); diff != "" {
 		t.Errorf("Dev without a roles claim anywhere (-want +got):\n%s", diff)
 	}
 }

@@ -95,6 +95,10 @@ type UserIdentity struct {
 
 const identityColumns = `provider_id, subject, user_id, refresh_token_enc, groups, last_verified_at, created_at`
 
+// ErrIdentityTaken says the subject, or the user, was linked by a
+// concurrent sign-in meanwhile.
+var ErrIdentityTaken = errors.New("identity linked meanwhile")
+
 // IdentityBySubject returns the identity of subject at the provider.
 func (s *Store) IdentityBySubject(ctx context.Context, providerID int64, subject string) (*UserIdentity, error) {
 	var i UserIdentity
@@ -127,6 +131,10 @@ func (s *Store) SaveIdentity(ctx context.Context, i UserIdentity) error {
 		       groups = EXCLUDED.groups, last_verified_at = now()`,
 		i.ProviderID, i.Subject, i.UserID, i.RefreshTokenEnc, pq.StringArray(i.Groups))
 	if err != nil {
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+			return ErrIdentityTaken
+		}
 		return fmt.Errorf("save identity of user %d: %w", i.UserID, err)
 	}
 	return nil
