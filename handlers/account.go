@@ -58,6 +58,10 @@ func (h *Handler) changePassword(c echo.Context) error {
 		}
 		return h.renderAccount(c, http.StatusUnprocessableEntity, m)
 	}
+	if ssoRequired(err) != nil {
+		// The form is gone from the page, which says why.
+		return h.renderAccount(c, http.StatusForbidden, h.accountModel(c))
+	}
 	var limit *people.LimitError
 	if errors.As(err, &limit) {
 		m := h.accountModel(c)

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/apierr"
+	"github.com/portico/portico/internal/auth"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/session"
 	"github.com/portico/portico/views"
@@ -21,6 +22,12 @@ func (h *Handler) renderAccount(c echo.Context, status int, m views.AccountPage)
 	}
 	if ch != nil {
 		m.PendingEmail, m.PendingUntil = ch.NewEmail, ch.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")
+	}
+	err = auth.SSORequired(c.Request().Context(), h.store, currentUser(c))
+	if e := ssoRequired(err); e != nil {
+		m.PasswordBySSO = ssoPasswordSentence(e)
+	} else if err != nil {
+		return err
 	}
 	return h.render(c, status, views.Account(m))
 }

@@ -66,6 +66,8 @@ func (h *Handler) signIn(c echo.Context) error {
 		m.Error = fmt.Sprintf("Too many failed sign-in attempts. Please wait %s and try again, or reset your password.", humanWait(throttled.Wait.Seconds()))
 		setRetryAfter(c, throttled.Wait)
 		return h.renderSignIn(c, http.StatusTooManyRequests, m)
+	case ssoRequired(err) != nil:
+		return h.signInThroughSSO(c, m, ssoRequired(err))
 	case errors.Is(err, auth.ErrPartnerSuspended):
 		m.Error = "Your organisation's access to this portal is suspended. Please contact your account manager."
 		return h.renderSignIn(c, http.StatusForbidden, m)
@@ -93,7 +95,10 @@ func (h *Handler) signInEmailStep(c echo.Context, m views.SignInPage) error {
 		return err
 	}
 	if p != nil {
-		m.Step, m.Provider, m.Organisation, m.PasswordAllowed = views.SignInProvider, p.DisplayName, p.PartnerName, !p.Enforced
+		// The staff's platform admins keep their password when the staff's
+		// provider is enforced (break-glass): offered to every staff
+		// address alike, it tells nothing about who is an admin.
+		m.Step, m.Provider, m.Organisation, m.PasswordAllowed = views.SignInProvider, p.DisplayName, p.PartnerName, !p.Enforced || p.IsStaff()
 		if p.IsStaff() {
 			m.Organisation = "Your organisation"
 		}

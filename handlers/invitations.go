@@ -52,6 +52,9 @@ func (h *Handler) renderInvitation(c echo.Context, status int, m views.AcceptInv
 	case errors.Is(err, people.ErrInvitationExpired), errors.Is(err, people.ErrInvitationUsed), errors.Is(err, people.ErrInvitationCancelled):
 		m.Problem = invitationProblem(err, inv, partner)
 		return h.render(c, http.StatusGone, views.AcceptInvitation(m))
+	case joinThroughSSO(err) != nil:
+		m.Problem = ssoInvitationProblem(joinThroughSSO(err))
+		return h.render(c, http.StatusGone, views.AcceptInvitation(m))
 	case err != nil:
 		return err
 	}
@@ -86,7 +89,7 @@ func (h *Handler) acceptInvitation(c echo.Context) error {
 		}
 		return h.renderInvitation(c, http.StatusUnprocessableEntity, m)
 	}
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, people.ErrInvitationExpired) || errors.Is(err, people.ErrInvitationUsed) || errors.Is(err, people.ErrInvitationCancelled) {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, people.ErrInvitationExpired) || errors.Is(err, people.ErrInvitationUsed) || errors.Is(err, people.ErrInvitationCancelled) || joinThroughSSO(err) != nil {
 		return h.renderInvitation(c, http.StatusOK, views.AcceptInvitationPage{})
 	}
 	if err != nil {

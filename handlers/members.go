@@ -52,13 +52,29 @@ func (h *Handler) renderMembers(c echo.Context, status int, form views.InviteFor
 		Invite:    form,
 		Query:     q.Search,
 	}
+	if m.CanManage {
+		err := h.people.JoinsThroughSSO(ctx, partnerID)
+		if e := joinThroughSSO(err); e != nil {
+			m.JoinThroughSSO = e.Error()
+		} else if err != nil {
+			return err
+		}
+	}
+	ids := make([]int64, 0, len(ms))
+	for _, r := range ms {
+		ids = append(ids, r.ID)
+	}
+	bySSO, err := h.store.UsersSigningInThroughSSO(ctx, ids)
+	if err != nil {
+		return err
+	}
 	if access.Can(actorOf(currentUser(c)), access.ViewPartnerSSO, partnerID) == access.Allow {
 		m.SSOHref = SSOPath
 	}
 	m.FirstHref, m.NextHref = pageLinks(store.MembersList, q.After, ms, more, "/members", "q", q.Search)
 	self := currentUser(c).ID
 	for _, r := range ms {
-		row := views.MemberRow{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoleLabel: RoleLabel(r.Role), Teams: r.Teams, LastSignIn: "Never", IsSelf: r.ID == self}
+		row := views.MemberRow{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoleLabel: RoleLabel(r.Role), Teams: r.Teams, LastSignIn: "Never", IsSelf: r.ID == self, SSO: bySSO[r.ID]}
 		if r.LastSignInAt != nil {
 			row.LastSignIn = formatTime(*r.LastSignInAt)
 		}
@@ -79,6 +95,10 @@ func (h *Handler) invite(c echo.Context) error {
 	}
 	email, role := c.FormValue("email"), c.FormValue("role")
 	inv, err := h.people.Invite(c.Request().Context(), actorOf(currentUser(c)), partnerID, email, role)
+	if joinThroughSSO(err) != nil {
+		// The page shows the sentence in the form's place.
+		return h.renderMembers(c, http.StatusUnprocessableEntity, views.InviteForm{})
+	}
 	var in *apierr.FieldError
 	if errors.As(err, &in) {
 		form := views.InviteForm{Email: email, Role: role}
@@ -129,6 +149,9 @@ func (h *Handler) resendInvitation(c echo.Context) error {
 	inv, err := h.people.Resend(c.Request().Context(), actorOf(currentUser(c)), partnerID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return NotFound("This invitation")
+	}
+	if joinThroughSSO(err) != nil {
+		return h.renderMembers(c, http.StatusUnprocessableEntity, views.InviteForm{})
 	}
 	var limit *people.LimitError
 	if errors.As(err, &limit) {

@@ -55,6 +55,10 @@ func resetProblem(err error) string {
 func (h *Handler) resetPasswordForm(c echo.Context) error {
 	m := views.ResetPasswordPage{Page: h.page(c, "Choose a new password"), Token: c.Param("token")}
 	if err := h.people.CheckReset(c.Request().Context(), m.Token); err != nil {
+		if e := ssoRequired(err); e != nil {
+			m.Token, m.Problem, m.SignInInstead = "", ssoResetProblem(e), true
+			return h.render(c, http.StatusGone, views.ResetPassword(m))
+		}
 		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, people.ErrResetExpired) && !errors.Is(err, people.ErrResetUsed) {
 			return err
 		}
@@ -73,6 +77,9 @@ func (h *Handler) resetPassword(c echo.Context) error {
 	case errors.As(err, &in):
 		return h.render(c, http.StatusUnprocessableEntity, views.ResetPassword(views.ResetPasswordPage{
 			Page: h.page(c, "Choose a new password"), Token: plain, Error: in.Message}))
+	case ssoRequired(err) != nil:
+		return h.render(c, http.StatusGone, views.ResetPassword(views.ResetPasswordPage{
+			Page: h.page(c, "Choose a new password"), Problem: ssoResetProblem(ssoRequired(err)), SignInInstead: true}))
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, people.ErrResetExpired), errors.Is(err, people.ErrResetUsed):
 		return h.render(c, http.StatusGone, views.ResetPassword(views.ResetPasswordPage{
 			Page: h.page(c, "Choose a new password"), Problem: resetProblem(err)}))

@@ -183,6 +183,9 @@ func TestStaffSSOSettings(t *testing.T) {
 	if pg.status != http.StatusOK || pg.doc.Find("#sso-groups-claim").Length() != 0 || !strings.Contains(text(pg, "#sso-enforced-help"), "break-glass") {
 		t.Errorf("GET /settings/sso = %d, groups claim field %d, enforced help %q", pg.status, pg.doc.Find("#sso-groups-claim").Length(), text(pg, "#sso-enforced-help"))
 	}
+	// Signed in before the staff's provider is enforced: afterwards an
+	// account manager's password no longer signs in.
+	am := signedInAs(t, p, "am@portico.test")
 	form := ssoForm(op.Issuer(), "portico.test", true)
 	if pg = admin.post("/settings/sso", form); pg.status != http.StatusSeeOther {
 		t.Fatalf("save = %d: %s", pg.status, text(pg, "main"))
@@ -191,7 +194,6 @@ func TestStaffSSOSettings(t *testing.T) {
 	if err != nil || !sp.Enforced || sp.GroupsClaim != "" || sp.PartnerID != nil {
 		t.Errorf("staff provider = %+v, %v; want enforced, no groups claim", sp, err)
 	}
-	am := signedInAs(t, p, "am@portico.test")
 	if pg = am.post("/settings/sso/delete", nil); pg.status != http.StatusForbidden {
 		t.Errorf("account manager removing the staff's provider = %d, want 403", pg.status)
 	}

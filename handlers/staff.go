@@ -9,6 +9,7 @@ import (
 
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/apierr"
+	"github.com/portico/portico/internal/auth"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/views"
 )
@@ -72,5 +73,11 @@ func (h *Handler) createStaff(c echo.Context) error {
 		return err
 	}
 	h.mailer.Kick()
+	err = auth.SSORequired(c.Request().Context(), h.store, u)
+	if e := ssoRequired(err); e != nil {
+		return h.redirectWithFlash(c, "/staff", "success", u.Name+" was added as "+RoleLabel(u.Role)+"; they sign in through "+e.Provider+", as the mail sent to "+u.Email+" says.")
+	} else if err != nil {
+		return err
+	}
 	return h.redirectWithFlash(c, "/staff", "success", u.Name+" was added as "+RoleLabel(u.Role)+"; a link to choose a password was mailed to "+u.Email+".")
 }

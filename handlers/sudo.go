@@ -109,6 +109,8 @@ func (h *Handler) confirmPassword(c echo.Context) error {
 			return err
 		}
 		return h.redirectWithFlash(c, "/sign-in", "error", "Too many wrong passwords: you were signed out. Sign in again in a few minutes.")
+	case ssoRequired(err) != nil:
+		return h.confirmThroughSSO(c, next, ssoRequired(err))
 	case errors.Is(err, auth.ErrBadCredentials):
 		m := views.ConfirmPasswordPage{Page: h.page(c, "Confirm your password"), Next: next, Error: "That password is not right."}
 		if err := h.confirmWith(c, &m); err != nil {

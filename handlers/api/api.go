@@ -184,6 +184,7 @@ func invalidInput(field, msg string) *Error {
 func domainError(err error, what string) error {
 	var in *apierr.FieldError
 	var limit *people.LimitError
+	var sso *people.JoinThroughSSOError
 	switch {
 	case err == nil:
 		return nil
@@ -191,6 +192,8 @@ func domainError(err error, what string) error {
 		return invalidInput(in.Field, in.Message)
 	case errors.As(err, &limit):
 		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: limit.Message, Err: err}
+	case errors.As(err, &sso):
+		return &Error{Status: http.StatusConflict, Code: "sso_enforced", Message: sso.Error(), Err: err}
 	case errors.Is(err, people.ErrLastAdmin):
 		return &Error{Status: http.StatusConflict, Code: "last_admin", Err: err,
 			Message: "A partner must keep at least one admin: make another member an admin first."}

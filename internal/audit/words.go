@@ -144,6 +144,9 @@ var phrases = map[string]func(t string, d func(string) string) string{
 		return s
 	},
 	"user.sign_in": func(t string, d func(string) string) string {
+		if d("break_glass") == "true" {
+			return "signed in with their password past the staff's enforced single sign-on (break-glass)"
+		}
 		if d("method") != "sso" {
 			return "signed in"
 		}
@@ -200,7 +203,12 @@ var phrases = map[string]func(t string, d func(string) string) string{
 		}
 		return "stopped mapping group " + q(t) + " to team " + q(d("team"))
 	},
-	"user.sign_in_failed":         func(t string, d func(string) string) string { return "failed to sign in" },
+	"user.sign_in_failed": func(t string, d func(string) string) string {
+		if d("reason") == "sso_required" {
+			return "was refused a password sign-in: their organisation signs in through its identity provider"
+		}
+		return "failed to sign in"
+	},
 	"user.name_change":            func(t string, d func(string) string) string { return "changed their name to " + q(d("to")) },
 	"user.password_change":        func(t string, d func(string) string) string { return "changed their password" },
 	"user.password_reset_request": func(t string, d func(string) string) string { return "asked for a password reset link" },

@@ -39,6 +39,8 @@ func TestSentence(t *testing.T) {
 		{"Morgan Account", "partner.token_max_days", "Harbor Logistics", `{"from":30,"to":null,"portal":90}`, "Morgan Account let the tokens of Harbor Logistics live as long as the portal allows"},
 		{"Dana", "user.sign_in", "dana@harbor.test", `{"method":"sso","provider":"Harbor Entra ID","joined":true}`, "Dana joined and signed in through Harbor Entra ID"},
 		{"Dana", "user.sign_in", "dana@harbor.test", `{"method":"sso","provider":"Harbor Entra ID"}`, "Dana signed in through Harbor Entra ID"},
+		{"Pat Admin", "user.sign_in", "admin@portico.test", `{"break_glass":true}`, "Pat Admin signed in with their password past the staff's enforced single sign-on (break-glass)"},
+		{"Dev Harbor", "user.sign_in_failed", "dev@harbor.test", `{"reason":"sso_required"}`, "Dev Harbor was refused a password sign-in: their organisation signs in through its identity provider"},
 		{"Dana", "user.sign_in", "dana@harbor.test", `{"method":"sso","provider":"Harbor Entra ID","reauthenticated":true}`, "Dana confirmed who they are through Harbor Entra ID"},
 		{"", "user.sso_refused", "eve@elsewhere.test", `{"reason":"domain","provider":"Harbor Entra ID"}`, "The portal was refused signing in as eve@elsewhere.test through Harbor Entra ID (domain)"},
 		{"Dana", "member.joined", "dana@harbor.test", `{"role":"developer","via":"sso","provider":"Harbor Entra ID"}`, "Dana joined as developer through Harbor Entra ID"},

@@ -199,6 +199,9 @@ var (
 // SignIn checks email and password from ip and returns the user. The
 // attempt is counted against the account's and the address's budgets
 // before the password is checked; *ThrottledError when either is spent.
+// A right password of a user whose organisation enforces its identity
+// provider is a *SSORequiredError (a wrong one is ErrBadCredentials, as
+// for anyone).
 func SignIn(ctx context.Context, s *store.Store, email, pw, ip string) (*store.User, error) {
 	email, ip = store.NormalizeEmail(email), AddressKey(ip)
 	if w, err := take(ctx, s, email, ip, time.Now()); err != nil {
@@ -253,11 +256,15 @@ func SignIn(ctx context.Context, s *store.Store, email, pw, ip string) (*store.U
 			return nil, ErrPartnerSuspended
 		}
 	}
-	err := s.InTx(ctx, func(tx *store.Store) error {
+	details, err := passwordSignIn(ctx, s, u)
+	if err != nil {
+		return nil, err
+	}
+	err = s.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.RecordSignIn(ctx, u.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, userEvent("user.sign_in", u, true, nil))
+		return audit.Record(ctx, tx, userEvent("user.sign_in", u, true, details))
 	})
 	if err != nil {
 		return nil, err
@@ -299,8 +306,12 @@ func fail(ctx context.Context, s *store.Store, u *store.User) error {
 // the recent-authentication window). It spends u's account budget like a
 // sign-in, but not the address's: a typo in one session must not slow the
 // colleagues behind the same address. *ThrottledError when the budget is
-// spent; ErrBadCredentials when the password is wrong.
+// spent; ErrBadCredentials when the password is wrong; *SSORequiredError, before
+// any check, when u's organisation enforces its identity provider.
 func ConfirmPassword(ctx context.Context, s *store.Store, u *store.User, pw string) error {
+	if err := SSORequired(ctx, s, u); err != nil {
+		return err
+	}
 	if w, err := take(ctx, s, store.NormalizeEmail(u.Email), "", time.Now()); err != nil {
 		return err
 	} else if w > 0 {

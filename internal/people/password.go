@@ -62,6 +62,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, rawEmail, ip string)
 		if err != nil {
 			return err
 		}
+		// A password out of use (the organisation signs in through its
+		// identity provider) gets no link; the page says the same.
+		if bySSO, err := passwordBySSO(ctx, tx, u); bySSO || err != nil {
+			return err
+		}
 		// Hold the user's reset counter while counting and adding, so
 		// concurrent requests are counted one after the other.
 		if _, err := tx.LockAttemptCounter(ctx, store.CounterPasswordReset, strconv.FormatInt(u.ID, 10)); err != nil {
@@ -95,7 +100,9 @@ func (s *Service) RequestPasswordReset(ctx context.Context, rawEmail, ip string)
 	})
 }
 
-// CheckReset says whether a reset link can still be used.
+// CheckReset says whether a reset link can still be used: also not
+// (*auth.SSORequiredError) once its account's organisation enforces its
+// identity provider.
 func (s *Service) CheckReset(ctx context.Context, plain string) error {
 	if p, err := token.Parse(plain); err != nil || p.Kind != token.KindPasswordReset {
 		return store.ErrNotFound
@@ -105,7 +112,14 @@ func (s *Service) CheckReset(ctx context.Context, plain string) error {
 		if err != nil {
 			return err
 		}
-		return resetState(r, s.now())
+		if err := resetState(r, s.now()); err != nil {
+			return err
+		}
+		u, err := tx.UserByID(ctx, r.UserID)
+		if err != nil {
+			return err
+		}
+		return auth.SSORequired(ctx, tx, u)
 	})
 }
 
@@ -161,6 +175,11 @@ func (s *Service) ResetPassword(ctx context.Context, plain, newPassword string) 
 		if u.Status != "active" {
 			return store.ErrNotFound
 		}
+		// A link mailed before the organisation enforced its identity
+		// provider sets no password: *auth.SSORequiredError.
+		if err := auth.SSORequired(ctx, tx, u); err != nil {
+			return err
+		}
 		if err := s.setPassword(ctx, tx, u, hash); err != nil {
 			return err
 		}
@@ -199,9 +218,14 @@ func (s *Service) setPassword(ctx context.Context, tx *store.Store, u *store.Use
 
 // ChangePassword changes the signed-in user's password after checking the
 // current one. Every session ends, the caller's too: it starts a new one.
+// A user whose organisation enforces its identity provider has no
+// password to change (*auth.SSORequiredError).
 func (s *Service) ChangePassword(ctx context.Context, userID int64, current, newPassword string) error {
 	owner, err := s.store.UserByID(ctx, userID)
 	if err != nil {
+		return err
+	}
+	if err := auth.SSORequired(ctx, s.store, owner); err != nil {
 		return err
 	}
 	if err := password.Validate(newPassword, owner.Email, owner.Name); err != nil {

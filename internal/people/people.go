@@ -108,8 +108,13 @@ func checkEmail(raw string) (string, error) {
 	return email, nil
 }
 
-// Invite invites email to the partner with role and queues the mail.
+// Invite invites email to the partner with role and queues the mail; a
+// partner that enforces its identity provider invites nobody
+// (*JoinThroughSSOError), whatever the input.
 func (s *Service) Invite(ctx context.Context, actor access.Actor, partnerID int64, rawEmail, role string) (*store.Invitation, error) {
+	if err := s.JoinsThroughSSO(ctx, partnerID); err != nil {
+		return nil, err
+	}
 	email, err := checkEmail(rawEmail)
 	if err != nil {
 		return nil, err
@@ -141,6 +146,9 @@ func (s *Service) Invite(ctx context.Context, actor access.Actor, partnerID int6
 func (s *Service) invite(ctx context.Context, tx *store.Store, actor access.Actor, partnerID int64, email, role string) (*store.Invitation, error) {
 	partner, err := tx.PartnerByID(ctx, partnerID)
 	if err != nil {
+		return nil, err
+	}
+	if err := joinsThroughSSO(ctx, tx, partnerID); err != nil {
 		return nil, err
 	}
 	elsewhere, err := accountElsewhere(ctx, tx, email, partnerID)
@@ -265,6 +273,9 @@ func (s *Service) Resend(ctx context.Context, actor access.Actor, partnerID, inv
 		}
 		if inv.AcceptedAt != nil || inv.CancelledAt != nil {
 			return store.ErrNotFound
+		}
+		if err := joinsThroughSSO(ctx, tx, partnerID); err != nil {
+			return err
 		}
 		partner, err := tx.PartnerByID(ctx, partnerID)
 		if err != nil {
@@ -410,7 +421,12 @@ func (s *Service) Lookup(ctx context.Context, plain string) (*store.Invitation, 
 	if err != nil {
 		return nil, nil, err
 	}
-	return inv, partner, invitationState(inv, s.now())
+	if err := invitationState(inv, s.now()); err != nil {
+		return inv, partner, err
+	}
+	// An invitation sent before the partner enforced its identity
+	// provider no longer works: people join through the provider.
+	return inv, partner, s.JoinsThroughSSO(ctx, inv.PartnerID)
 }
 
 func invitationState(inv *store.Invitation, now time.Time) error {
@@ -467,6 +483,9 @@ func (s *Service) Accept(ctx context.Context, plain, name, pw string) (*store.Us
 		}
 		if partner.Status != store.PartnerActive {
 			return ErrInvitationCancelled
+		}
+		if err := joinsThroughSSO(ctx, tx, inv.PartnerID); err != nil {
+			return err
 		}
 		pid := inv.PartnerID
 		u, err = tx.CreateUser(ctx, store.NewUser{Email: inv.Email, Name: name, Role: inv.Role, PartnerID: &pid, PasswordHash: hash})

@@ -11,6 +11,7 @@ import (
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/audit"
+	"github.com/portico/portico/internal/auth"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/textcheck"
@@ -43,6 +44,16 @@ func (s *Service) CreateStaff(ctx context.Context, actor access.Actor, name, raw
 		u, err = tx.CreateUser(ctx, store.NewUser{Email: email, Name: name, Role: role})
 		if errors.Is(err, store.ErrEmailTaken) {
 			return &apierr.FieldError{Field: "email", Message: "That address already has an account on this portal."}
+		}
+		if err != nil {
+			return err
+		}
+		// With the staff's provider enforced, an account manager has no
+		// password to choose: they sign in through the provider.
+		err = auth.SSORequired(ctx, tx, u)
+		var bySSO *auth.SSORequiredError
+		if errors.As(err, &bySSO) {
+			return s.welcomeThroughSSO(ctx, tx, actor, u, bySSO.Provider)
 		}
 		if err != nil {
 			return err

@@ -178,7 +178,12 @@ func (s *Service) account(ctx context.Context, tx *store.Store, id *Identity) (u
 		}
 		if other, err := tx.IdentityOfUser(ctx, existing.ID); err == nil {
 			if other.ProviderID == p.ID && other.Subject == id.Subject {
-				// Linked by a sign-in of the same person that just ended.
+				// Linked by a sign-in of the same person that just ended:
+				// take the link's lock now, before the member's, in the
+				// order every other path takes them.
+				if _, err := tx.LockIdentity(ctx, p.ID, id.Subject); err != nil {
+					return nil, false, false, err
+				}
 				return existing, true, false, nil
 			}
 			// Already linked to another subject: two identities of the
