@@ -270,6 +270,17 @@ func TestPartnerAdminSSOPage(t *testing.T) {
 	if diff := cmp.Diff([]string{"sso.mapping_added", "sso.mapping_added", "sso.mapping_removed"}, audited); diff != "" {
 		t.Errorf("audited (-want +got):\n%s", diff)
 	}
+	// Past the recent-authentication window, mapping a group to the role
+	// asks to confirm first; a team mapping does not.
+	expireSudo(t, p)
+	if pg := admin.post("/sso/mappings", url.Values{"group": {"more-admins"}, "target": {"role:partner_admin"}}); pg.status != http.StatusSeeOther ||
+		!strings.HasPrefix(pg.header.Get("Location"), "/confirm-password") {
+		t.Errorf("role mapping without recent authentication = %d to %q, want the confirmation", pg.status, pg.header.Get("Location"))
+	}
+	if pg := admin.post("/sso/mappings", url.Values{"group": {"more-ops"}, "target": {"team:" + itoa(team)}}); pg.status != http.StatusSeeOther ||
+		pg.header.Get("Location") != "/sso" {
+		t.Errorf("team mapping without recent authentication = %d to %q, want it added", pg.status, pg.header.Get("Location"))
+	}
 	if pg := signedInAs(t, p, "dev@harbor.test").get("/sso"); pg.status != http.StatusForbidden {
 		t.Errorf("Harbor's developer on /sso = %d, want 403", pg.status)
 	}

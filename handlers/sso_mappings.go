@@ -96,6 +96,11 @@ func (h *Handler) addSSOMapping(c echo.Context) error {
 			teamID = &id
 		}
 	} else if target == views.SSOMappingTargetRole {
+		// Whoever is in the group becomes a partner admin: as sensitive as
+		// changing a role by hand.
+		if !recentlyAuthenticated(c) {
+			return h.requireSudo(c, SSOPath, "Mapping a group to the partner admin role needs you to confirm who you are: confirm, then add the mapping again.")
+		}
 		r := sso.RolePartnerAdmin
 		role = &r
 	}

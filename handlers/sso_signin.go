@@ -69,7 +69,12 @@ func (h *Handler) ssoConfirm(c echo.Context) error {
 func (h *Handler) redirectToProvider(c echo.Context, p *store.IdentityProvider, email, next string, userID int64) error {
 	authURL, attempt, err := h.sso.Start(c.Request().Context(), p, email, next, userID)
 	var ie *sso.IssuerError
-	if errors.As(err, &ie) {
+	var re *sso.RefusedError
+	if errors.As(err, &re) {
+		h.log.Error("identity provider misconfigured", "provider_id", p.ID, "request_id", requestID(c), "err", err)
+		status, msg := refusalMessage(re.Kind)
+		return h.renderSignIn(c, status, views.SignInPage{Email: email, Next: next, Step: views.SignInEmail, Error: msg})
+	} else if errors.As(err, &ie) {
 		h.log.Warn("identity provider unreachable", "provider_id", p.ID, "request_id", requestID(c), "err", err)
 		return h.renderSignIn(c, http.StatusBadGateway, views.SignInPage{Email: email, Next: next, Step: views.SignInEmail,
 			Error: p.DisplayName + " could not be reached to sign you in. Please try again in a moment."})
@@ -150,6 +155,8 @@ func refusalMessage(kind string) (int, string) {
 		return http.StatusForbidden, "Your organisation's sign-in does not give you access to this portal. Ask your organisation's administrator to add you to a group that has access."
 	case sso.RefusedSuspended:
 		return http.StatusForbidden, "Your organisation's access to this portal is suspended. Please contact your account manager."
+	case sso.RefusedMisconfigured:
+		return http.StatusServiceUnavailable, "Signing in through your organisation is not set up correctly here at the moment. Please tell your account manager."
 	case sso.RefusedOtherPerson:
 		return http.StatusForbidden, "You confirmed as another person. Confirm as yourself, or sign out first."
 	}

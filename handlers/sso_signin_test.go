@@ -351,3 +351,20 @@ func (w *ssoWorld) auditActions(t *testing.T, partnerID int64, action string) in
 	}
 	return n
 }
+
+// TestSSOUnreadableSecret: a client secret sealed under another server
+// secret (PORTICO_SECRET changed) gives a sentence, not a 500.
+func TestSSOUnreadableSecret(t *testing.T) {
+	t.Parallel()
+	w := newSSOWorld(t)
+	other := sso.MustBox([]byte("another-server-secret-another-server-secret"))
+	if _, err := w.portal.store.DB().Exec(`UPDATE identity_providers SET client_secret_enc = $1 WHERE id = $2`,
+		other.Seal("s3cret", sso.PurposeClientSecret), w.provider.ID); err != nil {
+		t.Fatal(err)
+	}
+	b := w.portal.browser(t)
+	msg := refusal(t, b.post("/sso/start", url.Values{"email": {"dana@harbor.test"}}), http.StatusServiceUnavailable)
+	if !strings.Contains(msg, "not set up correctly") {
+		t.Errorf("message %q", msg)
+	}
+}

@@ -30,4 +30,15 @@ func TestIdentityProviderChangesNeedRecentPassword(t *testing.T) {
 		t.Errorf("Harbor's provider after the refused changes: %+v, %v; want it unchanged", p, err)
 	}
 	want(t, "GET after the sudo window", e.call(am, http.MethodGet, path, ""), http.StatusOK, "")
+
+	// A partner admin past the window: a team mapping goes through, a
+	// mapping to the partner-admin role asks for the password first.
+	admin := e.signIn("admin@harbor.test")
+	e.expireSudo()
+	const mappings = "/api/v1/identity-provider/mappings"
+	want(t, "role mapping after the sudo window", e.call(admin, http.MethodPost, mappings, `{"group": "admins", "role": "partner_admin"}`),
+		http.StatusForbidden, "reauthentication_required")
+	if ms, err := e.store.GroupMappings(ctx, p.ID); err != nil || len(ms) != 0 {
+		t.Errorf("mappings after the refused one: %+v, %v", ms, err)
+	}
 }

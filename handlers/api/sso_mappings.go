@@ -84,6 +84,11 @@ func (a *API) createGroupMapping(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
+	if in.Role != nil {
+		if err := a.requireRecentAuth(c, "Mapping a group to the partner admin role"); err != nil {
+			return err
+		}
+	}
 	m, err := a.SSO.AddMapping(c.Request().Context(), partnerID, in.Group, in.TeamID, in.Role)
 	var fe *apierr.FieldError
 	if errors.As(err, &fe) && fe.Field == "team" {

@@ -92,7 +92,7 @@ func (s *Service) Start(ctx context.Context, p *store.IdentityProvider, email, n
 	}
 	cfg, err := s.oauthConfig(p, r)
 	if err != nil {
-		return "", Attempt{}, err
+		return "", Attempt{}, refused(RefusedMisconfigured, "%v", err)
 	}
 	a := Attempt{ProviderID: p.ID, State: random(), Nonce: random(), Verifier: oauth2.GenerateVerifier(),
 		Email: email, Next: next, Started: s.Now().Unix(), UserID: userID}
@@ -132,6 +132,9 @@ const (
 	RefusedSuspended = "suspended"
 	// RefusedOtherPerson: a re-authentication named another person.
 	RefusedOtherPerson = "other_person"
+	// RefusedMisconfigured: the provider's stored client secret cannot be
+	// opened (the server secret changed): staff must enter it again.
+	RefusedMisconfigured = "misconfigured"
 )
 
 // RefusedError says why a sign-in through a provider is refused. Reason is
@@ -198,7 +201,7 @@ func (s *Service) Finish(ctx context.Context, a Attempt, ok bool, q url.Values) 
 	}
 	cfg, err := s.oauthConfig(p, r)
 	if err != nil {
-		return nil, err
+		return nil, refused(RefusedMisconfigured, "%v", err)
 	}
 	tctx, cancel := context.WithTimeout(s.httpContext(ctx), 10*time.Second)
 	defer cancel()
