@@ -102,7 +102,6 @@ func (h *Handler) signInEmailStep(c echo.Context, m views.SignInPage) error {
 		if p.IsStaff() {
 			m.Organisation = "Your organisation"
 		}
-		h.allowFormsToProvider(c, p)
 	}
 	return h.renderSignIn(c, http.StatusOK, m)
 }

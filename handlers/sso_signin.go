@@ -86,7 +86,12 @@ func (h *Handler) redirectToProvider(c echo.Context, p *store.IdentityProvider, 
 	if err := sess.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, authURL)
+	// A page that moves on at once, not a redirect (see views.Page.Refresh);
+	// never stored, as its link holds this attempt's state.
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	m := views.SSORedirectPage{Page: h.page(c, "Continuing to "+p.DisplayName), Provider: p.DisplayName, URL: authURL}
+	m.Page.Refresh = authURL
+	return h.render(c, http.StatusOK, views.SSORedirect(m))
 }
 
 // ssoCallback takes the provider's answer: the attempt kept in this

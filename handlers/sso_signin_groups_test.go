@@ -113,10 +113,9 @@ func TestSSOConfirmAgain(t *testing.T) {
 			pg.doc.Find("[data-testid=sso-confirm]").Length(), pg.doc.Find("#password").Length())
 	}
 	confirm := func() string {
-		pg := b.post("/sso/confirm", url.Values{"next": {"/tokens/new"}})
-		loc, _ := url.Parse(pg.header.Get("Location"))
-		if pg.status != http.StatusSeeOther || loc.Query().Get("prompt") != "login" || loc.Query().Get("max_age") != "0" {
-			t.Fatalf("POST /sso/confirm: %d to %q; want the provider, asked to authenticate again", pg.status, loc)
+		loc, _ := url.Parse(providerURL(t, b.post("/sso/confirm", url.Values{"next": {"/tokens/new"}})))
+		if loc.Query().Get("prompt") != "login" || loc.Query().Get("max_age") != "0" {
+			t.Fatalf("POST /sso/confirm leads to %q; want the provider, asked to authenticate again", loc)
 		}
 		return loc.String()
 	}

@@ -77,12 +77,22 @@ func (w *ssoWorld) begin(b *browser, email string) string {
 	if pg.status != http.StatusOK || pg.doc.Find("[data-testid=sso-continue]").Length() != 1 {
 		w.t.Fatalf("email step for %s: status %d, no sso-continue button: %q", email, pg.status, text(pg, "main"))
 	}
-	pg = b.post("/sso/start", url.Values{"email": {email}})
-	loc := pg.header.Get("Location")
-	if pg.status != http.StatusSeeOther || loc == "" {
-		w.t.Fatalf("POST /sso/start: status %d, Location %q", pg.status, loc)
+	return providerURL(w.t, b.post("/sso/start", url.Values{"email": {email}}))
+}
+
+// providerURL is where the portal's answer sends the browser on to: the
+// page refreshes to the provider at once, and links there too.
+func providerURL(t *testing.T, pg page) string {
+	t.Helper()
+	link := pg.doc.Find("[data-testid=sso-redirect-link]").AttrOr("href", "")
+	refresh := pg.doc.Find(`head meta[http-equiv=refresh]`).AttrOr("content", "")
+	if pg.status != http.StatusOK || link == "" || refresh != "0;url="+link || pg.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("on to the provider: status %d, link %q, refresh %q, Cache-Control %q", pg.status, link, refresh, pg.header.Get("Cache-Control"))
 	}
-	return loc
+	if csp := pg.header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self'") {
+		t.Errorf("the page's CSP was widened: %q", csp)
+	}
+	return link
 }
 
 // atProvider signs in at the provider as email and returns the portal

@@ -89,7 +89,6 @@ func (h *Handler) confirmWith(c echo.Context, m *views.ConfirmPasswordPage) erro
 		return err
 	}
 	m.Provider = p.DisplayName
-	h.allowFormsToProvider(c, p)
 	return nil
 }
 

@@ -16,6 +16,12 @@ type Page struct {
 	Version string
 	// RequestID identifies the request in logs, shown on error pages.
 	RequestID string
+	// Refresh, when set, sends the browser on to this URL at once (a meta
+	// refresh): the answer to a form that leads to another site. A
+	// redirect would not do: the pages' CSP (form-action 'self') holds for
+	// every redirect after a form, and an identity provider may hand the
+	// browser on to further sites of its own.
+	Refresh string
 }
 
 // Viewer is the signed-in user as the frame shows them.
