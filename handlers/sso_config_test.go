@@ -30,6 +30,14 @@ const ssoConfigSecret = "op-client-secret-never-shown-4711"
 // running in the test.
 func newSSOConfigPortal(t *testing.T) (*portal, *oidctest.Provider) {
 	t.Helper()
+	p, op, _ := newSSOPortal(t)
+	return p, op
+}
+
+// newSSOPortal is the demo portal whose single sign-on service trusts a
+// real OpenID provider running in the test (none configured yet).
+func newSSOPortal(t *testing.T) (*portal, *oidctest.Provider, *sso.Service) {
+	t.Helper()
 	op := oidctest.Start(t)
 	db := pgtest.DB(t)
 	st := store.New(db)
@@ -42,7 +50,7 @@ func newSSOConfigPortal(t *testing.T) (*portal, *oidctest.Provider) {
 	app := handlers.New(cfg, handlers.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Outbox: outbox, Mailer: noKick{}, SSO: svc})
 	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)
-	return &portal{srv: srv, store: st}, op
+	return &portal{srv: srv, store: st}, op, svc
 }
 
 func ssoForm(issuer, domains string, enforced bool) url.Values {

@@ -2,22 +2,15 @@ package handlers_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/portico/portico/handlers"
-	"github.com/portico/portico/internal/demo"
-	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/oidctest"
-	"github.com/portico/portico/internal/pgtest"
 	"github.com/portico/portico/internal/sso"
 	"github.com/portico/portico/internal/store"
 )
@@ -38,22 +31,11 @@ type ssoWorld struct {
 func newSSOWorld(t *testing.T) *ssoWorld {
 	t.Helper()
 	ctx := context.Background()
-	op := oidctest.Start(t)
-	db := pgtest.DB(t)
-	st := store.New(db)
-	if _, err := demo.Seed(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	cfg := testConfig()
-	box := sso.MustBox(cfg.Secret)
-	outbox := mail.NewOutbox(st)
-	w := &ssoWorld{t: t, op: op}
-	w.sso = sso.New(st, box, op.HTTPClient(), outbox, cfg.BaseURL)
+	p, op, svc := newSSOPortal(t)
+	st := p.store
+	w := &ssoWorld{t: t, op: op, portal: p, sso: svc}
 	w.sso.Now = func() time.Time { return time.Now().Add(time.Duration(w.skew.Load())) }
-	app := handlers.New(cfg, handlers.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Outbox: outbox, Mailer: noKick{}, SSO: w.sso})
-	srv := httptest.NewServer(app)
-	t.Cleanup(srv.Close)
-	w.portal = &portal{srv: srv, store: st}
+	box := svc.Box()
 	harbor, err := st.PartnerBySlug(ctx, "harbor-logistics")
 	if err != nil {
 		t.Fatal(err)

@@ -73,6 +73,17 @@ func TestEveryPage(t *testing.T) {
 		 SELECT date_trunc('hour', now()) - h * interval '1 hour', t.partner_id, t.id, 'fleet', 'listSpreaders', 'sandbox', 30 + 3 * h, 10 + h, 10 + h, 1, 2, h % 4, 0,
 			0, 3, 6, 9, 12, 0, 3 * h, 0, 0, 0, 0, 0, 0, 0, 0, 0
 		 FROM tokens t, generate_series(0, 23) h WHERE t.name = 'usage-phone'`,
+		// Single sign-on for Harbor, with a long issuer (it must wrap on a
+		// phone) and a group mapped to a team and to the role, for a domain
+		// none of the demo accounts has (they sign in by password). The issuer's
+		// host does not resolve: the sync panel says it cannot tell.
+		`INSERT INTO identity_providers (partner_id, display_name, issuer, client_id, client_secret_enc, groups_claim, require_group)
+		 SELECT partner_id, 'Harbor Entra ID', 'https://login.harbor-logistics-identity.invalid/4f1b2c3d-5e6f-7a8b-9c0d-1e2f3a4b5c6d/v2.0', 'portico-portal-client', '\x00', 'groups', true
+		 FROM users WHERE email = 'admin@harbor.test'`,
+		`INSERT INTO sso_domains (domain, provider_id) SELECT 'harbor-logistics.example', id FROM identity_providers`,
+		`INSERT INTO sso_group_mappings (provider_id, idp_group, team_id) SELECT ip.id, 'harbor-integrations', t.id
+		 FROM identity_providers ip, teams t WHERE t.name = 'Integrations'`,
+		`INSERT INTO sso_group_mappings (provider_id, idp_group, role) SELECT id, 'harbor-portal-admins', 'partner_admin' FROM identity_providers`,
 	} {
 		if _, err := p.store.DB().Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -87,6 +98,7 @@ func TestEveryPage(t *testing.T) {
 		Token  int64 `db:"token"`
 		AM     int64 `db:"am"`
 		Ended  int64 `db:"ended"`
+		Map    int64 `db:"mapping"`
 	}
 	if err := p.store.DB().Get(&ids, `SELECT
 		(SELECT partner_id FROM users WHERE email = 'admin@harbor.test') AS harbor,
@@ -96,7 +108,8 @@ func TestEveryPage(t *testing.T) {
 		(SELECT id FROM users WHERE email = 'dev@harbor.test') AS dev,
 		(SELECT id FROM tokens WHERE name = 'nightly-sync') AS token,
 		(SELECT id FROM users WHERE email = 'am@portico.test') AS am,
-		(SELECT id FROM partners WHERE slug = 'ended-shipping') AS ended`); err != nil {
+		(SELECT id FROM partners WHERE slug = 'ended-shipping') AS ended,
+		(SELECT min(id) FROM sso_group_mappings) AS mapping`); err != nil {
 		t.Fatal(err)
 	}
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
@@ -115,6 +128,8 @@ func TestEveryPage(t *testing.T) {
 		{"/partners/" + id(ids.Ended), []string{"[data-testid=ended-notice]"}},
 		{"/partners/" + harbor + "/tokens?q=deploy", []string{"[data-testid=token]"}},
 		{"/partners/" + harbor + "/usage", []string{"[data-testid=usage-total]"}},
+		{"/partners/" + harbor + "/sso", []string{"[data-testid=sso-form]", "[data-testid=redirect-uri]", "[data-testid=sso-mapping]"}},
+		{"/partners/" + harbor + "/sso/delete", []string{"[data-testid=confirm-button]"}},
 		{"/audit?partner=" + harbor + "&range=all", []string{"[data-testid=audit-partner-filter]", "#audit-partner"}},
 		{"/access-groups/" + group, []string{"[data-testid=grant]", "[data-testid=include-api]"}},
 		{"/access-groups/" + group + "/grants/" + id(ids.Grant) + "/revoke", []string{"[data-testid=confirm-button]"}},
@@ -138,6 +153,7 @@ func TestEveryPage(t *testing.T) {
 			{"/access-groups", []string{"[data-testid=next-page]"}},
 			{"/usage?range=30d", []string{"[data-testid=table-partners]"}},
 			{"/settings", []string{"[data-testid=retention-form]"}},
+			{"/settings/sso", []string{"[data-testid=sso-form]"}},
 			{"/resource-servers", nil},
 		}, staff...)},
 		{"am@portico.test", staff},
@@ -147,6 +163,8 @@ func TestEveryPage(t *testing.T) {
 			{"/members?q=nobody-at-all", []string{"[data-testid=no-member-match]"}},
 			{"/members/invitations", []string{"[data-testid=next-page]"}},
 			{"/members/invitations?q=nobody-at-all", []string{"[data-testid=no-match]"}},
+			{"/sso", []string{"[data-testid=sso-provider]", "[data-testid=sso-mapping]", "[data-testid=sso-mapping-add]", "[data-testid=sso-sync]"}},
+			{"/sso/mappings/" + id(ids.Map) + "/delete", []string{"[data-testid=confirm-button]"}},
 			{"/access", []string{"[data-testid=reach-pager]"}},
 			{"/access?q=nobody-at-all", []string{"[data-testid=no-reach-match]"}},
 			{"/audit", []string{"[data-testid=audit-events]"}},

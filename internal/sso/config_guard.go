@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/portico/portico/internal/audit"
-	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -147,16 +146,8 @@ func (s *Service) mailPartnerAdmins(ctx context.Context, tx *store.Store, p *sto
 	if err != nil {
 		return 0, err
 	}
-	for _, a := range admins {
-		msg := pmail.Notice{
-			ToEmail: a.Email, ToName: a.Name, Subject: subject,
-			Greeting: "Hello " + singleLine(a.Name) + ",", Lines: lines,
-			Link: s.baseURL + "/sso", LinkLabel: "See your single sign-on settings",
-			Closing: "— Portico",
-		}.Message()
-		if err := s.outbox.Enqueue(ctx, tx, msg); err != nil {
-			return 0, err
-		}
+	if err := s.notify(ctx, tx, usersTo(admins), subject, lines, "/sso", "See your single sign-on settings"); err != nil {
+		return 0, err
 	}
 	return len(admins), nil
 }

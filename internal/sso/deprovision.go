@@ -138,24 +138,19 @@ func (s *Service) MailDeprovisioned(ctx context.Context, tx *store.Store, p *sto
 	if len(gone) == 0 {
 		return nil
 	}
-	type recipient struct{ email, name string }
 	var to []recipient
 	if p.IsStaff() {
 		admins, err := tx.PlatformAdmins(ctx)
 		if err != nil {
 			return err
 		}
-		for _, a := range admins {
-			to = append(to, recipient{a.Email, a.Name})
-		}
+		to = usersTo(admins)
 	} else {
 		admins, err := tx.PartnerAdmins(ctx, *p.PartnerID)
 		if err != nil {
 			return err
 		}
-		for _, a := range admins {
-			to = append(to, recipient{a.Email, a.Name})
-		}
+		to = usersTo(admins)
 		if len(to) == 0 {
 			managers, err := tx.PartnerManagers(ctx, *p.PartnerID)
 			if err != nil {
@@ -180,18 +175,7 @@ func (s *Service) MailDeprovisioned(ctx context.Context, tx *store.Store, p *sto
 		lines = append(lines, fmt.Sprintf("%s <%s>: %s.", singleLine(d.Name), d.Email, reasonText(d.Reason)))
 	}
 	lines = append(lines, "If someone should still have access, restore them at the identity provider; they can then sign in again.")
-	for _, r := range to {
-		msg := pmail.Notice{
-			ToEmail: r.email, ToName: r.name, Subject: subject,
-			Greeting: "Hello " + singleLine(r.name) + ",", Lines: lines,
-			Link: s.baseURL + "/audit", LinkLabel: "See the audit log",
-			Closing: "— Portico",
-		}.Message()
-		if err := s.outbox.Enqueue(ctx, tx, msg); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.notify(ctx, tx, to, subject, lines, "/audit", "See the audit log")
 }
 
 func plural(n int, one, many string) string {
@@ -199,6 +183,33 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// recipient is someone a notice goes to.
+type recipient struct{ email, name string }
+
+func usersTo(us []store.User) []recipient {
+	to := make([]recipient, 0, len(us))
+	for _, u := range us {
+		to = append(to, recipient{u.Email, u.Name})
+	}
+	return to
+}
+
+// notify queues, in tx, the same notice to each of to, linking to path.
+func (s *Service) notify(ctx context.Context, tx *store.Store, to []recipient, subject string, lines []string, path, label string) error {
+	for _, r := range to {
+		msg := pmail.Notice{
+			ToEmail: r.email, ToName: r.name, Subject: subject,
+			Greeting: "Hello " + singleLine(r.name) + ",", Lines: lines,
+			Link: s.baseURL + path, LinkLabel: label,
+			Closing: "— Portico",
+		}.Message()
+		if err := s.outbox.Enqueue(ctx, tx, msg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // singleLine keeps a name on one line of the mail.
