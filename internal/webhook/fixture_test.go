@@ -36,7 +36,7 @@ type world struct {
 	clock     *clock
 }
 
-func newWorld(t *testing.T, srv *httptest.Server) *world {
+func newWorld(t testing.TB, srv *httptest.Server) *world {
 	t.Helper()
 	ctx := context.Background()
 	st := pgtest.Store(t)
@@ -63,7 +63,7 @@ func newWorld(t *testing.T, srv *httptest.Server) *world {
 	return w
 }
 
-func mustUserID(t *testing.T, st *store.Store, email string) int64 {
+func mustUserID(t testing.TB, st *store.Store, email string) int64 {
 	t.Helper()
 	u, err := st.UserByEmail(context.Background(), email)
 	if err != nil {
@@ -129,7 +129,7 @@ func (rc *receiver) got() []received {
 }
 
 // drain delivers everything due now.
-func (w *world) drain(t *testing.T) int {
+func (w *world) drain(t testing.TB) int {
 	t.Helper()
 	n := 0
 	for {
@@ -187,7 +187,7 @@ type hub struct {
 	srv *httptest.Server
 }
 
-func newHub(t *testing.T) *hub {
+func newHub(t testing.TB) *hub {
 	t.Helper()
 	h := &hub{rcs: map[string]*receiver{}}
 	h.srv = httptest.NewTLSServer(h)
@@ -220,7 +220,7 @@ func (h *hub) receiver(path string) (*receiver, string) {
 
 // endpoint registers an endpoint as the actor with email, for types
 // (nil: every type), to a new receiver at path verifying with its secret.
-func (w *world) endpoint(t *testing.T, h *hub, email, path string, types []string, scopePartnerID int64) (*endpoints.Created, *receiver) {
+func (w *world) endpoint(t testing.TB, h *hub, email, path string, types []string, scopePartnerID int64) (*endpoints.Created, *receiver) {
 	t.Helper()
 	if types == nil {
 		for _, ty := range webhook.Types {
@@ -237,7 +237,7 @@ func (w *world) endpoint(t *testing.T, h *hub, email, path string, types []strin
 }
 
 // partnerID returns the id of the demo partner with slug.
-func (w *world) partnerID(t *testing.T, slug string) int64 {
+func (w *world) partnerID(t testing.TB, slug string) int64 {
 	t.Helper()
 	p, err := w.store.PartnerBySlug(context.Background(), slug)
 	if err != nil {
@@ -247,7 +247,7 @@ func (w *world) partnerID(t *testing.T, slug string) int64 {
 }
 
 // count runs a count query.
-func (w *world) count(t *testing.T, q string, args ...any) int {
+func (w *world) count(t testing.TB, q string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := w.store.DB().Get(&n, q, args...); err != nil {

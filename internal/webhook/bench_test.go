@@ -1,0 +1,101 @@
+package webhook_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portico/portico/internal/mail"
+	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/webhook"
+)
+
+// drainWith runs each sender on its own goroutine until nothing is
+// pending: a sender finding nothing due looks again shortly, as the rest
+// may be held by the others or wait behind what they hold.
+func (w *world) drainWith(t testing.TB, senders []*webhook.Sender) {
+	t.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(senders))
+	for _, s := range senders {
+		wg.Go(func() {
+			for {
+				sent, err := s.DeliverNext(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if sent {
+					continue
+				}
+				var n int
+				if err := w.store.DB().Get(&n, `SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'`); err != nil {
+					errs <- err
+					return
+				}
+				if n == 0 {
+					return
+				}
+				time.Sleep(200 * time.Microsecond)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkDeliveries measures deliveries per second to receivers on a
+// loopback TLS server that verify each signature: b.N deliveries queued
+// (not timed), then sent.
+func BenchmarkDeliveries(b *testing.B) {
+	for _, c := range []struct{ endpoints, senders int }{{1, 1}, {8, 4}} {
+		b.Run(fmt.Sprintf("endpoints=%d/senders=%d", c.endpoints, c.senders), func(b *testing.B) {
+			h := newHub(b)
+			w := newWorld(b, h.srv)
+			harbor := w.partnerID(b, "harbor-logistics")
+			var rcs []*receiver
+			for i := range c.endpoints {
+				_, rc := w.endpoint(b, h, "admin@harbor.test", fmt.Sprintf("/bench/%d", i), []string{webhook.TeamChanged}, 0)
+				rcs = append(rcs, rc)
+			}
+			// Each event goes to every endpoint: b.N deliveries in all.
+			events := max(b.N/c.endpoints, 1)
+			err := w.store.InTx(context.Background(), func(tx *store.Store) error {
+				for i := range events {
+					if err := teamEvent(context.Background(), tx, harbor, fmt.Sprintf("Team %d", i)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var senders []*webhook.Sender
+			for range c.senders {
+				client := h.srv.Client()
+				senders = append(senders, webhook.NewSender(w.store, w.box, client, mail.NewOutbox(w.store), "https://portal.test", slog.New(slog.DiscardHandler)))
+			}
+			b.ResetTimer()
+			start := time.Now()
+			w.drainWith(b, senders)
+			elapsed := time.Since(start)
+			b.StopTimer()
+			n := 0
+			for _, rc := range rcs {
+				n += len(rc.got())
+			}
+			if n != events*c.endpoints {
+				b.Fatalf("delivered %d, want %d", n, events*c.endpoints)
+			}
+			b.ReportMetric(float64(n)/elapsed.Seconds(), "deliveries/s")
+		})
+	}
+}
