@@ -224,3 +224,17 @@ func (s *Store) DeliveryOf(ctx context.Context, eventID, endpointID int64) (int6
 	}
 	return id, nil
 }
+
+// CredentialsRevokedNow returns userID's credentials revoked in the
+// caller's transaction (their revoked_at is its timestamp, now()) while
+// still open, docs console tokens left out as everywhere: what removing a
+// member ended, for the webhook events that tell of it.
+func (s *Store) CredentialsRevokedNow(ctx context.Context, userID int64) ([]Token, error) {
+	var ts []Token
+	err := s.q.SelectContext(ctx, &ts, `SELECT `+tokenColumns+` FROM tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.user_id = $1 AND t.revoked_at = now() AND t.expires_at > now() AND NOT t.console ORDER BY t.id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("credentials of user %d revoked now: %w", userID, err)
+	}
+	return ts, nil
+}

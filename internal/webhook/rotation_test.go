@@ -46,6 +46,9 @@ func TestRotationSignsWithBothSecrets(t *testing.T) {
 			t.Fatalf("%s: drained %d", name, n)
 		}
 		got := rc.got()
+		if len(got) == 0 {
+			t.Fatalf("%s: the receiver accepted nothing", name)
+		}
 		r := got[len(got)-1]
 		if sigs := strings.Fields(r.Header.Get("webhook-signature")); len(sigs) != wantSigs {
 			t.Errorf("%s: %d signatures %q, want %d", name, len(sigs), sigs, wantSigs)
