@@ -182,14 +182,14 @@ func (rc *receiver) stats() (calls, refused int) {
 // hub is one TLS server on loopback holding a receiver per path, so a
 // test's endpoints each verify with their own secret.
 type hub struct {
-	mu  sync.Mutex
-	rcs map[string]*receiver
-	srv *httptest.Server
+	mu       sync.Mutex
+	handlers map[string]http.Handler
+	srv      *httptest.Server
 }
 
 func newHub(t testing.TB) *hub {
 	t.Helper()
-	h := &hub{rcs: map[string]*receiver{}}
+	h := &hub{handlers: map[string]http.Handler{}}
 	h.srv = httptest.NewTLSServer(h)
 	t.Cleanup(h.srv.Close)
 	return h
@@ -197,25 +197,32 @@ func newHub(t testing.TB) *hub {
 
 func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
-	rc := h.rcs[r.URL.Path]
+	hd := h.handlers[r.URL.Path]
 	h.mu.Unlock()
-	if rc == nil {
+	if hd == nil {
 		http.NotFound(w, r)
 		return
 	}
-	rc.ServeHTTP(w, r)
+	hd.ServeHTTP(w, r)
 }
 
 // receiver returns the receiver at path, and its URL.
 func (h *hub) receiver(path string) (*receiver, string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	rc := h.rcs[path]
+	rc, _ := h.handlers[path].(*receiver)
 	if rc == nil {
 		rc = &receiver{}
-		h.rcs[path] = rc
+		h.handlers[path] = rc
 	}
 	return rc, h.srv.URL + path
+}
+
+// handle answers at path with hd instead.
+func (h *hub) handle(path string, hd http.Handler) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.handlers[path] = hd
 }
 
 // endpoint registers an endpoint as the actor with email, for types

@@ -202,7 +202,9 @@ func (s *Sender) post(ctx context.Context, d *store.WebhookDue, now time.Time, s
 }
 
 // keep cuts an answer to what the log shows: its first bytes, as valid
-// UTF-8.
+// UTF-8 without NUL (valid UTF-8, but no PostgreSQL text holds it: an
+// answer with one would fail the attempt's record, leaving the delivery
+// pending to be sent again and again).
 func keep(b []byte) string {
 	if len(b) > maxResponseKept {
 		b = b[:maxResponseKept]
@@ -214,7 +216,7 @@ func keep(b []byte) string {
 		}
 		b = b[:len(b)-1]
 	}
-	return strings.ToValidUTF8(string(b), "\ufffd")
+	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\ufffd"), "\x00", "\ufffd")
 }
 
 // describe says in words why a delivery got no answer, without the URL
@@ -237,7 +239,7 @@ func describe(err error) string {
 	if len(msg) > 300 {
 		msg = msg[:300]
 	}
-	return strings.ToValidUTF8(msg, "")
+	return strings.ReplaceAll(strings.ToValidUTF8(msg, ""), "\x00", "")
 }
 
 // disable turns off an endpoint that has failed for the whole window,
