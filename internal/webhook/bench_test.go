@@ -14,9 +14,10 @@ import (
 )
 
 // drainWith runs each sender on its own goroutine until nothing is
-// pending: a sender finding nothing due looks again shortly, as the rest
-// may be held by the others or wait behind what they hold.
-func (w *world) drainWith(t testing.TB, senders []*webhook.Sender) {
+// pending (or, with done, until done says so): a sender finding nothing
+// due looks again shortly, as the rest may be held by the others or wait
+// behind what they hold.
+func (w *world) drainWith(t testing.TB, senders []*webhook.Sender, done func() bool) {
 	t.Helper()
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -30,6 +31,13 @@ func (w *world) drainWith(t testing.TB, senders []*webhook.Sender) {
 					return
 				}
 				if sent {
+					continue
+				}
+				if done != nil {
+					if done() {
+						return
+					}
+					time.Sleep(200 * time.Microsecond)
 					continue
 				}
 				var n int
@@ -90,7 +98,7 @@ func BenchmarkDeliveries(b *testing.B) {
 			}
 			b.ResetTimer()
 			start := time.Now()
-			w.drainWith(b, senders)
+			w.drainWith(b, senders, nil)
 			elapsed := time.Since(start)
 			b.StopTimer()
 			n := 0
@@ -103,4 +111,50 @@ func BenchmarkDeliveries(b *testing.B) {
 			b.ReportMetric(float64(n)/elapsed.Seconds(), "deliveries/s")
 		})
 	}
+}
+
+// BenchmarkDeliveriesBehindABacklog measures deliveries per second to a
+// receiver that answers while another endpoint, down, has a backlog of
+// 10 000 deliveries waiting behind its first (backing off): what a day of
+// one partner's outage does to everyone else's webhooks.
+func BenchmarkDeliveriesBehindABacklog(b *testing.B) {
+	ctx := context.Background()
+	h := newHub(b)
+	w := newWorld(b, h.srv)
+	harbor := w.partnerID(b, "harbor-logistics")
+	_, down := w.endpoint(b, h, "admin@harbor.test", "/down", []string{webhook.TeamChanged}, 0)
+	down.answer = func(int) int { return 503 }
+	fill := func(n int) {
+		err := w.store.InTx(ctx, func(tx *store.Store) error {
+			for i := range n {
+				if err := teamEvent(ctx, tx, harbor, fmt.Sprintf("Team %d", i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	fill(10000)
+	// The first fails and backs off for an hour or so; the rest wait
+	// behind it.
+	w.clock.advance(time.Hour)
+	w.drain(b)
+	w.clock.advance(-time.Hour)
+	_, up := w.endpoint(b, h, "admin@harbor.test", "/up", []string{webhook.TeamChanged}, 0)
+	fill(b.N)
+	if _, err := w.store.DB().Exec(`ANALYZE webhook_deliveries`); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	w.drainWith(b, []*webhook.Sender{w.sender}, func() bool { return len(up.got()) >= b.N })
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if calls, _ := down.stats(); calls != 1 || len(up.got()) != b.N {
+		b.Fatalf("the endpoint down was called %d times, the one up accepted %d of %d", calls, len(up.got()), b.N)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "deliveries/s")
 }
