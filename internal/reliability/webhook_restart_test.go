@@ -51,22 +51,25 @@ func TestWebhookKilledMidRetryDeliveredOnce(t *testing.T) {
 	})
 	w.drain(t, "Day shift")
 
-	if got := w.rc.accepted(ev.MsgID); got != 1 {
-		t.Errorf("the receiver accepted webhook-id %s %d times, want exactly once; receipts %+v", ev.MsgID, got, w.rc.all())
-	}
 	want := make([]int, 0, len(failed)+1)
 	for range failed {
 		want = append(want, http.StatusServiceUnavailable)
 	}
 	want = append(want, http.StatusNoContent)
-	var saw []int
-	for _, r := range w.rc.of(ev.Team) {
-		saw = append(saw, r.Status)
+	if got := w.rc.accepted(ev.MsgID); got != 1 {
+		t.Errorf("the receiver accepted webhook-id %s %d times, want exactly once; it saw %s", ev.MsgID, got, w.rc.summary())
+	} else {
+		var saw []int
+		for _, r := range w.rc.of(ev.Team) {
+			saw = append(saw, r.Status)
+		}
+		if diff := cmp.Diff(want, saw); diff != "" {
+			t.Errorf("the receiver's answers to the event (-want +got):\n%s", diff)
+		}
 	}
-	if diff := cmp.Diff(want, saw); diff != "" {
-		t.Errorf("the receiver's answers to the event (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(want, w.log(t, ev)); diff != "" {
+	if got := w.log(t, ev); len(got) > len(want)+5 {
+		t.Errorf("the delivery log shows %d attempts, want %v", len(got), want)
+	} else if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("the delivery log (-want +got):\n%s", diff)
 	}
 	if d := w.delivery(t, ev.DeliveryID); d.State != "delivered" || d.Attempts != len(want) {
@@ -108,8 +111,8 @@ func TestWebhookKilledMidSendSentAgainWithTheSameID(t *testing.T) {
 		t.Fatalf("after the kill the delivery is %+v, want pending with no attempt recorded", d)
 	}
 	startNode(t, "node restarted", w.settings...)
-	waitFor(t, 30*time.Second, "the event delivered after the restart", func() error {
-		if w.delivery(t, ev.DeliveryID).State != "delivered" {
+	waitFor(t, 30*time.Second, "the event sent again after the restart", func() error {
+		if len(w.rc.of(ev.Team)) < 2 {
 			return errNotYet
 		}
 		return nil
@@ -118,11 +121,11 @@ func TestWebhookKilledMidSendSentAgainWithTheSameID(t *testing.T) {
 
 	got := w.rc.of(ev.Team)
 	if len(got) != 2 {
-		t.Errorf("the receiver saw the event %d times, want twice (cut by the kill, then sent again): %+v", len(got), got)
+		t.Errorf("the receiver saw the event %d times, want twice (cut by the kill, then sent again): %s", len(got), w.rc.summary())
 	}
 	for _, r := range got {
 		if r.ID != ev.MsgID {
-			t.Errorf("a receipt carries webhook-id %s, want the event's %s every time: %+v", r.ID, ev.MsgID, got)
+			t.Errorf("a receipt carries webhook-id %s, want the event's %s every time: %s", r.ID, ev.MsgID, w.rc.summary())
 		}
 	}
 	var delivered int
@@ -180,6 +183,6 @@ func TestWebhookSIGTERMMidSendFinishesIt(t *testing.T) {
 	startNode(t, "node restarted", w.settings...)
 	w.drain(t, "Day shift")
 	if got := w.rc.of(ev.Team); len(got) != 1 {
-		t.Errorf("the receiver saw the event %d times, want once: %+v", len(got), got)
+		t.Errorf("the receiver saw the event %d times, want once: %s", len(got), w.rc.summary())
 	}
 }
