@@ -58,14 +58,17 @@ func TestWebhookKilledMidRetryDeliveredOnce(t *testing.T) {
 	want = append(want, http.StatusNoContent)
 	if got := w.rc.accepted(ev.MsgID); got != 1 {
 		t.Errorf("the receiver accepted webhook-id %s %d times, want exactly once; it saw %s", ev.MsgID, got, w.rc.summary())
-	} else {
-		var saw []int
-		for _, r := range w.rc.of(ev.Team) {
-			saw = append(saw, r.Status)
+	}
+	// Each failure it answered is in the log; one more at most, if the
+	// kill cut a retry short after the receiver answered it.
+	refusedByUs := 0
+	for _, r := range w.rc.of(ev.Team) {
+		if r.Status == http.StatusServiceUnavailable {
+			refusedByUs++
 		}
-		if diff := cmp.Diff(want, saw); diff != "" {
-			t.Errorf("the receiver's answers to the event (-want +got):\n%s", diff)
-		}
+	}
+	if refusedByUs < len(failed) || refusedByUs > len(failed)+1 {
+		t.Errorf("the receiver answered 503 %d times, the log shows %d failed attempts; it saw %s", refusedByUs, len(failed), w.rc.summary())
 	}
 	if got := w.log(t, ev); len(got) > len(want)+5 {
 		t.Errorf("the delivery log shows %d attempts, want %v", len(got), want)
