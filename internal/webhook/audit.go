@@ -30,11 +30,6 @@ func FromAudit(ctx context.Context, tx *store.Store, a Action) error {
 	if c, ok := credentialActions[a.Name]; ok {
 		return credentialFromAudit(ctx, tx, a, c)
 	}
-	if a.Name == "member.remove" || a.Name == "member.deprovisioned" {
-		if err := credentialsEndedWith(ctx, tx, a); err != nil {
-			return err
-		}
-	}
 	typ, data := fromAudit(a)
 	if typ == "" {
 		return nil
@@ -86,33 +81,6 @@ func credentialFromAudit(ctx context.Context, tx *store.Store, a Action, c crede
 			}
 			return d, nil
 		}})
-}
-
-// credentialsEndedWith queues token.revoked or oauth_client.revoked for
-// each credential that ended with a member's access, in the transaction
-// that removed them (the audit trail counts them on the member's row):
-// subscribers keeping credentials in step hear of these as of any other
-// revocation.
-func credentialsEndedWith(ctx context.Context, tx *store.Store, a Action) error {
-	ts, err := tx.CredentialsRevokedNow(ctx, a.TargetID)
-	if err != nil {
-		return fmt.Errorf("webhook for %s: %w", a.Name, err)
-	}
-	for i := range ts {
-		t := &ts[i]
-		typ := TokenRevoked
-		if t.IsClient() {
-			typ = OAuthClientRevoked
-		}
-		err := Emit(ctx, tx, Event{Type: typ, PartnerID: a.PartnerID, ActorID: a.ActorID,
-			Data: func(_ context.Context, _ *store.Store, c Common) (any, error) {
-				return CredentialData{Common: c, Credential: credentialOf(t), Reason: t.RevokeReason}, nil
-			}})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // dataFunc builds an event's data.

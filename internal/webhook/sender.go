@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/netguard"
@@ -202,19 +201,13 @@ func (s *Sender) post(ctx context.Context, d *store.WebhookDue, now time.Time, s
 }
 
 // keep cuts an answer to what the log shows: its first bytes, as valid
-// UTF-8 without NUL (valid UTF-8, but no PostgreSQL text holds it: an
-// answer with one would fail the attempt's record, leaving the delivery
-// pending to be sent again and again).
+// UTF-8 (a rune cut in two, or binary, becomes U+FFFD), without NUL:
+// valid UTF-8, but no PostgreSQL text holds it, and an answer with one
+// would fail the attempt's record, leaving the delivery pending to be
+// sent again on every poll.
 func keep(b []byte) string {
 	if len(b) > maxResponseKept {
 		b = b[:maxResponseKept]
-	}
-	for len(b) > 0 && !utf8.Valid(b) {
-		r, size := utf8.DecodeLastRune(b)
-		if r != utf8.RuneError || size > 1 {
-			break
-		}
-		b = b[:len(b)-1]
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\ufffd"), "\x00", "\ufffd")
 }
