@@ -22,7 +22,7 @@ func TestAnyAnswerIsLogged(t *testing.T) {
 		want   string
 	}{
 		{"accepted, with a NUL byte", http.StatusOK, "ok\x00done", "ok\ufffddone"},
-		{"refused, binary", http.StatusInternalServerError, "\x00\x01\xff\xfe", "\ufffd\x01"},
+		{"refused, binary", http.StatusInternalServerError, "\x00\x01\xff\xfe", "\ufffd\x01\ufffd"},
 		{"accepted, long", http.StatusAccepted, strings.Repeat("é", 2000), strings.Repeat("é", 512)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
