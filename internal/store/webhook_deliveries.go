@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -78,15 +80,30 @@ const webhookDueSelect = `
 // new deliveries to it meanwhile.
 func (s *Store) ClaimWebhookDelivery(ctx context.Context, now time.Time) (*WebhookDue, error) {
 	var d WebhookDue
+	// The heads are gathered first (ARRAY: one index probe per enabled
+	// endpoint), then looked up by id: the planner cannot choose to walk
+	// the due deliveries instead, every one of a backlog.
 	err := s.q.GetContext(ctx, &d, webhookDueSelect+`
-		WHERE d.id IN (
+		WHERE d.id = ANY (ARRAY(
 		        SELECT (SELECT h.id FROM webhook_deliveries h
 		                WHERE h.endpoint_id = he.id AND h.state = 'pending' AND NOT h.manual
 		                ORDER BY h.id LIMIT 1)
-		        FROM webhook_endpoints he WHERE he.enabled
-		        UNION ALL
-		        SELECT m.id FROM webhook_deliveries m WHERE m.state = 'pending' AND m.manual AND m.next_attempt_at <= $1)
+		        FROM webhook_endpoints he WHERE he.enabled))
 		  AND d.state = 'pending' AND d.next_attempt_at <= $1 AND e.enabled
+		ORDER BY d.next_attempt_at, d.id
+		LIMIT 1
+		FOR NO KEY UPDATE OF d, e SKIP LOCKED`, now)
+	if !errors.Is(err, sql.ErrNoRows) {
+		if err != nil {
+			return nil, fmt.Errorf("claim webhook delivery: %w", err)
+		}
+		return &d, nil
+	}
+	// Manual deliveries are sent at once by SendNow; one is left pending
+	// only when that could not claim it. Looking for them reads the due
+	// deliveries, so only when no head is due.
+	err = s.q.GetContext(ctx, &d, webhookDueSelect+`
+		WHERE d.state = 'pending' AND d.manual AND d.next_attempt_at <= $1 AND e.enabled
 		ORDER BY d.next_attempt_at, d.id
 		LIMIT 1
 		FOR NO KEY UPDATE OF d, e SKIP LOCKED`, now)
