@@ -57,7 +57,9 @@ CREATE TABLE webhook_deliveries (
     created_at       timestamptz NOT NULL DEFAULT now(),
     finished_at      timestamptz
 );
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+-- Manual deliveries left pending (SendNow could not claim one): found
+-- without reading a backlog of automatic ones.
+CREATE INDEX webhook_deliveries_manual ON webhook_deliveries (next_attempt_at) WHERE state = 'pending' AND manual;
 CREATE INDEX webhook_deliveries_head ON webhook_deliveries (endpoint_id, id) WHERE state = 'pending' AND NOT manual;
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id DESC);
 CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id);
