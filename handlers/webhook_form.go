@@ -99,7 +99,7 @@ func (h *Handler) webhookForm(c echo.Context, a access.Actor, title string, in e
 // staff endpoint that does not exist (or has ended): the service asks
 // the policy, which lets a platform admin name any partner id.
 func (h *Handler) webhookPartnerMissing(c echo.Context, in endpoints.Input) (*apierr.FieldError, error) {
-	if in.ScopePartnerID <= 0 {
+	if in.ScopePartnerID == 0 {
 		return nil, nil
 	}
 	p, err := h.store.PartnerByID(c.Request().Context(), in.ScopePartnerID)
