@@ -310,3 +310,72 @@ func TestWebhookLogPages(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookEditRotateDelete: the form edits an endpoint (a refusal
+// keeps what was typed); rotating asks first, with a grace period (24
+// hours unless chosen), and shows the new secret once, which then signs
+// deliveries beside the previous one; deleting asks first, then the
+// endpoint is gone.
+func TestWebhookEditRotateDelete(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t)
+	p := newWebhookPortal(t, rc.client(), true)
+	admin := signedInAs(t, p, "admin@harbor.test")
+	id, old := addWebhook(t, admin, webhookForm(rc.srv.URL+"/hook", []string{webhook.TokenCreated}))
+
+	edit := admin.get(webhookPath(id, "edit"))
+	if got := edit.doc.Find("#webhook-url").AttrOr("value", ""); got != rc.srv.URL+"/hook" {
+		t.Errorf("edit form URL = %q", got)
+	}
+	bad := admin.post(webhookPath(id, "edit"), webhookForm("ftp://crm.harbor.test/", []string{webhook.TokenRevoked}, "description", "Ticketing"))
+	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(text(bad, "[data-testid=url-error]"), "HTTPS only") ||
+		bad.doc.Find("#webhook-description").AttrOr("value", "") != "Ticketing" {
+		t.Errorf("bad edit = %d, url error %q", bad.status, text(bad, "[data-testid=url-error]"))
+	}
+	pg := follow(t, admin, admin.post(webhookPath(id, "edit"), webhookForm(rc.srv.URL+"/hook", []string{webhook.TokenRevoked}, "description", "Ticketing")))
+	if got := text(pg, "[data-testid=webhook-description]"); got != "Ticketing" || text(pg, "[data-testid=webhook-types]") != webhook.TokenRevoked {
+		t.Errorf("after the edit: description %q, types %q", got, text(pg, "[data-testid=webhook-types]"))
+	}
+
+	confirm := admin.get(webhookPath(id, "rotate"))
+	if got := confirm.doc.Find("#webhook-grace option[selected]").AttrOr("value", ""); confirm.status != http.StatusOK || got != "24h" {
+		t.Errorf("rotate confirmation = %d, grace chosen %q, want 24h", confirm.status, got)
+	}
+	if res := admin.post(webhookPath(id, "rotate"), url.Values{"grace": {"720h"}}); res.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(text(res, "[data-testid=grace-error]"), "Choose one of the grace periods") {
+		t.Errorf("rotate with a grace not offered = %d", res.status)
+	}
+	res := admin.post(webhookPath(id, "rotate"), url.Values{"grace": {"1h"}})
+	secret := text(res, "[data-testid=webhook-secret]")
+	if res.status != http.StatusOK || res.header.Get("Cache-Control") != "no-store" || !strings.HasPrefix(secret, "whsec_") || secret == old {
+		t.Fatalf("rotate = %d, Cache-Control %q, secret new %v", res.status, res.header.Get("Cache-Control"), secret != old)
+	}
+	if got := text(res, "[data-testid=grace-until]"); !strings.Contains(got, "keeps signing until") {
+		t.Errorf("rotation's grace = %q", got)
+	}
+	pg = admin.get(webhookPath(id))
+	if got := text(pg, "[data-testid=webhook-hint]"); got != webhook.SecretHint(secret) || pg.doc.Find("[data-testid=webhook-grace]").Length() != 1 {
+		t.Errorf("hint after rotation = %q, grace shown %d", got, pg.doc.Find("[data-testid=webhook-grace]").Length())
+	}
+	// A receiver that knows only the old secret still verifies, as one
+	// that knows only the new one.
+	for _, s := range []string{old, secret} {
+		rc.set(s, http.StatusOK, "ok")
+		follow(t, admin, admin.post(webhookPath(id, "test"), nil))
+	}
+	if ids, bad := rc.got(); len(ids) != 2 || bad != 0 {
+		t.Errorf("receiver: %d deliveries, %d not verified with either secret", len(ids), bad)
+	}
+
+	del := admin.get(webhookPath(id, "delete"))
+	if del.status != http.StatusOK || del.doc.Find("[data-testid=confirm-delete-webhook] form[method=post]").Length() != 1 {
+		t.Fatalf("delete confirmation = %d", del.status)
+	}
+	list := follow(t, admin, admin.submit(del, "[data-testid=confirm-button]"))
+	if got := text(list, "[data-testid=flash]"); !strings.Contains(got, "was deleted") || list.doc.Find("[data-testid=no-webhooks]").Length() != 1 {
+		t.Errorf("after deleting: flash %q, endpoints %v", got, webhookURLs(list))
+	}
+	if pg := admin.get(webhookPath(id)); pg.status != http.StatusNotFound {
+		t.Errorf("deleted endpoint's page = %d", pg.status)
+	}
+}
