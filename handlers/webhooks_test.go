@@ -183,7 +183,7 @@ func TestAddWebhookShowsSecretOnce(t *testing.T) {
 		t.Errorf("list shows hint %q, want %q", got, webhook.SecretHint(secret))
 	}
 	var types []string
-	admin.get("/webhooks/"+id).doc.Find("[data-testid=webhook-types] code").Each(func(_ int, s *goquery.Selection) { types = append(types, s.Text()) })
+	admin.get("/webhooks/" + id).doc.Find("[data-testid=webhook-types] code").Each(func(_ int, s *goquery.Selection) { types = append(types, s.Text()) })
 	want := []string{webhook.MemberInvited, webhook.MemberJoined, webhook.MemberRemoved, webhook.TeamChanged, webhook.AlertRaised}
 	if diff := cmp.Diff(want, types); diff != "" {
 		t.Errorf("event types of the endpoint (-want +got):\n%s", diff)
