@@ -281,6 +281,9 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 			}
 			items = append(items, views.NavItem{Label: label, Href: "/alerts"})
 		}
+		if access.Can(a, access.ManageWebhooks, a.PartnerID) == access.Allow {
+			items = append(items, views.NavItem{Label: "Webhooks", Href: "/webhooks"})
+		}
 		if access.Can(a, access.ViewAudit, 0) == access.Allow || access.Can(a, access.ViewOwnAudit, a.PartnerID) == access.Allow ||
 			(a.PartnerID != 0 && access.Can(a, access.ViewAudit, a.PartnerID) == access.Allow) {
 			items = append(items, views.NavItem{Label: "Audit", Href: "/audit"})

@@ -68,6 +68,10 @@ func routePolicies() []routePolicy {
 		// A partner user may never manage groups (403), whoever the
 		// grant is for.
 		grants = both(groups, onB(access.ManageAccessGroups))
+		// B's webhook endpoint is its partner admins' (CanManageEndpoint),
+		// asked once the role is admitted to the webhook pages.
+		webhooks   = ownPartner(access.ManageWebhooks)
+		webhookOfB = both(webhooks, func(a access.Actor, b target) access.Decision { return access.CanManageEndpoint(a, b.partner, 0) })
 	)
 	return []routePolicy{
 		// Operations and public pages.
@@ -304,5 +308,22 @@ func routePolicies() []routePolicy {
 		// API's goes first and the page's is the one refused, with a flash.
 		r("POST /api/v1/identity-provider/sync", "", "", ofOwn(access.ManageSSOMappings), ok),
 		r("POST /sso/sync", "", "", ownPartner(access.ManageSSOMappings), made),
+		// Webhook endpoints: partner admins and staff reach the pages; one
+		// endpoint of B is its partner admins' only, staff included.
+		r("GET /webhooks", "", "", webhooks, ok),
+		r("GET /webhooks/new", "", "", webhooks, ok),
+		r("POST /webhooks/new", "", "url=ftp%3A%2F%2Fcrane.test%2F&event_type=token.created", webhooks, bad),
+		r("GET /webhooks/:id", "/webhooks/{wh}", "", webhookOfB, ok),
+		r("POST /webhooks/:id/test", "/webhooks/{wh}/test", "", webhookOfB, made),
+		r("POST /webhooks/:id/deliveries/:delivery/resend", "/webhooks/{wh}/deliveries/{whDelivery}/resend", "", webhookOfB, made),
+		r("GET /webhooks/:id/edit", "/webhooks/{wh}/edit", "", webhookOfB, ok),
+		r("POST /webhooks/:id/edit", "/webhooks/{wh}/edit", "url=ftp%3A%2F%2Ftaken.test%2F&event_type=token.revoked", webhookOfB, bad),
+		r("GET /webhooks/:id/rotate", "/webhooks/{wh}/rotate", "", webhookOfB, ok),
+		r("POST /webhooks/:id/rotate", "/webhooks/{wh}/rotate", "grace=0", webhookOfB, ok),
+		r("GET /webhooks/:id/disable", "/webhooks/{wh}/disable", "", webhookOfB, ok),
+		r("POST /webhooks/:id/disable", "/webhooks/{wh2}/disable", "", webhookOfB, made),
+		r("POST /webhooks/:id/enable", "/webhooks/{wh2}/enable", "", webhookOfB, made),
+		r("GET /webhooks/:id/delete", "/webhooks/{wh}/delete", "", webhookOfB, ok),
+		r("POST /webhooks/:id/delete", "/webhooks/{wh1}/delete", "", webhookOfB, made),
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/pgtest"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/webhook"
 )
 
 // routeWorld is a template database holding the demo portal with its
@@ -68,7 +69,7 @@ func newRouteWorld(t *testing.T) *routeWorld {
 	}
 	w := &routeWorld{base: base, template: strings.TrimPrefix(base.Path, "/"), ids: map[string]string{}, actors: matrixActors(),
 		secrets: []string{"Crane Works", "crane-works", "Cleo Crane", "admin@crane.test", "Dan Crane", "dev@crane.test",
-			"Crane Night Shift", "crane-secret-token", "invitee@crane.test", "Crane was throttled", "Crane Entra"}}
+			"Crane Night Shift", "crane-secret-token", "invitee@crane.test", "Crane was throttled", "Crane Entra", "crane-hooks"}}
 	if w.admin, err = store.Open(ctx, w.urlOf("postgres")); err != nil {
 		t.Fatal(err)
 	}
@@ -193,6 +194,17 @@ func (w *routeWorld) seed(t *testing.T, p *portal) {
 	for i := 1; i <= 2; i++ {
 		w.ids["mapping"+itoa(int64(i))] = p.id(t, `INSERT INTO sso_group_mappings (provider_id, idp_group, team_id) VALUES ($1, 'crane-night-'||$3, $2) RETURNING id`, w.ids["provider"], w.ids["team"], itoa(int64(i)))
 	}
+	// B's partner admin's webhook endpoints (and a delivery to send
+	// again), at an address this portal refuses to reach: a test event
+	// fails at once. The others are the victims of disable and delete.
+	box := webhook.MustBox(testConfig().Secret)
+	for _, k := range []string{"wh", "wh1", "wh2"} {
+		w.ids[k] = p.id(t, `INSERT INTO webhook_endpoints (partner_id, owner_id, url, event_types, secret_enc, secret_hint)
+			VALUES ($1, $2, 'https://127.0.0.1:9/crane-hooks', '{token.created}', $3, 'whsec_…hook') RETURNING id`,
+			w.ids["partner"], w.ids["admin"], box.Seal(webhook.NewSecret(), webhook.PurposeSecret))
+	}
+	w.ids["whDelivery"] = p.id(t, `WITH ev AS (INSERT INTO webhook_events (msg_id, partner_id, type, body) VALUES ('msg_route', $1, 'token.created', '{}') RETURNING id)
+		INSERT INTO webhook_deliveries (endpoint_id, event_id, state) SELECT $2, id, 'delivered' FROM ev RETURNING id`, w.ids["partner"], w.ids["wh"])
 	w.ids["server"] = p.id(t, `INSERT INTO resource_servers (name, client_id, hash, hint) VALUES ('Route server', 'prs_0123456789abcdefghijkl', decode(md5('route-server'), 'hex'), 'prs_…ijkl') RETURNING id`)
 
 	// The account manager is Harbor's only; B is Riley's, who signs in

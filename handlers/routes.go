@@ -197,6 +197,26 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/partners/:id/usage", h.staffUsagePage, h.signedIn)
 	e.GET("/partners/:id/usage/export", h.staffExportUsage, h.signedIn)
 
+	// Webhook endpoints: partner admins their partner's, staff their own
+	// (platform admins every staff member's); the endpoint service
+	// decides which endpoint each actor sees.
+	wh := e.Group("/webhooks", h.signedIn)
+	wh.GET("", h.webhookList)
+	wh.GET("/new", h.newWebhook)
+	wh.POST("/new", h.createWebhook)
+	wh.GET("/:id", h.webhookPage)
+	wh.POST("/:id/test", h.sendWebhookTest)
+	wh.POST("/:id/deliveries/:delivery/resend", h.resendWebhook)
+	wh.GET("/:id/edit", h.editWebhook)
+	wh.POST("/:id/edit", h.updateWebhook)
+	wh.GET("/:id/rotate", h.rotateWebhookForm)
+	wh.POST("/:id/rotate", h.rotateWebhook)
+	wh.GET("/:id/disable", h.confirmDisableWebhook)
+	wh.POST("/:id/disable", h.disableWebhook)
+	wh.POST("/:id/enable", h.enableWebhook)
+	wh.GET("/:id/delete", h.confirmDeleteWebhook)
+	wh.POST("/:id/delete", h.deleteWebhook)
+
 	// Single sign-on: staff who manage a partner configure its identity
 	// provider, platform admins the staff's own; partner admins read
 	// theirs and map its groups to teams and the partner admin role.

@@ -84,6 +84,26 @@ func TestEveryPage(t *testing.T) {
 		`INSERT INTO sso_group_mappings (provider_id, idp_group, team_id) SELECT ip.id, 'harbor-integrations', t.id
 		 FROM identity_providers ip, teams t WHERE t.name = 'Integrations'`,
 		`INSERT INTO sso_group_mappings (provider_id, idp_group, role) SELECT id, 'harbor-portal-admins', 'partner_admin' FROM identity_providers`,
+		// Webhooks: Harbor's endpoint with a long URL, failing, and a log
+		// longer than a page (successes, failures, one with no answer);
+		// the account manager's endpoint for one partner.
+		`INSERT INTO webhook_endpoints (partner_id, owner_id, url, description, event_types, secret_enc, secret_hint, failing_since)
+		 SELECT partner_id, id, 'https://integrations.harbor-logistics.example/webhooks/portico/receiver-for-ticketing-and-crm', 'Ticketing and CRM sync',
+		        '{member.invited,member.joined,token.created,token.revoked,alert.raised}', '\x00', 'whsec_…Ab3=', now() - interval '2 hours'
+		 FROM users WHERE email = 'admin@harbor.test'`,
+		`INSERT INTO webhook_events (msg_id, partner_id, type, body)
+		 SELECT 'msg_2Lq9e2ePage' || i, partner_id, 'token.created', '{"type":"token.created","timestamp":"2026-12-05T10:00:00Z","data":{"partner":{"id":1,"name":"Harbor Logistics"},"actor":{"id":3,"email":"dev@harbor.test"},"token":{"id":' || i || ',"name":"continuous-integration-deploy-token","environment":"sandbox"}}}'
+		 FROM users, generate_series(1, 30) i WHERE email = 'admin@harbor.test'`,
+		`INSERT INTO webhook_deliveries (endpoint_id, event_id, state, manual)
+		 SELECT e.id, ev.id, CASE WHEN right(ev.msg_id, 1) = '0' THEN 'pending' ELSE 'delivered' END, right(ev.msg_id, 1) = '5' FROM webhook_endpoints e, webhook_events ev`,
+		`INSERT INTO webhook_attempts (delivery_id, endpoint_id, at, status, response, error, duration_ms)
+		 SELECT d.id, d.endpoint_id, now() - d.id * interval '1 minute', CASE WHEN d.state = 'pending' THEN NULL WHEN d.id % 3 = 0 THEN 500 ELSE 200 END,
+		        CASE WHEN d.id % 3 = 0 THEN '<html><body><h1>Internal Server Error</h1><p>The receiver could not store the event in the ticketing system.</p></body></html>' ELSE '{"received":true}' END,
+		        CASE WHEN d.state = 'pending' THEN 'no answer within 10s' ELSE '' END, 40 + d.id
+		 FROM webhook_deliveries d`,
+		`INSERT INTO webhook_endpoints (owner_id, scope_partner_id, url, event_types, secret_enc, secret_hint)
+		 SELECT u.id, p.id, 'https://crm.provider.example/portico', '{partner.suspended,partner.ended}', '\x00', 'whsec_…Zz9='
+		 FROM users u, partners p WHERE u.email = 'am@portico.test' AND p.slug = 'harbor-logistics'`,
 	} {
 		if _, err := p.store.DB().Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -99,6 +119,7 @@ func TestEveryPage(t *testing.T) {
 		AM     int64 `db:"am"`
 		Ended  int64 `db:"ended"`
 		Map    int64 `db:"mapping"`
+		Hook   int64 `db:"hook"`
 	}
 	if err := p.store.DB().Get(&ids, `SELECT
 		(SELECT partner_id FROM users WHERE email = 'admin@harbor.test') AS harbor,
@@ -109,16 +130,22 @@ func TestEveryPage(t *testing.T) {
 		(SELECT id FROM tokens WHERE name = 'nightly-sync') AS token,
 		(SELECT id FROM users WHERE email = 'am@portico.test') AS am,
 		(SELECT id FROM partners WHERE slug = 'ended-shipping') AS ended,
-		(SELECT min(id) FROM sso_group_mappings) AS mapping`); err != nil {
+		(SELECT min(id) FROM sso_group_mappings) AS mapping,
+		(SELECT id FROM webhook_endpoints WHERE partner_id IS NOT NULL) AS hook`); err != nil {
 		t.Fatal(err)
 	}
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
 	harbor, team, group := id(ids.Harbor), id(ids.Team), id(ids.Group)
+	hook := "/webhooks/" + id(ids.Hook)
 	// page is a page to open and the elements it must show.
 	type page struct {
 		path string
 		want []string
 	}
+	// sends are pages only a form's answer shows: the path (with a
+	// #fragment naming it) is opened, its form sent with the button, and
+	// the answer checked.
+	sends := map[string]string{hook + "/rotate#secret-once": "[data-testid=confirm-button]"}
 	staff := []page{
 		{"/apis/fleet", nil},
 		{"/partners/" + harbor, []string{"[data-testid=suspend]", "[data-testid=partner-manager]", "[data-testid=add-manager]", "[data-testid=end-date-form]"}},
@@ -133,6 +160,7 @@ func TestEveryPage(t *testing.T) {
 		{"/audit?partner=" + harbor + "&range=all", []string{"[data-testid=audit-partner-filter]", "#audit-partner"}},
 		{"/access-groups/" + group, []string{"[data-testid=grant]", "[data-testid=include-api]"}},
 		{"/access-groups/" + group + "/grants/" + id(ids.Grant) + "/revoke", []string{"[data-testid=confirm-button]"}},
+		{"/webhooks/new", []string{"#webhook-partner", "[data-testid=event-group]"}},
 		{"/catalog/import", []string{"main form"}},
 		{"/catalog/fleet/revisions", []string{"main form"}},
 		{"/account", nil},
@@ -181,6 +209,15 @@ func TestEveryPage(t *testing.T) {
 			{"/tokens/new-client", nil},
 			{"/apis/fleet", nil},
 			{"/account", nil},
+			{"/webhooks", []string{"[data-testid=webhook]"}},
+			{"/webhooks/new", []string{"[data-testid=event-group]"}},
+			{hook, []string{"[data-testid=delivery] details", "[data-testid=log-pager]", "[data-testid=send-test]"}},
+			{hook + "/edit", []string{"#webhook-url"}},
+			{hook + "/disable", []string{"[data-testid=confirm-button]"}},
+			{hook + "/delete", []string{"[data-testid=confirm-button]"}},
+			{hook + "/rotate", []string{"#webhook-grace"}},
+			// Last: the secret shown once, after the rotation.
+			{hook + "/rotate#secret-once", []string{"[data-testid=webhook-secret]"}},
 		}},
 		{"dev@harbor.test", []page{
 			{"/tokens", []string{"[data-testid=next-page]", "[data-testid=revoke-token]"}},
@@ -209,6 +246,9 @@ func TestEveryPage(t *testing.T) {
 			for _, pg := range pages {
 				path := pg.path
 				tb.do("open "+path, chromedp.Navigate(p.URL+path))
+				if button := sends[path]; button != "" {
+					tb.do("send the form of "+path, chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.CSS(pg.want[0])))
+				}
 				if got := eval[string](tb, `location.pathname`); got != pathOnly(path) {
 					t.Errorf("%s: landed on %s", path, got)
 				}
