@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/portico/portico/internal/access"
 	"github.com/portico/portico/internal/apierr"
-	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/webhook"
 	"github.com/portico/portico/internal/webhook/endpoints"
 	"github.com/portico/portico/views"
@@ -93,18 +91,4 @@ func (h *Handler) webhookForm(c echo.Context, a access.Actor, title string, in e
 		}
 	}
 	return m, nil
-}
-
-// webhookPartnerMissing refuses, at its field, a partner chosen for a
-// staff endpoint that does not exist (or has ended): the service asks
-// the policy, which lets a platform admin name any partner id.
-func (h *Handler) webhookPartnerMissing(c echo.Context, in endpoints.Input) (*apierr.FieldError, error) {
-	if in.ScopePartnerID == 0 {
-		return nil, nil
-	}
-	p, err := h.store.PartnerByID(c.Request().Context(), in.ScopePartnerID)
-	if errors.Is(err, store.ErrNotFound) || err == nil && p.Status == store.PartnerEnded {
-		return &apierr.FieldError{Field: "partner", Message: "Choose a partner you manage, or all of them."}, nil
-	}
-	return nil, err
 }

@@ -40,14 +40,9 @@ func (h *Handler) updateWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	fail, err := h.webhookPartnerMissing(c, in)
-	if err != nil {
-		return err
-	}
-	if fail == nil {
-		_, err = h.webhooks.Update(c.Request().Context(), a, e.ID, in)
-	}
-	if fail != nil || errors.As(err, &fail) {
+	_, err = h.webhooks.Update(c.Request().Context(), a, e.ID, in)
+	var fail *apierr.FieldError
+	if errors.As(err, &fail) {
 		m, err := h.webhookForm(c, a, "Edit the endpoint", in, fail)
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/apierr"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/webhook/endpoints"
 	"github.com/portico/portico/views"
@@ -113,15 +114,9 @@ func (h *Handler) createWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	fail, err := h.webhookPartnerMissing(c, in)
-	if err != nil {
-		return err
-	}
-	var created *endpoints.Created
-	if fail == nil {
-		created, err = h.webhooks.Create(c.Request().Context(), a, in)
-	}
-	if fail != nil || errors.As(err, &fail) {
+	created, err := h.webhooks.Create(c.Request().Context(), a, in)
+	var fail *apierr.FieldError
+	if errors.As(err, &fail) {
 		m, err := h.webhookForm(c, a, "Add a webhook endpoint", in, fail)
 		if err != nil {
 			return err

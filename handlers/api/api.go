@@ -34,8 +34,8 @@ import (
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/sso"
-	"github.com/portico/portico/internal/webhook/endpoints"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/webhook/endpoints"
 )
 
 // Kicker wakes the mail sender so a mail an action queued goes out at once.

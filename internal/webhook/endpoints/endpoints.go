@@ -65,7 +65,7 @@ type Created struct {
 }
 
 // check validates in for actor and returns it cleaned.
-func (s *Service) check(ctx context.Context, actor access.Actor, in Input) (Input, error) {
+func (s *Service) check(ctx context.Context, q *store.Store, actor access.Actor, in Input) (Input, error) {
 	u, err := webhook.CheckURL(ctx, in.URL, s.allowPrivate)
 	if err != nil {
 		return in, &apierr.FieldError{Field: "url", Message: err.Error()}
@@ -89,8 +89,18 @@ func (s *Service) check(ctx context.Context, actor access.Actor, in Input) (Inpu
 	}
 	in.EventTypes = types
 	if in.ScopePartnerID != 0 {
+		refused := &apierr.FieldError{Field: "partner", Message: "Choose a partner you manage, or all of them."}
 		if !actor.Staff() || access.Can(actor, access.ManageWebhooks, in.ScopePartnerID) != access.Allow {
-			return in, &apierr.FieldError{Field: "partner", Message: "Choose a partner you manage, or all of them."}
+			return in, refused
+		}
+		// The policy lets a platform admin name any id: it must still be
+		// a partner, and one whose partnership has not ended.
+		p, err := q.PartnerByID(ctx, in.ScopePartnerID)
+		if errors.Is(err, store.ErrNotFound) || err == nil && p.Status == store.PartnerEnded {
+			return in, refused
+		}
+		if err != nil {
+			return in, err
 		}
 	}
 	return in, nil
@@ -116,7 +126,7 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (*Cr
 	if err != nil {
 		return nil, err
 	}
-	if in, err = s.check(ctx, actor, in); err != nil {
+	if in, err = s.check(ctx, s.store, actor, in); err != nil {
 		return nil, err
 	}
 	secret := webhook.NewSecret()
@@ -224,7 +234,7 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, id int64, in I
 		if e.PartnerID != nil {
 			in.ScopePartnerID = 0
 		}
-		if in, err = s.check(ctx, actor, in); err != nil {
+		if in, err = s.check(ctx, tx, actor, in); err != nil {
 			return err
 		}
 		var sp *int64
