@@ -213,3 +213,13 @@ func (x expectation) kind() string {
 	}
 	return strconv.Itoa(x.status)
 }
+
+// endpointOfB: the route names B's webhook endpoint (its partner admins'):
+// a role that manages no endpoints is refused (403); whoever else is not
+// B's partner admin, staff included, finds nothing (404).
+func endpointOfB(a access.Actor, b target) access.Decision {
+	if d := access.Can(a, access.ManageWebhooks, a.PartnerID); d != access.Allow {
+		return d
+	}
+	return access.CanManageEndpoint(a, b.partner, 0)
+}

@@ -304,5 +304,19 @@ func routePolicies() []routePolicy {
 		// API's goes first and the page's is the one refused, with a flash.
 		r("POST /api/v1/identity-provider/sync", "", "", ofOwn(access.ManageSSOMappings), ok),
 		r("POST /sso/sync", "", "", ownPartner(access.ManageSSOMappings), made),
+
+		// Webhook endpoints through the API: the caller's own (B's are its
+		// partner admins', never staff's). Registering at an http:// URL
+		// is refused by whoever may register; test and resend go to B's
+		// disabled endpoint, refused without sending.
+		r("GET /api/v1/webhook-endpoints", "", "", ownPartner(access.ManageWebhooks), ok),
+		r("POST /api/v1/webhook-endpoints", "", `{"url": "http://hooks.example.test/x", "event_types": ["team.changed"]}`, ownPartner(access.ManageWebhooks), bad),
+		r("GET /api/v1/webhook-endpoints/:id", "/api/v1/webhook-endpoints/{webhook}", "", endpointOfB, ok),
+		r("PATCH /api/v1/webhook-endpoints/:id", "/api/v1/webhook-endpoints/{webhook}", `{"enabled": false}`, endpointOfB, ok),
+		r("DELETE /api/v1/webhook-endpoints/:id", "/api/v1/webhook-endpoints/{webhook1}", "", endpointOfB, http.StatusNoContent),
+		r("POST /api/v1/webhook-endpoints/:id/rotate-secret", "/api/v1/webhook-endpoints/{webhook}/rotate-secret", `{"grace_seconds": 0}`, endpointOfB, ok),
+		r("POST /api/v1/webhook-endpoints/:id/test", "/api/v1/webhook-endpoints/{webhook_off}/test", "", endpointOfB, conflict),
+		r("GET /api/v1/webhook-endpoints/:id/deliveries", "/api/v1/webhook-endpoints/{webhook_off}/deliveries", "", endpointOfB, ok),
+		r("POST /api/v1/webhook-endpoints/:id/deliveries/:delivery/resend", "/api/v1/webhook-endpoints/{webhook_off}/deliveries/{delivery}/resend", "", endpointOfB, conflict),
 	}
 }
