@@ -363,10 +363,11 @@ func (c *Config) checkSSOSync() error {
 // checkWebhookWorkers reads PORTICO_WEBHOOK_WORKERS: 0 to 64, default 4.
 func (c *Config) checkWebhookWorkers() error {
 	c.WebhookWorkers = 4
-	if c.webhookWorkers == "" {
+	s := strings.TrimSpace(c.webhookWorkers)
+	if s == "" {
 		return nil
 	}
-	n, err := strconv.Atoi(c.webhookWorkers)
+	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > 64 {
 		return &Error{"PORTICO_WEBHOOK_WORKERS", fmt.Sprintf("%q is not a number from 0 (this node sends no webhooks) to 64", c.webhookWorkers)}
 	}

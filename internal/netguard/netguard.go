@@ -12,12 +12,36 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"syscall"
+	"time"
 )
 
 // ErrPrivateAddress refuses a connection to an address inside the network.
 var ErrPrivateAddress = errors.New("address is loopback, private or link-local")
+
+// Transport returns an HTTP transport for calls to addresses people
+// typed: no proxy, dial and TLS handshake bounded by timeout, headers
+// answered within headerTimeout and at most 64 KiB, and, unless
+// allowPrivate, no connection inside the network (Control).
+func Transport(allowPrivate bool, timeout, headerTimeout time.Duration) *http.Transport {
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	if !allowPrivate {
+		d.Control = Control
+	}
+	return &http.Transport{
+		Proxy:                  nil,
+		DialContext:            d.DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           100,
+		MaxIdleConnsPerHost:    8,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    timeout,
+		ResponseHeaderTimeout:  headerTimeout,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+}
 
 // Control is a net.Dialer Control function refusing addresses inside the
 // network; it sees the resolved address of each connection.

@@ -3,7 +3,6 @@ package sso
 import (
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"time"
 
@@ -26,20 +25,7 @@ var ErrPrivateAddress = netguard.ErrPrivateAddress
 // network, checked on the address actually dialled (after DNS), on every
 // connection.
 func NewHTTPClient(allowPrivate bool) *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	if !allowPrivate {
-		d.Control = netguard.Control
-	}
-	t := &http.Transport{
-		Proxy:                  nil,
-		DialContext:            d.DialContext,
-		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           20,
-		IdleConnTimeout:        90 * time.Second,
-		TLSHandshakeTimeout:    5 * time.Second,
-		ResponseHeaderTimeout:  10 * time.Second,
-		MaxResponseHeaderBytes: 64 << 10,
-	}
+	t := netguard.Transport(allowPrivate, 5*time.Second, 10*time.Second)
 	return &http.Client{Timeout: 15 * time.Second, Transport: limitBodies{t}}
 }
 

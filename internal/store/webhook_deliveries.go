@@ -63,20 +63,33 @@ const webhookDueSelect = `
 
 // ClaimWebhookDelivery locks the next delivery due at now and returns it;
 // ErrNotFound when none is. Automatic deliveries leave in order per
-// endpoint: one waits while an older one of its endpoint is pending
-// (backing off, or being sent by another worker). SKIP LOCKED lets any
-// number of workers on any node claim side by side, never the same row;
-// the lock lasts until the caller's transaction ends, so a worker that
-// dies mid-send gives the delivery back untouched.
+// endpoint: only the oldest pending one of each endpoint (its head) may
+// go, so one backing off, or being sent by another worker, holds back
+// the rest of its endpoint's queue. Heads are found per endpoint through
+// the pending index, so a long queue behind a failing receiver costs
+// nothing to the others. SKIP LOCKED lets any number of workers on any
+// node claim side by side, never the same row; a head another worker
+// holds is skipped, never passed (the next one is not a head). The lock
+// lasts until the caller's transaction ends, so a worker that dies
+// mid-send gives the delivery back untouched. The endpoint's row is
+// locked too, first: a page disabling or editing the endpoint (which
+// locks it, then its deliveries) waits for the send instead of
+// deadlocking with it, and NO KEY UPDATE leaves actions free to queue
+// new deliveries to it meanwhile.
 func (s *Store) ClaimWebhookDelivery(ctx context.Context, now time.Time) (*WebhookDue, error) {
 	var d WebhookDue
 	err := s.q.GetContext(ctx, &d, webhookDueSelect+`
-		WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND e.enabled
-		  AND (d.manual OR NOT EXISTS (SELECT 1 FROM webhook_deliveries o
-		       WHERE o.endpoint_id = d.endpoint_id AND o.state = 'pending' AND NOT o.manual AND o.id < d.id))
+		WHERE d.id IN (
+		        SELECT (SELECT h.id FROM webhook_deliveries h
+		                WHERE h.endpoint_id = he.id AND h.state = 'pending' AND NOT h.manual
+		                ORDER BY h.id LIMIT 1)
+		        FROM webhook_endpoints he WHERE he.enabled
+		        UNION ALL
+		        SELECT m.id FROM webhook_deliveries m WHERE m.state = 'pending' AND m.manual AND m.next_attempt_at <= $1)
+		  AND d.state = 'pending' AND d.next_attempt_at <= $1 AND e.enabled
 		ORDER BY d.next_attempt_at, d.id
 		LIMIT 1
-		FOR UPDATE OF d SKIP LOCKED`, now)
+		FOR NO KEY UPDATE OF d, e SKIP LOCKED`, now)
 	if err != nil {
 		return nil, fmt.Errorf("claim webhook delivery: %w", notFound(err))
 	}
@@ -84,12 +97,13 @@ func (s *Store) ClaimWebhookDelivery(ctx context.Context, now time.Time) (*Webho
 }
 
 // ClaimWebhookDeliveryByID locks one pending delivery of an enabled
-// endpoint ("send a test event" sends it at once); ErrNotFound when
-// another worker holds it or it is not pending.
+// endpoint ("send a test event" sends it at once), waiting for a worker
+// sending to the same endpoint; ErrNotFound when it is not pending (any
+// more: a worker sent it first).
 func (s *Store) ClaimWebhookDeliveryByID(ctx context.Context, id int64) (*WebhookDue, error) {
 	var d WebhookDue
 	err := s.q.GetContext(ctx, &d, webhookDueSelect+`
-		WHERE d.id = $1 AND d.state = 'pending' AND e.enabled FOR UPDATE OF d SKIP LOCKED`, id)
+		WHERE d.id = $1 AND d.state = 'pending' AND e.enabled FOR NO KEY UPDATE OF d, e`, id)
 	if err != nil {
 		return nil, fmt.Errorf("claim webhook delivery %d: %w", id, notFound(err))
 	}

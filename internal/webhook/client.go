@@ -36,22 +36,9 @@ var ErrPrivateAddress = netguard.ErrPrivateAddress
 // an address inside the network, checked on the address dialled on every
 // connection. roots are the CAs trusted (nil: the system's).
 func NewClient(allowPrivate bool, roots *x509.CertPool) *http.Client {
-	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-	if !allowPrivate {
-		d.Control = netguard.Control
-	}
-	t := &http.Transport{
-		Proxy:                  nil,
-		DialContext:            d.DialContext,
-		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    8,
-		IdleConnTimeout:        90 * time.Second,
-		TLSHandshakeTimeout:    dialTimeout,
-		ResponseHeaderTimeout:  deliveryTimeout,
-		MaxResponseHeaderBytes: 16 << 10,
-		TLSClientConfig:        &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
-	}
+	t := netguard.Transport(allowPrivate, dialTimeout, deliveryTimeout)
+	t.MaxResponseHeaderBytes = 16 << 10
+	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	return &http.Client{
 		Timeout:   deliveryTimeout,
 		Transport: t,

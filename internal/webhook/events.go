@@ -21,7 +21,7 @@ const (
 	TokenCreated         = "token.created"
 	TokenRotated         = "token.rotated"
 	TokenRevoked         = "token.revoked"
-	TokenExpiring        = "token.expiring"
+	TokenExpiring        = "token.expiring" // #nosec G101 -- an event type's name, not a credential
 	TokenApproved        = "token.approved"
 	OAuthClientCreated   = "oauth_client.created"
 	OAuthClientRotated   = "oauth_client.rotated"

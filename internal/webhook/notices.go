@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/portico/portico/internal/store"
@@ -37,4 +38,29 @@ func QueueCredentialExpiring(ctx context.Context, tx *store.Store, t *store.Toke
 		Data: func(_ context.Context, _ *store.Store, c Common) (any, error) {
 			return CredentialData{Common: c, Credential: credentialOf(t)}, nil
 		}})
+}
+
+// QueueCredentialsRevoked queues token.revoked (or oauth_client.revoked)
+// for each credential revoked with its owner's access (a member removed,
+// or de-provisioned by their identity provider), which the audit trail
+// records as one event of the member.
+func QueueCredentialsRevoked(ctx context.Context, tx *store.Store, ids []int64, reason string, actorID int64) error {
+	for _, id := range ids {
+		t, err := tx.TokenByID(ctx, id)
+		if err != nil {
+			return fmt.Errorf("webhook for revoked credential: %w", err)
+		}
+		typ := TokenRevoked
+		if t.IsClient() {
+			typ = OAuthClientRevoked
+		}
+		err = Emit(ctx, tx, Event{Type: typ, PartnerID: t.PartnerID, ActorID: actorID,
+			Data: func(_ context.Context, _ *store.Store, c Common) (any, error) {
+				return CredentialData{Common: c, Credential: credentialOf(t), Reason: reason}, nil
+			}})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

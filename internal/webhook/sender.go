@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/netguard"
@@ -202,17 +201,10 @@ func (s *Sender) post(ctx context.Context, d *store.WebhookDue, now time.Time, s
 }
 
 // keep cuts an answer to what the log shows: its first bytes, as valid
-// UTF-8.
+// UTF-8 (a rune cut in two, or binary, becomes U+FFFD).
 func keep(b []byte) string {
 	if len(b) > maxResponseKept {
 		b = b[:maxResponseKept]
-	}
-	for len(b) > 0 && !utf8.Valid(b) {
-		r, size := utf8.DecodeLastRune(b)
-		if r != utf8.RuneError || size > 1 {
-			break
-		}
-		b = b[:len(b)-1]
 	}
 	return strings.ToValidUTF8(string(b), "\ufffd")
 }
