@@ -325,5 +325,19 @@ func routePolicies() []routePolicy {
 		r("POST /webhooks/:id/enable", "/webhooks/{wh2}/enable", "", webhookOfB, made),
 		r("GET /webhooks/:id/delete", "/webhooks/{wh}/delete", "", webhookOfB, ok),
 		r("POST /webhooks/:id/delete", "/webhooks/{wh1}/delete", "", webhookOfB, made),
+
+		// Webhook endpoints through the API: the caller's own (B's are its
+		// partner admins', never staff's). Registering at an http:// URL
+		// is refused by whoever may register; test and resend go to B's
+		// disabled endpoint, refused without sending.
+		r("GET /api/v1/webhook-endpoints", "", "", webhooks, ok),
+		r("POST /api/v1/webhook-endpoints", "", `{"url": "http://hooks.example.test/x", "event_types": ["team.changed"]}`, webhooks, bad),
+		r("GET /api/v1/webhook-endpoints/:id", "/api/v1/webhook-endpoints/{webhook}", "", webhookOfB, ok),
+		r("PATCH /api/v1/webhook-endpoints/:id", "/api/v1/webhook-endpoints/{webhook}", `{"enabled": false}`, webhookOfB, ok),
+		r("DELETE /api/v1/webhook-endpoints/:id", "/api/v1/webhook-endpoints/{webhook1}", "", webhookOfB, http.StatusNoContent),
+		r("POST /api/v1/webhook-endpoints/:id/rotate-secret", "/api/v1/webhook-endpoints/{webhook}/rotate-secret", `{"grace_seconds": 0}`, webhookOfB, ok),
+		r("POST /api/v1/webhook-endpoints/:id/test", "/api/v1/webhook-endpoints/{webhook_off}/test", "", webhookOfB, conflict),
+		r("GET /api/v1/webhook-endpoints/:id/deliveries", "/api/v1/webhook-endpoints/{webhook_off}/deliveries", "", webhookOfB, ok),
+		r("POST /api/v1/webhook-endpoints/:id/deliveries/:delivery/resend", "/api/v1/webhook-endpoints/{webhook_off}/deliveries/{delivery}/resend", "", webhookOfB, conflict),
 	}
 }

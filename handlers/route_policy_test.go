@@ -235,7 +235,7 @@ func (c *worldCopy) digestSQL(t *testing.T) string {
 	}
 	partner := c.w.ids["partner"]
 	var parts []string
-	for _, tb := range append(tables, "partners", "team_memberships", "sso_group_mappings", "sso_domains") {
+	for _, tb := range append(tables, "partners", "team_memberships", "sso_group_mappings", "sso_domains", "webhook_deliveries") {
 		where := "partner_id = " + partner
 		switch tb {
 		case "partners":
@@ -244,6 +244,8 @@ func (c *worldCopy) digestSQL(t *testing.T) string {
 			where = "team_id IN (SELECT id FROM teams WHERE partner_id = " + partner + ")"
 		case "sso_group_mappings", "sso_domains":
 			where = "provider_id IN (SELECT id FROM identity_providers WHERE partner_id = " + partner + ")"
+		case "webhook_deliveries":
+			where = "endpoint_id IN (SELECT id FROM webhook_endpoints WHERE partner_id = " + partner + ")"
 		}
 		parts = append(parts, `SELECT '`+tb+`=' || count(*) || ':' || coalesce(md5(string_agg(row_to_json(x)::text, ',' ORDER BY row_to_json(x)::text)), '') FROM `+tb+` x WHERE `+where)
 	}

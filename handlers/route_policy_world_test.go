@@ -69,7 +69,8 @@ func newRouteWorld(t *testing.T) *routeWorld {
 	}
 	w := &routeWorld{base: base, template: strings.TrimPrefix(base.Path, "/"), ids: map[string]string{}, actors: matrixActors(),
 		secrets: []string{"Crane Works", "crane-works", "Cleo Crane", "admin@crane.test", "Dan Crane", "dev@crane.test",
-			"Crane Night Shift", "crane-secret-token", "invitee@crane.test", "Crane was throttled", "Crane Entra", "crane-hooks"}}
+			"Crane Night Shift", "crane-secret-token", "invitee@crane.test", "Crane was throttled", "Crane Entra", "crane-hooks",
+			"hooks.crane.test", "whsec_…cr4n"}}
 	if w.admin, err = store.Open(ctx, w.urlOf("postgres")); err != nil {
 		t.Fatal(err)
 	}
@@ -205,6 +206,16 @@ func (w *routeWorld) seed(t *testing.T, p *portal) {
 	}
 	w.ids["whDelivery"] = p.id(t, `WITH ev AS (INSERT INTO webhook_events (msg_id, partner_id, type, body) VALUES ('msg_route', $1, 'token.created', '{}') RETURNING id)
 		INSERT INTO webhook_deliveries (endpoint_id, event_id, state) SELECT $2, id, 'delivered' FROM ev RETURNING id`, w.ids["partner"], w.ids["wh"])
+	// B's webhook endpoints (its partner admin's): one to read and change,
+	// one to delete, and a disabled one with a delivery, which test and
+	// resend refuse (409) without sending anything anywhere.
+	for i, name := range []string{"webhook", "webhook1", "webhook_off"} {
+		w.ids[name] = p.id(t, `INSERT INTO webhook_endpoints (partner_id, owner_id, url, event_types, secret_enc, secret_hint, enabled)
+			VALUES ($1, $2, 'https://hooks.crane.test/portico/'||$3, '{team.changed}', decode('01', 'hex'), 'whsec_…cr4n', $4) RETURNING id`,
+			w.ids["partner"], w.ids["admin"], itoa(int64(i)), name != "webhook_off")
+	}
+	event := p.id(t, `INSERT INTO webhook_events (msg_id, partner_id, type, body) VALUES ('msg_route_policy', $1, 'team.changed', '{}') RETURNING id`, w.ids["partner"])
+	w.ids["delivery"] = p.id(t, `INSERT INTO webhook_deliveries (endpoint_id, event_id, state) VALUES ($1, $2, 'failed') RETURNING id`, w.ids["webhook_off"], event)
 	w.ids["server"] = p.id(t, `INSERT INTO resource_servers (name, client_id, hash, hint) VALUES ('Route server', 'prs_0123456789abcdefghijkl', decode(md5('route-server'), 'hex'), 'prs_…ijkl') RETURNING id`)
 
 	// The account manager is Harbor's only; B is Riley's, who signs in

@@ -67,7 +67,8 @@ type API struct {
 	// SSO configures identity providers and their group mappings and
 	// syncs them; nil leaves those operations out.
 	SSO *sso.Service
-	// Webhooks manages webhook endpoints.
+	// Webhooks manages webhook endpoints, sends test events and sends
+	// deliveries again; nil leaves those operations out.
 	Webhooks *endpoints.Service
 }
 
@@ -154,6 +155,18 @@ func Register(g *echo.Group, a *API) {
 		g.POST("/identity-provider/mappings", a.createGroupMapping, auth)
 		g.DELETE("/identity-provider/mappings/:id", a.deleteGroupMapping, auth)
 		g.POST("/identity-provider/sync", a.syncIdentityProvider, auth)
+	}
+
+	if a.Webhooks != nil {
+		g.GET("/webhook-endpoints", a.listWebhookEndpoints, auth)
+		g.POST("/webhook-endpoints", a.createWebhookEndpoint, auth)
+		g.GET("/webhook-endpoints/:id", a.getWebhookEndpoint, auth)
+		g.PATCH("/webhook-endpoints/:id", a.updateWebhookEndpoint, auth)
+		g.DELETE("/webhook-endpoints/:id", a.deleteWebhookEndpoint, auth)
+		g.POST("/webhook-endpoints/:id/rotate-secret", a.rotateWebhookSecret, auth)
+		g.POST("/webhook-endpoints/:id/test", a.testWebhookEndpoint, auth)
+		g.GET("/webhook-endpoints/:id/deliveries", a.listWebhookDeliveries, auth)
+		g.POST("/webhook-endpoints/:id/deliveries/:delivery/resend", a.resendWebhookDelivery, auth)
 	}
 }
 
