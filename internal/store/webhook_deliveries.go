@@ -26,14 +26,27 @@ func (s *Store) InsertWebhookEvent(ctx context.Context, msgID string, partnerID 
 	return eventID, nil
 }
 
+// ErrDeliveryPending is a delivery still waiting to go out: sending it
+// "again" would send it twice.
+var ErrDeliveryPending = errors.New("the delivery is still queued")
+
 // QueueWebhookAgain queues a manual delivery of the event of delivery id
-// to the same endpoint ("send again") and returns the new delivery's id.
+// to the same endpoint ("send again") and returns the new delivery's id;
+// a delivery still pending is ErrDeliveryPending.
 func (s *Store) QueueWebhookAgain(ctx context.Context, endpointID, deliveryID int64) (int64, error) {
-	var id int64
-	err := s.q.GetContext(ctx, &id, `INSERT INTO webhook_deliveries (endpoint_id, event_id, manual)
-		SELECT endpoint_id, event_id, true FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2 RETURNING id`, deliveryID, endpointID)
+	var state string
+	err := s.q.GetContext(ctx, &state, `SELECT state FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2 FOR SHARE`, deliveryID, endpointID)
 	if err != nil {
 		return 0, fmt.Errorf("send webhook delivery %d again: %w", deliveryID, notFound(err))
+	}
+	if state == "pending" {
+		return 0, fmt.Errorf("send webhook delivery %d again: %w", deliveryID, ErrDeliveryPending)
+	}
+	var id int64
+	err = s.q.GetContext(ctx, &id, `INSERT INTO webhook_deliveries (endpoint_id, event_id, manual)
+		SELECT endpoint_id, event_id, true FROM webhook_deliveries WHERE id = $1 RETURNING id`, deliveryID)
+	if err != nil {
+		return 0, fmt.Errorf("send webhook delivery %d again: %w", deliveryID, err)
 	}
 	return id, nil
 }

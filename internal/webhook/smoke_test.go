@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"strconv"
 	"testing"
@@ -102,5 +103,42 @@ func TestRemovalRevokesWithEvents(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("received (-want +got):\n%s", diff)
+	}
+}
+
+// TestSendAgainOnlyWhatFinished: "send again" of a delivery still queued
+// is refused (it would reach the receiver twice); once delivered, it is
+// sent again with the same webhook-id.
+func TestSendAgainOnlyWhatFinished(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rc := &receiver{}
+	srv := httptest.NewTLSServer(rc)
+	t.Cleanup(srv.Close)
+	w := newWorld(t, srv)
+	admin := w.actors["admin@harbor.test"]
+	created, err := w.endpoints.Create(ctx, admin, endpoints.Input{URL: srv.URL, EventTypes: []string{webhook.TeamChanged}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.secret = created.Secret
+	if _, err := people.New(w.store, nil, nil, "https://portal.test").CreateTeam(ctx, admin.PartnerID, "Ops"); err != nil {
+		t.Fatal(err)
+	}
+	var delivery int64
+	if err := w.store.DB().GetContext(ctx, &delivery, `SELECT id FROM webhook_deliveries`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.endpoints.Resend(ctx, admin, created.Endpoint.ID, delivery); !errors.Is(err, store.ErrDeliveryPending) {
+		t.Fatalf("send again while queued: %v, want ErrDeliveryPending", err)
+	}
+	w.drain(t)
+	out, err := w.endpoints.Resend(ctx, admin, created.Endpoint.ID, delivery)
+	if err != nil || out.State != "delivered" {
+		t.Fatalf("send again once delivered: %+v, %v", out, err)
+	}
+	got := rc.got()
+	if len(got) != 2 || got[0].ID != got[1].ID {
+		t.Errorf("received %d, want the event twice with one webhook-id", len(got))
 	}
 }
