@@ -66,16 +66,57 @@ func CheckDialled(address string) error {
 
 // Private reports an address nothing on the internet has: loopback,
 // private (RFC 1918, ULA), link-local (cloud metadata at 169.254.169.254
-// among them), carrier-grade NAT, unspecified and multicast.
+// among them), carrier-grade NAT, unspecified, multicast and the other
+// reserved ranges; an IPv6 address that carries an IPv4 one (mapped,
+// compatible, NAT64, 6to4) is judged by the IPv4 address it carries.
 func Private(ip netip.Addr) bool {
 	ip = ip.Unmap()
-	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
-		cgnat.Contains(ip) || !ip.IsValid()
+	if v4, ok := embedded(ip); ok {
+		return Private(v4)
+	}
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() || !ip.IsValid() {
+		return true
+	}
+	for _, p := range reserved {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
-// cgnat is the shared address space of carrier-grade NAT (RFC 6598).
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+// reserved are further ranges no public service lives in.
+var reserved = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),     // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT (RFC 6598)
+	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),   // reserved, and the broadcast address
+	netip.MustParsePrefix("fec0::/10"),     // site-local (deprecated)
+}
+
+// embedded returns the IPv4 address an IPv6 one carries: IPv4-compatible
+// (::a.b.c.d), NAT64 (64:ff9b::/96) or 6to4 (2002::/16).
+func embedded(ip netip.Addr) (netip.Addr, bool) {
+	if !ip.Is6() {
+		return netip.Addr{}, false
+	}
+	b := ip.As16()
+	switch {
+	case nat64.Contains(ip), compat.Contains(ip) && ip != netip.IPv6Unspecified() && ip != netip.IPv6Loopback():
+		return netip.AddrFrom4([4]byte(b[12:16])), true
+	case sixToFour.Contains(ip):
+		return netip.AddrFrom4([4]byte(b[2:6])), true
+	}
+	return netip.Addr{}, false
+}
+
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	compat    = netip.MustParsePrefix("::/96")
+	sixToFour = netip.MustParsePrefix("2002::/16")
+)
 
 // CheckHost resolves host (a name or an address) and refuses it when any
 // of its addresses is inside the network, so a form can say so at once;

@@ -80,6 +80,11 @@ func CheckURL(ctx context.Context, raw string, allowPrivate bool) (string, error
 		return "", &URLError{"Leave the #fragment out of the URL: it is never sent."}
 	}
 	u.Scheme = "https"
+	// What is stored is the URL as Go spells it, percent-encoded: that
+	// is what must fit.
+	if n := len([]rune(u.String())); n > maxURL {
+		return "", &URLError{fmt.Sprintf("The URL is too long once encoded (%d characters): at most %d.", n, maxURL)}
+	}
 	if !allowPrivate {
 		lookup, cancel := context.WithTimeout(ctx, dialTimeout)
 		defer cancel()

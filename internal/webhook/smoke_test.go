@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,5 +141,22 @@ func TestSendAgainOnlyWhatFinished(t *testing.T) {
 	got := rc.got()
 	if len(got) != 2 || got[0].ID != got[1].ID {
 		t.Errorf("received %d, want the event twice with one webhook-id", len(got))
+	}
+}
+
+// TestCheckURLLengthOnceEncoded: a URL short as typed but long once
+// percent-encoded (as it is stored) is refused with a sentence, not a
+// database error.
+func TestCheckURLLengthOnceEncoded(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{
+		"https://x.test/" + strings.Repeat("é", 400),
+		"https://x.test/a" + strings.Repeat(" ", 700) + "b",
+	} {
+		_, err := webhook.CheckURL(context.Background(), raw, true)
+		var ue *webhook.URLError
+		if !errors.As(err, &ue) || !strings.Contains(ue.Reason, "too long") {
+			t.Errorf("CheckURL(%d bytes) = %v, want too long", len(raw), err)
+		}
 	}
 }
