@@ -140,6 +140,8 @@ func (h *Handler) webhookOutcome(c echo.Context, id int64, what string, out *sto
 	switch {
 	case errors.Is(err, endpoints.ErrDisabled):
 		return h.redirectWithFlash(c, back, views.FlashError, "Nothing was sent: this endpoint is disabled. Enable it first.")
+	case errors.Is(err, endpoints.ErrTooManySends):
+		return h.redirectWithFlash(c, back, views.FlashError, "Nothing was sent: that is "+strconv.Itoa(endpoints.MaxManualSends)+" sends by hand to this endpoint within a minute already. Wait a minute and try again.")
 	case errors.Is(err, store.ErrDeliveryPending):
 		return h.redirectWithFlash(c, back, views.FlashInfo, "Nothing was sent again: that delivery is still queued and goes out on its own, retried until it is answered.")
 	case errors.Is(err, store.ErrNotFound):

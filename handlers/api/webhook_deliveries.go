@@ -77,6 +77,7 @@ func (a *API) testWebhookEndpoint(c echo.Context) error {
 	}
 	o, err := a.Webhooks.SendTest(c.Request().Context(), actor, e.ID)
 	if err != nil {
+		tooManySends(c, err)
 		return sendError(err, false)
 	}
 	return c.JSON(http.StatusOK, webhookOutcomeOf(o))
@@ -95,6 +96,7 @@ func (a *API) resendWebhookDelivery(c echo.Context) error {
 	}
 	o, err := a.Webhooks.Resend(c.Request().Context(), actor, e.ID, deliveryID)
 	if err != nil {
+		tooManySends(c, err)
 		return sendError(err, true)
 	}
 	return c.JSON(http.StatusOK, webhookOutcomeOf(o))
@@ -137,4 +139,12 @@ func (a *API) listWebhookDeliveries(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, keysetList(store.WebhookLog, rows, more, webhookAttemptOf))
+}
+
+// tooManySends says when to try again after ErrTooManySends: the
+// minute's count ends within a minute.
+func tooManySends(c echo.Context, err error) {
+	if errors.Is(err, endpoints.ErrTooManySends) {
+		c.Response().Header().Set("Retry-After", "60")
+	}
 }

@@ -96,6 +96,9 @@ func webhookError(err error, what string) error {
 	case errors.Is(err, endpoints.ErrDisabled):
 		return &Error{Status: http.StatusConflict, Code: "endpoint_disabled", Err: err,
 			Message: "The endpoint is disabled: enable it (PATCH with enabled true) before sending to it."}
+	case errors.Is(err, endpoints.ErrTooManySends):
+		return &Error{Status: http.StatusTooManyRequests, Code: "too_many_sends", Err: err,
+			Message: "That is " + strconv.Itoa(endpoints.MaxManualSends) + " test events and resends to this endpoint within a minute already: wait a minute."}
 	case errors.Is(err, store.ErrDeliveryPending):
 		return &Error{Status: http.StatusConflict, Code: "delivery_pending", Err: err,
 			Message: "The delivery is still queued: it goes out on its own, retried until it is answered."}

@@ -126,18 +126,37 @@ func (s *Store) ClaimWebhookDelivery(ctx context.Context, now time.Time) (*Webho
 	return &d, nil
 }
 
-// ClaimWebhookDeliveryByID locks one pending delivery of an enabled
-// endpoint ("send a test event" sends it at once), waiting for a worker
-// sending to the same endpoint; ErrNotFound when it is not pending (any
-// more: a worker sent it first).
-func (s *Store) ClaimWebhookDeliveryByID(ctx context.Context, id int64) (*WebhookDue, error) {
+// LeaseWebhookDelivery takes one pending manual delivery of an enabled
+// endpoint for a send by hand: it is kept from the workers until
+// leaseUntil, and returned with what it takes to send it. ErrNotFound when
+// a worker holds it or it is not pending.
+func (s *Store) LeaseWebhookDelivery(ctx context.Context, id int64, leaseUntil time.Time) (*WebhookDue, error) {
 	var d WebhookDue
 	err := s.q.GetContext(ctx, &d, webhookDueSelect+`
-		WHERE d.id = $1 AND d.state = 'pending' AND e.enabled FOR NO KEY UPDATE OF d, e`, id)
+		WHERE d.id = $1 AND d.state = 'pending' AND d.manual AND e.enabled FOR NO KEY UPDATE OF d SKIP LOCKED`, id)
 	if err != nil {
-		return nil, fmt.Errorf("claim webhook delivery %d: %w", id, notFound(err))
+		return nil, fmt.Errorf("lease webhook delivery %d: %w", id, notFound(err))
+	}
+	if _, err := s.q.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = $2 WHERE id = $1`, id, leaseUntil); err != nil {
+		return nil, fmt.Errorf("lease webhook delivery %d: %w", id, err)
 	}
 	return &d, nil
+}
+
+// ManualSendsSince counts the deliveries sent by hand to an endpoint
+// since a time, after taking a lock that serialises the count per
+// endpoint for the rest of the transaction (a limit of sends by hand).
+func (s *Store) ManualSendsSince(ctx context.Context, endpointID int64, since time.Time) (int, error) {
+	if _, err := s.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('webhook_manual:' || $1::text, 0))`, endpointID); err != nil {
+		return 0, fmt.Errorf("lock sends by hand to endpoint %d: %w", endpointID, err)
+	}
+	var n int
+	err := s.q.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries
+		WHERE endpoint_id = $1 AND manual AND created_at >= $2 LIMIT 100) d`, endpointID, since)
+	if err != nil {
+		return 0, fmt.Errorf("count sends by hand to endpoint %d: %w", endpointID, err)
+	}
+	return n, nil
 }
 
 // WebhookAttempt is one try of a delivery, as the log shows it.

@@ -2,8 +2,11 @@ package webhook_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,5 +70,49 @@ func TestDisablingWhileSending(t *testing.T) {
 	}
 	if e.Enabled || len(rows) != 1 || rows[0].State != "delivered" {
 		t.Errorf("enabled %v, log %+v: want disabled after one delivered attempt", e.Enabled, rows)
+	}
+}
+
+// TestSendByHandHoldsNoConnection: test events wait on a slow receiver
+// without a database connection each (many presses could otherwise hold
+// the whole pool), and past MaxManualSends a minute they are refused.
+func TestSendByHandHoldsNoConnection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2 * time.Second)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	w := newWorld(t, srv)
+	admin := w.actors["admin@harbor.test"]
+	created, err := w.endpoints.Create(ctx, admin, endpoints.Input{URL: srv.URL, EventTypes: []string{webhook.TeamChanged}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, endpoints.MaxManualSends+1)
+	for range endpoints.MaxManualSends {
+		wg.Go(func() {
+			out, err := w.endpoints.SendTest(ctx, admin, created.Endpoint.ID)
+			if err == nil && out.State != "delivered" {
+				err = fmt.Errorf("outcome %+v", out)
+			}
+			errs <- err
+		})
+	}
+	time.Sleep(time.Second)
+	if n := w.store.DB().Stats().InUse; n != 0 {
+		t.Errorf("%d database connections in use while %d test events wait on the receiver, want 0", n, endpoints.MaxManualSends)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := w.endpoints.SendTest(ctx, admin, created.Endpoint.ID); !errors.Is(err, endpoints.ErrTooManySends) {
+		t.Errorf("test event %d within a minute: %v, want ErrTooManySends", endpoints.MaxManualSends+1, err)
 	}
 }

@@ -90,25 +90,41 @@ func (s *Sender) DeliverNext(ctx context.Context) (sent bool, err error) {
 	return sent, err
 }
 
-// SendNow sends a pending delivery at once ("send a test event", "send
-// again") and returns the attempt's outcome; ErrNotFound when it is not
-// pending any more (a worker took it first).
+// manualLease is how long a delivery sent by hand is kept from the
+// workers while it is on the wire: longer than a send can take.
+const manualLease = 3 * deliveryTimeout
+
+// SendNow sends a pending manual delivery at once ("send a test event",
+// "send again") and returns the attempt's outcome; ErrNotFound when a
+// worker holds it or it is not pending any more. Unlike the workers, it
+// holds no transaction while it posts: a person pressing the button many
+// times (or on many endpoints) ties up no database connection while the
+// receiver takes its time. The delivery is leased to it instead; should
+// this node die mid-send, a worker sends it when the lease ends.
 func (s *Sender) SendNow(ctx context.Context, deliveryID int64) (*store.WebhookOutcome, error) {
-	var out *store.WebhookOutcome
+	now := s.now()
+	var d *store.WebhookDue
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		d, err := tx.ClaimWebhookDeliveryByID(ctx, deliveryID)
-		if err != nil {
-			return err
-		}
-		out, err = s.attempt(ctx, tx, d)
+		var err error
+		d, err = tx.LeaseWebhookDelivery(ctx, deliveryID, now.Add(manualLease))
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	o := s.send(ctx, d, now)
+	err = s.store.InTx(ctx, func(tx *store.Store) error { return tx.RecordWebhookAttempt(ctx, d, o) })
+	if err != nil {
+		return nil, err
+	}
+	// A test or a resend says nothing of the endpoint's health: the
+	// automatic deliveries decide it (and only they lock the endpoint,
+	// so this never waits for one in flight).
+	return &o, nil
 }
 
-// attempt signs and posts d, and stores what came of it.
-func (s *Sender) attempt(ctx context.Context, tx *store.Store, d *store.WebhookDue) (*store.WebhookOutcome, error) {
-	now := s.now()
+// send signs and posts d and says what came of it.
+func (s *Sender) send(ctx context.Context, d *store.WebhookDue, now time.Time) store.WebhookOutcome {
 	o := store.WebhookOutcome{At: now}
 	secrets, err := s.secrets(d, now)
 	if err == nil {
@@ -128,12 +144,18 @@ func (s *Sender) attempt(ctx context.Context, tx *store.Store, d *store.WebhookD
 	default:
 		o.State, o.NextAttemptAt = "pending", now.Add(Backoff(d.Attempts+1))
 	}
+	return o
+}
+
+// attempt sends d, claimed in tx, and stores what came of it in tx.
+func (s *Sender) attempt(ctx context.Context, tx *store.Store, d *store.WebhookDue) (*store.WebhookOutcome, error) {
+	now := s.now()
+	o := s.send(ctx, d, now)
 	if err := tx.RecordWebhookAttempt(ctx, d, o); err != nil {
 		return nil, err
 	}
-	if d.Manual && !ok {
-		// A failed test or resend says nothing new about the endpoint's
-		// health: the automatic deliveries decide it.
+	ok := o.State == "delivered"
+	if d.Manual {
 		return &o, nil
 	}
 	since, err := tx.MarkWebhookEndpointHealth(ctx, d.EndpointID, ok, now)

@@ -336,6 +336,26 @@ func (s *Service) Delete(ctx context.Context, actor access.Actor, id int64) erro
 // ErrDisabled is a test event or a resend asked of a disabled endpoint.
 var ErrDisabled = errors.New("the endpoint is disabled")
 
+// ErrTooManySends is a test event or a resend past MaxManualSends a
+// minute to one endpoint: each is an outgoing request, on a button.
+var ErrTooManySends = errors.New("too many sends by hand to the endpoint")
+
+// MaxManualSends bounds the test events and resends to one endpoint in
+// a minute.
+const MaxManualSends = 10
+
+// checkManualRate refuses a send by hand past MaxManualSends a minute.
+func (s *Service) checkManualRate(ctx context.Context, tx *store.Store, endpointID int64) error {
+	n, err := tx.ManualSendsSince(ctx, endpointID, time.Now().Add(-time.Minute))
+	if err != nil {
+		return err
+	}
+	if n >= MaxManualSends {
+		return ErrTooManySends
+	}
+	return nil
+}
+
 // SendTest sends a webhook.test event to the endpoint at once and returns
 // what came of it; it is logged like any delivery.
 func (s *Service) SendTest(ctx context.Context, actor access.Actor, id int64) (*store.WebhookOutcome, error) {
@@ -347,6 +367,9 @@ func (s *Service) SendTest(ctx context.Context, actor access.Actor, id int64) (*
 		}
 		if !e.Enabled {
 			return ErrDisabled
+		}
+		if err := s.checkManualRate(ctx, tx, e.ID); err != nil {
+			return err
 		}
 		u, err := tx.UserByID(ctx, actor.UserID)
 		if err != nil {
@@ -381,6 +404,9 @@ func (s *Service) Resend(ctx context.Context, actor access.Actor, id, deliveryID
 		}
 		if !e.Enabled {
 			return ErrDisabled
+		}
+		if err := s.checkManualRate(ctx, tx, e.ID); err != nil {
+			return err
 		}
 		again, err = tx.QueueWebhookAgain(ctx, e.ID, deliveryID)
 		return err
