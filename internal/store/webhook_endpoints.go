@@ -167,11 +167,15 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, id int64) error {
 }
 
 // WebhookSubscribers is who receives an event: the endpoints subscribed
-// to it, with the names its payload carries.
+// to it (the partner's own, and staff ones), with the names its payload
+// carries.
 type WebhookSubscribers struct {
-	Endpoints   pq.Int64Array `db:"endpoints"`
-	PartnerName string        `db:"partner_name"`
-	ActorEmail  string        `db:"actor_email"`
+	PartnerEndpoints pq.Int64Array `db:"partner_endpoints"`
+	StaffEndpoints   pq.Int64Array `db:"staff_endpoints"`
+	PartnerName      string        `db:"partner_name"`
+	ActorEmail       string        `db:"actor_email"`
+	// ActorStaff says the actor works for the provider.
+	ActorStaff bool `db:"actor_staff"`
 }
 
 // WebhookSubscribersOf returns the enabled endpoints subscribed to events
@@ -182,16 +186,20 @@ type WebhookSubscribers struct {
 func (s *Store) WebhookSubscribersOf(ctx context.Context, partnerID int64, typ string, actorID int64) (*WebhookSubscribers, error) {
 	var w WebhookSubscribers
 	err := s.q.GetContext(ctx, &w, `
-		SELECT COALESCE((SELECT array_agg(e.id ORDER BY e.id) FROM webhook_endpoints e JOIN users u ON u.id = e.owner_id
-		        WHERE e.enabled AND $2 = ANY (e.event_types)
-		          AND (e.partner_id = $1
-		               OR (e.partner_id IS NULL AND u.status = 'active'
-		                   AND (e.scope_partner_id = $1 OR e.scope_partner_id IS NULL)
-		                   AND (u.role = 'admin' OR (u.role = 'account_manager'
-		                        AND EXISTS (SELECT 1 FROM partner_managers m WHERE m.partner_id = $1 AND m.user_id = u.id)))))),
-		        '{}') AS endpoints,
+		WITH subs AS (
+		    SELECT e.id, e.partner_id IS NOT NULL AS own FROM webhook_endpoints e JOIN users u ON u.id = e.owner_id
+		    WHERE e.enabled AND $2 = ANY (e.event_types)
+		      AND (e.partner_id = $1
+		           OR (e.partner_id IS NULL AND u.status = 'active'
+		               AND (e.scope_partner_id = $1 OR e.scope_partner_id IS NULL)
+		               AND (u.role = 'admin' OR (u.role = 'account_manager'
+		                    AND EXISTS (SELECT 1 FROM partner_managers m WHERE m.partner_id = $1 AND m.user_id = u.id))))))
+		SELECT COALESCE((SELECT array_agg(id ORDER BY id) FROM subs WHERE own), '{}') AS partner_endpoints,
+		       COALESCE((SELECT array_agg(id ORDER BY id) FROM subs WHERE NOT own), '{}') AS staff_endpoints,
 		       COALESCE((SELECT name FROM partners WHERE id = $1), '') AS partner_name,
-		       COALESCE((SELECT email FROM users WHERE id = $3), '') AS actor_email`, partnerID, typ, actorID)
+		       COALESCE((SELECT email FROM users WHERE id = $3), '') AS actor_email,
+		       COALESCE((SELECT role IN ('admin', 'account_manager') FROM users WHERE id = $3), false) AS actor_staff`,
+		partnerID, typ, actorID)
 	if err != nil {
 		return nil, fmt.Errorf("webhook subscribers of %s at partner %d: %w", typ, partnerID, err)
 	}

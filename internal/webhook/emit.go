@@ -24,30 +24,44 @@ type Event struct {
 
 // Emit queues e in tx, the transaction of the action that caused it, for
 // every enabled endpoint subscribed to its type and allowed to see its
-// partner: committed together, or not at all.
+// partner: committed together, or not at all. When someone of the
+// provider's staff acted, the partner's own endpoints get the event
+// without them (actor null), under a webhook-id of its own.
 func Emit(ctx context.Context, tx *store.Store, e Event) error {
 	subs, err := tx.WebhookSubscribersOf(ctx, e.PartnerID, e.Type, e.ActorID)
 	if err != nil {
 		return err
 	}
-	if len(subs.Endpoints) == 0 {
-		return nil
-	}
-	c := Common{Partner: Partner{ID: e.PartnerID, Name: subs.PartnerName}}
+	var actor *Person
 	if e.ActorID != 0 {
-		c.Actor = &Person{ID: e.ActorID, Email: subs.ActorEmail}
+		actor = &Person{ID: e.ActorID, Email: subs.ActorEmail}
 	}
-	data, err := e.Data(ctx, tx, c)
-	if err != nil {
-		return fmt.Errorf("webhook %s: %w", e.Type, err)
+	type audience struct {
+		endpoints []int64
+		actor     *Person
 	}
-	body, err := json.Marshal(Payload{Type: e.Type, Timestamp: time.Now().UTC().Truncate(time.Second), Data: data})
-	if err != nil {
-		return fmt.Errorf("webhook %s: %w", e.Type, err)
+	groups := []audience{{append(subs.PartnerEndpoints, subs.StaffEndpoints...), actor}}
+	if subs.ActorStaff {
+		groups = []audience{{subs.PartnerEndpoints, nil}, {subs.StaffEndpoints, actor}}
 	}
-	partnerID := e.PartnerID
-	_, err = tx.InsertWebhookEvent(ctx, NewMessageID(), &partnerID, e.Type, string(body), subs.Endpoints, false)
-	return err
+	for _, g := range groups {
+		if len(g.endpoints) == 0 {
+			continue
+		}
+		data, err := e.Data(ctx, tx, Common{Partner: Partner{ID: e.PartnerID, Name: subs.PartnerName}, Actor: g.actor})
+		if err != nil {
+			return fmt.Errorf("webhook %s: %w", e.Type, err)
+		}
+		body, err := json.Marshal(Payload{Type: e.Type, Timestamp: time.Now().UTC().Truncate(time.Second), Data: data})
+		if err != nil {
+			return fmt.Errorf("webhook %s: %w", e.Type, err)
+		}
+		partnerID := e.PartnerID
+		if _, err := tx.InsertWebhookEvent(ctx, NewMessageID(), &partnerID, e.Type, string(body), g.endpoints, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // NewMessageID returns a fresh webhook-id: msg_ and 128 random bits in

@@ -100,7 +100,10 @@ type Person struct {
 type Common struct {
 	Partner Partner `json:"partner"`
 	// Actor is who acted; null for the portal itself (a scheduled job, an
-	// identity provider's sync, a secret scanner's report).
+	// identity provider's sync, a secret scanner's report) and, on a
+	// partner's own endpoints, for the provider's staff: who at the
+	// provider acted is not the partner's to know (its audit trail shows
+	// no staff email either).
 	Actor *Person `json:"actor"`
 }
 

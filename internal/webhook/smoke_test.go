@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/webhook"
@@ -158,5 +160,52 @@ func TestCheckURLLengthOnceEncoded(t *testing.T) {
 		if !errors.As(err, &ue) || !strings.Contains(ue.Reason, "too long") {
 			t.Errorf("CheckURL(%d bytes) = %v, want too long", len(raw), err)
 		}
+	}
+}
+
+// TestStaffActorHiddenFromPartners: when the provider's staff act on a
+// partner, the partner's own endpoint learns what happened but not who
+// at the provider did it (actor null, as its audit trail hides staff
+// emails); a staff endpoint gets the actor.
+func TestStaffActorHiddenFromPartners(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	partnerRC, staffRC := &receiver{}, &receiver{}
+	partnerSrv, staffSrv := httptest.NewTLSServer(partnerRC), httptest.NewTLSServer(staffRC)
+	t.Cleanup(partnerSrv.Close)
+	t.Cleanup(staffSrv.Close)
+	w := newWorld(t, partnerSrv)
+	admin, platform, am := w.actors["admin@harbor.test"], w.actors["admin@portico.test"], w.actors["am@portico.test"]
+	for _, x := range []struct {
+		actor access.Actor
+		srv   *httptest.Server
+		rc    *receiver
+	}{{admin, partnerSrv, partnerRC}, {platform, staffSrv, staffRC}} {
+		created, err := w.endpoints.Create(ctx, x.actor, endpoints.Input{URL: x.srv.URL, EventTypes: []string{webhook.PartnerSuspended}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x.rc.secret = created.Secret
+	}
+	actx := audit.WithSource(ctx, audit.Source{ActorID: am.UserID})
+	if _, err := people.New(w.store, nil, nil, "https://portal.test").SetPartnerStatus(actx, admin.PartnerID, store.PartnerSuspended); err != nil {
+		t.Fatal(err)
+	}
+	w.drain(t)
+	actorOf := func(rc *receiver) any {
+		got := rc.got()
+		if len(got) != 1 {
+			t.Fatalf("received %d events, want 1", len(got))
+		}
+		return got[0].Payload["data"].(map[string]any)["actor"]
+	}
+	if a := actorOf(partnerRC); a != nil {
+		t.Errorf("the partner's endpoint was told the staff actor %v", a)
+	}
+	if a, ok := actorOf(staffRC).(map[string]any); !ok || a["email"] != "am@portico.test" {
+		t.Errorf("the staff endpoint was told actor %v, want am@portico.test", actorOf(staffRC))
+	}
+	if partnerRC.got()[0].ID == staffRC.got()[0].ID {
+		t.Error("two different bodies share one webhook-id")
 	}
 }
