@@ -8,6 +8,7 @@ import (
 
 	"github.com/portico/portico/internal/audit"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/webhook"
 )
 
 // ErrNotInMappedGroup says the provider requires a mapped group
@@ -190,6 +191,9 @@ func ApplyGroups(ctx context.Context, tx *store.Store, p *store.IdentityProvider
 			}
 			if added {
 				ch.TeamsAdded = append(ch.TeamsAdded, names[id])
+				if err := webhook.QueueTeamMembership(ctx, tx, *u.PartnerID, id, names[id], webhook.Person{ID: u.ID, Email: u.Email}, true); err != nil {
+					return nil, err
+				}
 			}
 			continue
 		}
@@ -199,6 +203,9 @@ func ApplyGroups(ctx context.Context, tx *store.Store, p *store.IdentityProvider
 		}
 		if removed {
 			ch.TeamsRemoved = append(ch.TeamsRemoved, names[id])
+			if err := webhook.QueueTeamMembership(ctx, tx, *u.PartnerID, id, names[id], webhook.Person{ID: u.ID, Email: u.Email}, false); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := applyRole(ctx, tx, p, u, roleMapped, admin, ch); err != nil {

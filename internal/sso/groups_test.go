@@ -138,6 +138,11 @@ func TestApplyGroupsAuditSaysWhatChanged(t *testing.T) {
 	f.mapGroup(t, p, "platform", "Platform")
 	f.mapGroup(t, p, "portal-admins", "")
 	addToTeam(t, f, f.team(t, "Integrations"), f.dev.ID)
+	// Harbor's systems follow team changes through a webhook endpoint.
+	if _, err := f.st.DB().ExecContext(ctx, `INSERT INTO webhook_endpoints (partner_id, owner_id, url, event_types, secret_enc, secret_hint)
+		VALUES ($1, $2, 'https://hooks.harbor.test/', '{team.changed}', '\x01', 'whsec_…test')`, f.harbor, f.dev.ID); err != nil {
+		t.Fatal(err)
+	}
 	var ch *sso.GroupChanges
 	err := f.st.InTx(ctx, func(tx *store.Store) error {
 		var err error
@@ -169,6 +174,14 @@ func TestApplyGroupsAuditSaysWhatChanged(t *testing.T) {
 	}
 	if es[0].Target != "dev@harbor.test" || es[0].PartnerID == nil || *es[0].PartnerID != f.harbor {
 		t.Errorf("audit event about %q in partner %v, want dev@harbor.test in Harbor", es[0].Target, es[0].PartnerID)
+	}
+	var hooks []string
+	if err := f.st.DB().SelectContext(ctx, &hooks, `SELECT (body::jsonb)->'data'->>'change' || ' ' || ((body::jsonb)->'data'->'team'->>'name') || ' ' ||
+		((body::jsonb)->'data'->'member'->>'email') FROM webhook_events WHERE type = 'team.changed' ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"member_removed Integrations dev@harbor.test", "member_added Platform dev@harbor.test"}, hooks); diff != "" {
+		t.Errorf("team.changed webhooks (-want +got):\n%s", diff)
 	}
 }
 

@@ -64,3 +64,17 @@ func QueueCredentialsRevoked(ctx context.Context, tx *store.Store, ids []int64, 
 	}
 	return nil
 }
+
+// QueueTeamMembership queues team.changed for someone added to or taken
+// out of a team by their identity provider's groups (at sign-in or a
+// sync), which the audit trail records as one event of the member.
+func QueueTeamMembership(ctx context.Context, tx *store.Store, partnerID, teamID int64, teamName string, member Person, added bool) error {
+	change := "member_removed"
+	if added {
+		change = "member_added"
+	}
+	return Emit(ctx, tx, Event{Type: TeamChanged, PartnerID: partnerID,
+		Data: func(_ context.Context, _ *store.Store, c Common) (any, error) {
+			return TeamData{Common: c, Team: Team{ID: teamID, Name: teamName}, Change: change, Member: &member}, nil
+		}})
+}
