@@ -114,6 +114,19 @@ func (s *Service) DeleteTeam(ctx context.Context, partnerID, teamID int64) (*sto
 		if n, err = tx.TeamMemberCount(ctx, t.ID); err != nil {
 			return err
 		}
+		// The team's grants end with it: each is recorded (and told to
+		// access_group.revoked subscribers) before the rows go.
+		grants, err := tx.OpenTeamGrants(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		for _, g := range grants {
+			if err := audit.Record(ctx, tx, audit.Event{Action: "grant.revoke", PartnerID: g.PartnerID, TargetType: "grant", TargetID: g.ID,
+				Target: g.GroupName, Details: map[string]any{"access_group_id": g.GroupID, "grantee": "team " + t.Name, "team_id": t.ID,
+					"reason": "team deleted"}}); err != nil {
+				return err
+			}
+		}
 		if err := tx.DeleteTeam(ctx, t.ID); err != nil {
 			return err
 		}

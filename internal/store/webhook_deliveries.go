@@ -287,3 +287,13 @@ func (s *Store) DeliveryOf(ctx context.Context, eventID, endpointID int64) (int6
 	}
 	return id, nil
 }
+
+// OpenTeamGrants lists a team's open grants (ended with the team when it
+// is deleted).
+func (s *Store) OpenTeamGrants(ctx context.Context, teamID int64) ([]GrantRow, error) {
+	var rs []GrantRow
+	if err := s.q.SelectContext(ctx, &rs, grantRowSelect+` WHERE gr.team_id = $1 AND gr.revoked_at IS NULL ORDER BY gr.id`, teamID); err != nil {
+		return nil, fmt.Errorf("open grants of team %d: %w", teamID, err)
+	}
+	return rs, nil
+}

@@ -209,3 +209,45 @@ func TestStaffActorHiddenFromPartners(t *testing.T) {
 		t.Error("two different bodies share one webhook-id")
 	}
 }
+
+// TestDeletingATeamEndsItsGrantsAloud: a team's grants go with the team;
+// access_group.revoked subscribers hear of each, before team.changed.
+func TestDeletingATeamEndsItsGrantsAloud(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rc := &receiver{}
+	srv := httptest.NewTLSServer(rc)
+	t.Cleanup(srv.Close)
+	w := newWorld(t, srv)
+	admin := w.actors["admin@harbor.test"]
+	svc := people.New(w.store, nil, nil, "https://portal.test")
+	team, err := svc.CreateTeam(ctx, admin.PartnerID, "Night shift")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.DB().ExecContext(ctx, `WITH g AS (INSERT INTO access_groups (name, rate_limit_per_minute) VALUES ('Fleet basics', 60) RETURNING id)
+		INSERT INTO grants (access_group_id, partner_id, team_id) SELECT id, $1, $2 FROM g`, admin.PartnerID, team.ID); err != nil {
+		t.Fatal(err)
+	}
+	created, err := w.endpoints.Create(ctx, admin, endpoints.Input{URL: srv.URL, EventTypes: []string{webhook.AccessGroupRevoked, webhook.TeamChanged}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.secret = created.Secret
+	if _, _, err := svc.DeleteTeam(audit.WithSource(ctx, audit.Source{ActorID: admin.UserID}), admin.PartnerID, team.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.drain(t)
+	var got []string
+	for _, r := range rc.got() {
+		d := r.Payload["data"].(map[string]any)
+		if g, ok := d["access_group"].(map[string]any); ok {
+			got = append(got, r.Type+" "+g["name"].(string)+" from "+d["grantee"].(map[string]any)["name"].(string))
+		} else {
+			got = append(got, r.Type+" "+d["change"].(string))
+		}
+	}
+	if diff := cmp.Diff([]string{"access_group.revoked Fleet basics from Night shift", "team.changed deleted"}, got); diff != "" {
+		t.Errorf("received (-want +got):\n%s", diff)
+	}
+}
