@@ -60,7 +60,7 @@ func (h *Handler) webhookPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, more, err := h.store.WebhookLogPage(ctx, e.ID, after, webhookLogPage)
+	rows, more, err := h.store.WebhookLogPage(ctx, e.ID, endpoints.LogBook(a, e), after, webhookLogPage)
 	if err != nil {
 		return err
 	}

@@ -126,7 +126,7 @@ func webhookAttemptOf(w *store.WebhookAttempt) webhookAttempt {
 
 // listWebhookDeliveries pages the endpoint's delivery log, newest first.
 func (a *API) listWebhookDeliveries(c echo.Context) error {
-	_, e, err := a.managedEndpoint(c)
+	actor, e, err := a.managedEndpoint(c)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (a *API) listWebhookDeliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, more, err := a.Store.WebhookLogPage(c.Request().Context(), e.ID, q.After, q.Limit)
+	rows, more, err := a.Store.WebhookLogPage(c.Request().Context(), e.ID, endpoints.LogBook(actor, e), q.After, q.Limit)
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func (w *hookWorld) delivery(t *testing.T, id int64) delivery {
 // page shows it: the status of each attempt (0: no answer).
 func (w *hookWorld) log(t *testing.T, e event) []int {
 	t.Helper()
-	rows, _, err := w.st.WebhookLogPage(context.Background(), w.endpointID, nil, 100)
+	rows, _, err := w.st.WebhookLogPage(context.Background(), w.endpointID, 0, nil, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,10 +32,14 @@ var ErrDeliveryPending = errors.New("the delivery is still queued")
 
 // QueueWebhookAgain queues a manual delivery of the event of delivery id
 // to the same endpoint ("send again") and returns the new delivery's id;
-// a delivery still pending is ErrDeliveryPending.
-func (s *Store) QueueWebhookAgain(ctx context.Context, endpointID, deliveryID int64) (int64, error) {
+// a delivery still pending is ErrDeliveryPending. book (an account
+// manager's id, 0 for none) limits it to events of partners they manage
+// now, as WebhookLogPage does.
+func (s *Store) QueueWebhookAgain(ctx context.Context, endpointID, deliveryID, book int64) (int64, error) {
 	var state string
-	err := s.q.GetContext(ctx, &state, `SELECT state FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2 FOR SHARE`, deliveryID, endpointID)
+	err := s.q.GetContext(ctx, &state, `SELECT d.state FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id
+		WHERE d.id = $1 AND d.endpoint_id = $2 AND (ev.partner_id IS NULL OR `+bookFilter("ev.partner_id", 3)+`)
+		FOR SHARE OF d`, deliveryID, endpointID, book)
 	if err != nil {
 		return 0, fmt.Errorf("send webhook delivery %d again: %w", deliveryID, notFound(err))
 	}
@@ -227,8 +231,10 @@ func (s *Store) MarkWebhookEndpointHealth(ctx context.Context, endpointID int64,
 	return since, nil
 }
 
-// WebhookLogPage lists one page of an endpoint's attempts, newest first.
-func (s *Store) WebhookLogPage(ctx context.Context, endpointID int64, from *Key, limit int) ([]WebhookAttempt, bool, error) {
+// WebhookLogPage lists one page of an endpoint's attempts, newest first;
+// book (an account manager's id, 0 for none) keeps to the events of the
+// partners they manage now: a partner handed over takes its log along.
+func (s *Store) WebhookLogPage(ctx context.Context, endpointID, book int64, from *Key, limit int) ([]WebhookAttempt, bool, error) {
 	limit = pageLimit(limit)
 	afterAt, afterID := after(from)
 	var rows []WebhookAttempt
@@ -237,7 +243,8 @@ func (s *Store) WebhookLogPage(ctx context.Context, endpointID int64, from *Key,
 		       d.manual, d.state, ev.msg_id, ev.type, ev.body
 		FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id JOIN webhook_events ev ON ev.id = d.event_id
 		WHERE a.endpoint_id = $1 AND ($2::timestamptz IS NULL OR (a.at, a.id) < ($2::timestamptz, $3::bigint))
-		ORDER BY a.at DESC, a.id DESC LIMIT $4`, endpointID, afterAt, afterID, limit+1)
+		  AND (ev.partner_id IS NULL OR `+bookFilter("ev.partner_id", 5)+`)
+		ORDER BY a.at DESC, a.id DESC LIMIT $4`, endpointID, afterAt, afterID, limit+1, book)
 	if err != nil {
 		return nil, false, fmt.Errorf("webhook log of endpoint %d: %w", endpointID, err)
 	}

@@ -2,11 +2,15 @@ package webhook_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/portico/portico/internal/access"
+	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/webhook"
+	"github.com/portico/portico/internal/webhook/endpoints"
 )
 
 // TestPartnerIsolation: each endpoint receives the events of the partners
@@ -30,7 +34,7 @@ func TestPartnerIsolation(t *testing.T) {
 	_, harborRC := w.endpoint(t, h, "admin@harbor.test", "/harbor", types, 0)
 	_, craneRC := w.endpoint(t, h, "admin@crane.test", "/crane", types, 0)
 	_, bookRC := w.endpoint(t, h, "am@portico.test", "/book", types, 0)
-	_, onlyCraneRC := w.endpoint(t, h, "am@portico.test", "/only-crane", types, crane)
+	onlyCrane, onlyCraneRC := w.endpoint(t, h, "am@portico.test", "/only-crane", types, crane)
 	_, allRC := w.endpoint(t, h, "admin@portico.test", "/all", types, 0)
 	team := func(partnerID int64, name string) {
 		t.Helper()
@@ -65,6 +69,31 @@ func TestPartnerIsolation(t *testing.T) {
 		if d := cmp.Diff(c.want, teamNames(c.rc)); d != "" {
 			t.Errorf("%s received (-want +got):\n%s", c.name, d)
 		}
+	}
+	// The handover takes Crane's log along: the account manager reads
+	// none of its events and cannot send one again; a platform admin can.
+	u, err := w.store.SessionUser(ctx, w.actors["am@portico.test"].UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	am := access.Actor{UserID: u.ID, Role: u.Role, Managed: u.Managed}
+	e := onlyCrane.Endpoint
+	for _, c := range []struct {
+		who  string
+		a    access.Actor
+		want int
+	}{{"the account manager after the handover", am, 0}, {"a platform admin", w.actors["admin@portico.test"], 1}} {
+		rows, _, err := w.store.WebhookLogPage(ctx, e.ID, endpoints.LogBook(c.a, e), nil, 50)
+		if err != nil || len(rows) != c.want {
+			t.Errorf("%s reads %d attempts of Crane's (%v), want %d", c.who, len(rows), err, c.want)
+		}
+	}
+	var delivery int64
+	if err := w.store.DB().Get(&delivery, `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1`, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.endpoints.Resend(ctx, am, e.ID, delivery); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the account manager sent Crane's event again after the handover: %v, want ErrNotFound", err)
 	}
 	for _, r := range harborRC.got() {
 		if at(r.Payload, "data.partner.id") != float64(harbor) {

@@ -64,7 +64,7 @@ func TestDisablingWhileSending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, _, err := w.store.WebhookLogPage(ctx, e.ID, nil, 10)
+	rows, _, err := w.store.WebhookLogPage(ctx, e.ID, 0, nil, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

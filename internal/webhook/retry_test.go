@@ -30,7 +30,7 @@ func (w *world) emit(t testing.TB, partnerID int64, names ...string) {
 // attempts returns an endpoint's delivery log, oldest first.
 func (w *world) attempts(t *testing.T, endpointID int64) []store.WebhookAttempt {
 	t.Helper()
-	rows, _, err := w.store.WebhookLogPage(context.Background(), endpointID, nil, 100)
+	rows, _, err := w.store.WebhookLogPage(context.Background(), endpointID, 0, nil, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

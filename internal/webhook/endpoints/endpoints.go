@@ -185,6 +185,18 @@ func event(action string, e *store.WebhookEndpoint, details map[string]any) audi
 	return ev
 }
 
+// LogBook is the book (store.WebhookLogPage) bounding what actor reads of
+// e's delivery log and may send again: a partner's endpoint shows its
+// partner's events to its admins (0); a staff endpoint shows an account
+// manager the events of the partners they manage now only (a handover
+// takes the partner's events along), a platform admin everything.
+func LogBook(actor access.Actor, e *store.WebhookEndpoint) int64 {
+	if e.PartnerID != nil {
+		return 0
+	}
+	return actor.Book()
+}
+
 // Get returns an endpoint actor may manage; ErrNotFound otherwise.
 func (s *Service) Get(ctx context.Context, actor access.Actor, id int64) (*store.WebhookEndpoint, error) {
 	return get(ctx, s.store, actor, id, false)
@@ -408,7 +420,7 @@ func (s *Service) Resend(ctx context.Context, actor access.Actor, id, deliveryID
 		if err := s.checkManualRate(ctx, tx, e.ID); err != nil {
 			return err
 		}
-		again, err = tx.QueueWebhookAgain(ctx, e.ID, deliveryID)
+		again, err = tx.QueueWebhookAgain(ctx, e.ID, deliveryID, LogBook(actor, e))
 		return err
 	})
 	if err != nil {
