@@ -34,6 +34,8 @@ import (
 	"github.com/portico/portico/internal/sso"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
+	"github.com/portico/portico/internal/webhook"
+	"github.com/portico/portico/internal/webhook/endpoints"
 	"github.com/portico/portico/views"
 )
 
@@ -66,6 +68,9 @@ type Config struct {
 	// (PORTICO_GATEWAY_URL): the pages give it for /sandbox, /live and
 	// /oauth calls. Empty: BaseURL, whose listener serves them too.
 	GatewayURL string
+	// WebhookAllowPrivate lets webhook endpoints be registered at
+	// addresses inside the network (PORTICO_WEBHOOK_ALLOW_PRIVATE).
+	WebhookAllowPrivate bool
 }
 
 // Kicker wakes the mail sender so a queued mail goes out at once.
@@ -93,6 +98,12 @@ type Deps struct {
 	// timeouts; tests pass one trusting their provider's certificate).
 	SSO       *sso.Service
 	SSOClient *http.Client
+	// Webhooks manages webhook endpoints and sends test events and
+	// resends through the same sender as the workers; nil: one built here,
+	// posting through WebhookClient (nil: webhook.NewClient, refusing
+	// addresses inside the network unless Config.WebhookAllowPrivate).
+	Webhooks      *endpoints.Service
+	WebhookClient *http.Client
 }
 
 // Handler holds the dependencies of every handler.
@@ -126,6 +137,8 @@ type Handler struct {
 	lifecycle *lifecycle.Service
 	// sso signs people in through identity providers.
 	sso *sso.Service
+	// webhooks manages webhook endpoints.
+	webhooks *endpoints.Service
 }
 
 // New builds the portal's echo instance: middleware, every route and the
@@ -167,6 +180,15 @@ func NewWithGateway(cfg Config, d Deps) (*echo.Echo, *gateway.Gateway) {
 	h.sso = d.SSO
 	if h.sso == nil {
 		h.sso = sso.New(st, sso.MustBox(cfg.Secret), d.SSOClient, d.Outbox, cfg.BaseURL)
+	}
+	h.webhooks = d.Webhooks
+	if h.webhooks == nil {
+		client := d.WebhookClient
+		if client == nil {
+			client = webhook.NewClient(cfg.WebhookAllowPrivate, nil)
+		}
+		box := webhook.MustBox(cfg.Secret)
+		h.webhooks = endpoints.New(st, box, webhook.NewSender(st, box, client, d.Outbox, cfg.BaseURL, d.Log), cfg.WebhookAllowPrivate)
 	}
 	h.gateway = gateway.New(gateway.Deps{Store: st, Catalog: h.catalog, Verifier: verifier, Sandbox: sandboxBackend{h.sandbox},
 		Limiter: d.Limiter, Quota: d.Quota, Recorder: d.Recorder, Log: d.Log, Metrics: d.GatewayMetrics,

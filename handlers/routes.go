@@ -26,6 +26,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	mgmt.Tokens = h.pats
 	mgmt.Hygiene = h.hygiene
 	mgmt.SSO = h.sso
+	mgmt.Webhooks = h.webhooks
 	api.Register(e.Group("/api/v1"), mgmt)
 
 	// Pages.

@@ -28,6 +28,8 @@ import (
 	"github.com/portico/portico/internal/sso"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
+	"github.com/portico/portico/internal/webhook"
+	"github.com/portico/portico/internal/webhook/endpoints"
 )
 
 // shutdownGrace is how long in-flight requests may take to finish after
@@ -126,6 +128,10 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	// One single sign-on service for the pages and the scheduled check,
 	// so both share what discovery said of each provider.
 	signOn := sso.New(st, sso.MustBox(cfg.Secret), sso.NewHTTPClient(cfg.SSOAllowPrivate), mail.NewOutbox(st), cfg.BaseURL.String())
+	// One webhook sender for the workers and the pages' test events and
+	// resends.
+	hookBox := webhook.MustBox(cfg.Secret)
+	hooks := webhook.NewSender(st, hookBox, webhook.NewClient(cfg.WebhookAllowPrivate, nil), mail.NewOutbox(st), cfg.BaseURL.String(), e.log)
 	app, gw := handlers.NewWithGateway(handlers.Config{
 		Version:        version,
 		SecureCookies:  cfg.SecureCookies(),
@@ -137,8 +143,11 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 		TrustedProxies: cfg.TrustedProxies,
 		LeakKeys:       leakKeys,
 		GatewayURL:     gatewayURL,
+
+		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 	}, handlers.Deps{Log: e.log, DB: db, Outbox: mail.NewOutbox(st), Mailer: sender, Verifier: verifier,
-		Limiter: limiter, Quota: quota, Recorder: recorder, GatewayMetrics: gatewayMetrics, SSO: signOn})
+		Limiter: limiter, Quota: quota, Recorder: recorder, GatewayMetrics: gatewayMetrics, SSO: signOn,
+		Webhooks: endpoints.New(st, hookBox, hooks, cfg.WebhookAllowPrivate)})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return usageError{fmt.Sprintf("PORTICO_ADDR: cannot listen on %s: %v", cfg.Addr, err)}
@@ -154,6 +163,11 @@ func serve(ctx context.Context, e env, cfg *config.Config, db *sqlx.DB, demo boo
 	defer func() { stopSender(); <-senderDone; <-usesDone; <-noticesDone }()
 	go sweepSessions(senderCtx, st, e.log)
 	go syncIdentityProviders(ctx, signOn, cfg.SSOSyncInterval, sender, e.log)
+	// Webhook workers stop taking deliveries with the server; one being
+	// sent finishes (at most the delivery timeout) before the process ends.
+	hooksDone := make(chan struct{})
+	go func() { defer close(hooksDone); sendWebhooks(ctx, hooks, cfg.WebhookWorkers, e.log) }()
+	defer func() { <-hooksDone }()
 	// The credential cache follows the database's notifications; token
 	// uses are written in batches, the last batch after the server stops.
 	go listenForChanges(senderCtx, verifier, cfg.DatabaseURL, e.log)

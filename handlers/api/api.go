@@ -34,6 +34,7 @@ import (
 	"github.com/portico/portico/internal/pat"
 	"github.com/portico/portico/internal/people"
 	"github.com/portico/portico/internal/sso"
+	"github.com/portico/portico/internal/webhook/endpoints"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -66,6 +67,8 @@ type API struct {
 	// SSO configures identity providers and their group mappings and
 	// syncs them; nil leaves those operations out.
 	SSO *sso.Service
+	// Webhooks manages webhook endpoints.
+	Webhooks *endpoints.Service
 }
 
 // New returns the API over the store and the people service, with actor

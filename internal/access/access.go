@@ -162,6 +162,11 @@ const (
 	// ManageSSOMappings maps the provider's groups to teams and to the
 	// partner-admin role, and runs "sync now": the partner's admins.
 	ManageSSOMappings Action = "sso.mappings"
+	// ManageWebhooks registers webhook endpoints and reads their delivery
+	// logs: partner admins for their own partner (partnerID theirs), and
+	// staff (partnerID 0: an endpoint for every partner they manage, or
+	// one they manage). Each endpoint is then decided by CanManageEndpoint.
+	ManageWebhooks Action = "webhooks.manage"
 )
 
 // Decision is the policy's answer. Hidden means the resource belongs to a
@@ -232,12 +237,35 @@ func Can(a Actor, act Action, partnerID int64) Decision {
 		return allowIf(partnerID != 0 && (a.Staff() || a.Role == RolePartnerAdmin))
 	case ManageSSOMappings:
 		return allowIf(partnerID != 0 && a.Role == RolePartnerAdmin)
+	case ManageWebhooks:
+		return allowIf(a.Staff() || (partnerID != 0 && a.Role == RolePartnerAdmin))
 	case ViewOwnAudit, ViewOwnUsage:
 		return allowIf(partnerID != 0 && !a.Staff())
 	case ViewUsage:
 		return allowIf(a.Staff() || (partnerID != 0 && a.Role == RolePartnerAdmin))
 	}
 	return Deny
+}
+
+// CanManageEndpoint decides whether a may see and change a webhook
+// endpoint: a partner's endpoint (partnerID set) belongs to its partner
+// admins, never to staff; a staff endpoint (partnerID 0) to the staff
+// member who registered it (ownerID), and to platform admins. Anyone else
+// is answered as if it did not exist.
+func CanManageEndpoint(a Actor, partnerID, ownerID int64) Decision {
+	if a.UserID == 0 || a.Role == "" {
+		return Deny
+	}
+	if partnerID != 0 {
+		if a.Staff() || a.PartnerID != partnerID {
+			return Hidden
+		}
+		return allowIf(a.Role == RolePartnerAdmin)
+	}
+	if !a.Staff() || (a.UserID != ownerID && a.Role != RoleAdmin) {
+		return Hidden
+	}
+	return Allow
 }
 
 // CanCreateClient decides whether a may register an OAuth client owned by

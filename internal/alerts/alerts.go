@@ -21,6 +21,7 @@ import (
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/usage"
+	"github.com/portico/portico/internal/webhook"
 )
 
 // Rules, as stored in alerts.rule.
@@ -151,7 +152,11 @@ func (j *Job) raise(ctx context.Context, a store.NewAlert, ownerID int64, subjec
 	var raised bool
 	err := j.store.InTx(ctx, func(tx *store.Store) error {
 		var err error
-		if _, raised, err = tx.RaiseAlert(ctx, a); err != nil || !raised {
+		var id int64
+		if id, raised, err = tx.RaiseAlert(ctx, a); err != nil || !raised {
+			return err
+		}
+		if err := webhook.QueueAlertRaised(ctx, tx, id, a.PartnerID); err != nil {
 			return err
 		}
 		return Notify(ctx, tx, j.outbox, j.baseURL, a.PartnerID, ownerID, subject, a.Message)

@@ -15,6 +15,7 @@ import (
 	"net"
 
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/webhook"
 )
 
 // Source is who performs the actions of a request, and from where.
@@ -53,7 +54,7 @@ type Event struct {
 }
 
 // Record writes e through q, which should be the transaction of the
-// change e describes.
+// change e describes, and queues the webhook event it means, if any.
 func Record(ctx context.Context, q *store.Store, e Event) error {
 	src := SourceFrom(ctx)
 	row := store.AuditEvent{
@@ -86,7 +87,13 @@ func Record(ctx context.Context, q *store.Store, e Event) error {
 		}
 		row.Details = b
 	}
-	return q.InsertAuditEvent(ctx, row)
+	if err := q.InsertAuditEvent(ctx, row); err != nil {
+		return err
+	}
+	// Subscribers hear of the action in its own transaction: a webhook
+	// goes out exactly when the action commits.
+	return webhook.FromAudit(ctx, q, webhook.Action{Name: e.Action, PartnerID: e.PartnerID, TargetID: e.TargetID,
+		Target: e.Target, Details: e.Details, ActorID: actorID})
 }
 
 // WithActor returns ctx with the source's actor set to userID, for the

@@ -209,6 +209,23 @@ var phrases = map[string]func(t string, d func(string) string) string{
 		}
 		return "failed to sign in"
 	},
+	"webhook.endpoint_created": func(t string, d func(string) string) string {
+		return "registered webhook endpoint " + t
+	},
+	"webhook.endpoint_updated": func(t string, d func(string) string) string {
+		if from := d("from"); from != "" {
+			return "moved webhook endpoint " + from + " to " + t
+		}
+		return "changed the event types of webhook endpoint " + t
+	},
+	"webhook.secret_rotated": func(t string, d func(string) string) string {
+		return "rotated the signing secret of webhook endpoint " + t
+	},
+	"webhook.endpoint_enabled": func(t string, d func(string) string) string { return "enabled webhook endpoint " + t },
+	"webhook.endpoint_disabled": func(t string, d func(string) string) string {
+		return "disabled webhook endpoint " + t
+	},
+	"webhook.endpoint_deleted":    func(t string, d func(string) string) string { return "deleted webhook endpoint " + t },
 	"user.name_change":            func(t string, d func(string) string) string { return "changed their name to " + q(d("to")) },
 	"user.password_change":        func(t string, d func(string) string) string { return "changed their password" },
 	"user.password_reset_request": func(t string, d func(string) string) string { return "asked for a password reset link" },

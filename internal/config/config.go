@@ -88,8 +88,18 @@ type Config struct {
 	// on premises; otherwise such addresses are refused on every
 	// connection, after DNS.
 	SSOAllowPrivate bool
+	// WebhookAllowPrivate lets webhook endpoints live at loopback, private
+	// or link-local addresses (PORTICO_WEBHOOK_ALLOW_PRIVATE=true), for
+	// receivers on premises; otherwise such addresses are refused when an
+	// endpoint is saved and on every connection, after DNS.
+	WebhookAllowPrivate bool
+	// WebhookWorkers is how many deliveries this node sends side by side
+	// (PORTICO_WEBHOOK_WORKERS, 0 to 64; default 4, 0: this node sends
+	// none and other nodes do).
+	WebhookWorkers int
 
 	ssoSyncInterval  string
+	webhookWorkers   string
 	trustedProxies   string
 	gatewayURL       string
 	rateLimitFailure string
@@ -128,6 +138,9 @@ func FromEnv(getenv func(string) string, fs *flag.FlagSet) *Config {
 		rateLimitTimeout: getenv("PORTICO_RATELIMIT_TIMEOUT"),
 		ssoSyncInterval:  getenv("PORTICO_SSO_SYNC_INTERVAL"),
 		SSOAllowPrivate:  getenv("PORTICO_SSO_ALLOW_PRIVATE") == "true",
+
+		WebhookAllowPrivate: getenv("PORTICO_WEBHOOK_ALLOW_PRIVATE") == "true",
+		webhookWorkers:      getenv("PORTICO_WEBHOOK_WORKERS"),
 	}
 	if s := getenv("PORTICO_SECRET"); s != "" {
 		c.Secret = []byte(s)
@@ -194,6 +207,9 @@ func (c *Config) Finish(needDB, needHTTP bool) error {
 		return err
 	}
 	if err := c.checkSSOSync(); err != nil {
+		return err
+	}
+	if err := c.checkWebhookWorkers(); err != nil {
 		return err
 	}
 	return c.loadSecret()
@@ -341,5 +357,20 @@ func (c *Config) checkSSOSync() error {
 		return &Error{"PORTICO_SSO_SYNC_INTERVAL", fmt.Sprintf("%q is neither 0 (off) nor a duration from 1m to 168h, such as 1h (the default) or 15m", c.ssoSyncInterval)}
 	}
 	c.SSOSyncInterval = d
+	return nil
+}
+
+// checkWebhookWorkers reads PORTICO_WEBHOOK_WORKERS: 0 to 64, default 4.
+func (c *Config) checkWebhookWorkers() error {
+	c.WebhookWorkers = 4
+	s := strings.TrimSpace(c.webhookWorkers)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 64 {
+		return &Error{"PORTICO_WEBHOOK_WORKERS", fmt.Sprintf("%q is not a number from 0 (this node sends no webhooks) to 64", c.webhookWorkers)}
+	}
+	c.WebhookWorkers = n
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
+	"github.com/portico/portico/internal/webhook"
 )
 
 // Limits of one report: a scanner's batch is read whole before any work.
@@ -227,9 +228,15 @@ func (s *Service) tokenLeaked(ctx context.Context, tx *store.Store, t *store.Tok
 		return err
 	}
 	id := t.ID
-	if _, _, err := tx.RaiseAlert(ctx, store.NewAlert{PartnerID: t.PartnerID, TokenID: &id, Rule: "leaked", Cause: hint,
-		Message: what + " " + w.sentence()}); err != nil {
+	alertID, raised, err := tx.RaiseAlert(ctx, store.NewAlert{PartnerID: t.PartnerID, TokenID: &id, Rule: "leaked", Cause: hint,
+		Message: what + " " + w.sentence()})
+	if err != nil {
 		return err
+	}
+	if raised {
+		if err := webhook.QueueAlertRaised(ctx, tx, alertID, t.PartnerID); err != nil {
+			return err
+		}
 	}
 	return audit.Record(ctx, tx, audit.Event{
 		Action: "token.leaked", PartnerID: t.PartnerID, TargetType: "token", TargetID: t.ID, Target: t.Name,

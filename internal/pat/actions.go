@@ -12,6 +12,7 @@ import (
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/token"
+	"github.com/portico/portico/internal/webhook"
 )
 
 // Revoke ends a token at once. When someone other than the owner revokes
@@ -321,6 +322,9 @@ func (s *Service) SendExpiryNotices(ctx context.Context) (int, error) {
 			if err := s.notify(ctx, tx, t.OwnerEmail, t.OwnerName, fmt.Sprintf("Your %s “%s” expires %s", noun(&t.Token), t.Name, when), "/tokens", "Your tokens",
 				fmt.Sprintf("Your %s %s “%s” (%s) expires on %s.", t.Environment, noun(&t.Token), t.Name, t.Hint, t.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")),
 				advice); err != nil {
+				return err
+			}
+			if err := webhook.QueueCredentialExpiring(ctx, tx, &t.Token); err != nil {
 				return err
 			}
 			n++

@@ -21,6 +21,7 @@ import (
 	"github.com/portico/portico/internal/store"
 	"github.com/portico/portico/internal/textcheck"
 	"github.com/portico/portico/internal/token"
+	"github.com/portico/portico/internal/webhook"
 )
 
 // InvitationTTL is how long an invitation link works.
@@ -392,11 +393,15 @@ func (s *Service) Remove(ctx context.Context, partnerID, userID int64) (*store.U
 		if id := audit.SourceFrom(ctx).ActorID; id != 0 {
 			by = &id
 		}
-		tokens, err := tx.RevokeUserTokens(ctx, u.ID, by, "owner removed from the partner")
+		const reason = "owner removed from the partner"
+		tokens, err := tx.RevokeUserTokens(ctx, u.ID, by, reason)
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, memberEvent("member.remove", u, map[string]any{"role": u.Role, "tokens_revoked": tokens}))
+		if err := webhook.QueueCredentialsRevoked(ctx, tx, tokens, reason, audit.SourceFrom(ctx).ActorID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, memberEvent("member.remove", u, map[string]any{"role": u.Role, "tokens_revoked": len(tokens)}))
 	})
 	return u, err
 }

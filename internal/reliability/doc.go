@@ -5,5 +5,7 @@
 // check what a user of several nodes relies on and break what can break:
 // a revocation through one node reaching the others, one rate limit
 // shared by all, PostgreSQL stopped under load, SIGTERM under load and
-// Redis stopped. The package has no code of its own besides its tests.
+// Redis stopped; and, with one node posting to a TLS receiver, webhook
+// deliveries across SIGKILL (mid-retry and mid-send) and SIGTERM. The
+// package has no code of its own besides its tests.
 package reliability

@@ -7,77 +7,25 @@
 // access of people the provider no longer vouches for.
 package sso
 
-import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
-	"errors"
-	"fmt"
-)
+import "github.com/portico/portico/internal/seal"
 
 // Box seals the secrets Portico must keep to talk to identity providers
-// (client secrets, refresh tokens) with AES-256-GCM under a key derived
-// from the server secret, so a database dump alone yields none of them.
-type Box struct{ aead cipher.AEAD }
-
-// boxVersion leads every sealed value, so the scheme can change later.
-const boxVersion = 1
+// (client secrets, refresh tokens).
+type Box = seal.Box
 
 // ErrUnsealable means a sealed value was not sealed by this server's
 // secret (or was altered).
-var ErrUnsealable = errors.New("sealed value cannot be opened with this server's secret")
+var ErrUnsealable = seal.ErrUnsealable
+
+// boxLabel derives the key of the SSO secrets; sealed values in the
+// database depend on it, so it never changes.
+const boxLabel = "portico sso secrets v1"
 
 // NewBox derives the sealing key from the server secret.
-func NewBox(secret []byte) (*Box, error) {
-	key, err := hkdf.Key(sha256.New, secret, nil, "portico sso secrets v1", 32)
-	if err != nil {
-		return nil, fmt.Errorf("derive sso key: %w", err)
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("sso cipher: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("sso cipher: %w", err)
-	}
-	return &Box{aead: aead}, nil
-}
+func NewBox(secret []byte) (*Box, error) { return seal.NewBox(secret, boxLabel) }
 
-// MustBox is NewBox for a secret the configuration already checked (at
-// least 32 bytes): deriving a 32-byte AES key from it cannot fail.
-func MustBox(secret []byte) *Box {
-	b, err := NewBox(secret)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-// Seal encrypts plain; purpose binds the value to its use (a client
-// secret cannot be passed off as a refresh token).
-func (b *Box) Seal(plain, purpose string) []byte {
-	out := make([]byte, 1+b.aead.NonceSize(), 1+b.aead.NonceSize()+len(plain)+b.aead.Overhead())
-	out[0] = boxVersion
-	_, _ = rand.Read(out[1:])                                        // crypto/rand.Read never fails (Go 1.24+).
-	return b.aead.Seal(out, out[1:], []byte(plain), []byte(purpose)) // #nosec G407 -- the nonce is 12 fresh bytes from crypto/rand, just above
-
-}
-
-// Open decrypts what Seal returned for the same purpose.
-func (b *Box) Open(sealed []byte, purpose string) (string, error) {
-	n := b.aead.NonceSize()
-	if len(sealed) < 1+n+b.aead.Overhead() || sealed[0] != boxVersion {
-		return "", ErrUnsealable
-	}
-	plain, err := b.aead.Open(nil, sealed[1:1+n], sealed[1+n:], []byte(purpose))
-	if err != nil {
-		return "", ErrUnsealable
-	}
-	return string(plain), nil
-}
+// MustBox is NewBox for a secret the configuration already checked.
+func MustBox(secret []byte) *Box { return seal.MustBox(secret, boxLabel) }
 
 // Purposes of sealed values.
 const (

@@ -2,13 +2,11 @@ package sso
 
 import (
 	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
-	"syscall"
 	"time"
+
+	"github.com/portico/portico/internal/netguard"
 )
 
 // maxResponse bounds what is read of any answer of an identity provider
@@ -16,10 +14,10 @@ import (
 const maxResponse = 1 << 20
 
 // ErrPrivateAddress refuses a connection to an address inside the
-// network (loopback, private, link-local, cloud metadata): an issuer URL
-// is typed by staff, and a provider's discovery names further URLs, so
-// neither may turn the portal into a way into its own network.
-var ErrPrivateAddress = errors.New("identity provider address is loopback, private or link-local")
+// network: an issuer URL is typed by staff, and a provider's discovery
+// names further URLs, so neither may turn the portal into a way into its
+// own network.
+var ErrPrivateAddress = netguard.ErrPrivateAddress
 
 // NewHTTPClient returns the client that reaches identity providers: short
 // timeouts, answers read up to 1 MiB, and, unless allowPrivate (for a
@@ -27,50 +25,9 @@ var ErrPrivateAddress = errors.New("identity provider address is loopback, priva
 // network, checked on the address actually dialled (after DNS), on every
 // connection.
 func NewHTTPClient(allowPrivate bool) *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	if !allowPrivate {
-		d.Control = func(network, address string, _ syscall.RawConn) error {
-			return checkDialled(address)
-		}
-	}
-	t := &http.Transport{
-		Proxy:                  nil,
-		DialContext:            d.DialContext,
-		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           20,
-		IdleConnTimeout:        90 * time.Second,
-		TLSHandshakeTimeout:    5 * time.Second,
-		ResponseHeaderTimeout:  10 * time.Second,
-		MaxResponseHeaderBytes: 64 << 10,
-	}
+	t := netguard.Transport(allowPrivate, 5*time.Second, 10*time.Second)
 	return &http.Client{Timeout: 15 * time.Second, Transport: limitBodies{t}}
 }
-
-// checkDialled refuses an address inside the network.
-func checkDialled(address string) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return fmt.Errorf("%w: %s", ErrPrivateAddress, address)
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("%w: %s", ErrPrivateAddress, address)
-	}
-	if private(ip.Unmap()) {
-		return fmt.Errorf("%w: %s", ErrPrivateAddress, ip)
-	}
-	return nil
-}
-
-// private reports an address no provider on the internet has.
-func private(ip netip.Addr) bool {
-	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
-		cgnat.Contains(ip) || !ip.IsValid()
-}
-
-// cgnat is the shared address space of carrier-grade NAT (RFC 6598).
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
 // limitBodies reads answers up to maxResponse: a provider (or something
 // pretending to be one) cannot make the portal read without end.

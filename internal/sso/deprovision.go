@@ -9,6 +9,7 @@ import (
 	"github.com/portico/portico/internal/audit"
 	pmail "github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/store"
+	"github.com/portico/portico/internal/webhook"
 )
 
 // Why a person's access was ended.
@@ -107,11 +108,14 @@ func (s *Service) Deprovision(ctx context.Context, tx *store.Store, p *store.Ide
 	if id := audit.SourceFrom(ctx).ActorID; id != 0 {
 		by = &id
 	}
-	n, err := tx.RevokeUserTokens(ctx, u.ID, by, revokeReason)
+	revoked, err := tx.RevokeUserTokens(ctx, u.ID, by, revokeReason)
 	if err != nil {
 		return nil, err
 	}
-	d.TokensRevoked = max(n-d.ClientsRevoked, 0)
+	if err := webhook.QueueCredentialsRevoked(ctx, tx, revoked, revokeReason, audit.SourceFrom(ctx).ActorID); err != nil {
+		return nil, err
+	}
+	d.TokensRevoked = max(len(revoked)-d.ClientsRevoked, 0)
 	return d, audit.Record(ctx, tx, userEvent("member.deprovisioned", u, map[string]any{
 		"provider": p.DisplayName, "reason": reason, "role": u.Role,
 		"tokens_revoked": d.TokensRevoked, "clients_revoked": d.ClientsRevoked}))

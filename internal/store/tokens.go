@@ -130,16 +130,16 @@ func (s *Store) RevokeToken(ctx context.Context, id int64, by *int64, reason str
 }
 
 // RevokeUserTokens revokes every open token of a user (removal from the
-// partner) and returns how many.
-func (s *Store) RevokeUserTokens(ctx context.Context, userID int64, by *int64, reason string) (int, error) {
-	res, err := s.q.ExecContext(ctx, `
+// partner) and returns their ids.
+func (s *Store) RevokeUserTokens(ctx context.Context, userID int64, by *int64, reason string) ([]int64, error) {
+	var ids []int64
+	err := s.q.SelectContext(ctx, &ids, `
 		UPDATE tokens SET revoked_at = now(), revoked_by = $2, revoke_reason = $3, previous_hash = NULL, previous_until = NULL
-		WHERE user_id = $1 AND revoked_at IS NULL`, userID, by, reason)
+		WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, userID, by, reason)
 	if err != nil {
-		return 0, fmt.Errorf("revoke tokens of user %d: %w", userID, err)
+		return nil, fmt.Errorf("revoke tokens of user %d: %w", userID, err)
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	return ids, nil
 }
 
 // RegenerateToken gives a token a new secret and expiry. With graceUntil
