@@ -17,11 +17,8 @@ trap 'rm -f "$lintlog"' EXIT
 ( ./scripts/lint.sh && ./scripts/spectral.sh ) >"$lintlog" 2>&1 &
 lint=$!
 
-# -parallel 4: t.Parallel tests of a package run four at a time rather than
-# GOMAXPROCS (two on a 2-core CI machine) at a time: almost every test is
-# parallel and spends most of its time waiting on PostgreSQL or Chromium.
 status=0
-"$GO" test -race -count=1 -parallel 4 -timeout 20m ./... || status=$?
+"$GO" test -race -count=1 -timeout 20m ./... || status=$?
 
 lintstatus=0
 wait "$lint" || lintstatus=$?
