@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"testing"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -22,6 +24,26 @@ const (
 	keyLen    = 32
 	saltLen   = 16
 )
+
+// testMemoryKiB is the memory of new hashes once UseTestCost was called:
+// still argon2id with t=2 and p=1, at a nineteenth of the memory.
+const testMemoryKiB = 1024
+
+var testCost atomic.Bool
+
+// UseTestCost makes the new hashes of this test process cheap (1 MiB
+// instead of 19): the suites of the portal create and sign in thousands of
+// accounts under the race detector, where the production cost was a fifth
+// of their CPU time. A hash records its parameters, so Verify is the same
+// either way. pgtest.Main calls it; this package's own tests do not, and
+// check the production parameters. It panics outside a test binary, so a
+// server can never hash with it.
+func UseTestCost() {
+	if !testing.Testing() {
+		panic("password: UseTestCost outside a test binary")
+	}
+	testCost.Store(true)
+}
 
 // Length limits of a password, in characters.
 const (
@@ -38,8 +60,12 @@ func Hash(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw), salt, time, memoryKiB, threads, keyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memoryKiB, time, threads,
+	m := uint32(memoryKiB)
+	if testCost.Load() {
+		m = testMemoryKiB
+	}
+	key := argon2.IDKey([]byte(pw), salt, time, m, threads, keyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, m, time, threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 

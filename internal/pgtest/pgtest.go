@@ -19,6 +19,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/portico/portico/internal/password"
 	"github.com/portico/portico/internal/pgcluster"
 	"github.com/portico/portico/internal/store"
 )
@@ -36,7 +37,9 @@ var (
 )
 
 // Main runs the tests and then stops and deletes every cluster they started.
+// The tests' new password hashes are cheap (password.UseTestCost).
 func Main(m *testing.M) int {
+	password.UseTestCost()
 	code := m.Run()
 	stopClusters()
 	return code

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico/portico/internal/password"
 	"github.com/portico/portico/internal/store"
 )
 
@@ -15,6 +16,7 @@ import (
 // of every database the tests left (none when no test used the cluster);
 // an error fails the run. Databases the tests dropped are not seen.
 func MainThen(m *testing.M, check func(urls []string) error) int {
+	password.UseTestCost()
 	code := m.Run()
 	var urls []string
 	var err error
