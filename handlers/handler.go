@@ -281,7 +281,9 @@ func (h *Handler) nav(c echo.Context) []views.NavItem {
 			}
 			items = append(items, views.NavItem{Label: label, Href: "/alerts"})
 		}
-		if access.Can(a, access.ManageWebhooks, a.PartnerID) == access.Allow {
+		// A platform admin's bar is full: their webhooks are on Settings,
+		// beside the other provider-wide integrations.
+		if access.Can(a, access.ManageWebhooks, a.PartnerID) == access.Allow && a.Role != access.RoleAdmin {
 			items = append(items, views.NavItem{Label: "Webhooks", Href: "/webhooks"})
 		}
 		if access.Can(a, access.ViewAudit, 0) == access.Allow || access.Can(a, access.ViewOwnAudit, a.PartnerID) == access.Allow ||
