@@ -371,6 +371,36 @@ func (s *Service) checkManualRate(ctx context.Context, tx *store.Store, endpoint
 // SendTest sends a webhook.test event to the endpoint at once and returns
 // what came of it; it is logged like any delivery.
 func (s *Service) SendTest(ctx context.Context, actor access.Actor, id int64) (*store.WebhookOutcome, error) {
+	return s.sendByHand(ctx, actor, id, func(tx *store.Store, e *store.WebhookEndpoint) (int64, error) {
+		u, err := tx.UserByID(ctx, actor.UserID)
+		if err != nil {
+			return 0, err
+		}
+		body, err := webhook.TestBody(e.ID, e.URL, &webhook.Person{ID: u.ID, Email: u.Email}, s.now())
+		if err != nil {
+			return 0, err
+		}
+		eventID, err := tx.InsertWebhookEvent(ctx, webhook.NewMessageID(), e.PartnerID, webhook.TestEvent, body, []int64{e.ID}, true)
+		if err != nil {
+			return 0, err
+		}
+		return tx.DeliveryOf(ctx, eventID, e.ID)
+	})
+}
+
+// Resend sends one delivered or failed event to its endpoint again, at
+// once, with the same webhook-id (a receiver that handled it already
+// recognises it).
+func (s *Service) Resend(ctx context.Context, actor access.Actor, id, deliveryID int64) (*store.WebhookOutcome, error) {
+	return s.sendByHand(ctx, actor, id, func(tx *store.Store, e *store.WebhookEndpoint) (int64, error) {
+		return tx.QueueWebhookAgain(ctx, e.ID, deliveryID, LogBook(actor, e))
+	})
+}
+
+// sendByHand queues, with queue, a delivery to an enabled endpoint actor
+// manages, within the limit of sends by hand, and sends it at once.
+func (s *Service) sendByHand(ctx context.Context, actor access.Actor, id int64,
+	queue func(tx *store.Store, e *store.WebhookEndpoint) (int64, error)) (*store.WebhookOutcome, error) {
 	var deliveryID int64
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		e, err := get(ctx, tx, actor, id, false)
@@ -383,48 +413,11 @@ func (s *Service) SendTest(ctx context.Context, actor access.Actor, id int64) (*
 		if err := s.checkManualRate(ctx, tx, e.ID); err != nil {
 			return err
 		}
-		u, err := tx.UserByID(ctx, actor.UserID)
-		if err != nil {
-			return err
-		}
-		body, err := webhook.TestBody(e.ID, e.URL, &webhook.Person{ID: u.ID, Email: u.Email}, s.now())
-		if err != nil {
-			return err
-		}
-		eventID, err := tx.InsertWebhookEvent(ctx, webhook.NewMessageID(), e.PartnerID, webhook.TestEvent, body, []int64{e.ID}, true)
-		if err != nil {
-			return err
-		}
-		deliveryID, err = tx.DeliveryOf(ctx, eventID, e.ID)
+		deliveryID, err = queue(tx, e)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.sender.SendNow(ctx, deliveryID)
-}
-
-// Resend sends one delivered or failed event to its endpoint again, at
-// once, with the same webhook-id (a receiver that handled it already
-// recognises it).
-func (s *Service) Resend(ctx context.Context, actor access.Actor, id, deliveryID int64) (*store.WebhookOutcome, error) {
-	var again int64
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		e, err := get(ctx, tx, actor, id, false)
-		if err != nil {
-			return err
-		}
-		if !e.Enabled {
-			return ErrDisabled
-		}
-		if err := s.checkManualRate(ctx, tx, e.ID); err != nil {
-			return err
-		}
-		again, err = tx.QueueWebhookAgain(ctx, e.ID, deliveryID, LogBook(actor, e))
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.sender.SendNow(ctx, again)
 }
