@@ -179,8 +179,7 @@ func (a *API) getWebhookEndpoint(c echo.Context) error {
 }
 
 // updateWebhookEndpoint changes the fields sent: what the endpoint
-// receives and where (one audited change), then whether it is enabled
-// (another).
+// receives and where, and whether it is enabled, all or nothing.
 func (a *API) updateWebhookEndpoint(c echo.Context) error {
 	actor, e, err := a.managedEndpoint(c)
 	if err != nil {
@@ -209,13 +208,13 @@ func (a *API) updateWebhookEndpoint(c echo.Context) error {
 	if in.EventTypes != nil {
 		input.EventTypes = *in.EventTypes
 	}
+	// The settings sent and "enabled" change in one transaction.
+	var settings *endpoints.Input
 	if in.URL != nil || in.Description != nil || in.EventTypes != nil || in.PartnerID != nil {
-		if e, err = a.Webhooks.Update(ctx, actor, e.ID, input); err != nil {
-			return webhookError(err, "This endpoint")
-		}
+		settings = &input
 	}
-	if in.Enabled != nil {
-		if e, err = a.Webhooks.SetEnabled(ctx, actor, e.ID, *in.Enabled); err != nil {
+	if settings != nil || in.Enabled != nil {
+		if e, err = a.Webhooks.Change(ctx, actor, e.ID, settings, in.Enabled); err != nil {
 			return webhookError(err, "This endpoint")
 		}
 	}

@@ -251,3 +251,31 @@ func TestDeletingATeamEndsItsGrantsAloud(t *testing.T) {
 		t.Errorf("received (-want +got):\n%s", diff)
 	}
 }
+
+// TestChangeIsAllOrNothing: new settings and "enabled" change together or
+// not at all: a refused URL leaves the endpoint enabled.
+func TestChangeIsAllOrNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := httptest.NewTLSServer(&receiver{})
+	t.Cleanup(srv.Close)
+	w := newWorld(t, srv)
+	admin := w.actors["admin@harbor.test"]
+	created, err := w.endpoints.Create(ctx, admin, endpoints.Input{URL: srv.URL, EventTypes: []string{webhook.TeamChanged}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := false
+	bad := endpoints.Input{URL: "http://plain.test/", EventTypes: []string{webhook.TeamChanged}}
+	if _, err := w.endpoints.Change(ctx, admin, created.Endpoint.ID, &bad, &off); err == nil {
+		t.Fatal("an http:// URL was accepted")
+	}
+	e, err := w.store.WebhookEndpointByID(ctx, created.Endpoint.ID, false)
+	if err != nil || !e.Enabled || e.URL != srv.URL {
+		t.Errorf("after a refused change: %+v, %v; want it enabled at %s", e, err, srv.URL)
+	}
+	good := endpoints.Input{URL: srv.URL + "/v2", EventTypes: []string{webhook.TeamChanged}}
+	if e, err = w.endpoints.Change(ctx, admin, created.Endpoint.ID, &good, &off); err != nil || e.Enabled || e.URL != srv.URL+"/v2" {
+		t.Errorf("after a change of both: %+v, %v; want it disabled at /v2", e, err)
+	}
+}

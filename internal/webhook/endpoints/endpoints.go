@@ -237,35 +237,67 @@ func (s *Service) List(ctx context.Context, actor access.Actor) ([]store.Webhook
 // Update changes an endpoint's URL, description, event types and (staff)
 // partner.
 func (s *Service) Update(ctx context.Context, actor access.Actor, id int64, in Input) (*store.WebhookEndpoint, error) {
+	return s.Change(ctx, actor, id, &in, nil)
+}
+
+// Change applies, in one audited transaction, new settings (in; nil:
+// none) and whether the endpoint is enabled (nil: as it is). The settings
+// are checked first, outside the transaction: resolving the URL's host
+// may take seconds, and no row stays locked meanwhile.
+func (s *Service) Change(ctx context.Context, actor access.Actor, id int64, in *Input, enabled *bool) (*store.WebhookEndpoint, error) {
+	if in != nil {
+		e, err := get(ctx, s.store, actor, id, false)
+		if err != nil {
+			return nil, err
+		}
+		if e.PartnerID != nil {
+			in.ScopePartnerID = 0
+		}
+		checked, err := s.check(ctx, s.store, actor, *in)
+		if err != nil {
+			return nil, err
+		}
+		in = &checked
+	}
 	var out *store.WebhookEndpoint
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		e, err := get(ctx, tx, actor, id, true)
 		if err != nil {
 			return err
 		}
-		if e.PartnerID != nil {
-			in.ScopePartnerID = 0
+		if in != nil {
+			if err := s.update(ctx, tx, e, *in); err != nil {
+				return err
+			}
+			e.URL = in.URL
 		}
-		if in, err = s.check(ctx, tx, actor, in); err != nil {
-			return err
+		if enabled != nil && *enabled != e.Enabled {
+			if err := s.setEnabled(ctx, tx, actor, e, *enabled); err != nil {
+				return err
+			}
 		}
-		var sp *int64
-		if in.ScopePartnerID != 0 {
-			sp = &in.ScopePartnerID
-		}
-		if err := tx.UpdateWebhookEndpoint(ctx, e.ID, in.URL, in.Description, in.EventTypes, sp); err != nil {
-			return err
-		}
-		details := map[string]any{"event_types": in.EventTypes}
-		if in.URL != e.URL {
-			details["from"] = e.URL
-		}
-		if out, err = tx.WebhookEndpointByID(ctx, e.ID, false); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, event("webhook.endpoint_updated", out, details))
+		out, err = tx.WebhookEndpointByID(ctx, e.ID, false)
+		return err
 	})
 	return out, err
+}
+
+// update stores checked settings of e and audits them.
+func (s *Service) update(ctx context.Context, tx *store.Store, e *store.WebhookEndpoint, in Input) error {
+	var sp *int64
+	if in.ScopePartnerID != 0 {
+		sp = &in.ScopePartnerID
+	}
+	if err := tx.UpdateWebhookEndpoint(ctx, e.ID, in.URL, in.Description, in.EventTypes, sp); err != nil {
+		return err
+	}
+	details := map[string]any{"event_types": in.EventTypes}
+	if in.URL != e.URL {
+		details["from"] = e.URL
+	}
+	changed := *e
+	changed.URL = in.URL
+	return audit.Record(ctx, tx, event("webhook.endpoint_updated", &changed, details))
 }
 
 // Rotate gives an endpoint a new signing secret, returned this once; the
@@ -297,29 +329,19 @@ func (s *Service) Rotate(ctx context.Context, actor access.Actor, id int64, grac
 // SetEnabled disables an endpoint (its queued deliveries are dropped) or
 // enables it again (afresh: new events only).
 func (s *Service) SetEnabled(ctx context.Context, actor access.Actor, id int64, enabled bool) (*store.WebhookEndpoint, error) {
-	var out *store.WebhookEndpoint
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		e, err := get(ctx, tx, actor, id, true)
-		if err != nil {
-			return err
-		}
-		if e.Enabled == enabled {
-			out = e
-			return nil
-		}
-		action, reason := "webhook.endpoint_enabled", ""
-		if !enabled {
-			action, reason = "webhook.endpoint_disabled", "Disabled by "+actorLabel(ctx, tx, actor)+"."
-		}
-		if err := tx.SetWebhookEndpointEnabled(ctx, e.ID, enabled, reason, s.now()); err != nil {
-			return err
-		}
-		if out, err = tx.WebhookEndpointByID(ctx, e.ID, false); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, event(action, out, nil))
-	})
-	return out, err
+	return s.Change(ctx, actor, id, nil, &enabled)
+}
+
+// setEnabled enables or disables e, audited.
+func (s *Service) setEnabled(ctx context.Context, tx *store.Store, actor access.Actor, e *store.WebhookEndpoint, enabled bool) error {
+	action, reason := "webhook.endpoint_enabled", ""
+	if !enabled {
+		action, reason = "webhook.endpoint_disabled", "Disabled by "+actorLabel(ctx, tx, actor)+"."
+	}
+	if err := tx.SetWebhookEndpointEnabled(ctx, e.ID, enabled, reason, s.now()); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, event(action, e, nil))
 }
 
 // actorLabel names who acted, for the endpoint's disabled reason.
